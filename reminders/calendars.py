@@ -1,0 +1,364 @@
+"""Loading and validating calendar sources (``calendars/*.toml``).
+
+The file format is documented in docs/calendar-format.md.  ``load_calendars`` reads every file in a
+folder and raises one :class:`CalendarError` listing every problem of every file; nothing is
+returned from an invalid folder.
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Mapping
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from . import dates
+from .errors import MISSING, CalendarError, Problem
+from .model import Calendar, Event, Fact, FixedDate, Moment, Observance, YearlyRule
+from .schema import (
+    Checker,
+    Field,
+    Invalid,
+    boolean,
+    calendar_date,
+    ident,
+    integer,
+    key_name,
+    list_of,
+    local_datetime,
+    local_time,
+    month_day,
+    one_of,
+    optional_text,
+    positive_duration,
+    read_toml,
+    shown_path,
+    text,
+    timezone_name,
+    utc_datetime,
+)
+
+TITLE_FIELDS = ("ordinal", "number", "year", "since")
+
+
+def _raw(value: Any) -> Any:
+    return value
+
+
+def title_pattern(value: Any) -> str:
+    """A title with optional {ordinal}, {number}, {year} and {since} placeholders."""
+    result = text(value)
+    expected = "a title whose only placeholders are " + ", ".join(
+        "{" + name + "}" for name in TITLE_FIELDS
+    )
+    try:
+        fields = [(n, s, c) for _, n, s, c in string.Formatter().parse(result) if n is not None]
+    except ValueError:
+        raise Invalid(expected + " (use {{ and }} for literal braces)") from None
+    if any(name not in TITLE_FIELDS or spec or conv for name, spec, conv in fields):
+        raise Invalid(expected)
+    return result
+
+
+CALENDAR_FIELDS = (
+    Field("id", ident, help="an id such as 'remembrance' (used in UIDs and feed URLs)"),
+    Field("name", text, help="the calendar's name as subscribers see it"),
+    Field("description", optional_text, ""),
+    Field("timezone", timezone_name, help="the IANA time zone where the events happened"),
+    Field("public", boolean, True),
+    Field("revised", utc_datetime, None),
+)
+OBSERVANCE_FIELDS = (
+    Field("id", ident, help="an id such as 'january-20'"),
+    Field("title", title_pattern, help="a title such as '{ordinal} anniversary of ...'"),
+    Field("date", month_day, None),
+    Field("rrule", text, None),
+    Field("leap_day", one_of(*dates.LEAP_DAY_POLICIES), None),
+    Field("since", integer(1, 9999), help="the year of the commemorated event, such as 1990"),
+    Field("description", text, help="a short description in the calendar's own words"),
+    Field("tags", list_of(ident, "ids"), ()),
+    Field("fact", _raw, None),
+    Field("moment", _raw, None),
+)
+FACT_FIELDS = (
+    Field("text", text, help="the fact, in the calendar's own words"),
+    Field("source", text, help="where the fact comes from (publication, date, speaker)"),
+    Field("published", calendar_date, None),
+)
+MOMENT_FIELDS = (
+    Field("id", ident, help="an id such as 'minute-of-silence'"),
+    Field("name", text, help="what happens, such as 'Minute of silence'"),
+    Field("time", local_time, help="a local time written HH:MM, such as '12:00'"),
+    Field("duration", positive_duration, help="an ISO 8601 duration such as 'PT1M'"),
+    Field("timezone", timezone_name, None),
+    Field("description", optional_text, ""),
+)
+EVENT_FIELDS = (
+    Field("id", ident, help="an id such as 'roundtable-2027'"),
+    Field("title", text, help="the event's title"),
+    Field("start", local_datetime, None),
+    Field("duration", positive_duration, None),
+    Field("date", calendar_date, None),
+    Field("timezone", timezone_name, None),
+    Field("venue", optional_text, ""),
+    Field("description", optional_text, ""),
+    Field("observance", ident, None),
+    Field("example", boolean, False),
+    Field("tags", list_of(ident, "ids"), ()),
+)
+TOP_FIELDS = (
+    Field("calendar", _raw, help="a [calendar] table"),
+    Field("observance", _raw, None),
+    Field("event", _raw, None),
+)
+
+
+def load_calendars(folder: Path, today: date) -> tuple[Calendar, ...]:
+    """Every calendar in ``folder`` (``*.toml``, sorted by id), or CalendarError with every problem.
+
+    ``today`` is only used to reject a ``since`` in the future.
+    """
+    where = shown_path(folder)
+    if not folder.is_dir():
+        raise CalendarError([Problem(where, "", None, "a folder of calendar files (*.toml)")])
+    files = sorted(p for p in folder.iterdir() if p.suffix == ".toml" and p.is_file())
+    if not files:
+        raise CalendarError(
+            [Problem(where, "", None, "at least one calendar file (*.toml) in this folder")]
+        )
+    problems: list[Problem] = []
+    loaded: list[Calendar] = []
+    first_file: dict[str, str] = {}
+    for path in files:
+        calendar, found = load_calendar_file(path, today)
+        problems.extend(found)
+        if calendar is None:
+            continue
+        if calendar.id in first_file:
+            problems.append(
+                Problem(
+                    calendar.source,
+                    "calendar.id",
+                    calendar.id,
+                    f"an id not used by another calendar ({first_file[calendar.id]} has it)",
+                )
+            )
+            continue
+        first_file[calendar.id] = calendar.source
+        loaded.append(calendar)
+    if problems:
+        raise CalendarError(problems)
+    return tuple(sorted(loaded, key=lambda c: c.id))
+
+
+def load_calendar_file(path: Path, today: date) -> tuple[Calendar | None, list[Problem]]:
+    """One calendar file: the Calendar, or None and the problems found."""
+    shown = shown_path(path)
+    document, source, problems = read_toml(path, shown)
+    if document is None:
+        return None, problems
+    check = Checker(shown, source)
+    top = check.table(document, TOP_FIELDS, ())
+    if top is None:
+        return None, check.problems
+    head = check.table(top["calendar"], CALENDAR_FIELDS, ("calendar",))
+    default_tz = head["timezone"] if head else "UTC"
+
+    observances: list[Observance] = []
+    ids: dict[str, str] = {}
+    for index, values, raw in check.tables(top["observance"], OBSERVANCE_FIELDS, ("observance",)):
+        observance = _observance(check, index, values, raw, default_tz, today)
+        if observance is not None:
+            _claim_id(check, ids, observance.id, ("observance", index, "id"))
+            observances.append(observance)
+
+    events: list[Event] = []
+    for index, values, _raw_event in check.tables(top["event"], EVENT_FIELDS, ("event",)):
+        event = _event(check, index, values, default_tz, {o.id for o in observances})
+        if event is not None:
+            _claim_id(check, ids, event.id, ("event", index, "id"))
+            events.append(event)
+
+    if not observances and not events and top["observance"] is None and top["event"] is None:
+        check.add((), None, "at least one [[observance]] or [[event]] table")
+    if check.problems or head is None:
+        return None, check.problems
+    revised = head["revised"] or datetime.fromtimestamp(int(path.stat().st_mtime), tz=UTC)
+    return (
+        Calendar(
+            id=head["id"],
+            name=head["name"],
+            description=head["description"],
+            timezone=head["timezone"],
+            public=head["public"],
+            revised=revised,
+            source=shown,
+            observances=tuple(observances),
+            events=tuple(events),
+        ),
+        [],
+    )
+
+
+def _claim_id(
+    check: Checker, ids: dict[str, str], item_id: str, path: tuple[str | int, ...]
+) -> None:
+    if item_id in ids:
+        expected = f"an id not used by another observance or event here ({ids[item_id]} has it)"
+        check.add(path, item_id, expected)
+    else:
+        ids[item_id] = key_name(path[:2])
+
+
+def _observance(
+    check: Checker,
+    index: int,
+    values: dict[str, Any] | None,
+    raw: Mapping[str, Any],
+    default_tz: str,
+    today: date,
+) -> Observance | None:
+    path: tuple[str | int, ...] = ("observance", index)
+    facts = [
+        Fact(v["text"], v["source"], v["published"])
+        for _, v, _ in check.tables(raw.get("fact"), FACT_FIELDS, (*path, "fact"))
+        if v is not None
+    ]
+    moments: list[Moment] = []
+    moment_ids: set[str] = set()
+    for m_index, v, _ in check.tables(raw.get("moment"), MOMENT_FIELDS, (*path, "moment")):
+        if v is None:
+            continue
+        if v["id"] in moment_ids:
+            check.add(
+                (*path, "moment", m_index, "id"),
+                v["id"],
+                "an id not used by another moment of this observance",
+            )
+            continue
+        moment_ids.add(v["id"])
+        moments.append(
+            Moment(
+                v["id"],
+                v["name"],
+                v["time"],
+                v["duration"],
+                v["timezone"] or default_tz,
+                v["description"],
+            )
+        )
+    if values is None:
+        return None
+    ok = True
+    if values["since"] > today.year:
+        check.add((*path, "since"), values["since"], f"a year not after {today.year} (this year)")
+        ok = False
+    rule: FixedDate | YearlyRule | None = None
+    if (values["date"] is None) == (values["rrule"] is None):
+        got = MISSING if values["date"] is None else raw.get("rrule")
+        check.add(
+            (*path, "date" if values["date"] is None else "rrule"),
+            got,
+            "exactly one of date = 'MM-DD' or rrule = 'FREQ=YEARLY;...'",
+        )
+        ok = False
+    elif values["date"] is not None:
+        month, day = values["date"]
+        if values["leap_day"] is not None and (month, day) != (2, 29):
+            check.add((*path, "leap_day"), values["leap_day"], "leap_day only with date = '02-29'")
+            ok = False
+        rule = FixedDate(month, day, values["leap_day"] or "feb28")
+    else:
+        problem = dates.rrule_check(values["rrule"], values["since"])
+        if problem is not None:
+            check.add((*path, "rrule"), values["rrule"], problem)
+            ok = False
+        else:
+            rule = YearlyRule(dates.normalise_rrule(values["rrule"]), values["since"])
+    if (
+        not ok
+        or rule is None
+        or len(facts) != len(raw.get("fact") or [])
+        or len(moments) != len(raw.get("moment") or [])
+    ):
+        return None
+    return Observance(
+        id=values["id"],
+        title=values["title"],
+        rule=rule,
+        since=values["since"],
+        description=values["description"],
+        facts=tuple(facts),
+        moments=tuple(moments),
+        tags=values["tags"],
+    )
+
+
+def _event(
+    check: Checker,
+    index: int,
+    values: dict[str, Any] | None,
+    default_tz: str,
+    observance_ids: set[str],
+) -> Event | None:
+    if values is None:
+        return None
+    path: tuple[str | int, ...] = ("event", index)
+    tz = values["timezone"] or default_tz
+    ok = True
+    if values["observance"] is not None and values["observance"] not in observance_ids:
+        known = ", ".join(sorted(observance_ids)) or "none"
+        check.add(
+            (*path, "observance"),
+            values["observance"],
+            f"the id of an observance in this calendar ({known})",
+        )
+        ok = False
+    start, end, day = values["start"], None, values["date"]
+    if (start is None) == (day is None):
+        check.add(
+            (*path, "start"),
+            MISSING if start is None else start,
+            "exactly one of start = <local date-time> (with duration) or date = <date>",
+        )
+        return None
+    if start is not None:
+        if values["duration"] is None:
+            check.add(
+                (*path, "duration"),
+                MISSING,
+                "an ISO 8601 duration such as 'PT2H' for a timed event",
+            )
+            return None
+        if not dates.exists_on_clock(start, tz):
+            check.add(
+                (*path, "start"),
+                start.isoformat(),
+                f"a time that exists in {tz} (it falls in a daylight-saving gap)",
+            )
+            return None
+        start = start.replace(tzinfo=dates.zone(tz))
+        end = start + values["duration"]
+    elif values["duration"] is not None:
+        check.add(
+            (*path, "duration"),
+            str(values["duration"]),
+            "no duration for an all-day event (date = ...)",
+        )
+        ok = False
+    if not ok:
+        return None
+    return Event(
+        id=values["id"],
+        title=values["title"],
+        timezone=tz,
+        start=start,
+        end=end,
+        day=day,
+        venue=values["venue"],
+        description=values["description"],
+        observance=values["observance"],
+        example=values["example"],
+        tags=values["tags"],
+    )

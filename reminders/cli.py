@@ -1,0 +1,234 @@
+"""The ``reminders`` command: argument parsing, printing, and one place for errors and exit codes.
+
+Each command parses its arguments, calls one function of controllers.py and prints what it
+returns.  Heavy modules (icalendar, dateutil) are imported only by the commands that need them, so
+``reminders upcoming`` and ``reminders check`` start fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
+from pathlib import Path
+
+from . import __version__
+from .errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, ReminderError
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+# --- Argument types: each says what it expected -------------------------------------------
+
+
+def year_arg(text: str) -> int:
+    if not (text.isdigit() and len(text) == 4):
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a year written YYYY, such as 2027")
+    return int(text)
+
+
+def date_arg(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: expected a date written YYYY-MM-DD, such as 2027-01-20"
+        ) from None
+
+
+def days_arg(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 36600:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: expected a whole number of days from 1 to 36600"
+        )
+    return int(text)
+
+
+# --- Commands -------------------------------------------------------------------------------
+
+
+def today_in(tz_name: str) -> date:
+    """Today where the organisation is (the CLI is an edge: it may read the clock)."""
+    from .dates import zone
+
+    return datetime.now(zone(tz_name)).date()
+
+
+def _config_path(args: argparse.Namespace) -> Path:
+    from .config import find_config
+
+    return find_config(args.config)
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from .controllers import check
+
+    report = check(_config_path(args), date.today())
+    if report.problems:
+        count = len(report.problems)
+        print(f"{count} problem{'s' if count != 1 else ''} found:", file=sys.stderr)
+        for problem in report.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 1
+    observances = sum(len(c.observances) for c in report.calendars)
+    events = sum(len(c.events) for c in report.calendars)
+    print(f"config {report.config}: ok")
+    for calendar in report.calendars:
+        print(
+            f"calendar {calendar.id} ({calendar.source}): {len(calendar.observances)} observances, "
+            f"{len(calendar.events)} events, {'public' if calendar.public else 'private'}"
+        )
+    print(
+        f"All checks passed: {len(report.calendars)} calendars, {observances} observances, "
+        f"{events} events."
+    )
+    return EXIT_OK
+
+
+def cmd_upcoming(args: argparse.Namespace) -> int:
+    from .controllers import load, upcoming
+    from .textout import upcoming_lines
+
+    path = _config_path(args)
+    loaded = load(path, date.today())
+    start = args.start or today_in(loaded.settings.organisation.timezone)
+    items = upcoming(loaded, start, args.days)
+    for line in upcoming_lines(items, loaded.settings, start, args.days):
+        print(line)
+    return EXIT_OK
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from .controllers import export_ics, load, write_atomically, year_window
+
+    loaded = load(_config_path(args), date.today())
+    today = today_in(loaded.settings.organisation.timezone)
+    first, last = year_window(loaded, today, args.first, args.last)
+    data = export_ics(loaded, first, last, args.calendar, args.examples)
+    if args.output in (None, "-"):
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+    else:
+        write_atomically(Path(args.output), data)
+        print(f"wrote {args.output} ({len(data)} bytes, {first}-{last})", file=sys.stderr)
+    return EXIT_OK
+
+
+# --- Parser ---------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="reminders",
+        description="Remembrance days: check the calendars, list what is coming, export ICS.",
+        epilog="The config is --config, else $REMINDERS_CONFIG, else ./config.toml, else the "
+        "bundled one. 'reminders COMMAND --help' explains each command.",
+    )
+    parser.add_argument("--version", action="version", version=f"reminders {__version__}")
+    parser.add_argument("--config", metavar="PATH", help="the configuration file (TOML)")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    check = commands.add_parser(
+        "check",
+        help="validate the config and every calendar, listing every problem",
+        description="Validate the configuration and every calendar file. Prints a summary and "
+        "exits 0 when all is well; lists every problem (file:line: key: value; expected ...) "
+        "and exits 1 otherwise.",
+    )
+    check.set_defaults(run=cmd_check)
+
+    upcoming = commands.add_parser(
+        "upcoming",
+        help="list the next observances and events",
+        description="List observances and events from a date on: date, weekday, anniversary, "
+        "days to go, and timed moments in the origin's and your organisation's time zone.",
+    )
+    upcoming.add_argument(
+        "--days",
+        type=days_arg,
+        default=365,
+        metavar="N",
+        help="how many days to look ahead (default: 365)",
+    )
+    upcoming.add_argument(
+        "--from",
+        dest="start",
+        type=date_arg,
+        metavar="DATE",
+        help="start date YYYY-MM-DD (default: today in your time zone)",
+    )
+    upcoming.set_defaults(run=cmd_upcoming)
+
+    export = commands.add_parser(
+        "export",
+        help="write the calendar as an ICS file",
+        description="Write one calendar, or all public calendars combined, as ICS (RFC 5545) "
+        "for Google Calendar, Outlook, Apple Calendar or Thunderbird. The same inputs always give "
+        "the same bytes.",
+        epilog="Example: reminders export --from 2027 --to 2030 -o remembrance.ics",
+    )
+    export.add_argument(
+        "--from",
+        dest="first",
+        type=year_arg,
+        metavar="YEAR",
+        help="first year (default: this year minus feed.past_years)",
+    )
+    export.add_argument(
+        "--to",
+        dest="last",
+        type=year_arg,
+        metavar="YEAR",
+        help="last year, inclusive (default: this year plus feed.future_years)",
+    )
+    export.add_argument(
+        "--calendar",
+        metavar="ID",
+        help="export only this calendar (default: all public ones combined)",
+    )
+    export.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        help="write to FILE, atomically (default: standard output)",
+    )
+    examples = export.add_mutually_exclusive_group()
+    examples.add_argument(
+        "--examples",
+        dest="examples",
+        action="store_true",
+        default=None,
+        help="include events marked example = true",
+    )
+    examples.add_argument(
+        "--no-examples",
+        dest="examples",
+        action="store_false",
+        help="leave out events marked example = true",
+    )
+    export.set_defaults(run=cmd_export)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    run: Handler | None = getattr(args, "run", None)
+    if run is None:
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
+    try:
+        return run(args)
+    except ReminderError as exc:
+        print(f"reminders: {exc.message()}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("reminders: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # The reader went away (reminders upcoming | head); not an error worth a traceback.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK

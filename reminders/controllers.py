@@ -1,0 +1,139 @@
+"""What each command does, as functions that take arguments and return data.
+
+The CLI (cli.py) parses arguments, calls one of these and prints the result; nothing here prints or
+reads the clock (``today`` is an argument).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from datetime import date, timedelta
+from pathlib import Path
+from typing import NamedTuple
+
+from .calendars import load_calendars
+from .config import Settings, calendars_dir_hint, load_config
+from .errors import InvalidInput, OutputError, Problem, UsageError
+from .model import Calendar, Occurrence
+from .occurrences import occurrences
+
+FIRST_YEAR, LAST_YEAR = 1900, 2200  # the range of years the commands accept
+
+
+class Loaded(NamedTuple):
+    settings: Settings
+    calendars: tuple[Calendar, ...]
+
+
+def load(config_path: Path, today: date) -> Loaded:
+    settings = load_config(config_path)
+    return Loaded(settings, load_calendars(settings.calendars_dir, today))
+
+
+class CheckReport(NamedTuple):
+    config: str
+    calendars_dir: str
+    calendars: tuple[Calendar, ...]
+    problems: tuple[Problem, ...]
+
+
+def check(config_path: Path, today: date) -> CheckReport:
+    """Validate the config and every calendar; collect every problem of both."""
+    problems: list[Problem] = []
+    settings = None
+    try:
+        settings = load_config(config_path)
+        folder = settings.calendars_dir
+    except InvalidInput as exc:
+        problems.extend(exc.problems)
+        folder = calendars_dir_hint(config_path)
+    calendars: tuple[Calendar, ...] = ()
+    try:
+        calendars = load_calendars(folder, today)
+    except InvalidInput as exc:
+        problems.extend(exc.problems)
+    shown = settings.source if settings else str(config_path)
+    return CheckReport(shown, str(folder), calendars, tuple(problems))
+
+
+def upcoming(loaded: Loaded, start: date, days: int) -> tuple[Occurrence, ...]:
+    """Occurrences from ``start`` for ``days`` days, examples as the feed settings say."""
+    return occurrences(
+        loaded.calendars,
+        start,
+        start + timedelta(days=days),
+        examples=loaded.settings.feed.include_examples,
+    )
+
+
+def year_window(
+    loaded: Loaded, today: date, first: int | None, last: int | None
+) -> tuple[int, int]:
+    feed = loaded.settings.feed
+    first = today.year - feed.past_years if first is None else first
+    last = today.year + feed.future_years if last is None else last
+    if first > last:
+        raise UsageError(f"--from {first} is after --to {last}; expected --from <= --to")
+    if first < FIRST_YEAR or last > LAST_YEAR:
+        raise UsageError(
+            f"years {first}-{last} are out of range; expected years {FIRST_YEAR} to {LAST_YEAR}"
+        )
+    return first, last
+
+
+def export_ics(
+    loaded: Loaded,
+    first: int,
+    last: int,
+    calendar_id: str | None,
+    examples: bool | None,
+) -> bytes:
+    """The ICS bytes of one calendar, or of all public calendars combined."""
+    from .ics import FeedInfo, build_ics
+
+    settings = loaded.settings
+    domain = settings.organisation.uid_domain
+    if calendar_id is None:
+        chosen = tuple(c for c in loaded.calendars if c.public)
+        info = FeedInfo(
+            settings.feed.name,
+            settings.feed.description,
+            domain,
+            settings.feed.refresh_interval,
+            f"all@{domain}",
+        )
+    else:
+        match = [c for c in loaded.calendars if c.id == calendar_id]
+        if not match:
+            known = ", ".join(c.id for c in loaded.calendars)
+            raise UsageError(
+                f"--calendar {calendar_id!r}: no such calendar; expected one of: {known}"
+            )
+        chosen = (match[0],)
+        info = FeedInfo(
+            match[0].name,
+            match[0].description,
+            domain,
+            settings.feed.refresh_interval,
+            f"{match[0].id}@{domain}",
+        )
+    use_examples = settings.feed.include_examples if examples is None else examples
+    return build_ics(chosen, first, last, info, examples=use_examples)
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file and a rename: never a partial file."""
+    folder = path.parent if str(path.parent) else Path(".")
+    try:
+        handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=folder)
+    except OSError as exc:
+        raise OutputError(str(path), exc.strerror or str(exc)) from None
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+        os.chmod(temp, 0o644)
+        os.replace(temp, path)
+    except OSError as exc:
+        Path(temp).unlink(missing_ok=True)
+        raise OutputError(str(path), exc.strerror or str(exc)) from None

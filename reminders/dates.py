@@ -1,0 +1,128 @@
+"""Date rules: fixed month-days with a leap-day policy, yearly RRULEs, ordinals, round numbers.
+
+Pure functions of their arguments; nothing here reads the clock.
+"""
+
+from __future__ import annotations
+
+import calendar as _calendar
+from datetime import date, datetime, time, timedelta
+from functools import lru_cache
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+if TYPE_CHECKING:
+    from dateutil.rrule import rrule
+
+LEAP_DAY_POLICIES = ("feb28", "mar1", "skip")
+
+
+def ordinal(number: int) -> str:
+    """English ordinal: 1st, 2nd, 3rd, 4th, 11th, 12th, 13th, 21st, 101st, 111th, 112th."""
+    if number % 100 in (11, 12, 13):
+        suffix = "th"
+    else:
+        suffix = {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+    return f"{number}{suffix}"
+
+
+def round_step(number: int) -> int:
+    """The largest of 100, 50, 25, 10, 5 dividing ``number`` (a positive anniversary), else 0."""
+    if number <= 0:
+        return 0
+    for step in (100, 50, 25, 10, 5):
+        if number % step == 0:
+            return step
+    return 0
+
+
+def fixed_date_in(year: int, month: int, day: int, leap_day: str = "feb28") -> date | None:
+    """The date of month/day in ``year``; February 29 in a common year follows ``leap_day``."""
+    if month == 2 and day == 29 and not _calendar.isleap(year):
+        if leap_day == "skip":
+            return None
+        return date(year, 3, 1) if leap_day == "mar1" else date(year, 2, 28)
+    return date(year, month, day)
+
+
+@lru_cache(maxsize=1024)
+def _compiled(text: str, since: int) -> rrule:
+    from dateutil.rrule import rrulestr
+
+    # DTSTART is January 1 of the origin year: expansion never depends on the clock, and COUNT or
+    # UNTIL in a rule count from the commemorated event.
+    return rrulestr(text, dtstart=datetime(since, 1, 1))  # type: ignore[return-value]
+
+
+def rrule_check(text: str, since: int) -> str | None:
+    """None if ``text`` is a usable yearly RRULE, else what is wrong (completes "expected ...")."""
+    body = text.strip()
+    if body.upper().startswith("RRULE:"):
+        body = body[6:]
+    if "\n" in body or "DTSTART" in body.upper():
+        return "a single RRULE line without DTSTART, such as 'FREQ=YEARLY;BYMONTH=5;BYDAY=2SU'"
+    parts = dict(p.split("=", 1) for p in body.upper().split(";") if "=" in p)
+    if parts.get("FREQ") != "YEARLY":
+        return "an RRULE with FREQ=YEARLY (an observance happens once a year)"
+    try:
+        rule = _compiled(body, since)
+    except (ValueError, TypeError, KeyError, IndexError, OverflowError) as exc:
+        return f"an RRULE that python-dateutil can parse ({exc})"
+    # An observance has one date a year; a rule yielding several would give two "37th"s.
+    seen: dict[int, date] = {}
+    for moment in rule.between(datetime(since, 1, 1), datetime(since + 150, 1, 1), inc=True):
+        if moment.year in seen:
+            return (
+                f"an RRULE with at most one date a year (it gives {seen[moment.year]} "
+                f"and {moment.date()} in {moment.year})"
+            )
+        seen[moment.year] = moment.date()
+    return None
+
+
+def normalise_rrule(text: str) -> str:
+    body = text.strip()
+    return body[6:] if body.upper().startswith("RRULE:") else body
+
+
+def rrule_dates(text: str, since: int, first_year: int, last_year: int) -> dict[int, date]:
+    """The date in each year of ``first_year..last_year`` (inclusive) that the rule gives."""
+    rule = _compiled(text, since)
+    found = rule.between(datetime(first_year, 1, 1), datetime(last_year, 12, 31, 23, 59), inc=True)
+    return {moment.year: moment.date() for moment in found}
+
+
+@lru_cache(maxsize=256)
+def zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+def wall_time(day: date, at: time, tz_name: str) -> datetime:
+    """``day`` at wall-clock ``at`` in ``tz_name`` as an aware datetime.
+
+    A wall time inside a daylight-saving gap (it never happens on the clock) is moved forward by the
+    length of the gap, as the clocks are: 02:30 on a spring-forward night becomes 03:30.
+    """
+    tz = zone(tz_name)
+    naive = datetime.combine(day, at)
+    aware = naive.replace(tzinfo=tz)
+    round_trip = aware.astimezone(ZoneInfo("UTC")).astimezone(tz)
+    if round_trip.replace(tzinfo=None) != naive:
+        # Inside a gap: fold=0 uses the offset from before the change; the UTC round trip gives
+        # the wall time after the change, which is the one a clock shows.
+        return round_trip
+    return aware
+
+
+def exists_on_clock(naive: datetime, tz_name: str) -> bool:
+    """False if ``naive`` falls in a daylight-saving gap of ``tz_name``."""
+    tz = zone(tz_name)
+    aware = naive.replace(tzinfo=tz)
+    return aware.astimezone(ZoneInfo("UTC")).astimezone(tz).replace(tzinfo=None) == naive
+
+
+def days_between(start: date, end: date) -> int:
+    return (end - start).days
+
+
+ONE_DAY = timedelta(days=1)

@@ -1,0 +1,386 @@
+"""One declarative way to validate TOML tables, used by the config and the calendar loaders.
+
+A table is described by a tuple of :class:`Field` values: name, parser, default and help text in
+one place.  A parser takes the raw TOML value and returns the typed value, or raises
+:class:`Invalid` saying what it expected.  :class:`Checker` walks a document, collects every
+problem with its key path and line, and never stops at the first.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from .errors import MISSING, Problem
+
+Parser = Callable[[Any], Any]
+
+
+class Invalid(ValueError):
+    """Raised by a parser: ``expected`` completes the sentence "expected ..."."""
+
+    def __init__(self, expected: str) -> None:
+        super().__init__(expected)
+        self.expected = expected
+
+
+class Field(NamedTuple):
+    name: str
+    parse: Parser
+    default: Any = MISSING  # MISSING: the key is required
+    help: str = ""
+
+
+def describe(fields: Sequence[Field]) -> str:
+    """The list of allowed keys, for "unknown key" messages."""
+    return ", ".join(f.name for f in fields)
+
+
+# --- Parsers --------------------------------------------------------------------------------
+
+
+def text(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise Invalid("a non-empty string")
+    return value.strip()
+
+
+def optional_text(value: Any) -> str:
+    if not isinstance(value, str):
+        raise Invalid("a string")
+    return value.strip()
+
+
+_IDENT = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?\Z")
+
+
+def ident(value: Any) -> str:
+    if not isinstance(value, str) or not _IDENT.match(value):
+        raise Invalid("an id of lower-case letters, digits and inner hyphens, such as 'january-20'")
+    return value
+
+
+def boolean(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise Invalid("true or false")
+    return value
+
+
+def integer(low: int, high: int) -> Parser:
+    def parse(value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise Invalid(f"a whole number from {low} to {high}")
+        return value
+
+    return parse
+
+
+def one_of(*choices: str) -> Parser:
+    def parse(value: Any) -> str:
+        if value not in choices:
+            raise Invalid("one of " + ", ".join(repr(c) for c in choices))
+        return str(value)
+
+    return parse
+
+
+def list_of(item: Parser, what: str) -> Parser:
+    def parse(value: Any) -> tuple[Any, ...]:
+        if not isinstance(value, list):
+            raise Invalid(f"a list of {what}")
+        out = []
+        for element in value:
+            try:
+                out.append(item(element))
+            except Invalid as exc:
+                raise Invalid(f"a list of {what}; {show(element)} is not {exc.expected}") from None
+        return tuple(out)
+
+    return parse
+
+
+def show(value: Any) -> str:
+    from .errors import show_value
+
+    return show_value(value)
+
+
+def timezone_name(value: Any) -> str:
+    """An IANA time zone name that this machine's time zone database knows."""
+    from zoneinfo import ZoneInfo
+
+    expected = "an IANA time zone name such as 'Asia/Baku' or 'Europe/London'"
+    if not isinstance(value, str) or not value or value != value.strip() or ".." in value:
+        raise Invalid(expected)
+    try:
+        ZoneInfo(value)
+    except (ValueError, OSError, LookupError):
+        raise Invalid(expected) from None
+    return value
+
+
+_MONTHS = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
+_DAYS_IN_MONTH = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def month_day(value: Any) -> tuple[int, int]:
+    """A month and day written MM-DD ('01-20'); February 29 is allowed (see leap-day policy)."""
+    expected = "a month and day written MM-DD, such as '01-20'"
+    if not isinstance(value, str) or not re.fullmatch(r"\d\d-\d\d", value):
+        raise Invalid(expected)
+    month, day = int(value[:2]), int(value[3:])
+    if not 1 <= month <= 12:
+        raise Invalid(f"{expected} (there is no month {month})")
+    if not 1 <= day <= _DAYS_IN_MONTH[month - 1]:
+        raise Invalid(
+            f"{expected} ({_MONTHS[month - 1]} has {_DAYS_IN_MONTH[month - 1]} days at most)"
+        )
+    return month, day
+
+
+def local_time(value: Any) -> time:
+    """A wall-clock time 'HH:MM' (or a TOML local time)."""
+    if isinstance(value, time) and value.tzinfo is None:
+        return value
+    if isinstance(value, str) and re.fullmatch(r"\d\d:\d\d(:\d\d)?", value):
+        try:
+            return time.fromisoformat(value)
+        except ValueError:
+            pass
+    raise Invalid("a local time written HH:MM, such as '12:00'")
+
+
+_DURATION = re.compile(
+    r"P(?:(?P<w>\d+)W)?(?:(?P<d>\d+)D)?(?:T(?:(?P<h>\d+)H)?(?:(?P<m>\d+)M)?(?:(?P<s>\d+)S)?)?\Z"
+)
+
+
+def duration(value: Any) -> timedelta:
+    """An ISO 8601 duration of weeks, days, hours, minutes, seconds ('PT1M', 'P30D', 'PT2H30M')."""
+    expected = "an ISO 8601 duration such as 'PT1M', 'PT2H30M' or 'P1D'"
+    if not isinstance(value, str):
+        raise Invalid(expected)
+    match = _DURATION.match(value)
+    if not match or value in ("P", "PT") or value.endswith("T"):
+        raise Invalid(expected)
+    parts = {k: int(v) for k, v in match.groupdict().items() if v is not None}
+    return timedelta(
+        weeks=parts.get("w", 0),
+        days=parts.get("d", 0),
+        hours=parts.get("h", 0),
+        minutes=parts.get("m", 0),
+        seconds=parts.get("s", 0),
+    )
+
+
+def positive_duration(value: Any) -> timedelta:
+    result = duration(value)
+    if result <= timedelta(0):
+        raise Invalid("a duration longer than zero, such as 'PT1M'")
+    return result
+
+
+def local_datetime(value: Any) -> datetime:
+    """A wall-clock date and time without offset: a TOML local date-time (2027-02-26T15:00:00)."""
+    expected = "a local date and time without offset, such as 2027-02-26T15:00:00"
+    if isinstance(value, datetime) and value.tzinfo is None:
+        return value
+    if isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            raise Invalid(expected) from None
+        if parsed.tzinfo is None:
+            return parsed
+    raise Invalid(expected + " (the time zone goes in its own key)")
+
+
+def calendar_date(value: Any) -> date:
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise Invalid("a date such as 2027-02-26")
+
+
+def utc_datetime(value: Any) -> datetime:
+    """A date-time with offset (TOML offset date-time), normalised to UTC."""
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return value.astimezone(UTC)
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return datetime(value.year, value.month, value.day, tzinfo=UTC)
+    raise Invalid("a date-time with offset such as 2026-11-23T00:00:00Z, or a date")
+
+
+# --- Documents ------------------------------------------------------------------------------
+
+
+def shown_path(path: Path) -> str:
+    """A path as messages show it: relative to the working folder when it is inside it."""
+    try:
+        relative = os.path.relpath(path)
+    except ValueError:  # another drive on Windows
+        return str(path)
+    return str(path) if relative.startswith("..") else relative
+
+
+_TOML_LINE = re.compile(r"at line (\d+)")
+
+
+def read_toml(path: Path, shown: str) -> tuple[dict[str, Any] | None, str, list[Problem]]:
+    """Read and parse one TOML file; a read or syntax error becomes a Problem, never a traceback."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        return None, "", [Problem(shown, "", None, f"a readable file ({exc.strerror})")]
+    try:
+        source = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return None, "", [Problem(shown, "", None, f"UTF-8 text (bad byte at offset {exc.start})")]
+    try:
+        return tomllib.loads(source), source, []
+    except tomllib.TOMLDecodeError as exc:
+        match = _TOML_LINE.search(str(exc))
+        line = int(match.group(1)) if match else None
+        return None, source, [Problem(shown, "", None, f"valid TOML: {exc}", line)]
+
+
+class Checker:
+    """Collects problems for one file; knows how to find the line of a key in its source."""
+
+    def __init__(self, file: str, source: str = "") -> None:
+        self.file = file
+        self.problems: list[Problem] = []
+        self._lines = _index_lines(source) if source else {}
+
+    def line_of(self, path: tuple[str | int, ...]) -> int | None:
+        for cut in range(len(path), 0, -1):
+            line = self._lines.get(path[:cut])
+            if line is not None:
+                return line
+        return None
+
+    def add(self, path: tuple[str | int, ...], value: object, expected: str) -> None:
+        self.problems.append(
+            Problem(self.file, key_name(path), value, expected, self.line_of(path))
+        )
+
+    def table(
+        self, raw: Any, fields: Sequence[Field], path: tuple[str | int, ...]
+    ) -> dict[str, Any] | None:
+        """Validate one table; returns the parsed values, or None if any field was bad."""
+        if not isinstance(raw, dict):
+            self.add(path, raw, "a table")
+            return None
+        known = {f.name for f in fields}
+        ok = True
+        for key in raw:
+            if key not in known:
+                self.add((*path, key), raw[key], f"a known key ({describe(fields)})")
+                ok = False
+        values: dict[str, Any] = {}
+        for field in fields:
+            if field.name not in raw:
+                if field.default is MISSING:
+                    self.add((*path, field.name), MISSING, field.help or "a value")
+                    ok = False
+                else:
+                    values[field.name] = field.default
+                continue
+            try:
+                values[field.name] = field.parse(raw[field.name])
+            except Invalid as exc:
+                self.add((*path, field.name), raw[field.name], exc.expected)
+                ok = False
+        return values if ok else None
+
+    def tables(
+        self, raw: Any, fields: Sequence[Field], path: tuple[str | int, ...]
+    ) -> Iterator[tuple[int, dict[str, Any] | None, Mapping[str, Any]]]:
+        """Validate an array of tables, yielding (index, parsed or None, raw) for each."""
+        if raw is None:
+            return
+        if not isinstance(raw, list) or not all(isinstance(t, dict) for t in raw):
+            self.add(path, raw, f"an array of tables ([[{key_name(path)}]])")
+            return
+        for index, item in enumerate(raw):
+            yield index, self.table(item, fields, (*path, index)), item
+
+
+def key_name(path: tuple[str | int, ...]) -> str:
+    """('observance', 1, 'date') -> 'observance[2].date' (indexes counted from 1)."""
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part + 1}]"
+        else:
+            out += ("." if out else "") + part
+    return out
+
+
+_HEADER = re.compile(r"\s*(\[\[?)\s*([A-Za-z0-9_.\- ]+?)\s*\]\]?\s*(?:#.*)?$")
+_KEY = re.compile(r"\s*([A-Za-z0-9_\-]+)\s*=")
+
+
+def _index_lines(source: str) -> dict[tuple[str | int, ...], int]:
+    """Map key paths to 1-based line numbers for documents written in the usual TOML style.
+
+    tomllib gives no positions, so this follows table headers (``[calendar]``,
+    ``[[observance]]``, ``[[observance.moment]]``) and ``key = value`` lines. Inline tables and
+    dotted keys are not followed; for those the message names the nearest table's line.
+    """
+    index: dict[tuple[str | int, ...], int] = {}
+    counters: dict[tuple[str | int, ...], int] = {}
+    current: tuple[str | int, ...] = ()
+    in_multiline = False
+    for number, line in enumerate(source.splitlines(), start=1):
+        if in_multiline:
+            if line.count('"""') % 2 == 1 or line.count("'''") % 2 == 1:
+                in_multiline = False
+            continue
+        header = _HEADER.match(line)
+        if header:
+            names = [n.strip() for n in header.group(2).split(".")]
+            parent: tuple[str | int, ...] = ()
+            # Resolve each name against the tables seen so far: [[a.b]] lives in the last [[a]].
+            for depth, name in enumerate(names):
+                base = (*parent, name)
+                is_last = depth == len(names) - 1
+                if header.group(1) == "[[" and is_last:
+                    counters[base] = counters.get(base, -1) + 1
+                    parent = (*base, counters[base])
+                elif base in counters:
+                    parent = (*base, counters[base])
+                else:
+                    parent = base
+            current = parent
+            index.setdefault(current, number)
+            continue
+        key = _KEY.match(line)
+        if key:
+            index.setdefault((*current, key.group(1)), number)
+            rest = line[key.end() :]
+            if rest.count('"""') == 1 or rest.count("'''") == 1:
+                in_multiline = True
+    return index
