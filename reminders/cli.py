@@ -64,11 +64,11 @@ def _config_path(args: argparse.Namespace) -> Path:
 
 def cmd_check(args: argparse.Namespace) -> int:
     from .controllers import check
+    from .textout import plural
 
     report = check(_config_path(args), date.today())
     if report.problems:
-        count = len(report.problems)
-        print(f"{count} problem{'s' if count != 1 else ''} found:", file=sys.stderr)
+        print(f"{plural(len(report.problems), 'problem')} found:", file=sys.stderr)
         for problem in report.problems:
             print(f"  {problem}", file=sys.stderr)
         return 1
@@ -77,12 +77,14 @@ def cmd_check(args: argparse.Namespace) -> int:
     print(f"config {report.config}: ok")
     for calendar in report.calendars:
         print(
-            f"calendar {calendar.id} ({calendar.source}): {len(calendar.observances)} observances, "
-            f"{len(calendar.events)} events, {'public' if calendar.public else 'private'}"
+            f"calendar {calendar.id} ({calendar.source}): "
+            f"{plural(len(calendar.observances), 'observance')}, "
+            f"{plural(len(calendar.events), 'event')}, "
+            f"{'public' if calendar.public else 'private'}"
         )
     print(
-        f"All checks passed: {len(report.calendars)} calendars, {observances} observances, "
-        f"{events} events."
+        f"All checks passed: {plural(len(report.calendars), 'calendar')}, "
+        f"{plural(observances, 'observance')}, {plural(events, 'event')}."
     )
     return EXIT_OK
 

@@ -10,6 +10,11 @@ from .dates import zone
 from .model import Occurrence
 
 
+def plural(count: int, word: str) -> str:
+    """'1 event', '2 events'."""
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
 def days_to_go(start: date, day: date) -> str:
     delta = (day - start).days
     if delta == 0:

@@ -1,0 +1,89 @@
+"""Shared fixtures and domain assertions for the test suite."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from reminders.calendars import load_calendars
+from reminders.cli import main
+from reminders.model import Calendar, Occurrence
+from reminders.occurrences import occurrences
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+GOLDEN = Path(__file__).resolve().parent / "golden"
+TODAY = date(2026, 11, 23)  # a fixed "today" for loaders that reject a future `since`
+
+CONFIG_TEMPLATE = """\
+[organisation]
+name = "Test Institute"
+timezone = "{timezone}"
+country = "PK"
+uid_domain = "test.example.org"
+
+[paths]
+calendars = "calendars"
+
+[feed]
+name = "Test feed"
+past_years = 0
+future_years = 2
+include_examples = {examples}
+"""
+
+
+def bundled_calendars() -> tuple[Calendar, ...]:
+    return load_calendars(ROOT / "calendars", TODAY)
+
+
+def assert_occurs(calendars: tuple[Calendar, ...], observance_id: str, year: int) -> Occurrence:
+    """The occurrence of ``observance_id`` in ``year``; fails if there is not exactly one."""
+    found = [
+        item
+        for item in occurrences(calendars, date(year, 1, 1), date(year + 1, 1, 1))
+        if item.observance is not None and item.observance.id == observance_id and not item.event
+    ]
+    assert len(found) == 1, f"{observance_id} occurs {len(found)} times in {year}"
+    return found[0]
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Callable[..., Path]:
+    """Make a project folder with config.toml and calendars/*.toml; returns the config path.
+
+    ``project({"a.toml": "..."}, timezone="Europe/London", examples=True)``
+    """
+
+    def make(files: dict[str, str], timezone: str = "Asia/Karachi", examples: bool = False) -> Path:
+        folder = tmp_path / "calendars"
+        folder.mkdir(exist_ok=True)
+        for name, body in files.items():
+            (folder / name).write_text(textwrap.dedent(body), encoding="utf-8")
+        config = tmp_path / "config.toml"
+        config.write_text(
+            CONFIG_TEMPLATE.format(timezone=timezone, examples=str(examples).lower()),
+            encoding="utf-8",
+        )
+        return config
+
+    return make
+
+
+@pytest.fixture
+def cli(capsysbinary: pytest.CaptureFixture[bytes]) -> Callable[..., tuple[int, str, str]]:
+    """Run ``reminders ARGS`` in-process; returns (exit code, stdout, stderr)."""
+
+    def run(*args: str) -> tuple[int, str, str]:
+        try:
+            code = main(list(args))
+        except SystemExit as exc:  # argparse exits on usage errors and --help
+            code = int(exc.code or 0)
+        out, err = capsysbinary.readouterr()
+        return code, out.decode("utf-8"), err.decode("utf-8")
+
+    return run

@@ -1,0 +1,194 @@
+"""ICS export: golden files, both parsers, determinism and the ICS rules of DESIGN.md."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import icalendar
+import pytest
+from ical.calendar_stream import IcsCalendarStream
+
+from tests.regenerate_golden import CASES, render
+
+from .conftest import GOLDEN, ROOT
+
+GOLDEN_CASES = [(name, args) for name, args in CASES if name.endswith(".ics")]
+
+
+def golden(name: str) -> bytes:
+    return (GOLDEN / name).read_bytes()
+
+
+@pytest.mark.parametrize(("name", "args"), GOLDEN_CASES, ids=[n for n, _ in GOLDEN_CASES])
+def test_export_matches_golden_file(name: str, args: tuple[str, ...]) -> None:
+    # On a mismatch: run `python tests/regenerate_golden.py` and review `git diff tests/golden`.
+    assert render(args) == golden(name)
+
+
+def events_by_icalendar(data: bytes) -> dict[str, tuple[object, object, str]]:
+    parsed = icalendar.Calendar.from_ical(data)
+    return {
+        str(event["UID"]): (event.start, event.end, str(event["SUMMARY"]))
+        for event in parsed.walk("VEVENT")
+    }
+
+
+def events_by_ical(data: bytes) -> dict[str, tuple[object, object, str]]:
+    parsed = IcsCalendarStream.calendar_from_ics(data.decode("utf-8"))
+    return {event.uid: (event.dtstart, event.dtend, event.summary) for event in parsed.events}
+
+
+@pytest.mark.parametrize(("name", "args"), GOLDEN_CASES, ids=[n for n, _ in GOLDEN_CASES])
+def test_both_parsers_read_the_same_events(name: str, args: tuple[str, ...]) -> None:
+    data = golden(name)
+    by_icalendar = events_by_icalendar(data)
+    by_ical = events_by_ical(data)  # the strict parser: raises on anything out of spec
+    assert by_icalendar == by_ical
+    assert len(by_icalendar) == data.count(b"BEGIN:VEVENT\r\n")
+
+
+def test_one_event_per_observance_per_year_with_its_ordinal() -> None:
+    events = events_by_icalendar(golden("remembrance-2025-2031.ics"))
+    january = {
+        uid: summary for uid, (_s, _e, summary) in events.items()
+        if uid.startswith("remembrance-january-20-") and "minute" not in uid
+    }  # fmt: skip
+    ordinals = ["35th", "36th", "37th", "38th", "39th", "40th", "41st"]
+    assert january == {
+        f"remembrance-january-20-{year}@reminders.example.org":
+            f"{ordinal} anniversary of the January 20 Tragedy"
+        for year, ordinal in zip(range(2025, 2032), ordinals, strict=True)
+    }  # fmt: skip
+    # 4 observances x 7 years, one minute of silence a year, one (example) event.
+    assert len(events) == 4 * 7 + 7 + 1
+    assert b"RRULE" not in golden("remembrance-2025-2031.ics")
+
+
+def test_all_day_observance_has_exclusive_end_and_is_transparent() -> None:
+    parsed = icalendar.Calendar.from_ical(golden("remembrance-only-2027.ics"))
+    khojaly = next(e for e in parsed.walk("VEVENT") if "february-26-2027@" in str(e["UID"]))
+    assert khojaly.start == date(2027, 2, 26)
+    assert khojaly.end == date(2027, 2, 27)
+    assert str(khojaly["TRANSP"]) == "TRANSPARENT"
+    raw = khojaly.to_ical()
+    assert b"DTSTART;VALUE=DATE:20270226\r\n" in raw
+    assert b"DTEND;VALUE=DATE:20270227\r\n" in raw
+
+
+def test_moment_is_zoned_with_a_matching_vtimezone() -> None:
+    data = golden("remembrance-only-2027.ics")
+    assert b"DTSTART;TZID=Asia/Baku:20270120T120000\r\n" in data
+    assert b"DTEND;TZID=Asia/Baku:20270120T120100\r\n" in data
+    parsed = icalendar.Calendar.from_ical(data)
+    assert [tz.tz_name for tz in parsed.timezones] == ["Asia/Baku"]
+    minute = next(e for e in parsed.walk("VEVENT") if "minute-of-silence" in str(e["UID"]))
+    assert minute.start.astimezone(ZoneInfo("UTC")) == datetime(
+        2027, 1, 20, 8, 0, tzinfo=ZoneInfo("UTC")
+    )
+    assert str(minute["RELATED-TO"]) == "remembrance-january-20-2027@reminders.example.org"
+
+
+def test_no_floating_times() -> None:
+    for name, _args in GOLDEN_CASES:
+        for event in icalendar.Calendar.from_ical(golden(name)).walk("VEVENT"):
+            for key in ("DTSTART", "DTEND"):
+                value = event.decoded(key)
+                if isinstance(value, datetime):
+                    assert value.tzinfo is not None, f"{name}: {event['UID']} {key} is floating"
+
+
+def test_calendar_properties() -> None:
+    parsed = icalendar.Calendar.from_ical(golden("remembrance-2025-2031.ics"))
+    assert str(parsed["METHOD"]) == "PUBLISH"
+    assert str(parsed["NAME"]) == str(parsed["X-WR-CALNAME"]) == "Remembrance days"
+    assert "Remembrance days of Azerbaijan" in str(parsed["X-WR-CALDESC"])
+    assert str(parsed["PRODID"]) == "-//reminders//Remembrance day calendar//EN"
+    assert str(parsed["UID"]) == "all@reminders.example.org"
+    data = golden("remembrance-2025-2031.ics")
+    assert b"\r\nREFRESH-INTERVAL;VALUE=DURATION:PT12H\r\n" in data
+    assert b"\r\nX-PUBLISHED-TTL:PT12H\r\n" in data
+
+
+def test_stamps_come_from_the_data_not_the_clock() -> None:
+    data = golden("remembrance-2025-2031.ics")
+    stamps = {line for line in data.split(b"\r\n") if line.startswith(b"DTSTAMP")}
+    assert stamps == {b"DTSTAMP:20261123T000000Z"}  # the calendar's `revised`
+    modified = {line for line in data.split(b"\r\n") if line.startswith(b"LAST-MODIFIED")}
+    assert modified == {b"LAST-MODIFIED:20261123T000000Z"}
+
+
+def test_descriptions_carry_facts_and_sources() -> None:
+    parsed = icalendar.Calendar.from_ical(golden("remembrance-only-2027.ics"))
+    january = next(e for e in parsed.walk("VEVENT") if "january-20-2027@" in str(e["UID"]))
+    text = str(january["DESCRIPTION"])
+    assert "131 people were killed and 744 injured" in text
+    assert "(Source: APA news agency, report on the 34th anniversary, 20 January 2024.)" in text
+    assert "Around 150 unarmed civilians" in text  # the other figure, attributed too
+    assert "2027 marks the 37th anniversary" in text
+    assert "- 12:00 Asia/Baku: Minute of silence" in text
+
+
+def test_lines_are_crlf_folded_at_75_octets_without_splitting_utf8() -> None:
+    for name, _args in GOLDEN_CASES:
+        data = golden(name)
+        assert data.endswith(b"END:VCALENDAR\r\n")
+        lines = data.split(b"\r\n")[:-1]
+        assert all(b"\n" not in line and b"\r" not in line for line in lines)
+        for line in lines:
+            assert len(line) <= 75, f"{name}: {len(line)} octets: {line[:40]!r}"
+            line.decode("utf-8")  # a split multi-byte sequence would raise here
+
+
+def test_non_ascii_text_round_trips_through_both_parsers() -> None:
+    data = golden("multilingual-2027.ics")
+    assert b"\r\n " in data  # long Urdu lines were folded
+    parsed = icalendar.Calendar.from_ical(data)
+    khojaly = next(e for e in parsed.walk("VEVENT") if "khojaly" in str(e["UID"]))
+    assert str(khojaly["SUMMARY"]) == ("Xocalı soyqırımının 35th ildönümü — خوجالی نسل کشی کی برسی")
+    assert 'semicolons; commas, and "quotes" \\ backslashes' in str(khojaly["DESCRIPTION"])
+    strict = IcsCalendarStream.calendar_from_ics(data.decode("utf-8"))
+    assert strict.events[0].summary == str(khojaly["SUMMARY"])
+    assert strict.events[0].description == str(khojaly["DESCRIPTION"])
+    assert strict.events[1].location == "Qafqaz zalı, اسلام آباد"
+
+
+def test_event_is_zoned_in_karachi_and_linked() -> None:
+    parsed = icalendar.Calendar.from_ical(golden("remembrance-2025-2031.ics"))
+    event = next(e for e in parsed.walk("VEVENT") if "-event-" in str(e["UID"]))
+    assert str(event["UID"]) == "remembrance-event-khojaly-roundtable-2027@reminders.example.org"
+    assert event.start == datetime(2027, 2, 26, 15, 0, tzinfo=ZoneInfo("Asia/Karachi"))
+    assert event.end - event.start == timedelta(hours=2)
+    assert str(event["SUMMARY"]) == "Example: Roundtable: 35 years since Khojaly"
+    assert str(event["LOCATION"]) == "Main Hall, Example Institute, Islamabad"
+    assert str(event["RELATED-TO"]) == "remembrance-february-26-2027@reminders.example.org"
+
+
+def test_private_calendar_is_left_out_of_the_combined_export(
+    cli: object,
+) -> None:
+    args = ("--config", str(ROOT / "tests/fixtures/config-cases.toml"), "export",
+            "--from", "2027", "--to", "2027")  # fmt: skip
+    combined = render(args)
+    assert b"multilingual" not in combined
+    assert b"UID:leap-default-policy-2027@test.example.org" in combined
+    alone = render((*args, "--calendar", "multilingual"))
+    assert b"UID:multilingual-khojaly-2027@test.example.org" in alone
+
+
+def test_two_exports_are_byte_identical_across_processes(tmp_path: Path) -> None:
+    # Different hash seeds change set and dict-of-set orders; the bytes must not change.
+    outputs = []
+    for seed in ("1", "2", "3", "4"):
+        target = tmp_path / f"out-{seed}.ics"
+        subprocess.run(
+            [sys.executable, "-m", "reminders", "--config", str(ROOT / "config.toml"),
+             "export", "--from", "2025", "--to", "2031", "-o", str(target)],
+            check=True, env={**os.environ, "PYTHONHASHSEED": seed}, capture_output=True,
+        )  # fmt: skip
+        outputs.append(target.read_bytes())
+    assert all(output == golden("remembrance-2025-2031.ics") for output in outputs)

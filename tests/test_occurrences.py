@@ -1,0 +1,178 @@
+"""Occurrences: the numbers the seeds report, windows, leap days, moments, events."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from reminders.calendars import load_calendars
+from reminders.occurrences import occurrences
+
+from .conftest import FIXTURES, TODAY, assert_occurs, bundled_calendars
+
+BUNDLED = bundled_calendars()
+UTC = ZoneInfo("UTC")
+
+
+@pytest.mark.parametrize(
+    ("observance", "year", "ordinal", "weekday", "day"),
+    [
+        # The seeds' own numbers: the 34th of January 20 in 2024 (APA), the 31st of Khojaly in
+        # 2023 (Azernews), the first anniversary of the war and its end in 2021.
+        ("january-20", 2024, "34th", "Saturday", date(2024, 1, 20)),
+        ("february-26", 2023, "31st", "Sunday", date(2023, 2, 26)),
+        ("november-10", 2021, "1st", "Wednesday", date(2021, 11, 10)),
+        ("september-27", 2021, "1st", "Monday", date(2021, 9, 27)),
+        ("february-26", 2013, "21st", "Tuesday", date(2013, 2, 26)),
+        # The plan year.
+        ("january-20", 2027, "37th", "Wednesday", date(2027, 1, 20)),
+        ("february-26", 2027, "35th", "Friday", date(2027, 2, 26)),
+        ("september-27", 2027, "7th", "Monday", date(2027, 9, 27)),
+        ("november-10", 2027, "7th", "Wednesday", date(2027, 11, 10)),
+    ],
+)
+def test_anniversary_numbers_from_the_sources(
+    observance: str, year: int, ordinal: str, weekday: str, day: date
+) -> None:
+    item = assert_occurs(BUNDLED, observance, year)
+    assert (item.date, item.ordinal, item.weekday) == (day, ordinal, weekday)
+    assert item.title.startswith(ordinal) or f" {ordinal} " in item.title
+
+
+def test_titles_read_as_people_write_them() -> None:
+    assert assert_occurs(BUNDLED, "january-20", 2024).title == (
+        "34th anniversary of the January 20 Tragedy"
+    )
+    assert assert_occurs(BUNDLED, "september-27", 2027).title == (
+        "Remembrance Day: 7th anniversary of the start of the 44-day war"
+    )
+
+
+def test_jubilees_and_round_numbers() -> None:
+    khojaly_2017 = assert_occurs(BUNDLED, "february-26", 2017)  # 25th
+    assert (khojaly_2017.jubilee, khojaly_2017.round_step) == (True, 25)
+    january_2040 = assert_occurs(BUNDLED, "january-20", 2040)  # 50th
+    assert (january_2040.jubilee, january_2040.round_step) == (True, 50)
+    january_2020 = assert_occurs(BUNDLED, "january-20", 2020)  # 30th: round, not a jubilee
+    assert (january_2020.jubilee, january_2020.round_step) == (False, 10)
+    khojaly_2027 = assert_occurs(BUNDLED, "february-26", 2027)  # 35th
+    assert (khojaly_2027.jubilee, khojaly_2027.round_step) == (False, 5)
+
+
+def test_no_occurrence_before_the_first_anniversary() -> None:
+    found = occurrences(BUNDLED, date(2020, 1, 1), date(2021, 1, 1))
+    ids = {item.observance.id for item in found if item.observance}
+    assert "november-10" not in ids  # 2020 is the year of the ceasefire itself
+    assert "september-27" not in ids
+    assert {"january-20", "february-26"} <= ids
+
+
+def test_window_is_half_open() -> None:
+    found = occurrences(BUNDLED, date(2027, 1, 20), date(2027, 2, 26))
+    assert [item.id for item in found] == ["remembrance:january-20:2027"]
+    found = occurrences(BUNDLED, date(2027, 1, 21), date(2027, 2, 27))
+    assert [item.id for item in found] == [
+        "remembrance:february-26:2027",
+        "remembrance:event:khojaly-roundtable-2027",
+    ]
+
+
+def test_minute_of_silence_is_noon_in_baku() -> None:
+    item = assert_occurs(BUNDLED, "january-20", 2027)
+    (placed,) = item.moments
+    assert placed.moment.name == "Minute of silence"
+    assert placed.start == datetime(2027, 1, 20, 12, 0, tzinfo=ZoneInfo("Asia/Baku"))
+    assert placed.start.astimezone(UTC) == datetime(2027, 1, 20, 8, 0, tzinfo=UTC)
+    assert placed.start.astimezone(ZoneInfo("Asia/Karachi")).hour == 13
+    assert placed.end - placed.start == timedelta(minutes=1)
+
+
+def test_example_event_is_linked_to_its_observance() -> None:
+    found = occurrences(BUNDLED, date(2027, 2, 26), date(2027, 2, 27))
+    event = found[-1]
+    assert event.kind == "event"
+    assert event.event is not None
+    assert event.event.example
+    assert event.event.start == datetime(2027, 2, 26, 15, 0, tzinfo=ZoneInfo("Asia/Karachi"))
+    assert event.event.end == datetime(2027, 2, 26, 17, 0, tzinfo=ZoneInfo("Asia/Karachi"))
+    assert (event.number, event.ordinal) == (35, "35th")
+    without = occurrences(BUNDLED, date(2027, 2, 26), date(2027, 2, 27), examples=False)
+    assert [item.kind for item in without] == ["observance"]
+
+
+LEAP = load_calendars(FIXTURES / "cases", TODAY)
+
+
+@pytest.mark.parametrize(
+    ("observance", "year", "expected"),
+    [
+        ("default-policy", 2027, date(2027, 2, 28)),
+        ("default-policy", 2028, date(2028, 2, 29)),
+        ("march-first", 2027, date(2027, 3, 1)),
+        ("march-first", 2028, date(2028, 2, 29)),
+        ("skipped", 2028, date(2028, 2, 29)),
+    ],
+)
+def test_feb29_common_year(observance: str, year: int, expected: date) -> None:
+    item = assert_occurs(LEAP, observance, year)
+    assert item.date == expected
+    assert item.number == year - 2000  # the number counts years, not leap days
+
+
+def test_feb29_skipped_in_common_year() -> None:
+    found = occurrences(LEAP, date(2027, 1, 1), date(2028, 1, 1))
+    assert "skipped" not in {item.observance.id for item in found if item.observance}
+
+
+def test_movable_rrule_observance() -> None:
+    item = assert_occurs(LEAP, "remembrance-sunday", 2027)
+    assert item.date == date(2027, 11, 14)
+    assert item.weekday == "Sunday"
+    assert item.title == "Remembrance Sunday (108th since 1919)"
+
+
+def test_dst_spring_forward_moments() -> None:
+    item = assert_occurs(LEAP, "last-sunday-march", 2027)
+    assert item.date == date(2027, 3, 28)
+    morning, gap = item.moments
+    assert morning.start == datetime(2027, 3, 28, 9, 0, tzinfo=ZoneInfo("Europe/London"))
+    assert morning.start.utcoffset() == timedelta(hours=1)
+    # 01:30 is skipped by the clocks that night; the moment moves to 02:30 BST, 01:30 UTC.
+    assert gap.start.replace(tzinfo=None) == datetime(2027, 3, 28, 2, 30)
+    assert gap.start.astimezone(UTC) == datetime(2027, 3, 28, 1, 30, tzinfo=UTC)
+
+
+def test_far_off_zones() -> None:
+    item = assert_occurs(LEAP, "apia-noon", 2027)
+    apia, st_johns = item.moments
+    assert apia.start.astimezone(UTC) == datetime(2027, 1, 19, 23, 0, tzinfo=UTC)
+    assert st_johns.start.astimezone(UTC) == datetime(2027, 1, 20, 15, 30, tzinfo=UTC)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    start=st.dates(min_value=date(1990, 1, 1), max_value=date(2150, 12, 31)),
+    length=st.integers(min_value=1, max_value=3 * 366),
+)
+def test_every_window_is_complete_sorted_and_exact(start: date, length: int) -> None:
+    end = start + timedelta(days=length)
+    found = occurrences(BUNDLED, start, end)
+    assert all(start <= item.date < end for item in found)
+    assert [item.date for item in found] == sorted(item.date for item in found)
+    assert len({item.id for item in found}) == len(found)
+    for observance in BUNDLED[0].observances:
+        expected = sum(
+            1
+            for year in range(start.year, end.year + 1)
+            if year > observance.since
+            and start <= date(year, observance.rule.month, observance.rule.day) < end  # type: ignore[union-attr]
+        )
+        got = sum(1 for item in found if item.observance == observance and item.event is None)
+        assert got == expected
+    # Splitting the window in two gives the same occurrences.
+    middle = start + timedelta(days=length // 2)
+    assert occurrences(BUNDLED, start, middle) + occurrences(BUNDLED, middle, end) == found
