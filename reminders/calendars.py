@@ -7,10 +7,10 @@ returned from an invalid folder.
 
 from __future__ import annotations
 
+import os
 import string
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
-from pathlib import Path
 from typing import Any
 
 from . import dates
@@ -114,77 +114,87 @@ TOP_FIELDS = (
 )
 
 
-def load_calendars(folder: Path, today: date) -> tuple[Calendar, ...]:
+def load_calendars(folder: str | os.PathLike[str], today: date) -> tuple[Calendar, ...]:
     """Every calendar in ``folder`` (``*.toml``, sorted by id), or CalendarError with every problem.
 
     ``today`` is only used to reject a ``since`` in the future.
     """
     where = shown_path(folder)
-    if not folder.is_dir():
+    if not os.path.isdir(folder):
         raise CalendarError([Problem(where, "", None, "a folder of calendar files (*.toml)")])
-    files = sorted(p for p in folder.iterdir() if p.suffix == ".toml" and p.is_file())
+    files = sorted(
+        entry.path
+        for entry in os.scandir(folder)
+        if entry.name.endswith(".toml") and entry.is_file()
+    )
     if not files:
         raise CalendarError(
             [Problem(where, "", None, "at least one calendar file (*.toml) in this folder")]
         )
     problems: list[Problem] = []
     loaded: list[Calendar] = []
-    first_file: dict[str, str] = {}
+    claimed: dict[str, str] = {}  # calendar id -> the file that has it
     for path in files:
-        calendar, found = load_calendar_file(path, today)
+        calendar, found = load_calendar_file(path, today, claimed)
         problems.extend(found)
-        if calendar is None:
-            continue
-        if calendar.id in first_file:
-            problems.append(
-                Problem(
-                    calendar.source,
-                    "calendar.id",
-                    calendar.id,
-                    f"an id not used by another calendar ({first_file[calendar.id]} has it)",
-                )
-            )
-            continue
-        first_file[calendar.id] = calendar.source
-        loaded.append(calendar)
+        if calendar is not None:
+            loaded.append(calendar)
     if problems:
         raise CalendarError(problems)
     return tuple(sorted(loaded, key=lambda c: c.id))
 
 
-def load_calendar_file(path: Path, today: date) -> tuple[Calendar | None, list[Problem]]:
-    """One calendar file: the Calendar, or None and the problems found."""
+def load_calendar_file(
+    path: str, today: date, claimed: dict[str, str] | None = None
+) -> tuple[Calendar | None, list[Problem]]:
+    """One calendar file: the Calendar, or None and the problems found.
+
+    ``claimed`` maps the calendar ids of files loaded before to their file; this file's id is
+    checked against it and added to it.
+    """
     shown = shown_path(path)
     document, source, problems = read_toml(path, shown)
     if document is None:
         return None, problems
     check = Checker(shown, source)
-    top = check.table(document, TOP_FIELDS, ())
-    if top is None:
-        return None, check.problems
-    head = check.table(top["calendar"], CALENDAR_FIELDS, ("calendar",))
+    # An unknown or missing top-level key is reported, and the known tables are still checked:
+    # a typo in one table's name must not hide the problems of the others.
+    check.table(document, TOP_FIELDS, ())
+    top = {field.name: document.get(field.name) for field in TOP_FIELDS}
+    head = None
+    if top["calendar"] is not None:
+        head = check.table(top["calendar"], CALENDAR_FIELDS, ("calendar",))
+    if head is not None and claimed is not None:
+        if head["id"] in claimed:
+            expected = f"an id not used by another calendar ({claimed[head['id']]} has it)"
+            check.add(("calendar", "id"), head["id"], expected)
+        else:
+            claimed[head["id"]] = shown
     default_tz = head["timezone"] if head else "UTC"
 
+    # Ids are claimed even when another key of their table is bad, so that a duplicate id or an
+    # event linked to that observance is judged on the id alone.
     observances: list[Observance] = []
     ids: dict[str, str] = {}
     for index, values, raw in check.tables(top["observance"], OBSERVANCE_FIELDS, ("observance",)):
         observance = _observance(check, index, values, raw, default_tz, today)
+        _claim_id(check, ids, raw.get("id"), ("observance", index, "id"))
         if observance is not None:
-            _claim_id(check, ids, observance.id, ("observance", index, "id"))
             observances.append(observance)
 
     events: list[Event] = []
-    for index, values, _raw_event in check.tables(top["event"], EVENT_FIELDS, ("event",)):
-        event = _event(check, index, values, default_tz, {o.id for o in observances})
+    observance_ids = set(ids)
+    for index, values, raw in check.tables(top["event"], EVENT_FIELDS, ("event",)):
+        event = _event(check, index, values, raw, default_tz, observance_ids)
+        _claim_id(check, ids, raw.get("id"), ("event", index, "id"))
         if event is not None:
-            _claim_id(check, ids, event.id, ("event", index, "id"))
             events.append(event)
 
     if not observances and not events and top["observance"] is None and top["event"] is None:
         check.add((), None, "at least one [[observance]] or [[event]] table")
     if check.problems or head is None:
         return None, check.problems
-    revised = head["revised"] or datetime.fromtimestamp(int(path.stat().st_mtime), tz=UTC)
+    revised = head["revised"] or datetime.fromtimestamp(int(os.stat(path).st_mtime), tz=UTC)
     return (
         Calendar(
             id=head["id"],
@@ -202,13 +212,23 @@ def load_calendar_file(path: Path, today: date) -> tuple[Calendar | None, list[P
 
 
 def _claim_id(
-    check: Checker, ids: dict[str, str], item_id: str, path: tuple[str | int, ...]
+    check: Checker, ids: dict[str, str], item_id: object, path: tuple[str | int, ...]
 ) -> None:
+    if not isinstance(item_id, str) or not _is_ident(item_id):
+        return  # a bad or missing id is reported by the table's own check
     if item_id in ids:
         expected = f"an id not used by another observance or event here ({ids[item_id]} has it)"
         check.add(path, item_id, expected)
     else:
         ids[item_id] = key_name(path[:2])
+
+
+def _is_ident(value: str) -> bool:
+    try:
+        ident(value)
+    except Invalid:
+        return False
+    return True
 
 
 def _observance(
@@ -220,6 +240,7 @@ def _observance(
     today: date,
 ) -> Observance | None:
     path: tuple[str | int, ...] = ("observance", index)
+    problems_before = len(check.problems)
     facts = [
         Fact(v["text"], v["source"], v["published"])
         for _, v, _ in check.tables(raw.get("fact"), FACT_FIELDS, (*path, "fact"))
@@ -270,18 +291,14 @@ def _observance(
             ok = False
         rule = FixedDate(month, day, values["leap_day"] or "feb28")
     else:
-        problem = dates.rrule_check(values["rrule"], values["since"])
+        # A future `since` is reported above; the rule is still checked, from this year.
+        problem = dates.rrule_check(values["rrule"], min(values["since"], today.year))
         if problem is not None:
             check.add((*path, "rrule"), values["rrule"], problem)
             ok = False
         else:
             rule = YearlyRule(dates.normalise_rrule(values["rrule"]), values["since"])
-    if (
-        not ok
-        or rule is None
-        or len(facts) != len(raw.get("fact") or [])
-        or len(moments) != len(raw.get("moment") or [])
-    ):
+    if not ok or rule is None or len(check.problems) > problems_before:  # a bad fact or moment
         return None
     return Observance(
         id=values["id"],
@@ -299,6 +316,7 @@ def _event(
     check: Checker,
     index: int,
     values: dict[str, Any] | None,
+    raw: Mapping[str, Any],
     default_tz: str,
     observance_ids: set[str],
 ) -> Event | None:
@@ -331,7 +349,18 @@ def _event(
                 "an ISO 8601 duration such as 'PT2H' for a timed event",
             )
             return None
-        if not dates.exists_on_clock(start, tz):
+        try:
+            on_clock = dates.exists_on_clock(start, tz)
+            end = start.replace(tzinfo=dates.zone(tz)) + values["duration"]
+            end.astimezone(UTC)  # the feed writes it in UTC as well
+        except OverflowError:  # 0001-01-01T00:00 east of UTC, or an end after 9999-12-31
+            check.add(
+                (*path, "start"),
+                start.isoformat(),
+                "a start and end within the years 1 to 9999, in UTC as well",
+            )
+            return None
+        if not on_clock:
             check.add(
                 (*path, "start"),
                 start.isoformat(),
@@ -339,11 +368,10 @@ def _event(
             )
             return None
         start = start.replace(tzinfo=dates.zone(tz))
-        end = start + values["duration"]
     elif values["duration"] is not None:
         check.add(
             (*path, "duration"),
-            str(values["duration"]),
+            raw["duration"],
             "no duration for an all-day event (date = ...)",
         )
         ok = False

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Mapping
 from datetime import timedelta
-from pathlib import Path
 from typing import Any, NamedTuple
 
 from .errors import ConfigError, Problem
@@ -136,25 +136,24 @@ class Settings(NamedTuple):
     source: str  # the config file as shown in messages
     organisation: Organisation
     feed: Feed
-    calendars_dir: Path
-    templates_dir: Path
+    calendars_dir: str
+    templates_dir: str
 
 
-def find_config(cli_value: str | None, environ: dict[str, str] | None = None) -> Path:
+def find_config(cli_value: str | None, environ: Mapping[str, str] | None = None) -> str:
     """``--config``, then ``$REMINDERS_CONFIG``, then ``./config.toml``, then the bundled one."""
     env = os.environ if environ is None else environ
     if cli_value:
-        return Path(cli_value)
+        return cli_value
     if env.get(ENV_CONFIG):
-        return Path(env[ENV_CONFIG])
-    local = Path("config.toml")
-    return local if local.is_file() else bundled("config.toml")
+        return env[ENV_CONFIG]
+    return "config.toml" if os.path.isfile("config.toml") else bundled("config.toml")
 
 
-def load_config(path: Path) -> Settings:
+def load_config(path: str | os.PathLike[str]) -> Settings:
     """Parse and validate ``path``; ConfigError lists every problem."""
     shown = shown_path(path)
-    if not path.is_file():
+    if not os.path.isfile(path):
         raise ConfigError(
             [
                 Problem(
@@ -169,32 +168,38 @@ def load_config(path: Path) -> Settings:
     if document is None:
         raise ConfigError(problems)
     check = Checker(shown, source)
-    top = check.table(document, TOP_FIELDS, ())
-    if top is None:
-        raise ConfigError(check.problems)
-    org = check.table(top["organisation"], ORGANISATION_FIELDS, ("organisation",))
-    paths = check.table(top["paths"] or {}, PATHS_FIELDS, ("paths",))
-    feed = check.table(top["feed"] or {}, FEED_FIELDS, ("feed",))
+    # An unknown or missing top-level key is reported, and the known tables are still checked.
+    check.table(document, TOP_FIELDS, ())
+    org = None
+    if "organisation" in document:
+        org = check.table(document["organisation"], ORGANISATION_FIELDS, ("organisation",))
+    paths = check.table(document.get("paths", {}), PATHS_FIELDS, ("paths",))
+    feed = check.table(document.get("feed", {}), FEED_FIELDS, ("feed",))
     if check.problems or org is None or paths is None or feed is None:
         raise ConfigError(check.problems)
-    base = path.resolve().parent
+    base = os.path.dirname(os.path.abspath(path))
     return Settings(
         source=shown,
         organisation=Organisation(**org),
         feed=Feed(**feed),
-        calendars_dir=base / paths["calendars"] if paths["calendars"] else bundled("calendars"),
-        templates_dir=base / paths["templates"] if paths["templates"] else bundled("templates"),
+        calendars_dir=_folder(base, paths["calendars"], "calendars"),
+        templates_dir=_folder(base, paths["templates"], "templates"),
     )
 
 
-def calendars_dir_hint(path: Path) -> Path:
+def _folder(base: str, configured: str | None, name: str) -> str:
+    return os.path.join(base, configured) if configured else bundled(name)
+
+
+def calendars_dir_hint(path: str | os.PathLike[str]) -> str:
     """Where the calendars are, read from a config that may be invalid (for ``reminders check``)."""
     import tomllib
 
     try:
-        value = tomllib.loads(path.read_text("utf-8")).get("paths", {}).get("calendars")
+        with open(path, "rb") as handle:
+            value = tomllib.load(handle).get("paths", {}).get("calendars")
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, AttributeError):
         value = None
     if isinstance(value, str) and value.strip():
-        return path.resolve().parent / value
+        return os.path.join(os.path.dirname(os.path.abspath(path)), value)
     return bundled("calendars")

@@ -64,19 +64,26 @@ def rrule_check(text: str, since: int) -> str | None:
     parts = dict(p.split("=", 1) for p in body.upper().split(";") if "=" in p)
     if parts.get("FREQ") != "YEARLY":
         return "an RRULE with FREQ=YEARLY (an observance happens once a year)"
-    try:
-        rule = _compiled(body, since)
-    except (ValueError, TypeError, KeyError, IndexError, OverflowError) as exc:
-        return f"an RRULE that python-dateutil can parse ({exc})"
+    interval = parts.get("INTERVAL", "1")
+    if not (interval.isascii() and interval.isdigit() and int(interval) >= 1):
+        # python-dateutil loops forever on INTERVAL=0 and fails late on a negative one.
+        return "an RRULE whose INTERVAL is a whole number from 1, such as 'INTERVAL=1'"
     # An observance has one date a year; a rule yielding several would give two "37th"s.
     seen: dict[int, date] = {}
-    for moment in rule.between(datetime(since, 1, 1), datetime(since + 150, 1, 1), inc=True):
-        if moment.year in seen:
-            return (
-                f"an RRULE with at most one date a year (it gives {seen[moment.year]} "
-                f"and {moment.date()} in {moment.year})"
-            )
-        seen[moment.year] = moment.date()
+    try:
+        rule = _compiled(body, since)
+        # Expanding can fail too (BYEASTER out of range), so it is inside the same guard.
+        for moment in rule.between(datetime(since, 1, 1), datetime(since + 150, 1, 1), inc=True):
+            if moment.year in seen:
+                return (
+                    f"an RRULE with at most one date a year (it gives {seen[moment.year]} "
+                    f"and {moment.date()} in {moment.year})"
+                )
+            seen[moment.year] = moment.date()
+    except (ValueError, TypeError, KeyError, IndexError, OverflowError) as exc:
+        return f"an RRULE that python-dateutil can parse ({exc})"
+    if not seen:  # BYMONTH=13, BYMONTHDAY=30 in February: the observance would never happen
+        return f"an RRULE that gives a date (it gives none from {since} to {since + 149})"
     return None
 
 

@@ -13,7 +13,6 @@ import re
 import tomllib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta
-from pathlib import Path
 from typing import Any, NamedTuple
 
 from .errors import MISSING, Problem
@@ -182,19 +181,22 @@ def duration(value: Any) -> timedelta:
     if not match or value in ("P", "PT") or value.endswith("T"):
         raise Invalid(expected)
     parts = {k: int(v) for k, v in match.groupdict().items() if v is not None}
-    return timedelta(
-        weeks=parts.get("w", 0),
-        days=parts.get("d", 0),
-        hours=parts.get("h", 0),
-        minutes=parts.get("m", 0),
-        seconds=parts.get("s", 0),
-    )
+    try:
+        return timedelta(
+            weeks=parts.get("w", 0),
+            days=parts.get("d", 0),
+            hours=parts.get("h", 0),
+            minutes=parts.get("m", 0),
+            seconds=parts.get("s", 0),
+        )
+    except OverflowError:
+        raise Invalid(expected + " (at most 999999999 days)") from None
 
 
 def positive_duration(value: Any) -> timedelta:
     result = duration(value)
     if result <= timedelta(0):
-        raise Invalid("a duration longer than zero, such as 'PT1M'")
+        raise Invalid("an ISO 8601 duration longer than zero, such as 'PT1M'")
     return result
 
 
@@ -226,38 +228,47 @@ def calendar_date(value: Any) -> date:
 
 def utc_datetime(value: Any) -> datetime:
     """A date-time with offset (TOML offset date-time), normalised to UTC."""
+    expected = "a date-time with offset such as 2026-11-23T00:00:00Z, or a date"
     if isinstance(value, datetime) and value.tzinfo is not None:
-        return value.astimezone(UTC)
+        try:
+            return value.astimezone(UTC)
+        except OverflowError:  # 0001-01-01T00:00:00+05:00 is before year 1 in UTC
+            raise Invalid(expected + " (in UTC within years 1 to 9999)") from None
     if isinstance(value, date) and not isinstance(value, datetime):
         return datetime(value.year, value.month, value.day, tzinfo=UTC)
-    raise Invalid("a date-time with offset such as 2026-11-23T00:00:00Z, or a date")
+    raise Invalid(expected)
 
 
 # --- Documents ------------------------------------------------------------------------------
 
 
-def shown_path(path: Path) -> str:
+def shown_path(path: str | os.PathLike[str]) -> str:
     """A path as messages show it: relative to the working folder when it is inside it."""
+    text = os.fspath(path)
     try:
-        relative = os.path.relpath(path)
+        relative = os.path.relpath(text)
     except ValueError:  # another drive on Windows
-        return str(path)
-    return str(path) if relative.startswith("..") else relative
+        return text
+    return text if relative.startswith("..") else relative
 
 
 _TOML_LINE = re.compile(r"at line (\d+)")
 
 
-def read_toml(path: Path, shown: str) -> tuple[dict[str, Any] | None, str, list[Problem]]:
+def read_toml(
+    path: str | os.PathLike[str], shown: str
+) -> tuple[dict[str, Any] | None, str, list[Problem]]:
     """Read and parse one TOML file; a read or syntax error becomes a Problem, never a traceback."""
     try:
-        raw = path.read_bytes()
+        with open(path, "rb") as handle:
+            raw = handle.read()
     except OSError as exc:
         return None, "", [Problem(shown, "", None, f"a readable file ({exc.strerror})")]
     try:
         source = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        return None, "", [Problem(shown, "", None, f"UTF-8 text (bad byte at offset {exc.start})")]
+        expected = f"UTF-8 text (bad byte at offset {exc.start})"
+        return None, "", [Problem(shown, "", None, expected, raw.count(b"\n", 0, exc.start) + 1)]
     try:
         return tomllib.loads(source), source, []
     except tomllib.TOMLDecodeError as exc:
@@ -282,6 +293,8 @@ class Checker:
         return None
 
     def add(self, path: tuple[str | int, ...], value: object, expected: str) -> None:
+        if isinstance(value, date | time):  # as written in TOML, not datetime.datetime(...)
+            value = value.isoformat()
         self.problems.append(
             Problem(self.file, key_name(path), value, expected, self.line_of(path))
         )
@@ -322,20 +335,28 @@ class Checker:
         if raw is None:
             return
         if not isinstance(raw, list) or not all(isinstance(t, dict) for t in raw):
-            self.add(path, raw, f"an array of tables ([[{key_name(path)}]])")
+            header = ".".join(part for part in path if isinstance(part, str))
+            self.add(path, raw, f"an array of tables ([[{header}]])")
             return
         for index, item in enumerate(raw):
             yield index, self.table(item, fields, (*path, index)), item
 
 
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+\Z")
+
+
 def key_name(path: tuple[str | int, ...]) -> str:
-    """('observance', 1, 'date') -> 'observance[2].date' (indexes counted from 1)."""
+    """('observance', 1, 'date') -> 'observance[2].date' (indexes counted from 1).
+
+    A key that is not a bare TOML key is quoted, so that a space, a dot or a line break in an
+    unknown key stays visible and the message stays on one line.
+    """
     out = ""
     for part in path:
         if isinstance(part, int):
             out += f"[{part + 1}]"
         else:
-            out += ("." if out else "") + part
+            out += ("." if out else "") + (part if _BARE_KEY.match(part) else repr(part))
     return out
 
 
@@ -353,11 +374,14 @@ def _index_lines(source: str) -> dict[tuple[str | int, ...], int]:
     index: dict[tuple[str | int, ...], int] = {}
     counters: dict[tuple[str | int, ...], int] = {}
     current: tuple[str | int, ...] = ()
-    in_multiline = False
-    for number, line in enumerate(source.splitlines(), start=1):
+    in_multiline = ""  # the delimiter of the multi-line string being skipped, if any
+    # Only "\n" ends a TOML line; str.splitlines() would also split at U+2028, U+0085 and other
+    # characters a string or comment may hold, and count every later line wrong.
+    for number, line in enumerate(source.split("\n"), start=1):
         if in_multiline:
-            if line.count('"""') % 2 == 1 or line.count("'''") % 2 == 1:
-                in_multiline = False
+            # Only its own delimiter ends it: ''' inside a """ string is text.
+            if line.count(in_multiline) % 2 == 1:
+                in_multiline = ""
             continue
         header = _HEADER.match(line)
         if header:
@@ -368,6 +392,7 @@ def _index_lines(source: str) -> dict[tuple[str | int, ...], int]:
                 base = (*parent, name)
                 is_last = depth == len(names) - 1
                 if header.group(1) == "[[" and is_last:
+                    index.setdefault(base, number)  # the array itself: its first table
                     counters[base] = counters.get(base, -1) + 1
                     parent = (*base, counters[base])
                 elif base in counters:
@@ -380,7 +405,7 @@ def _index_lines(source: str) -> dict[tuple[str | int, ...], int]:
         key = _KEY.match(line)
         if key:
             index.setdefault((*current, key.group(1)), number)
-            rest = line[key.end() :]
-            if rest.count('"""') == 1 or rest.count("'''") == 1:
-                in_multiline = True
+            value = line[key.end() :].lstrip()
+            if value[:3] in ('"""', "'''") and value.count(value[:3]) == 1:
+                in_multiline = value[:3]
     return index
