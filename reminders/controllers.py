@@ -7,9 +7,7 @@ reads the clock (``today`` is an argument).
 from __future__ import annotations
 
 import os
-import tempfile
 from datetime import date, timedelta
-from pathlib import Path
 from typing import NamedTuple
 
 from .calendars import load_calendars
@@ -26,7 +24,7 @@ class Loaded(NamedTuple):
     calendars: tuple[Calendar, ...]
 
 
-def load(config_path: Path, today: date) -> Loaded:
+def load(config_path: str, today: date) -> Loaded:
     settings = load_config(config_path)
     return Loaded(settings, load_calendars(settings.calendars_dir, today))
 
@@ -38,7 +36,7 @@ class CheckReport(NamedTuple):
     problems: tuple[Problem, ...]
 
 
-def check(config_path: Path, today: date) -> CheckReport:
+def check(config_path: str, today: date) -> CheckReport:
     """Validate the config and every calendar; collect every problem of both."""
     problems: list[Problem] = []
     settings = None
@@ -122,18 +120,21 @@ def export_ics(
     return build_ics(chosen, first, last, info, examples=use_examples)
 
 
-def write_atomically(path: Path, data: bytes) -> None:
+def write_atomically(path: str, data: bytes) -> None:
     """Write ``data`` to ``path`` through a temporary file and a rename: never a partial file."""
-    folder = path.parent if str(path.parent) else Path(".")
+    import tempfile  # only the commands that write files pay for it
+
+    folder = os.path.dirname(path) or "."
     try:
-        handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=folder)
+        handle, temp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", dir=folder)
     except OSError as exc:
-        raise OutputError(str(path), exc.strerror or str(exc)) from None
+        raise OutputError(path, exc.strerror or str(exc)) from None
     try:
         with os.fdopen(handle, "wb") as out:
             out.write(data)
         os.chmod(temp, 0o644)
         os.replace(temp, path)
     except OSError as exc:
-        Path(temp).unlink(missing_ok=True)
-        raise OutputError(str(path), exc.strerror or str(exc)) from None
+        if os.path.exists(temp):
+            os.unlink(temp)
+        raise OutputError(path, exc.strerror or str(exc)) from None

@@ -2,19 +2,19 @@
 
 In a wheel they are packaged under ``reminders/_data/`` (see pyproject.toml); in a source checkout
 or an editable install they are the top-level folders next to the package.  A config's own
-``[paths]`` override both.
+``[paths]`` override both.  (Plain ``os.path``: importing pathlib would cost start-up time.)
 """
 
 from __future__ import annotations
 
-from pathlib import Path
+import os
 
-_PACKAGE = Path(__file__).resolve().parent
+_PACKAGE = os.path.dirname(os.path.realpath(__file__))
 
 
-def bundled(name: str) -> Path:
+def bundled(name: str) -> str:
     """The packaged ``calendars``, ``templates`` or ``config.toml``."""
-    packaged = _PACKAGE / "_data" / name
-    if packaged.exists():
+    packaged = os.path.join(_PACKAGE, "_data", name)
+    if os.path.exists(packaged):
         return packaged
-    return _PACKAGE.parent / name
+    return os.path.join(os.path.dirname(_PACKAGE), name)
