@@ -56,7 +56,7 @@ def today_in(tz_name: str) -> date:
 
 
 def _config_path(args: argparse.Namespace) -> str:
-    from .config import find_config
+    from .settings import find_config
 
     return find_config(args.config)
 

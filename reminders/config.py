@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
 from datetime import timedelta
-from typing import Any, NamedTuple
+from typing import Any
 
 from .errors import ConfigError, Problem
 from .model import WEEKDAYS
@@ -31,8 +30,7 @@ from .schema import (
     text,
     timezone_name,
 )
-
-ENV_CONFIG = "REMINDERS_CONFIG"
+from .settings import ENV_CONFIG, Feed, Organisation, Settings
 
 
 def country_code(value: Any) -> str:
@@ -110,44 +108,6 @@ TOP_FIELDS = (
     Field("paths", _section, None),
     Field("feed", _section, None),
 )
-
-
-class Organisation(NamedTuple):
-    name: str
-    timezone: str
-    country: str
-    weekend: tuple[str, ...]
-    language: str
-    uid_domain: str
-
-
-class Feed(NamedTuple):
-    name: str
-    description: str
-    listen: str
-    base_url: str
-    past_years: int
-    future_years: int
-    refresh_interval: timedelta
-    include_examples: bool
-
-
-class Settings(NamedTuple):
-    source: str  # the config file as shown in messages
-    organisation: Organisation
-    feed: Feed
-    calendars_dir: str
-    templates_dir: str
-
-
-def find_config(cli_value: str | None, environ: Mapping[str, str] | None = None) -> str:
-    """``--config``, then ``$REMINDERS_CONFIG``, then ``./config.toml``, then the bundled one."""
-    env = os.environ if environ is None else environ
-    if cli_value:
-        return cli_value
-    if env.get(ENV_CONFIG):
-        return env[ENV_CONFIG]
-    return "config.toml" if os.path.isfile("config.toml") else bundled("config.toml")
 
 
 def load_config(path: str | os.PathLike[str]) -> Settings:

@@ -10,23 +10,29 @@ import os
 from datetime import date, timedelta
 from typing import NamedTuple
 
-from .calendars import load_calendars
-from .config import Settings, calendars_dir_hint, load_config
 from .errors import InvalidInput, OutputError, Problem, UsageError
 from .model import Calendar, Occurrence
 from .occurrences import occurrences
+from .settings import Loaded, Settings
 
 FIRST_YEAR, LAST_YEAR = 1900, 2200  # the range of years the commands accept
 
 
-class Loaded(NamedTuple):
-    settings: Settings
-    calendars: tuple[Calendar, ...]
-
-
 def load(config_path: str, today: date) -> Loaded:
+    """The config and its calendars, validated; from the start-up cache when nothing changed."""
+    from . import cache
+
+    cached = cache.read(config_path, today)
+    if cached is not None:
+        return cached
+    # Only a cache miss pays for the TOML parser and the schema.
+    from .calendars import load_calendars
+    from .config import load_config
+
     settings = load_config(config_path)
-    return Loaded(settings, load_calendars(settings.calendars_dir, today))
+    loaded = Loaded(settings, load_calendars(settings.calendars_dir, today))
+    cache.write(config_path, today, loaded)
+    return loaded
 
 
 class CheckReport(NamedTuple):
@@ -38,8 +44,17 @@ class CheckReport(NamedTuple):
 
 def check(config_path: str, today: date) -> CheckReport:
     """Validate the config and every calendar; collect every problem of both."""
+    from . import cache
+
+    cached = cache.read(config_path, today)
+    if cached is not None:
+        known = cached.settings
+        return CheckReport(known.source, known.calendars_dir, cached.calendars, ())
+    from .calendars import load_calendars
+    from .config import calendars_dir_hint, load_config
+
     problems: list[Problem] = []
-    settings = None
+    settings: Settings | None = None
     try:
         settings = load_config(config_path)
         folder = settings.calendars_dir
@@ -51,6 +66,8 @@ def check(config_path: str, today: date) -> CheckReport:
         calendars = load_calendars(folder, today)
     except InvalidInput as exc:
         problems.extend(exc.problems)
+    if settings is not None and not problems:
+        cache.write(config_path, today, Loaded(settings, calendars))
     shown = settings.source if settings else str(config_path)
     return CheckReport(shown, str(folder), calendars, tuple(problems))
 

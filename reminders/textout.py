@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 
-from .config import Settings
 from .dates import zone
 from .model import Occurrence
+from .settings import Settings
 
 
 def plural(count: int, word: str) -> str:

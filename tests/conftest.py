@@ -52,6 +52,16 @@ def assert_occurs(calendars: tuple[Calendar, ...], observance_id: str, year: int
     return found[0]
 
 
+@pytest.fixture(autouse=True)
+def private_cache(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    """Each test gets its own start-up cache folder (subprocesses inherit it too)."""
+    folder = tmp_path_factory.mktemp("cache")
+    monkeypatch.setenv("REMINDERS_CACHE_DIR", str(folder))
+    return folder
+
+
 @pytest.fixture
 def project(tmp_path: Path) -> Callable[..., Path]:
     """Make a project folder with config.toml and calendars/*.toml; returns the config path.

@@ -1,0 +1,136 @@
+"""The start-up cache: a hit gives exactly what loading gives; any change to an input misses."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from reminders import cache
+from reminders.calendars import load_calendars
+from reminders.config import load_config
+from reminders.controllers import check, load
+from reminders.errors import CalendarError
+from reminders.settings import Loaded
+
+from .conftest import ROOT, TODAY
+
+
+@pytest.fixture(autouse=True)
+def no_settling(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Files here were all written a moment ago; only one test checks the two-second rule."""
+    monkeypatch.setattr(cache, "SETTLED_NS", 0)
+
+
+@pytest.fixture
+def copied(tmp_path: Path) -> Path:
+    """The bundled config and calendars (and the multilingual case) in a folder of their own."""
+    (tmp_path / "calendars").mkdir()
+    for source in (
+        ROOT / "calendars/remembrance.toml",
+        ROOT / "tests/fixtures/cases/non_ascii.toml",
+    ):
+        (tmp_path / "calendars" / source.name).write_bytes(source.read_bytes())
+    config = tmp_path / "config.toml"
+    config.write_text(
+        (ROOT / "config.toml")
+        .read_text("utf-8")
+        .replace('# calendars = "calendars"', 'calendars = "calendars"'),
+        "utf-8",
+    )
+    return config
+
+
+def fresh(config: Path) -> Loaded:
+    settings = load_config(config)
+    return Loaded(settings, load_calendars(settings.calendars_dir, TODAY))
+
+
+def test_a_hit_equals_a_fresh_load(copied: Path) -> None:
+    assert cache.read(str(copied), TODAY) is None
+    first = load(str(copied), TODAY)
+    cached = cache.read(str(copied), TODAY)
+    assert cached is not None
+    assert cached == first == fresh(copied)  # every record, date, zone and duration
+    event = cached.calendars[0].events[0]
+    assert event.start is not None
+    assert str(event.start.tzinfo) == "Asia/Karachi"
+    assert cached.calendars[1].revised.utcoffset() is not None
+
+
+def test_a_changed_calendar_is_loaded_again(copied: Path) -> None:
+    load(str(copied), TODAY)
+    time.sleep(0.05)  # past one file-time tick; in real use the two-second rule covers this
+    calendar = copied.parent / "calendars" / "remembrance.toml"
+    calendar.write_text(
+        calendar.read_text("utf-8").replace("since = 1990", "since = 1991"), "utf-8"
+    )
+    # Same size, new times.
+    loaded = load(str(copied), TODAY)
+    january = next(o for o in loaded.calendars[1].observances if o.id == "january-20")
+    assert january.since == 1991
+
+
+def test_a_new_calendar_file_is_seen(copied: Path) -> None:
+    load(str(copied), TODAY)
+    extra = copied.parent / "calendars" / "leap.toml"
+    extra.write_bytes((ROOT / "tests/fixtures/cases/feb29_common_year.toml").read_bytes())
+    assert [c.id for c in load(str(copied), TODAY).calendars] == [
+        "leap", "multilingual", "remembrance"
+    ]  # fmt: skip
+
+
+def test_an_invalid_change_is_reported_not_hidden(copied: Path) -> None:
+    load(str(copied), TODAY)
+    time.sleep(0.05)  # past one file-time tick, as above
+    calendar = copied.parent / "calendars" / "remembrance.toml"
+    calendar.write_text(calendar.read_text("utf-8").replace('"01-20"', '"01-32"'), "utf-8")
+    with pytest.raises(CalendarError, match=r"observance\[1\]\.date: got '01-32'"):
+        load(str(copied), TODAY)
+    assert check(str(copied), TODAY).problems
+
+
+def test_files_changed_just_now_are_not_cached(
+    copied: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cache, "SETTLED_NS", 2_000_000_000)
+    load(str(copied), TODAY)  # the files were written within the last two seconds
+    assert cache.read(str(copied), TODAY) is None
+
+
+def test_a_new_year_misses(copied: Path) -> None:
+    load(str(copied), TODAY)
+    assert cache.read(str(copied), TODAY) is not None
+    assert cache.read(str(copied), date(TODAY.year + 1, 1, 1)) is None
+
+
+def test_a_corrupt_cache_file_is_ignored(copied: Path, private_cache: Path) -> None:
+    load(str(copied), TODAY)
+    (target,) = private_cache.iterdir()
+    target.write_bytes(b"\x00not marshal")
+    assert cache.read(str(copied), TODAY) is None
+    assert load(str(copied), TODAY) == fresh(copied)
+
+
+def test_off_and_unwritable(copied: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("REMINDERS_CACHE_DIR", "off")
+    assert load(str(copied), TODAY) == fresh(copied)
+    assert cache.read(str(copied), TODAY) is None
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("REMINDERS_CACHE_DIR", str(blocker / "cache"))
+    assert load(str(copied), TODAY) == fresh(copied)
+
+
+def test_a_hit_does_not_import_the_toml_parser(copied: Path) -> None:
+    time.sleep(2.1)  # let the files settle (the subprocess has the real two-second rule)
+    command = [sys.executable, "-X", "importtime", "-m", "reminders", "--config", str(copied),
+               "upcoming", "--from", "2026-11-23"]  # fmt: skip
+    runs = [subprocess.run(command, capture_output=True, text=True, check=True) for _ in range(2)]
+    assert runs[0].stdout == runs[1].stdout
+    assert "tomllib" in runs[0].stderr  # the first run loads and validates
+    assert "tomllib" not in runs[1].stderr  # the second comes from the cache
