@@ -29,7 +29,6 @@ import os
 import sys
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
 
 from . import __version__
 from .model import (
@@ -42,6 +41,12 @@ from .model import (
     YearlyRule,
 )
 from .settings import Feed, Loaded, Organisation, Settings
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+    Key = dict[str, Any]
 
 FORMAT = 1
 ENV_DIR = "REMINDERS_CACHE_DIR"
@@ -79,9 +84,6 @@ def folder(environ: dict[str, str] | None = None) -> str | None:
 def _stat(path: str) -> tuple[int, int, int, int]:
     info = os.stat(path)
     return (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
-
-
-Key = dict[str, Any]
 
 
 def key(config_path: str, calendars_dir: str, today: date) -> Key | None:

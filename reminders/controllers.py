@@ -8,12 +8,17 @@ from __future__ import annotations
 
 import os
 from datetime import date, timedelta
-from typing import NamedTuple
 
 from .errors import InvalidInput, OutputError, Problem, UsageError
 from .model import Calendar, Occurrence
 from .occurrences import occurrences
 from .settings import Loaded, Settings
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import NamedTuple
+else:
+    from .records import NamedTuple  # typing.NamedTuple without importing typing (start-up)
 
 FIRST_YEAR, LAST_YEAR = 1900, 2200  # the range of years the commands accept
 

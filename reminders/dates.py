@@ -5,12 +5,11 @@ Pure functions of their arguments; nothing here reads the clock.
 
 from __future__ import annotations
 
-import calendar as _calendar
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time
 if TYPE_CHECKING:
     from dateutil.rrule import rrule
 
@@ -36,9 +35,13 @@ def round_step(number: int) -> int:
     return 0
 
 
+def is_leap(year: int) -> bool:
+    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+
+
 def fixed_date_in(year: int, month: int, day: int, leap_day: str = "feb28") -> date | None:
     """The date of month/day in ``year``; February 29 in a common year follows ``leap_day``."""
-    if month == 2 and day == 29 and not _calendar.isleap(year):
+    if month == 2 and day == 29 and not is_leap(year):
         if leap_day == "skip":
             return None
         return date(year, 3, 1) if leap_day == "mar1" else date(year, 2, 28)

@@ -8,7 +8,11 @@ expected, so that a user can fix every problem in one pass.
 
 from __future__ import annotations
 
-from typing import NamedTuple
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import NamedTuple
+else:
+    from .records import NamedTuple  # typing.NamedTuple without importing typing (start-up)
 
 
 class _Missing:

@@ -16,7 +16,6 @@ from __future__ import annotations
 import gc
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
-from typing import NamedTuple
 
 from icalendar import Calendar as VCalendar
 from icalendar import Event as VEvent
@@ -24,6 +23,12 @@ from icalendar import Timezone, vCategory, vDDDTypes, vDuration, vText
 
 from .model import Calendar, Occurrence, TimedMoment
 from .occurrences import occurrences
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import NamedTuple
+else:
+    from .records import NamedTuple  # typing.NamedTuple without importing typing (start-up)
 
 PRODID = "-//reminders//Remembrance day calendar//EN"
 

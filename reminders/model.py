@@ -22,9 +22,14 @@ Date conventions, stated once:
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
-from typing import NamedTuple
 
 from . import dates
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import NamedTuple
+else:
+    from .records import NamedTuple  # typing.NamedTuple without importing typing (start-up)
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 

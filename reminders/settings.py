@@ -9,10 +9,15 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from datetime import timedelta
-from typing import NamedTuple
 
 from .model import Calendar
 from .resources import bundled
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import NamedTuple
+else:
+    from .records import NamedTuple  # typing.NamedTuple without importing typing (start-up)
 
 ENV_CONFIG = "REMINDERS_CONFIG"
 
