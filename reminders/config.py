@@ -54,7 +54,7 @@ def domain(value: Any) -> str:
 
 def listen_address(value: Any) -> str:
     match = (
-        re.fullmatch(r"(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.\-]+):(\d{1,5})", value)
+        re.fullmatch(r"(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.\-]+):([0-9]{1,5})", value)
         if isinstance(value, str)
         else None
     )

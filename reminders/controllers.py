@@ -79,6 +79,11 @@ def check(config_path: str, today: date) -> CheckReport:
 
 def upcoming(loaded: Loaded, start: date, days: int) -> tuple[Occurrence, ...]:
     """Occurrences from ``start`` for ``days`` days, examples as the feed settings say."""
+    if not FIRST_YEAR <= start.year <= LAST_YEAR or (start + timedelta(days=days)).year > LAST_YEAR:
+        raise UsageError(
+            f"--from {start} --days {days} reaches outside the years this command accepts; "
+            f"expected dates from {FIRST_YEAR}-01-01 to {LAST_YEAR}-12-31"
+        )
     return occurrences(
         loaded.calendars,
         start,

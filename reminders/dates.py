@@ -67,6 +67,9 @@ def rrule_check(text: str, since: int) -> str | None:
     parts = dict(p.split("=", 1) for p in body.upper().split(";") if "=" in p)
     if parts.get("FREQ") != "YEARLY":
         return "an RRULE with FREQ=YEARLY (an observance happens once a year)"
+    if parts.get("UNTIL", "").endswith("Z"):
+        # DTSTART is a local date (January 1 of `since`); dateutil cannot mix it with UTC.
+        return "an RRULE whose UNTIL is a local date such as 'UNTIL=20301231' (no Z)"
     interval = parts.get("INTERVAL", "1")
     if not (interval.isascii() and interval.isdigit() and int(interval) >= 1):
         # python-dateutil loops forever on INTERVAL=0 and fails late on a negative one.

@@ -143,7 +143,7 @@ _DAYS_IN_MONTH = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 def month_day(value: Any) -> tuple[int, int]:
     """A month and day written MM-DD ('01-20'); February 29 is allowed (see leap-day policy)."""
     expected = "a month and day written MM-DD, such as '01-20'"
-    if not isinstance(value, str) or not re.fullmatch(r"\d\d-\d\d", value):
+    if not isinstance(value, str) or not re.fullmatch(r"[0-9][0-9]-[0-9][0-9]", value):
         raise Invalid(expected)
     month, day = int(value[:2]), int(value[3:])
     if not 1 <= month <= 12:
@@ -159,7 +159,7 @@ def local_time(value: Any) -> time:
     """A wall-clock time 'HH:MM' (or a TOML local time)."""
     if isinstance(value, time) and value.tzinfo is None:
         return value
-    if isinstance(value, str) and re.fullmatch(r"\d\d:\d\d(:\d\d)?", value):
+    if isinstance(value, str) and re.fullmatch(r"[0-9][0-9]:[0-9][0-9](:[0-9][0-9])?", value):
         try:
             return time.fromisoformat(value)
         except ValueError:
@@ -168,7 +168,8 @@ def local_time(value: Any) -> time:
 
 
 _DURATION = re.compile(
-    r"P(?:(?P<w>\d+)W)?(?:(?P<d>\d+)D)?(?:T(?:(?P<h>\d+)H)?(?:(?P<m>\d+)M)?(?:(?P<s>\d+)S)?)?\Z"
+    r"P(?:(?P<w>[0-9]+)W)?(?:(?P<d>[0-9]+)D)?"
+    r"(?:T(?:(?P<h>[0-9]+)H)?(?:(?P<m>[0-9]+)M)?(?:(?P<s>[0-9]+)S)?)?\Z"
 )
 
 
@@ -283,9 +284,12 @@ class Checker:
     def __init__(self, file: str, source: str = "") -> None:
         self.file = file
         self.problems: list[Problem] = []
-        self._lines = _index_lines(source) if source else {}
+        self._source = source
+        self._lines: dict[tuple[str | int, ...], int] | None = None
 
     def line_of(self, path: tuple[str | int, ...]) -> int | None:
+        if self._lines is None:  # built on the first problem: valid files never pay for it
+            self._lines = _index_lines(self._source) if self._source else {}
         for cut in range(len(path), 0, -1):
             line = self._lines.get(path[:cut])
             if line is not None:

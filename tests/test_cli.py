@@ -87,6 +87,9 @@ def test_export_to_a_missing_folder_is_a_clear_error(cli: Cli, tmp_path: Path) -
          "reminders: years 1800-1801 are out of range; expected years 1900 to 2200\n"),
         (("export", "--calendar", "nope"),
          "reminders: --calendar 'nope': no such calendar; expected one of: remembrance\n"),
+        (("upcoming", "--from", "9999-12-01", "--days", "40"),
+         "reminders: --from 9999-12-01 --days 40 reaches outside the years this command "
+         "accepts; expected dates from 1900-01-01 to 2200-12-31\n"),
     ],
 )  # fmt: skip
 def test_usage_errors_exit_2_with_a_clear_message(

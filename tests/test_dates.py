@@ -77,6 +77,7 @@ def test_rrule_count_counts_from_the_origin_year() -> None:
         ("FREQ=YEARLY;BYMONTH=1,2;BYMONTHDAY=1", "at most one date a year"),
         ("FREQ=YEARLY;BYDAY=XX", "python-dateutil can parse"),
         ("DTSTART:20200101\nRRULE:FREQ=YEARLY", "without DTSTART"),
+        ("FREQ=YEARLY;BYMONTH=1;BYMONTHDAY=1;UNTIL=20301231T000000Z", "UNTIL is a local date"),
     ],
 )
 def test_rrule_check_rejects(rule: str, fragment: str) -> None:
@@ -128,3 +129,9 @@ def test_wall_time_in_fall_back_overlap_takes_the_first() -> None:
 def test_exists_on_clock() -> None:
     assert not dates.exists_on_clock(datetime(2027, 3, 28, 1, 30), "Europe/London")
     assert dates.exists_on_clock(datetime(2027, 3, 28, 2, 30), "Europe/London")
+
+
+def test_rrule_until_as_a_local_date_is_accepted() -> None:
+    rule = "FREQ=YEARLY;BYMONTH=1;BYMONTHDAY=1;UNTIL=20301231"
+    assert dates.rrule_check(rule, 2020) is None
+    assert sorted(dates.rrule_dates(rule, 2020, 2028, 2035)) == [2028, 2029, 2030]

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from reminders import schema
 from reminders.calendars import load_calendars
 from reminders.config import load_config
 from reminders.errors import MISSING, CalendarError, ConfigError, Problem
@@ -809,3 +810,16 @@ def test_unknown_key_that_is_not_bare_is_quoted(calendar_folder: Callable[..., P
         f"expected a known key ({CALENDAR_KEYS})",
         f"calendars/quoted.toml:2: calendar.'a\\nb': got 1; expected a known key ({CALENDAR_KEYS})",
     ]
+
+
+@pytest.mark.parametrize(
+    ("parser", "value"),
+    [
+        (schema.month_day, "٠١-٢٠"),  # Arabic-Indic digits: January 20 to a regex's \d
+        (schema.local_time, "١٢:٠٠"),
+        (schema.duration, "PT١M"),
+    ],
+)
+def test_only_ascii_digits_are_numbers(parser: Callable[[object], object], value: str) -> None:
+    with pytest.raises(schema.Invalid):
+        parser(value)
