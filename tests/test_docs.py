@@ -1,0 +1,51 @@
+"""The docs name every key the schema knows, and the README's commands are what CI runs."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+
+import pytest
+
+from reminders import calendars, config
+from reminders.schema import Field
+
+from .conftest import ROOT
+
+
+def documented(page: str, table: str) -> set[str]:
+    """Keys in the Markdown table under the heading that contains ``table``."""
+    text = (ROOT / "docs" / page).read_text("utf-8")
+    section = text.split(table, 1)[1].split("\n#", 1)[0]
+    return set(re.findall(r"^\| `([a-z_]+)` \|", section, flags=re.MULTILINE))
+
+
+@pytest.mark.parametrize(
+    ("page", "table", "fields"),
+    [
+        ("configuration.md", "`[organisation]`", config.ORGANISATION_FIELDS),
+        ("configuration.md", "`[paths]`", config.PATHS_FIELDS),
+        ("configuration.md", "`[feed]`", config.FEED_FIELDS),
+        ("calendar-format.md", "`[calendar]`", calendars.CALENDAR_FIELDS),
+        ("calendar-format.md", "`[[observance]]`", calendars.OBSERVANCE_FIELDS[:-2]),
+        ("calendar-format.md", "`[[observance.fact]]`", calendars.FACT_FIELDS),
+        ("calendar-format.md", "`[[observance.moment]]`", calendars.MOMENT_FIELDS),
+        ("calendar-format.md", "`[[event]]`", calendars.EVENT_FIELDS),
+    ],
+)
+def test_every_key_is_documented(page: str, table: str, fields: tuple[Field, ...]) -> None:
+    assert documented(page, table) == {field.name for field in fields}
+
+
+def test_ci_runs_the_readme_test_command() -> None:
+    script = (ROOT / ".ci/run").read_text("utf-8")
+    extract = re.search(r"cmd=\$\((awk .*? README\.md)\)", script)
+    assert extract is not None
+    command = subprocess.run(
+        ["bash", "-c", extract.group(1)], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    readme = (ROOT / "README.md").read_text("utf-8")
+    assert command == (
+        "python3 -m venv .venv && .venv/bin/pip install -e '.[test]' && .venv/bin/python -m pytest"
+    )
+    assert readme.index(command) < readme.index("## ")  # among the first things a reader sees
