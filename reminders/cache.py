@@ -30,17 +30,8 @@ import sys
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 
-from . import __version__
-from .model import (
-    Calendar,
-    Event,
-    Fact,
-    FixedDate,
-    Moment,
-    Observance,
-    YearlyRule,
-)
-from .settings import Feed, Loaded, Organisation, Settings
+from . import __version__, model, settings
+from .settings import Loaded
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -52,21 +43,12 @@ FORMAT = 1
 ENV_DIR = "REMINDERS_CACHE_DIR"
 SETTLED_NS = 2_000_000_000  # files younger than this are not cached (see the module docstring)
 
+# Every record class of the model and the settings, by name (records have ``_fields``).
 RECORDS: dict[str, Callable[..., Any]] = {
-    cls.__name__: cls
-    for cls in (
-        Calendar,
-        Event,
-        Fact,
-        FixedDate,
-        Moment,
-        Observance,
-        YearlyRule,
-        Feed,
-        Loaded,
-        Organisation,
-        Settings,
-    )
+    name: value
+    for module in (model, settings)
+    for name, value in vars(module).items()
+    if isinstance(value, type) and hasattr(value, "_fields")
 }
 
 
