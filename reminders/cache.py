@@ -63,7 +63,11 @@ def folder(environ: dict[str, str] | None = None) -> str | None:
     return os.path.join(base, "reminders")
 
 
+CTIME = 2  # index of st_ctime_ns in what _stat returns
+
+
 def _stat(path: str) -> tuple[int, int, int, int]:
+    """Size, mtime, ctime and inode: a change to a file changes at least one of them."""
     info = os.stat(path)
     return (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
 
@@ -96,7 +100,8 @@ def _settled(wanted: Key) -> bool:
     """True if no input changed in the last two seconds (see the module docstring)."""
     import time
 
-    changed: list[int] = [wanted["config_stat"][2], *(s[2] for _, s in wanted["calendar_stats"])]
+    stats = [wanted["config_stat"], *(stat for _, stat in wanted["calendar_stats"])]
+    changed: list[int] = [stat[CTIME] for stat in stats]
     return time.time_ns() - max(changed) > SETTLED_NS
 
 

@@ -118,16 +118,9 @@ def export_ics(
     from .ics import FeedInfo, build_ics
 
     settings = loaded.settings
-    domain = settings.organisation.uid_domain
     if calendar_id is None:
         chosen = tuple(c for c in loaded.calendars if c.public)
-        info = FeedInfo(
-            settings.feed.name,
-            settings.feed.description,
-            domain,
-            settings.feed.refresh_interval,
-            f"all@{domain}",
-        )
+        name, description, stem = settings.feed.name, settings.feed.description, "all"
     else:
         match = [c for c in loaded.calendars if c.id == calendar_id]
         if not match:
@@ -136,13 +129,9 @@ def export_ics(
                 f"--calendar {calendar_id!r}: no such calendar; expected one of: {known}"
             )
         chosen = (match[0],)
-        info = FeedInfo(
-            match[0].name,
-            match[0].description,
-            domain,
-            settings.feed.refresh_interval,
-            f"{match[0].id}@{domain}",
-        )
+        name, description, stem = match[0].name, match[0].description, match[0].id
+    domain = settings.organisation.uid_domain
+    info = FeedInfo(name, description, domain, settings.feed.refresh_interval, f"{stem}@{domain}")
     use_examples = settings.feed.include_examples if examples is None else examples
     return build_ics(chosen, first, last, info, examples=use_examples)
 

@@ -5,7 +5,7 @@ Pure functions of their arguments; nothing here reads the clock.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -116,26 +116,19 @@ def wall_time(day: date, at: time, tz_name: str) -> datetime:
     A wall time inside a daylight-saving gap (it never happens on the clock) is moved forward by the
     length of the gap, as the clocks are: 02:30 on a spring-forward night becomes 03:30.
     """
-    tz = zone(tz_name)
-    naive = datetime.combine(day, at)
-    aware = naive.replace(tzinfo=tz)
-    round_trip = aware.astimezone(ZoneInfo("UTC")).astimezone(tz)
-    if round_trip.replace(tzinfo=None) != naive:
-        # Inside a gap: fold=0 uses the offset from before the change; the UTC round trip gives
-        # the wall time after the change, which is the one a clock shows.
-        return round_trip
-    return aware
+    # Inside a gap, fold=0 takes the offset from before the change; the UTC round trip gives the
+    # wall time after it, which is the one a clock shows. Elsewhere the round trip changes nothing.
+    return _through_utc(datetime.combine(day, at), tz_name)
 
 
 def exists_on_clock(naive: datetime, tz_name: str) -> bool:
     """False if ``naive`` falls in a daylight-saving gap of ``tz_name``."""
+    return _through_utc(naive, tz_name).replace(tzinfo=None) == naive
+
+
+def _through_utc(naive: datetime, tz_name: str) -> datetime:
     tz = zone(tz_name)
-    aware = naive.replace(tzinfo=tz)
-    return aware.astimezone(ZoneInfo("UTC")).astimezone(tz).replace(tzinfo=None) == naive
-
-
-def days_between(start: date, end: date) -> int:
-    return (end - start).days
+    return naive.replace(tzinfo=tz).astimezone(UTC).astimezone(tz)
 
 
 ONE_DAY = timedelta(days=1)

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, NamedTuple
 
-from .errors import MISSING, Problem
+from .errors import MISSING, Problem, show_value
 
 Parser = Callable[[Any], Any]
 
@@ -97,16 +97,12 @@ def list_of(item: Parser, what: str) -> Parser:
             try:
                 out.append(item(element))
             except Invalid as exc:
-                raise Invalid(f"a list of {what}; {show(element)} is not {exc.expected}") from None
+                raise Invalid(
+                    f"a list of {what}; {show_value(element)} is not {exc.expected}"
+                ) from None
         return tuple(out)
 
     return parse
-
-
-def show(value: Any) -> str:
-    from .errors import show_value
-
-    return show_value(value)
 
 
 def timezone_name(value: Any) -> str:

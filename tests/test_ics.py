@@ -168,9 +168,7 @@ def test_event_is_zoned_in_karachi_and_linked() -> None:
     assert str(event["RELATED-TO"]) == "remembrance-february-26-2027@reminders.example.org"
 
 
-def test_private_calendar_is_left_out_of_the_combined_export(
-    cli: object,
-) -> None:
+def test_private_calendar_is_left_out_of_the_combined_export() -> None:
     args = ("--config", str(ROOT / "tests/fixtures/config-cases.toml"), "export",
             "--from", "2027", "--to", "2027")  # fmt: skip
     combined = render(args)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import tempfile
 import tomllib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -460,20 +460,8 @@ def test_any_config_document_loads_or_raises_config_error(document: dict[str, An
 def test_a_broken_calendar_field_is_reported_at_its_key_and_line(
     path: KeyPath, value: Any, delete: bool
 ) -> None:
-    document = _copy(VALID_CALENDAR)
-    parent = _parent(document, path)
-    if delete:
-        del parent[path[-1]]
-    else:
-        parent[path[-1]] = value
-    source = dumps(document)
-    file, problems = load_calendar_text(source)
-    assert_well_formed(file, problems, CalendarError)
-    key = key_name(path)
-    for problem in problems:
-        assert problem.key.startswith(_allowed_prefixes(path)), (key, problem)
-        if problem.key == key:
-            assert_key_line(source, problem, str(path[-1]), present=not delete)
+    check_broken_field(VALID_CALENDAR, path, value, delete, load_calendar_text, CalendarError,
+                       _allowed_prefixes(path))  # fmt: skip
 
 
 @PROPERTY_SETTINGS
@@ -481,18 +469,33 @@ def test_a_broken_calendar_field_is_reported_at_its_key_and_line(
 def test_a_broken_config_field_is_reported_at_its_key_and_line(
     path: KeyPath, value: Any, delete: bool
 ) -> None:
-    document = _copy(VALID_CONFIG)
+    check_broken_field(VALID_CONFIG, path, value, delete, load_config_text, ConfigError,
+                       (str(path[0]),))  # fmt: skip
+
+
+def check_broken_field(
+    valid: dict[str, Any],
+    path: KeyPath,
+    value: Any,
+    delete: bool,
+    load_text: Callable[[str | bytes], tuple[str, list[Problem]]],
+    error: type[InvalidInput],
+    prefixes: tuple[str, ...],
+) -> None:
+    """Break (or delete) one field of a valid document: every problem is about a key it may make
+    wrong (``prefixes``), and a problem about that field points at its line."""
+    document = _copy(valid)
     parent = _parent(document, path)
     if delete:
         del parent[path[-1]]
     else:
         parent[path[-1]] = value
     source = dumps(document)
-    file, problems = load_config_text(source)
-    assert_well_formed(file, problems, ConfigError)
+    file, problems = load_text(source)
+    assert_well_formed(file, problems, error)
     key = key_name(path)
     for problem in problems:
-        assert problem.key.startswith(str(path[0])), (key, problem)
+        assert problem.key.startswith(prefixes), (key, problem)
         if problem.key == key:
             assert_key_line(source, problem, str(path[-1]), present=not delete)
 
