@@ -21,8 +21,12 @@ from .schema import (
     Field,
     Invalid,
     boolean,
+    duration,
+    ident,
     integer,
     list_of,
+    local_time,
+    one_of,
     optional_text,
     positive_duration,
     read_toml,
@@ -30,7 +34,16 @@ from .schema import (
     text,
     timezone_name,
 )
-from .settings import ENV_CONFIG, Feed, Organisation, Settings
+from .settings import (
+    ENV_CONFIG,
+    ChannelConfig,
+    Daemon,
+    Feed,
+    Ledger,
+    NoticeRule,
+    Organisation,
+    Settings,
+)
 
 
 def country_code(value: Any) -> str:
@@ -99,6 +112,95 @@ FEED_FIELDS = (
 )
 
 
+def lead_days(value: Any) -> int:
+    """A lead time in whole days: 30, or an ISO 8601 duration of days or weeks ('P30D', 'P1W')."""
+    expected = "a lead time in whole days: a number such as 30, or 'P30D' or 'P1W'"
+    if isinstance(value, bool):
+        raise Invalid(expected)
+    if isinstance(value, int):
+        days = value
+    else:
+        try:
+            span = duration(value)
+        except Invalid:
+            raise Invalid(expected) from None
+        if span.seconds or span.microseconds:
+            raise Invalid(expected + " (notices go out at the rule's time of day, set with 'at')")
+        days = span.days
+    if not 0 <= days <= 3660:
+        raise Invalid(expected + ", from 0 to 3660 days")
+    return days
+
+
+def template_name(value: Any) -> str:
+    try:
+        return ident(value)
+    except Invalid:
+        raise Invalid(
+            "a template name of lower-case letters, digits and hyphens, such as 'planning' "
+            "(for templates/notices/planning.subject.txt, .txt and .html)"
+        ) from None
+
+
+def ledger_url(value: Any) -> str:
+    if not isinstance(value, str) or not re.fullmatch(
+        r"(sqlite|postgresql)(\+[a-z0-9]+)?://.*", value
+    ):
+        raise Invalid(
+            "a SQLAlchemy database URL for SQLite or PostgreSQL, such as "
+            "'sqlite:///var/ledger.sqlite3' or 'postgresql://user@host/dbname'"
+        )
+    return value
+
+
+def non_negative_duration(value: Any) -> timedelta:
+    result = duration(value)
+    if result < timedelta(0):
+        raise Invalid("an ISO 8601 duration, such as 'PT12H'")
+    return result
+
+
+def optional_env(value: Any) -> str:
+    if value == "":
+        return ""
+    if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", value):
+        raise Invalid("the name of an environment variable, such as 'REMINDERS_LEDGER_URL'")
+    return value
+
+
+ids = list_of(ident, "ids such as 'january-20'")
+
+NOTICE_FIELDS = (
+    Field("id", ident, help="the rule's id, such as 'plan-30'; part of every notice id"),
+    Field("before", lead_days, help="how many days before the date: 30, 'P30D' or 'P1W'"),
+    Field("at", local_time, local_time("09:00"), "local send time in your time zone"),
+    Field("template", template_name, help="the template name under templates/notices/"),
+    Field("channels", ids, help="ids of [[channel]] entries to send through"),
+    Field("observances", ids, (), "only these observance ids (default: all)"),
+    Field("tags", ids, (), "only observances with one of these tags (default: any)"),
+    Field(
+        "weekend",
+        one_of("keep", "previous-working-day"),
+        "keep",
+        "what a send day on a weekend does",
+    ),
+    Field("description", optional_text, "", "what the notice is for"),
+)
+LEDGER_FIELDS = (
+    Field("url", ledger_url, "sqlite:///var/ledger.sqlite3", "the delivery ledger's database"),
+    Field("url_env", optional_env, "", "environment variable that overrides url when set"),
+)
+DAEMON_FIELDS = (
+    Field("grace", non_negative_duration, timedelta(hours=12), "how late a missed notice goes"),
+    Field("lease", positive_duration, timedelta(minutes=5), "when an unfinished claim expires"),
+    Field("retry_limit", integer(1, 100), 5, "attempts before a delivery fails for good"),
+    Field("retry_backoff", positive_duration, timedelta(seconds=30), "first retry delay"),
+    Field("horizon", positive_duration, timedelta(days=14), "how far ahead jobs are scheduled"),
+    Field("watch_interval", non_negative_duration, timedelta(seconds=2), "file check interval"),
+    Field("workers", integer(1, 64), 4, "deliveries sent at the same time"),
+)
+
+
 def _section(value: Any) -> Any:
     return value
 
@@ -107,6 +209,10 @@ TOP_FIELDS = (
     Field("organisation", _section, help="an [organisation] table"),
     Field("paths", _section, None),
     Field("feed", _section, None),
+    Field("ledger", _section, None),
+    Field("daemon", _section, None),
+    Field("notice", _section, None),
+    Field("channel", _section, None),
 )
 
 
@@ -135,16 +241,110 @@ def load_config(path: str | os.PathLike[str]) -> Settings:
         org = check.table(document["organisation"], ORGANISATION_FIELDS, ("organisation",))
     paths = check.table(document.get("paths", {}), PATHS_FIELDS, ("paths",))
     feed = check.table(document.get("feed", {}), FEED_FIELDS, ("feed",))
+    ledger = check.table(document.get("ledger", {}), LEDGER_FIELDS, ("ledger",))
+    daemon = check.table(document.get("daemon", {}), DAEMON_FIELDS, ("daemon",))
+    base = os.path.dirname(os.path.abspath(path))
+    state = _state_base(path)
+    channels = _channels(check, document.get("channel"), state)
+    notices = _notices(check, document.get("notice"), {c.id for c in channels})
     if check.problems or org is None or paths is None or feed is None:
         raise ConfigError(check.problems)
-    base = os.path.dirname(os.path.abspath(path))
+    assert ledger is not None and daemon is not None
     return Settings(
         source=shown,
         organisation=Organisation(**org),
         feed=Feed(**feed),
         calendars_dir=_folder(base, paths["calendars"], "calendars"),
         templates_dir=_folder(base, paths["templates"], "templates"),
+        notices=notices,
+        channels=channels,
+        ledger=Ledger(_sqlite_absolute(ledger["url"], state), ledger["url_env"]),
+        daemon=Daemon(**daemon),
+        config_path=os.path.abspath(path),
     )
+
+
+def _state_base(path: str | os.PathLike[str]) -> str:
+    """Where relative state paths (outbox, SQLite ledger) point: the config's folder.
+
+    The bundled config inside an installed package is the exception: state goes in the working
+    folder, never into site-packages.
+    """
+    config_dir = os.path.dirname(os.path.abspath(path))
+    packaged = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_data")
+    return os.getcwd() if config_dir == packaged else config_dir
+
+
+def _sqlite_absolute(url: str, base: str) -> str:
+    """'sqlite:///var/ledger.sqlite3' relative to ``base``; other URLs unchanged."""
+    match = re.fullmatch(r"(sqlite(?:\+[a-z0-9]+)?:///)([^/].*)", url)
+    if match and not match.group(2).startswith(":memory:"):
+        return match.group(1) + os.path.join(base, match.group(2))
+    return url
+
+
+def _channels(check: Checker, raw: Any, state: str) -> tuple[ChannelConfig, ...]:
+    from .channels import CHANNEL_FIELDS, TYPES, resolve_paths
+
+    out: list[ChannelConfig] = []
+    seen: set[str] = set()
+    if raw is None:
+        return ()
+    if not isinstance(raw, list) or not all(isinstance(t, dict) for t in raw):
+        check.add(("channel",), raw, "an array of tables ([[channel]])")
+        return ()
+    for index, item in enumerate(raw):
+        path: tuple[str | int, ...] = ("channel", index)
+        kind = TYPES.get(item.get("type")) if isinstance(item.get("type"), str) else None
+        fields = CHANNEL_FIELDS + (kind.fields if kind else ())
+        values = check.table(item, fields, path)
+        if values is None:
+            continue
+        if values["id"] in seen:
+            check.add((*path, "id"), values["id"], "an id not used by another [[channel]]")
+            continue
+        seen.add(values["id"])
+        channel_id, channel_type = values.pop("id"), values.pop("type")
+        options = resolve_paths(channel_type, values, state)
+        out.append(ChannelConfig(channel_id, channel_type, tuple(sorted(options.items()))))
+    return tuple(out)
+
+
+def _notices(check: Checker, raw: Any, channel_ids: set[str]) -> tuple[NoticeRule, ...]:
+    out: list[NoticeRule] = []
+    seen: set[str] = set()
+    for index, values, _ in check.tables(raw, NOTICE_FIELDS, ("notice",)):
+        if values is None:
+            continue
+        path: tuple[str | int, ...] = ("notice", index)
+        ok = True
+        if values["id"] in seen:
+            check.add((*path, "id"), values["id"], "an id not used by another [[notice]]")
+            ok = False
+        seen.add(values["id"])
+        for name in values["channels"]:
+            if name not in channel_ids:
+                known = ", ".join(sorted(channel_ids)) or "none are configured"
+                check.add((*path, "channels"), name, f"the id of a [[channel]] entry ({known})")
+                ok = False
+        if not values["channels"]:
+            check.add((*path, "channels"), [], "at least one channel id")
+            ok = False
+        if ok:
+            out.append(
+                NoticeRule(
+                    id=values["id"],
+                    days_before=values["before"],
+                    at=values["at"],
+                    template=values["template"],
+                    channels=values["channels"],
+                    observances=values["observances"],
+                    tags=values["tags"],
+                    weekend=values["weekend"],
+                    description=values["description"],
+                )
+            )
+    return tuple(out)
 
 
 def _folder(base: str, configured: str | None, name: str) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import time, timedelta
 
 from .model import Calendar
 from .resources import bundled
@@ -42,12 +42,86 @@ class Feed(NamedTuple):
     include_examples: bool
 
 
+class NoticeRule(NamedTuple):
+    """A ``[[notice]]`` rule: when, for which observances, with which template, to which channels.
+
+    The fire time of a rule for an occurrence is ``days_before`` days before the occurrence's date,
+    at ``at`` on the wall clock of the organisation's time zone; with ``weekend =
+    "previous-working-day"`` a send day that falls on a weekend day moves back to the working day
+    before it.
+    """
+
+    id: str
+    days_before: int
+    at: time
+    template: str
+    channels: tuple[str, ...]
+    observances: tuple[str, ...] = ()  # empty: every observance (unless tags narrow it)
+    tags: tuple[str, ...] = ()  # empty: no tag filter
+    weekend: str = "keep"  # or "previous-working-day"
+    description: str = ""
+
+
+class ChannelConfig(NamedTuple):
+    """A ``[[channel]]`` entry: its id, type and the type's own options (validated by the type)."""
+
+    id: str
+    type: str
+    options: tuple[tuple[str, object], ...] = ()
+
+    def option(self, name: str) -> object:
+        for key, value in self.options:
+            if key == name:
+                return value
+        raise KeyError(name)
+
+
+class Ledger(NamedTuple):
+    url: str  # a SQLAlchemy URL; a relative SQLite path is already made absolute
+    url_env: str  # an environment variable that, when set, overrides url ("" for none)
+
+
+class Daemon(NamedTuple):
+    grace: timedelta  # send a missed notice this late at most; older ones are recorded as missed
+    lease: timedelta  # a claim not completed in this time may be taken again
+    retry_limit: int  # attempts before a delivery is marked failed for good
+    retry_backoff: timedelta  # the wait before the first retry; doubled for each further one
+    horizon: timedelta  # how far ahead the daemon schedules; re-planned daily
+    watch_interval: timedelta  # how often files are checked for changes (0: never)
+    workers: int  # deliveries sent at the same time
+
+
 class Settings(NamedTuple):
     source: str  # the config file as shown in messages
     organisation: Organisation
     feed: Feed
     calendars_dir: str
     templates_dir: str
+    notices: tuple[NoticeRule, ...] = ()
+    channels: tuple[ChannelConfig, ...] = ()
+    ledger: Ledger = Ledger("sqlite://", "")
+    daemon: Daemon = Daemon(
+        timedelta(hours=12),
+        timedelta(minutes=5),
+        5,
+        timedelta(seconds=30),
+        timedelta(days=14),
+        timedelta(seconds=2),
+        4,
+    )
+    config_path: str = ""  # absolute path of the config file (for reloads and watching)
+
+    def channel(self, channel_id: str) -> ChannelConfig | None:
+        for item in self.channels:
+            if item.id == channel_id:
+                return item
+        return None
+
+    def rule(self, rule_id: str) -> NoticeRule | None:
+        for item in self.notices:
+            if item.id == rule_id:
+                return item
+        return None
 
 
 class Loaded(NamedTuple):

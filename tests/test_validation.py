@@ -650,11 +650,11 @@ def test_every_config_problem_is_reported(config_file: Callable[[str], Path]) ->
         VALID_CONFIG.replace('"Asia/Karachi"', '"Asia/Islamabad"')
         .replace('["Saturday", "Sunday"]', '["Friday", "Sunnday"]')
         .replace('"PT12H"', '"12h"')
-        + '\n[[notice]]\nid = "press-note"\n'
+        + '\n[[reminder]]\nid = "press-note"\n'
     )
     problems = config_problems(config_file(text))
     assert [p.split(": ", 2)[:2] for p in problems] == [
-        ["config.toml:15", "notice"],  # the unknown table does not hide the others
+        ["config.toml:15", "reminder"],  # the unknown table does not hide the others
         ["config.toml:3", "organisation.timezone"],
         ["config.toml:5", "organisation.weekend"],
         ["config.toml:13", "feed.refresh_interval"],

@@ -1,0 +1,133 @@
+"""Notices: which rule fires for which occurrence, and when.  Pure: the window is an argument.
+
+A **notice** is one occurrence of an observance with one ``[[notice]]`` rule.  Its id is
+``{calendar}:{observance}:{year}:{rule}`` and a **delivery** is (notice id, channel).
+
+Its **fire time** is ``rule.days_before`` days before the occurrence's date, at ``rule.at`` on the
+wall clock of the organisation's time zone: 09:00 stays 09:00 across a daylight-saving change, and
+a time in a spring-forward gap moves forward as the clocks do (``dates.wall_time``).  With
+``weekend = "previous-working-day"`` a send day on one of the organisation's weekend days moves back
+to the nearest working day before it.  Public holidays do not move notices (yet).
+
+Rules apply to observances, not to one-off events; a notice lists the events planned for its
+occurrence (same calendar, linked to the observance, in the same year).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime, timedelta
+
+from . import dates
+from .model import WEEKDAYS, Calendar, Observance, Occurrence
+from .occurrences import occurrences
+from .settings import NoticeRule, Organisation
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import NamedTuple
+else:
+    from .records import NamedTuple  # typing.NamedTuple without importing typing (start-up)
+
+
+class Notice(NamedTuple):
+    rule: NoticeRule
+    occurrence: Occurrence
+    fire_at: datetime  # aware, in the organisation's time zone
+    events: tuple[Occurrence, ...] = ()  # events planned for this occurrence
+
+    @property
+    def id(self) -> str:
+        return f"{self.occurrence.id}:{self.rule.id}"
+
+    @property
+    def days_before(self) -> int:
+        """Days from the send day to the occurrence (more than the rule's when moved back)."""
+        return (self.occurrence.date - self.fire_at.date()).days
+
+
+def applies(rule: NoticeRule, observance: Observance) -> bool:
+    if rule.observances and observance.id not in rule.observances:
+        return False
+    return not rule.tags or any(tag in observance.tags for tag in rule.tags)
+
+
+def send_day(rule: NoticeRule, day: date, weekend: Sequence[str]) -> date:
+    """The day a rule sends for an occurrence on ``day``."""
+    send = day - timedelta(days=rule.days_before)
+    if rule.weekend == "previous-working-day" and len(weekend) < 7:
+        while WEEKDAYS[send.weekday()] in weekend:
+            send -= dates.ONE_DAY
+    return send
+
+
+def fire_time(rule: NoticeRule, day: date, organisation: Organisation) -> datetime:
+    """When ``rule`` fires for an occurrence on ``day`` (aware, the organisation's zone)."""
+    return dates.wall_time(
+        send_day(rule, day, organisation.weekend), rule.at, organisation.timezone
+    )
+
+
+def notices(
+    calendars: Iterable[Calendar],
+    rules: Sequence[NoticeRule],
+    organisation: Organisation,
+    start: datetime,
+    end: datetime,
+    *,
+    examples: bool = True,
+) -> list[Notice]:
+    """Every notice whose fire time is in ``[start, end)`` (aware datetimes), sorted by time and id."""
+    if not rules:
+        return []
+    calendars = tuple(calendars)
+    tz = dates.zone(organisation.timezone)
+    # Fire times come before their occurrence by the lead (plus up to a week moved off weekends).
+    first = start.astimezone(tz).date() + timedelta(days=min(r.days_before for r in rules) - 1)
+    last = end.astimezone(tz).date() + timedelta(days=max(r.days_before for r in rules) + 9)
+    found = occurrences(calendars, first, last, examples=examples)
+    planned = _events_by_occurrence(found)
+    out = []
+    for item in found:
+        if item.event is not None or item.observance is None:
+            continue
+        for rule in rules:
+            if not applies(rule, item.observance):
+                continue
+            at = fire_time(rule, item.date, organisation)
+            if start <= at < end:
+                out.append(Notice(rule, item, at, planned.get(item.id, ())))
+    out.sort(key=lambda n: (n.fire_at, n.id))
+    return out
+
+
+def _events_by_occurrence(found: Iterable[Occurrence]) -> dict[str, tuple[Occurrence, ...]]:
+    grouped: dict[str, list[Occurrence]] = {}
+    for item in found:
+        if item.event is not None and item.observance is not None:
+            key = f"{item.calendar.id}:{item.observance.id}:{item.date.year}"
+            grouped.setdefault(key, []).append(item)
+    return {key: tuple(items) for key, items in grouped.items()}
+
+
+def find_notice(
+    calendars: Iterable[Calendar],
+    rule: NoticeRule,
+    observance_id: str,
+    year: int,
+    organisation: Organisation,
+    *,
+    examples: bool = True,
+) -> Notice | None:
+    """The notice of ``rule`` for ``observance_id`` in ``year`` (for ``reminders preview``)."""
+    found = occurrences(calendars, date(year, 1, 1), date(year + 1, 1, 1), examples=examples)
+    planned = _events_by_occurrence(found)
+    for item in found:
+        if (
+            item.event is None
+            and item.observance is not None
+            and item.observance.id == observance_id
+        ):
+            at = fire_time(rule, item.date, organisation)
+            return Notice(rule, item, at, planned.get(item.id, ()))
+    return None
