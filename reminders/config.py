@@ -249,7 +249,8 @@ def load_config(path: str | os.PathLike[str]) -> Settings:
     notices = _notices(check, document.get("notice"), {c.id for c in channels})
     if check.problems or org is None or paths is None or feed is None:
         raise ConfigError(check.problems)
-    assert ledger is not None and daemon is not None
+    assert ledger is not None
+    assert daemon is not None
     return Settings(
         source=shown,
         organisation=Organisation(**org),

@@ -77,7 +77,7 @@ def notices(
     *,
     examples: bool = True,
 ) -> list[Notice]:
-    """Every notice whose fire time is in ``[start, end)`` (aware datetimes), sorted by time and id."""
+    """Every notice firing in ``[start, end)`` (aware datetimes), sorted by fire time and id."""
     if not rules:
         return []
     calendars = tuple(calendars)
