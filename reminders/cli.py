@@ -81,6 +81,9 @@ def cmd_check(args: argparse.Namespace) -> int:
             f"{plural(len(calendar.events), 'event')}, "
             f"{'public' if calendar.public else 'private'}"
         )
+    if report.templates:
+        names = ", ".join(report.templates)
+        print(f"notice templates ({report.templates_dir}/notices): {names}: ok")
     print(
         f"All checks passed: {plural(len(report.calendars), 'calendar')}, "
         f"{plural(observances, 'observance')}, {plural(events, 'event')}."
@@ -114,6 +117,50 @@ def cmd_export(args: argparse.Namespace) -> int:
     else:
         write_atomically(args.output, data)
         print(f"wrote {args.output} ({len(data)} bytes, {first}-{last})", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from . import logs
+    from .daemon import run
+
+    logs.setup(args.log_format)
+    return run(_config_path(args))
+
+
+def cmd_notices(args: argparse.Namespace) -> int:
+    from .controllers import load, notice_list
+    from .textout import notice_lines
+
+    loaded = load(_config_path(args), date.today())
+    start = args.start or today_in(loaded.settings.organisation.timezone)
+    items = notice_list(loaded, start, args.days)
+    for line in notice_lines(items, loaded.settings, start, args.days):
+        print(line)
+    return EXIT_OK
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from datetime import UTC
+
+    from .controllers import load, status
+    from .textout import status_lines
+
+    loaded = load(_config_path(args), date.today())
+    now = datetime.now(UTC)
+    report = status(loaded, now, os.environ, recent=args.limit)
+    for line in status_lines(report, loaded.settings, now):
+        print(line)
+    return EXIT_OK
+
+
+def cmd_preview(args: argparse.Namespace) -> int:
+    from .controllers import load, preview
+
+    loaded = load(_config_path(args), date.today())
+    data = preview(loaded, args.rule, args.observance, args.year, args.format, args.late)
+    sys.stdout.buffer.write(data)
+    sys.stdout.buffer.flush()
     return EXIT_OK
 
 
@@ -229,6 +276,88 @@ def build_parser() -> argparse.ArgumentParser:
         help="leave out events marked example = true",
     )
     export.set_defaults(run=cmd_export)
+    run = commands.add_parser(
+        "run",
+        formatter_class=Formatter,
+        help="run the daemon that sends notices (until SIGTERM or Ctrl-C)",
+        description="Send every notice at its time through its channels, recorded in the "
+        "ledger so that nothing is sent twice and nothing is lost. Missed notices are sent late "
+        "within the grace period. Reloads on SIGHUP and when a file changes; SIGTERM and Ctrl-C "
+        "finish the deliveries in flight and stop.",
+    )
+    run.add_argument(
+        "--log-format",
+        choices=("human", "json"),
+        default="human",
+        help="log lines for people (default) or one JSON object per line",
+    )
+    run.set_defaults(run=cmd_run)
+
+    notices = commands.add_parser(
+        "notices",
+        formatter_class=Formatter,
+        help="list the notices the daemon will send, with their fire times",
+        description="List every notice (observance x [[notice]] rule) firing in a window, at "
+        "its fire time in your organisation's time zone, with its id and channels.",
+    )
+    notices.add_argument(
+        "--days",
+        type=days_arg,
+        default=90,
+        metavar="N",
+        help="how many days to look ahead (default: 90)",
+    )
+    notices.add_argument(
+        "--from",
+        dest="start",
+        type=date_arg,
+        metavar="DATE",
+        help="start date YYYY-MM-DD (default: today in your time zone)",
+    )
+    notices.set_defaults(run=cmd_notices)
+
+    status = commands.add_parser(
+        "status",
+        formatter_class=Formatter,
+        help="show the next notices and the recent deliveries and failures",
+        description="Read the ledger: deliveries per state, when the daemon was last alive, "
+        "the next notices, the most recent deliveries, and failures and misses of the last "
+        "30 days with their errors.",
+    )
+    status.add_argument(
+        "--limit",
+        type=days_arg,
+        default=10,
+        metavar="N",
+        help="how many next notices and recent deliveries to show (default: 10)",
+    )
+    status.set_defaults(run=cmd_status)
+
+    preview = commands.add_parser(
+        "preview",
+        formatter_class=Formatter,
+        help="show a notice as it will be sent",
+        description="Render one notice (a [[notice]] rule for one observance in one year) "
+        "exactly as the daemon would send it at its fire time: the subject and text, the HTML "
+        "body, or the whole e-mail.",
+        epilog="Example: reminders preview day-of january-20 2027 --format html > notice.html",
+    )
+    preview.add_argument("rule", metavar="RULE", help="the id of a [[notice]] rule")
+    preview.add_argument("observance", metavar="OBSERVANCE", help="an observance id")
+    preview.add_argument("year", type=year_arg, metavar="YEAR", help="the year, YYYY")
+    preview.add_argument(
+        "--format",
+        choices=("text", "html", "eml"),
+        default="text",
+        help="text: subject and text body (default); html: the HTML body; eml: the MIME "
+        "message of the rule's e-mail channel, with the ICS attachment",
+    )
+    preview.add_argument(
+        "--late",
+        action="store_true",
+        help="render it as sent late (after the daemon was not running at its time)",
+    )
+    preview.set_defaults(run=cmd_preview)
     return parser
 
 

@@ -7,7 +7,8 @@ reads the clock (``today`` is an argument).
 from __future__ import annotations
 
 import os
-from datetime import date, timedelta
+from collections.abc import Mapping
+from datetime import date, datetime, time, timedelta
 
 from .errors import InvalidInput, OutputError, Problem, UsageError
 from .model import Calendar, Occurrence
@@ -17,10 +18,14 @@ from .settings import Loaded, Settings
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import NamedTuple
+
+    from .ledger import Delivery
+    from .notices import Notice
 else:
     from .records import NamedTuple  # typing.NamedTuple without importing typing (start-up)
 
 FIRST_YEAR, LAST_YEAR = 1900, 2200  # the range of years the commands accept
+MIDNIGHT = time(0, 0)
 
 
 def load(config_path: str, today: date) -> Loaded:
@@ -45,16 +50,25 @@ class CheckReport(NamedTuple):
     calendars_dir: str
     calendars: tuple[Calendar, ...]
     problems: tuple[Problem, ...]
+    templates: tuple[str, ...] = ()  # the notice templates rendered with sample data
+    templates_dir: str = ""  # as messages show it ("" when no template was rendered)
 
 
 def check(config_path: str, today: date) -> CheckReport:
-    """Validate the config and every calendar; collect every problem of both."""
+    """Validate the config and every calendar, and render every notice template with samples.
+
+    Templates are not part of the start-up cache's key, so they are rendered even when the
+    validated config and calendars come from the cache.
+    """
     from . import cache
 
     cached = cache.read(config_path, today)
     if cached is not None:
         known = cached.settings
-        return CheckReport(known.source, known.calendars_dir, cached.calendars, ())
+        found, names, shown_dir = _check_notices(known, cached.calendars, today, True)
+        return CheckReport(
+            known.source, known.calendars_dir, cached.calendars, found, names, shown_dir
+        )
     from .calendars import load_calendars
     from .config import calendars_dir_hint, load_config
 
@@ -67,14 +81,42 @@ def check(config_path: str, today: date) -> CheckReport:
         problems.extend(exc.problems)
         folder = calendars_dir_hint(config_path)
     calendars: tuple[Calendar, ...] = ()
+    calendars_ok = True
     try:
         calendars = load_calendars(folder, today)
     except InvalidInput as exc:
         problems.extend(exc.problems)
+        calendars_ok = False
     if settings is not None and not problems:
         cache.write(config_path, today, Loaded(settings, calendars))
-    shown = settings.source if settings else str(config_path)
-    return CheckReport(shown, str(folder), calendars, tuple(problems))
+    if settings is None:
+        return CheckReport(str(config_path), str(folder), calendars, tuple(problems))
+    found, names, shown_dir = _check_notices(settings, calendars, today, calendars_ok)
+    return CheckReport(
+        settings.source, str(folder), calendars, (*problems, *found), names, shown_dir
+    )
+
+
+def _check_notices(
+    settings: Settings, calendars: tuple[Calendar, ...], today: date, calendars_ok: bool
+) -> tuple[tuple[Problem, ...], tuple[str, ...], str]:
+    """Problems of the notice rules and their templates, the templates rendered, their folder.
+
+    Jinja2 is imported only when there are notice rules.  With broken calendars the templates
+    are still rendered (with the made-up sample), but rules are not matched against observances
+    that could not be loaded.
+    """
+    if not settings.notices:
+        return (), (), ""
+    from .schema import shown_path
+    from .template_check import check_templates, template_problems
+
+    if calendars_ok:
+        found = check_templates(settings, calendars, today)
+    else:
+        found = template_problems(settings, (), today)
+    names = tuple(dict.fromkeys(rule.template for rule in settings.notices))
+    return tuple(found), names, shown_path(settings.templates_dir)
 
 
 def upcoming(loaded: Loaded, start: date, days: int) -> tuple[Occurrence, ...]:
@@ -154,3 +196,140 @@ def write_atomically(path: str, data: bytes) -> None:
         if os.path.exists(temp):
             os.unlink(temp)
         raise OutputError(path, exc.strerror or str(exc)) from None
+
+
+def notice_list(loaded: Loaded, start: date, days: int) -> list[Notice]:
+    """Every notice firing from ``start`` (00:00 in the organisation's zone) for ``days`` days."""
+    from .dates import wall_time
+    from .notices import notices
+
+    settings = loaded.settings
+    if not FIRST_YEAR <= start.year <= LAST_YEAR or (start + timedelta(days=days)).year > LAST_YEAR:
+        raise UsageError(
+            f"--from {start} --days {days} reaches outside the years this command accepts; "
+            f"expected dates from {FIRST_YEAR}-01-01 to {LAST_YEAR}-12-31"
+        )
+    tz = settings.organisation.timezone
+    begin = wall_time(start, MIDNIGHT, tz)
+    end = wall_time(start + timedelta(days=days), MIDNIGHT, tz)
+    return notices(
+        loaded.calendars,
+        settings.notices,
+        settings.organisation,
+        begin,
+        end,
+        examples=settings.feed.include_examples,
+    )
+
+
+class StatusReport(NamedTuple):
+    ledger: str  # the URL with any password hidden
+    counts: dict[str, int]
+    heartbeat: datetime | None
+    upcoming: list[Notice]
+    recent: list[Delivery]
+    problems: list[Delivery]
+
+
+def status(
+    loaded: Loaded, now: datetime, environ: Mapping[str, str], *, recent: int = 10
+) -> StatusReport:
+    """The next notices and what the ledger says: recent deliveries, failures and misses."""
+    from .ledger import Ledger, ledger_url
+    from .notices import notices
+
+    settings = loaded.settings
+    ledger = Ledger(ledger_url(settings.ledger, environ))
+    try:
+        ledger.create_schema()
+        beat = ledger.get_meta("heartbeat")
+        report = StatusReport(
+            ledger.shown_url,
+            ledger.counts(),
+            datetime.fromisoformat(beat) if beat else None,
+            notices(
+                loaded.calendars,
+                settings.notices,
+                settings.organisation,
+                now,
+                now + timedelta(days=60),
+                examples=settings.feed.include_examples,
+            )[:recent],
+            ledger.recent(recent),
+            ledger.problems(now - timedelta(days=30)),
+        )
+    finally:
+        ledger.close()
+    return report
+
+
+PREVIEW_FORMATS = ("text", "html", "eml")
+
+
+def preview(
+    loaded: Loaded, rule_id: str, observance_id: str, year: int, fmt: str, late: bool
+) -> bytes:
+    """A notice exactly as it is sent, at its own fire time (so "days to go" are as sent).
+
+    ``text``: a Subject line, a blank line and the text body; ``html``: the HTML body; ``eml``:
+    the MIME message of the rule's first e-mail channel (with its From and To), or, when the rule
+    has none, the message an outbox writes as ``.eml``.
+    """
+    from .notices import applies, find_notice
+    from .render import environment, message_for, notice_ics, render_notice
+    from .template_check import render_problems
+
+    settings = loaded.settings
+    rule = settings.rule(rule_id)
+    if rule is None:
+        known = ", ".join(r.id for r in settings.notices) or "the config has no [[notice]] rules"
+        raise UsageError(f"notice rule {rule_id!r}: no such rule; expected one of: {known}")
+    observances = {o.id: o for c in loaded.calendars for o in c.observances}
+    observance = observances.get(observance_id)
+    if observance is None:
+        known = ", ".join(observances) or "the calendars have none"
+        raise UsageError(
+            f"observance {observance_id!r}: no such observance; expected one of: {known}"
+        )
+    if not applies(rule, observance):
+        known = ", ".join(o.id for o in observances.values() if applies(rule, o)) or "none"
+        raise UsageError(
+            f"notice rule {rule_id!r} sends nothing for observance {observance_id!r}; "
+            f"expected one of the observances it applies to: {known}"
+        )
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise UsageError(f"year {year} is out of range; expected {FIRST_YEAR} to {LAST_YEAR}")
+    notice = find_notice(
+        loaded.calendars,
+        rule,
+        observance_id,
+        year,
+        settings.organisation,
+        examples=settings.feed.include_examples,
+    )
+    if notice is None:
+        raise UsageError(
+            f"observance {observance_id!r} has no occurrence in {year}; expected a year from "
+            f"{observance.since + 1} on in which it occurs ({observance.rule.describe()})"
+        )
+    now = notice.fire_at
+    env = environment(settings.templates_dir)
+    problems = render_problems(env, notice, settings, now, late)
+    if problems:
+        raise InvalidInput(problems, "templates")
+    rendered = render_notice(env, notice, settings, now, late=late)
+    if fmt == "text":
+        return f"Subject: {rendered.subject}\n\n{rendered.text}".encode()
+    if fmt == "html":
+        return rendered.html.encode()
+    from .channels.smtp import build_mime
+
+    email = [c for c in map(settings.channel, rule.channels) if c is not None and c.type == "email"]
+    channel_id = email[0].id if email else rule.channels[0]
+    message = message_for(notice, channel_id, rendered, notice_ics(notice, settings), now, late)
+    if not email:
+        return build_mime(message).as_bytes()
+    recipients = email[0].option("recipients")
+    assert isinstance(recipients, tuple | list)
+    sender = str(email[0].option("sender"))
+    return build_mime(message, sender, [str(r) for r in recipients]).as_bytes()

@@ -240,12 +240,44 @@ def _build(
             vcal.subcomponents.append(event_vevent(item, shared))
         else:
             vcal.subcomponents.extend(observance_events(item, shared))
+    _add_timezones(vcal, shared, first, date(last_year + 1, 12, 31))
+    data: bytes = vcal.to_ical()
+    return data
+
+
+def _add_timezones(vcal: VCalendar, shared: Shared, first: date, last: date) -> None:
+    """One VTIMEZONE per TZID used, covering ``first..last``, first in the calendar."""
     # Sorted: icalendar's add_missing_timezones() iterates a set, so its order (and the bytes)
     # would change with the interpreter's hash seed.
     for position, tzid in enumerate(sorted(shared.tzids - {"UTC"})):
-        vtimezone = Timezone.from_tzid(
-            tzid, first_date=first, last_date=date(last_year + 1, 12, 31)
-        )
+        vtimezone = Timezone.from_tzid(tzid, first_date=first, last_date=last)
         vcal.subcomponents.insert(position, vtimezone)
+
+
+def occurrence_ics(
+    notice_occurrence: Occurrence, events: tuple[Occurrence, ...], info: FeedInfo
+) -> bytes:
+    """One observance-year as an ICS attachment: its day, its moments and its planned events.
+
+    The VEVENTs are the feed's own (same UIDs, stamps and text), so a client that imports the
+    attachment and also subscribes to the feed sees each event once.  An attachment is not a
+    subscription, so it has no refresh interval; ``info.refresh`` is not used.
+    """
+    calendar = notice_occurrence.calendar
+    year = notice_occurrence.date.year
+    vcal = VCalendar.new(
+        prodid=PRODID,
+        uid=info.uid,
+        method="PUBLISH",
+        name=info.name or None,
+        description=info.description or None,
+        last_modified=calendar.revised,
+    )
+    shared = Shared(calendar.revised, info.uid_domain)
+    vcal.subcomponents.extend(observance_events(notice_occurrence, shared))
+    for item in events:
+        vcal.subcomponents.append(event_vevent(item, shared))
+    # The same VTIMEZONE range as a one-year export of that year.
+    _add_timezones(vcal, shared, date(year, 1, 1), date(year + 1, 12, 31))
     data: bytes = vcal.to_ical()
     return data

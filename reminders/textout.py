@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 
 from .dates import zone
 from .model import Occurrence
 from .settings import Settings
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from .controllers import StatusReport
+    from .ledger import Delivery
+    from .notices import Notice
 
 
 def plural(count: int, word: str) -> str:
@@ -80,3 +86,86 @@ def upcoming_lines(
                 yield f"{indent}at {event.venue}"
             if item.observance is not None:
                 yield f"{indent}for the {item.ordinal} anniversary ({item.observance.id})"
+
+
+def notice_lines(items: list[Notice], settings: Settings, start: date, days: int) -> Iterator[str]:
+    """``reminders notices``: one line per notice, at its fire time in the organisation's zone."""
+    home = settings.organisation.timezone
+    yield (
+        f"{plural(len(items), 'notice')} from {start:%a %d %b %Y} for {plural(days, 'day')} "
+        f"(fire times in {home}):"
+    )
+    for notice in items:
+        at = notice.fire_at.astimezone(zone(home))
+        channels = ", ".join(notice.rule.channels)
+        yield (
+            f"  {at:%a %d %b %Y %H:%M}  {notice.rule.id:<12} -> {channels:<16} "
+            f"{notice.occurrence.title} ({notice.occurrence.date:%a %d %b %Y}, "
+            f"{_before(notice.days_before)})"
+        )
+        yield f"  {'':<22}  id {notice.id}"
+
+
+def status_lines(report: StatusReport, settings: Settings, now: datetime) -> Iterator[str]:
+    """``reminders status``: the ledger's counts, the daemon's heartbeat, next and recent."""
+    home = zone(settings.organisation.timezone)
+    counts = ", ".join(f"{state} {report.counts.get(state, 0)}" for state in STATES)
+    yield f"Ledger: {report.ledger} ({counts})"
+    if report.heartbeat is None:
+        yield "Daemon: has never run with this ledger (start it with `reminders run`)"
+    else:
+        ago = now - report.heartbeat
+        state = "running" if ago < timedelta(minutes=2) else "not running"
+        yield (
+            f"Daemon: last seen {report.heartbeat.astimezone(home):%Y-%m-%d %H:%M:%S} "
+            f"({_ago(ago)} ago; {state})"
+        )
+    yield ""
+    yield "Next notices:" if report.upcoming else "Next notices: none in the next 60 days"
+    for notice in report.upcoming:
+        at = notice.fire_at.astimezone(home)
+        yield f"  {at:%Y-%m-%d %H:%M}  {notice.id} -> {', '.join(notice.rule.channels)}"
+    yield ""
+    yield "Recent deliveries:" if report.recent else "Recent deliveries: none yet"
+    for row in report.recent:
+        yield "  " + _delivery(row, home)
+    yield ""
+    yield (
+        "Failures and misses (last 30 days):"
+        if report.problems
+        else "Failures and misses (last 30 days): none"
+    )
+    for row in report.problems:
+        yield "  " + _delivery(row, home)
+        if row.last_error:
+            yield f"      {row.last_error}"
+
+
+STATES = ("sent", "claimed", "failed", "missed")
+
+
+def _delivery(row: Delivery, home: tzinfo) -> str:
+    when = row.updated_at.astimezone(home)
+    state = row.state
+    if row.state == "failed":
+        state = "retrying" if row.next_attempt_at is not None else "failed"
+    late = " late" if row.late else ""
+    return (
+        f"{when:%Y-%m-%d %H:%M}  {state:<8}{late} {row.notice_id} -> {row.channel} "
+        f"(attempts {row.attempts})"
+    )
+
+
+def _before(days: int) -> str:
+    return "on the day" if days == 0 else f"{plural(days, 'day')} before"
+
+
+def _ago(span: timedelta) -> str:
+    seconds = int(span.total_seconds())
+    if seconds < 120:
+        return f"{max(seconds, 0)} s"
+    if seconds < 7200:
+        return f"{seconds // 60} min"
+    if seconds < 172800:
+        return f"{seconds // 3600} h"
+    return f"{seconds // 86400} days"

@@ -44,6 +44,39 @@ CASES: tuple[tuple[str, tuple[str, ...]], ...] = (
 )  # fmt: skip
 
 
+# (rule, observance, year): the bundled notices as sent, in tests/golden/notices/ as
+# RULE-OBSERVANCE-YEAR.subject.txt, .txt and .html.
+NOTICE_CASES: tuple[tuple[str, str, int], ...] = (
+    ("day-of", "january-20", 2027),  # the minute of silence in Baku time and Karachi time
+    ("plan-30", "february-26", 2027),  # with the sample event
+    ("confirm-7", "september-27", 2027),
+    ("press-1", "february-26", 2027),  # the draft press note lists the sample event too
+)
+
+
+def notice_files(rule_id: str, observance_id: str, year: int) -> dict[str, bytes]:
+    """The subject, text and HTML of a bundled notice at its fire time, by golden file name."""
+    from datetime import date
+
+    from reminders.controllers import load
+    from reminders.notices import find_notice
+    from reminders.render import environment, render_notice
+
+    loaded = load(str(ROOT / "config.toml"), date(2026, 11, 23))
+    settings = loaded.settings
+    rule = settings.rule(rule_id)
+    assert rule is not None, rule_id
+    notice = find_notice(loaded.calendars, rule, observance_id, year, settings.organisation)
+    assert notice is not None, (observance_id, year)
+    rendered = render_notice(environment(settings.templates_dir), notice, settings, notice.fire_at)
+    stem = f"notices/{rule_id}-{observance_id}-{year}"
+    return {
+        f"{stem}.subject.txt": (rendered.subject + "\n").encode("utf-8"),
+        f"{stem}.txt": rendered.text.encode("utf-8"),
+        f"{stem}.html": rendered.html.encode("utf-8"),
+    }
+
+
 def render(args: tuple[str, ...]) -> bytes:
     """Run ``reminders ARGS`` in-process and return what it wrote to standard output."""
     from reminders.cli import main
@@ -64,6 +97,11 @@ def main() -> int:
     for name, args in CASES:
         (GOLDEN / name).write_bytes(render(args))
         print(f"wrote tests/golden/{name}")
+    (GOLDEN / "notices").mkdir(exist_ok=True)
+    for case in NOTICE_CASES:
+        for name, data in notice_files(*case).items():
+            (GOLDEN / name).write_bytes(data)
+            print(f"wrote tests/golden/{name}")
     return 0
 
 

@@ -56,6 +56,7 @@ def test_check_bundled_config(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None
     assert out.splitlines() == [
         "config config.toml: ok",
         "calendar remembrance (calendars/remembrance.toml): 4 observances, 1 event, public",
+        "notice templates (templates/notices): planning, confirm, press, day-of: ok",
         "All checks passed: 1 calendar, 4 observances, 1 event.",
     ]
 

@@ -8,6 +8,7 @@ import subprocess
 import pytest
 
 from reminders import calendars, config
+from reminders.channels import CHANNEL_FIELDS, TYPES
 from reminders.schema import Field
 
 from .conftest import ROOT
@@ -26,11 +27,18 @@ def documented(page: str, table: str) -> set[str]:
         ("configuration.md", "`[organisation]`", config.ORGANISATION_FIELDS),
         ("configuration.md", "`[paths]`", config.PATHS_FIELDS),
         ("configuration.md", "`[feed]`", config.FEED_FIELDS),
+        ("configuration.md", "`[[notice]]`", config.NOTICE_FIELDS),
+        ("configuration.md", "`[ledger]`", config.LEDGER_FIELDS),
+        ("configuration.md", "`[daemon]`", config.DAEMON_FIELDS),
         ("calendar-format.md", "`[calendar]`", calendars.CALENDAR_FIELDS),
         ("calendar-format.md", "`[[observance]]`", calendars.OBSERVANCE_FIELDS[:-2]),
         ("calendar-format.md", "`[[observance.fact]]`", calendars.FACT_FIELDS),
         ("calendar-format.md", "`[[observance.moment]]`", calendars.MOMENT_FIELDS),
         ("calendar-format.md", "`[[event]]`", calendars.EVENT_FIELDS),
+        ("channels.md", "## `[[channel]]`", CHANNEL_FIELDS),
+        ("channels.md", "## `file`", TYPES["file"].fields),
+        ("channels.md", "## `email`", TYPES["email"].fields),
+        ("channels.md", "## `apprise`", TYPES["apprise"].fields),
     ],
 )
 def test_every_key_is_documented(page: str, table: str, fields: tuple[Field, ...]) -> None:

@@ -29,6 +29,7 @@ from ..schema import (
 from .base import Channel, ChannelError, DeliveryError, Message
 
 __all__ = [
+    "CHANNEL_FIELDS",
     "TYPES",
     "Channel",
     "ChannelError",
@@ -97,6 +98,12 @@ TYPES: dict[str, ChannelType] = {
             Field("sender", email_address, help="the From address"),
             Field("recipients", list_of(email_address, "e-mail addresses"), help="To addresses"),
             Field("timeout", positive_duration, timedelta(seconds=30), "SMTP timeout"),
+            Field(
+                "ca_file",
+                optional_text,
+                "",
+                "PEM file of CA certificates to trust instead of the system's; empty: the system's",
+            ),
         ),
         "reminders.channels.smtp:EmailChannel",
         "SMTP with STARTTLS or TLS: text and HTML, the occurrence attached as ICS",
@@ -116,9 +123,11 @@ CHANNEL_FIELDS = (
 
 
 def resolve_paths(channel_type: str, options: dict[str, Any], base: str) -> dict[str, Any]:
-    """Make the file channel's folder absolute (relative to ``base``)."""
+    """Make the file channel's folder and the e-mail ``ca_file`` absolute (relative to ``base``)."""
     if channel_type == "file":
         options = {**options, "folder": os.path.join(base, options["folder"])}
+    elif channel_type == "email" and options.get("ca_file"):
+        options = {**options, "ca_file": os.path.join(base, options["ca_file"])}
     return options
 
 

@@ -1,0 +1,412 @@
+"""``reminders run``: the daemon that sends every notice at its time, never twice, never lost.
+
+An APScheduler ``AsyncIOScheduler`` with the memory job store holds the jobs; the jobs are derived
+from the data and the ledger holds the state, so nothing about a job needs to survive a restart:
+
+* ``fire:<UTC time>``: one job per fire time within the horizon (deterministic id), delivering
+  every notice due then through each of its channels;
+* ``replan``: daily, extends the horizon (and recovers from anything missed);
+* ``sweep``: every few seconds, takes deliveries whose retry is due or whose lease expired;
+* ``heartbeat``: records that the daemon is alive, so a restart knows since when it was down;
+* ``watch``: reloads when the config, a calendar or a template changes (also on SIGHUP).
+
+On start it sends what it missed while down if still inside the grace period (late), and records
+older misses as missed.  SIGTERM and Ctrl-C stop new work, finish the deliveries in flight, and
+exit 0.  Deliveries run in worker threads (SMTP and files block); the event loop only schedules.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+from collections.abc import Callable, Coroutine, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
+
+from . import delivery
+from .errors import ReminderError
+from .ledger import Ledger, ledger_url
+from .notices import Notice
+from .runtime import Runtime, close_channels, fingerprint, load_runtime
+
+log = logging.getLogger("reminders")
+T = TypeVar("T")
+
+HEARTBEAT = timedelta(seconds=30)
+REPLAN = timedelta(days=1)
+MAX_LOOKBACK = timedelta(days=400)  # a restart after longer records no misses before this
+HEARTBEAT_MARGIN = timedelta(hours=1)  # jobs queued just before a crash are looked at again
+
+
+def sweep_interval(runtime: Runtime) -> float:
+    settings = runtime.settings.daemon
+    shortest = min(settings.lease, settings.retry_backoff).total_seconds()
+    return max(0.5, min(30.0, shortest / 3))
+
+
+async def fire(daemon: Daemon, key: str) -> None:
+    """The job of one fire time (module level, so its reference is stable)."""
+    await daemon.fire(key)
+
+
+async def sweep(daemon: Daemon) -> None:
+    await daemon.sweep()
+
+
+async def replan(daemon: Daemon) -> None:
+    await daemon.replan()
+
+
+async def heartbeat(daemon: Daemon) -> None:
+    await daemon.heartbeat()
+
+
+async def watch(daemon: Daemon) -> None:
+    await daemon.watch()
+
+
+class Daemon:
+    def __init__(
+        self,
+        config_path: str,
+        environ: Mapping[str, str] | None = None,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        self.config_path = config_path
+        self.environ = os.environ if environ is None else environ
+        self.clock = clock or (lambda: datetime.now(UTC))
+        self.runtime: Runtime | None = None
+        self.ledger: Ledger | None = None
+        self.plan: dict[str, list[Notice]] = {}
+        self.inflight: set[asyncio.Future[str]] = set()
+        self.tasks: set[asyncio.Future[None]] = set()
+        self.stopping = asyncio.Event()
+        self.reloading = False
+        self.pool: ThreadPoolExecutor | None = None
+        self.limit: asyncio.Semaphore | None = None
+
+    # --- Life cycle -------------------------------------------------------------------------
+
+    async def run(self) -> int:
+        """Start, serve until SIGTERM/SIGINT, stop cleanly.  Raises ReminderError on bad input."""
+        await self.start(signals=True)
+        await self.stopping.wait()
+        await self.shutdown()
+        return 0
+
+    async def start(self, *, signals: bool = False) -> None:
+        """Load, open the ledger, catch up on what was missed, schedule; returns when running."""
+        from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MISSED
+        from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+        loop = asyncio.get_running_loop()
+        now = self.clock()
+        runtime = load_runtime(self.config_path, now.date(), self.environ)
+        self.runtime = runtime
+        url = ledger_url(runtime.settings.ledger, self.environ)
+        self.ledger = Ledger(url)
+        self.ledger.create_schema()
+        self.pool = ThreadPoolExecutor(
+            max_workers=runtime.settings.daemon.workers, thread_name_prefix="delivery"
+        )
+        self.limit = asyncio.Semaphore(runtime.settings.daemon.workers * 2)
+        self.scheduler = AsyncIOScheduler(timezone=UTC, event_loop=loop)
+        self.scheduler.add_listener(self._on_job_event, EVENT_JOB_ERROR | EVENT_JOB_MISSED)
+        if signals:
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                loop.add_signal_handler(sig, self.stop, sig.name)
+            loop.add_signal_handler(signal.SIGHUP, lambda: self._background(self.reload("SIGHUP")))
+        log.info(
+            "starting: %s, ledger %s, %d notice rule(s), channels: %s",
+            runtime.settings.source,
+            self.ledger.shown_url,
+            len(runtime.settings.notices),
+            ", ".join(f"{k} ({c.describe()})" for k, c in runtime.channels.items()) or "none",
+        )
+        self.scheduler.start()
+        await self.catch_up(now)
+        self._schedule_service_jobs(runtime)
+        self._schedule_plan(now)
+        await self.heartbeat()
+
+    def stop(self, why: str = "stop") -> None:
+        if not self.stopping.is_set():
+            log.info("%s received: finishing deliveries in flight, then stopping", why)
+            self.stopping.set()
+
+    async def shutdown(self) -> None:
+        self.scheduler.shutdown(wait=False)
+        if self.inflight:
+            log.info("waiting for %d delivery(ies) in flight", len(self.inflight))
+            await asyncio.gather(*self.inflight, return_exceptions=True)
+        assert self.ledger is not None
+        await self._in_thread(self.ledger.set_meta, "heartbeat", self.clock().isoformat())
+        if self.pool is not None:
+            self.pool.shutdown(wait=True)
+        if self.runtime is not None:
+            close_channels(self.runtime.channels)
+        self.ledger.close()
+        log.info("stopped")
+
+    # --- Scheduling -------------------------------------------------------------------------
+
+    def _schedule_service_jobs(self, runtime: Runtime) -> None:
+        add = self.scheduler.add_job
+        add(
+            sweep,
+            "interval",
+            args=[self],
+            id="sweep",
+            seconds=sweep_interval(runtime),
+            replace_existing=True,
+            coalesce=True,
+            max_instances=1,
+        )
+        add(
+            heartbeat,
+            "interval",
+            args=[self],
+            id="heartbeat",
+            seconds=HEARTBEAT.total_seconds(),
+            replace_existing=True,
+            coalesce=True,
+        )
+        add(
+            replan,
+            "interval",
+            args=[self],
+            id="replan",
+            seconds=REPLAN.total_seconds(),
+            replace_existing=True,
+            coalesce=True,
+        )
+        watch_every = runtime.settings.daemon.watch_interval.total_seconds()
+        if watch_every > 0:
+            add(
+                watch,
+                "interval",
+                args=[self],
+                id="watch",
+                seconds=watch_every,
+                replace_existing=True,
+                coalesce=True,
+                max_instances=1,
+            )
+        elif self.scheduler.get_job("watch") is not None:
+            self.scheduler.remove_job("watch")
+
+    def _schedule_plan(self, now: datetime) -> None:
+        """One job per fire time in ``[now, now + horizon)``; old fire jobs are replaced."""
+        assert self.runtime is not None
+        horizon = self.runtime.settings.daemon.horizon
+        grace = self.runtime.settings.daemon.grace.total_seconds()
+        planned: dict[str, list[Notice]] = {}
+        for notice in delivery.plan(self.runtime, now, now + horizon):
+            key = notice.fire_at.astimezone(UTC).isoformat()
+            planned.setdefault(key, []).append(notice)
+        for job in self.scheduler.get_jobs():
+            if job.id.startswith("fire:") and job.id[5:] not in planned:
+                job.remove()
+        for key in planned:
+            self.scheduler.add_job(
+                fire,
+                "date",
+                args=[self, key],
+                id=f"fire:{key}",
+                run_date=datetime.fromisoformat(key),
+                misfire_grace_time=max(1, int(grace)),
+                replace_existing=True,
+            )
+        self.plan = planned
+        count = sum(len(v) for v in planned.values())
+        log.info(
+            "planned %d notice(s) at %d fire time(s) until %s",
+            count,
+            len(planned),
+            (now + horizon).isoformat(timespec="minutes"),
+        )
+
+    def _on_job_event(self, event: object) -> None:
+        job_id = getattr(event, "job_id", "")
+        exception = getattr(event, "exception", None)
+        if exception is not None:
+            log.error("job %s raised %s: %s", job_id, type(exception).__name__, exception)
+        else:
+            log.warning("job %s missed its time by more than the grace period", job_id)
+            if job_id.startswith("fire:"):
+                self._background(self._record_missed(job_id[5:]))
+
+    async def _record_missed(self, key: str) -> None:
+        assert self.ledger is not None
+        for notice in self.plan.get(key, []):
+            for channel_id in notice.rule.channels:
+                await self._in_thread(
+                    self.ledger.mark_missed,
+                    notice.id,
+                    channel_id,
+                    notice.fire_at,
+                    self.clock(),
+                    "the scheduler ran the job after the grace period",
+                )
+
+    # --- Jobs -------------------------------------------------------------------------------
+
+    async def fire(self, key: str) -> None:
+        due = self.plan.get(key, [])
+        await asyncio.gather(*(self._dispatch(n, c) for n, c in delivery.channel_pairs(due)))
+
+    async def sweep(self) -> None:
+        assert self.ledger is not None
+        assert self.runtime is not None
+        rows = await self._in_thread(self.ledger.due, self.clock())
+        work = []
+        for row in rows:
+            notice = delivery.notice_by_id(self.runtime, row.notice_id)
+            if notice is None or row.channel not in notice.rule.channels:
+                log.error(
+                    "cannot retry: the notice or its channel is no longer configured",
+                    extra={"notice": row.notice_id, "channel": row.channel},
+                )
+                claim = await self._in_thread(
+                    self.ledger.claim,
+                    row.notice_id,
+                    row.channel,
+                    row.fire_at,
+                    self.clock(),
+                    self.runtime.settings.daemon.lease,
+                )
+                if claim is not None:
+                    await self._in_thread(
+                        self.ledger.mark_failed,
+                        claim,
+                        self.clock(),
+                        "the notice or its channel was removed from the configuration",
+                        None,
+                    )
+                continue
+            work.append(self._dispatch(notice, row.channel))
+        await asyncio.gather(*work)
+
+    async def replan(self) -> None:
+        self._schedule_plan(self.clock())
+
+    async def heartbeat(self) -> None:
+        assert self.ledger is not None
+        try:
+            await self._in_thread(self.ledger.set_meta, "heartbeat", self.clock().isoformat())
+        except ReminderError as exc:
+            log.error("cannot write the heartbeat: %s", exc)
+
+    async def catch_up(self, now: datetime) -> None:
+        assert self.ledger is not None
+        assert self.runtime is not None
+        last = await self._in_thread(self.ledger.get_meta, "heartbeat")
+        grace = self.runtime.settings.daemon.grace
+        since = now - grace
+        if last:
+            since = min(since, datetime.fromisoformat(last) - HEARTBEAT_MARGIN)
+        since = max(since, now - MAX_LOOKBACK)
+        send, missed = await self._in_thread(
+            delivery.catch_up, self.runtime, self.ledger, now, since
+        )
+        for notice, channel_id in missed:
+            log.warning(
+                "missed while the daemon was down (due %s, beyond the grace period of %s); "
+                "recorded, not sent",
+                notice.fire_at.isoformat(timespec="minutes"),
+                grace,
+                extra={"notice": notice.id, "channel": channel_id},
+            )
+        if send:
+            log.info("sending %d delivery(ies) missed while down, marked late", len(send))
+        await asyncio.gather(*(self._dispatch(n, c) for n, c in send))
+
+    async def watch(self) -> None:
+        runtime = self.runtime
+        assert runtime is not None
+        settings = runtime.settings
+        now = fingerprint(self.config_path, settings.calendars_dir, settings.templates_dir)
+        if now != runtime.fingerprint:
+            await self.reload("a file changed")
+
+    async def reload(self, why: str) -> None:
+        if self.reloading or self.stopping.is_set():
+            return
+        self.reloading = True
+        try:
+            now = self.clock()
+            try:
+                fresh = await self._in_thread(
+                    load_runtime, self.config_path, now.date(), self.environ
+                )
+            except ReminderError as exc:
+                # Keep running on the old configuration; remember the files so the same broken
+                # state is not reported every few seconds.
+                assert self.runtime is not None
+                settings = self.runtime.settings
+                self.runtime = self.runtime._replace(
+                    fingerprint=fingerprint(
+                        self.config_path, settings.calendars_dir, settings.templates_dir
+                    )
+                )
+                log.error(
+                    "reload (%s) rejected, still running the previous configuration:\n%s",
+                    why,
+                    exc.message(),
+                )
+                return
+            old = self.runtime
+            self.runtime = fresh
+            if old is not None and old.settings.ledger != fresh.settings.ledger:
+                log.warning("the ledger setting changed; it takes effect at the next start")
+            self._schedule_service_jobs(fresh)
+            self._schedule_plan(now)
+            if old is not None:
+                close_channels(old.channels)
+            log.info("reloaded (%s)", why)
+        finally:
+            self.reloading = False
+
+    # --- Deliveries -------------------------------------------------------------------------
+
+    async def _dispatch(self, notice: Notice, channel_id: str) -> str:
+        assert self.limit is not None
+        async with self.limit:
+            if self.stopping.is_set():
+                return "skipped"  # not claimed: the next start catches it up
+            runtime, ledger = self.runtime, self.ledger
+            assert runtime is not None
+            assert ledger is not None
+            future = asyncio.ensure_future(
+                self._in_thread(delivery.deliver, runtime, ledger, notice, channel_id, self.clock)
+            )
+            self.inflight.add(future)
+            try:
+                return await asyncio.shield(future)
+            except ReminderError as exc:  # the ledger itself is unreachable
+                log.error(
+                    "ledger error; the delivery will be tried again: %s",
+                    exc,
+                    extra={"notice": notice.id, "channel": channel_id},
+                )
+                return "error"
+            finally:
+                self.inflight.discard(future)
+
+    def _background(self, work: Coroutine[Any, Any, None]) -> None:
+        """Run ``work`` as a task the daemon holds on to (the loop keeps only weak references)."""
+        task = asyncio.ensure_future(work)
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    async def _in_thread(self, func: Callable[..., T], *args: Any) -> T:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self.pool, func, *args)
+
+
+def run(config_path: str, environ: Mapping[str, str] | None = None) -> int:
+    """Run the daemon until it is stopped; the CLI's ``reminders run``."""
+    return asyncio.run(Daemon(config_path, environ).run())

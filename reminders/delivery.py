@@ -1,0 +1,181 @@
+"""Sending one delivery through the ledger: claim, render, send, record.  Runs in worker threads.
+
+The ledger decides; this module never sends without a claim.  A delivery is claimed (a row with
+a lease), rendered, handed to its channel and marked sent.  If the channel fails, the row is
+marked failed with the time of the next attempt (``retry_backoff`` doubled per attempt) or, after
+``retry_limit`` attempts or a permanent refusal, failed for good.  If the process dies between the
+claim and the mark, the lease expires and the next sweep takes the delivery again.
+
+A notice is **late** when it goes out more than :data:`LATE_AFTER` after its fire time (the daemon
+was down, or a channel was failing); the rendered notice says so and the ledger records it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime, timedelta
+
+from .channels import DeliveryError
+from .ledger import Claim, Ledger
+from .notices import Notice, find_notice, notices
+from .runtime import Runtime
+
+LATE_AFTER = timedelta(minutes=5)
+# Fault injection for the crash tests: sleep this many seconds between the claim and the send.
+ENV_FAULT_PAUSE = "REMINDERS_FAULT_PAUSE_AFTER_CLAIM"
+
+log = logging.getLogger("reminders")
+
+
+def deliver(
+    runtime: Runtime,
+    ledger: Ledger,
+    notice: Notice,
+    channel_id: str,
+    clock: Callable[[], datetime],
+) -> str:
+    """Send one delivery if the ledger lets this process claim it.
+
+    Returns "sent", "skipped" (sent already, claimed elsewhere, or not due), "retry" or "failed".
+    """
+    from .render import message_for, render_notice
+
+    daemon = runtime.settings.daemon
+    now = clock()
+    fire_at = notice.fire_at.astimezone(UTC)
+    late = now - fire_at > LATE_AFTER
+    claim = ledger.claim(notice.id, channel_id, fire_at, now, daemon.lease, late=late)
+    extra: dict[str, object] = {"notice": notice.id, "channel": channel_id}
+    if claim is None:
+        return "skipped"
+    pause = float(os.environ.get(ENV_FAULT_PAUSE, "0") or 0)
+    if pause:
+        log.warning("fault injection: pausing %.1f s after the claim", pause, extra=extra)
+        time.sleep(pause)
+    extra["attempt"] = claim.attempt
+    channel = runtime.channels.get(channel_id)
+    try:
+        if channel is None:
+            raise DeliveryError(f"channel {channel_id!r} is no longer configured", transient=False)
+        rendered = render_notice(runtime.env, notice, runtime.settings, now, late=late)
+        ics = occurrence_ics(runtime, notice)
+        message = message_for(notice, channel_id, rendered, ics, now, late)
+        channel.send(message)
+    except DeliveryError as exc:
+        return _failed(ledger, claim, clock(), exc.reason, exc.transient, runtime, extra)
+    except Exception as exc:  # a template or library error must not lose the delivery
+        log.exception("delivery raised an unexpected error", extra=extra)
+        return _failed(ledger, claim, clock(), f"{type(exc).__name__}: {exc}", True, runtime, extra)
+    if ledger.mark_sent(claim, clock()):
+        log.info("sent%s: %s", " late" if late else "", notice.occurrence.title, extra=extra)
+    else:
+        log.warning("sent, but the claim had expired and was taken over", extra=extra)
+    return "sent"
+
+
+def _failed(
+    ledger: Ledger,
+    claim: Claim,
+    now: datetime,
+    reason: str,
+    transient: bool,
+    runtime: Runtime,
+    extra: dict[str, object],
+) -> str:
+    daemon = runtime.settings.daemon
+    attempt = claim.attempt
+    if transient and attempt < daemon.retry_limit:
+        retry_at = now + daemon.retry_backoff * (2 ** (attempt - 1))
+        ledger.mark_failed(claim, now, reason, retry_at)
+        log.warning(
+            "attempt %d of %d failed: %s; next attempt at %s",
+            attempt,
+            daemon.retry_limit,
+            reason,
+            retry_at.isoformat(timespec="seconds"),
+            extra={**extra, "error": reason},
+        )
+        return "retry"
+    ledger.mark_failed(claim, now, reason, None)
+    why = "permanent failure" if not transient else f"{attempt} attempts failed"
+    log.error("delivery failed for good (%s): %s", why, reason, extra={**extra, "error": reason})
+    return "failed"
+
+
+def occurrence_ics(runtime: Runtime, notice: Notice) -> bytes:
+    from .ics import FeedInfo, occurrence_ics
+
+    settings = runtime.settings
+    domain = settings.organisation.uid_domain
+    info = FeedInfo(
+        notice.occurrence.title,
+        notice.occurrence.calendar.description,
+        domain,
+        settings.feed.refresh_interval,
+        f"{notice.id.replace(':', '-')}@{domain}",
+    )
+    return occurrence_ics(notice.occurrence, notice.events, info)
+
+
+def notice_by_id(runtime: Runtime, notice_id: str) -> Notice | None:
+    """The notice ``{calendar}:{observance}:{year}:{rule}`` under the current runtime, if any."""
+    parts = notice_id.split(":")
+    if len(parts) != 4 or not parts[2].isdigit():
+        return None
+    calendar_id, observance_id, year, rule_id = parts
+    rule = runtime.settings.rule(rule_id)
+    chosen = tuple(c for c in runtime.calendars if c.id == calendar_id)
+    if rule is None or not chosen:
+        return None
+    return find_notice(
+        chosen,
+        rule,
+        observance_id,
+        int(year),
+        runtime.settings.organisation,
+        examples=runtime.settings.feed.include_examples,
+    )
+
+
+def plan(runtime: Runtime, start: datetime, end: datetime) -> list[Notice]:
+    settings = runtime.settings
+    return notices(
+        runtime.calendars,
+        settings.notices,
+        settings.organisation,
+        start,
+        end,
+        examples=settings.feed.include_examples,
+    )
+
+
+def catch_up(
+    runtime: Runtime, ledger: Ledger, now: datetime, since: datetime
+) -> tuple[list[tuple[Notice, str]], list[tuple[Notice, str]]]:
+    """Deliveries that fired in ``[since, now)`` without a ledger row.
+
+    Returns (to send late, recorded as missed): those within the grace period go out late; older
+    ones are recorded as missed, not sent.  Rows that exist (claimed, failed) are the sweep's job.
+    """
+    due = plan(runtime, since, now)
+    known = ledger.find(n.id for n in due)
+    grace = runtime.settings.daemon.grace
+    send, missed = [], []
+    for notice in due:
+        for channel_id in notice.rule.channels:
+            if (notice.id, channel_id) in known:
+                continue
+            if now - notice.fire_at <= grace:
+                send.append((notice, channel_id))
+            else:
+                reason = f"the daemon was not running at {notice.fire_at.isoformat()}"
+                if ledger.mark_missed(notice.id, channel_id, notice.fire_at, now, reason):
+                    missed.append((notice, channel_id))
+    return send, missed
+
+
+def channel_pairs(notices_: Iterable[Notice]) -> list[tuple[Notice, str]]:
+    return [(n, c) for n in notices_ for c in n.rule.channels]

@@ -1,0 +1,309 @@
+"""Notices rendered from Jinja2 templates, and the check that renders every template in advance.
+
+One environment per templates folder: ``StrictUndefined`` (a misspelt variable is an error, never
+an empty string), HTML autoescaped and text not.  A rule's ``template = "NAME"`` names three
+files under ``notices/``: ``NAME.subject.txt`` (one line), ``NAME.txt`` and ``NAME.html``; the
+bodies extend ``notices/layout.txt`` and ``notices/layout.html``.  The variables a template sees
+are built here, in :func:`notice_context`, and listed in templates/README.md; templates only loop
+and test.
+
+``check_templates`` renders every rule's templates with sample data, so that a template error is
+found by ``reminders check`` and at daemon start, not at 09:00 on the day (template_check.py).
+"""
+
+from __future__ import annotations
+
+import os
+import textwrap
+from datetime import date, datetime, timedelta
+from typing import Any, NamedTuple
+
+import jinja2
+
+from . import dates
+from .channels.base import Message
+from .model import WEEKDAYS, Occurrence, TimedMoment
+from .notices import Notice
+from .settings import Settings
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from .errors import Problem
+    from .model import Calendar
+
+MONTHS = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
+
+
+class Rendered(NamedTuple):
+    subject: str  # one line
+    text: str
+    html: str
+
+
+def template_names(template: str) -> dict[str, str]:
+    """The three template files of a rule's ``template``, by part, relative to the folder."""
+    return {
+        "subject": f"notices/{template}.subject.txt",
+        "text": f"notices/{template}.txt",
+        "html": f"notices/{template}.html",
+    }
+
+
+# --- Filters registered on the environment ----------------------------------------------------
+
+
+def long_date(value: date) -> str:
+    """'Wednesday, 20 January 2027' (English names whatever the machine's locale)."""
+    return f"{WEEKDAYS[value.weekday()]}, {value.day} {MONTHS[value.month - 1]} {value.year}"
+
+
+def clock(value: datetime) -> str:
+    """'13:00'."""
+    return f"{value:%H:%M}"
+
+
+def wrap(value: str, width: int = 76, first: str = "", rest: str = "") -> str:
+    """Plain text wrapped at ``width``; ``first``/``rest`` start the first and later lines."""
+    return textwrap.fill(
+        " ".join(str(value).split()),
+        width=width,
+        initial_indent=first,
+        subsequent_indent=rest,
+        break_long_words=False,
+        break_on_hyphens=False,  # "44-day war" stays on one line
+    )
+
+
+def environment(templates_dir: str, bytecode_dir: str | None = None) -> jinja2.Environment:
+    """The Jinja2 environment for one templates folder (hold one per folder and reuse it).
+
+    ``bytecode_dir`` keeps compiled templates between processes (compiling is most of the time
+    ``reminders check`` spends on templates); an entry is used only while its source is unchanged.
+    """
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(templates_dir),
+        bytecode_cache=jinja2.FileSystemBytecodeCache(bytecode_dir) if bytecode_dir else None,
+        undefined=jinja2.StrictUndefined,
+        autoescape=jinja2.select_autoescape(["html"]),
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["longdate"] = long_date
+    env.filters["clock"] = clock
+    env.filters["wrap"] = wrap
+    return env
+
+
+# --- The context --------------------------------------------------------------------------
+
+
+def when(days: int) -> str:
+    """'today', 'tomorrow', 'in 30 days', 'yesterday', '3 days ago'."""
+    if days == 0:
+        return "today"
+    if days == 1:
+        return "tomorrow"
+    if days == -1:
+        return "yesterday"
+    return f"in {days} days" if days > 0 else f"{-days} days ago"
+
+
+def duration_text(span: timedelta) -> str:
+    """'1 minute', '30 minutes', '1 hour', '1 hour 30 minutes'."""
+    hours, minutes = divmod(int(span.total_seconds() // 60), 60)
+    parts = [f"{hours} hour{'s' if hours != 1 else ''}"] if hours else []
+    if minutes or not hours:
+        parts.append(f"{minutes} minute{'s' if minutes != 1 else ''}")
+    return " ".join(parts)
+
+
+def place(tz_name: str) -> str:
+    """The place a zone is named after: 'Asia/Baku' -> 'Baku'."""
+    return tz_name.rsplit("/", 1)[-1].replace("_", " ")
+
+
+def _moment(placed: TimedMoment, home: str) -> dict[str, Any]:
+    start, zone_name = placed.start, placed.moment.timezone
+    local = start.astimezone(dates.zone(home))
+    return {
+        "name": placed.moment.name,
+        "description": placed.moment.description,
+        "origin_time": f"{start:%H:%M} {zone_name}",
+        "origin_clock": f"{start:%H:%M}",
+        "origin_zone": zone_name,
+        "origin_place": place(zone_name),
+        "local_time": f"{local:%H:%M} {home}",
+        "local_clock": f"{local:%H:%M}",
+        "local_zone": home,
+        "local_date": local.date(),
+        "other_day": local.date() != start.date(),
+        "same_zone": zone_name == home,
+        "duration_minutes": int((placed.end - start).total_seconds() // 60),
+        "duration_text": duration_text(placed.end - start),
+        "start": start,
+        "end": placed.end,
+    }
+
+
+def _event(item: Occurrence, home: str) -> dict[str, Any]:
+    event = item.event
+    assert event is not None
+    start_local = start_there = time_local = ""
+    if event.start is not None and event.end is not None:
+        local = event.start.astimezone(dates.zone(home))
+        local_end = event.end.astimezone(dates.zone(home))
+        time_local = f"{local:%H:%M}-{local_end:%H:%M} {home}"
+        start_local = f"{long_date(local.date())}, {local:%H:%M} {home}"
+        if event.timezone != home:
+            start_there = f"{event.start:%H:%M} {event.timezone}"
+        day = local.date()
+    else:
+        day = item.date
+        start_local = f"{long_date(day)} (all day)"
+    return {
+        "id": event.id,
+        "title": f"Example: {event.title}" if event.example else event.title,
+        "example": event.example,
+        "date": day,
+        "date_text": long_date(day),
+        "all_day": event.start is None,
+        "start": event.start,
+        "end": event.end,
+        "start_local": start_local,
+        "start_there": start_there,
+        "time_local": time_local,
+        "venue": event.venue,
+        "description": event.description,
+    }
+
+
+def notice_context(notice: Notice, settings: Settings, now: datetime, late: bool) -> dict[str, Any]:
+    """Every variable a notice template sees (templates/README.md lists them).
+
+    ``days_to_go`` counts from the day the notice is sent (``now`` in the organisation's zone):
+    a notice sent late says how many days are really left.
+    """
+    org = settings.organisation
+    home = dates.zone(org.timezone)
+    item, rule = notice.occurrence, notice.rule
+    observance = item.observance
+    assert observance is not None
+    days = (item.date - now.astimezone(home).date()).days
+    fire_at = notice.fire_at.astimezone(home)
+    return {
+        "organisation": {
+            "name": org.name,
+            "timezone": org.timezone,
+            "language": org.language or "en",
+            "country": org.country,
+        },
+        "rule": {
+            "id": rule.id,
+            "description": rule.description,
+            "days_before": rule.days_before,
+            "at": f"{rule.at:%H:%M}",
+        },
+        "calendar": {"id": item.calendar.id, "name": item.calendar.name},
+        "observance": {
+            "id": observance.id,
+            "title": observance.title,
+            "description": observance.description,
+            "tags": list(observance.tags),
+            "since": observance.since,
+        },
+        "occurrence": {
+            "title": item.title,
+            "date": item.date,
+            "date_text": long_date(item.date),
+            "weekday": item.weekday,
+            "number": item.number,
+            "ordinal": item.ordinal,
+            "jubilee": item.jubilee,
+            "year": item.date.year,
+            "days_to_go": days,
+            "when": when(days),
+            "is_today": days == 0,
+        },
+        "moments": [_moment(placed, org.timezone) for placed in item.moments],
+        "facts": [
+            {"text": fact.text, "source": fact.source, "published": fact.published}
+            for fact in observance.facts
+        ],
+        "events": [_event(event, org.timezone) for event in notice.events],
+        "late": late,
+        "fire_at": fire_at,
+        "fire_at_text": f"{long_date(fire_at.date())}, {fire_at:%H:%M} {org.timezone}",
+        "now": now.astimezone(home),
+    }
+
+
+def render_notice(
+    env: jinja2.Environment, notice: Notice, settings: Settings, now: datetime, late: bool = False
+) -> Rendered:
+    """The subject, text and HTML of a notice as it is sent at ``now``."""
+    context = notice_context(notice, settings, now, late)
+    names = template_names(notice.rule.template)
+    subject = env.get_template(names["subject"]).render(context)
+    return Rendered(
+        " ".join(subject.split()),  # one header line, whatever the template's line breaks
+        env.get_template(names["text"]).render(context),
+        env.get_template(names["html"]).render(context),
+    )
+
+
+def notice_ics(notice: Notice, settings: Settings) -> bytes:
+    """The occurrence as the ICS attachment of a notice (the feed's UIDs)."""
+    from .ics import FeedInfo, occurrence_ics
+
+    domain = settings.organisation.uid_domain
+    info = FeedInfo(
+        notice.occurrence.title,
+        notice.occurrence.calendar.description,
+        domain,
+        settings.feed.refresh_interval,
+        f"{notice.id.replace(':', '-')}@{domain}",
+    )
+    return occurrence_ics(notice.occurrence, notice.events, info)
+
+
+def message_for(
+    notice: Notice, channel_id: str, rendered: Rendered, ics: bytes, now: datetime, late: bool
+) -> Message:
+    """The message one channel sends for a notice; ``now`` is its creation time (Date header)."""
+    return Message(
+        delivery_id=f"{notice.id}/{channel_id}",
+        notice_id=notice.id,
+        channel=channel_id,
+        subject=rendered.subject,
+        text=rendered.text,
+        html=rendered.html,
+        ics=ics,
+        created=now,
+        fire_at=notice.fire_at,
+        late=late,
+    )
+
+
+def template_file(templates_dir: str, name: str) -> str:
+    """The path of a template as messages show it."""
+    from .schema import shown_path
+
+    return shown_path(os.path.join(templates_dir, *name.split("/")))
+
+
+def check_templates(
+    settings: Settings, calendars: Sequence[Calendar], today: date
+) -> list[Problem]:
+    """Every problem of the notice rules' templates, found by rendering them with sample data.
+
+    Also a rule naming an observance that no calendar has.  See template_check.py.
+    """
+    from .template_check import check_templates as check
+
+    return check(settings, calendars, today)

@@ -1,0 +1,84 @@
+"""What the daemon runs on: valid settings, calendars, templates and built channels, as one value.
+
+``load_runtime`` either returns a complete, checked :class:`Runtime` or raises: a config or
+calendar problem, a template that does not render with sample data, a channel that cannot work.
+The daemon starts only on a complete runtime, and a reload that fails keeps the old one running.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Mapping
+from datetime import date
+from typing import TYPE_CHECKING, NamedTuple
+
+from .errors import InvalidInput
+from .model import Calendar
+from .settings import Settings
+
+if TYPE_CHECKING:
+    import jinja2
+
+    from .channels import Channel
+
+Stat = tuple[str, int, int, int]
+
+
+class Runtime(NamedTuple):
+    settings: Settings
+    calendars: tuple[Calendar, ...]
+    env: jinja2.Environment
+    channels: dict[str, Channel]
+    fingerprint: tuple[Stat, ...]
+
+
+def fingerprint(config_path: str, calendars_dir: str, templates_dir: str) -> tuple[Stat, ...]:
+    """Path, size, modification time and inode of every input file: any edit changes it."""
+    paths = [os.path.abspath(config_path)]
+    with contextlib.suppress(OSError):
+        paths += sorted(
+            entry.path
+            for entry in os.scandir(calendars_dir)
+            if entry.name.endswith(".toml") and entry.is_file()
+        )
+    for folder, subfolders, files in os.walk(templates_dir):
+        subfolders.sort()
+        paths += sorted(os.path.join(folder, name) for name in files)
+    out = []
+    for path in paths:
+        try:
+            info = os.stat(path)
+        except OSError:
+            continue
+        out.append((path, info.st_size, info.st_mtime_ns, info.st_ino))
+    return tuple(out)
+
+
+def load_runtime(config_path: str, today: date, environ: Mapping[str, str]) -> Runtime:
+    """Load and check everything the daemon needs; raise a ReminderError if anything is wrong."""
+    from . import channels as registry
+    from .calendars import load_calendars
+    from .config import load_config
+    from .render import check_templates, environment
+
+    settings = load_config(config_path)
+    # Taken before reading, so an edit made while loading is seen by the next check.
+    stamp = fingerprint(config_path, settings.calendars_dir, settings.templates_dir)
+    calendars = load_calendars(settings.calendars_dir, today)
+    problems = check_templates(settings, calendars, today)
+    if problems:
+        raise InvalidInput(problems, "templates and notice rules")
+    built: dict[str, Channel] = {}
+    try:
+        for config in settings.channels:
+            built[config.id] = registry.build(config, environ)
+    except BaseException:
+        close_channels(built)
+        raise
+    return Runtime(settings, calendars, environment(settings.templates_dir), built, stamp)
+
+
+def close_channels(built: Mapping[str, Channel]) -> None:
+    for channel in built.values():
+        channel.close()

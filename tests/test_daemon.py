@@ -1,0 +1,268 @@
+"""The daemon end to end: a real `reminders run` process, a real SMTP server, a real outbox.
+
+Each test writes a project whose notices fire a few seconds after the daemon starts, then checks
+what arrived, what the ledger says, and what the log says.  Times are real; waits are generous
+because the machine is shared.
+"""
+
+from __future__ import annotations
+
+import signal
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from reminders.ledger import CLAIMED, FAILED, MISSED, SENT
+
+from .daemon_harness import Daemon, Inbox, Project, Rule, free_port, soon
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Project:
+    return Project(tmp_path)
+
+
+def test_a_notice_arrives_once_by_file_and_mail_and_never_again_after_restart(
+    project: Project,
+) -> None:
+    rule = Rule("soon", soon(4), channels=("outbox", "mail"))
+    with Inbox() as inbox:
+        project.write([rule], smtp_port=inbox.port)
+        first = Daemon(project)
+        first.wait_for(
+            lambda: len(project.outbox_files()) == 1 and len(inbox.messages) == 1,
+            what="the outbox file and the e-mail",
+        )
+        first.wait_logged("sent")
+        assert first.stop() == 0
+        assert first.logged("stopped")
+
+        second = Daemon(project)
+        second.wait_logged("planned")
+        time.sleep(3)  # several sweeps and a catch-up have run
+        assert second.stop() == 0
+
+    assert len(project.outbox_files()) == 1
+    assert len(inbox.messages) == 1
+    mail = inbox.messages[0]
+    assert mail["Message-ID"].startswith(f"<{rule.notice_id.replace(':', '_')}__mail@")
+    assert "anniversary of day" in mail["Subject"]
+    text = project.outbox_files()[0].read_text("utf-8")
+    assert rule.notice_id in text
+    ledger = project.ledger()
+    for channel in ("outbox", "mail"):
+        row = ledger.get(rule.notice_id, channel)
+        assert row is not None
+        assert (row.state, row.attempts, row.late) == (SENT, 1, False)
+    ledger.close()
+    # Every line is JSON; every line about a delivery names the notice and the channel.
+    assert all("unparsed" not in record for record in first.records + second.records)
+    sent = [r for r in first.records if str(r.get("message", "")).startswith("sent")]
+    assert {(r["notice"], r["channel"]) for r in sent} == {
+        (rule.notice_id, "outbox"),
+        (rule.notice_id, "mail"),
+    }
+
+
+def test_sigkill_between_claim_and_send_delivers_exactly_once_after_the_lease(
+    project: Project,
+) -> None:
+    rule = Rule("crash", soon(3))
+    project.write([rule])
+    doomed = Daemon(project, env={"REMINDERS_FAULT_PAUSE_AFTER_CLAIM": "60"})
+    doomed.wait_logged("fault injection")
+    doomed.kill()  # SIGKILL: no clean-up at all
+    assert project.outbox_files() == []
+    ledger = project.ledger()
+    claimed = ledger.get(rule.notice_id, "outbox")
+    assert claimed is not None
+    assert claimed.state == CLAIMED
+
+    again = Daemon(project)
+    again.wait_for(lambda: len(project.outbox_files()) == 1, what="the delivery after the lease")
+    time.sleep(2)
+    assert again.stop() == 0
+    assert len(project.outbox_files()) == 1
+    row = ledger.get(rule.notice_id, "outbox")
+    assert row is not None
+    assert (row.state, row.attempts) == (SENT, 2)
+    assert row.sent_at is not None
+    assert row.sent_at >= claimed.lease_until  # type: ignore[operator]
+    ledger.close()
+
+
+def test_sigterm_finishes_the_delivery_in_flight(project: Project) -> None:
+    rule = Rule("inflight", soon(3))
+    project.write([rule])
+    daemon = Daemon(project, env={"REMINDERS_FAULT_PAUSE_AFTER_CLAIM": "2"})
+    daemon.wait_logged("fault injection")
+    assert daemon.stop(signal.SIGTERM) == 0
+    assert len(project.outbox_files()) == 1
+    assert daemon.logged("waiting for 1 delivery(ies) in flight")
+    ledger = project.ledger()
+    row = ledger.get(rule.notice_id, "outbox")
+    assert row is not None
+    assert (row.state, row.attempts) == (SENT, 1)
+    ledger.close()
+
+
+def test_downtime_inside_the_grace_period_sends_late_and_outside_records_missed(
+    project: Project,
+) -> None:
+    now = datetime.now(UTC).replace(microsecond=0)
+    inside = Rule("inside", now - timedelta(minutes=10))  # grace is 30 minutes
+    outside = Rule("outside", now - timedelta(hours=1))
+    before = Rule("before", now - timedelta(hours=5))  # before the daemon last ran
+    project.write([inside, outside, before])
+    ledger = project.ledger()
+    ledger.create_schema()
+    ledger.set_meta("heartbeat", (now - timedelta(hours=2)).isoformat())  # down for two hours
+
+    daemon = Daemon(project)
+    daemon.wait_for(lambda: len(project.outbox_files()) == 1, what="the late notice")
+    daemon.wait_logged("recorded, not sent")
+    time.sleep(1)
+    assert daemon.stop() == 0
+
+    (late,) = project.outbox_files()
+    assert inside.notice_id.replace(":", "_") in late.name
+    assert "Late: yes" in late.read_text("utf-8")
+    sent = ledger.get(inside.notice_id, "outbox")
+    missed = ledger.get(outside.notice_id, "outbox")
+    assert sent is not None
+    assert missed is not None
+    assert (sent.state, sent.late) == (SENT, True)
+    assert missed.state == MISSED
+    assert "not running" in (missed.last_error or "")
+    assert ledger.get(before.notice_id, "outbox") is None  # older than the last heartbeat
+    ledger.close()
+
+    # A second start changes nothing: the late one is sent, the missed one stays missed.
+    again = Daemon(project)
+    again.wait_logged("planned")
+    time.sleep(2)
+    assert again.stop() == 0
+    assert len(project.outbox_files()) == 1
+
+
+def test_smtp_server_down_is_retried_and_delivered_once_it_is_back(project: Project) -> None:
+    port = free_port()
+    rule = Rule("retry", soon(3), channels=("mail",))
+    project.write([rule], smtp_port=port, daemon={"retry_limit": 10})
+    daemon = Daemon(project)
+    daemon.wait_logged("attempt 1 of 10 failed")
+    with Inbox(port=port) as inbox:
+        daemon.wait_for(lambda: len(inbox.messages) == 1, what="the e-mail after retries")
+        daemon.wait_logged("sent")
+        time.sleep(2)
+        assert daemon.stop() == 0
+        assert len(inbox.messages) == 1
+    ledger = project.ledger()
+    row = ledger.get(rule.notice_id, "mail")
+    assert row is not None
+    assert row.state == SENT
+    assert row.attempts >= 2
+    ledger.close()
+    failures = [r for r in daemon.records if "failed" in str(r.get("message", ""))]
+    assert failures
+    assert all(r["notice"] == rule.notice_id and r["channel"] == "mail" for r in failures)
+
+
+def test_smtp_refusal_fails_for_good_without_retries(project: Project) -> None:
+    rule = Rule("refused", soon(3), channels=("mail",))
+    with Inbox(refuse="550 5.1.1 mailbox unavailable") as inbox:
+        project.write([rule], smtp_port=inbox.port)
+        daemon = Daemon(project)
+        daemon.wait_logged("failed for good")
+        time.sleep(2)
+        assert daemon.stop() == 0
+        assert inbox.messages == []
+    ledger = project.ledger()
+    row = ledger.get(rule.notice_id, "mail")
+    assert row is not None
+    assert (row.state, row.attempts, row.next_attempt_at) == (FAILED, 1, None)
+    assert "550" in (row.last_error or "")
+    ledger.close()
+
+
+def test_reload_on_change_adds_notices_and_rejects_a_broken_config(project: Project) -> None:
+    first = Rule("first", soon(3))
+    last = Rule("last", soon(14))
+    project.write([first, last])
+    daemon = Daemon(project)
+    daemon.wait_for(lambda: len(project.outbox_files()) == 1, what="the first notice")
+
+    added = Rule("added", soon(3))
+    project.write([first, last, added])
+    daemon.wait_logged("reloaded")
+    daemon.wait_for(lambda: len(project.outbox_files()) == 2, what="the added notice")
+
+    good = project.config.read_text("utf-8")
+    project.config.write_text(
+        good.replace('timezone = "Asia/Karachi"', 'timezone = "Mars/Olympus"')
+    )
+    daemon.wait_logged("rejected")
+    rejected = next(r for r in daemon.records if "rejected" in str(r.get("message", "")))
+    assert "organisation.timezone: got 'Mars/Olympus'" in str(rejected["message"])
+
+    # The old configuration keeps running: the last notice still goes out, and nothing twice.
+    daemon.wait_for(lambda: len(project.outbox_files()) == 3, what="the last notice")
+    time.sleep(1)
+    assert daemon.stop() == 0
+    names = [p.name for p in project.outbox_files()]
+    assert len(names) == len(set(names)) == 3
+    assert all(any(r.notice_id.replace(":", "_") in n for n in names) for r in (first, added, last))
+
+
+def test_sighup_reloads(project: Project) -> None:
+    project.write([Rule("later", soon(600))])
+    daemon = Daemon(project)
+    daemon.wait_logged("planned")
+    daemon.process.send_signal(signal.SIGHUP)
+    daemon.wait_logged("reloaded (SIGHUP)")
+    assert daemon.stop() == 0
+
+
+def test_a_channel_without_its_password_stops_start_up(project: Project) -> None:
+    project.write([Rule("x", soon(600), channels=("mail",))], smtp_port=free_port())
+    text = project.config.read_text("utf-8").replace(
+        'timeout = "PT5S"',
+        'timeout = "PT5S"\nusername = "events"\npassword_env = "TEST_NO_SUCH_VAR"',
+    )
+    project.config.write_text(text, "utf-8")
+    daemon = Daemon(project)
+    code = daemon.process.wait(30)
+    daemon._reader.join(5)
+    assert code == 1
+    output = "\n".join(daemon.lines)
+    assert "channel 'mail'" in output
+    assert "TEST_NO_SUCH_VAR" in output
+    assert "Traceback" not in output
+
+
+def test_a_broken_template_stops_start_up_naming_file_and_line(project: Project) -> None:
+    import shutil
+
+    from .conftest import ROOT
+
+    shutil.copytree(ROOT / "templates", project.root / "templates")
+    broken = project.root / "templates" / "notices" / "planning.txt"
+    broken.write_text(broken.read_text("utf-8") + "\n{{ no_such_variable }}\n", "utf-8")
+    project.write([Rule("x", soon(600))], extra="")
+    text = project.config.read_text("utf-8").replace(
+        '[paths]\ncalendars = "calendars"',
+        '[paths]\ncalendars = "calendars"\ntemplates = "templates"',
+    )
+    project.config.write_text(text, "utf-8")
+    daemon = Daemon(project)
+    code = daemon.process.wait(30)
+    daemon._reader.join(5)
+    assert code == 1
+    output = "\n".join(daemon.lines)
+    assert "planning.txt:" in output
+    assert "no_such_variable" in output
+    assert "Traceback" not in output

@@ -1,0 +1,302 @@
+"""Notice expansion: fire times across DST changes, weekends, filters and ids; [[notice]] keys."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from reminders.calendars import load_calendars
+from reminders.config import lead_days
+from reminders.errors import ConfigError
+from reminders.model import WEEKDAYS
+from reminders.notices import fire_time, notices
+from reminders.schema import Invalid
+from reminders.settings import NoticeRule, Organisation
+
+from .conftest import TODAY, bundled_calendars
+
+ONE_DAY_CALENDAR = """\
+[calendar]
+id = "test"
+name = "Test"
+description = "Test calendar"
+timezone = "Asia/Baku"
+public = true
+revised = 2026-11-23T00:00:00Z
+
+[[observance]]
+id = "day"
+title = "{{ordinal}} day"
+date = "{date}"
+since = 2000
+description = "A day."
+tags = ["t"]
+"""
+
+
+def organisation(tz: str, weekend: tuple[str, ...] = ("Saturday", "Sunday")) -> Organisation:
+    return Organisation("Org", tz, "PK", weekend, "en", "test.example.org")
+
+
+def rule(days: int, at: str = "09:00", weekend: str = "keep", **kw: object) -> NoticeRule:
+    return NoticeRule(
+        f"r{days}", days, time.fromisoformat(at), "planning", ("outbox",), weekend=weekend, **kw
+    )  # type: ignore[arg-type]
+
+
+def calendar_on(tmp_path: Path, month_day: str) -> tuple:  # type: ignore[type-arg]
+    (tmp_path / "c.toml").write_text(ONE_DAY_CALENDAR.format(date=month_day), "utf-8")
+    return load_calendars(tmp_path, TODAY)
+
+
+def only(found: list) -> object:  # type: ignore[type-arg]
+    assert len(found) == 1, found
+    return found[0]
+
+
+WINDOW = (datetime(2027, 1, 1, tzinfo=UTC), datetime(2028, 1, 1, tzinfo=UTC))
+
+
+# --- DST: 09:00 stays 09:00 on the wall clock -----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("tz", "change_day", "offset_before", "offset_after"),
+    [
+        ("Europe/London", "03-28", 0, 1),  # spring forward, 28 March 2027
+        ("Europe/London", "10-31", 1, 0),  # fall back, 31 October 2027
+        ("America/New_York", "03-14", -5, -4),
+        ("America/New_York", "11-07", -4, -5),
+    ],
+)
+def test_notice_at_nine_fires_at_nine_wall_time_across_a_dst_change(
+    tmp_path: Path, tz: str, change_day: str, offset_before: int, offset_after: int
+) -> None:
+    calendars = calendar_on(tmp_path, change_day)
+    rules = (rule(1), rule(0))  # the day before the change and the day of it
+    found = notices(calendars, rules, organisation(tz), *WINDOW)
+    by_days = {n.days_before: n.fire_at for n in found}
+    for fired in by_days.values():
+        local = fired.astimezone(ZoneInfo(tz))
+        assert (local.hour, local.minute) == (9, 0)
+    assert by_days[1].utcoffset() == timedelta(hours=offset_before)
+    assert by_days[0].utcoffset() == timedelta(hours=offset_after)
+    # The UTC instants differ by a day minus (or plus) the hour the clocks moved.
+    shift = timedelta(hours=offset_after - offset_before)
+    elapsed = by_days[0].astimezone(UTC) - by_days[1].astimezone(UTC)
+    assert elapsed == timedelta(days=1) - shift
+
+
+@pytest.mark.parametrize("tz", ["Asia/Karachi", "Asia/Baku"])
+def test_zones_without_dst_keep_one_offset_all_year(tmp_path: Path, tz: str) -> None:
+    offsets = set()
+    for month_day in ("01-20", "03-30", "07-01", "10-31", "12-31"):
+        calendars = calendar_on(tmp_path, month_day)
+        notice = only(notices(calendars, (rule(0),), organisation(tz), *WINDOW))
+        offsets.add(notice.fire_at.utcoffset())  # type: ignore[attr-defined]
+    assert offsets == {timedelta(hours=5) if tz == "Asia/Karachi" else timedelta(hours=4)}
+
+
+def test_send_time_in_a_spring_forward_gap_moves_forward(tmp_path: Path) -> None:
+    calendars = calendar_on(tmp_path, "03-28")
+    notice = only(notices(calendars, (rule(0, "01:30"),), organisation("Europe/London"), *WINDOW))
+    assert notice.fire_at.astimezone(UTC) == datetime(2027, 3, 28, 1, 30, tzinfo=UTC)  # type: ignore[attr-defined]
+    assert notice.fire_at.strftime("%H:%M %Z") == "02:30 BST"  # type: ignore[attr-defined]
+
+
+def test_send_time_in_a_fall_back_overlap_is_the_first_of_the_two(tmp_path: Path) -> None:
+    calendars = calendar_on(tmp_path, "10-31")
+    notice = only(notices(calendars, (rule(0, "01:30"),), organisation("Europe/London"), *WINDOW))
+    assert notice.fire_at.astimezone(UTC) == datetime(2027, 10, 31, 0, 30, tzinfo=UTC)  # type: ignore[attr-defined]
+
+
+# --- Weekends -------------------------------------------------------------------------------
+
+
+def test_previous_working_day_moves_a_saturday_send_to_friday(tmp_path: Path) -> None:
+    calendars = calendar_on(tmp_path, "01-20")  # Wednesday 20 January 2027
+    org = organisation("Asia/Karachi")
+    notice = only(notices(calendars, (rule(4, weekend="previous-working-day"),), org, *WINDOW))
+    assert notice.fire_at.date() == date(2027, 1, 15)  # type: ignore[attr-defined]
+    assert WEEKDAYS[notice.fire_at.weekday()] == "Friday"  # type: ignore[attr-defined]
+    assert notice.days_before == 5  # type: ignore[attr-defined]
+
+
+def test_previous_working_day_follows_the_organisations_weekend(tmp_path: Path) -> None:
+    calendars = calendar_on(tmp_path, "01-20")
+    org = organisation("Asia/Baku", weekend=("Friday", "Saturday"))
+    notice = only(notices(calendars, (rule(5, weekend="previous-working-day"),), org, *WINDOW))
+    assert notice.fire_at.date() == date(2027, 1, 14)  # type: ignore[attr-defined]  # Thursday
+
+
+def test_keep_sends_on_the_weekend(tmp_path: Path) -> None:
+    calendars = calendar_on(tmp_path, "01-20")
+    notice = only(notices(calendars, (rule(4),), organisation("Asia/Karachi"), *WINDOW))
+    assert notice.fire_at.date() == date(2027, 1, 16)  # type: ignore[attr-defined]  # Saturday
+
+
+# --- Selection, ids and windows -------------------------------------------------------------
+
+
+def test_bundled_calendar_gives_four_notices_per_observance_with_their_ids() -> None:
+    org = organisation("Asia/Karachi")
+    rules = (rule(30), rule(7), rule(1), rule(0))
+    found = [
+        n
+        for n in notices(bundled_calendars(), rules, org, *WINDOW)
+        if n.occurrence.date.year == 2027
+    ]
+    ids = [n.id for n in found if n.occurrence.observance.id == "january-20"]  # type: ignore[union-attr]
+    assert ids == [
+        "remembrance:january-20:2027:r7",
+        "remembrance:january-20:2027:r1",
+        "remembrance:january-20:2027:r0",
+    ]
+    assert len(found) == 15  # the 30-day notice of 20 January 2027 fires in December 2026
+    assert [n.fire_at for n in found] == sorted(n.fire_at for n in found)
+
+
+def test_rules_filter_by_observance_and_by_tag() -> None:
+    org = organisation("Asia/Karachi")
+    by_id = rule(0, observances=("february-26",))
+    by_tag = rule(1, tags=("44-day-war",))
+    found = notices(bundled_calendars(), (by_id, by_tag), org, *WINDOW)
+    assert sorted(n.id for n in found) == [
+        "remembrance:february-26:2027:r0",
+        "remembrance:november-10:2027:r1",
+        "remembrance:september-27:2027:r1",
+    ]
+
+
+def test_planned_events_ride_along_with_their_observances_notice() -> None:
+    org = organisation("Asia/Karachi")
+    found = notices(bundled_calendars(), (rule(30),), org, *WINDOW, examples=True)
+    khojaly = next(n for n in found if n.id == "remembrance:february-26:2027:r30")
+    assert [e.event.id for e in khojaly.events] == ["khojaly-roundtable-2027"]  # type: ignore[union-attr]
+    without = notices(bundled_calendars(), (rule(30),), org, *WINDOW, examples=False)
+    assert all(n.events == () for n in without)
+
+
+def test_the_window_is_half_open_on_fire_times(tmp_path: Path) -> None:
+    calendars = calendar_on(tmp_path, "01-20")
+    org = organisation("Asia/Karachi")
+    at = datetime(2027, 1, 20, 9, 0, tzinfo=ZoneInfo("Asia/Karachi"))
+    assert len(notices(calendars, (rule(0),), org, at, at + timedelta(seconds=1))) == 1
+    assert notices(calendars, (rule(0),), org, at - timedelta(seconds=1), at) == []
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    days=st.integers(0, 90),
+    hour=st.integers(0, 23),
+    minute=st.sampled_from([0, 15, 30, 45]),
+    tz=st.sampled_from(["Europe/London", "America/New_York", "Asia/Karachi", "Pacific/Apia"]),
+    day=st.dates(date(2027, 1, 1), date(2030, 12, 31)),
+    policy=st.sampled_from(["keep", "previous-working-day"]),
+)
+def test_fire_time_is_the_rule_time_on_the_right_day(
+    days: int, hour: int, minute: int, tz: str, day: date, policy: str
+) -> None:
+    org = organisation(tz)
+    at = time(hour, minute)
+    fired = fire_time(rule(days, at.isoformat("minutes"), policy), day, org)
+    local = fired.astimezone(ZoneInfo(tz))
+    send = day - timedelta(days=days)
+    if policy == "keep":
+        assert local.date() == send
+    else:
+        assert local.date() <= send
+        assert send - local.date() <= timedelta(days=2)
+        assert WEEKDAYS[local.weekday()] not in org.weekend
+    naive = datetime.combine(local.date(), at)
+    on_clock = naive.replace(tzinfo=ZoneInfo(tz)).astimezone(UTC).astimezone(ZoneInfo(tz))
+    if on_clock.replace(tzinfo=None) == naive:  # not in a DST gap
+        assert (local.hour, local.minute) == (hour, minute)
+
+
+# --- The [[notice]] schema --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("value", "days"), [(30, 30), ("P30D", 30), ("P1W", 7), (0, 0)])
+def test_lead_time_accepts_days_and_iso_durations(value: object, days: int) -> None:
+    assert lead_days(value) == days
+
+
+@pytest.mark.parametrize("value", ["PT12H", "P1DT2H", -1, True, "30", 4000])
+def test_lead_time_rejects_what_is_not_whole_days(value: object) -> None:
+    with pytest.raises(Invalid, match="whole days"):
+        lead_days(value)
+
+
+BASE_CONFIG = """\
+[organisation]
+name = "Test"
+timezone = "Asia/Karachi"
+uid_domain = "test.example.org"
+
+[[channel]]
+id = "outbox"
+type = "file"
+folder = "out"
+"""
+
+
+def config_problems(tmp_path: Path, extra: str) -> list[str]:
+    from reminders.config import load_config
+
+    path = tmp_path / "config.toml"
+    path.write_text(BASE_CONFIG + extra, "utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    return [str(p).split(": ", 1)[1] for p in caught.value.problems]
+
+
+def test_notice_naming_an_unknown_channel_is_an_error(tmp_path: Path) -> None:
+    extra = '\n[[notice]]\nid = "a"\nbefore = 1\ntemplate = "planning"\nchannels = ["mail"]\n'
+    assert config_problems(tmp_path, extra) == [
+        "notice[1].channels: got 'mail'; expected the id of a [[channel]] entry (outbox)"
+    ]
+
+
+def test_duplicate_notice_and_channel_ids_are_errors(tmp_path: Path) -> None:
+    notice = '\n[[notice]]\nid = "a"\nbefore = 1\ntemplate = "planning"\nchannels = ["outbox"]\n'
+    channel = '\n[[channel]]\nid = "outbox"\ntype = "file"\n'
+    assert config_problems(tmp_path, notice + notice + channel) == [
+        "channel[2].id: got 'outbox'; expected an id not used by another [[channel]]",
+        "notice[2].id: got 'a'; expected an id not used by another [[notice]]",
+    ]
+
+
+def test_channel_options_are_checked_by_type(tmp_path: Path) -> None:
+    extra = (
+        '\n[[channel]]\nid = "mail"\ntype = "email"\nport = 99999\n'
+        'sender = "nobody"\nrecipients = ["a@example.org"]\n'
+        '\n[[channel]]\nid = "pigeon"\ntype = "carrier-pigeon"\n'
+    )
+    problems = config_problems(tmp_path, extra)
+    assert "channel[2].host: missing; expected the SMTP server's host name" in problems
+    assert "channel[2].port: got 99999; expected a whole number from 1 to 65535" in problems
+    assert (
+        "channel[2].sender: got 'nobody'; expected an e-mail address such as "
+        "'events@embassy.example.org'" in problems
+    )
+    assert (
+        "channel[3].type: got 'carrier-pigeon'; expected one of 'file', 'email', 'apprise'"
+        in problems
+    )
+
+
+def test_relative_outbox_and_sqlite_paths_are_relative_to_the_config(tmp_path: Path) -> None:
+    from reminders.config import load_config
+
+    (tmp_path / "config.toml").write_text(
+        BASE_CONFIG + '\n[ledger]\nurl = "sqlite:///state/l.db"\n', "utf-8"
+    )
+    loaded = load_config(tmp_path / "config.toml")
+    assert loaded.channels[0].option("folder") == str(tmp_path / "out")
+    assert loaded.ledger.url == f"sqlite:///{tmp_path}/state/l.db"
