@@ -41,7 +41,7 @@ def deliver(
 
     Returns "sent", "skipped" (sent already, claimed elsewhere, or not due), "retry" or "failed".
     """
-    from .render import message_for, render_notice
+    from .render import message_for, notice_ics, render_notice
 
     daemon = runtime.settings.daemon
     now = clock()
@@ -61,7 +61,7 @@ def deliver(
         if channel is None:
             raise DeliveryError(f"channel {channel_id!r} is no longer configured", transient=False)
         rendered = render_notice(runtime.env, notice, runtime.settings, now, late=late)
-        ics = occurrence_ics(runtime, notice)
+        ics = notice_ics(notice, runtime.settings)
         message = message_for(notice, channel_id, rendered, ics, now, late)
         channel.send(message)
     except DeliveryError as exc:
@@ -103,21 +103,6 @@ def _failed(
     why = "permanent failure" if not transient else f"{attempt} attempts failed"
     log.error("delivery failed for good (%s): %s", why, reason, extra={**extra, "error": reason})
     return "failed"
-
-
-def occurrence_ics(runtime: Runtime, notice: Notice) -> bytes:
-    from .ics import FeedInfo, occurrence_ics
-
-    settings = runtime.settings
-    domain = settings.organisation.uid_domain
-    info = FeedInfo(
-        notice.occurrence.title,
-        notice.occurrence.calendar.description,
-        domain,
-        settings.feed.refresh_interval,
-        f"{notice.id.replace(':', '-')}@{domain}",
-    )
-    return occurrence_ics(notice.occurrence, notice.events, info)
 
 
 def notice_by_id(runtime: Runtime, notice_id: str) -> Notice | None:
