@@ -228,6 +228,23 @@ class Daemon:
             len(planned),
             (now + horizon).isoformat(timespec="minutes"),
         )
+        if not planned:
+            self._log_next(now + horizon)
+
+    def _log_next(self, start: datetime) -> None:
+        """Say when the next notice beyond the horizon is, so a quiet daemon is not a mystery."""
+        assert self.runtime is not None
+        ahead = delivery.plan(self.runtime, start, start + timedelta(days=400))
+        if ahead:
+            tz = ahead[0].fire_at.tzinfo
+            log.info(
+                "next notice after that: %s at %s",
+                ahead[0].id,
+                ahead[0].fire_at.strftime(f"%Y-%m-%d %H:%M {tz}"),
+                extra={"notice": ahead[0].id},
+            )
+        else:
+            log.warning("no notice rule matches any observance in the next 400 days")
 
     def _on_job_event(self, event: object) -> None:
         job_id = getattr(event, "job_id", "")
