@@ -153,6 +153,63 @@ def write(config_path: str, today: date, loaded: Loaded) -> None:
             os.unlink(temp)
 
 
+# --- "These templates rendered without a problem" -------------------------------------------
+#
+# ``reminders check`` renders every notice template, which costs Jinja2's import and compile
+# (several times the start-up budget).  When the config, the calendars, the templates and the date
+# are all as they were at the last clean check, that result still holds; the marker remembers it.
+
+
+def templates_key(config_path: str, loaded: Loaded, today: date) -> Key | None:
+    base = key(config_path, loaded.settings.calendars_dir, today)
+    if base is None:
+        return None
+    stats = []
+    try:
+        for path, subfolders, files in os.walk(loaded.settings.templates_dir):
+            subfolders.sort()
+            stats += [(os.path.join(path, f), _stat(os.path.join(path, f))) for f in sorted(files)]
+    except OSError:
+        return None
+    return {**base, "day": today.toordinal(), "templates": tuple(stats)}
+
+
+def templates_checked(config_path: str, wanted: Key | None) -> bool:
+    base = folder()
+    if base is None or wanted is None:
+        return False
+    try:
+        with open(_file_for(config_path, base) + ".templates", "rb") as handle:
+            return bool(marshal.load(handle) == wanted)
+    except (OSError, EOFError, ValueError, TypeError):
+        return False
+
+
+def mark_templates_checked(config_path: str, wanted: Key | None) -> None:
+    base = folder()
+    if base is None or wanted is None:
+        return
+    changed = [stat[CTIME] for _, stat in wanted["templates"]]
+    if not _settled(wanted) or (changed and time_ns() - max(changed) <= SETTLED_NS):
+        return
+    target = _file_for(config_path, base) + ".templates"
+    temp = f"{target}.{os.getpid()}.tmp"
+    try:
+        os.makedirs(base, exist_ok=True)
+        with open(temp, "wb") as handle:
+            marshal.dump(wanted, handle)
+        os.replace(temp, target)
+    except (OSError, ValueError):
+        if os.path.exists(temp):
+            os.unlink(temp)
+
+
+def time_ns() -> int:
+    import time
+
+    return time.time_ns()
+
+
 # --- Values to marshal-able data and back -------------------------------------------------
 #
 # Records become lists [ClassName, field, ...]; dates, times, datetimes and durations become

@@ -65,7 +65,18 @@ def check(config_path: str, today: date) -> CheckReport:
     cached = cache.read(config_path, today)
     if cached is not None:
         known = cached.settings
+        marker = cache.templates_key(config_path, cached, today) if known.notices else None
+        if marker is not None and cache.templates_checked(config_path, marker):
+            names = tuple(dict.fromkeys(rule.template for rule in known.notices))
+            shown_dir = os.path.relpath(known.templates_dir)
+            if shown_dir.startswith(".."):
+                shown_dir = known.templates_dir
+            return CheckReport(
+                known.source, known.calendars_dir, cached.calendars, (), names, shown_dir
+            )
         found, names, shown_dir = _check_notices(known, cached.calendars, today, True)
+        if not found:
+            cache.mark_templates_checked(config_path, marker)
         return CheckReport(
             known.source, known.calendars_dir, cached.calendars, found, names, shown_dir
         )

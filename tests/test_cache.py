@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import time
@@ -134,3 +135,36 @@ def test_a_hit_does_not_import_the_toml_parser(copied: Path) -> None:
     assert runs[0].stdout == runs[1].stdout
     assert "tomllib" in runs[0].stderr  # the first run loads and validates
     assert "tomllib" not in runs[1].stderr  # the second comes from the cache
+
+
+def test_templates_are_rendered_again_only_when_something_changed(copied: Path) -> None:
+    templates = copied.parent / "templates"
+    shutil.copytree(ROOT / "templates", templates)
+    text = copied.read_text("utf-8").replace('# templates = "templates"', 'templates = "templates"')
+    copied.write_text(text, "utf-8")
+    check(str(copied), TODAY)  # a miss: validates, caches the config and calendars
+    first = check(str(copied), TODAY)  # a hit: renders the templates, marks them checked
+    assert first.problems == ()
+    key = cache.templates_key(str(copied), load(str(copied), TODAY), TODAY)
+    assert cache.templates_checked(str(copied), key)
+
+    broken = templates / "notices" / "press.subject.txt"
+    broken.write_text("{{ no_such_thing }}\n", "utf-8")
+    again = check(str(copied), TODAY)
+    assert [str(p) for p in again.problems] == [
+        f"{broken}:1: 'no_such_thing' is undefined; "
+        "expected only the variables listed in templates/README.md"
+    ]
+    # A different day renders again too (the sample notices depend on the date).
+    later = cache.templates_key(str(copied), load(str(copied), TODAY), date(2026, 11, 24))
+    assert not cache.templates_checked(str(copied), later)
+
+
+def test_a_clean_check_with_checked_templates_does_not_import_jinja(copied: Path) -> None:
+    time.sleep(2.1)  # the subprocess has the real two-second rule
+    command = [sys.executable, "-X", "importtime", "-m", "reminders", "--config", str(copied),
+               "check"]  # fmt: skip
+    runs = [subprocess.run(command, capture_output=True, text=True, check=True) for _ in range(3)]
+    assert runs[0].stdout == runs[1].stdout == runs[2].stdout
+    assert "jinja2" in runs[1].stderr  # the first cache hit renders the templates
+    assert "jinja2" not in runs[2].stderr  # then nothing changed: the marker answers
