@@ -206,6 +206,12 @@ class Daemon:
         self._reader.join(5)
         return code
 
+    def exited(self, timeout: float = 30.0) -> tuple[int, str]:
+        """Wait for the process to end by itself; its exit code and everything it logged."""
+        code = self.process.wait(timeout)
+        self._reader.join(5)
+        return code, "\n".join(self.lines)
+
     def kill(self) -> None:
         self.process.kill()
         self.process.wait(10)

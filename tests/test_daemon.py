@@ -234,11 +234,8 @@ def test_a_channel_without_its_password_stops_start_up(project: Project) -> None
         'timeout = "PT5S"\nusername = "events"\npassword_env = "TEST_NO_SUCH_VAR"',
     )
     project.config.write_text(text, "utf-8")
-    daemon = Daemon(project)
-    code = daemon.process.wait(30)
-    daemon._reader.join(5)
+    code, output = Daemon(project).exited()
     assert code == 1
-    output = "\n".join(daemon.lines)
     assert "channel 'mail'" in output
     assert "TEST_NO_SUCH_VAR" in output
     assert "Traceback" not in output
@@ -258,11 +255,8 @@ def test_a_broken_template_stops_start_up_naming_file_and_line(project: Project)
         '[paths]\ncalendars = "calendars"\ntemplates = "templates"',
     )
     project.config.write_text(text, "utf-8")
-    daemon = Daemon(project)
-    code = daemon.process.wait(30)
-    daemon._reader.join(5)
+    code, output = Daemon(project).exited()
     assert code == 1
-    output = "\n".join(daemon.lines)
     assert "planning.txt:" in output
     assert "no_such_variable" in output
     assert "Traceback" not in output
