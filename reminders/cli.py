@@ -84,6 +84,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     if report.templates:
         names = ", ".join(report.templates)
         print(f"notice templates ({report.templates_dir}/notices): {names}: ok")
+    for channel in report.channels:
+        print(f"channel {channel}: ok")
     print(
         f"All checks passed: {plural(len(report.calendars), 'calendar')}, "
         f"{plural(observances, 'observance')}, {plural(events, 'event')}."

@@ -52,9 +52,37 @@ class CheckReport(NamedTuple):
     problems: tuple[Problem, ...]
     templates: tuple[str, ...] = ()  # the notice templates rendered with sample data
     templates_dir: str = ""  # as messages show it ("" when no template was rendered)
+    channels: tuple[str, ...] = ()  # "id (what it does)" of every channel that could be built
 
 
-def check(config_path: str, today: date) -> CheckReport:
+def check(config_path: str, today: date, environ: Mapping[str, str] | None = None) -> CheckReport:
+    """``_check``, then every channel built as the daemon would build it (secrets included)."""
+    report, settings = _check(config_path, today)
+    if settings is None or not settings.channels:
+        return report
+    problems, described = channel_problems(settings, os.environ if environ is None else environ)
+    return report._replace(problems=(*report.problems, *problems), channels=described)
+
+
+def channel_problems(
+    settings: Settings, environ: Mapping[str, str]
+) -> tuple[tuple[Problem, ...], tuple[str, ...]]:
+    """Build every channel (nothing is sent); a channel that cannot work is a problem."""
+    from .channels import ChannelError, build
+
+    problems, described = [], []
+    for index, config in enumerate(settings.channels):
+        try:
+            channel = build(config, environ)
+        except ChannelError as exc:
+            problems.append(Problem(settings.source, f"channel[{index + 1}]", None, str(exc)))
+            continue
+        described.append(f"{config.id} ({channel.describe()})")
+        channel.close()
+    return tuple(problems), tuple(described)
+
+
+def _check(config_path: str, today: date) -> tuple[CheckReport, Settings | None]:
     """Validate the config and every calendar, and render every notice template with samples.
 
     Templates are not part of the start-up cache's key, so they are rendered even when the
@@ -71,15 +99,17 @@ def check(config_path: str, today: date) -> CheckReport:
             shown_dir = os.path.relpath(known.templates_dir)
             if shown_dir.startswith(".."):
                 shown_dir = known.templates_dir
-            return CheckReport(
+            report = CheckReport(
                 known.source, known.calendars_dir, cached.calendars, (), names, shown_dir
             )
+            return report, known
         found, names, shown_dir = _check_notices(known, cached.calendars, today, True)
         if not found:
             cache.mark_templates_checked(config_path, marker)
-        return CheckReport(
+        report = CheckReport(
             known.source, known.calendars_dir, cached.calendars, found, names, shown_dir
         )
+        return report, known
     from .calendars import load_calendars
     from .config import calendars_dir_hint, load_config
 
@@ -101,11 +131,12 @@ def check(config_path: str, today: date) -> CheckReport:
     if settings is not None and not problems:
         cache.write(config_path, today, Loaded(settings, calendars))
     if settings is None:
-        return CheckReport(str(config_path), str(folder), calendars, tuple(problems))
+        return CheckReport(str(config_path), str(folder), calendars, tuple(problems)), None
     found, names, shown_dir = _check_notices(settings, calendars, today, calendars_ok)
-    return CheckReport(
+    report = CheckReport(
         settings.source, str(folder), calendars, (*problems, *found), names, shown_dir
     )
+    return report, settings
 
 
 def _check_notices(

@@ -57,8 +57,36 @@ def test_check_bundled_config(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None
         "config config.toml: ok",
         "calendar remembrance (calendars/remembrance.toml): 4 observances, 1 event, public",
         "notice templates (templates/notices): planning, confirm, press, day-of: ok",
+        f"channel outbox (file: txt files in {ROOT / 'var' / 'outbox'}): ok",
         "All checks passed: 1 calendar, 4 observances, 1 event.",
     ]
+
+
+def test_check_lists_a_channel_that_cannot_work(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(
+        (ROOT / "config.toml").read_text("utf-8")
+        + '\n[[channel]]\nid = "team-mail"\ntype = "email"\nhost = "smtp.example.org"\n'
+        'username = "events"\npassword_env = "TEST_UNSET_PASSWORD"\n'
+        'sender = "events@example.org"\nrecipients = ["team@example.org"]\n'
+        '\n[[channel]]\nid = "chat"\ntype = "apprise"\nurls_env = "TEST_UNSET_URLS"\n',
+        "utf-8",
+    )
+    monkeypatch.delenv("TEST_UNSET_PASSWORD", raising=False)
+    monkeypatch.setenv("TEST_UNSET_URLS", "nosuchservice://token-that-must-not-show")
+    code, out, err = cli("--config", str(config), "check")
+    assert (code, out) == (1, "")
+    lines = err.splitlines()
+    assert lines[0] == "2 problems found:"
+    assert lines[1] == (
+        f"  {config}: channel[2]: channel 'team-mail': the environment variable "
+        "TEST_UNSET_PASSWORD is not set or empty"
+    )
+    assert lines[2].startswith(f"  {config}: channel[3]: channel 'chat': ")
+    assert "nosuchservice" in lines[2]
+    assert "token-that-must-not-show" not in err
 
 
 def test_export_writes_the_file_atomically(cli: Cli, tmp_path: Path) -> None:
