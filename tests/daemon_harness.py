@@ -142,6 +142,17 @@ class Project:
         return Ledger(f"sqlite:///{self.ledger_path}")
 
 
+STARTED: list[subprocess.Popen[bytes]] = []  # killed after each test, whatever its outcome
+
+
+def kill_leftovers() -> None:
+    while STARTED:
+        process = STARTED.pop()
+        if process.poll() is None:
+            process.kill()
+            process.wait(10)
+
+
 class Daemon:
     """A real `reminders run --log-format json` process; its log lines parsed as they come."""
 
@@ -163,6 +174,7 @@ class Daemon:
             env=environ,
             cwd=project.root,
         )
+        STARTED.append(self.process)
         self.lines: list[str] = []
         self.records: list[dict[str, object]] = []
         self._reader = threading.Thread(target=self._read, daemon=True)

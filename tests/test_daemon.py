@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import signal
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -16,9 +17,15 @@ import pytest
 
 from reminders.ledger import CLAIMED, FAILED, MISSED, SENT
 
-from .daemon_harness import Daemon, Inbox, Project, Rule, free_port, soon
+from .daemon_harness import Daemon, Inbox, Project, Rule, free_port, kill_leftovers, soon
 
 pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(autouse=True)
+def no_daemon_left_running() -> Iterator[None]:
+    yield
+    kill_leftovers()
 
 
 @pytest.fixture
