@@ -279,9 +279,16 @@ class Daemon:
         assert self.ledger is not None
         assert self.runtime is not None
         rows = await self._in_thread(self.ledger.due, self.clock())
+        if not rows:
+            return
+        # All at once and in a worker: on a large calendar each lookup expands a year, and the
+        # event loop must stay free for the fire jobs meanwhile.
+        found = await self._in_thread(
+            delivery.notices_by_id, self.runtime, [row.notice_id for row in rows]
+        )
         work = []
         for row in rows:
-            notice = delivery.notice_by_id(self.runtime, row.notice_id)
+            notice = found.get(row.notice_id)
             if notice is None or row.channel not in notice.rule.channels:
                 log.error(
                     "cannot retry: the notice or its channel is no longer configured",

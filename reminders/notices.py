@@ -110,6 +110,33 @@ def _events_by_occurrence(found: Iterable[Occurrence]) -> dict[str, tuple[Occurr
     return {key: tuple(items) for key, items in grouped.items()}
 
 
+def year_occurrences(
+    calendars: Iterable[Calendar], year: int, *, examples: bool = True
+) -> dict[str, tuple[Occurrence, tuple[Occurrence, ...]]]:
+    """Each observance's first occurrence in ``year`` by observance id, with its planned events.
+
+    When two calendars have an observance of the same id, the earlier occurrence wins.  One
+    expansion of the year serves every notice of it (a sweep may look up a thousand).
+    """
+    found = occurrences(calendars, date(year, 1, 1), date(year + 1, 1, 1), examples=examples)
+    planned = _events_by_occurrence(found)
+    out: dict[str, tuple[Occurrence, tuple[Occurrence, ...]]] = {}
+    for item in found:
+        if item.event is None and item.observance is not None:
+            out.setdefault(item.observance.id, (item, planned.get(item.id, ())))
+    return out
+
+
+def year_notice(
+    rule: NoticeRule,
+    found: tuple[Occurrence, tuple[Occurrence, ...]],
+    organisation: Organisation,
+) -> Notice:
+    """The notice of ``rule`` for one entry of :func:`year_occurrences`."""
+    item, events = found
+    return Notice(rule, item, fire_time(rule, item.date, organisation), events)
+
+
 def find_notice(
     calendars: Iterable[Calendar],
     rule: NoticeRule,
@@ -120,14 +147,5 @@ def find_notice(
     examples: bool = True,
 ) -> Notice | None:
     """The notice of ``rule`` for ``observance_id`` in ``year`` (for ``reminders preview``)."""
-    found = occurrences(calendars, date(year, 1, 1), date(year + 1, 1, 1), examples=examples)
-    planned = _events_by_occurrence(found)
-    for item in found:
-        if (
-            item.event is None
-            and item.observance is not None
-            and item.observance.id == observance_id
-        ):
-            at = fire_time(rule, item.date, organisation)
-            return Notice(rule, item, at, planned.get(item.id, ()))
-    return None
+    found = year_occurrences(calendars, year, examples=examples).get(observance_id)
+    return None if found is None else year_notice(rule, found, organisation)
