@@ -32,6 +32,7 @@ from .render import environment, notice_context, template_file, template_names
 from .settings import NoticeRule, Settings
 
 HORIZON = timedelta(days=731)  # how far ahead a real notice is looked for
+SHORT_HORIZON = timedelta(days=45)  # looked at first
 LATE_BY = timedelta(hours=3)  # how late the "sent late" renders are
 SAMPLE_ZONE = "Asia/Baku"
 VARIABLES = "the variables listed in templates/README.md"
@@ -83,16 +84,15 @@ def template_problems(
     org = settings.organisation
     start = dates.wall_time(today, time(0, 0), org.timezone)
     real: dict[str, Notice] = {}
-    upcoming = notices(
-        calendars,
-        settings.notices,
-        org,
-        start,
-        start + HORIZON,
-        examples=settings.feed.include_examples,
-    )
-    for notice in upcoming:
-        real.setdefault(notice.rule.id, notice)
+    # A short window first: on a large calendar it finds every rule's next notice without
+    # expanding two years of them (the first in the short window is the first in the long one).
+    for span in (SHORT_HORIZON, HORIZON):
+        missing = tuple(rule for rule in settings.notices if rule.id not in real)
+        if not missing:
+            break
+        examples = settings.feed.include_examples
+        for notice in notices(calendars, missing, org, start, start + span, examples=examples):
+            real.setdefault(notice.rule.id, notice)
     problems: list[Problem] = []
     for rule in settings.notices:
         for name in template_names(rule.template).values():
