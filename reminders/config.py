@@ -285,7 +285,7 @@ def _sqlite_absolute(url: str, base: str) -> str:
 
 
 def _channels(check: Checker, raw: Any, state: str) -> tuple[ChannelConfig, ...]:
-    from .channels import CHANNEL_FIELDS, TYPES, resolve_paths
+    from .channels.options import CHANNEL_FIELDS, TYPES, resolve_paths
 
     out: list[ChannelConfig] = []
     seen: set[str] = set()

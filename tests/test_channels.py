@@ -35,8 +35,9 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP as SMTPServer
 from aiosmtpd.smtp import AuthResult, Envelope, LoginPassword, Session
 
-from reminders.channels import TYPES, Channel, ChannelError, DeliveryError, Message, build
+from reminders.channels import TARGETS, Channel, ChannelError, DeliveryError, Message, build
 from reminders.channels.chat import split_urls
+from reminders.channels.options import TYPES
 from reminders.errors import MISSING
 from reminders.settings import ChannelConfig
 
@@ -290,7 +291,7 @@ def rig(
 
 
 def test_every_channel_type_has_a_rig() -> None:
-    assert set(RIGS) == set(TYPES)
+    assert set(RIGS) == set(TYPES) == set(TARGETS)
 
 
 def test_a_message_arrives_exactly_once_with_its_subject_and_body(rig: Rig) -> None:

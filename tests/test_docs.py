@@ -8,7 +8,7 @@ import subprocess
 import pytest
 
 from reminders import calendars, config
-from reminders.channels import CHANNEL_FIELDS, TYPES
+from reminders.channels.options import CHANNEL_FIELDS, TYPES
 from reminders.schema import Field
 
 from .conftest import ROOT

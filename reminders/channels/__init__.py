@@ -1,142 +1,40 @@
-"""The channel registry: every channel type by name, with the schema of its options.
+"""The channel registry: every channel type by name, and ``build`` to make one.
 
-A channel type is a name, a table of option ``Field`` values (validated with the config) and the
-class that sends.  The classes live in their own modules and are imported only when the daemon (or
-``preview``/``check``) builds a channel, so loading the config never imports smtplib or Apprise.
-An unknown type is a config error, and a channel that cannot be built (a missing environment
-variable, an Apprise URL it does not understand) stops start-up: never a silent no-op.
+The classes live in their own modules and are imported only when a channel is built (by the daemon,
+``preview`` or ``check``), so loading the config never imports smtplib or Apprise.  Each type's
+options are validated with the config (``channels/options.py``).  An unknown type is a config
+error, and a channel that cannot be built (a missing environment variable, an Apprise URL it does
+not understand) stops start-up: never a silent no-op.
 """
 
 from __future__ import annotations
 
 import importlib
 import os
-import re
 from collections.abc import Mapping
-from datetime import timedelta
-from typing import Any, NamedTuple
 
-from ..schema import (
-    Field,
-    Invalid,
-    integer,
-    list_of,
-    one_of,
-    optional_text,
-    positive_duration,
-    text,
-)
 from .base import Channel, ChannelError, DeliveryError, Message
 
-__all__ = [
-    "CHANNEL_FIELDS",
-    "TYPES",
-    "Channel",
-    "ChannelError",
-    "ChannelType",
-    "DeliveryError",
-    "Message",
-    "build",
-]
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from ..settings import ChannelConfig
 
+__all__ = ["TARGETS", "Channel", "ChannelError", "DeliveryError", "Message", "build"]
 
-def env_name(value: Any) -> str:
-    if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", value):
-        raise Invalid("the name of an environment variable, such as 'REMINDERS_SMTP_PASSWORD'")
-    return value
-
-
-def optional_env_name(value: Any) -> str:
-    return "" if value == "" else env_name(value)
-
-
-def email_address(value: Any) -> str:
-    if not isinstance(value, str) or not re.fullmatch(
-        r"[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+", value
-    ):
-        raise Invalid("an e-mail address such as 'events@embassy.example.org'")
-    return value
-
-
-def folder(value: Any) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise Invalid("a folder path (relative paths are relative to the config file)")
-    return value
-
-
-def host(value: Any) -> str:
-    if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z0-9.\-]+|\[[0-9a-fA-F:]+\]", value):
-        raise Invalid("a host name or IP address, such as 'smtp.example.org'")
-    return value
-
-
-class ChannelType(NamedTuple):
-    name: str
-    fields: tuple[Field, ...]
-    target: str  # "module:Class", imported when a channel of this type is built
-    help: str
-
-
-TYPES: dict[str, ChannelType] = {
-    "file": ChannelType(
-        "file",
-        (
-            Field("folder", folder, "var/outbox", "the outbox folder; one file per delivery"),
-            Field("format", one_of("txt", "eml"), "txt", "'txt' (readable) or 'eml' (MIME)"),
-        ),
-        "reminders.channels.outbox:FileChannel",
-        "one file per delivery in an outbox folder, written atomically",
-    ),
-    "email": ChannelType(
-        "email",
-        (
-            Field("host", host, help="the SMTP server's host name"),
-            Field("port", integer(1, 65535), 587, "the SMTP port"),
-            Field("security", one_of("starttls", "tls", "none"), "starttls", "TLS mode"),
-            Field("username", optional_text, "", "login name; empty: no login"),
-            Field("password_env", optional_env_name, "", "environment variable with the password"),
-            Field("sender", email_address, help="the From address"),
-            Field("recipients", list_of(email_address, "e-mail addresses"), help="To addresses"),
-            Field("timeout", positive_duration, timedelta(seconds=30), "SMTP timeout"),
-            Field(
-                "ca_file",
-                optional_text,
-                "",
-                "PEM file of CA certificates to trust instead of the system's; empty: the system's",
-            ),
-        ),
-        "reminders.channels.smtp:EmailChannel",
-        "SMTP with STARTTLS or TLS: text and HTML, the occurrence attached as ICS",
-    ),
-    "apprise": ChannelType(
-        "apprise",
-        (Field("urls_env", env_name, help="environment variable holding the Apprise URLs"),),
-        "reminders.channels.chat:AppriseChannel",
-        "chat and push services (Telegram, Slack, Teams, Matrix, ntfy ...) through Apprise",
-    ),
+# Type name -> "module:Class"; channels/options.py has the same names with their option schemas.
+TARGETS = {
+    "file": "reminders.channels.outbox:FileChannel",
+    "email": "reminders.channels.smtp:EmailChannel",
+    "apprise": "reminders.channels.chat:AppriseChannel",
 }
 
-CHANNEL_FIELDS = (
-    Field("id", text, help="the channel's id, named by notice rules"),
-    Field("type", one_of(*TYPES), help="the channel type"),
-)
 
-
-def resolve_paths(channel_type: str, options: dict[str, Any], base: str) -> dict[str, Any]:
-    """Make the file channel's folder and the e-mail ``ca_file`` absolute (relative to ``base``)."""
-    if channel_type == "file":
-        options = {**options, "folder": os.path.join(base, options["folder"])}
-    elif channel_type == "email" and options.get("ca_file"):
-        options = {**options, "ca_file": os.path.join(base, options["ca_file"])}
-    return options
-
-
-def build(config: Any, environ: Mapping[str, str] | None = None) -> Channel:
+def build(config: ChannelConfig, environ: Mapping[str, str] | None = None) -> Channel:
     """A ready channel for a ``ChannelConfig``; ChannelError if it cannot work as configured."""
-    kind = TYPES.get(config.type)
-    if kind is None:
+    target = TARGETS.get(config.type)
+    if target is None:
         raise ChannelError(config.id, f"unknown channel type {config.type!r}")
-    module_name, _, class_name = kind.target.partition(":")
+    module_name, _, class_name = target.partition(":")
     cls = getattr(importlib.import_module(module_name), class_name)
     channel: Channel = cls(config, os.environ if environ is None else environ)
     return channel

@@ -14,9 +14,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, ClassVar, NamedTuple
 
 from ..errors import ReminderError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, ClassVar, NamedTuple
+else:
+    from ..records import NamedTuple  # typing.NamedTuple without importing typing (start-up)
 
 
 class Message(NamedTuple):

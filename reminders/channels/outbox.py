@@ -10,11 +10,13 @@ message the ``email`` channel would send, with the HTML part and the ICS attachm
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Mapping
-from typing import Any
 
 from .base import Channel, ChannelError, DeliveryError, Message
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from ..settings import ChannelConfig
 
 
 def render_text(message: Message) -> bytes:
@@ -47,10 +49,10 @@ class FileChannel(Channel):
 
     type_name = "file"
 
-    def __init__(self, config: Any, environ: Mapping[str, str]) -> None:
+    def __init__(self, config: ChannelConfig, environ: Mapping[str, str]) -> None:
         super().__init__(config, environ)
-        self.folder: str = config.option("folder")
-        self.format: str = config.option("format")
+        self.folder = str(config.option("folder"))
+        self.format = str(config.option("format"))
         try:
             os.makedirs(self.folder, exist_ok=True)
         except OSError as exc:
@@ -74,6 +76,8 @@ class FileChannel(Channel):
         try:
             # Recreated if someone cleaned the outbox away while the daemon runs.
             os.makedirs(self.folder, exist_ok=True)
+            import tempfile  # only a send pays for it (check builds channels too)
+
             handle, temp = tempfile.mkstemp(
                 prefix=f".{message.file_stem}.", suffix=".tmp", dir=self.folder
             )
