@@ -22,11 +22,13 @@ from .schema import (
     Invalid,
     boolean,
     duration,
+    folder,
     ident,
     integer,
     list_of,
     local_time,
     one_of,
+    optional_env_name,
     optional_text,
     positive_duration,
     read_toml,
@@ -80,12 +82,6 @@ def base_url(value: Any) -> str:
     if not isinstance(value, str) or not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", value):
         raise Invalid("an http:// or https:// URL without query, such as 'https://example.org'")
     return value.rstrip("/")
-
-
-def folder(value: Any) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise Invalid("a folder path (relative paths are relative to the config file)")
-    return value
 
 
 ORGANISATION_FIELDS = (
@@ -160,14 +156,6 @@ def non_negative_duration(value: Any) -> timedelta:
     return result
 
 
-def optional_env(value: Any) -> str:
-    if value == "":
-        return ""
-    if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", value):
-        raise Invalid("the name of an environment variable, such as 'REMINDERS_LEDGER_URL'")
-    return value
-
-
 ids = list_of(ident, "ids such as 'january-20'")
 
 NOTICE_FIELDS = (
@@ -188,7 +176,7 @@ NOTICE_FIELDS = (
 )
 LEDGER_FIELDS = (
     Field("url", ledger_url, "sqlite:///var/ledger.sqlite3", "the delivery ledger's database"),
-    Field("url_env", optional_env, "", "environment variable that overrides url when set"),
+    Field("url_env", optional_env_name, "", "environment variable that overrides url when set"),
 )
 DAEMON_FIELDS = (
     Field("grace", non_negative_duration, timedelta(hours=12), "how late a missed notice goes"),

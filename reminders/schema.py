@@ -64,6 +64,23 @@ def ident(value: Any) -> str:
     return value
 
 
+def folder(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise Invalid("a folder path (relative paths are relative to the config file)")
+    return value
+
+
+def env_name(value: Any) -> str:
+    """The name of an environment variable (secrets are named, never written, in the config)."""
+    if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", value):
+        raise Invalid("the name of an environment variable, such as 'REMINDERS_SMTP_PASSWORD'")
+    return value
+
+
+def optional_env_name(value: Any) -> str:
+    return "" if value == "" else env_name(value)
+
+
 def boolean(value: Any) -> bool:
     if not isinstance(value, bool):
         raise Invalid("true or false")

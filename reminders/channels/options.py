@@ -16,23 +16,16 @@ from typing import Any, NamedTuple
 from ..schema import (
     Field,
     Invalid,
+    env_name,
+    folder,
     integer,
     list_of,
     one_of,
+    optional_env_name,
     optional_text,
     positive_duration,
     text,
 )
-
-
-def env_name(value: Any) -> str:
-    if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", value):
-        raise Invalid("the name of an environment variable, such as 'REMINDERS_SMTP_PASSWORD'")
-    return value
-
-
-def optional_env_name(value: Any) -> str:
-    return "" if value == "" else env_name(value)
 
 
 def email_address(value: Any) -> str:
@@ -40,12 +33,6 @@ def email_address(value: Any) -> str:
         r"[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+", value
     ):
         raise Invalid("an e-mail address such as 'events@embassy.example.org'")
-    return value
-
-
-def folder(value: Any) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise Invalid("a folder path (relative paths are relative to the config file)")
     return value
 
 
