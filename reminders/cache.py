@@ -164,14 +164,31 @@ def templates_key(config_path: str, loaded: Loaded, today: date) -> Key | None:
     base = key(config_path, loaded.settings.calendars_dir, today)
     if base is None:
         return None
-    stats = []
-    try:
-        for path, subfolders, files in os.walk(loaded.settings.templates_dir):
-            subfolders.sort()
-            stats += [(os.path.join(path, f), _stat(os.path.join(path, f))) for f in sorted(files)]
-    except OSError:
-        return None
-    return {**base, "day": today.toordinal(), "templates": tuple(stats)}
+    return {
+        **base,
+        "day": today.toordinal(),
+        "templates": tree_stats(loaded.settings.templates_dir),
+    }
+
+
+def tree_stats(top: str) -> tuple[tuple[str, tuple[int, int, int, int]], ...]:
+    """Path and stat data of every file below ``top``, in a stable order (also the daemon's)."""
+    paths = []
+    for path, subfolders, files in os.walk(top):
+        subfolders.sort()
+        paths += [os.path.join(path, name) for name in sorted(files)]
+    return file_stats(paths)
+
+
+def file_stats(paths: list[str]) -> tuple[tuple[str, tuple[int, int, int, int]], ...]:
+    """Path and stat data of each of ``paths`` that exists."""
+    out = []
+    for path in paths:
+        try:
+            out.append((path, _stat(path)))
+        except OSError:
+            continue
+    return tuple(out)
 
 
 def templates_checked(config_path: str, wanted: Key | None) -> bool:

@@ -16,6 +16,7 @@ from typing import Any
 from . import dates
 from .errors import MISSING, CalendarError, Problem
 from .model import Calendar, Event, Fact, FixedDate, Moment, Observance, YearlyRule
+from .resources import shown_path
 from .schema import (
     Checker,
     Field,
@@ -33,7 +34,6 @@ from .schema import (
     optional_text,
     positive_duration,
     read_toml,
-    shown_path,
     text,
     timezone_name,
     utc_datetime,

@@ -15,7 +15,7 @@ from typing import Any
 
 from .errors import ConfigError, Problem
 from .model import WEEKDAYS
-from .resources import bundled
+from .resources import bundled, shown_path
 from .schema import (
     Checker,
     Field,
@@ -32,7 +32,6 @@ from .schema import (
     optional_text,
     positive_duration,
     read_toml,
-    shown_path,
     text,
     timezone_name,
 )

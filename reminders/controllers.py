@@ -95,12 +95,8 @@ def _check(config_path: str, today: date) -> tuple[CheckReport, Settings | None]
         known = cached.settings
         marker = cache.templates_key(config_path, cached, today) if known.notices else None
         if marker is not None and cache.templates_checked(config_path, marker):
-            names = tuple(dict.fromkeys(rule.template for rule in known.notices))
-            shown_dir = os.path.relpath(known.templates_dir)
-            if shown_dir.startswith(".."):
-                shown_dir = known.templates_dir
             report = CheckReport(
-                known.source, known.calendars_dir, cached.calendars, (), names, shown_dir
+                known.source, known.calendars_dir, cached.calendars, (), *_templates_of(known)
             )
             return report, known
         found, names, shown_dir = _check_notices(known, cached.calendars, today, True)
@@ -150,15 +146,21 @@ def _check_notices(
     """
     if not settings.notices:
         return (), (), ""
-    from .schema import shown_path
     from .template_check import check_templates, template_problems
 
     if calendars_ok:
         found = check_templates(settings, calendars, today)
     else:
         found = template_problems(settings, (), today)
+    return (tuple(found), *_templates_of(settings))
+
+
+def _templates_of(settings: Settings) -> tuple[tuple[str, ...], str]:
+    """The template names the rules use, and their folder as messages show it."""
+    from .resources import shown_path
+
     names = tuple(dict.fromkeys(rule.template for rule in settings.notices))
-    return tuple(found), names, shown_path(settings.templates_dir)
+    return names, shown_path(settings.templates_dir)
 
 
 def upcoming(loaded: Loaded, start: date, days: int) -> tuple[Occurrence, ...]:

@@ -413,15 +413,6 @@ class Ledger:
         retry_due = and_(_RETRYABLE, deliveries.c.next_attempt_at <= now)
         return self._rows(or_(expired, retry_due), order=(_DUE_AT, *_KEY), limit=limit)
 
-    def next_due(self) -> datetime | None:
-        """When the next retry or lease expiry comes, or None when nothing is pending."""
-        query = select(func.min(_DUE_AT, type_=UTCDateTime())).where(
-            or_(_RETRYABLE, deliveries.c.state == CLAIMED)
-        )
-        with self._connect(write=False) as conn:
-            value: datetime | None = conn.execute(query).scalar()
-        return value
-
     def recent(self, limit: int = 20) -> list[Delivery]:
         """The most recently changed deliveries, newest first."""
         return self._rows(order=(deliveries.c.updated_at.desc(), *_KEY), limit=limit)

@@ -292,7 +292,7 @@ def message_for(
 
 def template_file(templates_dir: str, name: str) -> str:
     """The path of a template as messages show it."""
-    from .schema import shown_path
+    from .resources import shown_path
 
     return shown_path(os.path.join(templates_dir, *name.split("/")))
 

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from datetime import date
 from typing import TYPE_CHECKING, NamedTuple
 
+from .cache import file_stats, tree_stats
 from .errors import InvalidInput
 from .model import Calendar
 from .settings import Settings
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
 
     from .channels import Channel
 
-Stat = tuple[str, int, int, int]
+Stat = tuple[str, tuple[int, int, int, int]]
 
 
 class Runtime(NamedTuple):
@@ -34,7 +35,7 @@ class Runtime(NamedTuple):
 
 
 def fingerprint(config_path: str, calendars_dir: str, templates_dir: str) -> tuple[Stat, ...]:
-    """Path, size, modification time and inode of every input file: any edit changes it."""
+    """Path and stat data (size, times, inode) of every input file: any edit changes it."""
     paths = [os.path.abspath(config_path)]
     with contextlib.suppress(OSError):
         paths += sorted(
@@ -42,17 +43,7 @@ def fingerprint(config_path: str, calendars_dir: str, templates_dir: str) -> tup
             for entry in os.scandir(calendars_dir)
             if entry.name.endswith(".toml") and entry.is_file()
         )
-    for folder, subfolders, files in os.walk(templates_dir):
-        subfolders.sort()
-        paths += sorted(os.path.join(folder, name) for name in files)
-    out = []
-    for path in paths:
-        try:
-            info = os.stat(path)
-        except OSError:
-            continue
-        out.append((path, info.st_size, info.st_mtime_ns, info.st_ino))
-    return tuple(out)
+    return file_stats(paths) + tree_stats(templates_dir)
 
 
 def load_runtime(config_path: str, today: date, environ: Mapping[str, str]) -> Runtime:

@@ -256,16 +256,6 @@ def utc_datetime(value: Any) -> datetime:
 # --- Documents ------------------------------------------------------------------------------
 
 
-def shown_path(path: str | os.PathLike[str]) -> str:
-    """A path as messages show it: relative to the working folder when it is inside it."""
-    text = os.fspath(path)
-    try:
-        relative = os.path.relpath(text)
-    except ValueError:  # another drive on Windows
-        return text
-    return text if relative.startswith("..") else relative
-
-
 _TOML_LINE = re.compile(r"at line (\d+)")
 
 

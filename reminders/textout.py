@@ -109,7 +109,7 @@ def notice_lines(items: list[Notice], settings: Settings, start: date, days: int
 def status_lines(report: StatusReport, settings: Settings, now: datetime) -> Iterator[str]:
     """``reminders status``: the ledger's counts, the daemon's heartbeat, next and recent."""
     home = zone(settings.organisation.timezone)
-    counts = ", ".join(f"{state} {report.counts.get(state, 0)}" for state in STATES)
+    counts = ", ".join(f"{state} {count}" for state, count in report.counts.items())
     yield f"Ledger: {report.ledger} ({counts})"
     if report.heartbeat is None:
         yield "Daemon: has never run with this ledger (start it with `reminders run`)"
@@ -139,9 +139,6 @@ def status_lines(report: StatusReport, settings: Settings, now: datetime) -> Ite
         yield "  " + _delivery(row, home)
         if row.last_error:
             yield f"      {row.last_error}"
-
-
-STATES = ("sent", "claimed", "failed", "missed")
 
 
 def _delivery(row: Delivery, home: tzinfo) -> str:

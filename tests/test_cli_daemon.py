@@ -81,7 +81,7 @@ def test_status_shows_counts_heartbeat_next_recent_and_problems(
     assert (code, err) == (0, "")
     lines = out.splitlines()
     assert lines[0].startswith("Ledger: sqlite:///")
-    assert lines[0].endswith("(sent 1, claimed 0, failed 1, missed 1)")
+    assert lines[0].endswith("(claimed 0, sent 1, failed 1, missed 1)")
     assert lines[1].startswith("Daemon: last seen ")
     assert lines[1].endswith("; running)")
     assert "Next notices:" in lines

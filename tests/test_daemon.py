@@ -225,13 +225,22 @@ def test_reload_on_change_adds_notices_and_rejects_a_broken_config(project: Proj
     assert all(any(r.notice_id.replace(":", "_") in n for n in names) for r in (first, added, last))
 
 
-def test_sighup_reloads(project: Project) -> None:
-    project.write([Rule("later", soon(600))])
+def test_sighup_reloads_when_watching_is_off(project: Project) -> None:
+    later = Rule("later", soon(600))
+    off = {"watch_interval": "PT0S"}
+    project.write([later], daemon=off)
     daemon = Daemon(project)
     daemon.wait_logged("planned")
+    added = Rule("added", soon(4))
+    project.write([later, added], daemon=off)
+    time.sleep(1.5)
+    assert not daemon.logged("reloaded")  # not watching: the edit waits for the signal
     daemon.process.send_signal(signal.SIGHUP)
     daemon.wait_logged("reloaded (SIGHUP)")
+    daemon.wait_for(lambda: len(project.outbox_files()) == 1, what="the notice added by SIGHUP")
     assert daemon.stop() == 0
+    (sent,) = project.outbox_files()
+    assert added.notice_id.replace(":", "_") in sent.name
 
 
 def test_a_channel_without_its_password_stops_start_up(project: Project) -> None:
