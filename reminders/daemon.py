@@ -207,9 +207,17 @@ class Daemon:
         for notice in delivery.plan(self.runtime, now, now + horizon):
             key = notice.fire_at.astimezone(UTC).isoformat()
             planned.setdefault(key, []).append(notice)
+        due = now.astimezone(UTC).isoformat()
         for job in self.scheduler.get_jobs():
-            if job.id.startswith("fire:") and job.id[5:] not in planned:
-                job.remove()
+            key = job.id[5:]
+            if not job.id.startswith("fire:") or key in planned:
+                continue
+            if key > due:
+                job.remove()  # a later fire time the new plan no longer has
+            else:
+                # Due but not yet run: it keeps what it was to send, or those notices would wait
+                # for the next start's catch-up.
+                planned[key] = self.plan.get(key, [])
         for key in planned:
             self.scheduler.add_job(
                 fire,

@@ -102,3 +102,31 @@ def test_zones_without_dst_fire_at_the_same_utc_time_all_year(tmp_path: Path) ->
     march = scheduled(tmp_path / "a", "Asia/Baku", datetime(2027, 3, 20, tzinfo=UTC))
     october = scheduled(tmp_path / "b", "Asia/Baku", datetime(2027, 10, 25, tzinfo=UTC))
     assert {at.time().isoformat() for at in [*march.values(), *october.values()]} == {"05:00:00"}
+
+
+def test_the_daily_replan_extends_the_horizon_and_keeps_due_fire_times(tmp_path: Path) -> None:
+    (tmp_path / "calendars").mkdir()
+    (tmp_path / "calendars" / "c.toml").write_text(CALENDAR_HEAD + OBSERVANCES, "utf-8")
+    (tmp_path / "config.toml").write_text(CONFIG.format(tz="Europe/London"), "utf-8")
+    clock = [datetime(2027, 3, 1, tzinfo=UTC)]
+
+    async def run() -> tuple[set[str], set[str], list[str]]:
+        daemon = Daemon(str(tmp_path / "config.toml"), environ={}, clock=lambda: clock[0])
+        await daemon.start()
+        try:
+            before = {j.id for j in daemon.scheduler.get_jobs() if j.id.startswith("fire:")}
+            clock[0] = datetime(2027, 3, 14, 12, tzinfo=UTC)  # 13.5 days later
+            await daemon.replan()
+            after = {j.id for j in daemon.scheduler.get_jobs() if j.id.startswith("fire:")}
+            kept = [n.id for n in daemon.plan["2027-03-13T09:00:00+00:00"]]
+            return before, after, kept
+        finally:
+            daemon.stopping.set()
+            await daemon.shutdown()
+
+    before, after, kept = asyncio.run(run())
+    assert before == {"fire:2027-03-13T09:00:00+00:00", "fire:2027-03-14T09:00:00+00:00"}
+    assert kept == ["test:d0313:2027:nine"]  # a due job still knows what it sends
+    # The window now reaches 28 March (BST from the 28th); the two fire times that are due by
+    # the daemon's clock but have not run (the scheduler's clock is the real one) are kept.
+    assert after == before | {"fire:2027-03-27T09:00:00+00:00", "fire:2027-03-28T08:00:00+00:00"}
