@@ -14,7 +14,11 @@ from collections.abc import Callable, Sequence
 from datetime import date, datetime
 
 from . import __version__
-from .errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, ReminderError
+from .errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, ReminderError, UsageError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from .settings import Loaded
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -111,6 +115,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     loaded = load(_config_path(args), date.today())
     today = today_in(loaded.settings.organisation.timezone)
+    if args.site is not None:
+        return _export_site(args, loaded)
     first, last = year_window(loaded, today, args.first, args.last)
     data = export_ics(loaded, first, last, args.calendar, args.examples)
     if args.output in (None, "-"):
@@ -120,6 +126,53 @@ def cmd_export(args: argparse.Namespace) -> int:
         write_atomically(args.output, data)
         print(f"wrote {args.output} ({len(data)} bytes, {first}-{last})", file=sys.stderr)
     return EXIT_OK
+
+
+def listen_arg(text: str) -> str:
+    import re
+
+    match = re.fullmatch(r"(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.\-]+):([0-9]{1,5})", text)
+    if not match or int(match.group(2)) > 65535:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: expected HOST:PORT, such as 127.0.0.1:8080 (port 0: any free port)"
+        )
+    return text
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from . import logs
+    from .server import serve
+
+    logs.setup(args.log_format)
+    return serve(_config_path(args), args.listen)
+
+
+def cmd_token(args: argparse.Namespace) -> int:
+    from .tokens import new_token
+
+    print(new_token())
+    return EXIT_OK
+
+
+def _export_site(args: argparse.Namespace, loaded: Loaded) -> int:
+    from .site import export_site
+
+    clashes = [f"--{n}" for n in ("from", "to", "calendar", "output") if getattr(args, _DEST[n])]
+    if clashes or args.examples is not None:
+        used = ", ".join(
+            clashes + (["--examples/--no-examples"] if args.examples is not None else [])
+        )
+        raise UsageError(
+            f"--site writes the feeds as served ([feed] settings: window, examples); "
+            f"expected no {used} with it"
+        )
+    written = export_site(_config_path(args), loaded, args.site)
+    for line in written:
+        print(line, file=sys.stderr)
+    return EXIT_OK
+
+
+_DEST = {"from": "first", "to": "last", "calendar": "calendar", "output": "output"}
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -277,6 +330,12 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_false",
         help="leave out events marked example = true",
     )
+    export.add_argument(
+        "--site",
+        metavar="DIR",
+        help="write the feeds and the page to DIR as the server serves them (for nginx or a "
+        "CDN; see docs/web.md)",
+    )
     export.set_defaults(run=cmd_export)
     run = commands.add_parser(
         "run",
@@ -294,6 +353,39 @@ def build_parser() -> argparse.ArgumentParser:
         help="log lines for people (default) or one JSON object per line",
     )
     run.set_defaults(run=cmd_run)
+
+    serve = commands.add_parser(
+        "serve",
+        formatter_class=Formatter,
+        help="serve the ICS feeds and the subscribe page over HTTP (until SIGTERM or Ctrl-C)",
+        description="Serve /all.ics, /calendars/ID.ics, the page at / and /healthz. The daemon "
+        "('reminders run') serves the same in its own process; use 'serve' for the feed alone. "
+        "Rebuilds the feeds when a file changes and on SIGHUP.",
+        epilog="Example: reminders serve --listen 127.0.0.1:8080",
+    )
+    serve.add_argument(
+        "--listen",
+        type=listen_arg,
+        metavar="HOST:PORT",
+        help="where to listen (default: [feed] listen in the config)",
+    )
+    serve.add_argument(
+        "--log-format",
+        choices=("human", "json"),
+        default="human",
+        help="log lines for people (default) or one JSON object per line",
+    )
+    serve.set_defaults(run=cmd_serve)
+
+    token = commands.add_parser(
+        "token",
+        formatter_class=Formatter,
+        help="print a new secret token for a private calendar's feed",
+        description="Print a random token (32 URL-safe characters). Put 'CALENDAR=TOKEN' in "
+        "the variable named by [feed] tokens_env or in [feed] tokens_file; the private feed is "
+        "then /calendars/CALENDAR.ics?token=TOKEN.",
+    )
+    token.set_defaults(run=cmd_token)
 
     notices = commands.add_parser(
         "notices",

@@ -22,6 +22,7 @@ from .schema import (
     Invalid,
     boolean,
     duration,
+    env_name,
     folder,
     ident,
     integer,
@@ -72,8 +73,8 @@ def listen_address(value: Any) -> str:
         if isinstance(value, str)
         else None
     )
-    if not match or not 0 < int(match.group(2)) < 65536:
-        raise Invalid("HOST:PORT, such as '127.0.0.1:8080'")
+    if not match or not 0 <= int(match.group(2)) < 65536:
+        raise Invalid("HOST:PORT, such as '127.0.0.1:8080' (port 0: any free port)")
     return str(value)
 
 
@@ -104,6 +105,8 @@ FEED_FIELDS = (
     Field("future_years", integer(0, 100), 5, "years after this one in the feed"),
     Field("refresh_interval", positive_duration, timedelta(days=1), "how often clients refresh"),
     Field("include_examples", boolean, False, "include events marked example = true"),
+    Field("tokens_env", env_name, "REMINDERS_FEED_TOKENS", "variable with private-feed tokens"),
+    Field("tokens_file", optional_text, "", "file with private-feed tokens (optional)"),
 )
 
 
@@ -185,6 +188,7 @@ DAEMON_FIELDS = (
     Field("horizon", positive_duration, timedelta(days=14), "how far ahead jobs are scheduled"),
     Field("watch_interval", non_negative_duration, timedelta(seconds=2), "file check interval"),
     Field("workers", integer(1, 64), 4, "deliveries sent at the same time"),
+    Field("serve_feed", boolean, True, "serve the feed and page inside the daemon"),
 )
 
 
@@ -241,7 +245,7 @@ def load_config(path: str | os.PathLike[str]) -> Settings:
     return Settings(
         source=shown,
         organisation=Organisation(**org),
-        feed=Feed(**feed),
+        feed=Feed(**{**feed, "tokens_file": _file_path(base, feed["tokens_file"])}),
         calendars_dir=_folder(base, paths["calendars"], "calendars"),
         templates_dir=_folder(base, paths["templates"], "templates"),
         notices=notices,
@@ -250,6 +254,11 @@ def load_config(path: str | os.PathLike[str]) -> Settings:
         daemon=Daemon(**daemon),
         config_path=os.path.abspath(path),
     )
+
+
+def _file_path(base: str, value: str) -> str:
+    """A file named in the config, relative to the config's folder ("" stays "")."""
+    return os.path.join(base, value) if value else ""
 
 
 def _state_base(path: str | os.PathLike[str]) -> str:

@@ -31,6 +31,8 @@ from .errors import ReminderError
 from .ledger import Ledger, ledger_url
 from .notices import Notice
 from .runtime import Runtime, close_channels, fingerprint, load_runtime
+from .server import WebService, run_loop
+from .settings import Loaded
 
 log = logging.getLogger("reminders")
 T = TypeVar("T")
@@ -87,6 +89,7 @@ class Daemon:
         self.reloading = False
         self.pool: ThreadPoolExecutor | None = None
         self.limit: asyncio.Semaphore | None = None
+        self.web: WebService | None = None
 
     # --- Life cycle -------------------------------------------------------------------------
 
@@ -115,6 +118,20 @@ class Daemon:
         self.limit = asyncio.Semaphore(runtime.settings.daemon.workers * 2)
         self.scheduler = AsyncIOScheduler(timezone=UTC, event_loop=loop)
         self.scheduler.add_listener(self._on_job_event, EVENT_JOB_ERROR | EVENT_JOB_MISSED)
+        if runtime.settings.daemon.serve_feed:
+            # Before anything is sent: a feed that cannot listen stops the start.
+            self.web = WebService(
+                self.config_path, self.environ, self.clock, self.health, watch_files=False
+            )
+            try:
+                await self.web.start(Loaded(runtime.settings, runtime.calendars))
+            except BaseException:
+                await self.web.stop()
+                self.web = None
+                self.pool.shutdown(wait=False)
+                self.ledger.close()
+                close_channels(runtime.channels)
+                raise
         if signals:
             for sig in (signal.SIGTERM, signal.SIGINT):
                 loop.add_signal_handler(sig, self.stop, sig.name)
@@ -142,6 +159,8 @@ class Daemon:
         if self.inflight:
             log.info("waiting for %d delivery(ies) in flight", len(self.inflight))
             await asyncio.gather(*self.inflight, return_exceptions=True)
+        if self.web is not None:
+            await self.web.stop()
         assert self.ledger is not None
         await self._in_thread(self.ledger.set_meta, "heartbeat", self.clock().isoformat())
         if self.pool is not None:
@@ -398,9 +417,31 @@ class Daemon:
             self._schedule_plan(now)
             if old is not None:
                 close_channels(old.channels)
+            if self.web is not None:
+                if old is not None and old.settings.feed.listen != fresh.settings.feed.listen:
+                    log.warning("[feed] listen changed; it takes effect at the next start")
+                await self.web.refresh(Loaded(fresh.settings, fresh.calendars), why)
             log.info("reloaded (%s)", why)
         finally:
             self.reloading = False
+
+    def health(self) -> dict[str, Any]:
+        """What /healthz adds in the daemon: the scheduler's state and the next fire time."""
+        from apscheduler.schedulers.base import STATE_PAUSED, STATE_RUNNING
+
+        state = {STATE_RUNNING: "running", STATE_PAUSED: "paused"}.get(
+            self.scheduler.state, "stopped"
+        )
+        times = [
+            job.next_run_time
+            for job in self.scheduler.get_jobs()
+            if job.id.startswith("fire:") and job.next_run_time is not None
+        ]
+        return {
+            "scheduler": "stopping" if self.stopping.is_set() else state,
+            "next_fire": min(times).astimezone(UTC).isoformat() if times else None,
+            "planned": sum(len(v) for v in self.plan.values()),
+        }
 
     # --- Deliveries -------------------------------------------------------------------------
 
@@ -441,4 +482,4 @@ class Daemon:
 
 def run(config_path: str, environ: Mapping[str, str] | None = None) -> int:
     """Run the daemon until it is stopped; the CLI's ``reminders run``."""
-    return asyncio.run(Daemon(config_path, environ).run())
+    return run_loop(Daemon(config_path, environ).run())

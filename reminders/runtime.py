@@ -46,6 +46,19 @@ def fingerprint(config_path: str, calendars_dir: str, templates_dir: str) -> tup
     return file_stats(paths) + tree_stats(templates_dir)
 
 
+def inputs_time(config_path: str, calendars_dir: str) -> int:
+    """The newest modification time (Unix seconds) of the config, the calendar files and their
+    folder (a deleted calendar changes the folder's time): what the feeds are built from."""
+    paths = [os.path.abspath(config_path), calendars_dir]
+    with contextlib.suppress(OSError):
+        paths += [e.path for e in os.scandir(calendars_dir) if e.name.endswith(".toml")]
+    newest = 0
+    for path in paths:
+        with contextlib.suppress(OSError):
+            newest = max(newest, int(os.stat(path).st_mtime))
+    return newest
+
+
 def load_runtime(config_path: str, today: date, environ: Mapping[str, str]) -> Runtime:
     """Load and check everything the daemon needs; raise a ReminderError if anything is wrong."""
     from . import channels as registry

@@ -40,6 +40,8 @@ class Feed(NamedTuple):
     future_years: int
     refresh_interval: timedelta
     include_examples: bool
+    tokens_env: str = "REMINDERS_FEED_TOKENS"  # entries "CALENDAR=TOKEN" for private calendars
+    tokens_file: str = ""  # absolute path of a file of such entries, or ""
 
 
 class NoticeRule(NamedTuple):
@@ -89,6 +91,7 @@ class Daemon(NamedTuple):
     horizon: timedelta  # how far ahead the daemon schedules; re-planned daily
     watch_interval: timedelta  # how often files are checked for changes (0: never)
     workers: int  # deliveries sent at the same time
+    serve_feed: bool = True  # serve the HTTP feed and page (web.py) in the daemon's event loop
 
 
 class Settings(NamedTuple):

@@ -107,6 +107,7 @@ class Project:
             'uid_domain = "test.example.org"\n\n'
             '[paths]\ncalendars = "calendars"\n\n'
             '[ledger]\nurl = "sqlite:///ledger.sqlite3"\n\n'
+            '[feed]\nlisten = "127.0.0.1:0"\n\n'
             "[daemon]\n"
             + "".join(f"{key} = {json.dumps(value)}\n" for key, value in settings.items())
             + '\n[[channel]]\nid = "outbox"\ntype = "file"\nfolder = "outbox"\n'

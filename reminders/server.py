@@ -1,0 +1,309 @@
+"""Serving the feed and page: ``reminders serve`` on its own, and inside the daemon's event loop.
+
+:class:`WebService` owns one uvicorn server on a socket it binds itself (so a taken port is a
+clear error, and port 0 picks a free one), the :class:`~reminders.web.Site` it serves, and a
+watcher that rebuilds the feeds when the data changes, when a tokens file changes and when the
+organisation's date moves on (the page counts days; on January 1 the window of years moves).
+Builds run in a worker thread and are swapped in whole; a build that fails (a broken calendar
+after an edit) is logged and the previous feeds stay up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import socket
+from collections.abc import Callable, Coroutine, Iterator, Mapping
+from datetime import UTC, date, datetime
+from typing import Any
+
+from .errors import ReminderError
+from .feeds import FeedSet, build_feeds
+from .runtime import Stat, fingerprint, inputs_time
+from .settings import Loaded
+
+log = logging.getLogger("reminders")
+
+DATE_CHECK = 30.0  # seconds between checks of the organisation's date
+
+
+class ServeError(ReminderError):
+    """The feed cannot listen where it was told to."""
+
+
+def split_listen(listen: str) -> tuple[str, int]:
+    host, _, port = listen.rpartition(":")
+    return host.strip("[]"), int(port)
+
+
+def bind(listen: str) -> socket.socket:
+    """A listening TCP socket on HOST:PORT (port 0: a free one); ServeError if it cannot be had."""
+    host, port = split_listen(listen)
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+        family, kind, proto, _, address = infos[0]
+        sock = socket.socket(family, kind, proto)
+    except OSError as exc:
+        raise ServeError(
+            f"cannot listen on {listen}: {exc.strerror or exc}; expected a local address "
+            "for [feed] listen or --listen, such as 127.0.0.1:8080"
+        ) from None
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+        sock.listen(1024)
+    except OSError as exc:
+        sock.close()
+        raise ServeError(
+            f"cannot listen on {listen}: {exc.strerror or exc}; expected a free address "
+            "for [feed] listen or --listen (port 0 picks any free port)"
+        ) from None
+    sock.setblocking(False)
+    return sock
+
+
+def shown_address(sock: socket.socket) -> str:
+    host, port = sock.getsockname()[:2]
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+def run_loop(main: Coroutine[Any, Any, int]) -> int:
+    """Run ``main`` on uvloop where it is installed (faster sockets), else on asyncio's loop."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.run(main)
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        return runner.run(main)
+
+
+def _server_class() -> Any:
+    import uvicorn
+
+    class Server(uvicorn.Server):
+        """uvicorn's server, leaving the signals to the daemon or to ``serve``."""
+
+        @contextlib.contextmanager
+        def capture_signals(self) -> Iterator[None]:
+            yield
+
+    return Server
+
+
+def _http_protocol() -> str:
+    try:
+        import httptools  # noqa: F401
+    except ImportError:
+        return "h11"
+    return "httptools"
+
+
+def current_feeds(
+    config_path: str, loaded: Loaded, environ: Mapping[str, str], now: datetime
+) -> FeedSet:
+    """The feeds as they are to be served at ``now``: tokens read, window from the local date."""
+    from zoneinfo import ZoneInfo
+
+    from .tokens import load_tokens
+
+    settings = loaded.settings
+    tokens = load_tokens(settings.feed, loaded.calendars, environ)
+    today = now.astimezone(ZoneInfo(settings.organisation.timezone)).date()
+    changed = inputs_time(config_path, settings.calendars_dir)
+    return build_feeds(loaded, today, tokens, changed, now)
+
+
+class WebService:
+    """The feed server of one config: build, serve, rebuild on change, stop."""
+
+    def __init__(
+        self,
+        config_path: str,
+        environ: Mapping[str, str] | None = None,
+        clock: Callable[[], datetime] | None = None,
+        health: Callable[[], dict[str, Any]] | None = None,
+        watch_files: bool = True,
+    ) -> None:
+        self.config_path = config_path
+        self.environ = os.environ if environ is None else environ
+        self.clock = clock or (lambda: datetime.now(UTC))
+        self.health = health
+        self.watch_files = watch_files  # False in the daemon, which reloads and calls refresh()
+        self.loaded: Loaded | None = None
+        self.site: Any = None
+        self.server: Any = None
+        self.sock: socket.socket | None = None
+        self.address = ""
+        self.tasks: list[asyncio.Task[Any]] = []
+        self.stamp: tuple[Stat, ...] = ()
+        self.building = False
+
+    # --- Building ---------------------------------------------------------------------------
+
+    def today(self, loaded: Loaded) -> date:
+        from zoneinfo import ZoneInfo
+
+        return self.clock().astimezone(ZoneInfo(loaded.settings.organisation.timezone)).date()
+
+    def build(self, loaded: Loaded) -> FeedSet:
+        """Tokens read, every feed built; raises ReminderError (bad tokens) without side effects."""
+        return current_feeds(self.config_path, loaded, self.environ, self.clock())
+
+    def _stamp(self, loaded: Loaded) -> tuple[Stat, ...]:
+        from .cache import file_stats
+        from .tokens import tokens_file_stat
+
+        settings = loaded.settings
+        stamp = file_stats(tokens_file_stat(settings.feed))
+        if self.watch_files:
+            stamp += fingerprint(self.config_path, settings.calendars_dir, settings.templates_dir)
+        return stamp
+
+    def load(self) -> Loaded:
+        from .controllers import load
+
+        return load(self.config_path, self.clock().date())
+
+    # --- Serving ----------------------------------------------------------------------------
+
+    async def start(self, loaded: Loaded, listen: str | None = None) -> None:
+        """Build the feeds, bind, and start serving; ReminderError if either cannot be done."""
+        from .web import App, Site
+
+        self.stamp = self._stamp(loaded)
+        feeds = await asyncio.to_thread(self.build, loaded)
+        self.loaded = loaded
+        self.site = Site(feeds, self.health)
+        self.sock = bind(listen or loaded.settings.feed.listen)
+        self.address = shown_address(self.sock)
+        import uvicorn
+
+        config = uvicorn.Config(
+            App(self.site),
+            lifespan="off",
+            access_log=False,  # request lines could carry private-feed tokens
+            server_header=False,
+            log_config=None,
+            http=_http_protocol(),
+            timeout_keep_alive=15,
+        )
+        self.server = _server_class()(config)
+        self.tasks.append(asyncio.ensure_future(self.server.serve(sockets=[self.sock])))
+        while not self.server.started:
+            if self.tasks[0].done():
+                self.tasks[0].result()  # raises what stopped it
+                raise ServeError(f"the feed server on {self.address} stopped while starting")
+            await asyncio.sleep(0.01)
+        self.tasks.append(asyncio.ensure_future(self._watch()))
+        private = [c.id for c in loaded.calendars if not c.public]
+        log.info(
+            "serving the feed on http://%s (%d feed(s), years %d-%d%s)",
+            self.address,
+            len(feeds.public),
+            feeds.first_year,
+            feeds.last_year,
+            f"; private: {', '.join(private)}" if private else "",
+        )
+        self._warn_untokened(feeds)
+
+    async def refresh(self, loaded: Loaded | None = None, why: str = "") -> bool:
+        """Rebuild (from ``loaded``, or by loading the files again) and swap; False if it failed."""
+        if self.building:
+            return False
+        self.building = True
+        try:
+            if loaded is None:
+                loaded = await asyncio.to_thread(self.load)
+            stamp = self._stamp(loaded)
+            feeds = await asyncio.to_thread(self.build, loaded)
+        except ReminderError as exc:
+            if loaded is not None:
+                self.stamp = self._stamp(loaded)
+            log.error(
+                "feed rebuild (%s) rejected, still serving the previous feeds:\n%s",
+                why or "reload",
+                exc.message(),
+            )
+            return False
+        finally:
+            self.building = False
+        self.loaded, self.stamp = loaded, stamp
+        old = self.site.feeds.revision
+        self.site.update(feeds)
+        if feeds.revision != old:
+            log.info("feeds rebuilt (%s): revision %s", why or "reload", feeds.revision)
+            self._warn_untokened(feeds)
+        return True
+
+    def _warn_untokened(self, feeds: FeedSet) -> None:
+        for resource in feeds.resources.values():
+            if resource.private and not resource.tokens:
+                log.warning(
+                    "private calendar %r has no token, so it is not served; add "
+                    "'%s=TOKEN' to $%s or the tokens file",
+                    resource.calendar,
+                    resource.calendar,
+                    feeds.loaded.settings.feed.tokens_env,
+                )
+
+    async def _watch(self) -> None:
+        """Rebuild when the files (serve) or the tokens file change, or the date moves on."""
+        waited = 0.0
+        while True:
+            loaded = self.loaded
+            assert loaded is not None
+            every = loaded.settings.daemon.watch_interval.total_seconds()
+            step = min(every, DATE_CHECK) if every > 0 else DATE_CHECK
+            await asyncio.sleep(step)
+            waited += step
+            try:
+                if every > 0 and self._stamp(loaded) != self.stamp:
+                    await self.refresh(None if self.watch_files else loaded, "a file changed")
+                elif waited >= DATE_CHECK:
+                    waited = 0.0
+                    if self.today(loaded) != self.site.feeds.today:
+                        await self.refresh(loaded, "the date changed")
+            except Exception:  # the watcher must outlive any one failed rebuild
+                log.exception("feed watcher")
+
+    async def stop(self) -> None:
+        for task in self.tasks[1:]:
+            task.cancel()
+        if self.server is not None:
+            self.server.should_exit = True
+        if self.tasks:
+            await asyncio.gather(*self.tasks, return_exceptions=True)
+        self.tasks = []
+        if self.sock is not None:
+            self.sock.close()
+
+
+async def serve_forever(config_path: str, listen: str | None) -> int:
+    """``reminders serve``: the feed and page alone, until SIGTERM or Ctrl-C; SIGHUP reloads."""
+    service = WebService(config_path)
+    loaded = await asyncio.to_thread(service.load)
+    await service.start(loaded, listen)
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stopping.set)
+    pending: set[asyncio.Task[bool]] = set()
+
+    def reload() -> None:
+        task = asyncio.ensure_future(service.refresh(None, "SIGHUP"))
+        pending.add(task)
+        task.add_done_callback(pending.discard)
+
+    loop.add_signal_handler(signal.SIGHUP, reload)
+    await stopping.wait()
+    log.info("stopping the feed server")
+    await service.stop()
+    log.info("stopped")
+    return 0
+
+
+def serve(config_path: str, listen: str | None) -> int:
+    return run_loop(serve_forever(config_path, listen))
