@@ -58,10 +58,32 @@ class CheckReport(NamedTuple):
 def check(config_path: str, today: date, environ: Mapping[str, str] | None = None) -> CheckReport:
     """``_check``, then every channel built as the daemon would build it (secrets included)."""
     report, settings = _check(config_path, today)
-    if settings is None or not settings.channels:
+    if settings is None:
         return report
-    problems, described = channel_problems(settings, os.environ if environ is None else environ)
+    environ = os.environ if environ is None else environ
+    # Without calendars (they failed to load) every private calendar would look unknown.
+    found = token_problems(settings, report.calendars, environ) if report.calendars else ()
+    if found:
+        report = report._replace(problems=(*report.problems, *found))
+    if not settings.channels:
+        return report
+    problems, described = channel_problems(settings, environ)
     return report._replace(problems=(*report.problems, *problems), channels=described)
+
+
+def token_problems(
+    settings: Settings, calendars: tuple[Calendar, ...], environ: Mapping[str, str]
+) -> tuple[Problem, ...]:
+    """The private-feed tokens, read as the feed server reads them (no token is shown)."""
+    if not settings.feed.tokens_file and not environ.get(settings.feed.tokens_env, "").strip():
+        return ()
+    from .tokens import load_tokens
+
+    try:
+        load_tokens(settings.feed, calendars, environ)
+    except InvalidInput as exc:
+        return exc.problems
+    return ()
 
 
 def channel_problems(

@@ -86,6 +86,7 @@ class Project:
         smtp_port: int | None = None,
         daemon: dict[str, object] | None = None,
         extra: str = "",
+        listen: str = "127.0.0.1:0",
     ) -> None:
         settings: dict[str, object] = {
             "lease": "PT3S",
@@ -107,7 +108,7 @@ class Project:
             'uid_domain = "test.example.org"\n\n'
             '[paths]\ncalendars = "calendars"\n\n'
             '[ledger]\nurl = "sqlite:///ledger.sqlite3"\n\n'
-            '[feed]\nlisten = "127.0.0.1:0"\n\n'
+            f'[feed]\nlisten = "{listen}"\n\n'
             "[daemon]\n"
             + "".join(f"{key} = {json.dumps(value)}\n" for key, value in settings.items())
             + '\n[[channel]]\nid = "outbox"\ntype = "file"\nfolder = "outbox"\n'
@@ -212,6 +213,16 @@ class Daemon:
 
     def wait_logged(self, text: str, timeout: float = 30.0) -> None:
         self.wait_for(lambda: self.logged(text), timeout, f"log line {text!r}")
+
+    def feed_url(self, timeout: float = 30.0) -> str:
+        """The feed's base URL, from the log line that says where it listens."""
+        marker = "serving the feed on "
+        self.wait_logged(marker, timeout)
+        for record in self.records:
+            message = str(record.get("message", ""))
+            if marker in message:
+                return message.split(marker, 1)[1].split()[0]
+        raise AssertionError("no feed address logged")
 
     def stop(self, sig: int = signal.SIGTERM, timeout: float = 20.0) -> int:
         self.process.send_signal(sig)
