@@ -115,7 +115,7 @@ def _check(config_path: str, today: date) -> tuple[CheckReport, Settings | None]
     cached = cache.read(config_path, today)
     if cached is not None:
         known = cached.settings
-        marker = cache.templates_key(config_path, cached, today) if known.notices else None
+        marker = cache.templates_key(config_path, cached, today)
         if marker is not None and cache.templates_checked(config_path, marker):
             report = CheckReport(
                 known.source, known.calendars_dir, cached.calendars, (), *_templates_of(known)
@@ -160,21 +160,25 @@ def _check(config_path: str, today: date) -> tuple[CheckReport, Settings | None]
 def _check_notices(
     settings: Settings, calendars: tuple[Calendar, ...], today: date, calendars_ok: bool
 ) -> tuple[tuple[Problem, ...], tuple[str, ...], str]:
-    """Problems of the notice rules and their templates, the templates rendered, their folder.
+    """Problems of the notice rules, their templates and the web page's templates; the notice
+    templates rendered, their folder.
 
-    Jinja2 is imported only when there are notice rules.  With broken calendars the templates
-    are still rendered (with the made-up sample), but rules are not matched against observances
-    that could not be loaded.
+    With broken calendars the notice templates are still rendered (with the made-up sample), but
+    rules are not matched against observances that could not be loaded, and the page (which
+    shows the real calendars) is not rendered.
     """
+    from .webpage import check_page
+
+    page = check_page(Loaded(settings, calendars), today) if calendars_ok else []
     if not settings.notices:
-        return (), (), ""
+        return tuple(page), (), ""
     from .template_check import check_templates, template_problems
 
     if calendars_ok:
         found = check_templates(settings, calendars, today)
     else:
         found = template_problems(settings, (), today)
-    return (tuple(found), *_templates_of(settings))
+    return (*found, *page), *_templates_of(settings)
 
 
 def _templates_of(settings: Settings) -> tuple[tuple[str, ...], str]:

@@ -56,9 +56,11 @@ def setup(style: str, level: int = logging.INFO) -> logging.Logger:
     logger.handlers[:] = [handler]
     logger.setLevel(level)
     logger.propagate = False
-    # APScheduler's own lines (job added, executed) are noise at INFO; its warnings stay.
-    aps = logging.getLogger("apscheduler")
-    aps.handlers[:] = [handler]
-    aps.setLevel(logging.WARNING)
-    aps.propagate = False
+    # APScheduler's and uvicorn's own lines (job added, server started) are noise at INFO; their
+    # warnings (a missed job, an invalid HTTP request) stay, in the same format as ours.
+    for name in ("apscheduler", "uvicorn", "uvicorn.error"):
+        other = logging.getLogger(name)
+        other.handlers[:] = [handler]
+        other.setLevel(logging.WARNING)
+        other.propagate = False
     return logger

@@ -93,12 +93,58 @@ def _server_class() -> Any:
     return Server
 
 
-def _http_protocol() -> str:
+HEAD_LIMIT = 64 * 1024  # bytes of request line and headers; web.py answers 431 above 16 KiB
+TOO_LARGE = (
+    b"HTTP/1.1 431 Request Header Fields Too Large\r\ncontent-type: text/plain; charset=utf-8\r\n"
+    b"content-length: 32\r\nconnection: close\r\n\r\nRequest Header Fields Too Large\n"
+)
+
+
+def _http_protocol() -> Any:
+    """uvicorn's httptools protocol with a limit on a request's head, or "h11" without httptools.
+
+    httptools has no limit of its own: it would read a header of any size, and the time it takes
+    grows faster than the size, so one client could hold the server for seconds.  (uvicorn's h11
+    protocol limits the head itself.)
+    """
     try:
-        import httptools  # noqa: F401
+        from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
     except ImportError:
         return "h11"
-    return "httptools"
+
+    class Protocol(HttpToolsProtocol):
+        head_bytes = 0
+        in_head = True
+
+        def data_received(self, data: bytes) -> None:
+            if not self.in_head:
+                super().data_received(data)
+                return
+            allowance = HEAD_LIMIT - self.head_bytes
+            if len(data) <= allowance:
+                self.head_bytes += len(data)
+                super().data_received(data)
+                return
+            # The head must end within what it may still use; the rest may be a body.
+            self.head_bytes = HEAD_LIMIT
+            super().data_received(data[:allowance])
+            if self.transport.is_closing():
+                return
+            if self.in_head and self.head_bytes == HEAD_LIMIT:
+                self.transport.write(TOO_LARGE)
+                self.transport.close()
+                return
+            self.data_received(data[allowance:])
+
+        def on_headers_complete(self) -> None:
+            self.in_head = False
+            super().on_headers_complete()
+
+        def on_message_complete(self) -> None:
+            super().on_message_complete()
+            self.in_head, self.head_bytes = True, 0
+
+    return Protocol
 
 
 def current_feeds(

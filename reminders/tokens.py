@@ -6,7 +6,9 @@ environment variable (``[feed] tokens_env``), and one per line in the file (``[f
 where ``#`` starts a comment).  A calendar may have several tokens at once, so a token can be
 rotated: add the new one, hand it out, remove the old one.
 
-Messages never show a token: a bad entry is shown with its token replaced by its length.
+Messages never show a token: a bad entry is shown with its token replaced by its length, and so
+is its calendar part unless it is a calendar's id or too short to be a token (an entry written the
+wrong way round, ``TOKEN=CALENDAR``, must not put the token in a log).
 """
 
 from __future__ import annotations
@@ -14,13 +16,14 @@ from __future__ import annotations
 import hmac
 import os
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 
 from .errors import ConfigError, Problem
 from .model import Calendar
 from .settings import Feed
 
 TOKEN = re.compile(r"[A-Za-z0-9_-]{16,128}")
+SHOWN_ID = re.compile(r"[a-z0-9-]{1,15}")  # shorter than any token: safe to show
 EXPECTED = (
     "CALENDAR=TOKEN, where CALENDAR is the id of a private calendar and TOKEN has 16 to 128 "
     "letters, digits, '-' or '_' (make one with 'reminders token')"
@@ -29,23 +32,41 @@ EXPECTED = (
 Tokens = dict[str, tuple[str, ...]]  # calendar id -> valid tokens
 
 
-def masked(entry: str) -> str:
+def shown_calendar(text: str, known: Collection[str]) -> str:
+    """The calendar part of an entry as messages may show it: never text that could be a token."""
+    return text if text in known or SHOWN_ID.fullmatch(text) else f"<{len(text)} characters>"
+
+
+def masked(entry: str, known: Collection[str] = ()) -> str:
     """An entry as messages may show it: the calendar id, never the token."""
     calendar, sep, token = entry.partition("=")
-    return f"{calendar}=<{len(token)} characters>" if sep else f"<{len(entry)} characters>"
+    if not sep:
+        return f"<{len(entry)} characters>"
+    return f"{shown_calendar(calendar, known)}=<{len(token)} characters>"
 
 
 def parse_tokens(
-    entries: Sequence[tuple[int | None, str]], source: str
+    entries: Sequence[tuple[int | None, str]], source: str, calendars: Sequence[Calendar]
 ) -> tuple[Tokens, list[Problem]]:
-    """``(line, entry)`` pairs into tokens per calendar, and a problem per malformed entry."""
+    """``(line, entry)`` pairs into tokens per private calendar, and a problem per bad entry."""
+    known = {c.id for c in calendars}
+    private = {c.id for c in calendars if not c.public}
     found: Tokens = {}
     problems = []
     for number, (line, entry) in enumerate(entries, start=1):
+        key = "" if line else f"entry {number}"
         calendar, sep, token = entry.partition("=")
         if not sep or not calendar or not TOKEN.fullmatch(token):
-            key = "" if line else f"entry {number}"
-            problems.append(Problem(source, key, masked(entry), EXPECTED, line))
+            problems.append(Problem(source, key, masked(entry, known), EXPECTED, line))
+            continue
+        if calendar not in private:
+            listed = ", ".join(sorted(private)) or "none (no calendar has public = false)"
+            what = "a public calendar" if calendar in known else "unknown"
+            expected = (
+                f"tokens only for private calendars; {shown_calendar(calendar, known)!r} is "
+                f"{what}; private calendars: {listed}"
+            )
+            problems.append(Problem(source, key, None, expected, line))
             continue
         found[calendar] = (*found.get(calendar, ()), token)
     return found, problems
@@ -82,28 +103,12 @@ def load_tokens(feed: Feed, calendars: Sequence[Calendar], environ: Mapping[str,
             if entry:
                 file_entries.append((number, entry))
         entries.append((shown, file_entries))
-    private = {c.id for c in calendars if not c.public}
     tokens: Tokens = {}
     problems: list[Problem] = []
     for source, items in entries:
-        found, bad = parse_tokens(items, source)
+        found, bad = parse_tokens(items, source, calendars)
         problems += bad
         for calendar, values in found.items():
-            if calendar not in private:
-                known = ", ".join(sorted(private)) or "none (no calendar has public = false)"
-                what = (
-                    "a public calendar" if any(c.id == calendar for c in calendars) else "unknown"
-                )
-                problems.append(
-                    Problem(
-                        source,
-                        "",
-                        None,
-                        f"tokens only for private calendars; {calendar!r} is {what}; "
-                        f"private calendars: {known}",
-                    )
-                )
-                continue
             tokens[calendar] = (*tokens.get(calendar, ()), *values)
     if problems:
         raise ConfigError(problems)

@@ -13,9 +13,11 @@ The header rules (docs/web.md):
 * If-None-Match (weak comparison, ``*``, lists) decides when present; otherwise If-Modified-Since;
   a match is a 304 with the same validators, anything else the full body;
 * gzip when Accept-Encoding allows it (prepared once, deterministic);
+* request headers over 16 KiB in all (names and values) get a 431, since the HTTP parser sets
+  no limit;
 * a private calendar is served only with one of its tokens (``?token=`` or
   ``/calendars/{token}/{id}.ics``), compared in constant time; anything else is the same 404 as an
-  unknown path, so a probe cannot tell a private calendar from none.
+  unknown path (body and headers), so a probe cannot tell a private calendar from none.
 
 No request path reaches the file system: feeds and the page are bytes in memory, found by exact
 dictionary lookup.
@@ -24,6 +26,7 @@ dictionary lookup.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable, MutableMapping
 from datetime import UTC, date, datetime
 from email.utils import formatdate, parsedate_to_datetime
@@ -33,6 +36,8 @@ from urllib.parse import parse_qs
 from .feeds import FeedSet, Resource
 from .tokens import token_valid
 
+log = logging.getLogger("reminders")
+
 Headers = list[tuple[bytes, bytes]]
 Scope = MutableMapping[str, Any]
 Send = Callable[[dict[str, Any]], Any]
@@ -41,6 +46,9 @@ Receive = Callable[[], Any]
 TEXT = b"text/plain; charset=utf-8"
 NOT_FOUND = b"Not Found\n"
 NOT_ALLOWED = b"Method Not Allowed\n"
+TOO_LARGE = b"Request Header Fields Too Large\n"
+# httptools sets no limit on request headers; this one is generous for any calendar client.
+MAX_HEADER_BYTES = 16 * 1024
 DOWNLOAD_VALUES = ("1", "true", "yes")
 
 
@@ -173,13 +181,15 @@ class Site:
         self.feeds = feeds
         self.prepared: dict[str, Prepared] = {}
         self._page: tuple[str, date, bytes, str] | None = None
+        self._good: tuple[bytes, str] | None = None  # the last page that rendered
         self.update(feeds)
 
     def update(self, feeds: FeedSet) -> None:
         refresh = int(feeds.loaded.settings.feed.refresh_interval.total_seconds())
         prepared = {path: Prepared(r, refresh) for path, r in feeds.resources.items()}
-        # Two plain assignments; a request sees the old build or the new one.
-        self.prepared, self.feeds = prepared, feeds
+        # Plain assignments; a request sees the old build or the new one.  The page is rendered
+        # again even when the feeds are the same: a rebuild may follow a template edit.
+        self.prepared, self.feeds, self._page = prepared, feeds, None
 
     def page(self) -> tuple[bytes, str]:
         """The index page's bytes and Content-Security-Policy, rendered once per build and day."""
@@ -190,9 +200,21 @@ class Site:
         cached = self._page
         if cached is not None and cached[0] == feeds.revision and cached[1] == today:
             return cached[2], cached[3]
-        rendered = render_index(feeds, today)
+        try:
+            rendered = render_index(feeds, today)
+        except Exception as exc:  # a template edited into a broken state: keep the last page
+            if self._good is None:
+                raise
+            log.error(
+                "the page's template fails (%s: %s); serving the last good page; "
+                "'reminders check' shows where",
+                type(exc).__name__,
+                exc,
+            )
+            return self._good
         self._page = (feeds.revision, today, rendered.html, rendered.csp)
-        return rendered.html, rendered.csp
+        self._good = (rendered.html, rendered.csp)
+        return self._good
 
     def health(self) -> dict[str, Any]:
         feeds = self.feeds
@@ -235,6 +257,9 @@ class App:
                         return
                 await self.feed(prepared, scope, send, query)
                 return
+            if sum(len(n) + len(v) for n, v in scope["headers"]) > MAX_HEADER_BYTES:
+                await plain(send, 431, TOO_LARGE, scope["method"])
+                return
         await self.fallback(scope, receive, send)
 
     async def feed(self, prepared: Prepared, scope: Scope, send: Send, query: bytes) -> None:
@@ -244,13 +269,18 @@ class App:
             return
         download = bool(query) and _param(query, "download") in DOWNLOAD_VALUES
         inm = ims = encodings = None
+        size = 0
         for name, value in scope["headers"]:
+            size += len(name) + len(value)
             if name == b"if-none-match":
                 inm = value if inm is None else inm + b"," + value
             elif name == b"if-modified-since":
                 ims = value
             elif name == b"accept-encoding":
                 encodings = value
+        if size > MAX_HEADER_BYTES:
+            await plain(send, 431, TOO_LARGE, method)
+            return
         gz = encodings is not None and accepts_gzip(encodings)
         if (inm is not None and prepared.etag_matches(inm)) or (
             inm is None and ims is not None and prepared.unmodified_since(ims)
@@ -279,6 +309,7 @@ def _param(query: bytes, name: str) -> str | None:
 def _starlette(app: App) -> Any:
     """The page, /healthz and path-token feeds; Starlette's plain 404 and 405 for the rest."""
     from starlette.applications import Starlette
+    from starlette.exceptions import HTTPException
     from starlette.requests import Request
     from starlette.responses import Response
     from starlette.routing import Route
@@ -315,15 +346,28 @@ def _starlette(app: App) -> Any:
             or not prepared.resource.private
             or not token_valid(token, prepared.resource.tokens)
         ):
-            return Response(NOT_FOUND, 404, media_type="text/plain; charset=utf-8")
+            raise HTTPException(404)
         return _Sent(lambda send: app.feed(prepared, scope, send, scope["query_string"]))
 
+    async def refused(request: Request, exc: Exception) -> Response:
+        # The same bytes and headers as the lean path's 404 and 405, so that an unknown calendar
+        # and a private one without its token cannot be told apart.
+        status = exc.status_code if isinstance(exc, HTTPException) else 404
+        headers = {"x-content-type-options": "nosniff"}
+        if status == 405 and isinstance(exc, HTTPException) and exc.headers:
+            # Starlette joins a set: sorted, the header is the same in every process.
+            allowed = exc.headers.get("Allow", "").split(", ")
+            headers["allow"] = ", ".join(sorted(allowed))
+        body = NOT_ALLOWED if status == 405 else NOT_FOUND
+        return Response(body, status, headers, media_type="text/plain; charset=utf-8")
+
     return Starlette(
+        exception_handlers={404: refused, 405: refused},
         routes=[
             Route("/", index, methods=["GET"]),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/calendars/{token}/{name}", token_feed, methods=["GET", "HEAD"]),
-        ]
+        ],
     )
 
 

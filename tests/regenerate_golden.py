@@ -77,6 +77,29 @@ def notice_files(rule_id: str, observance_id: str, year: int) -> dict[str, bytes
     }
 
 
+# The subscribe page of the bundled config on this date, in tests/golden/web/index-DATE.html.
+WEB_DATES: tuple[str, ...] = ("2026-11-23",)
+WEB_BUILT_AT = "2026-11-23T06:00:00+00:00"  # fixed, so Last-Modified and the bytes never move
+
+
+def page_bytes(day: str) -> bytes:
+    """The subscribe page (``GET /``) of the bundled config for the organisation's date ``day``."""
+    from datetime import date, datetime
+
+    from reminders.calendars import load_calendars
+    from reminders.config import load_config
+    from reminders.feeds import build_feeds
+    from reminders.settings import Loaded
+    from reminders.webpage import render_index
+
+    today = date.fromisoformat(day)
+    settings = load_config(ROOT / "config.toml")
+    loaded = Loaded(settings, load_calendars(settings.calendars_dir, today))
+    built_at = datetime.fromisoformat(WEB_BUILT_AT)
+    feeds = build_feeds(loaded, today, {}, inputs_changed=0, built_at=built_at)
+    return render_index(feeds, today).html
+
+
 def render(args: tuple[str, ...]) -> bytes:
     """Run ``reminders ARGS`` in-process and return what it wrote to standard output."""
     from reminders.cli import main
@@ -102,6 +125,11 @@ def main() -> int:
         for name, data in notice_files(*case).items():
             (GOLDEN / name).write_bytes(data)
             print(f"wrote tests/golden/{name}")
+    (GOLDEN / "web").mkdir(exist_ok=True)
+    for day in WEB_DATES:
+        name = f"web/index-{day}.html"
+        (GOLDEN / name).write_bytes(page_bytes(day))
+        print(f"wrote tests/golden/{name}")
     return 0
 
 

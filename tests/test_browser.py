@@ -1,0 +1,269 @@
+"""The subscribe page in a real headless Chromium, served by a real ``reminders serve`` process.
+
+What a person sees: the calendar names, the subscribe links, the next observance with its date
+and anniversary, and the minute of silence in the visitor's own time zone, which only the page's
+inline script can write (Chromium runs with TZ=America/New_York, so it also proves that the
+Content-Security-Policy lets the script run).  The page depends on the real date, so the
+expectations are computed from ``occurrences()`` for today, never written down.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from reminders.calendars import load_calendars
+from reminders.config import load_config
+from reminders.model import WEEKDAYS, Occurrence
+from reminders.occurrences import occurrences
+from reminders.render import MONTHS, long_date, when
+
+from .conftest import ROOT
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+VISITOR_ZONE = "America/New_York"
+BASE_URL = "https://calendars.example.org/remembrance"
+LISTEN = ("--listen", "127.0.0.1:0")  # any free port; the log line says which
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        not (CHROMIUM.exists() and CHROMEDRIVER.exists()),
+        reason="needs a real browser: the Debian packages chromium and chromium-driver "
+        "(/usr/bin/chromium and /usr/bin/chromedriver)",
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def config(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the repository's config with a public base URL and the repository's folders."""
+    folder = tmp_path_factory.mktemp("served")
+    text = (ROOT / "config.toml").read_text("utf-8")
+    text = text.replace('base_url = "http://127.0.0.1:8080"', f'base_url = "{BASE_URL}"')
+    text = text.replace(
+        "[paths]\n",
+        f"[paths]\ncalendars = '{ROOT / 'calendars'}'\ntemplates = '{ROOT / 'templates'}'\n",
+    )
+    assert BASE_URL in text
+    path = folder / "config.toml"
+    path.write_text(text, "utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def server(config: Path) -> Iterator[str]:
+    """``reminders serve --listen 127.0.0.1:0``; yields the URL its log line gives."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "reminders", "--config", str(config), "serve", *LISTEN],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        cwd=config.parent,
+        env={**os.environ, "REMINDERS_CACHE_DIR": "off"},
+    )
+    lines: list[str] = []
+
+    def read() -> None:
+        assert process.stderr is not None
+        for raw in process.stderr:
+            lines.append(raw.decode("utf-8", "replace").rstrip("\n"))
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    marker = "serving the feed on "
+    try:
+        deadline = time.monotonic() + 20
+        url = ""
+        while not url:
+            found = [line for line in list(lines) if marker in line]
+            if found:
+                url = found[0].split(marker, 1)[1].split()[0]
+            elif process.poll() is not None or time.monotonic() > deadline:
+                time.sleep(0.2)  # the last lines
+                pytest.fail("reminders serve did not start:\n" + "\n".join(lines))
+            else:
+                time.sleep(0.05)
+        assert url.startswith("http://127.0.0.1:"), url
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(10)
+        reader.join(5)
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """Headless Chromium in New York time; Selenium Manager is never asked for anything."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    profile = tmp_path_factory.mktemp("chromium-profile")
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={profile}",
+        "--window-size=1200,1000",
+    ):
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    service = Service(executable_path=str(CHROMEDRIVER), env={**os.environ, "TZ": VISITOR_ZONE})
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SE_AVOID_STATS", "true")
+        driver = webdriver.Chrome(options=options, service=service)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+@pytest.fixture(scope="module")
+def page(browser: Any, server: str) -> Any:
+    """The browser showing ``/``."""
+    browser.get(f"{server}/")
+    return browser
+
+
+def coming(config: Path) -> list[Occurrence]:
+    """The occurrences of the next two years from the server's date (the organisation's)."""
+    settings = load_config(config)
+    today = datetime.now(ZoneInfo(settings.organisation.timezone)).date()
+    calendars = load_calendars(settings.calendars_dir, today)
+    public = [c for c in calendars if c.public]
+    found = occurrences(public, today, today + timedelta(days=731), examples=True)
+    return list(found)
+
+
+def css(element: Any, selector: str) -> Any:
+    from selenium.webdriver.common.by import By
+
+    return element.find_element(By.CSS_SELECTOR, selector)
+
+
+def css_all(element: Any, selector: str) -> list[Any]:
+    from selenium.webdriver.common.by import By
+
+    return list(element.find_elements(By.CSS_SELECTOR, selector))
+
+
+def test_browser_runs_in_the_visitors_zone(page: Any) -> None:
+    zone = page.execute_script("return Intl.DateTimeFormat().resolvedOptions().timeZone")
+    assert zone == VISITOR_ZONE
+
+
+def test_calendar_names_and_subscribe_links(page: Any) -> None:
+    feeds = css_all(page, "#subscribe article.feed")
+    assert [css(f, "h3").text for f in feeds] == [
+        "Remembrance days all calendars",
+        "Remembrance days of Azerbaijan",
+    ]
+    expected = [
+        ("/all.ics", "Remembrance days"),
+        ("/calendars/remembrance.ics", "Remembrance days of Azerbaijan"),
+    ]
+    for feed, (path, name) in zip(feeds, expected, strict=True):
+        https, webcal = BASE_URL + path, BASE_URL.replace("https://", "webcal://") + path
+        links = {a.text: a.get_attribute("href") for a in css_all(feed, "ul.links a")}
+        add = f"?url={quote(https, safe='')}&name={quote(name, safe='')}"
+        assert links == {
+            "Subscribe": webcal,
+            "Google Calendar": "https://calendar.google.com/calendar/r?cid="
+            + quote(webcal, safe=""),
+            "Outlook.com": "https://outlook.live.com/calendar/0/addfromweb" + add,
+            "Microsoft 365": "https://outlook.office.com/calendar/0/addfromweb" + add,
+        }
+        assert css(feed, "input").get_attribute("value") == https
+        copy = css(feed, "button.copy")
+        assert copy.is_displayed()  # the script shows it
+        assert copy.text == "Copy"
+        assert not css(feed, "p.plain").is_displayed()  # only on paper
+
+
+def test_next_observance_with_its_date_and_anniversary(page: Any, config: Path) -> None:
+    first = next(item for item in coming(config) if item.event is None)
+    shown = css(page, "ol.days li.item.observance")
+    assert css(shown, "h3").text == first.title  # the title carries the anniversary number
+    assert f"{first.ordinal} " in first.title
+    assert css(shown, "p.date time").text == long_date(first.date)
+    # The script recounts the days from the visitor's own date (New York).
+    visitor_today = datetime.now(ZoneInfo(VISITOR_ZONE)).date()
+    assert css(shown, "p.date .when").text == when((first.date - visitor_today).days)
+
+
+def test_minute_of_silence_in_new_york_time(page: Any, config: Path) -> None:
+    day = next(item for item in coming(config) if item.moments and item.event is None)
+    placed = day.moments[0]
+    assert placed.moment.name == "Minute of silence"
+    local = placed.start.astimezone(ZoneInfo(VISITOR_ZONE))
+    expected = f"{local:%H:%M} your time ({VISITOR_ZONE})"
+    if local.date() != day.date:
+        expected += f", {WEEKDAYS[local.weekday()]} {local.day} {MONTHS[local.month - 1]}"
+    utc = placed.start.astimezone(UTC)
+    element = css(page, f'time.visitor[datetime="{utc:%Y-%m-%dT%H:%M:%SZ}"]')
+    assert element.text == expected
+    assert element.text == "03:00 your time (America/New_York)"  # noon in Baku, in winter
+    item = element.find_element("xpath", "./ancestor::li[contains(@class, 'item')]")
+    assert css(item, "h3").text == day.title
+    times = [li.text for li in css_all(item, ".moment ul.times li")]
+    assert times[:2] == ["12:00 Baku time (Asia/Baku)", "13:00 Karachi time (Asia/Karachi)"]
+
+
+def test_copy_button_puts_the_address_on_the_clipboard(page: Any, server: str) -> None:
+    page.execute_cdp_cmd(
+        "Browser.grantPermissions",
+        {"origin": server, "permissions": ["clipboardReadWrite"]},
+    )
+    button = css(page, "#subscribe article.feed button.copy")
+    button.click()
+    deadline = time.monotonic() + 5
+    while button.text != "Copied" and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert button.text == "Copied"
+    pasted = page.execute_async_script(
+        "var done = arguments[0]; navigator.clipboard.readText().then(done, function (e) {"
+        " done('refused: ' + e); });"
+    )
+    assert pasted == f"{BASE_URL}/all.ics"
+
+
+def test_style_applies_and_nothing_is_refused(page: Any) -> None:
+    # The button colour comes from the inline style block: the policy let it in.
+    primary = css(page, "a.button.primary")
+    assert primary.value_of_css_property("background-color") == "rgba(11, 83, 148, 1)"
+    problems = [e for e in page.get_log("browser") if e["level"] == "SEVERE"]
+    assert problems == []
+
+
+def test_phone_width_has_no_sideways_scrolling_and_large_tap_targets(page: Any) -> None:
+    page.set_window_size(390, 844)
+    try:
+        width = page.execute_script("return document.documentElement.clientWidth")
+        scroll = page.execute_script("return document.documentElement.scrollWidth")
+        assert scroll <= width
+        for link in css_all(page, "ul.links a") + css_all(page, "button.copy"):
+            assert link.size["height"] >= 44
+    finally:
+        page.set_window_size(1200, 1000)
