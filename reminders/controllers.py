@@ -151,6 +151,10 @@ def _check(config_path: str, today: date) -> tuple[CheckReport, Settings | None]
     if settings is None:
         return CheckReport(str(config_path), str(folder), calendars, tuple(problems)), None
     found, names, shown_dir = _check_notices(settings, calendars, today, calendars_ok)
+    if not problems and not found:
+        # The next check with nothing changed need not render the templates again.
+        loaded = Loaded(settings, calendars)
+        cache.mark_templates_checked(config_path, cache.templates_key(config_path, loaded, today))
     report = CheckReport(
         settings.source, str(folder), calendars, (*problems, *found), names, shown_dir
     )

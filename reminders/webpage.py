@@ -252,9 +252,20 @@ def content_security_policy(html: str) -> str:
     return "; ".join(parts)
 
 
+CHARSET = '<meta charset="utf-8">'
+
+
 def render_page(templates_dir: str, context: dict[str, Any]) -> Rendered:
+    """The page and its policy.  The policy is also in the page, as a ``<meta>`` element, so a
+    static copy served by nginx (``export --site``) keeps it whatever nginx's header says;
+    ``frame-ancestors`` works only in the header, so the element leaves it out."""
     html = page_environment(templates_dir).get_template(INDEX).render(context)
-    return Rendered(html.encode("utf-8"), content_security_policy(html))
+    policy = content_security_policy(html)
+    meta = policy.replace("; frame-ancestors 'none'", "")
+    if CHARSET in html:
+        element = f'<meta http-equiv="Content-Security-Policy" content="{meta}">'
+        html = html.replace(CHARSET, f"{CHARSET}\n{element}", 1)
+    return Rendered(html.encode("utf-8"), policy)
 
 
 def render_index(feeds: FeedSet, today: date, plans: Sequence[tuple[int, str]] = ()) -> Rendered:

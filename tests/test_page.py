@@ -611,3 +611,13 @@ def test_check_reports_a_broken_page_template_with_file_and_line(
     assert main(["--config", str(config), "check"]) == 1
     err = capsys.readouterr().err
     assert f"{shown_path(script)}:{line}: 'no_such_variable' is undefined" in err
+
+
+def test_the_policy_is_also_in_the_page_for_a_static_copy(bundled: FeedSet) -> None:
+    rendered = render_index(bundled, TODAY)
+    html = rendered.html.decode("utf-8")
+    match = re.search(r'<meta http-equiv="Content-Security-Policy" content="([^"]*)">', html)
+    assert match is not None
+    assert html.index(match.group(0)) < html.index("<style")
+    assert match.group(1) == rendered.csp.replace("; frame-ancestors 'none'", "")
+    assert "frame-ancestors" in rendered.csp
