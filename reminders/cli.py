@@ -175,6 +175,20 @@ def _export_site(args: argparse.Namespace, loaded: Loaded) -> int:
 _DEST = {"from": "first", "to": "last", "calendar": "calendar", "output": "output"}
 
 
+def cmd_plan(args: argparse.Namespace) -> int:
+    from .controllers import load, plan_output, write_atomically
+
+    loaded = load(_config_path(args), date.today())
+    data = plan_output(loaded, args.year, args.format)
+    if args.output in (None, "-"):
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+    else:
+        write_atomically(args.output, data)
+        print(f"wrote {args.output} ({len(data)} bytes, {args.format})", file=sys.stderr)
+    return EXIT_OK
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from . import logs
     from .daemon import run
@@ -376,6 +390,33 @@ def build_parser() -> argparse.ArgumentParser:
         help="log lines for people (default) or one JSON object per line",
     )
     serve.set_defaults(run=cmd_serve)
+
+    plan = commands.add_parser(
+        "plan",
+        formatter_class=Formatter,
+        help="the yearly event plan: dates, conflicts, suggested event dates, milestones",
+        description="Plan a commemoration year: every observance and planned event with its "
+        "weekday, anniversary and jubilee, its conflicts with the host country's weekends, "
+        "public holidays, Ramadan and the Eids, a suggested event date, and the preparation "
+        "milestones counted in working days ([plan] and [[milestone]] in the config).",
+        epilog="Example: reminders plan 2027 --format html -o plan-2027.html",
+    )
+    plan.add_argument("year", type=year_arg, metavar="YEAR", help="the year, YYYY")
+    plan.add_argument(
+        "--format",
+        choices=("table", "md", "html", "csv", "json", "ics"),
+        default="table",
+        help="table: for the terminal (default); md: Markdown; html: a printable page with a "
+        "year at a glance; csv: for spreadsheets; json: for programs (docs/plan.md); ics: the "
+        "milestones as all-day events to subscribe to",
+    )
+    plan.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        help="write to FILE, atomically (default: standard output)",
+    )
+    plan.set_defaults(run=cmd_plan)
 
     token = commands.add_parser(
         "token",

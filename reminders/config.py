@@ -42,8 +42,10 @@ from .settings import (
     Daemon,
     Feed,
     Ledger,
+    MilestoneRule,
     NoticeRule,
     Organisation,
+    Plan,
     Settings,
 )
 
@@ -176,6 +178,29 @@ NOTICE_FIELDS = (
     ),
     Field("description", optional_text, "", "what the notice is for"),
 )
+PLAN_FIELDS = (
+    Field(
+        "conflict_days",
+        integer(0, 60),
+        3,
+        "other observances within this many days are a conflict",
+    ),
+    Field(
+        "move",
+        one_of("nearest", "before", "after", "never"),
+        "nearest",
+        "where the event moves when the day is not a working day",
+    ),
+    Field("ramadan", boolean, True, "mark Ramadan and the two Eids as conflicts"),
+)
+MILESTONE_FIELDS = (
+    Field("id", ident, help="the milestone's id, such as 'book-venue'; part of its ICS UID"),
+    Field("name", text, help="what is to be done, such as 'Book the venue'"),
+    Field("working_days", integer(0, 250), help="working days between it and the event"),
+    Field("when", one_of("before", "after"), "before", "before or after the event"),
+    Field("observances", ids, (), "only these observance ids (default: all)"),
+    Field("tags", ids, (), "only observances with one of these tags (default: any)"),
+)
 LEDGER_FIELDS = (
     Field("url", ledger_url, "sqlite:///var/ledger.sqlite3", "the delivery ledger's database"),
     Field("url_env", optional_env_name, "", "environment variable that overrides url when set"),
@@ -203,6 +228,8 @@ TOP_FIELDS = (
     Field("ledger", _section, None),
     Field("daemon", _section, None),
     Field("notice", _section, None),
+    Field("plan", _section, None),
+    Field("milestone", _section, None),
     Field("channel", _section, None),
 )
 
@@ -238,10 +265,13 @@ def load_config(path: str | os.PathLike[str]) -> Settings:
     state = _state_base(path)
     channels = _channels(check, document.get("channel"), state)
     notices = _notices(check, document.get("notice"), {c.id for c in channels})
+    plan = check.table(document.get("plan", {}), PLAN_FIELDS, ("plan",))
+    milestones = _milestones(check, document.get("milestone"))
     if check.problems or org is None or paths is None or feed is None:
         raise ConfigError(check.problems)
     assert ledger is not None
     assert daemon is not None
+    assert plan is not None
     return Settings(
         source=shown,
         organisation=Organisation(**org),
@@ -252,6 +282,8 @@ def load_config(path: str | os.PathLike[str]) -> Settings:
         channels=channels,
         ledger=Ledger(_sqlite_absolute(ledger["url"], state), ledger["url_env"]),
         daemon=Daemon(**daemon),
+        plan=Plan(**plan),
+        milestones=milestones,
         config_path=os.path.abspath(path),
     )
 
@@ -341,6 +373,22 @@ def _notices(check: Checker, raw: Any, channel_ids: set[str]) -> tuple[NoticeRul
                     description=values["description"],
                 )
             )
+    return tuple(out)
+
+
+def _milestones(check: Checker, raw: Any) -> tuple[MilestoneRule, ...]:
+    out: list[MilestoneRule] = []
+    seen: set[str] = set()
+    for index, values, _ in check.tables(raw, MILESTONE_FIELDS, ("milestone",)):
+        if values is None:
+            continue
+        if values["id"] in seen:
+            check.add(
+                ("milestone", index, "id"), values["id"], "an id not used by another [[milestone]]"
+            )
+            continue
+        seen.add(values["id"])
+        out.append(MilestoneRule(**values))
     return tuple(out)
 
 

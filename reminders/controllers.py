@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
     from .ledger import Delivery
     from .notices import Notice
+    from .plan import Plan
 else:
     from .records import NamedTuple  # typing.NamedTuple without importing typing (start-up)
 
@@ -407,3 +408,32 @@ def preview(
     assert isinstance(recipients, tuple | list)
     sender = str(email[0].option("sender"))
     return build_mime(message, sender, [str(r) for r in recipients]).as_bytes()
+
+
+PLAN_FORMATS = ("table", "md", "html", "csv", "json", "ics")
+
+
+def make_plan(loaded: Loaded, year: int) -> Plan:
+    """The plan of ``year``: the host country's calendar read, then plan.build_plan."""
+    from .hostcal import host_calendar
+    from .plan import build_plan
+
+    org = loaded.settings.organisation
+    host = host_calendar(org.country, org.weekend, year, loaded.settings.source)
+    return build_plan(loaded, year, host)
+
+
+def plan_output(loaded: Loaded, year: int, fmt: str) -> bytes:
+    """The plan of ``year`` in one of PLAN_FORMATS, as bytes (UTF-8 text, or ICS)."""
+    plan = make_plan(loaded, year)
+    if fmt == "html":
+        from .plan_html import render_html
+
+        return render_html(plan, loaded.settings)
+    if fmt == "ics":
+        from .plan_ics import plan_ics
+
+        return plan_ics(plan, loaded.settings)
+    from .plan_formats import FORMATTERS
+
+    return FORMATTERS[fmt](plan).encode("utf-8")

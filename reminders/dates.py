@@ -35,6 +35,21 @@ def round_step(number: int) -> int:
     return 0
 
 
+def is_jubilee(number: int) -> bool:
+    """A jubilee anniversary: every multiple of 10 and of 25 (10th, 20th, 25th, 30th, 40th, 50th,
+    60th, 70th, 75th ...).  Those are the years organisations budget a larger commemoration for;
+    the yearly plan also names the next one when it is at most five years away."""
+    return number > 0 and (number % 10 == 0 or number % 25 == 0)
+
+
+def next_jubilee(number: int) -> int:
+    """The first jubilee anniversary after ``number``."""
+    following = number + 1
+    while not is_jubilee(following):
+        following += 1
+    return following
+
+
 def is_leap(year: int) -> bool:
     return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
 

@@ -200,8 +200,8 @@ class Occurrence(NamedTuple):
 
     @property
     def jubilee(self) -> bool:
-        """A 25th, 50th, 75th, 100th ... anniversary."""
-        return self.number > 0 and self.number % 25 == 0
+        """A jubilee: the 10th, 20th, 25th, 30th, 40th, 50th ... (see ``dates.is_jubilee``)."""
+        return dates.is_jubilee(self.number)
 
     @property
     def round_step(self) -> int:

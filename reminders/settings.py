@@ -94,6 +94,28 @@ class Daemon(NamedTuple):
     serve_feed: bool = True  # serve the HTTP feed and page (web.py) in the daemon's event loop
 
 
+class Plan(NamedTuple):
+    """How the yearly plan (plan.py) judges a date."""
+
+    conflict_days: int = 3  # other observances of the same calendar this close are a conflict
+    move: str = "nearest"  # "nearest", "before", "after" or "never": where an event may move
+    ramadan: bool = True  # Ramadan and the two Eids are conflicts
+
+
+class MilestoneRule(NamedTuple):
+    """A ``[[milestone]]`` rule: a task ``working_days`` working days before (or after) the event.
+
+    Working days are the host country's: not a weekend day, not a public holiday.
+    """
+
+    id: str
+    name: str
+    working_days: int
+    when: str = "before"  # or "after"
+    observances: tuple[str, ...] = ()  # empty: every observance (unless tags narrow it)
+    tags: tuple[str, ...] = ()
+
+
 class Settings(NamedTuple):
     source: str  # the config file as shown in messages
     organisation: Organisation
@@ -113,6 +135,8 @@ class Settings(NamedTuple):
         4,
     )
     config_path: str = ""  # absolute path of the config file (for reloads and watching)
+    plan: Plan = Plan()
+    milestones: tuple[MilestoneRule, ...] = ()
 
     def channel(self, channel_id: str) -> ChannelConfig | None:
         for item in self.channels:

@@ -29,6 +29,8 @@ def documented(page: str, table: str) -> set[str]:
         ("configuration.md", "`[feed]`", config.FEED_FIELDS),
         ("configuration.md", "`[[notice]]`", config.NOTICE_FIELDS),
         ("configuration.md", "`[ledger]`", config.LEDGER_FIELDS),
+        ("configuration.md", "`[plan]`", config.PLAN_FIELDS),
+        ("configuration.md", "`[[milestone]]`", config.MILESTONE_FIELDS),
         ("configuration.md", "`[daemon]`", config.DAEMON_FIELDS),
         ("calendar-format.md", "`[calendar]`", calendars.CALENDAR_FIELDS),
         ("calendar-format.md", "`[[observance]]`", calendars.OBSERVANCE_FIELDS[:-2]),

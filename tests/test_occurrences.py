@@ -57,10 +57,12 @@ def test_jubilees_and_round_numbers() -> None:
     assert (khojaly_2017.jubilee, khojaly_2017.round_step) == (True, 25)
     january_2040 = assert_occurs(BUNDLED, "january-20", 2040)  # 50th
     assert (january_2040.jubilee, january_2040.round_step) == (True, 50)
-    january_2020 = assert_occurs(BUNDLED, "january-20", 2020)  # 30th: round, not a jubilee
-    assert (january_2020.jubilee, january_2020.round_step) == (False, 10)
+    january_2020 = assert_occurs(BUNDLED, "january-20", 2020)  # 30th: a jubilee too
+    assert (january_2020.jubilee, january_2020.round_step) == (True, 10)
     khojaly_2027 = assert_occurs(BUNDLED, "february-26", 2027)  # 35th
     assert (khojaly_2027.jubilee, khojaly_2027.round_step) == (False, 5)
+    november_2030 = assert_occurs(BUNDLED, "november-10", 2030)  # 10th
+    assert (november_2030.jubilee, november_2030.round_step) == (True, 10)
 
 
 def test_no_occurrence_before_the_first_anniversary() -> None:

@@ -1,0 +1,172 @@
+"""The host country's calendar: weekends, public holidays, Ramadan and the Eids, working days.
+
+Public holidays come from python-holidays (``holidays.country_holidays``), which also marks the
+Islamic holidays it can only estimate ("Eid al-Fitr (estimated)").  Ramadan and the two Eids come
+from the Umm al-Qura tables of ``hijridate``; where they are kept by the sighting of the moon, as
+in Pakistan, the real day may differ by a day or two, so every date taken from them is an
+estimate and says so.
+
+:func:`host_calendar` is the only function here that calls the libraries; :class:`HostCalendar`
+is a plain value, so the plan (plan.py) can be built and tested from any holidays at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date, timedelta
+from typing import NamedTuple
+
+from .errors import ConfigError, Problem, UsageError
+from .model import WEEKDAYS
+
+ONE_DAY = timedelta(days=1)
+# hijridate's Umm al-Qura tables cover 1924-08-01 to 2077-11-16; a plan also looks at the year
+# before and after (milestones, Ramadan across New Year), so its years are those in between.
+FIRST_YEAR, LAST_YEAR = 1925, 2076
+ESTIMATED = "(estimated)"  # python-holidays' mark on a holiday it could only estimate
+
+
+class Period(NamedTuple):
+    """A span of days (``last`` inclusive) with its name, such as Ramadan 1448."""
+
+    name: str
+    first: date
+    last: date
+    estimate: bool = True
+
+
+class HostCalendar(NamedTuple):
+    """What the host country's calendar says about days, for the years around a plan's year."""
+
+    country: str
+    weekend: frozenset[int]  # date.weekday() numbers: Monday is 0
+    holidays: Mapping[date, str]  # public holidays; a name ending "(estimated)" is an estimate
+    ramadan: tuple[Period, ...] = ()
+    eids: tuple[
+        Period, ...
+    ] = ()  # one day each: Eid al-Fitr (1 Shawwal), Eid al-Adha (10 Dhu al-Hijjah)
+
+    def is_weekend(self, day: date) -> bool:
+        return day.weekday() in self.weekend
+
+    def holiday(self, day: date) -> str | None:
+        return self.holidays.get(day)
+
+    def is_working_day(self, day: date) -> bool:
+        return day.weekday() not in self.weekend and day not in self.holidays
+
+    def working_days_from(self, day: date, count: int, direction: int) -> date:
+        """The working day ``count`` working days before (direction -1) or after (+1) ``day``.
+
+        The day itself is not counted: one working day before a Monday, with Saturday and Sunday
+        off, is the Friday.  ``count`` 0 is ``day`` itself, working day or not.
+        """
+        if len(self.weekend) >= 7:
+            raise UsageError(
+                "the organisation's weekend has every day of the week; no working days"
+            )
+        current = day
+        left = count
+        while left > 0:
+            current += ONE_DAY * direction
+            if self.is_working_day(current):
+                left -= 1
+        return current
+
+    def nearest_working_day(self, day: date, policy: str) -> date:
+        """The working day an event on ``day`` moves to: "before", "after" or "nearest" (the
+        earlier one on a tie).  ``day`` itself when it is a working day."""
+        if self.is_working_day(day) or policy == "never":
+            return day
+        before = self.working_days_from(day, 1, -1)
+        after = self.working_days_from(day, 1, 1)
+        if policy == "before":
+            return before
+        if policy == "after":
+            return after
+        return before if (day - before) <= (after - day) else after
+
+    def ramadan_on(self, day: date) -> Period | None:
+        for period in self.ramadan:
+            if period.first <= day <= period.last:
+                return period
+        return None
+
+    def eid_on(self, day: date) -> Period | None:
+        for period in self.eids:
+            if period.first <= day <= period.last:
+                return period
+        return None
+
+
+def check_year(year: int) -> None:
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise UsageError(
+            f"year {year} is out of range for a plan; expected {FIRST_YEAR} to {LAST_YEAR} "
+            "(the years the Hijri calendar tables cover)"
+        )
+
+
+def host_calendar(
+    country: str, weekend: Sequence[str], year: int, source: str = "config.toml"
+) -> HostCalendar:
+    """The host calendar for ``year`` and the years on either side (milestones reach into them).
+
+    An unknown country is a ConfigError naming ``organisation.country`` in ``source``.
+    """
+    check_year(year)
+    import holidays
+
+    years = [year - 1, year, year + 1]
+    try:
+        found = holidays.country_holidays(country, years=years)
+    except NotImplementedError:
+        raise ConfigError(
+            [
+                Problem(
+                    source,
+                    "organisation.country",
+                    country,
+                    "a country code that python-holidays knows, such as PK, AZ, TR, DE or GB",
+                )
+            ]
+        ) from None
+    names: dict[date, str] = {}
+    for day, name in sorted(found.items()):
+        names[day] = name
+    return HostCalendar(
+        country,
+        frozenset(WEEKDAYS.index(d) for d in weekend),
+        names,
+        *hijri_periods(years),
+    )
+
+
+def hijri_periods(years: Sequence[int]) -> tuple[tuple[Period, ...], tuple[Period, ...]]:
+    """Ramadan and the two Eids that touch ``years``, from the Umm al-Qura tables (estimates)."""
+    from hijridate import Gregorian, Hijri
+
+    first = max(date(min(years), 1, 1), date(1924, 8, 1))
+    last = min(date(max(years), 12, 31), date(2077, 11, 16))
+    start = Gregorian(first.year, first.month, first.day).to_hijri().year - 1
+    end = Gregorian(last.year, last.month, last.day).to_hijri().year + 1
+    ramadan: list[Period] = []
+    eids: list[Period] = []
+    for hijri_year in range(max(start, 1343), min(end, 1500) + 1):
+        try:
+            # hijridate's Gregorian is a date subclass; plain dates compare and hash alike.
+            begins = date.fromordinal(Hijri(hijri_year, 9, 1).to_gregorian().toordinal())
+            shawwal = date.fromordinal(Hijri(hijri_year, 10, 1).to_gregorian().toordinal())
+            adha = date.fromordinal(Hijri(hijri_year, 12, 10).to_gregorian().toordinal())
+        except (OverflowError, ValueError):
+            continue  # outside the tables
+        period = Period(f"Ramadan {hijri_year}", begins, shawwal - ONE_DAY)
+        if period.last >= first and period.first <= last:
+            ramadan.append(period)
+        for name, day in (
+            (f"Eid al-Fitr {hijri_year}", shawwal),
+            (f"Eid al-Adha {hijri_year}", adha),
+        ):
+            if first <= day <= last:
+                eids.append(Period(name, day, day))
+    return tuple(ramadan), tuple(sorted(eids, key=lambda p: p.first))
