@@ -119,7 +119,11 @@ def host_calendar(
 
     years = [year - 1, year, year + 1]
     try:
-        found = holidays.country_holidays(country, years=years)
+        # Without a language, python-holidays names the days in the language of the process's
+        # locale (LANGUAGE, LC_ALL, LANG): Urdu under ur_PK, with the estimate mark translated
+        # too.  English, asked for by name, keeps the plan the same on every machine.
+        languages = holidays.country_holidays(country).supported_languages
+        found = holidays.country_holidays(country, years=years, language=english(languages))
     except NotImplementedError:
         raise ConfigError(
             [
@@ -139,6 +143,28 @@ def host_calendar(
         frozenset(WEEKDAYS.index(d) for d in weekend),
         names,
         *hijri_periods(years),
+    )
+
+
+def english(languages: Sequence[str]) -> str | None:
+    """The English of python-holidays' translations: en_US first (its names are the library's
+    own, spelt as the Eids of the Hijri tables are here: "Eid al-Fitr", where en_PK has
+    "Eid-ul-Fitr"), else any English; None when a country has no translations (its names are
+    English already)."""
+    if "en_US" in languages:
+        return "en_US"
+    return next((name for name in languages if name.startswith("en")), None)
+
+
+def holiday_names(name: str) -> tuple[tuple[str, bool], ...]:
+    """The holidays in one python-holidays name, each as (name, estimate).
+
+    Two holidays on one day come joined ("Eid al-Fitr (estimated); Kashmir Solidarity Day"), so
+    the estimate mark can sit in the middle of the name as well as at its end.
+    """
+    return tuple(
+        (part.removesuffix(ESTIMATED).strip(), part.endswith(ESTIMATED))
+        for part in name.split("; ")
     )
 
 

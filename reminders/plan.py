@@ -22,12 +22,13 @@ from datetime import date, datetime, timedelta
 from typing import NamedTuple
 
 from .dates import is_jubilee, next_jubilee, zone
-from .hostcal import ESTIMATED, HostCalendar, Period
+from .hostcal import HostCalendar, Period, holiday_names
 from .model import WEEKDAYS, Observance, Occurrence
 from .occurrences import occurrences
 from .settings import Loaded, MilestoneRule
 
 JUBILEE_AHEAD = 5  # years: a jubilee this close is named, so budgets can be planned early
+MOON = " (an estimate: the date depends on the sighting of the moon)"
 
 
 class Conflict(NamedTuple):
@@ -173,10 +174,11 @@ def day_conflicts(
         )
     holiday = host.holiday(day)
     if holiday is not None:
-        estimate = holiday.endswith(ESTIMATED)
-        name = holiday.removesuffix(ESTIMATED).strip()
-        note = " (an estimate: the date depends on the sighting of the moon)" if estimate else ""
-        found.append(Conflict("holiday", f"public holiday in {country}: {name}{note}", estimate))
+        parts = holiday_names(holiday)
+        # A day that is also a holiday of fixed date is a holiday for certain.
+        estimate = all(guessed for _, guessed in parts)
+        name = " and ".join(f"{part}{MOON if guessed else ''}" for part, guessed in parts)
+        found.append(Conflict("holiday", f"public holiday in {country}: {name}", estimate))
     if ramadan:
         period = host.ramadan_on(day)
         if period is not None:

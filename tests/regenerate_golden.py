@@ -44,6 +44,26 @@ CASES: tuple[tuple[str, tuple[str, ...]], ...] = (
 )  # fmt: skip
 
 
+# The yearly plan of the bundled config in the text formats: (golden file name, arguments).
+PLAN_CASES: tuple[tuple[str, tuple[str, ...]], ...] = tuple(
+    (
+        f"plan/plan-2027.{ext}",
+        ("--config", str(ROOT / "config.toml"), "plan", "2027", "--format", fmt),
+    )
+    for fmt, ext in (("table", "txt"), ("md", "md"), ("csv", "csv"), ("json", "json"))
+)
+
+
+# The yearly plan of the bundled config as a page and as a calendar (plan_html.py, plan_ics.py).
+PLAN_PAGE_CASES: tuple[tuple[str, tuple[str, ...]], ...] = tuple(
+    (
+        f"plan/plan-2027.{fmt}",
+        ("--config", str(ROOT / "config.toml"), "plan", "2027", "--format", fmt),
+    )
+    for fmt in ("html", "ics")
+)
+
+
 # (rule, observance, year): the bundled notices as sent, in tests/golden/notices/ as
 # RULE-OBSERVANCE-YEAR.subject.txt, .txt and .html.
 NOTICE_CASES: tuple[tuple[str, str, int], ...] = (
@@ -118,6 +138,13 @@ def main() -> int:
     sys.path.insert(0, str(ROOT))
     GOLDEN.mkdir(exist_ok=True)
     for name, args in CASES:
+        (GOLDEN / name).write_bytes(render(args))
+        print(f"wrote tests/golden/{name}")
+    (GOLDEN / "plan").mkdir(exist_ok=True)
+    for name, args in PLAN_CASES:
+        (GOLDEN / name).write_bytes(render(args))
+        print(f"wrote tests/golden/{name}")
+    for name, args in PLAN_PAGE_CASES:
         (GOLDEN / name).write_bytes(render(args))
         print(f"wrote tests/golden/{name}")
     (GOLDEN / "notices").mkdir(exist_ok=True)

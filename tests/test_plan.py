@@ -1,0 +1,384 @@
+"""The yearly plan (plan.build_plan) and the host calendar (hostcal): the 2027 facts, conflicts,
+the move policies, milestones in working days, February 29, jubilees, and the errors for an
+unknown country and a year out of range."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from reminders.cli import main
+from reminders.controllers import load, make_plan
+from reminders.hostcal import HostCalendar, holiday_names, host_calendar
+from reminders.plan import Entry, Plan, build_plan
+from reminders.settings import Loaded
+
+from .conftest import ROOT, TODAY
+
+Project = Callable[..., Path]
+SAT_SUN = frozenset({5, 6})
+# Pakistan's 2027 weekend and one public holiday, written by hand: Friday 5 February.
+HAND_2027 = HostCalendar("PK", SAT_SUN, {date(2027, 2, 5): "Kashmir Solidarity Day"})
+WEEKENDS_ONLY = HostCalendar("PK", SAT_SUN, {})
+
+CALENDAR = """\
+[calendar]
+id = "cases"
+name = "Plan cases"
+timezone = "Asia/Baku"
+"""
+
+
+def observance(obs_id: str, month_day: str, since: int = 2000, extra: str = "") -> str:
+    return f"""
+[[observance]]
+id = "{obs_id}"
+title = "{{ordinal}} {obs_id}"
+date = "{month_day}"
+since = {since}
+description = "A day for the plan's tests."
+{extra}
+"""
+
+
+def loaded_project(project: Project, body: str, config: str = "", **files: str) -> Loaded:
+    """A project with the calendar ``CALENDAR + body`` (and ``files``), ``config`` appended."""
+    path = project({"cases.toml": CALENDAR + body, **files})
+    path.write_text(path.read_text("utf-8") + config, encoding="utf-8")
+    return load(str(path), TODAY)
+
+
+def bundled_plan(year: int) -> Plan:
+    return make_plan(load(str(ROOT / "config.toml"), TODAY), year)
+
+
+def entry(plan: Plan, observance_id: str) -> Entry:
+    found = [
+        e
+        for e in plan.entries
+        if e.kind == "observance"
+        and e.occurrence.observance is not None
+        and e.occurrence.observance.id == observance_id
+    ]
+    assert len(found) == 1, f"{observance_id}: {len(found)} entries in {plan.year}"
+    return found[0]
+
+
+def kinds(item: Entry) -> list[str]:
+    return [c.kind for c in item.conflicts]
+
+
+def neighbours(item: Entry) -> list[str]:
+    """The reasons of the conflicts with other observances."""
+    return [c.reason for c in item.conflicts if c.kind == "observance"]
+
+
+def test_the_2027_facts_of_the_bundled_calendar() -> None:
+    plan = bundled_plan(2027)
+    khojaly = entry(plan, "february-26")
+    assert khojaly.date == date(2027, 2, 26)
+    assert khojaly.occurrence.weekday == "Friday"
+    (ramadan,) = khojaly.conflicts
+    assert ramadan.kind == "ramadan"
+    assert ramadan.estimate
+    assert ramadan.reason.startswith("in Ramadan 1448 (by the Umm al-Qura tables")
+    assert [p.name for p in plan.ramadan] == ["Ramadan 1448"]
+    assert plan.ramadan[0].first <= date(2027, 2, 26) <= plan.ramadan[0].last
+    january = entry(plan, "january-20")
+    assert (january.occurrence.number, january.occurrence.ordinal) == (37, "37th")
+    assert january.occurrence.title == "37th anniversary of the January 20 Tragedy"
+    for observance_id in ("september-27", "november-10"):
+        assert entry(plan, observance_id).occurrence.ordinal == "7th"
+    assert (date(2027, 2, 5), "Kashmir Solidarity Day") in plan.holidays
+    # The worked example of docs/plan.md: Tuesday 9 November (Iqbal Day) and the weekend are
+    # skipped, so the press release two working days before Wednesday 10 November is due Friday 5.
+    press = {m.id: m for m in entry(plan, "november-10").milestones}["press-release"]
+    assert press.date == date(2027, 11, 5)
+
+
+def test_an_observance_on_kashmir_solidarity_day_conflicts_with_the_holiday(
+    project: Project,
+) -> None:
+    plan = make_plan(loaded_project(project, observance("kashmir-day", "02-05")), 2027)
+    item = entry(plan, "kashmir-day")
+    assert [(c.kind, c.reason, c.estimate) for c in item.conflicts] == [
+        ("holiday", "public holiday in PK: Kashmir Solidarity Day", False)
+    ]
+    assert item.event_date == date(2027, 2, 4)  # the nearest working day: Thursday
+
+
+@pytest.mark.parametrize(
+    "host",
+    [HAND_2027, host_calendar("PK", ("Saturday", "Sunday"), 2027)],
+    ids=["by-hand", "python-holidays"],
+)
+def test_working_days_skip_a_public_holiday_and_a_weekend(host: HostCalendar) -> None:
+    monday = date(2027, 2, 8)  # Friday 5 February is Kashmir Solidarity Day
+    assert host.working_days_from(monday, 1, -1) == date(2027, 2, 4)
+    assert host.working_days_from(monday, 2, -1) == date(2027, 2, 3)
+    assert host.working_days_from(date(2027, 2, 4), 1, 1) == monday
+    assert host.working_days_from(date(2027, 2, 4), 3, 1) == date(2027, 2, 10)
+    assert host.working_days_from(date(2027, 2, 6), 0, -1) == date(2027, 2, 6)  # the day itself
+
+
+def test_a_milestone_that_would_land_on_a_holiday_lands_on_the_working_day_before(
+    project: Project,
+) -> None:
+    rule = '\n[[milestone]]\nid = "press"\nname = "Send the press release"\nworking_days = 1\n'
+    plan = make_plan(loaded_project(project, observance("ceasefire", "11-10"), rule), 2027)
+    assert plan.host.holiday(date(2027, 11, 9)) == "Iqbal Day"  # the plain day before
+    (press,) = entry(plan, "ceasefire").milestones
+    assert (press.date, press.working_days, press.when) == (date(2027, 11, 8), 1, "before")
+
+
+def test_february_29_in_a_leap_year_and_by_its_policy_in_a_common_year(project: Project) -> None:
+    body = (
+        observance("leap-feb28", "02-29", extra='leap_day = "feb28"')
+        + observance("leap-mar1", "02-29", extra='leap_day = "mar1"')
+        + observance("leap-skip", "02-29", extra='leap_day = "skip"')
+        + observance("march-2", "03-02")
+    )
+    rule = (
+        '\n[[milestone]]\nid = "brief"\nname = "Brief the speakers"\nworking_days = 2\n'
+        'observances = ["march-2"]\n'
+    )
+    loaded = loaded_project(project, body, rule)
+    leap = build_plan(loaded, 2028, WEEKENDS_ONLY)
+    for observance_id in ("leap-feb28", "leap-mar1", "leap-skip"):
+        assert entry(leap, observance_id).date == date(2028, 2, 29)
+        assert entry(leap, observance_id).occurrence.weekday == "Tuesday"
+    # Two working days before Thursday 2 March 2028: Wednesday 1 March, Tuesday 29 February.
+    assert [m.date for m in entry(leap, "march-2").milestones] == [date(2028, 2, 29)]
+    common = build_plan(loaded, 2027, WEEKENDS_ONLY)
+    on_28th = entry(common, "leap-feb28")
+    assert (on_28th.date, on_28th.occurrence.weekday) == (date(2027, 2, 28), "Sunday")
+    assert "weekend" in kinds(on_28th)
+    assert on_28th.event_date == date(2027, 3, 1)  # Monday is nearer than Friday
+    assert entry(common, "leap-mar1").date == date(2027, 3, 1)
+    assert "cases:leap-skip:2027" not in [e.occurrence.id for e in common.entries]
+    # Two working days before Tuesday 2 March 2027: Monday 1 March, Friday 26 February.
+    assert [m.date for m in entry(common, "march-2").milestones] == [date(2027, 2, 26)]
+
+
+def test_february_29_2028_is_an_estimated_eid_holiday_in_pakistan(project: Project) -> None:
+    loaded = loaded_project(project, observance("leap", "02-29"))
+    item = entry(make_plan(loaded, 2028), "leap")
+    (holiday,) = [c for c in item.conflicts if c.kind == "holiday"]
+    assert holiday.estimate
+    assert holiday.reason == (
+        "public holiday in PK: Eid al-Fitr (an estimate: the date depends on the sighting of "
+        "the moon)"
+    )
+
+
+# Saturday 23 and Sunday 24 January 2027 are a weekend; Friday 5 February is a public holiday.
+MOVES = {
+    "nearest": (date(2027, 1, 22), date(2027, 1, 25), date(2027, 2, 4)),
+    "before": (date(2027, 1, 22), date(2027, 1, 22), date(2027, 2, 4)),
+    "after": (date(2027, 1, 25), date(2027, 1, 25), date(2027, 2, 8)),
+    "never": (date(2027, 1, 23), date(2027, 1, 24), date(2027, 2, 5)),
+}
+
+
+@pytest.mark.parametrize("policy", list(MOVES))
+def test_move_policy_on_a_weekend_day_and_a_public_holiday(project: Project, policy: str) -> None:
+    body = observance("saturday", "01-23") + observance("sunday", "01-24")
+    body += observance("holiday", "02-05")
+    config = f'\n[plan]\nconflict_days = 0\nmove = "{policy}"\n'
+    plan = make_plan(loaded_project(project, body, config), 2027)
+    items = [entry(plan, name) for name in ("saturday", "sunday", "holiday")]
+    assert tuple(item.event_date for item in items) == MOVES[policy]
+    saturday, _, holiday = items
+    assert saturday.date == date(2027, 1, 23)  # the remembrance day itself never moves
+    if policy == "never":
+        assert not any(item.moved for item in items)
+        assert saturday.suggestion == (
+            'the day itself, though a weekend day ([plan] move = "never")'
+        )
+        assert holiday.suggestion == (
+            'the day itself, though a public holiday ([plan] move = "never")'
+        )
+    else:
+        assert all(item.moved for item in items)
+        assert saturday.suggestion.startswith("Saturday is a weekend day: a seminar or roundtable")
+        assert holiday.suggestion.startswith("Friday is a public holiday: a seminar or roundtable")
+        assert holiday.suggestion.endswith("the remembrance itself stays on Friday 5 Feb 2027")
+
+
+def test_nearest_takes_the_earlier_working_day_on_a_tie(project: Project) -> None:
+    # Friday 22 January a holiday: Thursday 21 and Monday 25 are both two days from Saturday 23.
+    host = WEEKENDS_ONLY._replace(holidays={date(2027, 1, 22): "A holiday by hand"})
+    plan = build_plan(loaded_project(project, observance("saturday", "01-23")), 2027, host)
+    assert entry(plan, "saturday").event_date == date(2027, 1, 21)
+
+
+def test_a_planned_event_fixes_the_event_date_and_the_milestones(project: Project) -> None:
+    event = """
+[[event]]
+id = "seminar"
+title = "Seminar"
+observance = "saturday"
+date = 2027-01-20
+"""
+    rule = '\n[[milestone]]\nid = "hall"\nname = "Book the hall"\nworking_days = 1\n'
+    loaded = loaded_project(project, observance("saturday", "01-23") + event, rule)
+    item = entry(build_plan(loaded, 2027, WEEKENDS_ONLY), "saturday")
+    assert item.event_date == date(2027, 1, 20)
+    assert item.suggestion == "planned: Seminar on Wednesday 20 Jan 2027"
+    assert [m.date for m in item.milestones] == [date(2027, 1, 19)]
+
+
+def test_an_example_event_does_not_fix_the_event_date() -> None:
+    khojaly = entry(bundled_plan(2027), "february-26")
+    assert khojaly.suggestion == "the day itself, a working day"
+
+
+def test_other_observances_within_conflict_days_and_not_beyond(project: Project) -> None:
+    body = observance("first", "03-01") + observance("fourth", "03-04")
+    body += observance("ninth", "03-09") + observance("new-year-eve", "12-31")
+    body += observance("second-of-january", "01-02")
+    other = CALENDAR.replace('"cases"', '"other"') + observance("second", "03-02")
+    loaded = loaded_project(project, body, "\n[plan]\nconflict_days = 3\n", **{"o.toml": other})
+    plan = build_plan(loaded, 2027, WEEKENDS_ONLY)
+    assert neighbours(entry(plan, "first")) == [
+        "3 days before 27th fourth (Thursday 4 Mar 2027)"
+    ]  # the other calendar's observance on 2 March does not count
+    assert neighbours(entry(plan, "fourth")) == ["3 days after 27th first (Monday 1 Mar 2027)"]
+    assert neighbours(entry(plan, "ninth")) == []  # five days from the fourth
+    # Across the year's ends: the neighbours in 2026 and 2028 count too.
+    assert neighbours(entry(plan, "new-year-eve")) == [
+        "2 days before 28th second-of-january (Sunday 2 Jan 2028)"
+    ]
+    assert neighbours(entry(plan, "second-of-january")) == [
+        "2 days after 26th new-year-eve (Thursday 31 Dec 2026)"
+    ]
+    narrower = loaded._replace(
+        settings=loaded.settings._replace(plan=loaded.settings.plan._replace(conflict_days=2))
+    )
+    assert neighbours(entry(build_plan(narrower, 2027, WEEKENDS_ONLY), "first")) == []
+
+
+def test_the_weekend_comes_from_the_config() -> None:
+    loaded = load(str(ROOT / "config.toml"), TODAY)
+    friday = HostCalendar("PK", frozenset({4}), {})  # a Friday weekend
+    khojaly = entry(build_plan(loaded, 2027, friday), "february-26")
+    assert khojaly.conflicts[0].reason == "Friday is a weekend day in PK"
+    assert khojaly.event_date == date(2027, 2, 25)
+
+
+def test_unknown_country_code_is_a_clear_error(
+    project: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = project({"cases.toml": CALENDAR + observance("day", "03-01")})
+    config.write_text(
+        config.read_text("utf-8").replace('country = "PK"', 'country = "XX"'), encoding="utf-8"
+    )
+    code = main(["--config", str(config), "plan", "2027"])
+    out, err = capsys.readouterr()
+    assert code == 1
+    assert out == ""
+    assert err == (
+        f"reminders: 1 problem in the configuration:\n  {config}: organisation.country: got "
+        "'XX'; expected a country code that python-holidays knows, such as PK, AZ, TR, DE or GB\n"
+    )
+
+
+@pytest.mark.parametrize("year", ["1900", "1924", "2077", "2200"])
+def test_year_out_of_range_is_a_clear_error(year: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["--config", str(ROOT / "config.toml"), "plan", year])
+    out, err = capsys.readouterr()
+    assert code == 2
+    assert out == ""
+    assert err == (
+        f"reminders: year {year} is out of range for a plan; expected 1925 to 2076 (the years "
+        "the Hijri calendar tables cover)\n"
+    )
+
+
+@pytest.mark.parametrize("year", [1925, 2076])
+def test_the_first_and_last_year_of_the_range_can_be_planned(year: int) -> None:
+    plan = bundled_plan(year)
+    assert plan.year == year
+    assert plan.ramadan  # the Hijri tables reach both ends
+
+
+def test_the_next_jubilee_is_named_within_five_years_and_not_beyond() -> None:
+    plan = bundled_plan(2027)
+    assert entry(plan, "january-20").next_jubilee == (40, 2030)  # 37th: three years ahead
+    assert entry(plan, "february-26").next_jubilee == (40, 2032)  # 35th: exactly five
+    assert entry(bundled_plan(2026), "february-26").next_jubilee is None  # 34th: six years
+    assert entry(bundled_plan(2031), "january-20").next_jubilee is None  # 41st: nine years
+
+
+def test_a_jubilee_year() -> None:
+    plan = bundled_plan(2030)
+    for observance_id in ("september-27", "november-10"):
+        item = entry(plan, observance_id)
+        assert (item.occurrence.ordinal, item.jubilee) == ("10th", True)
+        assert item.next_jubilee is None  # the 20th is ten years away
+    assert entry(plan, "january-20").jubilee  # the 40th
+    assert not entry(plan, "february-26").jubilee  # the 38th
+
+
+def test_a_25th_anniversary_is_a_jubilee_and_names_the_30th(project: Project) -> None:
+    plan = build_plan(loaded_project(project, observance("silver", "03-03", 2002)), 2027, HAND_2027)
+    item = entry(plan, "silver")
+    assert (item.occurrence.number, item.jubilee, item.next_jubilee) == (25, True, (30, 2032))
+
+
+def test_two_holidays_on_one_day_are_split_and_each_keeps_its_estimate_mark() -> None:
+    assert holiday_names("Eid al-Fitr (estimated); Kashmir Solidarity Day") == (
+        ("Eid al-Fitr", True),
+        ("Kashmir Solidarity Day", False),
+    )
+    assert holiday_names("Ashura (estimated)") == (("Ashura", True),)
+
+
+def test_a_day_with_an_estimated_and_a_fixed_holiday_is_a_certain_conflict(
+    project: Project,
+) -> None:
+    # In 2030 python-holidays estimates Eid al-Fitr on 5 February, Kashmir Solidarity Day.
+    plan = make_plan(loaded_project(project, observance("kashmir-day", "02-05")), 2030)
+    (holiday,) = [c for c in entry(plan, "kashmir-day").conflicts if c.kind == "holiday"]
+    assert holiday.reason == (
+        "public holiday in PK: Eid al-Fitr (an estimate: the date depends on the sighting of the "
+        "moon) and Kashmir Solidarity Day"
+    )
+    assert not holiday.estimate
+
+
+def test_holiday_names_do_not_follow_the_locale(monkeypatch: pytest.MonkeyPatch) -> None:
+    # python-holidays translates names by LANGUAGE/LC_ALL/LANG unless asked for a language.
+    monkeypatch.setenv("LANGUAGE", "ur_PK")
+    monkeypatch.setenv("LC_ALL", "ur_PK.UTF-8")
+    host = host_calendar("PK", ("Saturday", "Sunday"), 2027)
+    assert host.holiday(date(2027, 2, 5)) == "Kashmir Solidarity Day"
+    assert host.holiday(date(2027, 3, 10)) == "Eid al-Fitr (estimated)"
+
+
+def test_ramadan_conflicts_can_be_switched_off(project: Project) -> None:
+    body = observance("in-ramadan", "02-26") + observance("eid", "03-09")
+    loaded = loaded_project(project, body, "\n[plan]\nramadan = false\nconflict_days = 0\n")
+    plan = make_plan(loaded, 2027)
+    assert entry(plan, "in-ramadan").conflicts == ()
+    assert entry(plan, "eid").conflicts == ()
+    with_ramadan = make_plan(loaded_project(project, body, "\n[plan]\nconflict_days = 0\n"), 2027)
+    assert kinds(entry(with_ramadan, "in-ramadan")) == ["ramadan"]
+    (eid,) = entry(with_ramadan, "eid").conflicts
+    assert (eid.kind, eid.reason, eid.estimate) == (
+        "eid",
+        "Eid al-Fitr 1448 by the Umm al-Qura tables (an estimate)",
+        True,
+    )
+
+
+def test_plan_milestones_are_in_date_order_with_their_entries() -> None:
+    plan = bundled_plan(2027)
+    pairs = plan.milestones
+    assert len(pairs) == 20  # five rules, four observances; the sample event has none
+    assert [m.date for m, _ in pairs] == sorted(m.date for m, _ in pairs)
+    assert pairs[0][0].date == date(2026, 12, 8)  # booking the venue for January 20
+    assert pairs[0][1].occurrence.id == "remembrance:january-20:2027"
