@@ -423,6 +423,14 @@ def make_plan(loaded: Loaded, year: int) -> Plan:
     return build_plan(loaded, year, host)
 
 
+def public_plan_html(loaded: Loaded, year: int) -> bytes:
+    """The HTML plan of ``year`` for the web page and ``export --site``: public calendars only."""
+    from .plan_html import render_html
+
+    public = Loaded(loaded.settings, tuple(c for c in loaded.calendars if c.public))
+    return render_html(make_plan(public, year), loaded.settings)
+
+
 def plan_output(loaded: Loaded, year: int, fmt: str) -> bytes:
     """The plan of ``year`` in one of PLAN_FORMATS, as bytes (UTF-8 text, or ICS)."""
     plan = make_plan(loaded, year)

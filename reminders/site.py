@@ -4,6 +4,7 @@ For when one machine is not enough: nginx or a CDN serves the folder (docs/web.m
 configuration that keeps the headers right).  The folder holds exactly what is served::
 
     index.html                   the page
+    plan/YEAR.html               the yearly plans the page links (this year and the next)
     all.ics, all.ics.gz          the combined feed and its gzip twin
     calendars/ID.ics, ID.ics.gz  each public calendar
 
@@ -39,7 +40,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 
 from .errors import OutputError, UsageError
@@ -65,7 +66,9 @@ class SiteFile(NamedTuple):
     pinned: bool  # True: the time is the feed's Last-Modified and must be exact
 
 
-def site_files(feeds: FeedSet, page: bytes, now: int) -> list[SiteFile]:
+def site_files(
+    feeds: FeedSet, page: bytes, now: int, plans: Sequence[tuple[int, bytes]] = ()
+) -> list[SiteFile]:
     """Every file of the site for one build: public feeds with their gzip twins, and the page.
 
     The page has no Last-Modified in the app; its file gets ``now`` when its bytes change, so that
@@ -78,6 +81,8 @@ def site_files(feeds: FeedSet, page: bytes, now: int) -> list[SiteFile]:
         files.append(SiteFile(name, resource.body, resource.last_modified, True))
         files.append(SiteFile(name + ".gz", resource.gzipped, resource.last_modified, True))
     files.append(SiteFile("index.html", page, now, False))
+    for year, html in plans:
+        files.append(SiteFile(f"plan/{year}.html", html, now, False))
     return files
 
 
@@ -90,9 +95,10 @@ def export_site(
     """
     from zoneinfo import ZoneInfo
 
+    from .controllers import public_plan_html
     from .feeds import build_feeds
     from .runtime import inputs_time
-    from .webpage import render_index
+    from .webpage import plan_years, render_index
 
     if not folder:
         raise UsageError("--site needs a folder, such as --site public")
@@ -103,7 +109,8 @@ def export_site(
     # No tokens: private feeds are not written, so the export never needs the secrets.
     feeds = build_feeds(loaded, today, {}, changed, now)
     page = render_index(feeds, today)
-    lines = write_site(folder, site_files(feeds, page.html, int(now.timestamp())))
+    plans = [(year, public_plan_html(loaded, year)) for year in plan_years(today)]
+    lines = write_site(folder, site_files(feeds, page.html, int(now.timestamp()), plans))
     private = sorted(r.calendar for r in feeds.resources.values() if r.private)
     if private:
         lines.append(f"not written (private, served only with a token): {', '.join(private)}")

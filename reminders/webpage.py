@@ -268,12 +268,34 @@ def render_page(templates_dir: str, context: dict[str, Any]) -> Rendered:
     return Rendered(html.encode("utf-8"), policy)
 
 
-def render_index(feeds: FeedSet, today: date, plans: Sequence[tuple[int, str]] = ()) -> Rendered:
-    """The page for ``today`` (the organisation's date) and its Content-Security-Policy."""
+PLAN_YEARS = 2  # the page links the plans of this year and the next
+
+
+def plan_years(today: date) -> list[int]:
+    """The years whose plans the page links (and ``export --site`` writes)."""
+    from .hostcal import FIRST_YEAR, LAST_YEAR
+
+    return [y for y in range(today.year, today.year + PLAN_YEARS) if FIRST_YEAR <= y <= LAST_YEAR]
+
+
+def plan_url(base_url: str, year: int) -> str:
+    return f"{base_url}/plan/{year}"
+
+
+def render_index(
+    feeds: FeedSet, today: date, plans: Sequence[tuple[int, str]] | None = None
+) -> Rendered:
+    """The page for ``today`` (the organisation's date) and its Content-Security-Policy.
+
+    ``plans`` defaults to the plans of this year and the next, at ``/plan/YEAR``.
+    """
     entries = [
         (path, feeds.resources[path].name, feeds.resources[path].description)
         for path in feeds.public
     ]
+    if plans is None:
+        base = feeds.loaded.settings.feed.base_url
+        plans = [(year, plan_url(base, year)) for year in plan_years(today)]
     context = page_context(feeds.loaded, today, entries, plans)
     return render_page(feeds.loaded.settings.templates_dir, context)
 
@@ -290,7 +312,7 @@ def check_page(loaded: Loaded, today: date) -> list[Problem]:
     settings = loaded.settings
     folder = settings.templates_dir
     feeds = public_feeds(loaded)
-    sample = [(today.year, f"{settings.feed.base_url}/plans/{today.year}.html")]
+    sample = [(today.year, plan_url(settings.feed.base_url, today.year))]
     problems: list[Problem] = []
     for plans in ((), sample):
         try:

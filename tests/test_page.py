@@ -448,7 +448,7 @@ def test_page_loads_nothing_from_elsewhere(page: Element) -> None:
 
 
 def test_plans_section_only_when_there_are_plans(bundled: FeedSet) -> None:
-    without = render_index(bundled, TODAY).html
+    without = render_index(bundled, TODAY, plans=[]).html
     assert b'id="plans"' not in without
     assert b"Yearly plans" not in without
     plans = [(2027, "/plans/2027.html"), (2028, "/plans/2028.html")]
@@ -621,3 +621,11 @@ def test_the_policy_is_also_in_the_page_for_a_static_copy(bundled: FeedSet) -> N
     assert html.index(match.group(0)) < html.index("<style")
     assert match.group(1) == rendered.csp.replace("; frame-ancestors 'none'", "")
     assert "frame-ancestors" in rendered.csp
+
+
+def test_by_default_the_page_links_this_years_and_next_years_plans(bundled: FeedSet) -> None:
+    section = read(render_index(bundled, TODAY).html).by_id("plans")
+    assert [(a.text(), a.attrs["href"]) for a in section.all("a")] == [
+        ("Event plan for 2026", "http://127.0.0.1:8080/plan/2026"),
+        ("Event plan for 2027", "http://127.0.0.1:8080/plan/2027"),
+    ]

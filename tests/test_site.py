@@ -42,6 +42,7 @@ from reminders.web import App, Site
 from .conftest import ROOT, TODAY
 
 NOW = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)  # the build time of every export here
+PLANS = ["plan", "plan/2026.html", "plan/2027.html"]  # the plans the page links, this year's on
 INPUTS_TIME = int(datetime(2026, 11, 25, 8, 0, tzinfo=UTC).timestamp())  # the files' mtimes
 NGINX = "/usr/sbin/nginx"
 FEED_HEADERS = (
@@ -138,6 +139,7 @@ def test_every_file_is_the_bytes_the_app_serves(project: Path, tmp_path: Path) -
         "calendars/remembrance.ics",
         "calendars/remembrance.ics.gz",
         "index.html",
+        *PLANS,
     ]
     for path in ("/all.ics", "/calendars/remembrance.ics"):
         file = site / path.lstrip("/")
@@ -179,6 +181,8 @@ def test_a_second_export_touches_nothing(project: Path, tmp_path: Path) -> None:
         f"unchanged {site}/calendars/remembrance.ics",
         f"unchanged {site}/calendars/remembrance.ics.gz",
         f"unchanged {site}/index.html",
+        f"unchanged {site}/plan/2026.html",
+        f"unchanged {site}/plan/2027.html",
     ]
 
 
@@ -248,7 +252,7 @@ def test_only_private_calendars_give_an_empty_combined_feed(project: Path, tmp_p
     add_board(project, public=False)
     site = tmp_path / "site"
     feeds, lines = export(project, site)
-    assert listing(site) == ["all.ics", "all.ics.gz", "index.html"]
+    assert listing(site) == ["all.ics", "all.ics.gz", "index.html", *PLANS]
     combined = (site / "all.ics").read_bytes()
     assert combined == feeds.resources["/all.ics"].body
     assert b"BEGIN:VCALENDAR\r\n" in combined
@@ -304,7 +308,8 @@ def test_a_failure_half_way_changes_nothing(project: Path, tmp_path: Path) -> No
     assert raised.value.message() == f"cannot write {gz}: a folder is in the way; expected a file"
     assert (site / "all.ics").read_bytes() == b"the previous export\r\n"
     assert os.stat(site / "all.ics").st_mtime == 1_700_000_000
-    assert listing(site) == ["all.ics", "calendars", "calendars/remembrance.ics.gz"]
+    # Only the empty plan/ folder is new: folders are made before the files are staged.
+    assert listing(site) == ["all.ics", "calendars", "calendars/remembrance.ics.gz", "plan"]
 
 
 def test_folder_is_a_file(cli: Callable[..., tuple[int, str, str]], project: Path) -> None:
@@ -333,7 +338,7 @@ def test_calendars_folder_is_a_file(
     assert err == (
         f"reminders: cannot write {site}/calendars: a file is in the way; expected a folder\n"
     )
-    assert listing(site) == ["calendars"]
+    assert listing(site) in (["calendars"], ["calendars", "plan"])
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders")
@@ -372,7 +377,7 @@ def test_folder_not_writable_for_root_without_its_override(project: Path, tmp_pa
     finally:
         site.chmod(0o755)
     assert (done.returncode, done.stdout) == (1, "")
-    assert done.stderr == f"reminders: cannot write {site}/all.ics: Permission denied\n"
+    assert done.stderr == f"reminders: cannot write {site}/plan: Permission denied\n"
     assert listing(site) == ["calendars"]
 
 
@@ -420,7 +425,7 @@ def test_cli_export_writes_and_reports(
     assert (code, out) == (0, "")
     size = len((site / "calendars" / "remembrance.ics").read_bytes())
     assert f"wrote {site}/calendars/remembrance.ics ({size} bytes)\n" in err
-    assert err.count("\n") == 5
+    assert err.count("\n") == 7
     code, _, err = cli("--config", str(project), "export", "--site", str(site))
     assert code == 0
     assert err.startswith(f"unchanged {site}/all.ics\n")
