@@ -17,6 +17,7 @@ The rules (docs/plan.md):
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import NamedTuple
@@ -198,20 +199,32 @@ def day_conflicts(
     return found
 
 
+NEIGHBOURS_SHOWN = 5  # nearest other observances named per entry; the rest are counted
+
+
 def neighbour_conflicts(
     item: Occurrence, observed: Sequence[Occurrence], within: int
 ) -> list[Conflict]:
-    """Other observances of the same calendar within ``within`` days of the occurrence."""
-    found = []
+    """Other observances of the same calendar within ``within`` days of the occurrence.
+
+    ``observed`` is sorted by date (as ``occurrences`` returns it), so the window is found by
+    bisection: a calendar of thousands of observances does not compare every pair.  The nearest
+    five are named, in date order, and any others counted in one more conflict.
+    """
+    low = bisect_left(observed, item.date - timedelta(days=within), key=_day)
+    high = bisect_right(observed, item.date + timedelta(days=within), key=_day)
     own = item.observance.id if item.observance is not None else None
-    for other in observed:
-        if other.calendar.id != item.calendar.id or other.observance is None:
-            continue
-        if other.observance.id == own:
-            continue
+    near = [
+        other
+        for other in observed[low:high]
+        if other.calendar.id == item.calendar.id
+        and other.observance is not None
+        and other.observance.id != own
+    ]
+    near.sort(key=lambda other: abs((other.date - item.date).days))
+    found = []
+    for other in sorted(near[:NEIGHBOURS_SHOWN], key=_day):
         gap = (other.date - item.date).days
-        if abs(gap) > within:
-            continue
         if gap == 0:
             where = "on the same day as"
         else:
@@ -219,7 +232,20 @@ def neighbour_conflicts(
                 f"{abs(gap)} day{'s' if abs(gap) != 1 else ''} {'before' if gap > 0 else 'after'}"
             )
         found.append(Conflict("observance", f"{where} {other.title} ({long_date(other.date)})"))
+    more = len(near) - NEIGHBOURS_SHOWN
+    if more > 0:
+        found.append(
+            Conflict(
+                "observance",
+                f"and {more} more observance{'s' if more != 1 else ''} of this calendar within "
+                f"{within} day{'s' if within != 1 else ''}",
+            )
+        )
     return found
+
+
+def _day(item: Occurrence) -> date:
+    return item.date
 
 
 def suggest(
