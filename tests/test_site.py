@@ -669,6 +669,18 @@ def test_nginx_serves_the_page(nginx_site: tuple[Nginx, Path, FeedSet]) -> None:
     assert headers["content-security-policy"] == hashes.sub("'unsafe-inline'", policy)
 
 
+def test_nginx_serves_the_yearly_plans(nginx_site: tuple[Nginx, Path, FeedSet]) -> None:
+    nginx, site, _ = nginx_site
+    status, headers, body = nginx.get("/plan/2027", {"accept-encoding": "identity"})
+    assert status == 200
+    assert body == (site / "plan" / "2027.html").read_bytes()
+    assert b"Event plan 2027" in body
+    assert headers["content-type"] == "text/html; charset=utf-8"
+    assert headers["content-security-policy"].startswith("default-src 'none'; style-src ")
+    assert nginx.get("/plan/2031")[0] == 404  # not exported
+    assert nginx.get("/plan/2027.html")[0] == 404  # only the page's own address
+
+
 @pytest.mark.parametrize(
     "path",
     [
