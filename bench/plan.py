@@ -1,0 +1,502 @@
+"""The yearly plan, ``reminders plan 2027``, against Debian's ``remind -s12`` on the same dates.
+
+Two cases (the issue's), each a table of timings from one run:
+
+1. The bundled calendar (./config.toml): ``reminders plan 2027`` beside ``remind -s12`` of a
+   reminders file with the same four yearly dates and the bundled sample event, each title's
+   ordinal computed by remind (``[ord(year(trigdate())-1990)]``).  No target: reported.
+2. A generated calendar of 10,000 observances in a temporary folder (bench/plan_inputs.py: one
+   calendar file, month-days of a common year drawn at random, ``since`` years 1926 to 2025,
+   ``{ordinal}`` titles, a timed moment on every tenth), with a config.toml that is the bundled
+   one pointed at it (so the bundled ``[plan]`` and five ``[[milestone]]`` rules).
+   ``reminders plan 2027`` (table and JSON) beside ``remind -s12`` of the same 10,000 yearly
+   reminders.  Target: at least 10x faster than remind.
+
+Every sample is a new process, its output to /dev/null.  "cold" runs with
+``REMINDERS_CACHE_DIR=off``: the config and the calendars are parsed and validated, as on the
+first run after an edit; "warm" runs with a cache folder of its own, filled before timing
+(reminders/cache.py).  The OS file cache and the ``__pycache__`` byte code are warm either way.
+Rounds run every command of a case once, in a shuffled order, so the commands share the
+machine's noise; in case 2 a command stops after ``--budget`` seconds of timed runs once it has
+``--min-runs`` (the package's plan of 10,000 observances takes minutes).  ``remind`` gets the
+file and the start date: ``remind -s12 FILE 1 Jan 2027``, a simple calendar of twelve months.
+
+The "proposed" rows run bench/plan_proposed.py: the same command with speed changes patched into
+the package (it says what each one is), to measure them before anyone makes them.
+
+Before timing, each command runs once and its output is checked: ``reminders check`` passes on
+the generated config, the JSON of every plan has exactly remind's (date, title) pairs, and every
+"proposed" row writes the bytes of the package's row in the same format.  After the tables, one
+run of each warm command shows where its time goes (imports, load, make_plan, the format).
+
+Usage (from the project root)::
+
+    .venv/bin/python bench/plan.py              # 30 rounds for case 1, up to 10 for case 2
+    .venv/bin/python bench/plan.py --quick      # a few rounds, a short budget: try the script
+    .venv/bin/python bench/plan.py --ablation   # and what each proposed change saves
+    .venv/bin/python bench/plan.py --profile    # and cProfile two commands of case 2
+    .venv/bin/python bench/plan.py --observances 2000   # a smaller case 2
+
+Standard library only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import random
+import shlex
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import NamedTuple
+
+from common import ROOT, default_python, header
+from plan_inputs import prepare
+
+YEAR = 2027
+OBSERVANCES = 10_000
+TARGET = 10.0  # case 2: remind's median over the plan's median, at least this
+SETTLE = 2.1  # seconds: the cache never stores files changed in the last two (reminders/cache.py)
+
+
+# --- Commands ------------------------------------------------------------------------------------
+
+PROPOSED = ROOT / "bench" / "plan_proposed.py"
+# The proposed changes (bench/plan_proposed.py says what each flag does); the output stays the same.
+SAME = ("--same", "--formats", "--hostcal", "--gc")
+
+
+class Command(NamedTuple):
+    label: str
+    argv: tuple[str, ...]
+    env: tuple[tuple[str, str], ...] = ()  # added to the child's environment
+    kind: str = "plan"  # "remind" (the peer), "plan" (the package) or "proposed" (a prototype)
+    fmt: str = "table"
+
+
+def case_commands(
+    python: str, remind: str, rem: Path, config: Path | None, cache: Path, proposed: bool
+) -> list[Command]:
+    """remind, the plan (table and JSON, cold and warm), then the prototype's rows."""
+    script = str(Path(python).with_name("reminders"))
+    tail: tuple[str, ...] = ("--config", str(config)) if config is not None else ()
+    cold = (("REMINDERS_CACHE_DIR", "off"),)
+    warm = (("REMINDERS_CACHE_DIR", str(cache)),)
+    cmds = [
+        Command(
+            f"remind -s12 {rem.name} 1 Jan {YEAR}",
+            (remind, "-s12", str(rem), "1", "Jan", str(YEAR)),
+            kind="remind",
+        )
+    ]
+    plan = (*tail, "plan", str(YEAR))
+    json_args = ("--format", "json")
+    for fmt, extra in (("table", ()), ("json", json_args)):
+        shown = f"plan {YEAR}" + (f" --format {fmt}" if extra else "")
+        cmds.append(Command(f"reminders {shown}, cold", (script, *plan, *extra), cold, fmt=fmt))
+        cmds.append(Command(f"reminders {shown}, warm", (script, *plan, *extra), warm, fmt=fmt))
+    changed = (python, str(PROPOSED), *SAME, "--", *plan)
+    cmds.append(Command("proposed: table, warm", changed, warm, "proposed"))
+    if proposed:
+        cmds += [
+            Command("proposed: table, cold", changed, cold, "proposed"),
+            Command("proposed: json, warm", (*changed, *json_args), warm, "proposed", "json"),
+        ]
+    return cmds
+
+
+def child_env() -> dict[str, str]:
+    """The caller's environment without REMINDERS_CONFIG and PYTHON* (as bench/startup.py)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
+    env.pop("REMINDERS_CONFIG", None)
+    return env
+
+
+def run_once(argv: Sequence[str], env: dict[str, str]) -> tuple[float, float]:
+    """Wall and CPU (user + sys) seconds of one child, its output to /dev/null (as startup.py)."""
+    actions = [
+        (os.POSIX_SPAWN_OPEN, 1, os.devnull, os.O_WRONLY, 0),
+        (os.POSIX_SPAWN_OPEN, 2, os.devnull, os.O_WRONLY, 0),
+    ]
+    start = time.perf_counter()
+    pid = os.posix_spawn(argv[0], list(argv), env, file_actions=actions)
+    _, status, usage = os.wait4(pid, 0)
+    wall = time.perf_counter() - start
+    code = os.waitstatus_to_exitcode(status)
+    if code != 0:
+        raise SystemExit(f"{shlex.join(argv)} exited with {code}")
+    return wall, usage.ru_utime + usage.ru_stime
+
+
+class Output(NamedTuple):
+    """What one untimed run of a command gave: checked, then only these are kept."""
+
+    seconds: float
+    size: int
+    digest: str
+    pairs: frozenset[tuple[str, str]] | None  # (date, title) of remind's lines or the JSON
+
+
+def capture(cmd: Command, env: dict[str, str]) -> Output:
+    """One run with its output, for the checks; its stderr shown on failure."""
+    start = time.perf_counter()
+    done = subprocess.run(cmd.argv, cwd=ROOT, env={**env, **dict(cmd.env)}, capture_output=True)
+    seconds = time.perf_counter() - start
+    if done.returncode != 0:
+        sys.exit(f"{shlex.join(cmd.argv)} failed ({done.returncode}):\n{done.stderr.decode()}")
+    pairs = None
+    if cmd.kind == "remind":
+        pairs = remind_pairs(done.stdout.decode())
+    elif cmd.fmt == "json":
+        pairs = plan_pairs(done.stdout)
+    digest = hashlib.sha256(done.stdout).hexdigest()
+    return Output(seconds, len(done.stdout), digest, pairs)
+
+
+# --- Checks: the two tools do the same work ------------------------------------------------------
+
+
+def remind_pairs(output: str) -> frozenset[tuple[str, str]]:
+    """(ISO date, message) of every line of ``remind -s``: ``2027/01/20 * * * 720 37th ...``.
+
+    A timed reminder's message starts with its time (``12:00-12:01pm``), which is dropped.
+    """
+    pairs = set()
+    for line in output.splitlines():
+        day, _, _, _, _, message = line.split(" ", 5)
+        head, _, rest = message.partition(" ")
+        if head[:1].isdigit() and head.endswith(("am", "pm")):
+            message = rest
+        pairs.add((day.replace("/", "-"), message))
+    return frozenset(pairs)
+
+
+def plan_pairs(output: bytes) -> frozenset[tuple[str, str]]:
+    """(ISO date, title) of every entry of the plan's JSON."""
+    document = json.loads(output)
+    return frozenset((entry["date"], entry["title"]) for entry in document["entries"])
+
+
+def check_case(label: str, cmds: Sequence[Command], outputs: dict[str, Output]) -> list[str]:
+    """The plan's JSON has remind's (date, title) pairs; a prototype writes the package's bytes."""
+    notes = []
+    peer = outputs[cmds[0].label]
+    assert peer.pairs is not None
+    for cmd in cmds[1:]:
+        found = outputs[cmd.label]
+        if found.pairs is not None and found.pairs != peer.pairs:
+            ours, theirs = (
+                sorted(found.pairs - peer.pairs)[:3],
+                sorted(peer.pairs - found.pairs)[:3],
+            )
+            sys.exit(f"{label}: {cmd.label} and remind differ: only ours {ours}, theirs {theirs}")
+    checked = [c.label for c in cmds[1:] if outputs[c.label].pairs is not None]
+    notes.append(
+        f"{label}: remind's output and the JSON of {' and of '.join(checked)} have the same "
+        f"{len(peer.pairs)} (date, title) pairs"
+    )
+    for cmd in cmds:
+        if cmd.kind != "proposed":
+            continue
+        twin = next(c for c in cmds if c.kind == "plan" and c.fmt == cmd.fmt)
+        if outputs[cmd.label].digest != outputs[twin.label].digest:
+            sys.exit(f"{label}: {cmd.label} does not give the bytes of {twin.label}")
+        notes.append(f"{label}: '{cmd.label}' writes the bytes of '{twin.label}'")
+    return notes
+
+
+# --- Measuring and reporting ---------------------------------------------------------------------
+
+
+class Row(NamedTuple):
+    command: Command
+    walls: list[float]
+    cpus: list[float]
+    output: Output
+
+
+def measure(
+    cmds: Sequence[Command],
+    outputs: dict[str, Output],
+    limits: Limits,
+    env: dict[str, str],
+    seed: int,
+) -> list[Row]:
+    """Rounds of every command once, shuffled; a slow command stops after its time budget.
+
+    The warm-up rounds skip a command whose checked run took longer than ``limits.slow``: that
+    run warmed it up already.
+    """
+    rng = random.Random(seed)
+    walls: dict[str, list[float]] = {c.label: [] for c in cmds}
+    cpus: dict[str, list[float]] = {c.label: [] for c in cmds}
+    for round_no in range(limits.warmup + limits.runs):
+        order = list(cmds)
+        rng.shuffle(order)
+        for cmd in order:
+            done = walls[cmd.label]
+            if round_no < limits.warmup:
+                if outputs[cmd.label].seconds < limits.slow:
+                    run_once(cmd.argv, {**env, **dict(cmd.env)})
+                continue
+            if len(done) >= limits.min_runs and sum(done) > limits.budget:
+                continue
+            wall, cpu = run_once(cmd.argv, {**env, **dict(cmd.env)})
+            done.append(wall)
+            cpus[cmd.label].append(cpu)
+    return [Row(c, walls[c.label], cpus[c.label], outputs[c.label]) for c in cmds]
+
+
+class Limits(NamedTuple):
+    runs: int  # timed rounds at most
+    warmup: int
+    budget: float  # seconds of timed runs per command, after which it stops ...
+    min_runs: int  # ... once it has this many
+    slow: float = 5.0  # seconds: a command this slow gets no warm-up rounds
+
+
+def report(case: str, rows: Sequence[Row], target: float | None) -> bool:
+    """The table; True when every row of the package meets the target (or there is none)."""
+    peer = statistics.median(rows[0].walls)
+    ok = True
+    head = (
+        f"{'case':<10} {'tool / command':<40} {'median s':>9} {'min s':>8} {'runs':>4} "
+        f"{'cpu s':>8} {'output':>9} {'ratio':>8}  target"
+    )
+    print(head)
+    print("-" * len(head))
+    for row in rows:
+        median = statistics.median(row.walls)
+        speedup = peer / median
+        if row.command.kind == "remind":
+            verdict = "(peer)"
+        elif target is None:
+            verdict = "(none)"
+        else:
+            passed = speedup >= target
+            if row.command.kind == "plan":
+                ok = ok and passed
+            verdict = f"{'PASS' if passed else 'FAIL'} (>= {target:g}x)"
+            verdict += " (prototype)" if row.command.kind == "proposed" else ""
+        print(
+            f"{case:<10} {row.command.label:<40} {median:>9.4f} {min(row.walls):>8.4f} "
+            f"{len(row.walls):>4} {statistics.median(row.cpus):>8.3f} "
+            f"{size(row.output.size):>9} {speedup:>7.3f}x  {verdict}"
+        )
+    print()
+    return ok
+
+
+def size(count: int) -> str:
+    for unit in ("B", "KB", "MB"):
+        if count < 1024 or unit == "MB":
+            return f"{count:.0f} {unit}" if unit == "B" else f"{count:.1f} {unit}"
+        count /= 1024  # type: ignore[assignment]
+    raise AssertionError
+
+
+def show_commands(cmds: Sequence[Command], folder: Path) -> None:
+    for cmd in cmds:
+        env = " ".join(f"{k}={v}" for k, v in cmd.env)
+        line = shlex.join(cmd.argv).replace(str(ROOT) + "/", "")
+        print(f"  {env + ' ' if env else ''}{line}".replace(str(folder), "$TMP"))
+
+
+def stages(
+    cases: Sequence[tuple[str, Sequence[Command]]], env: dict[str, str], python: str
+) -> None:
+    """Where the time of each warm plan command goes: one run through plan_proposed --stages."""
+    print("stages of one run each (seconds; bench/plan_proposed.py --stages, same flags):")
+    print(
+        f"  {'case':<10} {'command':<40} {'imports':>8} {'load':>7} {'make_plan':>10} "
+        f"{'format':>7} {'main':>7}"
+    )
+    for case, cmd in ((case, cmd) for case, cmds in cases for cmd in cmds):
+        if cmd.kind == "remind" or "warm" not in cmd.label:
+            continue
+        if cmd.kind == "plan":
+            argv = (python, str(PROPOSED), "--stages", "--", *cmd.argv[1:])
+        else:
+            argv = (*cmd.argv[:2], "--stages", *cmd.argv[2:])
+        done = subprocess.run(
+            argv,
+            cwd=ROOT,
+            env={**env, **dict(cmd.env)},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            check=True,
+        )
+        times = json.loads(done.stderr.strip().splitlines()[-1])
+        fmt = next(v for k, v in times.items() if k.startswith("format"))
+        print(
+            f"  {case:<10} {cmd.label:<40} {times['imports']:>8.3f} {times['load']:>7.3f} "
+            f"{times['make_plan']:>10.3f} {fmt:>7.3f} {times['main']:>7.3f}"
+        )
+    print(
+        "  imports: the package's (reminders.cli) and the prototype module's; main: "
+        "reminders.cli.main, load to writing the output"
+    )
+
+
+ABLATION = (
+    ("no change (through plan_proposed.py)", ()),
+    ("+ --same (plan.py)", ("--same",)),
+    ("+ --formats (plan_formats.py)", ("--same", "--formats")),
+    ("+ --gc", ("--same", "--formats", "--gc")),
+    ("+ --hostcal (hostcal.py)", SAME),
+)
+
+
+def ablation(
+    cases: Sequence[tuple[str, Command]],
+    env: dict[str, str],
+    python: str,
+    limits: Limits,
+    seed: int,
+) -> None:
+    """What each proposed change saves: the warm table with the changes added one at a time."""
+    print("each proposed change added in turn (warm table; the same bytes each time):")
+    head = (
+        f"  {'case':<10} {'changes':<40} {'median s':>9} {'min s':>8} {'runs':>4} "
+        f"{'saves s':>8} {'of the first':>12}"
+    )
+    print(head)
+    for case, cmd in cases:
+        variants = [
+            Command(label, (python, str(PROPOSED), *flags, "--", *cmd.argv[1:]), cmd.env)
+            for label, flags in ABLATION
+        ]
+        unknown = {c.label: Output(0.0, 0, "", None) for c in variants}
+        rows = measure(variants, unknown, limits, env, seed)
+        first = previous = statistics.median(rows[0].walls)
+        for row in rows:
+            median = statistics.median(row.walls)
+            print(
+                f"  {case:<10} {row.command.label:<40} {median:>9.4f} {min(row.walls):>8.4f} "
+                f"{len(row.walls):>4} {previous - median:>8.4f} {median / first:>11.1%}"
+            )
+            previous = median
+    print("  saves: the median of the row above minus this row's; of the first: this / the first")
+
+
+def profile(cmd: Command, env: dict[str, str], python: str, top: int) -> None:
+    """cProfile of one plan command (through plan_proposed.py --profile): the top functions."""
+    import pstats
+
+    with tempfile.TemporaryDirectory() as folder:
+        stats = Path(folder) / "plan.prof"
+        if cmd.kind == "plan":
+            argv = (python, str(PROPOSED), "--profile", str(stats), "--", *cmd.argv[1:])
+        else:
+            argv = (*cmd.argv[:2], "--profile", str(stats), *cmd.argv[2:])
+        subprocess.run(
+            argv, cwd=ROOT, env={**env, **dict(cmd.env)}, stdout=subprocess.DEVNULL, check=True
+        )
+        print(f"cProfile of '{cmd.label}' (the profiler slows it down), by own time:")
+        pstats.Stats(str(stats), stream=sys.stdout).sort_stats("tottime").print_stats(top)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, help="timed rounds at most (default 30 and 10)")
+    parser.add_argument("--warmup", type=int, default=2, help="untimed rounds first (default 2)")
+    parser.add_argument(
+        "--budget",
+        type=float,
+        default=120.0,
+        help="seconds of timed runs per command in case 2, after --min-runs (default 120)",
+    )
+    parser.add_argument("--min-runs", type=int, default=2, help="case 2 (default 2)")
+    parser.add_argument("--quick", action="store_true", help="few rounds, to try the script")
+    parser.add_argument("--observances", type=int, default=OBSERVANCES, help="case 2's size")
+    parser.add_argument("--python", default=default_python(), help="the venv's interpreter")
+    parser.add_argument("--seed", type=int, default=20261201, help="calendar and shuffle seed")
+    parser.add_argument("--no-stages", action="store_true", help="skip the stage times")
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="cProfile the package's plan of case 2 (slow) and the prototype's",
+    )
+    parser.add_argument("--top", type=int, default=20, help="functions to show in a profile")
+    parser.add_argument(
+        "--ablation", action="store_true", help="time the proposed changes one at a time"
+    )
+    args = parser.parse_args()
+    if args.quick:
+        limits1 = Limits(args.runs or 5, 1, 1e9, 1)
+        limits2 = Limits(args.runs or 3, 1, 20.0, 1)
+    else:
+        limits1 = Limits(args.runs or 30, args.warmup, 1e9, 1)
+        limits2 = Limits(args.runs or 10, args.warmup, args.budget, args.min_runs)
+
+    remind = shutil.which("remind")
+    if remind is None:
+        sys.exit("remind is not installed (Debian: apt-get install remind)")
+    os.chdir(ROOT)  # ./config.toml is found from the working directory
+    env = child_env()
+    done = subprocess.run([remind], capture_output=True, text=True)  # usage, on stderr
+    usage = done.stdout + done.stderr
+    version = next(line for line in usage.splitlines() if line.startswith("REMIND"))
+    header("reminders plan against remind -s12", args.python, f"; {version.split(' Copy')[0]}")
+    print(
+        "a new process per run, output to /dev/null; rounds of every command once, shuffled; "
+        "cold = REMINDERS_CACHE_DIR=off, warm = a cache folder of the case's own, filled "
+        "before timing; ratio = remind's median / the row's median (above 1: faster than remind)"
+    )
+    print()
+    with tempfile.TemporaryDirectory(prefix="plan-bench-") as name:
+        folder = Path(name)
+        bundled_rem, config, generated_rem = prepare(folder, args.observances, args.seed)
+        case1 = case_commands(args.python, remind, bundled_rem, None, folder / "cache1", False)
+        case2 = case_commands(args.python, remind, generated_rem, config, folder / "cache2", True)
+        script = str(Path(args.python).with_name("reminders"))
+        capture(Command("check", (script, "--config", str(config), "check")), env)
+        time.sleep(SETTLE)  # the generated files must be old enough for the cache to keep them
+        notes = [f"reminders --config $TMP/config.toml check: ok ({args.observances} observances)"]
+        outputs1 = {cmd.label: capture(cmd, env) for cmd in case1}
+        notes += check_case("case 1", case1, outputs1)
+        outputs2 = {cmd.label: capture(cmd, env) for cmd in case2}
+        notes += check_case("case 2", case2, outputs2)
+        for note in notes:
+            print(note)
+        print()
+        rows1 = measure(case1, outputs1, limits1, env, args.seed)
+        report("1", rows1, None)
+        rows2 = measure(case2, outputs2, limits2, env, args.seed)
+        ok = report(f"2 ({args.observances:,})", rows2, TARGET)
+        print(
+            f"target (case 2, the plan at least {TARGET:g}x faster than remind): "
+            f"{'MET' if ok else 'MISSED'} (rows of the package; prototypes are for information)"
+        )
+        print(
+            "runs: case 2 stops timing a command after "
+            f"{limits2.budget:g} s of runs once it has {limits2.min_runs}; output: the bytes "
+            "written to stdout"
+        )
+        print()
+        print(f"commands (cwd {ROOT}; $TMP = the temporary folder):")
+        show_commands(case1 + case2, folder)
+        if not args.no_stages:
+            print()
+            stages((("1", case1), (f"2 ({args.observances:,})", case2)), env, args.python)
+        if args.ablation:
+            print()
+            picked = (("1", case1[2]), (f"2 ({args.observances:,})", case2[2]))
+            ablation(picked, env, args.python, limits2._replace(budget=60.0, min_runs=5), args.seed)
+        if args.profile:
+            for cmd in (case2[2], case2[5]):
+                print()
+                profile(cmd, env, args.python, args.top)
+
+
+if __name__ == "__main__":
+    main()
