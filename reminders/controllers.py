@@ -433,6 +433,20 @@ def public_plan_html(loaded: Loaded, year: int) -> bytes:
 
 def plan_output(loaded: Loaded, year: int, fmt: str) -> bytes:
     """The plan of ``year`` in one of PLAN_FORMATS, as bytes (UTF-8 text, or ICS)."""
+    import gc
+
+    # As in ics.build_ics: a large plan makes many objects that all live to the end, and the
+    # cyclic collector would scan them again and again for nothing (bench/RESULTS.md, section 5).
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _plan_output(loaded, year, fmt)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _plan_output(loaded: Loaded, year: int, fmt: str) -> bytes:
     plan = make_plan(loaded, year)
     if fmt == "html":
         from .plan_html import render_html
