@@ -14,8 +14,9 @@ The same run also measures, for information: Radicale serving the same events fr
 collection (it has no conditional GET, so its "304" case is a full 200), and three servers under
 the app's own uvicorn settings (httptools, uvloop, access log off, port 0), each answering the
 same bytes and headers from memory: a bare ASGI callable (the ceiling of any ASGI app here), a
-plain Starlette route, and an experiment, uvicorn's httptools protocol answering the feed itself
-in one write per response (what a change to reminders/server.py could reach; see RESULTS.md).
+plain Starlette route, and the one-write experiment, uvicorn's httptools protocol answering
+``GET /all.ics`` itself in one write per response with none of the app's checks (the floor of
+what the app's direct path in reminders/server.py, which it led to, can cost).
 
 Every server is started first and checked with curl (the 200 carries the exported bytes, or for
 Radicale the same events; the 304 is a 304 with the server's own ETag).  Then each case runs
@@ -74,7 +75,7 @@ ALL_SERVERS = ("app", "nginx", "nginxmin", "bare", "onewrite", "starlette", "rad
 LABELS = {
     "app": "reminders serve",
     "bare": "bare ASGI (ceiling)",
-    "onewrite": "one write (experiment)",
+    "onewrite": "one write (bare)",
     "starlette": "Starlette route",
     "nginx": "nginx, 1 worker",
     "nginxmin": "nginx, minimal config",
@@ -697,8 +698,9 @@ def profile(server: Server, seconds: float, connections: int, tmp: Path, top: in
 def serve_ceiling(kind: str, body_path: str) -> None:
     """Serve one file's bytes from memory, the way the app's feed path does, under the app's
     uvicorn settings: ``bare`` is a plain ASGI callable, ``starlette`` a Starlette route, and
-    ``onewrite`` (an experiment) uvicorn's own httptools protocol answering the feed itself, as
-    one ``writelines`` (one ``writev``) per response, before any ASGI task is made."""
+    ``onewrite`` (the experiment behind server.py's direct path, without its checks) uvicorn's
+    own httptools protocol answering the feed itself, as one ``writelines`` (one ``writev``) per
+    response, before any ASGI task is made."""
     import asyncio
     import hashlib
     from email.utils import formatdate

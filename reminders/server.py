@@ -25,6 +25,10 @@ from .feeds import FeedSet, build_feeds
 from .runtime import Stat, fingerprint, inputs_time
 from .settings import Loaded
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from .web import Reply, Site
+
 log = logging.getLogger("reminders")
 
 DATE_CHECK = 30.0  # seconds between checks of the organisation's date
@@ -100,19 +104,20 @@ TOO_LARGE = (
 )
 
 
-def _http_protocol() -> Any:
+def http_protocol(site: Site | None = None) -> Any:
     """uvicorn's httptools protocol with a limit on a request's head, or "h11" without httptools.
 
     httptools has no limit of its own: it would read a header of any size, and the time it takes
     grows faster than the size, so one client could hold the server for seconds.  (uvicorn's h11
-    protocol limits the head itself.)
+    protocol limits the head itself.)  With ``site``, the protocol also answers public feeds
+    itself where uvicorn's internals are as expected (:func:`_direct_protocol`).
     """
     try:
-        from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+        from uvicorn.protocols.http import httptools_impl
     except ImportError:
         return "h11"
 
-    class Protocol(HttpToolsProtocol):
+    class Protocol(httptools_impl.HttpToolsProtocol):
         head_bytes = 0
         in_head = True
 
@@ -144,7 +149,170 @@ def _http_protocol() -> Any:
             super().on_message_complete()
             self.in_head, self.head_bytes = True, 0
 
-    return Protocol
+    if site is None or not _direct_supported(httptools_impl):
+        return Protocol
+    return _direct_protocol(Protocol, site, httptools_impl.STATUS_LINE)
+
+
+# The direct path was written against uvicorn 0.54 (protocols/http/httptools_impl.py).  It uses
+# these internals of HttpToolsProtocol, checked once when the class is built: the methods by
+# name, and the attributes by the names their code assigns (an instance exists only once a
+# client connects, and making one needs a loaded app).  If any is missing, feeds simply keep the
+# ASGI path.
+_METHODS = (
+    "data_received",
+    "on_message_begin",
+    "on_headers_complete",
+    "on_body",
+    "on_message_complete",
+    "on_response_complete",
+    "_unset_keepalive_if_required",
+)
+_ASSIGNED = {
+    "HttpToolsProtocol.__init__": (
+        "parser", "server_state", "transport", "flow", "pipeline", "cycle", "access_log",
+        "access_logger",
+        "limit_concurrency", "root_path", "timeout_keep_alive_task", "expect_100_continue",
+    ),
+    "HttpToolsProtocol.on_message_begin": ("url", "headers"),
+    "RequestResponseCycle.__init__": ("response_complete",),
+    "FlowControl.__init__": ("write_paused",),
+    "ServerState.__init__": ("default_headers", "total_requests"),
+}  # fmt: skip
+_PARSER = ("get_method", "get_http_version", "should_keep_alive", "should_upgrade")
+
+
+def _direct_supported(module: Any) -> bool:
+    """Whether uvicorn's httptools protocol has every internal the direct path relies on."""
+    from uvicorn import server
+    from uvicorn.protocols.http import flow_control
+
+    classes = {
+        "HttpToolsProtocol": getattr(module, "HttpToolsProtocol", None),
+        "RequestResponseCycle": getattr(module, "RequestResponseCycle", None),
+        "FlowControl": getattr(flow_control, "FlowControl", None),
+        "ServerState": getattr(server, "ServerState", None),
+    }
+    protocol = classes["HttpToolsProtocol"]
+    parser = getattr(getattr(module, "httptools", None), "HttpRequestParser", None)
+    lines = getattr(module, "STATUS_LINE", None)
+    if protocol is None or parser is None or not isinstance(lines, dict):
+        return False
+    if not all(isinstance(lines.get(status), bytes) for status in (200, 304)):
+        return False
+    if not all(callable(getattr(protocol, name, None)) for name in _METHODS):
+        return False
+    if not all(callable(getattr(parser, name, None)) for name in _PARSER):
+        return False
+    for where, names in _ASSIGNED.items():
+        owner, _, method = where.partition(".")
+        code = getattr(getattr(classes[owner], method, None), "__code__", None)
+        if code is None or not set(names) <= set(code.co_names):
+            return False
+    return True
+
+
+def _direct_protocol(base: Any, site: Site, status_line: dict[int, bytes]) -> Any:
+    """``base`` answering GET and HEAD for public feeds itself, in one write, without ASGI.
+
+    uvicorn's own path costs a task, an event, a cycle object and two writes (head, then body)
+    per response; here the answer is the head and body of :func:`~reminders.web.feed_reply`'s
+    reply, written with one ``writelines`` from ``on_headers_complete``.  The bytes are those
+    uvicorn would write for the same reply: status line, its Date header, the reply's headers,
+    ``connection: close`` when the connection is not kept alive.  Only plain requests take this
+    path (see ``_reply``); everything else, and every other status, goes through ASGI.
+    """
+    from .web import feed_reply
+
+    end, close = b"\r\n", b"connection: close\r\n\r\n"
+    dated: list[Any] = [None, b""]  # uvicorn's default header list seen last, and its bytes
+
+    class Direct(base):  # type: ignore[misc]
+        direct = False  # the request being parsed was answered (or dropped) here
+        usable = False  # this connection's settings are ones the direct path reproduces
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            # With a concurrency limit (503s) or a root path, uvicorn does more than write the
+            # reply; those connections keep the ASGI path.
+            self.usable = self.limit_concurrency is None and not self.root_path
+
+        def on_headers_complete(self) -> None:
+            if self.transport.is_closing():
+                # A direct answer closed the connection earlier in this read; uvicorn would not
+                # answer what was pipelined behind a "connection: close" either.
+                self.direct, self.in_head = True, False
+                return
+            answer = self._reply()
+            if answer is None:
+                # In uvicorn the keep-alive timer never runs while a request is being handled
+                # (it is stopped on every read and started when a response completes); a direct
+                # answer earlier in this read may have started it.  A request still incomplete
+                # at the end of the read leaves it running, as uvicorn does.
+                if self.timeout_keep_alive_task is not None:
+                    self._unset_keepalive_if_required()
+                super().on_headers_complete()
+                return
+            self.direct, self.in_head = True, False
+            parser = self.parser
+            keep = parser.get_http_version() != "1.0" and parser.should_keep_alive()
+            defaults = self.server_state.default_headers  # a new list each second (Date)
+            if defaults is not dated[0]:
+                dated[:] = defaults, b"".join(b"%s: %s\r\n" % pair for pair in defaults)
+            parts = [status_line[answer.status], dated[1], answer.lines, end if keep else close]
+            if answer.body:
+                parts.append(answer.body)
+            self.transport.writelines(parts)
+            if not keep:
+                self.transport.close()
+            # As uvicorn after a response: count it, then resume reading or arm the keep-alive
+            # timer (it returns early on a closing transport).
+            self.on_response_complete()
+
+        def _reply(self) -> Reply | None:
+            """The reply to write here, or None to leave the request to uvicorn and ASGI."""
+            if not self.usable or self.flow.write_paused or self.pipeline:
+                return None  # a slow reader: ASGI waits for the buffer to drain
+            if self.access_log and self.access_logger.isEnabledFor(logging.INFO):
+                return None  # uvicorn logs the request line (off in WebService: tokens)
+            cycle = self.cycle
+            if cycle is not None and not cycle.response_complete:
+                return None  # an earlier response is still being written: keep the order
+            parser = self.parser
+            method = parser.get_method()
+            if method == b"GET":
+                name = "GET"
+            elif method == b"HEAD":
+                name = "HEAD"
+            else:
+                return None
+            url = self.url
+            if parser.should_upgrade() or self.expect_100_continue or b"#" in url:
+                return None
+            path, _, query = url.partition(b"?")
+            prepared = site.prepared.get(path.decode("latin-1"))  # read per request: swapped
+            if prepared is None or prepared.resource.private:
+                return None
+            for header, value in self.headers:
+                if (header == b"content-length" and value != b"0") or header == (
+                    b"transfer-encoding"
+                ):
+                    return None  # a body to read first
+            answer = feed_reply(prepared, name, query, self.headers)
+            return answer if answer.status == 200 or answer.status == 304 else None
+
+        def on_body(self, body: bytes) -> None:
+            if not self.direct:
+                super().on_body(body)
+
+        def on_message_complete(self) -> None:
+            if not self.direct:
+                super().on_message_complete()
+                return
+            self.direct = False
+            self.in_head, self.head_bytes = True, 0
+
+    return Direct
 
 
 def current_feeds(
@@ -172,12 +340,15 @@ class WebService:
         clock: Callable[[], datetime] | None = None,
         health: Callable[[], dict[str, Any]] | None = None,
         watch_files: bool = True,
+        direct: bool = True,
     ) -> None:
         self.config_path = config_path
         self.environ = os.environ if environ is None else environ
         self.clock = clock or (lambda: datetime.now(UTC))
         self.health = health
         self.watch_files = watch_files  # False in the daemon, which reloads and calls refresh()
+        self.direct = direct  # public feeds answered in the HTTP protocol (False: all by ASGI)
+        self.keep_alive = 15  # seconds an idle kept-alive connection stays open
         self.loaded: Loaded | None = None
         self.site: Any = None
         self.server: Any = None
@@ -233,8 +404,8 @@ class WebService:
             access_log=False,  # request lines could carry private-feed tokens
             server_header=False,
             log_config=None,
-            http=_http_protocol(),
-            timeout_keep_alive=15,
+            http=http_protocol(self.site if self.direct else None),
+            timeout_keep_alive=self.keep_alive,
         )
         self.server = _server_class()(config)
         self.tasks.append(asyncio.ensure_future(self.server.serve(sockets=[self.sock])))

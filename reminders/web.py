@@ -1,9 +1,11 @@
 """The HTTP feed and page as an ASGI app (served by uvicorn; see server.py).
 
-Feeds take a lean path: a request for a feed is answered from header lists and bytes prepared when
-the feed was built (:class:`Prepared`), with no routing, no Request object and no per-request
-allocation beyond the two ASGI messages.  Everything else (the page, ``/healthz``, feeds with a
-token in the path, every 404 and 405) goes through a small Starlette app.
+Feeds take a lean path: a request for a feed is answered from replies prepared when the feed was
+built (:class:`Prepared`), with no routing, no Request object and no per-request allocation beyond
+the two ASGI messages.  :func:`feed_reply` decides which reply; server.py calls it too, to answer
+public feeds inside uvicorn's HTTP protocol, so both paths give the same answer by construction.
+Everything else (the page, ``/healthz``, feeds with a token in the path, every 404 and 405) goes
+through a small Starlette app.
 
 The header rules (docs/web.md):
 
@@ -27,10 +29,10 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, MutableMapping
+from collections.abc import Callable, Iterable, MutableMapping
 from datetime import UTC, date, datetime
 from email.utils import formatdate, parsedate_to_datetime
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import parse_qs
 
 from .feeds import FeedSet, Resource
@@ -56,15 +58,43 @@ def http_date(seconds: int) -> str:
     return formatdate(seconds, usegmt=True)
 
 
-class Prepared:
-    """A feed resource with every response's header list built once."""
+class Reply(NamedTuple):
+    """One whole answer, built once: what ASGI sends, and the same header lines as bytes."""
 
-    __slots__ = ("body", "etags", "gzipped", "headers", "lm", "lm_http", "not_modified", "resource")
+    status: int
+    headers: Headers
+    body: bytes  # as sent: empty for HEAD and 304
+    lines: bytes  # the headers as HTTP/1.1 lines ("name: value\r\n" each), for a direct write
+
+
+def reply(status: int, headers: Headers, body: bytes) -> Reply:
+    return Reply(status, headers, body, b"".join(b"%s: %s\r\n" % pair for pair in headers))
+
+
+def plain_reply(status: int, body: bytes, head: bool, extra: Headers | None = None) -> Reply:
+    """A short text answer (404, 405, 431); ``head``: the answer to a HEAD, without the body."""
+    headers = [
+        (b"content-type", TEXT),
+        (b"content-length", str(len(body)).encode()),
+        (b"x-content-type-options", b"nosniff"),
+        *(extra or ()),
+    ]
+    return reply(status, headers, b"" if head else body)
+
+
+# By "is it a HEAD request": the same headers, no body for HEAD.
+NOT_FOUND_REPLIES = {head: plain_reply(404, NOT_FOUND, head) for head in (False, True)}
+TOO_LARGE_REPLIES = {head: plain_reply(431, TOO_LARGE, head) for head in (False, True)}
+NOT_ALLOWED_REPLY = plain_reply(405, NOT_ALLOWED, False, [(b"allow", b"GET, HEAD")])
+
+
+class Prepared:
+    """A feed resource with every reply built once: 200 by (HEAD, download, gzip), 304 by gzip."""
+
+    __slots__ = ("etags", "lm", "lm_http", "not_modified", "replies", "resource")
 
     def __init__(self, resource: Resource, refresh_seconds: int) -> None:
         self.resource = resource
-        self.body = resource.body
-        self.gzipped = resource.gzipped
         self.lm = resource.last_modified
         self.lm_http = http_date(resource.last_modified).encode()
         scope = b"private" if resource.private else b"public"
@@ -75,11 +105,11 @@ class Prepared:
             (b"vary", b"accept-encoding"),
         ]
         name = resource.filename.encode()
-        self.headers: dict[tuple[bool, bool], Headers] = {}
+        self.replies: dict[tuple[bool, bool, bool], Reply] = {}
         for download in (False, True):
             disposition = b'%s; filename="%s"' % (b"attachment" if download else b"inline", name)
             for gz in (False, True):
-                body = self.gzipped if gz else self.body
+                body = resource.gzipped if gz else resource.body
                 tag = resource.gzip_etag if gz else resource.etag
                 headers: Headers = [
                     (b"content-type", b"text/calendar; charset=utf-8"),
@@ -91,9 +121,15 @@ class Prepared:
                 ]
                 if gz:
                     headers.append((b"content-encoding", b"gzip"))
-                self.headers[download, gz] = headers
+                for head in (False, True):
+                    # HEAD: the headers of the GET, Content-Length included, and no body.
+                    self.replies[head, download, gz] = reply(200, headers, b"" if head else body)
         self.not_modified = {
-            gz: [(b"etag", (resource.gzip_etag if gz else resource.etag).encode()), *common]
+            gz: reply(
+                304,
+                [(b"etag", (resource.gzip_etag if gz else resource.etag).encode()), *common],
+                b"",
+            )
             for gz in (False, True)
         }
         self.etags = {resource.etag.encode(), resource.gzip_etag.encode()}
@@ -154,17 +190,45 @@ def accepts_gzip(header: bytes) -> bool:
     return answer
 
 
-async def plain(
-    send: Send, status: int, body: bytes, method: str, extra: Headers | None = None
-) -> None:
-    headers = [
-        (b"content-type", TEXT),
-        (b"content-length", str(len(body)).encode()),
-        (b"x-content-type-options", b"nosniff"),
-        *(extra or ()),
-    ]
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": b"" if method == "HEAD" else body})
+def feed_reply(
+    prepared: Prepared, method: str, query: bytes, headers: Iterable[tuple[bytes, bytes]]
+) -> Reply:
+    """What to answer to a request for a feed whose token (if it is private) has been checked.
+
+    ``headers`` are the request's headers with lower-case names, as ASGI and uvicorn's protocol
+    hold them; ``query`` the raw query string.  405 for a method other than GET and HEAD, 431
+    above MAX_HEADER_BYTES of headers, 304 when If-None-Match matches (or, without it,
+    If-Modified-Since is not older than Last-Modified), else the 200, gzip when accepted and as
+    an attachment with ``?download=1``.  Synchronous and without I/O, so that the ASGI
+    path and server.py's direct path share it.
+    """
+    if method != "GET" and method != "HEAD":
+        return NOT_ALLOWED_REPLY
+    head = method == "HEAD"
+    inm = ims = encodings = None
+    size = 0
+    for name, value in headers:
+        size += len(name) + len(value)
+        if name == b"if-none-match":
+            inm = value if inm is None else inm + b"," + value
+        elif name == b"if-modified-since":
+            ims = value
+        elif name == b"accept-encoding":
+            encodings = value
+    if size > MAX_HEADER_BYTES:
+        return TOO_LARGE_REPLIES[head]
+    gz = encodings is not None and accepts_gzip(encodings)
+    if (inm is not None and prepared.etag_matches(inm)) or (
+        inm is None and ims is not None and prepared.unmodified_since(ims)
+    ):
+        return prepared.not_modified[gz]
+    download = bool(query) and _param(query, "download") in DOWNLOAD_VALUES
+    return prepared.replies[head, download, gz]
+
+
+async def send_reply(send: Send, answer: Reply) -> None:
+    await send({"type": "http.response.start", "status": answer.status, "headers": answer.headers})
+    await send({"type": "http.response.body", "body": answer.body})
 
 
 class Site:
@@ -253,52 +317,18 @@ class App:
                 if prepared.resource.private:
                     token = _param(query, "token") if query else None
                     if token is None or not token_valid(token, prepared.resource.tokens):
-                        await plain(send, 404, NOT_FOUND, scope["method"])
+                        await send_reply(send, NOT_FOUND_REPLIES[scope["method"] == "HEAD"])
                         return
                 await self.feed(prepared, scope, send, query)
                 return
             if sum(len(n) + len(v) for n, v in scope["headers"]) > MAX_HEADER_BYTES:
-                await plain(send, 431, TOO_LARGE, scope["method"])
+                await send_reply(send, TOO_LARGE_REPLIES[scope["method"] == "HEAD"])
                 return
         await self.fallback(scope, receive, send)
 
     async def feed(self, prepared: Prepared, scope: Scope, send: Send, query: bytes) -> None:
-        method = scope["method"]
-        if method != "GET" and method != "HEAD":
-            await plain(send, 405, NOT_ALLOWED, method, [(b"allow", b"GET, HEAD")])
-            return
-        download = bool(query) and _param(query, "download") in DOWNLOAD_VALUES
-        inm = ims = encodings = None
-        size = 0
-        for name, value in scope["headers"]:
-            size += len(name) + len(value)
-            if name == b"if-none-match":
-                inm = value if inm is None else inm + b"," + value
-            elif name == b"if-modified-since":
-                ims = value
-            elif name == b"accept-encoding":
-                encodings = value
-        if size > MAX_HEADER_BYTES:
-            await plain(send, 431, TOO_LARGE, method)
-            return
-        gz = encodings is not None and accepts_gzip(encodings)
-        if (inm is not None and prepared.etag_matches(inm)) or (
-            inm is None and ims is not None and prepared.unmodified_since(ims)
-        ):
-            await send(
-                {"type": "http.response.start", "status": 304, "headers": prepared.not_modified[gz]}
-            )
-            await send({"type": "http.response.body", "body": b""})
-            return
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 200,
-                "headers": prepared.headers[download, gz],
-            }
-        )
-        body = b"" if method == "HEAD" else (prepared.gzipped if gz else prepared.body)
-        await send({"type": "http.response.body", "body": body})
+        """Answer a feed request (its token checked) through ASGI; see :func:`feed_reply`."""
+        await send_reply(send, feed_reply(prepared, scope["method"], query, scope["headers"]))
 
 
 def _param(query: bytes, name: str) -> str | None:

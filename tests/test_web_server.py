@@ -57,7 +57,7 @@ def make_site(root: Path) -> Path:
 class Served:
     """A `reminders serve --listen 127.0.0.1:0` process and its log lines."""
 
-    def __init__(self, config: Path, cache: Path) -> None:
+    def __init__(self, config: Path, cache: Path, environ: dict[str, str] | None = None) -> None:
         self.config = config
         self.process = subprocess.Popen(
             [sys.executable, "-m", "reminders", "--config", str(config), "serve",
@@ -65,7 +65,7 @@ class Served:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             cwd=config.parent,
-            env={**os.environ, "REMINDERS_CACHE_DIR": str(cache)},
+            env={**os.environ, **(environ or {}), "REMINDERS_CACHE_DIR": str(cache)},
         )  # fmt: skip
         self.lines: list[str] = []
         self.reader = threading.Thread(target=self._read, daemon=True)
