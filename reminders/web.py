@@ -40,6 +40,8 @@ from .tokens import token_valid
 
 log = logging.getLogger("reminders")
 
+PLANS_KEPT = 8  # yearly plan pages kept per build
+
 Headers = list[tuple[bytes, bytes]]
 Scope = MutableMapping[str, Any]
 Send = Callable[[dict[str, Any]], Any]
@@ -246,6 +248,7 @@ class Site:
         self.prepared: dict[str, Prepared] = {}
         self._page: tuple[str, date, bytes, str] | None = None
         self._good: tuple[bytes, str] | None = None  # the last page that rendered
+        self._plans: dict[tuple[str, int], tuple[bytes, str]] = {}  # (revision, year) -> page
         self.update(feeds)
 
     def update(self, feeds: FeedSet) -> None:
@@ -253,7 +256,7 @@ class Site:
         prepared = {path: Prepared(r, refresh) for path, r in feeds.resources.items()}
         # Plain assignments; a request sees the old build or the new one.  The page is rendered
         # again even when the feeds are the same: a rebuild may follow a template edit.
-        self.prepared, self.feeds, self._page = prepared, feeds, None
+        self.prepared, self.feeds, self._page, self._plans = prepared, feeds, None, {}
 
     def page(self) -> tuple[bytes, str]:
         """The index page's bytes and Content-Security-Policy, rendered once per build and day."""
@@ -279,6 +282,25 @@ class Site:
         self._page = (feeds.revision, today, rendered.html, rendered.csp)
         self._good = (rendered.html, rendered.csp)
         return self._good
+
+    def plan(self, year: int) -> tuple[bytes, str] | None:
+        """The yearly plan page of ``year`` (public calendars only) and its policy; None for a
+        year without a plan.  Built on the first request and kept for this build."""
+        from .controllers import public_plan_html
+        from .hostcal import FIRST_YEAR, LAST_YEAR
+        from .webpage import content_security_policy
+
+        if not FIRST_YEAR <= year <= LAST_YEAR:
+            return None
+        feeds = self.feeds
+        cached = self._plans.get((feeds.revision, year))
+        if cached is None:
+            html = public_plan_html(feeds.loaded, year)
+            cached = (html, content_security_policy(html.decode("utf-8")))
+            if len(self._plans) >= PLANS_KEPT:
+                self._plans.clear()
+            self._plans[feeds.revision, year] = cached
+        return cached
 
     def health(self) -> dict[str, Any]:
         feeds = self.feeds
@@ -359,6 +381,26 @@ def _starlette(app: App) -> Any:
             },
         )
 
+    async def plan(request: Request) -> Response:
+        from starlette.concurrency import run_in_threadpool
+
+        year = request.path_params["year"]
+        # A plan of a large calendar takes a while to build: not on the event loop.
+        found = await run_in_threadpool(site.plan, year)
+        if found is None:
+            raise HTTPException(404)
+        html, csp = found
+        return Response(
+            html,
+            media_type="text/html; charset=utf-8",
+            headers={
+                "cache-control": "no-cache",
+                "content-security-policy": csp,
+                "referrer-policy": "no-referrer",
+                "x-content-type-options": "nosniff",
+            },
+        )
+
     async def healthz(request: Request) -> Response:
         body = json.dumps(site.health(), sort_keys=True).encode() + b"\n"
         return Response(
@@ -396,6 +438,7 @@ def _starlette(app: App) -> Any:
         routes=[
             Route("/", index, methods=["GET"]),
             Route("/healthz", healthz, methods=["GET"]),
+            Route("/plan/{year:int}", plan, methods=["GET"]),
             Route("/calendars/{token}/{name}", token_feed, methods=["GET", "HEAD"]),
         ],
     )

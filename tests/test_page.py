@@ -629,3 +629,33 @@ def test_by_default_the_page_links_this_years_and_next_years_plans(bundled: Feed
         ("Event plan for 2026", "http://127.0.0.1:8080/plan/2026"),
         ("Event plan for 2027", "http://127.0.0.1:8080/plan/2027"),
     ]
+
+
+def test_the_app_serves_the_yearly_plan_of_the_public_calendars(
+    project: Callable[..., Path],
+) -> None:
+    from reminders.controllers import public_plan_html
+    from reminders.webpage import content_security_policy
+
+    feeds = build_feeds(
+        load(project({"open.toml": PUBLIC, "staff.toml": PRIVATE})),
+        TODAY,
+        {"staff": ("s3cret-token-value",)},
+        inputs_changed=0,
+        built_at=BUILT_AT,
+    )
+    client = TestClient(App(Site(feeds, today=lambda _tz: TODAY)))
+    response = client.get("/plan/2027")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "text/html; charset=utf-8"
+    assert response.content == public_plan_html(feeds.loaded, 2027)
+    html = response.content.decode("utf-8")
+    assert response.headers["content-security-policy"] == content_security_policy(html)
+    assert "37th anniversary of the January 20 Tragedy" in html
+    for text in ("Staff rota", "internal audit", "Only for staff"):
+        assert text not in html
+    unknown = client.get("/no-such-page")
+    for path in ("/plan/1900", "/plan/2200", "/plan/twenty", "/plan/2027.html"):
+        missing = client.get(path)
+        assert (missing.status_code, missing.content) == (404, unknown.content), path
+    assert client.post("/plan/2027").status_code == 405
