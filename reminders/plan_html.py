@@ -11,7 +11,6 @@ loop and test; templates/README.md lists what they see.
 
 from __future__ import annotations
 
-import os
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -31,8 +30,7 @@ from .plan_picture import (
     picture,
     short_label,
 )
-from .render import MONTHS, duration_text, environment, long_date, place
-from .resources import bundled
+from .render import MONTHS, duration_text, layered_environment, long_date, place
 from .settings import Settings
 
 INDEX = "plan/index.html"
@@ -47,22 +45,10 @@ CONFLICT_LABELS = {
 
 # --- Rendering ----------------------------------------------------------------------------
 
-_environments: dict[str, jinja2.Environment] = {}
-
 
 def plan_environment(templates_dir: str) -> jinja2.Environment:
-    """The environment of one templates folder, made once.  As for the web page (webpage.py),
-    a folder copied before the plan existed has no ``plan/``: the bundled files stand in for
-    those it lacks, and files present in the folder always win."""
-    key = os.path.abspath(templates_dir)
-    env = _environments.get(key)
-    if env is None:
-        env = environment(templates_dir)
-        fallback = bundled("templates")
-        if os.path.abspath(fallback) != key:
-            env.loader = jinja2.ChoiceLoader([env.loader, jinja2.FileSystemLoader(fallback)])  # type: ignore[list-item]
-        _environments[key] = env
-    return env
+    """The environment the plan renders with (render.layered_environment)."""
+    return layered_environment(templates_dir)
 
 
 def render_html(plan: Plan, settings: Settings) -> bytes:

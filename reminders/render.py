@@ -100,6 +100,30 @@ def environment(templates_dir: str, bytecode_dir: str | None = None) -> jinja2.E
     return env
 
 
+_layered: dict[str, jinja2.Environment] = {}
+
+
+def layered_environment(templates_dir: str) -> jinja2.Environment:
+    """The environment of a templates folder with the bundled templates behind it, made once per
+    folder (Jinja2 then reloads edited files).
+
+    A folder copied before the web page or the plan existed has no ``web/`` or ``plan/``: the
+    bundled files stand in for those it lacks, and files present in the folder always win.
+    """
+    from .resources import bundled
+
+    key = os.path.abspath(templates_dir)
+    env = _layered.get(key)
+    if env is None:
+        env = environment(templates_dir)
+        fallback = bundled("templates")
+        if os.path.abspath(fallback) != key:
+            assert env.loader is not None
+            env.loader = jinja2.ChoiceLoader([env.loader, jinja2.FileSystemLoader(fallback)])
+        _layered[key] = env
+    return env
+
+
 # --- The context --------------------------------------------------------------------------
 
 

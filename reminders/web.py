@@ -368,8 +368,8 @@ def _starlette(app: App) -> Any:
 
     site = app.site
 
-    async def index(request: Request) -> Response:
-        html, csp = site.page()
+    def page_response(html: bytes, csp: str) -> Response:
+        """A page for people: asked again each time, under its own strict policy."""
         return Response(
             html,
             media_type="text/html; charset=utf-8",
@@ -380,6 +380,9 @@ def _starlette(app: App) -> Any:
                 "x-content-type-options": "nosniff",
             },
         )
+
+    async def index(request: Request) -> Response:
+        return page_response(*site.page())
 
     async def plan(request: Request) -> Response:
         from starlette.concurrency import run_in_threadpool
@@ -389,17 +392,7 @@ def _starlette(app: App) -> Any:
         found = await run_in_threadpool(site.plan, year)
         if found is None:
             raise HTTPException(404)
-        html, csp = found
-        return Response(
-            html,
-            media_type="text/html; charset=utf-8",
-            headers={
-                "cache-control": "no-cache",
-                "content-security-policy": csp,
-                "referrer-policy": "no-referrer",
-                "x-content-type-options": "nosniff",
-            },
-        )
+        return page_response(*found)
 
     async def healthz(request: Request) -> Response:
         body = json.dumps(site.health(), sort_keys=True).encode() + b"\n"

@@ -36,7 +36,15 @@ from .errors import Problem
 from .feeds import ALL, FeedSet, calendar_path
 from .model import WEEKDAYS, Calendar, Occurrence
 from .occurrences import occurrences, title_for
-from .render import MONTHS, duration_text, environment, long_date, place, template_file, when
+from .render import (
+    MONTHS,
+    duration_text,
+    layered_environment,
+    long_date,
+    place,
+    template_file,
+    when,
+)
 from .resources import bundled
 from .settings import Loaded
 
@@ -216,24 +224,10 @@ def public_feeds(loaded: Loaded) -> list[tuple[str, str, str]]:
 
 # --- Rendering ----------------------------------------------------------------------------
 
-_environments: dict[str, jinja2.Environment] = {}
-
 
 def page_environment(templates_dir: str) -> jinja2.Environment:
-    """The environment of one templates folder, made once (Jinja2 then reloads edited files).
-
-    A folder copied before the page existed has no ``web/``: the bundled web templates stand in,
-    so the page keeps working; files present in the folder always win.
-    """
-    key = os.path.abspath(templates_dir)
-    env = _environments.get(key)
-    if env is None:
-        env = environment(templates_dir)
-        fallback = bundled("templates")
-        if os.path.abspath(fallback) != key:
-            env.loader = jinja2.ChoiceLoader([env.loader, jinja2.FileSystemLoader(fallback)])  # type: ignore[list-item]
-        _environments[key] = env
-    return env
+    """The environment the web page renders with (render.layered_environment)."""
+    return layered_environment(templates_dir)
 
 
 def content_security_policy(html: str) -> str:
