@@ -54,9 +54,11 @@ def days_arg(text: str) -> int:
 
 def today_in(tz_name: str) -> date:
     """Today where the organisation is (the CLI is an edge: it may read the clock)."""
-    from .dates import zone
+    from datetime import UTC
 
-    return datetime.now(zone(tz_name)).date()
+    from .dates import local_date
+
+    return local_date(datetime.now(UTC), tz_name)
 
 
 def _config_path(args: argparse.Namespace) -> str:
@@ -129,14 +131,13 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def listen_arg(text: str) -> str:
-    import re
+    from .config import listen_address
+    from .schema import Invalid
 
-    match = re.fullmatch(r"(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.\-]+):([0-9]{1,5})", text)
-    if not match or int(match.group(2)) > 65535:
-        raise argparse.ArgumentTypeError(
-            f"{text!r}: expected HOST:PORT, such as 127.0.0.1:8080 (port 0: any free port)"
-        )
-    return text
+    try:
+        return listen_address(text)  # the same rule as [feed] listen
+    except Invalid as exc:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected {exc}") from None
 
 
 def cmd_serve(args: argparse.Namespace) -> int:

@@ -125,6 +125,11 @@ def zone(name: str) -> ZoneInfo:
     return ZoneInfo(name)
 
 
+def local_date(now: datetime, tz_name: str) -> date:
+    """The date it is at ``now`` (aware) in the time zone ``tz_name``."""
+    return now.astimezone(zone(tz_name)).date()
+
+
 def wall_time(day: date, at: time, tz_name: str) -> datetime:
     """``day`` at wall-clock ``at`` in ``tz_name`` as an aware datetime.
 

@@ -21,7 +21,7 @@ from datetime import date, datetime, timedelta
 from . import dates
 from .model import WEEKDAYS, Calendar, Observance, Occurrence
 from .occurrences import occurrences
-from .settings import NoticeRule, Organisation
+from .settings import MilestoneRule, NoticeRule, Organisation
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -46,7 +46,8 @@ class Notice(NamedTuple):
         return (self.occurrence.date - self.fire_at.date()).days
 
 
-def applies(rule: NoticeRule, observance: Observance) -> bool:
+def applies(rule: NoticeRule | MilestoneRule, observance: Observance) -> bool:
+    """Whether a notice or milestone rule is for ``observance`` (its ids, then its tags)."""
     if rule.observances and observance.id not in rule.observances:
         return False
     return not rule.tags or any(tag in observance.tags for tag in rule.tags)

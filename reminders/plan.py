@@ -24,7 +24,8 @@ from typing import NamedTuple
 
 from .dates import is_jubilee, next_jubilee, zone
 from .hostcal import HostCalendar, Period, holiday_names
-from .model import WEEKDAYS, Observance, Occurrence
+from .model import WEEKDAYS, Occurrence
+from .notices import applies
 from .occurrences import occurrences
 from .settings import Loaded, MilestoneRule
 
@@ -134,7 +135,7 @@ def build_plan(loaded: Loaded, year: int, host: HostCalendar) -> Plan:
             assert item.observance is not None
             linked = planned.get((item.calendar.id, item.observance.id))
             event_date, why = suggest(item, linked, host, settings.plan.move)
-            rules = [r for r in settings.milestones if _applies(r, item.observance)]
+            rules = [r for r in settings.milestones if applies(r, item.observance)]
             milestones = milestone_dates(rules, event_date, host)
             ahead = jubilee_ahead(item)
         entries.append(
@@ -300,9 +301,3 @@ def placed_moments(item: Occurrence, tz_name: str) -> tuple[PlacedMoment, ...]:
         )
         for placed in item.moments
     )
-
-
-def _applies(rule: MilestoneRule, observance: Observance) -> bool:
-    if rule.observances and observance.id not in rule.observances:
-        return False
-    return not rule.tags or any(tag in observance.tags for tag in rule.tags)

@@ -20,6 +20,7 @@ from collections.abc import Callable, Coroutine, Iterator, Mapping
 from datetime import UTC, date, datetime
 from typing import Any
 
+from .dates import local_date
 from .errors import ReminderError
 from .feeds import FeedSet, build_feeds
 from .runtime import Stat, fingerprint, inputs_time
@@ -319,13 +320,11 @@ def current_feeds(
     config_path: str, loaded: Loaded, environ: Mapping[str, str], now: datetime
 ) -> FeedSet:
     """The feeds as they are to be served at ``now``: tokens read, window from the local date."""
-    from zoneinfo import ZoneInfo
-
     from .tokens import load_tokens
 
     settings = loaded.settings
     tokens = load_tokens(settings.feed, loaded.calendars, environ)
-    today = now.astimezone(ZoneInfo(settings.organisation.timezone)).date()
+    today = local_date(now, settings.organisation.timezone)
     changed = inputs_time(config_path, settings.calendars_dir)
     return build_feeds(loaded, today, tokens, changed, now)
 
@@ -361,9 +360,7 @@ class WebService:
     # --- Building ---------------------------------------------------------------------------
 
     def today(self, loaded: Loaded) -> date:
-        from zoneinfo import ZoneInfo
-
-        return self.clock().astimezone(ZoneInfo(loaded.settings.organisation.timezone)).date()
+        return local_date(self.clock(), loaded.settings.organisation.timezone)
 
     def build(self, loaded: Loaded) -> FeedSet:
         """Tokens read, every feed built; raises ReminderError (bad tokens) without side effects."""
@@ -371,10 +368,10 @@ class WebService:
 
     def _stamp(self, loaded: Loaded) -> tuple[Stat, ...]:
         from .cache import file_stats
-        from .tokens import tokens_file_stat
 
         settings = loaded.settings
-        stamp = file_stats(tokens_file_stat(settings.feed))
+        # The tokens file too: an edit rotates tokens without a restart.
+        stamp = file_stats([settings.feed.tokens_file] if settings.feed.tokens_file else [])
         if self.watch_files:
             stamp += fingerprint(self.config_path, settings.calendars_dir, settings.templates_dir)
         return stamp

@@ -43,6 +43,7 @@ import os
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 
+from .dates import local_date
 from .errors import OutputError, UsageError
 from .feeds import FeedSet
 from .settings import Loaded
@@ -93,8 +94,6 @@ def export_site(
 
     Raises OutputError (one line, naming the path) when the folder cannot be written.
     """
-    from zoneinfo import ZoneInfo
-
     from .controllers import public_plan_html
     from .feeds import build_feeds
     from .runtime import inputs_time
@@ -104,7 +103,7 @@ def export_site(
         raise UsageError("--site needs a folder, such as --site public")
     now = now or datetime.now(UTC)
     settings = loaded.settings
-    today = now.astimezone(ZoneInfo(settings.organisation.timezone)).date()
+    today = local_date(now, settings.organisation.timezone)
     changed = inputs_time(config_path, settings.calendars_dir)
     # No tokens: private feeds are not written, so the export never needs the secrets.
     feeds = build_feeds(loaded, today, {}, changed, now)

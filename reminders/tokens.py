@@ -14,7 +14,6 @@ wrong way round, ``TOKEN=CALENDAR``, must not put the token in a log).
 from __future__ import annotations
 
 import hmac
-import os
 import re
 from collections.abc import Collection, Mapping, Sequence
 
@@ -129,8 +128,3 @@ def new_token() -> str:
     import secrets
 
     return secrets.token_urlsafe(24)
-
-
-def tokens_file_stat(feed: Feed) -> list[str]:
-    """The tokens file, for the watchers' fingerprint (an edit rotates tokens without a restart)."""
-    return [feed.tokens_file] if feed.tokens_file and os.path.exists(feed.tokens_file) else []

@@ -35,6 +35,7 @@ from email.utils import formatdate, parsedate_to_datetime
 from typing import Any, NamedTuple
 from urllib.parse import parse_qs
 
+from .dates import local_date
 from .feeds import FeedSet, Resource
 from .tokens import token_valid
 
@@ -318,9 +319,7 @@ class Site:
 
 
 def _today_in(tz_name: str) -> date:
-    from zoneinfo import ZoneInfo
-
-    return datetime.now(ZoneInfo(tz_name)).date()
+    return local_date(datetime.now(UTC), tz_name)
 
 
 class App:

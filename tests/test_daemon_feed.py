@@ -97,9 +97,15 @@ def test_a_taken_feed_port_stops_the_start_before_anything_is_sent(tmp_path: Pat
 
 
 def test_serve_feed_false_keeps_the_daemon_off_the_network(tmp_path: Path) -> None:
+    probe = socket.socket()
+    probe.bind(("127.0.0.1", 0))
+    port = probe.getsockname()[1]
+    probe.close()
     project = Project(tmp_path)
-    project.write([Rule("soon", soon(3))], daemon={"serve_feed": False})
+    project.write([Rule("soon", soon(3))], daemon={"serve_feed": False}, listen=f"127.0.0.1:{port}")
     daemon = Daemon(project)
     daemon.wait_for(lambda: len(project.outbox_files()) == 1, what="the notice")
+    with pytest.raises(ConnectionRefusedError):  # nothing listens where the feed would
+        socket.create_connection(("127.0.0.1", port), timeout=5).close()
     assert daemon.stop() == 0
     assert not daemon.logged("serving the feed")

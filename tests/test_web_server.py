@@ -272,4 +272,7 @@ def test_listen_that_is_not_host_and_port_is_a_usage_error(
         code, out, err = cli("--config", str(ROOT / "config.toml"), "serve", "--listen", value)
         assert code == 2
         assert out == ""
-        assert f"argument --listen: {value!r}: expected HOST:PORT, such as 127.0.0.1:8080" in err
+        assert (
+            f"argument --listen: {value!r}: expected HOST:PORT, such as '127.0.0.1:8080' "
+            "(port 0: any free port)\n"
+        ) in err  # the same words as for [feed] listen in the config
