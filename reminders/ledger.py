@@ -5,7 +5,13 @@ it was found too late) ``missed``.  A ``failed`` row with ``next_attempt_at`` is
 ``next_attempt_at`` NULL it failed for good.  The primary key on (notice_id, channel) makes a second
 row, and so a second send, impossible; a claim carries a random token and a lease, and only the
 holder of the current token can complete it.  A claim whose lease ran out (the daemon died while
-sending) may be taken again, once.
+sending) may be taken again, once.  ``claimed_by`` names the process (host:pid) that holds or last
+held the claim, so an operator of several replicas can tell who sent what.
+
+The schema carries a version (``schema_version`` in ``reminder_meta``).
+:meth:`Ledger.create_schema` creates what is missing and applies the upgrades a ledger of an older
+version needs, one process at a time (a PostgreSQL advisory lock; SQLite's write lock), so replicas
+may all start at once.  A ledger upgraded by a newer release is refused, not written with old rules.
 
 SQLAlchemy Core with the same statements for SQLite (the default; write transactions start with
 ``BEGIN IMMEDIATE`` so concurrent claimers wait for each other) and PostgreSQL (psycopg 3; several
@@ -17,8 +23,9 @@ from __future__ import annotations
 
 import os
 import secrets
+import socket
 import threading
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
@@ -61,6 +68,7 @@ STATES = (CLAIMED, SENT, FAILED, MISSED)
 FIND_CHUNK = 500  # ids per IN (...) list: far below SQLite's and PostgreSQL's parameter limits
 ERROR_LIMIT = 2000  # characters of last_error kept; a whole traceback helps nobody in `status`
 _SCHEMA_LOCK = 0x72656D696E646572  # pg_advisory_xact_lock key ("reminder"): one creator at a time
+SCHEMA_VERSION = 2  # 1: the first ledger; 2: claimed_by
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -98,6 +106,7 @@ deliveries = Table(
     Column("last_error", Text),
     Column("late", Boolean, nullable=False),
     Column("token", String(64)),  # the current claim's; only its holder may complete the delivery
+    Column("claimed_by", String(200)),  # host:pid of the process holding (or last to hold) it
     Column("claimed_at", UTCDateTime),
     Column("lease_until", UTCDateTime),
     Column("next_attempt_at", UTCDateTime),
@@ -134,6 +143,7 @@ class Delivery(NamedTuple):
     last_error: str | None
     late: bool
     claimed_at: datetime | None
+    claimed_by: str | None
     lease_until: datetime | None
     next_attempt_at: datetime | None
     sent_at: datetime | None
@@ -193,7 +203,8 @@ class Ledger:
     failures raise :class:`LedgerError` naming the URL without its password.
     """
 
-    def __init__(self, url: str, *, schema: str | None = None) -> None:
+    def __init__(self, url: str, *, schema: str | None = None, owner: str | None = None) -> None:
+        self.owner = (owner or f"{socket.gethostname()}:{os.getpid()}")[:200]
         try:
             parsed = engine_url(url)
         except sa_exc.ArgumentError:
@@ -267,13 +278,45 @@ class Ledger:
         self._engine.dispose()
 
     def create_schema(self) -> None:
-        """Create the tables and indexes that are missing (safe to repeat, and to race)."""
+        """Create what is missing and upgrade an older ledger (safe to repeat, and to race).
+
+        Raises LedgerError when the ledger was upgraded by a newer release (its rows may follow
+        rules this one does not know).
+        """
         with self._connect(write=True) as conn:
             if self.dialect == "postgresql":
                 conn.execute(select(func.pg_advisory_xact_lock(_SCHEMA_LOCK)))
                 if self.schema is not None:
                     conn.execute(CreateSchema(self.schema, if_not_exists=True))
+            existed = conn.dialect.has_table(conn, deliveries.name, schema=self.schema)
             metadata.create_all(conn, checkfirst=True)
+            stored = conn.execute(select(meta.c.value).where(meta.c.key == "schema_version"))
+            value = stored.scalar()
+            version = int(value) if value is not None else (1 if existed else SCHEMA_VERSION)
+            if version > SCHEMA_VERSION:
+                raise LedgerError(
+                    self.shown_url,
+                    f"the ledger has schema version {version}, made by a newer release of "
+                    f"reminders; this one knows versions up to {SCHEMA_VERSION}: upgrade it",
+                )
+            quote = conn.dialect.identifier_preparer.quote
+            table = quote(deliveries.name)
+            if self.schema is not None:  # (raw DDL does not see schema_translate_map)
+                table = f"{quote(self.schema)}.{table}"
+            for step in range(version + 1, SCHEMA_VERSION + 1):
+                _UPGRADES[step](conn, table)
+            if value is None or version != SCHEMA_VERSION:
+                upsert = self._insert(meta).values(key="schema_version", value=str(SCHEMA_VERSION))
+                conn.execute(
+                    upsert.on_conflict_do_update(
+                        index_elements=[meta.c.key], set_={"value": str(SCHEMA_VERSION)}
+                    )
+                )
+
+    def schema_version(self) -> int | None:
+        """The version recorded in the ledger (None: no schema yet, or a version-1 ledger)."""
+        value = self.get_meta("schema_version")
+        return None if value is None else int(value)
 
     # --- the delivery protocol ------------------------------------------------------------------
 
@@ -299,6 +342,7 @@ class Ledger:
         claimed = {
             "state": CLAIMED,
             "token": token,
+            "claimed_by": self.owner,
             "claimed_at": now,
             "lease_until": now + lease,
             "next_attempt_at": None,
@@ -444,6 +488,14 @@ class Ledger:
         with self._connect(write=False) as conn:
             value: str | None = conn.execute(select(meta.c.value).where(meta.c.key == key)).scalar()
         return value
+
+
+def _add_claimed_by(conn: Connection, table: str) -> None:
+    """Version 2: who holds the claim.  Rows of version 1 keep NULL (not known)."""
+    conn.exec_driver_sql(f"ALTER TABLE {table} ADD COLUMN claimed_by VARCHAR(200)")
+
+
+_UPGRADES: dict[int, Callable[[Connection, str], None]] = {2: _add_claimed_by}
 
 
 def _sqlite_connect(dbapi_connection: Any, record: Any) -> None:

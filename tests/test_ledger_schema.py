@@ -1,0 +1,145 @@
+"""The ledger's schema: versions, upgrades of an older ledger, and replicas creating it at once.
+
+Runs on SQLite and, when REMINDERS_TEST_POSTGRES_URL names a server, on PostgreSQL (each test in a
+schema of its own; see tests/test_ledger.py's ``database`` fixture).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import MetaData, inspect
+from sqlalchemy.schema import CreateSchema
+
+from reminders.ledger import SCHEMA_VERSION, SENT, Ledger, LedgerError, deliveries, meta
+
+from . import test_ledger
+from .conftest import ROOT
+from .test_ledger import LEASE, T0, Database
+
+database = test_ledger.database  # the fixture: SQLite, and PostgreSQL when configured
+
+
+def make_v1(ledger: Ledger) -> None:
+    """The tables as the first release left them: no claimed_by, no schema_version, one row."""
+    old = MetaData()
+    deliveries.to_metadata(old)
+    meta.to_metadata(old)
+    with ledger._engine.begin() as conn:
+        if ledger.schema is not None:
+            conn.execute(CreateSchema(ledger.schema, if_not_exists=True))
+        old.create_all(conn)
+        conn.exec_driver_sql(f"ALTER TABLE {qualified(ledger)} DROP COLUMN claimed_by")
+        conn.execute(
+            old.tables[deliveries.name]
+            .insert()
+            .values(
+                notice_id="embassy:january-20:2027:plan-30",
+                channel="outbox",
+                fire_at=T0,
+                state=SENT,
+                attempts=1,
+                late=False,
+                sent_at=T0,
+                created_at=T0,
+                updated_at=T0,
+            )
+        )
+        conn.execute(old.tables[meta.name].insert().values(key="heartbeat", value=T0.isoformat()))
+
+
+def qualified(ledger: Ledger) -> str:
+    return f'"{ledger.schema}".{deliveries.name}' if ledger.schema else deliveries.name
+
+
+def columns(ledger: Ledger) -> list[str]:
+    with ledger._engine.connect() as conn:
+        return [c["name"] for c in inspect(conn).get_columns(deliveries.name, schema=ledger.schema)]
+
+
+def test_a_new_ledger_has_the_current_version_and_records_who_claims(database: Database) -> None:
+    ledger = database.open()
+    ledger.create_schema()
+    assert ledger.schema_version() == SCHEMA_VERSION == 2
+    other = Ledger(database.url, schema=database.schema, owner="host-b:4242")
+    claim = other.claim("cal:obs:2027:plan", "outbox", T0, T0, LEASE)
+    assert claim is not None
+    row = ledger.get("cal:obs:2027:plan", "outbox")
+    assert row is not None
+    assert row.claimed_by == "host-b:4242"
+    other.close()
+    assert ledger.owner.endswith(f":{__import__('os').getpid()}")  # host:pid by default
+
+
+def test_a_first_release_ledger_is_upgraded_and_keeps_its_rows(database: Database) -> None:
+    ledger = database.open()
+    make_v1(ledger)
+    assert "claimed_by" not in columns(ledger)
+    ledger.create_schema()
+    assert "claimed_by" in columns(ledger)
+    assert ledger.schema_version() == SCHEMA_VERSION
+    kept = ledger.get("embassy:january-20:2027:plan-30", "outbox")
+    assert kept is not None
+    assert (kept.state, kept.sent_at, kept.claimed_by) == (SENT, T0, None)
+    assert ledger.get_meta("heartbeat") == T0.isoformat()
+    assert ledger.claim("embassy:january-20:2027:plan-30", "outbox", T0, T0, LEASE) is None
+    ledger.create_schema()  # again: nothing to do, nothing lost
+    assert ledger.counts()[SENT] == 1
+
+
+def test_a_ledger_of_a_newer_release_is_refused(database: Database) -> None:
+    ledger = database.open()
+    ledger.create_schema()
+    ledger.set_meta("schema_version", str(SCHEMA_VERSION + 1))
+    with pytest.raises(LedgerError) as caught:
+        ledger.create_schema()
+    message = str(caught.value)
+    assert f"schema version {SCHEMA_VERSION + 1}" in message
+    assert f"versions up to {SCHEMA_VERSION}: upgrade it" in message
+
+
+CREATOR = """
+import os, sys, time
+from reminders.ledger import Ledger
+url, schema, go = sys.argv[1], sys.argv[2] or None, sys.argv[3]
+ledger = Ledger(url, schema=schema, owner=f"replica-{sys.argv[4]}")
+while not os.path.exists(go):
+    time.sleep(0.001)
+ledger.create_schema()
+print(ledger.schema_version())
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("start", ["empty", "first release"])
+def test_replicas_starting_at_once_create_or_upgrade_the_schema_once(
+    database: Database, tmp_path: Path, start: str
+) -> None:
+    ledger = database.open()
+    if start == "first release":
+        make_v1(ledger)
+    go = tmp_path / "go"
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-c", CREATOR, database.url, database.schema or "", str(go), str(n)],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for n in range(6)
+    ]
+    go.touch()
+    results = [process.communicate(timeout=60) for process in processes]
+    assert [(p.returncode, err) for p, (_, err) in zip(processes, results, strict=True)] == [
+        (0, "")
+    ] * 6
+    assert [out.strip() for out, _ in results] == [str(SCHEMA_VERSION)] * 6
+    assert columns(ledger).count("claimed_by") == 1
+    assert ledger.counts()[SENT] == (1 if start == "first release" else 0)
+    claim = ledger.claim("cal:obs:2027:plan", "outbox", T0, T0 + timedelta(1), LEASE)
+    assert claim is not None
