@@ -11,13 +11,20 @@ from the data and the ledger holds the state, so nothing about a job needs to su
 * ``watch``: reloads when the config, a calendar or a template changes (also on SIGHUP).
 
 On start it sends what it missed while down if still inside the grace period (late), and records
-older misses as missed.  SIGTERM and Ctrl-C stop new work, finish the deliveries in flight, and
-exit 0.  Deliveries run in worker threads (SMTP and files block); the event loop only schedules.
+older misses as missed.  When the ledger is unreachable (PostgreSQL restarting, the network gone)
+the daemon keeps running: a delivery that could not be claimed waits in memory and the sweep tries
+it again once the ledger answers, while still inside the grace period; a start waits for a
+PostgreSQL ledger to answer.  Several daemons may share one PostgreSQL ledger (replicas): each
+schedules every notice and the ledger's claims decide which one sends.
+
+SIGTERM and Ctrl-C stop new work, finish the deliveries in flight, and exit 0.  Deliveries run in
+worker threads (SMTP and files block); the event loop only schedules.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import signal
@@ -28,7 +35,7 @@ from typing import Any, TypeVar
 
 from . import delivery
 from .errors import ReminderError
-from .ledger import Ledger, ledger_url
+from .ledger import Ledger, LedgerError, LedgerVersionError, ledger_url
 from .notices import Notice
 from .runtime import Runtime, close_channels, fingerprint, load_runtime
 from .server import WebService, run_loop
@@ -41,6 +48,7 @@ HEARTBEAT = timedelta(seconds=30)
 REPLAN = timedelta(days=1)
 MAX_LOOKBACK = timedelta(days=400)  # a restart after longer records no misses before this
 HEARTBEAT_MARGIN = timedelta(hours=1)  # jobs queued just before a crash are looked at again
+LEDGER_WAIT = (1.0, 30.0)  # seconds between attempts to reach the ledger at start: first, most
 
 
 def sweep_interval(runtime: Runtime) -> float:
@@ -90,28 +98,41 @@ class Daemon:
         self.pool: ThreadPoolExecutor | None = None
         self.limit: asyncio.Semaphore | None = None
         self.web: WebService | None = None
+        # Deliveries whose claim failed because the ledger was unreachable, by (notice, channel);
+        # the sweep tries them again when it answers.
+        self.pending: dict[tuple[str, str], Notice] = {}
+        self.ledger_down_since: datetime | None = None
 
     # --- Life cycle -------------------------------------------------------------------------
 
     async def run(self) -> int:
         """Start, serve until SIGTERM/SIGINT, stop cleanly.  Raises ReminderError on bad input."""
-        await self.start(signals=True)
+        if not await self.start(signals=True):
+            return 0  # stopped while waiting for the ledger
         await self.stopping.wait()
         await self.shutdown()
         return 0
 
-    async def start(self, *, signals: bool = False) -> None:
-        """Load, open the ledger, catch up on what was missed, schedule; returns when running."""
+    async def start(self, *, signals: bool = False) -> bool:
+        """Load, open the ledger, catch up on what was missed, schedule; returns when running.
+
+        False: stopped (SIGTERM) while waiting for the ledger, with nothing started.
+        """
         from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MISSED
         from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
         loop = asyncio.get_running_loop()
-        now = self.clock()
-        runtime = load_runtime(self.config_path, now.date(), self.environ)
+        if signals:
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                loop.add_signal_handler(sig, self.stop, sig.name)
+        runtime = load_runtime(self.config_path, self.clock().date(), self.environ)
         self.runtime = runtime
         url = ledger_url(runtime.settings.ledger, self.environ)
         self.ledger = Ledger(url)
-        self.ledger.create_schema()
+        if not await self._open_ledger(self.ledger):
+            self.ledger.close()
+            return False
+        now = self.clock()
         self.pool = ThreadPoolExecutor(
             max_workers=runtime.settings.daemon.workers, thread_name_prefix="delivery"
         )
@@ -133,8 +154,6 @@ class Daemon:
                 close_channels(runtime.channels)
                 raise
         if signals:
-            for sig in (signal.SIGTERM, signal.SIGINT):
-                loop.add_signal_handler(sig, self.stop, sig.name)
             loop.add_signal_handler(signal.SIGHUP, lambda: self._background(self.reload("SIGHUP")))
         log.info(
             "starting: %s, ledger %s, %d notice rule(s), channels: %s",
@@ -148,6 +167,30 @@ class Daemon:
         self._schedule_service_jobs(runtime)
         self._schedule_plan(now)
         await self.heartbeat()
+        return True
+
+    async def _open_ledger(self, ledger: Ledger) -> bool:
+        """Create or upgrade the schema; wait for a PostgreSQL ledger that does not answer yet.
+
+        A SQLite ledger that cannot be opened, and a ledger of a newer release, stop the start.
+        Returns False when the daemon was told to stop while waiting.
+        """
+        wait = LEDGER_WAIT[0]
+        while True:
+            try:
+                await asyncio.to_thread(ledger.create_schema)
+                return True
+            except LedgerVersionError:
+                raise
+            except LedgerError as exc:
+                if ledger.dialect != "postgresql":
+                    raise
+                log.error("the ledger does not answer: %s; trying again in %.0f s", exc, wait)
+            try:
+                await asyncio.wait_for(self.stopping.wait(), wait)
+                return False
+            except TimeoutError:
+                wait = min(wait * 2, LEDGER_WAIT[1])
 
     def stop(self, why: str = "stop") -> None:
         if not self.stopping.is_set():
@@ -162,7 +205,13 @@ class Daemon:
         if self.web is not None:
             await self.web.stop()
         assert self.ledger is not None
-        await self._in_thread(self.ledger.set_meta, "heartbeat", self.clock().isoformat())
+        if self.pending:
+            log.warning(
+                "%d delivery(ies) still wait for the ledger; the next start, or another replica, "
+                "sends them while inside the grace period",
+                len(self.pending),
+            )
+        await self.heartbeat()
         if self.pool is not None:
             self.pool.shutdown(wait=True)
         if self.runtime is not None:
@@ -287,14 +336,15 @@ class Daemon:
         assert self.ledger is not None
         for notice in self.plan.get(key, []):
             for channel_id in notice.rule.channels:
-                await self._in_thread(
-                    self.ledger.mark_missed,
-                    notice.id,
-                    channel_id,
-                    notice.fire_at,
-                    self.clock(),
-                    "the scheduler ran the job after the grace period",
-                )
+                with contextlib.suppress(LedgerError):  # (the next start's catch-up records it)
+                    await self._in_thread(
+                        self.ledger.mark_missed,
+                        notice.id,
+                        channel_id,
+                        notice.fire_at,
+                        self.clock(),
+                        "the scheduler ran the job after the grace period",
+                    )
 
     # --- Jobs -------------------------------------------------------------------------------
 
@@ -304,10 +354,82 @@ class Daemon:
 
     async def sweep(self) -> None:
         assert self.ledger is not None
-        assert self.runtime is not None
-        rows = await self._in_thread(self.ledger.due, self.clock())
-        if not rows:
+        try:
+            rows = await self._in_thread(self.ledger.due, self.clock())
+        except LedgerError as exc:
+            self._ledger_failed(exc)
             return
+        self._ledger_answered()
+        try:
+            await self._retry_pending()
+            if rows:
+                await self._sweep_rows(rows)
+        except LedgerError as exc:
+            self._ledger_failed(exc)
+
+    async def _retry_pending(self) -> None:
+        """Deliveries that waited for the ledger: sent now if inside the grace period."""
+        assert self.runtime is not None
+        assert self.ledger is not None
+        if not self.pending:
+            return
+        waiting, self.pending = self.pending, {}
+        grace = self.runtime.settings.daemon.grace
+        now = self.clock()
+        work = []
+        log.info("the ledger answers: trying %d delivery(ies) that waited for it", len(waiting))
+        failure: LedgerError | None = None
+        for (notice_id, channel_id), notice in sorted(waiting.items()):
+            if now - notice.fire_at <= grace:
+                work.append(self._dispatch(notice, channel_id))
+                continue
+            if failure is not None:  # the ledger went away again: keep the rest waiting
+                self.pending[notice_id, channel_id] = notice
+                continue
+            reason = (
+                f"the ledger was unreachable from {notice.fire_at.isoformat()} until after "
+                f"the grace period of {grace}"
+            )
+            try:
+                recorded = await self._in_thread(
+                    self.ledger.mark_missed, notice_id, channel_id, notice.fire_at, now, reason
+                )
+            except LedgerError as exc:
+                failure = exc
+                self.pending[notice_id, channel_id] = notice
+                continue
+            if recorded:
+                log.warning(
+                    "missed: %s; recorded, not sent",
+                    reason,
+                    extra={"notice": notice_id, "channel": channel_id},
+                )
+        await asyncio.gather(*work)
+        if failure is not None:
+            raise failure
+
+    def _ledger_failed(self, exc: LedgerError) -> None:
+        if self.ledger_down_since is None:
+            self.ledger_down_since = self.clock()
+            log.error(
+                "the ledger does not answer: %s; deliveries wait and go out when it is back "
+                "(within the grace period)",
+                exc,
+            )
+
+    def _ledger_answered(self) -> None:
+        if self.ledger_down_since is not None:
+            down = self.clock() - self.ledger_down_since
+            self.ledger_down_since = None
+            log.info(
+                "the ledger answers again after %.0f s; %d delivery(ies) waited for it",
+                down.total_seconds(),
+                len(self.pending),
+            )
+
+    async def _sweep_rows(self, rows: list[Any]) -> None:
+        assert self.ledger is not None
+        assert self.runtime is not None
         # All at once and in a worker: on a large calendar each lookup expands a year, and the
         # event loop must stay free for the fire jobs meanwhile.
         found = await self._in_thread(
@@ -348,8 +470,8 @@ class Daemon:
         assert self.ledger is not None
         try:
             await self._in_thread(self.ledger.set_meta, "heartbeat", self.clock().isoformat())
-        except ReminderError as exc:
-            log.error("cannot write the heartbeat: %s", exc)
+        except LedgerError as exc:
+            self._ledger_failed(exc)
 
     async def catch_up(self, now: datetime) -> None:
         assert self.ledger is not None
@@ -459,13 +581,14 @@ class Daemon:
             self.inflight.add(future)
             try:
                 return await asyncio.shield(future)
-            except ReminderError as exc:  # the ledger itself is unreachable
-                log.error(
-                    "ledger error; the delivery will be tried again: %s",
-                    exc,
+            except LedgerError as exc:  # the ledger itself is unreachable
+                self._ledger_failed(exc)
+                self.pending[notice.id, channel_id] = notice
+                log.debug(
+                    "waiting for the ledger",
                     extra={"notice": notice.id, "channel": channel_id},
                 )
-                return "error"
+                return "waiting"
             finally:
                 self.inflight.discard(future)
 

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 
 from .channels import DeliveryError
-from .ledger import Claim, Ledger
+from .ledger import Claim, Ledger, LedgerError
 from .model import Occurrence
 from .notices import Notice, notices, year_notice, year_occurrences
 from .runtime import Runtime
@@ -46,6 +46,8 @@ def deliver(
 
     daemon = runtime.settings.daemon
     now = clock()
+    # The outcome must be written before the lease ends (see _record).
+    record_by = time.monotonic() + daemon.lease.total_seconds() - 1.0
     fire_at = notice.fire_at.astimezone(UTC)
     late = now - fire_at > LATE_AFTER
     claim = ledger.claim(notice.id, channel_id, fire_at, now, daemon.lease, late=late)
@@ -66,15 +68,41 @@ def deliver(
         message = message_for(notice, channel_id, rendered, ics, now, late)
         channel.send(message)
     except DeliveryError as exc:
-        return _failed(ledger, claim, clock(), exc.reason, exc.transient, runtime, extra)
+        return _failed(ledger, claim, clock(), exc.reason, exc.transient, runtime, record_by, extra)
     except Exception as exc:  # a template or library error must not lose the delivery
         log.exception("delivery raised an unexpected error", extra=extra)
-        return _failed(ledger, claim, clock(), f"{type(exc).__name__}: {exc}", True, runtime, extra)
-    if ledger.mark_sent(claim, clock()):
+        reason = f"{type(exc).__name__}: {exc}"
+        return _failed(ledger, claim, clock(), reason, True, runtime, record_by, extra)
+    if _record(lambda: ledger.mark_sent(claim, clock()), record_by, extra):
         log.info("sent%s: %s", " late" if late else "", notice.occurrence.title, extra=extra)
     else:
         log.warning("sent, but the claim had expired and was taken over", extra=extra)
     return "sent"
+
+
+def _record(write: Callable[[], bool], deadline: float, extra: dict[str, object]) -> bool:
+    """Write the outcome of a claim, riding out a ledger outage while the lease lasts.
+
+    A message that went out but cannot be recorded would be sent again once the lease ends, so the
+    write is tried again (0.5 s, doubling up to 5 s) until shortly before then; after that the
+    LedgerError goes up and the delivery is taken again later, a recognisable duplicate (the same
+    Message-ID, the same outbox file name).
+    """
+    wait = 0.5
+    while True:
+        try:
+            return write()
+        except LedgerError as exc:
+            if time.monotonic() + wait >= deadline:
+                raise
+            log.warning(
+                "cannot record the outcome yet (%s); trying again in %.1f s",
+                exc.reason,
+                wait,
+                extra=extra,
+            )
+            time.sleep(wait)
+            wait = min(wait * 2, 5.0)
 
 
 def _failed(
@@ -84,13 +112,14 @@ def _failed(
     reason: str,
     transient: bool,
     runtime: Runtime,
+    record_by: float,
     extra: dict[str, object],
 ) -> str:
     daemon = runtime.settings.daemon
     attempt = claim.attempt
     if transient and attempt < daemon.retry_limit:
         retry_at = now + daemon.retry_backoff * (2 ** (attempt - 1))
-        ledger.mark_failed(claim, now, reason, retry_at)
+        _record(lambda: ledger.mark_failed(claim, now, reason, retry_at), record_by, extra)
         log.warning(
             "attempt %d of %d failed: %s; next attempt at %s",
             attempt,
@@ -100,7 +129,7 @@ def _failed(
             extra={**extra, "error": reason},
         )
         return "retry"
-    ledger.mark_failed(claim, now, reason, None)
+    _record(lambda: ledger.mark_failed(claim, now, reason, None), record_by, extra)
     why = "permanent failure" if not transient else f"{attempt} attempts failed"
     log.error("delivery failed for good (%s): %s", why, reason, extra={**extra, "error": reason})
     return "failed"

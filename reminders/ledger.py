@@ -174,6 +174,10 @@ class LedgerError(ReminderError):
         self.reason = reason
 
 
+class LedgerVersionError(LedgerError):
+    """The ledger was made or upgraded by a newer release; retrying will not help."""
+
+
 def ledger_url(settings_ledger: LedgerSettings, environ: Mapping[str, str] | None = None) -> str:
     """The configured URL, or the value of ``url_env`` when that variable is set and not empty."""
     env = os.environ if environ is None else environ
@@ -294,7 +298,7 @@ class Ledger:
             value = stored.scalar()
             version = int(value) if value is not None else (1 if existed else SCHEMA_VERSION)
             if version > SCHEMA_VERSION:
-                raise LedgerError(
+                raise LedgerVersionError(
                     self.shown_url,
                     f"the ledger has schema version {version}, made by a newer release of "
                     f"reminders; this one knows versions up to {SCHEMA_VERSION}: upgrade it",

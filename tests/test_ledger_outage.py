@@ -1,0 +1,154 @@
+"""A daemon whose PostgreSQL ledger goes away and comes back: nothing lost, nothing sent twice.
+
+The outage is a proxy between the daemon and the shared PostgreSQL server that the test cuts
+(every connection reset, new ones refused) and restores; the server itself is never touched.
+tests/test_faults.py stops and starts a real private cluster under running daemons.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import make_url
+
+from reminders.ledger import MISSED, SENT, Ledger
+
+from .daemon_harness import Daemon, Project, Rule, kill_leftovers, soon
+from .pg_harness import PG_ENV, PG_SKIP, fresh_database
+from .tcp_proxy import CuttableProxy
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(autouse=True)
+def no_daemon_left_running() -> Iterator[None]:
+    yield
+    kill_leftovers()
+
+
+class Setup:
+    def __init__(self, project: Project, proxy: CuttableProxy, url: str) -> None:
+        self.project, self.proxy, self.url = project, proxy, url
+
+    def write(self, rules: list[Rule], **daemon: object) -> None:
+        self.project.write(rules, daemon={"lease": "PT3S", "retry_backoff": "PT1S", **daemon})
+        config = self.project.config
+        text = config.read_text("utf-8")
+        config.write_text(
+            text.replace('url = "sqlite:///ledger.sqlite3"', f'url = "{self.url}"'), "utf-8"
+        )
+
+
+@pytest.fixture
+def setup(tmp_path: Path) -> Iterator[tuple[Setup, str]]:
+    server = os.environ.get(PG_ENV)
+    if not server:
+        pytest.skip(PG_SKIP)
+    with fresh_database(server, "reminders_outage") as direct:
+        parsed = make_url(direct)
+        proxy = CuttableProxy((parsed.host or "127.0.0.1", parsed.port or 5432))
+        proxied = parsed.set(host="127.0.0.1", port=proxy.port, query={"connect_timeout": "3"})
+        try:
+            yield Setup(Project(tmp_path), proxy, proxied.render_as_string(False)), direct
+        finally:
+            kill_leftovers()
+            proxy.close()
+
+
+def rows(direct: str, rules: list[Rule]) -> list[tuple[str, int, bool]]:
+    ledger = Ledger(direct)
+    try:
+        found = [ledger.get(rule.notice_id, "outbox") for rule in rules]
+    finally:
+        ledger.close()
+    return [(r.state, r.attempts, r.late) if r else ("none", 0, False) for r in found]
+
+
+def test_notices_due_while_the_ledger_is_away_go_out_once_when_it_returns(
+    setup: tuple[Setup, str],
+) -> None:
+    env, direct = setup
+    rules = [Rule("first", soon(8)), Rule("second", soon(10))]
+    env.write(rules)
+    daemon = Daemon(env.project)
+    daemon.wait_logged("planned")
+    env.proxy.cut()
+    daemon.wait_for(
+        lambda: time.time() > rules[1].local.timestamp() + 2, timeout=20, what="both fire times"
+    )
+    daemon.wait_logged("the ledger does not answer")
+    assert env.project.outbox_files() == []  # nothing is sent without a claim
+    env.proxy.restore()
+    daemon.wait_for(lambda: len(env.project.outbox_files()) == 2, what="both notices")
+    daemon.wait_logged("the ledger answers again")
+    assert daemon.logged("2 delivery(ies) waited for it")
+    time.sleep(2)  # more sweeps: nothing else goes out
+    assert daemon.stop() == 0
+    assert len(env.project.outbox_files()) == 2
+    assert rows(direct, rules) == [(SENT, 1, False), (SENT, 1, False)]
+    assert env.proxy.refused > 0  # the daemon did try while it was cut
+
+
+def test_a_send_whose_record_fails_is_recorded_when_the_ledger_returns_not_sent_again(
+    setup: tuple[Setup, str],
+) -> None:
+    env, direct = setup
+    rule = Rule("record", soon(3))
+    env.write([rule], lease="PT30S")
+    daemon = Daemon(env.project, env={"REMINDERS_FAULT_PAUSE_AFTER_CLAIM": "2"})
+    daemon.wait_logged("fault injection")  # claimed; the send follows in 2 s
+    env.proxy.cut()
+    daemon.wait_logged("cannot record the outcome yet", timeout=15)
+    assert len(env.project.outbox_files()) == 1  # sent, not yet recorded
+    time.sleep(2)
+    env.proxy.restore()
+    daemon.wait_logged("sent: ", timeout=20)
+    time.sleep(1)
+    assert daemon.stop() == 0
+    assert len(env.project.outbox_files()) == 1
+    assert rows(direct, [rule]) == [(SENT, 1, False)]
+
+
+def test_a_start_waits_for_the_ledger_and_sigterm_ends_the_wait(
+    setup: tuple[Setup, str],
+) -> None:
+    env, direct = setup
+    rule = Rule("after-start", soon(12))
+    env.write([rule])
+    env.proxy.cut()
+    waiting = Daemon(env.project)
+    waiting.wait_logged("the ledger does not answer")
+    assert not waiting.logged("planned")
+    assert waiting.stop(signal.SIGTERM) == 0  # told to stop while waiting: a clean exit
+
+    daemon = Daemon(env.project)
+    daemon.wait_logged("the ledger does not answer")
+    env.proxy.restore()
+    daemon.wait_logged("planned", timeout=20)
+    daemon.wait_for(lambda: len(env.project.outbox_files()) == 1, what="the notice")
+    assert daemon.stop() == 0
+    assert rows(direct, [rule]) == [(SENT, 1, False)]
+
+
+def test_a_notice_whose_grace_period_ends_during_the_outage_is_recorded_missed(
+    setup: tuple[Setup, str],
+) -> None:
+    env, direct = setup
+    rule = Rule("too-late", soon(8))
+    env.write([rule], grace="PT3S")
+    daemon = Daemon(env.project)
+    daemon.wait_logged("planned")
+    env.proxy.cut()
+    daemon.wait_for(
+        lambda: time.time() > rule.local.timestamp() + 5, timeout=20, what="the grace period"
+    )
+    env.proxy.restore()
+    daemon.wait_logged("missed: the ledger was unreachable", timeout=20)
+    assert daemon.stop() == 0
+    assert env.project.outbox_files() == []
+    assert rows(direct, [rule]) == [(MISSED, 0, False)]
