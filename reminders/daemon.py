@@ -548,7 +548,7 @@ class Daemon:
             self.reloading = False
 
     def health(self) -> dict[str, Any]:
-        """What /healthz adds in the daemon: the scheduler's state and the next fire time."""
+        """What /healthz adds in the daemon: the scheduler, the next fire time, the ledger."""
         from apscheduler.schedulers.base import STATE_PAUSED, STATE_RUNNING
 
         state = {STATE_RUNNING: "running", STATE_PAUSED: "paused"}.get(
@@ -563,6 +563,11 @@ class Daemon:
             "scheduler": "stopping" if self.stopping.is_set() else state,
             "next_fire": min(times).astimezone(UTC).isoformat() if times else None,
             "planned": sum(len(v) for v in self.plan.values()),
+            "ledger": "ok" if self.ledger_down_since is None else "unreachable",
+            "ledger_down_since": (
+                None if self.ledger_down_since is None else self.ledger_down_since.isoformat()
+            ),
+            "waiting_for_ledger": len(self.pending),
         }
 
     # --- Deliveries -------------------------------------------------------------------------

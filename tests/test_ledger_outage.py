@@ -7,11 +7,13 @@ tests/test_faults.py stops and starts a real private cluster under running daemo
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.request import urlopen
 
 import pytest
 from sqlalchemy.engine import make_url
@@ -83,9 +85,14 @@ def test_notices_due_while_the_ledger_is_away_go_out_once_when_it_returns(
     )
     daemon.wait_logged("the ledger does not answer")
     assert env.project.outbox_files() == []  # nothing is sent without a claim
+    health = json.loads(urlopen(daemon.feed_url() + "/healthz", timeout=10).read())
+    assert (health["ledger"], health["waiting_for_ledger"]) == ("unreachable", 2)
+    assert health["ledger_down_since"] is not None
     env.proxy.restore()
     daemon.wait_for(lambda: len(env.project.outbox_files()) == 2, what="both notices")
     daemon.wait_logged("the ledger answers again")
+    health = json.loads(urlopen(daemon.feed_url() + "/healthz", timeout=10).read())
+    assert (health["ledger"], health["waiting_for_ledger"]) == ("ok", 0)
     assert daemon.logged("2 delivery(ies) waited for it")
     time.sleep(2)  # more sweeps: nothing else goes out
     assert daemon.stop() == 0
