@@ -147,9 +147,10 @@ def _delivery(row: Delivery, home: tzinfo) -> str:
     if row.state == "failed":
         state = "retrying" if row.next_attempt_at is not None else "failed"
     late = " late" if row.late else ""
+    by = f", by {row.claimed_by}" if row.claimed_by else ""  # which replica (host:pid)
     return (
         f"{when:%Y-%m-%d %H:%M}  {state:<8}{late} {row.notice_id} -> {row.channel} "
-        f"(attempts {row.attempts})"
+        f"(attempts {row.attempts}{by})"
     )
 
 

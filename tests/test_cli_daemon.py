@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import socket
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -86,13 +88,18 @@ def test_status_shows_counts_heartbeat_next_recent_and_problems(
     assert lines[1].endswith("; running)")
     assert "Next notices:" in lines
     recent = lines[lines.index("Recent deliveries:") + 1 :]
+    by = f"by {socket.gethostname()}:{os.getpid()})"  # the claim's replica (host:pid)
     assert any(
-        "sent     remembrance:january-20:2027:plan-30 -> outbox (attempts 1)" in x for x in recent
+        "sent     remembrance:january-20:2027:plan-30 -> outbox (attempts 1, " + by in x
+        for x in recent
     )
     problems = lines[lines.index("Failures and misses (last 30 days):") + 1 :]
     assert any("failed   remembrance:january-20:2027:day-of -> outbox" in x for x in problems)
     assert "      disk full" in problems
-    assert any("missed   remembrance:january-20:2027:press-1 -> outbox" in x for x in problems)
+    assert any(
+        x.endswith("missed   remembrance:january-20:2027:press-1 -> outbox (attempts 0)")
+        for x in problems
+    )  # never claimed: no replica named
     assert "      was down" in problems
 
 
