@@ -30,6 +30,7 @@ from .schema import (
     local_time,
     one_of,
     optional_env_name,
+    optional_file,
     optional_text,
     positive_duration,
     read_toml,
@@ -108,7 +109,7 @@ FEED_FIELDS = (
     Field("refresh_interval", positive_duration, timedelta(days=1), "how often clients refresh"),
     Field("include_examples", boolean, False, "include events marked example = true"),
     Field("tokens_env", env_name, "REMINDERS_FEED_TOKENS", "variable with private-feed tokens"),
-    Field("tokens_file", optional_text, "", "file with private-feed tokens (optional)"),
+    Field("tokens_file", optional_file, "", "file with private-feed tokens (optional)"),
 )
 
 
@@ -398,13 +399,9 @@ def _folder(base: str, configured: str | None, name: str) -> str:
 
 def calendars_dir_hint(path: str | os.PathLike[str]) -> str:
     """Where the calendars are, read from a config that may be invalid (for ``reminders check``)."""
-    import tomllib
-
-    try:
-        with open(path, "rb") as handle:
-            value = tomllib.load(handle).get("paths", {}).get("calendars")
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, AttributeError):
-        value = None
+    document, _, _ = read_toml(path, shown_path(path))
+    paths = document.get("paths") if document is not None else None
+    value = paths.get("calendars") if isinstance(paths, dict) else None
     if isinstance(value, str) and value.strip():
         return os.path.join(os.path.dirname(os.path.abspath(path)), value)
     return bundled("calendars")

@@ -86,7 +86,7 @@ def rrule_check(text: str, since: int) -> str | None:
         # DTSTART is a local date (January 1 of `since`); dateutil cannot mix it with UTC.
         return "an RRULE whose UNTIL is a local date such as 'UNTIL=20301231' (no Z)"
     interval = parts.get("INTERVAL", "1")
-    if not (interval.isascii() and interval.isdigit() and int(interval) >= 1):
+    if not (interval.isascii() and interval.isdigit() and interval.strip("0")):
         # python-dateutil loops forever on INTERVAL=0 and fails late on a negative one.
         return "an RRULE whose INTERVAL is a whole number from 1, such as 'INTERVAL=1'"
     # An observance has one date a year; a rule yielding several would give two "37th"s.
@@ -102,7 +102,9 @@ def rrule_check(text: str, since: int) -> str | None:
                 )
             seen[moment.year] = moment.date()
     except (ValueError, TypeError, KeyError, IndexError, OverflowError) as exc:
-        return f"an RRULE that python-dateutil can parse ({exc})"
+        reason = str(exc)  # it quotes the bad part whole, however long: shortened here
+        reason = reason if len(reason) <= 80 else reason[:77] + "..."
+        return f"an RRULE that python-dateutil can parse ({reason})"
     if not seen:  # BYMONTH=13, BYMONTHDAY=30 in February: the observance would never happen
         return f"an RRULE that gives a date (it gives none from {since} to {since + 149})"
     return None

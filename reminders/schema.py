@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 import tomllib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta
@@ -65,9 +66,17 @@ def ident(value: Any) -> str:
 
 
 def folder(value: Any) -> str:
-    if not isinstance(value, str) or not value.strip():
+    # A NUL cannot be in a path: every file function would raise ValueError on it.
+    if not isinstance(value, str) or not value.strip() or "\x00" in value:
         raise Invalid("a folder path (relative paths are relative to the config file)")
     return value
+
+
+def optional_file(value: Any) -> str:
+    """A file path (relative to the config file), or '' for none."""
+    if not isinstance(value, str) or "\x00" in value:
+        raise Invalid("a file path (relative paths are relative to the config file), or ''")
+    return value.strip()
 
 
 def env_name(value: Any) -> str:
@@ -194,8 +203,9 @@ def duration(value: Any) -> timedelta:
     match = _DURATION.match(value)
     if not match or value in ("P", "PT") or value.endswith("T"):
         raise Invalid(expected)
-    parts = {k: int(v) for k, v in match.groupdict().items() if v is not None}
     try:
+        # Inside the guard: int() refuses more digits than sys.get_int_max_str_digits().
+        parts = {k: int(v) for k, v in match.groupdict().items() if v is not None}
         return timedelta(
             weeks=parts.get("w", 0),
             days=parts.get("d", 0),
@@ -203,7 +213,7 @@ def duration(value: Any) -> timedelta:
             minutes=parts.get("m", 0),
             seconds=parts.get("s", 0),
         )
-    except OverflowError:
+    except (OverflowError, ValueError):
         raise Invalid(expected + " (at most 999999999 days)") from None
 
 
@@ -279,6 +289,25 @@ def read_toml(
         match = _TOML_LINE.search(str(exc))
         line = int(match.group(1)) if match else None
         return None, source, [Problem(shown, "", None, f"valid TOML: {exc}", line)]
+    except ValueError:
+        # Python refuses to turn more than sys.get_int_max_str_digits() digits into an int
+        # (a guard against slow conversions); tomllib lets that ValueError through.
+        return None, source, [_long_number(shown, source)]
+    except RecursionError:
+        # tomllib reads nested arrays and inline tables recursively, with no limit of its own.
+        expected = "valid TOML: arrays and inline tables nested a few levels deep, not hundreds"
+        return None, source, [Problem(shown, "", None, expected)]
+
+
+def _long_number(shown: str, source: str) -> Problem:
+    """The problem of a number with more digits than Python converts, on its line."""
+    found = re.search(rf"[0-9][0-9_]{{{sys.get_int_max_str_digits()},}}", source)
+    expected = "valid TOML: whole numbers of at most 64 bits, such as 1990"
+    if found is None:
+        return Problem(shown, "", None, expected)
+    digits = len(found.group().replace("_", ""))
+    line = source.count("\n", 0, found.start()) + 1
+    return Problem(shown, "", None, f"{expected} (this one has {digits} digits)", line)
 
 
 class Checker:

@@ -14,7 +14,9 @@ wrong way round, ``TOKEN=CALENDAR``, must not put the token in a log).
 from __future__ import annotations
 
 import hmac
+import os
 import re
+import stat
 from collections.abc import Collection, Mapping, Sequence
 
 from .errors import ConfigError, Problem
@@ -81,23 +83,8 @@ def load_tokens(feed: Feed, calendars: Sequence[Calendar], environ: Mapping[str,
         from .resources import shown_path
 
         shown = shown_path(feed.tokens_file)
-        try:
-            with open(feed.tokens_file, encoding="utf-8") as handle:
-                lines = handle.read().splitlines()
-        except (OSError, UnicodeDecodeError) as exc:
-            reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
-            raise ConfigError(
-                [
-                    Problem(
-                        shown,
-                        "",
-                        None,
-                        f"a readable tokens file ({reason}); see [feed] tokens_file",
-                    )
-                ]
-            ) from None
         file_entries: list[tuple[int | None, str]] = []
-        for number, raw in enumerate(lines, start=1):
+        for number, raw in enumerate(_read_lines(feed.tokens_file, shown), start=1):
             entry = raw.split("#", 1)[0].strip()
             if entry:
                 file_entries.append((number, entry))
@@ -112,6 +99,25 @@ def load_tokens(feed: Feed, calendars: Sequence[Calendar], environ: Mapping[str,
     if problems:
         raise ConfigError(problems)
     return tokens
+
+
+def _read_lines(path: str, shown: str) -> list[str]:
+    """The lines of the tokens file; ConfigError if it is not a readable regular UTF-8 file.
+
+    Only a regular file is opened: a FIFO would block the open until a writer comes, and a
+    device such as /dev/zero would be read without end.
+    """
+    try:
+        if stat.S_ISREG(os.stat(path).st_mode):
+            with open(path, encoding="utf-8") as handle:
+                return handle.read().splitlines()
+        reason = "not a regular file"
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+    except UnicodeDecodeError:
+        reason = "not UTF-8 text"
+    expected = f"a readable tokens file ({reason}); see [feed] tokens_file"
+    raise ConfigError([Problem(shown, "", None, expected)])
 
 
 def token_valid(given: str, valid: Sequence[str]) -> bool:

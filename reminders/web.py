@@ -386,9 +386,13 @@ def _starlette(app: App) -> Any:
     async def plan(request: Request) -> Response:
         from starlette.concurrency import run_in_threadpool
 
-        year = request.path_params["year"]
+        # Read here, not by Starlette's int convertor: int() raises ValueError (a 500) on a
+        # number of thousands of digits, and no plan has more than four.
+        text = request.path_params["year"]
+        if not (text.isascii() and text.isdigit() and len(text) <= 4):
+            raise HTTPException(404)
         # A plan of a large calendar takes a while to build: not on the event loop.
-        found = await run_in_threadpool(site.plan, year)
+        found = await run_in_threadpool(site.plan, int(text))
         if found is None:
             raise HTTPException(404)
         return page_response(*found)
@@ -425,15 +429,20 @@ def _starlette(app: App) -> Any:
         body = NOT_ALLOWED if status == 405 else NOT_FOUND
         return Response(body, status, headers, media_type="text/plain; charset=utf-8")
 
-    return Starlette(
+    fallback = Starlette(
         exception_handlers={404: refused, 405: refused},
         routes=[
             Route("/", index, methods=["GET"]),
             Route("/healthz", healthz, methods=["GET"]),
-            Route("/plan/{year:int}", plan, methods=["GET"]),
+            Route("/plan/{year}", plan, methods=["GET"]),
             Route("/calendars/{token}/{name}", token_feed, methods=["GET", "HEAD"]),
         ],
     )
+    # Starlette would answer "/healthz/" with a redirect to a URL built from the request's Host
+    # header (any host a client names, and http:// behind a TLS proxy).  A path is served as
+    # written or not at all, as on the lean path, where "/all.ics/" is a 404.
+    fallback.router.redirect_slashes = False
+    return fallback
 
 
 class _Sent:
