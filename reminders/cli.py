@@ -140,11 +140,26 @@ def listen_arg(text: str) -> str:
         raise argparse.ArgumentTypeError(f"{text!r}: expected {exc}") from None
 
 
+def workers_arg(text: str) -> int:
+    from .workers import MAX_WORKERS
+
+    if not text.isdigit() or not 1 <= int(text) <= MAX_WORKERS:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: expected a whole number of worker processes from 1 to {MAX_WORKERS}"
+        )
+    return int(text)
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from . import logs
-    from .server import serve
 
     logs.setup(args.log_format)
+    if args.workers > 1:
+        from .workers import serve_workers
+
+        return serve_workers(_config_path(args), args.listen, args.workers)
+    from .server import serve
+
     return serve(_config_path(args), args.listen)
 
 
@@ -383,6 +398,14 @@ def build_parser() -> argparse.ArgumentParser:
         type=listen_arg,
         metavar="HOST:PORT",
         help="where to listen (default: [feed] listen in the config)",
+    )
+    serve.add_argument(
+        "--workers",
+        type=workers_arg,
+        default=1,
+        metavar="N",
+        help="serve from N processes sharing the socket (default: 1; N > 1 needs a POSIX "
+        "system; see 'Several workers' in docs/web.md)",
     )
     serve.add_argument(
         "--log-format",

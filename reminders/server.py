@@ -5,7 +5,8 @@ clear error, and port 0 picks a free one), the :class:`~reminders.web.Site` it s
 watcher that rebuilds the feeds when the data changes, when a tokens file changes and when the
 organisation's date moves on (the page counts days; on January 1 the window of years moves).
 Builds run in a worker thread and are swapped in whole; a build that fails (a broken calendar
-after an edit) is logged and the previous feeds stay up.
+after an edit) is logged and the previous feeds stay up.  Under ``serve --workers N`` each forked
+worker process runs :func:`serve_forever` on the supervisor's socket (workers.py).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import signal
 import socket
 from collections.abc import Callable, Coroutine, Iterator, Mapping
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from .dates import local_date
 from .errors import ReminderError
@@ -340,6 +341,7 @@ class WebService:
         health: Callable[[], dict[str, Any]] | None = None,
         watch_files: bool = True,
         direct: bool = True,
+        label: str = "",
     ) -> None:
         self.config_path = config_path
         self.environ = os.environ if environ is None else environ
@@ -347,6 +349,7 @@ class WebService:
         self.health = health
         self.watch_files = watch_files  # False in the daemon, which reloads and calls refresh()
         self.direct = direct  # public feeds answered in the HTTP protocol (False: all by ASGI)
+        self.label = label  # "worker 2 (pid 4711)" under `serve --workers`, for the log lines
         self.keep_alive = 15  # seconds an idle kept-alive connection stays open
         self.loaded: Loaded | None = None
         self.site: Any = None
@@ -356,6 +359,7 @@ class WebService:
         self.tasks: list[asyncio.Task[Any]] = []
         self.stamp: tuple[Stat, ...] = ()
         self.building = False
+        self.again: tuple[Loaded | None, str] | None = None  # a refresh asked for mid-build
 
     # --- Building ---------------------------------------------------------------------------
 
@@ -381,17 +385,35 @@ class WebService:
 
         return load(self.config_path, self.clock().date())
 
+    def load_stamped(self, previous: Loaded | None = None) -> tuple[Loaded, tuple[Stat, ...]]:
+        """The files loaded, and their stamp taken *before* reading them.
+
+        A stamp taken after loading could already show an edit that the loaded values miss; the
+        watcher would then see no change and serve the older data until the next edit.  Taken
+        before, such an edit only causes one more rebuild.  Where the files are comes from
+        ``previous`` (the values being served), or from a first load.
+        """
+        stamp = self._stamp(previous if previous is not None else self.load())
+        return self.load(), stamp
+
     # --- Serving ----------------------------------------------------------------------------
 
-    async def start(self, loaded: Loaded, listen: str | None = None) -> None:
-        """Build the feeds, bind, and start serving; ReminderError if either cannot be done."""
+    async def start(
+        self,
+        loaded: Loaded,
+        listen: str | None = None,
+        sock: socket.socket | None = None,
+        stamp: tuple[Stat, ...] | None = None,
+    ) -> None:
+        """Build the feeds, bind (or take ``sock``, already listening), and start serving;
+        ReminderError if either cannot be done.  ``stamp``: see :meth:`load_stamped`."""
         from .web import App, Site
 
-        self.stamp = self._stamp(loaded)
+        self.stamp = self._stamp(loaded) if stamp is None else stamp
         feeds = await asyncio.to_thread(self.build, loaded)
         self.loaded = loaded
         self.site = Site(feeds, self.health)
-        self.sock = bind(listen or loaded.settings.feed.listen)
+        self.sock = sock if sock is not None else bind(listen or loaded.settings.feed.listen)
         self.address = shown_address(self.sock)
         import uvicorn
 
@@ -413,31 +435,47 @@ class WebService:
             await asyncio.sleep(0.01)
         self.tasks.append(asyncio.ensure_future(self._watch()))
         private = [c.id for c in loaded.calendars if not c.public]
-        log.info(
-            "serving the feed on http://%s (%d feed(s), years %d-%d%s)",
-            self.address,
-            len(feeds.public),
-            feeds.first_year,
-            feeds.last_year,
-            f"; private: {', '.join(private)}" if private else "",
+        what = f"{len(feeds.public)} feed(s), years {feeds.first_year}-{feeds.last_year}" + (
+            f"; private: {', '.join(private)}" if private else ""
         )
+        if self.label:  # under `serve --workers` the supervisor says where it serves, once
+            log.info("%s ready on %s (%s)", self.label, self.address, what)
+        else:
+            log.info("serving the feed on http://%s (%s)", self.address, what)
         self._warn_untokened(feeds)
 
     async def refresh(self, loaded: Loaded | None = None, why: str = "") -> bool:
-        """Rebuild (from ``loaded``, or by loading the files again) and swap; False if it failed."""
+        """Rebuild (from ``loaded``, or by loading the files again) and swap; False if it failed.
+
+        A refresh asked for while a build runs is not lost: the latest such request runs once
+        that build is done (the build in flight may have read the files before the change that
+        prompted it), and this call returns False.
+        """
         if self.building:
+            self.again = (loaded, why)
             return False
+        done = await self._refresh(loaded, why)
+        while self.again is not None:
+            (loaded, why), self.again = self.again, None
+            done = await self._refresh(loaded, why)
+        return done
+
+    async def _refresh(self, loaded: Loaded | None, why: str) -> bool:
         self.building = True
+        # Taken before the files are read (see load_stamped); after a rejected build too, so
+        # that the watcher tries again only once the files change again.
+        basis = loaded if loaded is not None else self.loaded
+        assert basis is not None, "refresh() before start()"
+        stamp = self._stamp(basis)
         try:
             if loaded is None:
                 loaded = await asyncio.to_thread(self.load)
-            stamp = self._stamp(loaded)
             feeds = await asyncio.to_thread(self.build, loaded)
         except ReminderError as exc:
-            if loaded is not None:
-                self.stamp = self._stamp(loaded)
+            self.stamp = stamp
             log.error(
-                "feed rebuild (%s) rejected, still serving the previous feeds:\n%s",
+                "%sfeed rebuild (%s) rejected, still serving the previous feeds:\n%s",
+                self.prefix,
                 why or "reload",
                 exc.message(),
             )
@@ -448,9 +486,15 @@ class WebService:
         old = self.site.feeds.revision
         self.site.update(feeds)
         if feeds.revision != old:
-            log.info("feeds rebuilt (%s): revision %s", why or "reload", feeds.revision)
+            log.info(
+                "%sfeeds rebuilt (%s): revision %s", self.prefix, why or "reload", feeds.revision
+            )
             self._warn_untokened(feeds)
         return True
+
+    @property
+    def prefix(self) -> str:
+        return f"{self.label}: " if self.label else ""
 
     def _warn_untokened(self, feeds: FeedSet) -> None:
         for resource in feeds.resources.values():
@@ -495,28 +539,58 @@ class WebService:
             self.sock.close()
 
 
-async def serve_forever(config_path: str, listen: str | None) -> int:
+class Role(NamedTuple):
+    """How one worker process of ``serve --workers`` (workers.py) runs :func:`serve_forever`."""
+
+    label: str  # "worker 2 (pid 4711)", at the head of its log lines
+    sock: socket.socket  # the supervisor's listening socket, shared by every worker
+    health: Callable[[], dict[str, Any]]  # what /healthz adds: which worker answered
+    ready: Callable[[], None]  # called once the worker serves
+    orphaned: Callable[[], bool]  # true once the supervisor is gone: the worker stops then
+
+
+ORPHAN_CHECK = 1.0  # seconds between a worker's checks that its supervisor still runs
+
+
+async def serve_forever(config_path: str, listen: str | None, role: Role | None = None) -> int:
     """``reminders serve``: the feed and page alone, until SIGTERM or Ctrl-C; SIGHUP reloads."""
-    service = WebService(config_path)
-    loaded = await asyncio.to_thread(service.load)
-    await service.start(loaded, listen)
+    service = WebService(
+        config_path,
+        health=role.health if role else None,
+        label=role.label if role else "",
+    )
+    loaded, stamp = await asyncio.to_thread(service.load_stamped)
+    await service.start(loaded, listen, role.sock if role else None, stamp)
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stopping.set)
-    pending: set[asyncio.Task[bool]] = set()
+    pending: set[asyncio.Task[Any]] = set()
 
-    def reload() -> None:
-        task = asyncio.ensure_future(service.refresh(None, "SIGHUP"))
+    def later(work: Coroutine[Any, Any, Any]) -> None:
+        task = asyncio.ensure_future(work)
         pending.add(task)
         task.add_done_callback(pending.discard)
 
-    loop.add_signal_handler(signal.SIGHUP, reload)
+    loop.add_signal_handler(signal.SIGHUP, lambda: later(service.refresh(None, "SIGHUP")))
+    if role is not None:
+        role.ready()
+        later(_until_orphaned(role, stopping))
     await stopping.wait()
-    log.info("stopping the feed server")
+    log.info("%sstopping the feed server", service.prefix)
     await service.stop()
-    log.info("stopped")
+    log.info("%sstopped", service.prefix)
     return 0
+
+
+async def _until_orphaned(role: Role, stopping: asyncio.Event) -> None:
+    """Stop a worker whose supervisor is gone (killed with SIGKILL, say), so that no worker
+    holds the port with nobody to stop it."""
+    while not stopping.is_set():
+        await asyncio.sleep(ORPHAN_CHECK)
+        if role.orphaned():
+            log.error("%s: the supervisor is gone; stopping", role.label)
+            stopping.set()
 
 
 def serve(config_path: str, listen: str | None) -> int:
