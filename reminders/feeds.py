@@ -44,7 +44,7 @@ class Resource(NamedTuple):
     body: bytes
     gzipped: bytes  # gzip of body, deterministic (no file name, no time stamp)
     etag: str  # '"<hash>"', strong, over body
-    gzip_etag: str  # '"<hash>-gzip"', over gzipped
+    gzip_etag: str  # '"<hash of body>-gzip"': the body's hash, tagged for its gzip form
     last_modified: int  # Unix seconds
     private: bool = False  # served only under one of ``tokens``
     tokens: tuple[str, ...] = ()  # a private calendar's valid tokens (none: not served at all)
