@@ -325,6 +325,8 @@ class Daemon:
     def _on_job_event(self, event: object) -> None:
         job_id = getattr(event, "job_id", "")
         exception = getattr(event, "exception", None)
+        if isinstance(exception, asyncio.CancelledError) and self.stopping.is_set():
+            return  # a job cut short by the stop; what it did not do, the next start does
         if exception is not None:
             log.error("job %s raised %s: %s", job_id, type(exception).__name__, exception)
         else:

@@ -52,6 +52,7 @@ def setup(style: str, level: int = logging.INFO) -> logging.Logger:
     """Log to standard error in ``style`` ("human" or "json"); returns the project's logger."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter() if style == "json" else HumanFormatter())
+    handler.addFilter(quiet_scheduler)  # (a logger's filter would not see its children's lines)
     logger = logging.getLogger(LOGGER)
     logger.handlers[:] = [handler]
     logger.setLevel(level)
@@ -64,3 +65,19 @@ def setup(style: str, level: int = logging.INFO) -> logging.Logger:
         other.setLevel(logging.WARNING)
         other.propagate = False
     return logger
+
+
+def quiet_scheduler(record: logging.LogRecord) -> bool:
+    """Drop two APScheduler warnings that are no news in the daemon.
+
+    A sweep or watch still running when its next turn comes ("skipped: maximum number of running
+    instances reached": the running one does the work), and a job cancelled because the daemon is
+    stopping (CancelledError at shutdown).
+    """
+    if not record.name.startswith("apscheduler"):
+        return True
+    if "maximum number of running instances reached" in str(record.msg):
+        job = record.args[0] if isinstance(record.args, tuple) and record.args else None
+        return getattr(job, "id", "") not in ("sweep", "watch")
+    exc = record.exc_info[1] if record.exc_info else None
+    return type(exc).__name__ != "CancelledError"  # (asyncio is not imported for this check)
