@@ -12,7 +12,6 @@ is a calendar that icalendar reads, and a private feed is served only under its 
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import gzip
 import io
@@ -63,7 +62,7 @@ from reminders.server import current_feeds
 from reminders.web import App, Site
 from tests.test_properties import PLAUSIBLE, dumps
 from tests.test_tokens import PRIVATE_CALENDAR, SECRETS
-from tests.test_web import NOW, Reply, load_project, make_project
+from tests.test_web import NOW, Reply, call, load_project, make_project
 from tests.test_web_server import Served, make_site
 
 from .conftest import ROOT, TODAY
@@ -683,33 +682,7 @@ def has_token(target: str) -> bool:
 def request(app: App, method: str, target: str, headers: list[tuple[bytes, bytes]]) -> Reply:
     """One request into the ASGI app as uvicorn hands it over: the path percent-decoded, the
     headers as sent (a Host of the client's choosing, or none), the body as sent."""
-    raw_path, _, query = target.partition("?")
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": method,
-        "scheme": "http",
-        "path": unquote(raw_path),
-        "raw_path": raw_path.encode("latin-1"),
-        "query_string": query.encode("latin-1"),
-        "root_path": "",
-        "headers": headers,
-        "server": ("127.0.0.1", 8080),
-        "client": ("127.0.0.1", 50000),
-    }
-    sent: list[dict[str, Any]] = []
-
-    async def receive() -> dict[str, Any]:
-        return {"type": "http.request", "body": b"", "more_body": False}
-
-    async def send(message: dict[str, Any]) -> None:
-        sent.append(message)
-
-    asyncio.run(app(scope, receive, send))
-    start, *rest = sent
-    names = {k.decode("latin-1"): v.decode("latin-1") for k, v in start["headers"]}
-    return Reply(start["status"], names, b"".join(m.get("body", b"") for m in rest))
+    return call(app, method, target, headers, as_sent=True, host=False)
 
 
 def ics_of(reply: Reply) -> bytes:

@@ -57,11 +57,13 @@ def call(
     target: str,
     headers: list[tuple[bytes, bytes]] | None = None,
     as_sent: bool = False,
+    host: bool = True,
 ) -> Reply:
     """One request straight into the ASGI app, its path decoded as uvicorn decodes it.
 
     The body is what uvicorn would put on the wire (nothing for HEAD), or with ``as_sent`` what
-    the app handed over.
+    the app handed over.  ``host``: add ``Host: 127.0.0.1`` before ``headers`` (False: exactly
+    the headers given, a Host of the caller's choosing or none).
     """
     raw_path, _, query = target.partition("?")
     scope = {
@@ -74,7 +76,7 @@ def call(
         "raw_path": raw_path.encode("latin-1"),
         "query_string": query.encode("latin-1"),
         "root_path": "",
-        "headers": [(b"host", b"127.0.0.1"), *(headers or [])],
+        "headers": [*([(b"host", b"127.0.0.1")] if host else []), *(headers or [])],
         "server": ("127.0.0.1", 8080),
         "client": ("127.0.0.1", 50000),
     }
