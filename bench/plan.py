@@ -18,23 +18,26 @@ first run after an edit; "warm" runs with a cache folder of its own, filled befo
 (reminders/cache.py).  The OS file cache and the ``__pycache__`` byte code are warm either way.
 Rounds run every command of a case once, in a shuffled order, so the commands share the
 machine's noise; in case 2 a command stops after ``--budget`` seconds of timed runs once it has
-``--min-runs`` (the package's plan of 10,000 observances takes minutes).  ``remind`` gets the
+``--min-runs`` (a slow version of the package can take minutes a run).  ``remind`` gets the
 file and the start date: ``remind -s12 FILE 1 Jan 2027``, a simple calendar of twelve months.
 
-The "proposed" rows run bench/plan_proposed.py: the same command with speed changes patched into
-the package (it says what each one is), to measure them before anyone makes them.
+``--baseline DIR`` adds rows for another copy of the package (``DIR/reminders``, for example the
+last commit exported with ``git archive HEAD | tar -x -C DIR``), run by the same interpreter with
+a cache folder of its own, so that a change is measured against what it changes in one run.
 
 Before timing, each command runs once and its output is checked: ``reminders check`` passes on
 the generated config, the JSON of every plan has exactly remind's (date, title) pairs, and every
-"proposed" row writes the bytes of the package's row in the same format.  After the tables, one
-run of each warm command shows where its time goes (imports, load, make_plan, the format).
+baseline row writes the bytes of the package's row in the same format.  After the tables, one
+run of each warm command shows where its time goes (imports, load, make_plan, the format, all
+of ``main``): this script runs itself as the command (``--child``), timing the package's
+functions.
 
 Usage (from the project root)::
 
     .venv/bin/python bench/plan.py              # 30 rounds for case 1, up to 10 for case 2
     .venv/bin/python bench/plan.py --quick      # a few rounds, a short budget: try the script
-    .venv/bin/python bench/plan.py --ablation   # and what each proposed change saves
-    .venv/bin/python bench/plan.py --profile    # and cProfile two commands of case 2
+    .venv/bin/python bench/plan.py --baseline /tmp/before   # and the package in /tmp/before
+    .venv/bin/python bench/plan.py --profile    # and cProfile the warm plans of case 2
     .venv/bin/python bench/plan.py --observances 2000   # a smaller case 2
 
 Standard library only.
@@ -43,6 +46,7 @@ Standard library only.
 from __future__ import annotations
 
 import argparse
+import cProfile
 import hashlib
 import json
 import os
@@ -56,7 +60,7 @@ import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from common import ROOT, default_python, header
 from plan_inputs import prepare
@@ -69,23 +73,26 @@ SETTLE = 2.1  # seconds: the cache never stores files changed in the last two (r
 
 # --- Commands ------------------------------------------------------------------------------------
 
-PROPOSED = ROOT / "bench" / "plan_proposed.py"
-# The proposed changes (bench/plan_proposed.py says what each flag does); the output stays the same.
-SAME = ("--same", "--formats", "--hostcal", "--gc")
+SELF = Path(__file__).resolve()
 
 
 class Command(NamedTuple):
     label: str
     argv: tuple[str, ...]
     env: tuple[tuple[str, str], ...] = ()  # added to the child's environment
-    kind: str = "plan"  # "remind" (the peer), "plan" (the package) or "proposed" (a prototype)
+    kind: str = "plan"  # "remind" (the peer), "plan" (the package) or "baseline" (another copy)
     fmt: str = "table"
 
 
 def case_commands(
-    python: str, remind: str, rem: Path, config: Path | None, cache: Path, proposed: bool
+    python: str,
+    remind: str,
+    rem: Path,
+    config: Path | None,
+    cache: Path,
+    baseline: Path | None,
 ) -> list[Command]:
-    """remind, the plan (table and JSON, cold and warm), then the prototype's rows."""
+    """remind, the plan (table and JSON, cold and warm), then the baseline's warm rows."""
     script = str(Path(python).with_name("reminders"))
     tail: tuple[str, ...] = ("--config", str(config)) if config is not None else ()
     cold = (("REMINDERS_CACHE_DIR", "off"),)
@@ -103,13 +110,14 @@ def case_commands(
         shown = f"plan {YEAR}" + (f" --format {fmt}" if extra else "")
         cmds.append(Command(f"reminders {shown}, cold", (script, *plan, *extra), cold, fmt=fmt))
         cmds.append(Command(f"reminders {shown}, warm", (script, *plan, *extra), warm, fmt=fmt))
-    changed = (python, str(PROPOSED), *SAME, "--", *plan)
-    cmds.append(Command("proposed: table, warm", changed, warm, "proposed"))
-    if proposed:
-        cmds += [
-            Command("proposed: table, cold", changed, cold, "proposed"),
-            Command("proposed: json, warm", (*changed, *json_args), warm, "proposed", "json"),
-        ]
+    if baseline is not None:
+        # The baseline's cache is its own: both write a file of the same name for a config.
+        own = (("REMINDERS_CACHE_DIR", f"{cache}-baseline"),)
+        run = (python, str(SELF), "--child", "--package", str(baseline), "--")
+        for fmt, extra in (("table", ()), ("json", json_args)):
+            cmds.append(
+                Command(f"baseline: {fmt}, warm", (*run, *plan, *extra), own, "baseline", fmt)
+            )
     return cmds
 
 
@@ -204,7 +212,7 @@ def check_case(label: str, cmds: Sequence[Command], outputs: dict[str, Output]) 
         f"{len(peer.pairs)} (date, title) pairs"
     )
     for cmd in cmds:
-        if cmd.kind != "proposed":
+        if cmd.kind != "baseline":
             continue
         twin = next(c for c in cmds if c.kind == "plan" and c.fmt == cmd.fmt)
         if outputs[cmd.label].digest != outputs[twin.label].digest:
@@ -285,7 +293,7 @@ def report(case: str, rows: Sequence[Row], target: float | None) -> bool:
             if row.command.kind == "plan":
                 ok = ok and passed
             verdict = f"{'PASS' if passed else 'FAIL'} (>= {target:g}x)"
-            verdict += " (prototype)" if row.command.kind == "proposed" else ""
+            verdict += " (baseline)" if row.command.kind == "baseline" else ""
         print(
             f"{case:<10} {row.command.label:<40} {median:>9.4f} {min(row.walls):>8.4f} "
             f"{len(row.walls):>4} {statistics.median(row.cpus):>8.3f} "
@@ -310,11 +318,18 @@ def show_commands(cmds: Sequence[Command], folder: Path) -> None:
         print(f"  {env + ' ' if env else ''}{line}".replace(str(folder), "$TMP"))
 
 
+def child_argv(cmd: Command, python: str, *options: str) -> tuple[str, ...]:
+    """The command run through this script's ``--child`` mode, with ``options``."""
+    if cmd.kind == "baseline":
+        return (*cmd.argv[:3], *options, *cmd.argv[3:])
+    return (python, str(SELF), "--child", *options, "--", *cmd.argv[1:])
+
+
 def stages(
     cases: Sequence[tuple[str, Sequence[Command]]], env: dict[str, str], python: str
 ) -> None:
-    """Where the time of each warm plan command goes: one run through plan_proposed --stages."""
-    print("stages of one run each (seconds; bench/plan_proposed.py --stages, same flags):")
+    """Where the time of each warm plan command goes: one run through ``--child --stages``."""
+    print("stages of one run each (seconds of CPU; this script's --child --stages):")
     print(
         f"  {'case':<10} {'command':<40} {'imports':>8} {'load':>7} {'make_plan':>10} "
         f"{'format':>7} {'main':>7}"
@@ -322,12 +337,8 @@ def stages(
     for case, cmd in ((case, cmd) for case, cmds in cases for cmd in cmds):
         if cmd.kind == "remind" or "warm" not in cmd.label:
             continue
-        if cmd.kind == "plan":
-            argv = (python, str(PROPOSED), "--stages", "--", *cmd.argv[1:])
-        else:
-            argv = (*cmd.argv[:2], "--stages", *cmd.argv[2:])
         done = subprocess.run(
-            argv,
+            child_argv(cmd, python, "--stages"),
             cwd=ROOT,
             env={**env, **dict(cmd.env)},
             stdout=subprocess.DEVNULL,
@@ -336,73 +347,87 @@ def stages(
             check=True,
         )
         times = json.loads(done.stderr.strip().splitlines()[-1])
-        fmt = next(v for k, v in times.items() if k.startswith("format"))
         print(
             f"  {case:<10} {cmd.label:<40} {times['imports']:>8.3f} {times['load']:>7.3f} "
-            f"{times['make_plan']:>10.3f} {fmt:>7.3f} {times['main']:>7.3f}"
+            f"{times['make_plan']:>10.3f} {times['format']:>7.3f} {times['main']:>7.3f}"
         )
     print(
-        "  imports: the package's (reminders.cli) and the prototype module's; main: "
-        "reminders.cli.main, load to writing the output"
+        "  imports: the package's (reminders.cli); main: reminders.cli.main, from loading to "
+        "writing the output; format: the text formatter (the rest of main is mostly encoding "
+        "and writing)"
     )
-
-
-ABLATION = (
-    ("no change (through plan_proposed.py)", ()),
-    ("+ --same (plan.py)", ("--same",)),
-    ("+ --formats (plan_formats.py)", ("--same", "--formats")),
-    ("+ --gc", ("--same", "--formats", "--gc")),
-    ("+ --hostcal (hostcal.py)", SAME),
-)
-
-
-def ablation(
-    cases: Sequence[tuple[str, Command]],
-    env: dict[str, str],
-    python: str,
-    limits: Limits,
-    seed: int,
-) -> None:
-    """What each proposed change saves: the warm table with the changes added one at a time."""
-    print("each proposed change added in turn (warm table; the same bytes each time):")
-    head = (
-        f"  {'case':<10} {'changes':<40} {'median s':>9} {'min s':>8} {'runs':>4} "
-        f"{'saves s':>8} {'of the first':>12}"
-    )
-    print(head)
-    for case, cmd in cases:
-        variants = [
-            Command(label, (python, str(PROPOSED), *flags, "--", *cmd.argv[1:]), cmd.env)
-            for label, flags in ABLATION
-        ]
-        unknown = {c.label: Output(0.0, 0, "", None) for c in variants}
-        rows = measure(variants, unknown, limits, env, seed)
-        first = previous = statistics.median(rows[0].walls)
-        for row in rows:
-            median = statistics.median(row.walls)
-            print(
-                f"  {case:<10} {row.command.label:<40} {median:>9.4f} {min(row.walls):>8.4f} "
-                f"{len(row.walls):>4} {previous - median:>8.4f} {median / first:>11.1%}"
-            )
-            previous = median
-    print("  saves: the median of the row above minus this row's; of the first: this / the first")
 
 
 def profile(cmd: Command, env: dict[str, str], python: str, top: int) -> None:
-    """cProfile of one plan command (through plan_proposed.py --profile): the top functions."""
+    """cProfile of one plan command (through ``--child --profile``): the top functions."""
     import pstats
 
     with tempfile.TemporaryDirectory() as folder:
         stats = Path(folder) / "plan.prof"
-        if cmd.kind == "plan":
-            argv = (python, str(PROPOSED), "--profile", str(stats), "--", *cmd.argv[1:])
-        else:
-            argv = (*cmd.argv[:2], "--profile", str(stats), *cmd.argv[2:])
         subprocess.run(
-            argv, cwd=ROOT, env={**env, **dict(cmd.env)}, stdout=subprocess.DEVNULL, check=True
+            child_argv(cmd, python, "--profile", str(stats)),
+            cwd=ROOT,
+            env={**env, **dict(cmd.env)},
+            stdout=subprocess.DEVNULL,
+            check=True,
         )
         print(f"cProfile of '{cmd.label}' (the profiler slows it down), by own time:")
         pstats.Stats(str(stats), stream=sys.stdout).sort_stats("tottime").print_stats(top)
+
+
+def child(args: list[str]) -> int:
+    """``reminders ARGS`` in this process: ``--package DIR`` imports the package from DIR;
+    ``--stages`` prints the CPU seconds of its stages on stderr (JSON); ``--profile FILE``
+    writes cProfile statistics."""
+    parser = argparse.ArgumentParser(prog="plan.py --child")
+    parser.add_argument("--package", help="a folder holding another copy of reminders/")
+    parser.add_argument("--stages", action="store_true")
+    parser.add_argument("--profile", metavar="FILE")
+    parser.add_argument("args", nargs=argparse.REMAINDER)
+    options = parser.parse_args(args)
+    sys.path.insert(0, options.package or str(ROOT))
+    sys.argv[0] = "reminders"
+    clock = time.process_time
+    begun = clock()
+    import reminders as package
+    from reminders import controllers, plan_formats
+    from reminders.cli import main as reminders
+
+    imported = clock() - begun
+    where = Path(package.__file__ or "").resolve().parent.parent
+    if where != Path(sys.path[0]).resolve():
+        sys.exit(f"imported reminders from {where}, not from {sys.path[0]}")
+    times: dict[str, float] = {}
+    if options.stages:
+
+        def timed(name: str, function: Any) -> Any:
+            def wrapper(*inner: Any, **keys: Any) -> Any:
+                start = clock()
+                try:
+                    return function(*inner, **keys)
+                finally:
+                    times[name] = times.get(name, 0.0) + clock() - start
+
+            return wrapper
+
+        controllers.load = timed("load", controllers.load)
+        controllers.make_plan = timed("make_plan", controllers.make_plan)
+        for name, formatter in plan_formats.FORMATTERS.items():
+            plan_formats.FORMATTERS[name] = timed("format", formatter)
+    rest = options.args[1:] if options.args[:1] == ["--"] else options.args
+    profiler = cProfile.Profile() if options.profile else None
+    start = clock()
+    if profiler is not None:
+        profiler.enable()
+    code = reminders(rest)
+    if profiler is not None:
+        profiler.disable()
+        profiler.dump_stats(options.profile)
+    times["main"] = clock() - start
+    times["imports"] = imported
+    if options.stages:
+        print(json.dumps(times), file=sys.stderr)
+    return code
 
 
 def main() -> None:
@@ -428,9 +453,14 @@ def main() -> None:
     )
     parser.add_argument("--top", type=int, default=20, help="functions to show in a profile")
     parser.add_argument(
-        "--ablation", action="store_true", help="time the proposed changes one at a time"
+        "--baseline",
+        type=Path,
+        metavar="DIR",
+        help="also time the package in DIR/reminders (warm), checked to write the same bytes",
     )
     args = parser.parse_args()
+    if args.baseline is not None and not (args.baseline / "reminders" / "cli.py").is_file():
+        sys.exit(f"--baseline {args.baseline}: expected a folder with reminders/cli.py in it")
     if args.quick:
         limits1 = Limits(args.runs or 5, 1, 1e9, 1)
         limits2 = Limits(args.runs or 3, 1, 20.0, 1)
@@ -456,8 +486,12 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="plan-bench-") as name:
         folder = Path(name)
         bundled_rem, config, generated_rem = prepare(folder, args.observances, args.seed)
-        case1 = case_commands(args.python, remind, bundled_rem, None, folder / "cache1", False)
-        case2 = case_commands(args.python, remind, generated_rem, config, folder / "cache2", True)
+        case1 = case_commands(
+            args.python, remind, bundled_rem, None, folder / "cache1", args.baseline
+        )
+        case2 = case_commands(
+            args.python, remind, generated_rem, config, folder / "cache2", args.baseline
+        )
         script = str(Path(args.python).with_name("reminders"))
         capture(Command("check", (script, "--config", str(config), "check")), env)
         time.sleep(SETTLE)  # the generated files must be old enough for the cache to keep them
@@ -475,7 +509,7 @@ def main() -> None:
         ok = report(f"2 ({args.observances:,})", rows2, TARGET)
         print(
             f"target (case 2, the plan at least {TARGET:g}x faster than remind): "
-            f"{'MET' if ok else 'MISSED'} (rows of the package; prototypes are for information)"
+            f"{'MET' if ok else 'MISSED'} (rows of the package; the baseline is for information)"
         )
         print(
             "runs: case 2 stops timing a command after "
@@ -488,15 +522,13 @@ def main() -> None:
         if not args.no_stages:
             print()
             stages((("1", case1), (f"2 ({args.observances:,})", case2)), env, args.python)
-        if args.ablation:
-            print()
-            picked = (("1", case1[2]), (f"2 ({args.observances:,})", case2[2]))
-            ablation(picked, env, args.python, limits2._replace(budget=60.0, min_runs=5), args.seed)
         if args.profile:
-            for cmd in (case2[2], case2[5]):
+            for cmd in (case2[2], case2[4]):
                 print()
                 profile(cmd, env, args.python, args.top)
 
 
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["--child"]:
+        sys.exit(child(sys.argv[2:]))
     main()

@@ -18,6 +18,11 @@ the cached state would go unseen; as git does for its index, files changed in th
 seconds are never cached.  Only valid inputs are cached, so an invalid file's problems show every
 time.  The cache is a plain optimisation: if it cannot be read or written, nothing else changes.
 
+The host country's calendar of ``reminders plan`` (hostcal.py) is kept the same way: python-holidays
+imports every country's module to find one (about 0.1 s, several times the rest of a small plan),
+and its answer depends only on the country, the weekend, the years, the versions of
+python-holidays and hijridate, and hostcal.py (see :func:`host_key`).
+
 Where: ``$REMINDERS_CACHE_DIR``, else ``$XDG_CACHE_HOME/reminders``, else
 ``~/.cache/reminders``.  ``REMINDERS_CACHE_DIR=off`` turns it off.
 """
@@ -37,9 +42,11 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
+    from .hostcal import HostCalendar, Period
+
     Key = dict[str, Any]
 
-FORMAT = 4
+FORMAT = 5
 ENV_DIR = "REMINDERS_CACHE_DIR"
 SETTLED_NS = 2_000_000_000  # files younger than this are not cached (see the module docstring)
 
@@ -128,10 +135,13 @@ def read(config_path: str, today: date) -> Loaded | None:
         return None
     if stored_key != wanted:
         return None
-    try:
-        loaded = decode(payload)
-    except (KeyError, TypeError, ValueError, IndexError):
-        return None
+    if isinstance(payload, bytes):
+        loaded = unpickle(payload)
+    else:
+        try:
+            loaded = decode(payload)
+        except (KeyError, TypeError, ValueError, IndexError):
+            return None
     return loaded if isinstance(loaded, Loaded) else None
 
 
@@ -145,12 +155,62 @@ def write(config_path: str, today: date, loaded: Loaded) -> None:
     temp = f"{target}.{os.getpid()}.tmp"
     try:
         os.makedirs(base, exist_ok=True)
+        large = sum(len(c.observances) + len(c.events) for c in loaded.calendars) >= LARGE
+        payload = pickled(loaded) if large else encode(loaded)
         with open(temp, "wb") as handle:
-            marshal.dump((wanted, encode(loaded)), handle)
+            marshal.dump((wanted, payload), handle)
         os.replace(temp, target)
     except (OSError, ValueError):
         if os.path.exists(temp):
             os.unlink(temp)
+
+
+# --- Large calendars: pickled -----------------------------------------------------------------
+#
+# Decoding the marshalled lists back into records is Python work per value: 0.15 s for 10,000
+# observances, more than the rest of ``reminders upcoming`` takes.  The C unpickler builds the
+# same records in a fifth of that, but loading it costs about 0.5 ms, so only calendars of
+# LARGE observances and events or more are pickled.  Unpickling calls what the data names, so
+# only the record classes, the datetime types and ``dates.zone`` may be named (time zones are
+# pickled as calls of ``dates.zone``: ZoneInfo's own way goes through ``getattr``, which would
+# open every attribute of every allowed class).  Anything else makes the file a miss.
+
+LARGE = 1000
+
+
+def pickled(loaded: Loaded) -> bytes:
+    import _pickle
+    import io
+    from zoneinfo import ZoneInfo
+
+    from .dates import zone
+
+    out = io.BytesIO()
+    pickler = _pickle.Pickler(out, protocol=5)
+    pickler.dispatch_table = {ZoneInfo: lambda value: (zone, (value.key,))}
+    pickler.dump(loaded)
+    return out.getvalue()
+
+
+def unpickle(data: bytes) -> Any:
+    """What ``pickled`` stored, or None if the data is damaged or names anything else."""
+    import _pickle
+    import io
+
+    allowed = {(record.__module__, record.__qualname__) for record in RECORDS.values()}
+    allowed |= {("datetime", name) for name in ("date", "datetime", "time", "timedelta")}
+    allowed |= {("datetime", "timezone"), ("reminders.dates", "zone")}
+
+    class Unpickler(_pickle.Unpickler):
+        def find_class(self, module: str, name: str) -> Any:
+            if (module, name) not in allowed:
+                raise _pickle.UnpicklingError(f"{module}.{name} is not allowed in the cache")
+            return super().find_class(module, name)
+
+    try:
+        return Unpickler(io.BytesIO(data)).load()
+    except Exception:  # damaged data fails in many ways (EOFError, TypeError, ...): a miss
+        return None
 
 
 # --- "These templates rendered without a problem" -------------------------------------------
@@ -225,6 +285,139 @@ def time_ns() -> int:
     import time
 
     return time.time_ns()
+
+
+# --- The host country's calendar of a plan -------------------------------------------------
+#
+# One file per country, weekend and year, so that plans of other years keep theirs; the key in
+# it says which libraries (and which hostcal.py) computed it.
+
+HOST_LIBRARIES = ("holidays", "hijridate")
+
+
+def library_key(name: str) -> tuple[str, str, tuple[int, int, int, int], tuple[str, ...]] | None:
+    """Where a library is, the state of its ``__init__.py`` and its installed version(s) (from
+    the ``NAME-VERSION.dist-info`` folders beside it: importlib.metadata costs 20 ms to import).
+
+    None if it cannot be found: the host calendar is then computed, and not cached.
+    """
+    from importlib.machinery import PathFinder
+
+    spec = PathFinder.find_spec(name)
+    if spec is None or spec.origin is None:
+        return None
+    site = os.path.dirname(os.path.dirname(spec.origin))
+    prefix, suffix = f"{name}-", ".dist-info"
+    versions = tuple(
+        sorted(
+            entry[len(prefix) : -len(suffix)]
+            for entry in os.listdir(site)
+            if entry.startswith(prefix) and entry.endswith(suffix)
+        )
+    )
+    return (spec.origin, name, _stat(spec.origin), versions)
+
+
+def host_key(country: str, weekend: tuple[str, ...], year: int) -> Key | None:
+    """Everything the host calendar of a plan of ``year`` is made from; None if unknown."""
+    try:
+        libraries = tuple(library_key(name) for name in HOST_LIBRARIES)
+        code = _stat(os.path.join(os.path.dirname(os.path.abspath(__file__)), "hostcal.py"))
+    except (OSError, ImportError, ValueError):
+        return None
+    if None in libraries:
+        return None
+    return {
+        "format": FORMAT,
+        "version": __version__,
+        "package": os.path.dirname(os.path.abspath(__file__)),
+        "hostcal": code,
+        "python": sys.version,
+        "country": country,
+        "weekend": tuple(weekend),
+        "year": year,
+        "libraries": libraries,
+    }
+
+
+def _host_file(wanted: Key, base: str) -> str:
+    name = f"{wanted['country']}-{'-'.join(wanted['weekend'])}-{wanted['year']}"
+    digest = 0xCBF29CE484222325  # FNV-1a, as _file_for
+    for byte in name.encode("utf-8", "surrogateescape"):
+        digest = ((digest ^ byte) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
+    return os.path.join(base, f"host-{digest:016x}.marshal")
+
+
+def host_calendar(
+    country: str, weekend: tuple[str, ...], year: int, source: str = "config.toml"
+) -> HostCalendar:
+    """``hostcal.host_calendar``, from the cache folder when it was computed by the same code,
+    libraries and arguments; computed and stored otherwise."""
+    from . import hostcal
+
+    base = folder()
+    wanted = host_key(country, weekend, year) if base is not None else None
+    if base is None or wanted is None:
+        return hostcal.host_calendar(country, weekend, year, source)
+    path = _host_file(wanted, base)
+    found = read_host(path, wanted)
+    if found is not None:
+        return found
+    made = hostcal.host_calendar(country, weekend, year, source)
+    write_host(path, wanted, made)
+    return made
+
+
+def read_host(path: str, wanted: Key) -> HostCalendar | None:
+    """The host calendar stored at ``path`` if its key is ``wanted``; None if it is not, or if
+    the file is missing or unreadable."""
+    from .hostcal import HostCalendar
+
+    try:
+        with open(path, "rb") as handle:
+            stored_key, (country, weekend, days, ramadan, eids) = marshal.load(handle)
+        if stored_key != wanted:
+            return None
+        return HostCalendar(
+            country,
+            frozenset(weekend),
+            {date.fromordinal(ordinal): name for ordinal, name in days},
+            tuple(_period(stored) for stored in ramadan),
+            tuple(_period(stored) for stored in eids),
+        )
+    except (OSError, EOFError, ValueError, TypeError, IndexError, OverflowError):
+        return None
+
+
+def write_host(path: str, wanted: Key, host: HostCalendar) -> None:
+    """Store ``host`` under ``wanted``; failures are ignored (the next plan computes it again)."""
+    payload = (
+        host.country,
+        tuple(sorted(host.weekend)),
+        tuple((day.toordinal(), name) for day, name in host.holidays.items()),
+        tuple((p.name, p.first.toordinal(), p.last.toordinal(), p.estimate) for p in host.ramadan),
+        tuple((p.name, p.first.toordinal(), p.last.toordinal(), p.estimate) for p in host.eids),
+    )
+    # A temporary file of its own: the web app builds plans in threads of one process.
+    import tempfile
+
+    temp = None
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        handle, temp = tempfile.mkstemp(prefix=os.path.basename(path), dir=os.path.dirname(path))
+        with os.fdopen(handle, "wb") as out:
+            marshal.dump((wanted, payload), out)
+        os.replace(temp, path)
+    except (OSError, ValueError):
+        if temp is not None and os.path.exists(temp):
+            os.unlink(temp)
+
+
+def _period(stored: tuple[str, int, int, bool]) -> Period:
+    from .hostcal import Period
+
+    name, first, last, estimate = stored
+    return Period(name, date.fromordinal(first), date.fromordinal(last), estimate)
 
 
 # --- Values to marshal-able data and back -------------------------------------------------

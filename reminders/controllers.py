@@ -414,8 +414,9 @@ PLAN_FORMATS = ("table", "md", "html", "csv", "json", "ics")
 
 
 def make_plan(loaded: Loaded, year: int) -> Plan:
-    """The plan of ``year``: the host country's calendar read, then plan.build_plan."""
-    from .hostcal import host_calendar
+    """The plan of ``year``: the host country's calendar read (kept in the start-up cache
+    folder, as python-holidays is slow to import), then plan.build_plan."""
+    from .cache import host_calendar
     from .plan import build_plan
 
     org = loaded.settings.organisation

@@ -14,10 +14,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
-from typing import NamedTuple
 
 from .errors import ConfigError, Problem, UsageError
 from .model import WEEKDAYS
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import NamedTuple
+else:
+    from .records import NamedTuple  # typing.NamedTuple without importing typing (start-up)
 
 ONE_DAY = timedelta(days=1)
 # hijridate's Umm al-Qura tables cover 1924-08-01 to 2077-11-16; a plan also looks at the year

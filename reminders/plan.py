@@ -17,10 +17,9 @@ The rules (docs/plan.md):
 
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
-from typing import NamedTuple
+from functools import cache
 
 from .dates import is_jubilee, next_jubilee, zone
 from .hostcal import HostCalendar, Period, holiday_names
@@ -28,6 +27,12 @@ from .model import WEEKDAYS, Occurrence
 from .notices import applies
 from .occurrences import occurrences
 from .settings import Loaded, MilestoneRule
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import NamedTuple
+else:
+    from .records import NamedTuple  # typing.NamedTuple without importing typing (start-up)
 
 JUBILEE_AHEAD = 5  # years: a jubilee this close is named, so budgets can be planned early
 MOON = " (an estimate: the date depends on the sighting of the moon)"
@@ -97,10 +102,22 @@ class Plan(NamedTuple):
     @property
     def milestones(self) -> list[tuple[Milestone, Entry]]:
         """Every milestone with its entry, by date (some fall in the year before or after)."""
-        found = [(m, e) for e in self.entries for m in e.milestones]
-        return sorted(found, key=lambda pair: (pair[0].date, pair[1].date, pair[0].id))
+        # Sorted by (milestone date, entry date, milestone id), ties in entry order: grouped by
+        # that key, in entry order, and the groups sorted (a plan can hold 50,000 milestones
+        # and only a few thousand keys).
+        groups: dict[tuple[date, date, str], list[tuple[Milestone, Entry]]] = {}
+        for entry in self.entries:
+            day = entry.occurrence.date
+            for m in entry.milestones:
+                found = groups.get((m.date, day, m.id))
+                if found is None:
+                    groups[(m.date, day, m.id)] = [(m, entry)]
+                else:
+                    found.append((m, entry))
+        return [pair for key in sorted(groups) for pair in groups[key]]
 
 
+@cache  # a plan names each of a year's days many times over, and strftime is slow
 def long_date(day: date) -> str:
     return f"{WEEKDAYS[day.weekday()]} {day.day} {day:%b %Y}"
 
@@ -109,24 +126,37 @@ def build_plan(loaded: Loaded, year: int, host: HostCalendar) -> Plan:
     """The plan of ``year`` for the loaded calendars (examples as the feed settings say)."""
     settings = loaded.settings
     org = settings.organisation
+    within, policy = settings.plan.conflict_days, settings.plan.move
     examples = settings.feed.include_examples
-    items = occurrences(loaded.calendars, date(year, 1, 1), date(year + 1, 1, 1), examples=examples)
-    # Neighbours for the "another observance within N days" rule reach across the year's ends.
-    margin = timedelta(days=settings.plan.conflict_days)
-    around = occurrences(
-        loaded.calendars, date(year, 1, 1) - margin, date(year + 1, 1, 1) + margin, examples=False
-    )
-    observed = [o for o in around if o.event is None]
+    # Neighbours for the "another observance within N days" rule reach across the year's ends;
+    # the year's own items are those of the wider window that fall in it (the order stays).
+    first, end = date(year, 1, 1), date(year + 1, 1, 1)
+    margin = timedelta(days=within)
+    around = occurrences(loaded.calendars, first - margin, end + margin, examples=examples)
+    items = [o for o in around if first <= o.date < end]
+    neighbours = Neighbours((o for o in around if o.event is None), within)
     # A real planned event fixes the event date; a sample one (example = true) does not.
     planned = {
         (o.calendar.id, o.observance.id): o
         for o in items
         if o.event is not None and o.observance is not None and not o.event.example
     }
+    # A day's conflicts, the event date it suggests and an event date's milestones depend on the
+    # date alone: a calendar of thousands of observances has them for at most 366 days.
+    on_day: dict[date, tuple[Conflict, ...]] = {}
+    suggested: dict[date, tuple[date, str]] = {}
+    planned_milestones: dict[tuple[tuple[MilestoneRule, ...], date], tuple[Milestone, ...]] = {}
+    # Rules for chosen observances or tags are matched per observance; the others apply to all.
+    rules = tuple(settings.milestones)
+    filtered = any(rule.observances or rule.tags for rule in rules)
+    aheads: dict[int, tuple[int, int] | None] = {}
     entries = []
     for item in items:
-        conflicts = day_conflicts(item, host, settings.plan.ramadan, host.country)
-        conflicts += neighbour_conflicts(item, observed, settings.plan.conflict_days)
+        conflicts = on_day.get(item.date)
+        if conflicts is None:
+            conflicts = tuple(day_conflicts(item, host, settings.plan.ramadan, host.country))
+            on_day[item.date] = conflicts
+        conflicts += neighbours.conflicts(item)
         if item.event is not None:
             event_date, why = item.date, "a planned event: its date is fixed"
             milestones: tuple[Milestone, ...] = ()
@@ -134,22 +164,36 @@ def build_plan(loaded: Loaded, year: int, host: HostCalendar) -> Plan:
         else:
             assert item.observance is not None
             linked = planned.get((item.calendar.id, item.observance.id))
-            event_date, why = suggest(item, linked, host, settings.plan.move)
-            rules = [r for r in settings.milestones if applies(r, item.observance)]
-            milestones = milestone_dates(rules, event_date, host)
-            ahead = jubilee_ahead(item)
+            if linked is not None:
+                event_date, why = suggest(item, linked, host, policy)
+            else:
+                known = suggested.get(item.date)
+                if known is None:
+                    known = suggested[item.date] = suggest(item, None, host, policy)
+                event_date, why = known
+            if filtered:
+                rules = tuple(r for r in settings.milestones if applies(r, item.observance))
+            found = planned_milestones.get((rules, event_date))
+            if found is None:
+                found = milestone_dates(rules, event_date, host)
+                planned_milestones[(rules, event_date)] = found
+            milestones = found
+            if item.number in aheads:
+                ahead = aheads[item.number]
+            else:
+                ahead = aheads[item.number] = jubilee_ahead(item)
         entries.append(
             Entry(
                 item,
-                tuple(conflicts),
+                conflicts,
                 event_date,
                 why,
-                placed_moments(item, org.timezone),
+                placed_moments(item, org.timezone) if item.moments else (),
                 milestones,
                 ahead,
             )
         )
-    first, last = date(year, 1, 1), date(year, 12, 31)
+    last = date(year, 12, 31)
     return Plan(
         year,
         org.name,
@@ -203,50 +247,120 @@ def day_conflicts(
 NEIGHBOURS_SHOWN = 5  # nearest other observances named per entry; the rest are counted
 
 
-def neighbour_conflicts(
-    item: Occurrence, observed: Sequence[Occurrence], within: int
-) -> list[Conflict]:
-    """Other observances of the same calendar within ``within`` days of the occurrence.
+class Neighbours:
+    """The "another observance within N days" conflicts of a plan's entries.
 
-    ``observed`` is sorted by date (as ``occurrences`` returns it), so the window is found by
-    bisection: a calendar of thousands of observances does not compare every pair.  The nearest
-    five are named, in date order, and any others counted in one more conflict.
+    The observances of the plan's window are indexed by (calendar id, date), so the ones near a
+    day are found by looking days up outwards from it, not by comparing every pair; and what is
+    near a day is found once per calendar and day, and its conflicts worded once: a calendar of
+    thousands of observances has dozens on a day, and every entry of that day shares them.
     """
-    low = bisect_left(observed, item.date - timedelta(days=within), key=_day)
-    high = bisect_right(observed, item.date + timedelta(days=within), key=_day)
-    own = item.observance.id if item.observance is not None else None
-    near = [
-        other
-        for other in observed[low:high]
-        if other.calendar.id == item.calendar.id
-        and other.observance is not None
-        and other.observance.id != own
-    ]
-    near.sort(key=lambda other: abs((other.date - item.date).days))
-    found = []
-    for other in sorted(near[:NEIGHBOURS_SHOWN], key=_day):
-        gap = (other.date - item.date).days
-        if gap == 0:
-            where = "on the same day as"
-        else:
-            where = (
-                f"{abs(gap)} day{'s' if abs(gap) != 1 else ''} {'before' if gap > 0 else 'after'}"
+
+    def __init__(self, observed: Iterable[Occurrence], within: int) -> None:
+        self.within = within
+        self.on: dict[tuple[str, date], list[Occurrence]] = {}
+        self.dates: dict[tuple[str, str], list[date]] = {}  # of each observance, in the window
+        for other in observed:
+            if other.observance is not None:
+                self.on.setdefault((other.calendar.id, other.date), []).append(other)
+                self.dates.setdefault((other.calendar.id, other.observance.id), []).append(
+                    other.date
+                )
+        # Nearest first, the day before ahead of the day after.
+        gaps = sorted(range(-within, within + 1), key=lambda gap: (abs(gap), gap))
+        self.steps = [(gap, timedelta(days=gap)) for gap in gaps]
+        self.windows: dict[tuple[str, date], _Window] = {}
+        self.counted: dict[int, Conflict] = {}
+
+    def conflicts(self, item: Occurrence) -> tuple[Conflict, ...]:
+        """The other observances of the item's calendar within ``within`` days of it: the
+        nearest five named, in date order (the earlier first when two are as near), and any
+        others counted in one more conflict."""
+        key = (item.calendar.id, item.date)
+        window = self.windows.get(key)
+        if window is None:
+            window = self.windows[key] = _Window(self._near(*key))
+        own = item.observance.id if item.observance is not None else None
+        # The item's own observance is no neighbour of it: how often is it in the window?
+        mine = 0
+        if own is not None:
+            for day in self.dates.get((item.calendar.id, own), ()):
+                mine += abs((day - item.date).days) <= self.within
+        # The five named are the first five of the others, so they depend only on where the
+        # item's own observance is among the first five plus the times it is in the window.
+        if mine == 1 and own is not None:
+            index = window.first.get(own)
+            skipped: tuple[int, ...] = () if index is None else (index,)
+        else:  # not in the window, or (which no yearly date does) more than once
+            skipped = tuple(
+                index
+                for index, (_, other) in enumerate(window.near[: NEIGHBOURS_SHOWN + mine])
+                if other.observance is not None and other.observance.id == own
             )
-        found.append(Conflict("observance", f"{where} {other.title} ({long_date(other.date)})"))
-    more = len(near) - NEIGHBOURS_SHOWN
-    if more > 0:
-        found.append(
-            Conflict(
-                "observance",
-                f"and {more} more observance{'s' if more != 1 else ''} of this calendar within "
-                f"{within} day{'s' if within != 1 else ''}",
-            )
-        )
-    return found
+        found = window.results.get((skipped, mine))
+        if found is None:
+            found = window.results[(skipped, mine)] = self._conflicts(window, skipped, mine)
+        return found
+
+    def _conflicts(
+        self, window: _Window, skipped: tuple[int, ...], mine: int
+    ) -> tuple[Conflict, ...]:
+        shown = [
+            index
+            for index in range(min(len(window.near), NEIGHBOURS_SHOWN + mine))
+            if index not in skipped
+        ][:NEIGHBOURS_SHOWN]
+        shown.sort(key=lambda index: window.near[index][0])
+        found = tuple(window.conflict(index) for index in shown)
+        more = len(window.near) - mine - NEIGHBOURS_SHOWN
+        if more > 0:
+            counted = self.counted.get(more)
+            if counted is None:
+                within = self.within
+                counted = self.counted[more] = Conflict(
+                    "observance",
+                    f"and {more} more observance{'s' if more != 1 else ''} of this calendar "
+                    f"within {within} day{'s' if within != 1 else ''}",
+                )
+            found += (counted,)
+        return found
+
+    def _near(self, calendar: str, day: date) -> list[tuple[int, Occurrence]]:
+        near: list[tuple[int, Occurrence]] = []
+        for gap, step in self.steps:
+            others = self.on.get((calendar, day + step))
+            if others is not None:
+                near += [(gap, other) for other in others]
+        return near
 
 
-def _day(item: Occurrence) -> date:
-    return item.date
+class _Window:
+    """The observances of one calendar near one day (with their distance in days), nearest
+    first, and their conflicts, worded once."""
+
+    def __init__(self, near: list[tuple[int, Occurrence]]) -> None:
+        self.near = near
+        # Where the observances among the first NEIGHBOURS_SHOWN + 1 are.
+        self.first = {
+            other.observance.id: index
+            for index, (_, other) in enumerate(near[: NEIGHBOURS_SHOWN + 1])
+            if other.observance is not None
+        }
+        self.worded: dict[int, Conflict] = {}
+        self.results: dict[tuple[tuple[int, ...], int], tuple[Conflict, ...]] = {}
+
+    def conflict(self, index: int) -> Conflict:
+        found = self.worded.get(index)
+        if found is None:
+            gap, other = self.near[index]
+            if gap == 0:
+                where = "on the same day as"
+            else:
+                plural = "s" if abs(gap) != 1 else ""
+                where = f"{abs(gap)} day{plural} {'before' if gap > 0 else 'after'}"
+            found = Conflict("observance", f"{where} {other.title} ({long_date(other.date)})")
+            self.worded[index] = found
+        return found
 
 
 def suggest(

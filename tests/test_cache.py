@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import marshal
+import os
+import pickle
 import shutil
 import subprocess
 import sys
 import time
 from datetime import date
+from importlib.metadata import version as importlib_version
 from pathlib import Path
 
 import pytest
 
-from reminders import cache
+from reminders import cache, hostcal
 from reminders.calendars import load_calendars
 from reminders.config import load_config
 from reminders.controllers import check, load
+from reminders.dates import zone
 from reminders.errors import CalendarError
 from reminders.settings import Loaded
 
@@ -169,3 +174,137 @@ def test_a_clean_check_with_checked_templates_does_not_import_jinja(copied: Path
     assert "jinja2" in runs[0].stderr  # the first check renders the templates
     assert "jinja2" not in runs[1].stderr  # then nothing changed: the marker answers
     assert "jinja2" not in runs[2].stderr
+
+
+# --- Large calendars are pickled ---------------------------------------------------------------
+
+
+def test_a_large_calendar_is_pickled_and_a_hit_equals_a_fresh_load(
+    copied: Path, private_cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cache, "LARGE", 1)  # the bundled calendars count as large
+    load(str(copied), TODAY)
+    (target,) = private_cache.iterdir()
+    _, payload = marshal.loads(target.read_bytes())
+    assert isinstance(payload, bytes)  # pickled, not the marshalled lists
+    cached = cache.read(str(copied), TODAY)
+    assert cached == fresh(copied)
+    assert cached is not None
+    event = cached.calendars[1].events[0]
+    assert event.start is not None
+    assert event.start.tzinfo is zone("Asia/Karachi")
+
+
+def test_a_pickled_cache_that_names_anything_else_is_not_run(
+    copied: Path, private_cache: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setattr(cache, "LARGE", 1)
+    load(str(copied), TODAY)
+    (target,) = private_cache.iterdir()
+    stored_key, _ = marshal.loads(target.read_bytes())
+    marker = tmp_path / "ran"
+
+    class Payload:
+        def __reduce__(self) -> tuple[object, tuple[str]]:
+            return (os.system, (f"touch {marker}",))
+
+    target.write_bytes(marshal.dumps((stored_key, pickle.dumps(Payload()))))
+    assert cache.read(str(copied), TODAY) is None
+    assert not marker.exists()
+    target.write_bytes(marshal.dumps((stored_key, b"\x80\x05damaged")))
+    assert cache.read(str(copied), TODAY) is None
+    assert load(str(copied), TODAY) == fresh(copied)  # and the file is written again
+    assert cache.read(str(copied), TODAY) == fresh(copied)
+
+
+# --- The host country's calendar of a plan ---------------------------------------------------
+
+WEEKEND = ("Saturday", "Sunday")
+
+
+def host_files(folder: Path) -> list[Path]:
+    return sorted(folder.glob("host-*.marshal"))
+
+
+def test_the_host_calendar_is_kept_and_a_hit_equals_computing_it(private_cache: Path) -> None:
+    first = cache.host_calendar("PK", WEEKEND, 2027)
+    assert first == hostcal.host_calendar("PK", WEEKEND, 2027)
+    (stored,) = host_files(private_cache)
+    again = cache.host_calendar("PK", WEEKEND, 2027)
+    assert again == first
+    assert again.holidays[date(2027, 2, 5)] == "Kashmir Solidarity Day"
+    assert list(again.holidays) == sorted(again.holidays)  # in date order, as computed
+    assert host_files(private_cache) == [stored]
+
+
+def test_another_country_weekend_or_year_has_its_own_host_calendar(private_cache: Path) -> None:
+    pakistan = cache.host_calendar("PK", WEEKEND, 2027)
+    azerbaijan = cache.host_calendar("AZ", WEEKEND, 2027)
+    assert azerbaijan != pakistan
+    assert azerbaijan == hostcal.host_calendar("AZ", WEEKEND, 2027)
+    assert cache.host_calendar("PK", ("Friday",), 2027).weekend == frozenset({4})
+    assert cache.host_calendar("PK", WEEKEND, 2030) == hostcal.host_calendar("PK", WEEKEND, 2030)
+    assert len(host_files(private_cache)) == 4
+    assert cache.host_calendar("PK", WEEKEND, 2027) == pakistan
+
+
+def test_a_host_calendar_of_another_library_version_is_computed_again(
+    private_cache: Path,
+) -> None:
+    cache.host_calendar("PK", WEEKEND, 2027)
+    (stored,) = host_files(private_cache)
+    wanted = cache.host_key("PK", WEEKEND, 2027)
+    assert wanted is not None
+    older = {
+        **wanted,
+        "libraries": tuple(
+            (origin, name, stat, ("0.1",)) for origin, name, stat, _ in wanted["libraries"]
+        ),
+    }
+    stale = hostcal.HostCalendar("PK", frozenset(), {date(2027, 1, 1): "Stale Day"})
+    cache.write_host(str(stored), older, stale)
+    assert cache.read_host(str(stored), wanted) is None
+    assert cache.host_calendar("PK", WEEKEND, 2027) == hostcal.host_calendar("PK", WEEKEND, 2027)
+    assert cache.read_host(str(stored), wanted) is not None  # stored again, for this version
+
+
+def test_the_host_key_names_the_installed_versions(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    installed = cache.host_key("PK", WEEKEND, 2027)
+    assert installed is not None
+    holidays_key, hijridate_key = installed["libraries"]
+    assert holidays_key[1] == "holidays"
+    assert holidays_key[3] == (importlib_version("holidays"),)
+    assert hijridate_key[3] == (importlib_version("hijridate"),)
+    # Another python-holidays earlier on the path (as after an upgrade) changes the key.
+    site = tmp_path / "site"
+    (site / "holidays").mkdir(parents=True)
+    (site / "holidays" / "__init__.py").write_text("", "utf-8")
+    (site / "holidays-99.1.dist-info").mkdir()
+    monkeypatch.syspath_prepend(str(site))
+    upgraded = cache.host_key("PK", WEEKEND, 2027)
+    assert upgraded is not None
+    assert upgraded != installed
+    assert upgraded["libraries"][0][3] == ("99.1",)
+    assert {k: v for k, v in upgraded.items() if k != "libraries"} == {
+        k: v for k, v in installed.items() if k != "libraries"
+    }
+
+
+def test_a_corrupt_host_calendar_file_is_ignored_and_rebuilt(private_cache: Path) -> None:
+    computed = cache.host_calendar("PK", WEEKEND, 2027)
+    (stored,) = host_files(private_cache)
+    for damage in (b"", b"\x00not marshal", marshal.dumps(({"format": 0}, (1, 2)))):
+        stored.write_bytes(damage)
+        assert cache.host_calendar("PK", WEEKEND, 2027) == computed
+        wanted = cache.host_key("PK", WEEKEND, 2027)
+        assert wanted is not None
+        assert cache.read_host(str(stored), wanted) == computed
+
+
+def test_the_host_calendar_is_computed_without_a_cache_folder(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("REMINDERS_CACHE_DIR", "off")
+    assert cache.host_calendar("PK", WEEKEND, 2027) == hostcal.host_calendar("PK", WEEKEND, 2027)
