@@ -112,12 +112,17 @@ def _settled(wanted: Key) -> bool:
     return time.time_ns() - max(changed) > SETTLED_NS
 
 
-def _file_for(config_path: str, base: str) -> str:
-    # A stable name per config file (FNV-1a over its absolute path; hashlib costs an import).
+def _fnv1a(text: str) -> str:
+    """A stable 64-bit hash of ``text`` in hex, for file names (hashlib costs an import)."""
     digest = 0xCBF29CE484222325
-    for byte in os.path.abspath(config_path).encode("utf-8", "surrogateescape"):
+    for byte in text.encode("utf-8", "surrogateescape"):
         digest = ((digest ^ byte) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
-    return os.path.join(base, f"loaded-{digest:016x}.marshal")
+    return f"{digest:016x}"
+
+
+def _file_for(config_path: str, base: str) -> str:
+    # A stable name per config file: a hash of its absolute path.
+    return os.path.join(base, f"loaded-{_fnv1a(os.path.abspath(config_path))}.marshal")
 
 
 def read(config_path: str, today: date) -> Loaded | None:
@@ -342,10 +347,7 @@ def host_key(country: str, weekend: tuple[str, ...], year: int) -> Key | None:
 
 def _host_file(wanted: Key, base: str) -> str:
     name = f"{wanted['country']}-{'-'.join(wanted['weekend'])}-{wanted['year']}"
-    digest = 0xCBF29CE484222325  # FNV-1a, as _file_for
-    for byte in name.encode("utf-8", "surrogateescape"):
-        digest = ((digest ^ byte) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
-    return os.path.join(base, f"host-{digest:016x}.marshal")
+    return os.path.join(base, f"host-{_fnv1a(name)}.marshal")
 
 
 def host_calendar(

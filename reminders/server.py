@@ -385,15 +385,15 @@ class WebService:
 
         return load(self.config_path, self.clock().date())
 
-    def load_stamped(self, previous: Loaded | None = None) -> tuple[Loaded, tuple[Stat, ...]]:
+    def load_stamped(self) -> tuple[Loaded, tuple[Stat, ...]]:
         """The files loaded, and their stamp taken *before* reading them.
 
         A stamp taken after loading could already show an edit that the loaded values miss; the
         watcher would then see no change and serve the older data until the next edit.  Taken
-        before, such an edit only causes one more rebuild.  Where the files are comes from
-        ``previous`` (the values being served), or from a first load.
+        before, such an edit only causes one more rebuild.  Where the files are comes from a
+        first load (the second is then a start-up cache hit unless a file changed meanwhile).
         """
-        stamp = self._stamp(previous if previous is not None else self.load())
+        stamp = self._stamp(self.load())
         return self.load(), stamp
 
     # --- Serving ----------------------------------------------------------------------------

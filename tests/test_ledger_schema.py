@@ -6,6 +6,8 @@ schema of its own; see tests/test_ledger.py's ``database`` fixture).
 
 from __future__ import annotations
 
+import os
+import socket
 import subprocess
 import sys
 from datetime import timedelta
@@ -72,7 +74,7 @@ def test_a_new_ledger_has_the_current_version_and_records_who_claims(database: D
     assert row is not None
     assert row.claimed_by == "host-b:4242"
     other.close()
-    assert ledger.owner.endswith(f":{__import__('os').getpid()}")  # host:pid by default
+    assert ledger.owner == f"{socket.gethostname()}:{os.getpid()}"  # host:pid by default
 
 
 def test_a_first_release_ledger_is_upgraded_and_keeps_its_rows(database: Database) -> None:
