@@ -504,6 +504,52 @@ def _finish(
     return outcome
 
 
+def _burst(
+    name: str,
+    project: BurstProject,
+    inbox: CountingInbox,
+    first: datetime,
+    *,
+    rules: int,
+    step: float,
+    per_rule: int,
+    ledger_url: str | None,
+    settings: dict[str, object],
+    late_after: float,
+    workers: int,
+) -> tuple[dict[str, datetime], Outcome, LedgerView]:
+    """The burst written (config and calendar), its Outcome, and a view of its ledger."""
+    expected = project.write_burst(
+        fire_times(first, rules, step),
+        per_rule,
+        smtp_port=inbox.port,
+        ledger_url=ledger_url,
+        daemon=settings,
+    )
+    outcome = Outcome(name, expected, late_after=late_after, workers=workers)
+    return expected, outcome, LedgerView(ledger_url or project.sqlite_url())
+
+
+def _start_replicas(
+    project: Project, count: int, outcome: Outcome, first: datetime
+) -> list[Daemon]:
+    """``count`` daemons on the project, each past its "planned" line."""
+    began = time.monotonic()
+    daemons = [Daemon(project) for _ in range(count)]
+    for daemon in daemons:
+        daemon.wait_logged("planned", 60)
+    _note_ready(outcome, began, first)
+    return daemons
+
+
+def _clean_up(daemons: Iterable[Daemon], view: LedgerView) -> None:
+    """Whatever a scenario left running is killed; the ledger view closed."""
+    for daemon in daemons:
+        if daemon.process.poll() is None:
+            daemon.kill()
+    view.close()
+
+
 def replicas(
     root: Path,
     ledger_url: str,
@@ -525,23 +571,15 @@ def replicas(
     settings: dict[str, object] = {"lease": lease, "workers": workers}
     with CountingInbox() as inbox:
         first = start_at(lead)
-        expected = project.write_burst(
-            fire_times(first, rules, step),
-            per_rule,
-            smtp_port=inbox.port,
-            ledger_url=ledger_url,
-            daemon=settings,
-        )
-        outcome = Outcome("replicas", expected, late_after=late_after, workers=workers)
+        expected, outcome, view = _burst(
+            "replicas", project, inbox, first, rules=rules, step=step, per_rule=per_rule,
+            ledger_url=ledger_url, settings=settings, late_after=late_after, workers=workers,
+        )  # fmt: skip
         outcome.settings = {**settings, "replicas": count, "kill_after": kill_after}
-        view = LedgerView(ledger_url)
         daemons: list[Daemon] = []
         began = time.monotonic()
         try:
-            daemons = [Daemon(project) for _ in range(count)]
-            for daemon in daemons:
-                daemon.wait_logged("planned", 60)
-            _note_ready(outcome, began, first)
+            daemons = _start_replicas(project, count, outcome, first)
             target = mid_rule(len(expected), per_rule, kill_after)
             if not wait_until(lambda: inbox.distinct() >= target, timeout):
                 outcome.notes.append(f"fewer than {target} messages arrived; no kill")
@@ -565,10 +603,7 @@ def replicas(
                 )
             return _finish(outcome, inbox, view, daemons, timeout, settle, began)
         finally:
-            for daemon in daemons:
-                if daemon.process.poll() is None:
-                    daemon.kill()
-            view.close()
+            _clean_up(daemons, view)
 
 
 def mid_rule(total: int, per_rule: int, fraction: float) -> int:
@@ -645,17 +680,12 @@ def kills(
     settings: dict[str, object] = {"lease": lease, "workers": workers}
     with CountingInbox() as inbox:
         first = start_at(lead)
-        expected = project.write_burst(
-            fire_times(first, rules, step),
-            per_rule,
-            smtp_port=inbox.port,
-            ledger_url=ledger_url,
-            daemon=settings,
-        )
+        _, outcome, view = _burst(
+            "kills", project, inbox, first, rules=rules, step=step, per_rule=per_rule,
+            ledger_url=ledger_url, settings=settings, late_after=late_after, workers=workers,
+        )  # fmt: skip
         url = ledger_url or project.sqlite_url()
-        outcome = Outcome("kills", expected, late_after=late_after, workers=workers)
         outcome.settings = {**settings, "kills": kill_count, "seed": seed, "ledger": url[:10]}
-        view = LedgerView(url)
         daemons: list[Daemon] = []
         seen: dict[str, int] = {}
         down = 0.0
@@ -691,10 +721,7 @@ def kills(
             )
             return _finish(outcome, inbox, view, daemons, timeout, settle, began)
         finally:
-            for daemon in daemons:
-                if daemon.process.poll() is None:
-                    daemon.kill()
-            view.close()
+            _clean_up(daemons, view)
 
 
 def smtp_down(
@@ -725,13 +752,12 @@ def smtp_down(
     inbox = CountingInbox()  # not started: the port refuses connections
     first = start_at(lead)
     times = fire_times(first, rules, step)
-    expected = project.write_burst(
-        times, per_rule, smtp_port=inbox.port, ledger_url=ledger_url, daemon=settings
-    )
+    _, outcome, view = _burst(
+        "smtp-down", project, inbox, first, rules=rules, step=step, per_rule=per_rule,
+        ledger_url=ledger_url, settings=settings, late_after=late_after, workers=workers,
+    )  # fmt: skip
     url = ledger_url or project.sqlite_url()
-    outcome = Outcome("smtp-down", expected, late_after=late_after, workers=workers)
     outcome.settings = {**settings, "outage": outage, "ledger": url[:10]}
-    view = LedgerView(url)
     daemons: list[Daemon] = []
     began = time.monotonic()
     try:
@@ -750,11 +776,8 @@ def smtp_down(
         outcome.marks["back_at"] = outcome.marks["recovered_at"] = inbox.started_at[-1]
         return _finish(outcome, inbox, view, daemons, timeout, settle, began)
     finally:
-        for daemon in daemons:
-            if daemon.process.poll() is None:
-                daemon.kill()
+        _clean_up(daemons, view)
         inbox.stop()
-        view.close()
 
 
 def pg_restart(
@@ -781,23 +804,15 @@ def pg_restart(
     settings: dict[str, object] = {"lease": lease, "workers": workers}
     with CountingInbox() as inbox:
         first = start_at(lead)
-        expected = project.write_burst(
-            fire_times(first, rules, step),
-            per_rule,
-            smtp_port=inbox.port,
-            ledger_url=cluster.url,
-            daemon=settings,
-        )
-        outcome = Outcome("pg-restart", expected, late_after=late_after, workers=workers)
+        expected, outcome, view = _burst(
+            "pg-restart", project, inbox, first, rules=rules, step=step, per_rule=per_rule,
+            ledger_url=cluster.url, settings=settings, late_after=late_after, workers=workers,
+        )  # fmt: skip
         outcome.settings = {**settings, "daemons": count, "down": down, "mode": mode}
-        view = LedgerView(cluster.url)
         daemons: list[Daemon] = []
         began = time.monotonic()
         try:
-            daemons = [Daemon(project) for _ in range(count)]
-            for daemon in daemons:
-                daemon.wait_logged("planned", 60)
-            _note_ready(outcome, began, first)
+            daemons = _start_replicas(project, count, outcome, first)
             target = mid_rule(len(expected), per_rule, stop_after)
             if not wait_until(lambda: inbox.distinct() >= target, timeout):
                 outcome.notes.append(f"fewer than {target} messages arrived; no outage")
@@ -822,7 +837,4 @@ def pg_restart(
                 )
             return _finish(outcome, inbox, view, daemons, timeout, settle, began)
         finally:
-            for daemon in daemons:
-                if daemon.process.poll() is None:
-                    daemon.kill()
-            view.close()
+            _clean_up(daemons, view)
