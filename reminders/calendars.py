@@ -46,18 +46,21 @@ def _raw(value: Any) -> Any:
     return value
 
 
+_TITLE_EXPECTED = "a title whose only placeholders are " + ", ".join(
+    "{" + name + "}" for name in TITLE_FIELDS
+)
+_TITLE_PARTS = string.Formatter().parse
+
+
 def title_pattern(value: Any) -> str:
     """A title with optional {ordinal}, {number}, {year} and {since} placeholders."""
     result = text(value)
-    expected = "a title whose only placeholders are " + ", ".join(
-        "{" + name + "}" for name in TITLE_FIELDS
-    )
     try:
-        fields = [(n, s, c) for _, n, s, c in string.Formatter().parse(result) if n is not None]
+        fields = [(n, s, c) for _, n, s, c in _TITLE_PARTS(result) if n is not None]
     except ValueError:
-        raise Invalid(expected + " (use {{ and }} for literal braces)") from None
+        raise Invalid(_TITLE_EXPECTED + " (use {{ and }} for literal braces)") from None
     if any(name not in TITLE_FIELDS or spec or conv for name, spec, conv in fields):
-        raise Invalid(expected)
+        raise Invalid(_TITLE_EXPECTED)
     return result
 
 

@@ -3,7 +3,7 @@
 All values are immutable ``NamedTuple`` records.  (The design asks for frozen dataclasses; we
 use NamedTuple because ``import dataclasses`` pulls in ``inspect`` and costs about half of the
 4x start-up budget of ``reminders upcoming``; NamedTuple is as immutable and typed, and
-``typing`` is loaded by ``tomllib`` anyway.  See docs/design-notes.md.)
+``typing`` is loaded by the TOML parser (tomli) anyway.  See docs/design-notes.md.)
 
 Date conventions, stated once:
 
