@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 LEAP_DAY_POLICIES = ("feb28", "mar1", "skip")
 
 
+@lru_cache(maxsize=4096)  # a plan asks for the same few hundred thousands of times
 def ordinal(number: int) -> str:
     """English ordinal: 1st, 2nd, 3rd, 4th, 11th, 12th, 13th, 21st, 101st, 111th, 112th."""
     if number % 100 in (11, 12, 13):

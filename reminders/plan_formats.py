@@ -184,17 +184,20 @@ def table(plan: Plan) -> str:
             for text in timing(entry, plan.timezone) + about(entry):
                 lines += wrap(text, INDENT, INDENT + "  ")
         lines.append(shared.tail(entry))
-    by_date = plan.milestones
-    lines += ["", f"Milestones by date ({len(by_date)})" if by_date else "No milestones."]
+    runs = plan.milestone_runs()
+    total = sum(count for _, _, count in runs)
+    lines += ["", f"Milestones by date ({total})" if total else "No milestones."]
     done: dict[tuple[Milestone, date], str] = {}
-    for m, entry in by_date:
-        written = done.get((m, entry.event_date))
+    entries = plan.entries
+    for m, first, count in runs:
+        event_date = entries[first].event_date  # the same for every entry of the run
+        written = done.get((m, event_date))
         if written is None:
             written = "\n".join(
-                wrap(f"{m.name} ({when(m)} {day(entry.event_date)})", f"{day(m.date)}  ")
+                wrap(f"{m.name} ({when(m)} {day(event_date)})", f"{day(m.date)}  ")
             )
-            done[(m, entry.event_date)] = written
-        lines.append(written)
+            done[(m, event_date)] = written
+        lines += [written] * count
     lines.append("")  # the line break at the end, without copying the text once more
     return "\n".join(lines)
 
@@ -209,7 +212,7 @@ class _Shared:
         self.jubilees: dict[tuple[int, int], str] = {}
         self.conflicts: dict[Conflict, str] = {}
         self.milestones: dict[tuple[Milestone, ...], str] = {}
-        self.tails: dict[tuple[object, ...], str] = {}
+        self.tails: dict[tuple[object, ...], str] = {}  # by the ids of shared tuples
 
     def jubilee(self, entry: Entry) -> str:
         """'next jubilee: 40th in 2030' (wrapped)."""
@@ -229,14 +232,18 @@ class _Shared:
     def tail(self, entry: Entry) -> str:
         """The entry's conflicts, suggested event date and milestones."""
         observance = entry.occurrence.event is None
+        # The conflicts and milestones by identity: build_plan shares the tuples among the
+        # entries that have them (hashing them again for each entry would cost more than the
+        # rest of the table's line), and the plan keeps them alive while the table is written.
         key = (
-            entry.conflicts,
+            id(entry.conflicts),
             observance,
             entry.event_date,
             entry.occurrence.date,
             entry.suggestion,
+            id(entry.milestones),
         )
-        found = self.tails.get((key, entry.milestones))
+        found = self.tails.get(key)
         if found is not None:
             return found
         parts = []
@@ -259,7 +266,7 @@ class _Shared:
                     )
                 text = self.milestones[entry.milestones] = "\n".join(lines)
             parts.append(text)
-        found = self.tails[(key, entry.milestones)] = "\n".join(parts)
+        found = self.tails[key] = "\n".join(parts)
         return found
 
 

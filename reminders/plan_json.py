@@ -143,18 +143,20 @@ def json_text(plan: Plan) -> str:
     if plan.entries:
         out.append("[\n")
         for entry in plan.entries:
-            writer.entry(entry, out)
+            writer.entry(entry, out)  # and its tail, at the entry's index
             out.append(",\n")
         out[-1] = "\n  ]"
     else:
         out.append("[]")
     out.append(',\n  "milestones": ')
-    by_date = plan.milestones
-    if by_date:
+    runs = plan.milestone_runs()
+    if runs:
         out.append("[\n")
         heads, tails = writer.heads, writer.tails
-        for m, entry in by_date:
-            out += (heads[m], tails[id(entry)], ",\n")
+        for m, first, count in runs:
+            head = heads[m]
+            for index in range(first, first + count):
+                out += (head, tails[index], ",\n")
         out[-1] = "\n  ]"
     else:
         out.append("[]")
@@ -180,17 +182,20 @@ def _json_day(day: date) -> str:
 
 class _JsonWriter:
     """The JSON text of entries (four spaces deep in the document) and of the milestones by
-    date (``heads`` per milestone, ``tails`` per entry, by its ``id``), as json.dumps writes
+    date (``heads`` per milestone, ``tails`` per entry, in the plan's order), as json.dumps writes
     them.  What entries share is written once: a day's conflicts, an event date's milestones."""
 
     def __init__(self) -> None:
-        self.conflicts: dict[tuple[Conflict, ...], str] = {}
-        self.milestones: dict[tuple[Milestone, ...], str] = {}
+        self.conflicts: dict[int, str] = {}  # by id(tuple of conflicts)
+        self.milestones: dict[int, str] = {}  # by id(tuple of milestones)
         self.heads: dict[Milestone, str] = {}
-        self.tails: dict[int, str] = {}
+        self.tails: list[str] = []  # per entry, in the plan's order
+
+    # The conflicts and milestones of entries are looked up by identity: build_plan shares each
+    # tuple among the entries that have it, and the plan keeps them alive while it is written.
 
     def conflict_list(self, found: tuple[Conflict, ...]) -> str:
-        text = self.conflicts.get(found)
+        text = self.conflicts.get(id(found))
         if text is None:
             items = [
                 f'        {{\n          "kind": {_string(c.kind)},\n'
@@ -199,18 +204,18 @@ class _JsonWriter:
                 for c in found
             ]
             text = f"[\n{f',{NL}'.join(items)}\n      ]" if items else "[]"
-            self.conflicts[found] = text
+            self.conflicts[id(found)] = text
         return text
 
     def milestone_list(self, found: tuple[Milestone, ...]) -> str:
-        text = self.milestones.get(found)
+        text = self.milestones.get(id(found))
         if text is None:
             items = []
             for m in found:
                 items.append(f"        {{\n{_milestone_fields(m, ' ' * 10)}\n        }}")
                 self.heads[m] = f"    {{\n{_milestone_fields(m, ' ' * 6)}"
             text = f"[\n{f',{NL}'.join(items)}\n      ]" if items else "[]"
-            self.milestones[found] = text
+            self.milestones[id(found)] = text
         return text
 
     def entry(self, entry: Entry, out: list[str]) -> None:
@@ -226,7 +231,7 @@ class _JsonWriter:
             jubilee = is_jubilee(item.number)
         ident = _string(ident)
         event_date = entry.event_date.isoformat()
-        self.tails[id(entry)] = (
+        self.tails.append(
             f',\n      "entry": {ident},\n      "event_date": "{event_date}"\n    }}'
         )
         ahead = entry.next_jubilee

@@ -15,7 +15,7 @@ import random
 import textwrap
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
@@ -23,8 +23,9 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from reminders.controllers import load, make_plan
-from reminders.model import Occurrence
-from reminders.occurrences import occurrences
+from reminders.dates import LEAP_DAY_POLICIES
+from reminders.model import Calendar, FixedDate, Moment, Observance, Occurrence
+from reminders.occurrences import occurrences, place_moments, sort_key, title_for
 from reminders.plan import NEIGHBOURS_SHOWN, Conflict, Plan, long_date
 from reminders.plan_formats import INDENT, WIDTH, wrap
 from reminders.plan_json import document, json_text
@@ -232,3 +233,64 @@ def test_milestones_by_date_are_those_of_sorting_every_pair(crowded: Loaded) -> 
     assert plan.milestones == expected
     # Ties (one milestone of entries of one day) keep the entries' order.
     assert len({(m.date, e.date, m.id) for m, e in pairs}) < len(pairs)
+
+
+# --- Occurrences: a month-day without a dictionary of dates ------------------------------------
+
+
+def plain_occurrences(observance: Observance, calendar: Calendar, start: date, end: date) -> list:
+    """The expansion as written before the fast way: every year's date from the rule, kept when
+    it is in the window, the record made with keywords, sorted by ``sort_key``."""
+    first = max(start.year, observance.since + 1)
+    found = [
+        Occurrence(
+            calendar=calendar,
+            date=day,
+            title=title_for(observance, year),
+            number=year - observance.since,
+            observance=observance,
+            moments=place_moments(observance, day),
+        )
+        for year, day in observance.rule.dates(first, (end - timedelta(days=1)).year).items()
+        if start <= day < end
+    ]
+    return sorted(found, key=sort_key)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    month_day=st.dates(date(2000, 1, 1), date(2000, 12, 31)),
+    leap_day=st.sampled_from(LEAP_DAY_POLICIES),
+    since=st.integers(1900, 2030),
+    start=st.dates(date(1990, 1, 1), date(2040, 12, 31)),
+    days=st.integers(0, 3000),
+    title=st.sampled_from(
+        ["{ordinal} anniversary", "Day of {year} ({number}, since {since})", "Plain"]
+    ),
+)
+@example(date(2000, 2, 29), "mar1", 1990, date(2027, 2, 28), 2, "{ordinal}")
+@example(date(2000, 12, 31), "feb28", 2026, date(2027, 12, 31), 1, "{ordinal}")
+@example(date(2000, 1, 1), "feb28", 2026, date(2027, 1, 1), 0, "{ordinal}")
+def test_occurrences_of_a_month_day_are_those_of_the_rule(
+    month_day: date, leap_day: str, since: int, start: date, days: int, title: str
+) -> None:
+    rule = FixedDate(month_day.month, month_day.day, leap_day)
+    moment = Moment("silence", "A minute of silence", time(12), timedelta(minutes=1), "Asia/Baku")
+    observance = Observance("day", title, rule, since, "", moments=(moment,) if days % 2 else ())
+    calendar = Calendar(
+        "cal", "Cal", "", "Asia/Baku", True, datetime(2026, 1, 1), "cal.toml", (observance,)
+    )
+    end = start + timedelta(days=days)
+    assert occurrences([calendar], start, end) == tuple(
+        plain_occurrences(observance, calendar, start, end)
+    )
+
+
+def test_milestone_runs_share_the_milestone_and_the_event_date(crowded: Loaded) -> None:
+    plan = make_plan(crowded, 2027)
+    runs = plan.milestone_runs()
+    assert len(runs) < len(plan.milestones) / 2  # runs, not one row per milestone
+    for m, first, count in runs:
+        run = plan.entries[first : first + count]
+        assert all(m in e.milestones for e in run)
+        assert len({(e.event_date, e.date) for e in run}) == 1
