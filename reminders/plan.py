@@ -17,6 +17,7 @@ The rules (docs/plan.md):
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
 from functools import cache
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
 else:
     from .records import NamedTuple  # typing.NamedTuple without importing typing (start-up)
 
+_new = tuple.__new__  # a record from a tuple of its fields, without its __new__'s keywords
 JUBILEE_AHEAD = 5  # years: a jubilee this close is named, so budgets can be planned early
 MOON = " (an estimate: the date depends on the sighting of the moon)"
 
@@ -168,27 +170,32 @@ def build_plan(loaded: Loaded, year: int, host: HostCalendar) -> Plan:
         if o.event is not None and o.observance is not None and not o.event.example
     }
     # A day's conflicts, the event date it suggests and an event date's milestones depend on the
-    # date alone: a calendar of thousands of observances has them for at most 366 days.
-    on_day: dict[date, tuple[Conflict, ...]] = {}
-    suggested: dict[date, tuple[date, str]] = {}
-    planned_milestones: dict[tuple[tuple[MilestoneRule, ...], date], tuple[Milestone, ...]] = {}
-    # Rules for chosen observances or tags are matched per observance; the others apply to all.
+    # date alone: a calendar of thousands of observances has them for at most 366 days.  The
+    # items come in date order, so a day's are worked out at its first item.
     rules = tuple(settings.milestones)
+    # Rules for chosen observances or tags are matched per observance; the others apply to all.
     filtered = any(rule.observances or rule.tags for rule in rules)
+    planned_milestones: dict[object, tuple[Milestone, ...]] = {}  # by event date (and rules)
     aheads: dict[int, tuple[int, int] | None] = {}
     joined: dict[tuple[int, int], tuple[tuple[Conflict, ...], ...]] = {}  # (both, day's, near)
+    working = WorkingDays(host, date(year - 1, 1, 1), date(year + 1, 12, 31))
     entries = []
+    ramadan, zone_name = settings.plan.ramadan, org.timezone
+    day: date | None = None
+    on_day: tuple[Conflict, ...] = ()
+    suggested: tuple[date, str] | None = None
     for item in items:
-        conflicts = on_day.get(item.date)
-        if conflicts is None:
-            conflicts = tuple(day_conflicts(item, host, settings.plan.ramadan, host.country))
-            on_day[item.date] = conflicts
+        if item.date != day:
+            day = item.date
+            on_day = tuple(day_conflicts(item, host, ramadan, host.country))
+            suggested = None
+        conflicts = on_day
         near = neighbours.conflicts(item)
         if near:
             # One tuple for each pair: the formats word a tuple of conflicts once.
-            pair = joined.get((id(conflicts), id(near)))
+            pair = joined.get((id(on_day), id(near)))
             if pair is None:
-                pair = joined[(id(conflicts), id(near))] = (conflicts + near, conflicts, near)
+                pair = joined[(id(on_day), id(near))] = (on_day + near, on_day, near)
             conflicts = pair[0]
         if item.event is not None:
             event_date, why = item.date, "a planned event: its date is fixed"
@@ -196,34 +203,38 @@ def build_plan(loaded: Loaded, year: int, host: HostCalendar) -> Plan:
             ahead = None
         else:
             assert item.observance is not None
-            linked = planned.get((item.calendar.id, item.observance.id))
+            linked = planned.get((item.calendar.id, item.observance.id)) if planned else None
             if linked is not None:
                 event_date, why = suggest(item, linked, host, policy)
             else:
-                known = suggested.get(item.date)
-                if known is None:
-                    known = suggested[item.date] = suggest(item, None, host, policy)
-                event_date, why = known
+                if suggested is None:
+                    suggested = suggest(item, None, host, policy)
+                event_date, why = suggested
             if filtered:
                 rules = tuple(r for r in settings.milestones if applies(r, item.observance))
-            found = planned_milestones.get((rules, event_date))
+                key: object = (rules, event_date)
+            else:
+                key = event_date  # the same rules for all: no tuple of rules to hash each time
+            found = planned_milestones.get(key)
             if found is None:
-                found = milestone_dates(rules, event_date, host)
-                planned_milestones[(rules, event_date)] = found
+                found = planned_milestones[key] = milestone_dates(rules, event_date, host, working)
             milestones = found
             if item.number in aheads:
                 ahead = aheads[item.number]
             else:
                 ahead = aheads[item.number] = jubilee_ahead(item)
         entries.append(
-            Entry(
-                item,
-                conflicts,
-                event_date,
-                why,
-                placed_moments(item, org.timezone) if item.moments else (),
-                milestones,
-                ahead,
+            _new(
+                Entry,
+                (
+                    item,
+                    conflicts,
+                    event_date,
+                    why,
+                    placed_moments(item, zone_name) if item.moments else (),
+                    milestones,
+                    ahead,
+                ),
             )
         )
     last = date(year, 12, 31)
@@ -420,14 +431,44 @@ def suggest(
 
 
 def milestone_dates(
-    rules: Sequence[MilestoneRule], event_date: date, host: HostCalendar
+    rules: Sequence[MilestoneRule],
+    event_date: date,
+    host: HostCalendar,
+    working: WorkingDays | None = None,
 ) -> tuple[Milestone, ...]:
+    count = host.working_days_from if working is None else working.count
     out = []
     for rule in rules:
         direction = -1 if rule.when == "before" else 1
-        day = host.working_days_from(event_date, rule.working_days, direction)
+        day = count(event_date, rule.working_days, direction)
         out.append(Milestone(rule.id, rule.name, day, rule.working_days, rule.when))
     return tuple(sorted(out, key=lambda m: (m.date, m.id)))
+
+
+class WorkingDays:
+    """``HostCalendar.working_days_from`` by look-up in the list of the working days from
+    ``first`` to ``last`` (a plan's year and the years either side), made once: a plan counts up
+    to thirty working days for each of hundreds of event dates and milestone rules.  A count that
+    starts or ends outside the list is left to the host calendar."""
+
+    def __init__(self, host: HostCalendar, first: date, last: date) -> None:
+        self.host = host
+        self.first, self.last = first, last
+        self.days = [
+            day
+            for day in (first + timedelta(days=n) for n in range((last - first).days + 1))
+            if host.is_working_day(day)
+        ]
+
+    def count(self, day: date, count: int, direction: int) -> date:
+        if count > 0 and self.first <= day <= self.last:
+            if direction < 0:
+                index = bisect_left(self.days, day) - count
+            else:
+                index = bisect_right(self.days, day) + count - 1
+            if 0 <= index < len(self.days):
+                return self.days[index]
+        return self.host.working_days_from(day, count, direction)
 
 
 def jubilee_ahead(item: Occurrence) -> tuple[int, int] | None:

@@ -24,9 +24,10 @@ from hypothesis import strategies as st
 
 from reminders.controllers import load, make_plan
 from reminders.dates import LEAP_DAY_POLICIES
+from reminders.hostcal import HostCalendar, host_calendar
 from reminders.model import Calendar, FixedDate, Moment, Observance, Occurrence
 from reminders.occurrences import occurrences, place_moments, sort_key, title_for
-from reminders.plan import NEIGHBOURS_SHOWN, Conflict, Plan, long_date
+from reminders.plan import NEIGHBOURS_SHOWN, Conflict, Plan, WorkingDays, long_date
 from reminders.plan_formats import INDENT, WIDTH, wrap
 from reminders.plan_json import document, json_text
 from reminders.settings import Loaded
@@ -294,3 +295,24 @@ def test_milestone_runs_share_the_milestone_and_the_event_date(crowded: Loaded) 
         run = plan.entries[first : first + count]
         assert all(m in e.milestones for e in run)
         assert len({(e.event_date, e.date) for e in run}) == 1
+
+
+PAKISTAN_2027 = host_calendar("PK", ("Saturday", "Sunday"), 2027)
+FRIDAYS_2027 = host_calendar("SA", ("Friday", "Saturday"), 2027)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    host=st.sampled_from([PAKISTAN_2027, FRIDAYS_2027]),
+    day=st.dates(date(2025, 6, 1), date(2029, 6, 30)),
+    count=st.integers(0, 400),
+    direction=st.sampled_from([-1, 1]),
+)
+@example(PAKISTAN_2027, date(2026, 1, 1), 1, -1)  # from the list's first day, out of it
+@example(PAKISTAN_2027, date(2028, 12, 29), 3, 1)  # past the list's last day
+@example(PAKISTAN_2027, date(2027, 2, 5), 1, 1)  # from a public holiday (Kashmir Day, a Friday)
+def test_working_days_by_look_up_are_those_counted_day_by_day(
+    host: HostCalendar, day: date, count: int, direction: int
+) -> None:
+    working = WorkingDays(host, date(2026, 1, 1), date(2028, 12, 31))
+    assert working.count(day, count, direction) == host.working_days_from(day, count, direction)
