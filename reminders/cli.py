@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date, datetime
 
 from . import __version__
@@ -192,16 +192,28 @@ _DEST = {"from": "first", "to": "last", "calendar": "calendar", "output": "outpu
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
-    from .controllers import load, plan_output, write_atomically
+    from itertools import chain
+
+    from .controllers import load, plan_parts, write_atomically
 
     loaded = load(_config_path(args), date.today())
-    data = plan_output(loaded, args.year, args.format)
+    parts = plan_parts(loaded, args.year, args.format)
+    # The plan is built, and any error reported, with the first part, before a byte is written.
+    parts = chain([next(parts)], parts)
     if args.output in (None, "-"):
-        sys.stdout.buffer.write(data)
+        # Part by part: a large plan is never held whole twice (bench/RESULTS.md, section 5).
+        sys.stdout.buffer.writelines(parts)
         sys.stdout.buffer.flush()
     else:
-        write_atomically(args.output, data)
-        print(f"wrote {args.output} ({len(data)} bytes, {args.format})", file=sys.stderr)
+        written = [0]
+
+        def counted(parts: Iterator[bytes]) -> Iterator[bytes]:
+            for part in parts:
+                written[0] += len(part)
+                yield part
+
+        write_atomically(args.output, counted(parts))
+        print(f"wrote {args.output} ({written[0]} bytes, {args.format})", file=sys.stderr)
     return EXIT_OK
 
 

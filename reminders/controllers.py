@@ -7,7 +7,7 @@ reads the clock (``today`` is an argument).
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import date, datetime, time, timedelta
 
 from .errors import InvalidInput, OutputError, Problem, UsageError
@@ -253,8 +253,9 @@ def export_ics(
     return build_ics(chosen, first, last, info, examples=use_examples)
 
 
-def write_atomically(path: str, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file and a rename: never a partial file."""
+def write_atomically(path: str, data: bytes | Iterable[bytes]) -> None:
+    """Write ``data`` (bytes, or parts of them) to ``path`` through a temporary file and a
+    rename: never a partial file."""
     import tempfile  # only the commands that write files pay for it
 
     folder = os.path.dirname(path) or "."
@@ -264,13 +265,20 @@ def write_atomically(path: str, data: bytes) -> None:
         raise OutputError(path, exc.strerror or str(exc)) from None
     try:
         with os.fdopen(handle, "wb") as out:
-            out.write(data)
+            if isinstance(data, bytes):
+                out.write(data)
+            else:
+                out.writelines(data)
         os.chmod(temp, 0o644)
         os.replace(temp, path)
     except OSError as exc:
         if os.path.exists(temp):
             os.unlink(temp)
         raise OutputError(path, exc.strerror or str(exc)) from None
+    except BaseException:  # the parts' maker failed, or an interrupt: no file left behind
+        if os.path.exists(temp):
+            os.unlink(temp)
+        raise
 
 
 def notice_list(loaded: Loaded, start: date, days: int) -> list[Notice]:
@@ -434,6 +442,13 @@ def public_plan_html(loaded: Loaded, year: int) -> bytes:
 
 def plan_output(loaded: Loaded, year: int, fmt: str) -> bytes:
     """The plan of ``year`` in one of PLAN_FORMATS, as bytes (UTF-8 text, or ICS)."""
+    return b"".join(plan_parts(loaded, year, fmt))
+
+
+def plan_parts(loaded: Loaded, year: int, fmt: str) -> Iterator[bytes]:
+    """:func:`plan_output` in consecutive parts (a megabyte or so each for a large plan in the
+    table or JSON format; one part for the others).  The plan is built, and any error raised,
+    before the first part."""
     import gc
 
     # As in ics.build_ics: a large plan makes many objects that all live to the end, and the
@@ -441,22 +456,20 @@ def plan_output(loaded: Loaded, year: int, fmt: str) -> bytes:
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _plan_output(loaded, year, fmt)
+        plan = make_plan(loaded, year)
+        if fmt == "html":
+            from .plan_html import render_html
+
+            yield render_html(plan, loaded.settings)
+        elif fmt == "ics":
+            from .plan_ics import plan_ics
+
+            yield plan_ics(plan, loaded.settings)
+        else:
+            from .plan_formats import pieces
+
+            for text in pieces(plan, fmt):
+                yield text.encode("utf-8")
     finally:
         if collecting:
             gc.enable()
-
-
-def _plan_output(loaded: Loaded, year: int, fmt: str) -> bytes:
-    plan = make_plan(loaded, year)
-    if fmt == "html":
-        from .plan_html import render_html
-
-        return render_html(plan, loaded.settings)
-    if fmt == "ics":
-        from .plan_ics import plan_ics
-
-        return plan_ics(plan, loaded.settings)
-    from .plan_formats import FORMATTERS
-
-    return FORMATTERS[fmt](plan).encode("utf-8")

@@ -124,13 +124,19 @@ def host_json(plan: Plan) -> dict[str, object]:
 
 
 def json_text(plan: Plan) -> str:
-    """``json.dumps(document(plan), indent=2, ensure_ascii=False)`` and a line break.
+    """``json.dumps(document(plan), indent=2, ensure_ascii=False)`` and a line break."""
+    return "".join(json_pieces(plan))
+
+
+def json_pieces(plan: Plan) -> list[str]:
+    """The pieces of :func:`json_text`, to be joined with "".
 
     The entries and the milestones, nearly all of a large plan, are written from templates,
     strings by json's own C encoder, and what entries share (a day's conflicts, an event date's
     milestones) once.  The rest (the organisation and the host's calendar) is small and goes
-    through ``json.dumps``.  The text of a large plan is tens of megabytes: it is made by one
-    join of its pieces, shared ones included, so that it is copied once.
+    through ``json.dumps``.  The text of a large plan is tens of megabytes: its pieces (shared
+    ones many times over) are joined by the caller, at once or a part at a time
+    (``reminders plan`` writes it without ever holding all of it).
     """
     writer = _JsonWriter()
     out = [
@@ -161,7 +167,7 @@ def json_text(plan: Plan) -> str:
     else:
         out.append("[]")
     out.append("\n}\n")
-    return "".join(out)
+    return out
 
 
 NL = "\n"
@@ -231,9 +237,7 @@ class _JsonWriter:
             jubilee = is_jubilee(item.number)
         ident = _string(ident)
         event_date = entry.event_date.isoformat()
-        self.tails.append(
-            f',\n      "entry": {ident},\n      "event_date": "{event_date}"\n    }}'
-        )
+        self.tails.append(f',\n      "entry": {ident},\n      "event_date": "{event_date}"\n    }}')
         ahead = entry.next_jubilee
         out += (
             f'    {{\n      "kind": "{kind}",\n'

@@ -303,6 +303,19 @@ def test_unknown_country_code_is_a_clear_error(
     )
 
 
+def test_an_error_writes_no_file(project: Project, capsys: pytest.CaptureFixture[str]) -> None:
+    config = project({"cases.toml": CALENDAR + observance("day", "03-01")})
+    config.write_text(
+        config.read_text("utf-8").replace('country = "PK"', 'country = "XX"'), encoding="utf-8"
+    )
+    folder = config.parent / "out"
+    folder.mkdir()
+    code = main(["--config", str(config), "plan", "2027", "-o", str(folder / "plan.json")])
+    assert code == 1
+    assert "organisation.country" in capsys.readouterr().err
+    assert list(folder.iterdir()) == []  # no plan, no temporary file
+
+
 @pytest.mark.parametrize("year", ["1900", "1924", "2077", "2200"])
 def test_year_out_of_range_is_a_clear_error(year: str, capsys: pytest.CaptureFixture[str]) -> None:
     code = main(["--config", str(ROOT / "config.toml"), "plan", year])

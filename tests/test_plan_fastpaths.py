@@ -14,7 +14,7 @@ import json
 import random
 import textwrap
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
@@ -22,13 +22,13 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from reminders.controllers import load, make_plan
+from reminders.controllers import load, make_plan, write_atomically
 from reminders.dates import LEAP_DAY_POLICIES
 from reminders.hostcal import HostCalendar, host_calendar
 from reminders.model import Calendar, FixedDate, Moment, Observance, Occurrence
 from reminders.occurrences import occurrences, place_moments, sort_key, title_for
 from reminders.plan import NEIGHBOURS_SHOWN, Conflict, Plan, WorkingDays, long_date
-from reminders.plan_formats import INDENT, WIDTH, wrap
+from reminders.plan_formats import FORMATTERS, INDENT, PIECES, WIDTH, pieces, wrap
 from reminders.plan_json import document, json_text
 from reminders.settings import Loaded
 
@@ -316,3 +316,27 @@ def test_working_days_by_look_up_are_those_counted_day_by_day(
 ) -> None:
     working = WorkingDays(host, date(2026, 1, 1), date(2028, 12, 31))
     assert working.count(day, count, direction) == host.working_days_from(day, count, direction)
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 7, 8192])
+@pytest.mark.parametrize("fmt", ["table", "md", "csv", "json"])
+def test_the_text_in_parts_is_the_text(crowded: Loaded, fmt: str, size: int) -> None:
+    plan = make_plan(crowded, 2027)
+    parts = list(pieces(plan, fmt, size))
+    assert "".join(parts) == FORMATTERS[fmt](plan)
+    if fmt in PIECES and size < 8192:
+        assert len(parts) > 10  # written a part at a time
+
+
+def test_a_file_written_in_parts_is_whole_or_not_there(tmp_path: Path) -> None:
+    target = tmp_path / "plan.json"
+
+    def failing() -> Iterator[bytes]:
+        yield b"{"
+        raise RuntimeError("the maker of the parts failed")
+
+    with pytest.raises(RuntimeError):
+        write_atomically(str(target), failing())
+    assert list(tmp_path.iterdir()) == []  # neither the file nor a temporary one
+    write_atomically(str(target), iter([b"{", b"}"]))
+    assert target.read_bytes() == b"{}"
