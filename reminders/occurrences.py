@@ -43,54 +43,31 @@ _new = tuple.__new__  # a record from a tuple of its fields: a quarter of the co
 def _observance_occurrences(
     calendar: Calendar, observance: Observance, start: date, end: date
 ) -> list[tuple[tuple[date, int, datetime, str, str], Occurrence]]:
-    """The observance's occurrences in ``[start, end)``, each with its :func:`sort_key`.
-
-    Every command expands every observance (a calendar can hold thousands), so the common case, a
-    month-day other than February 29, is worked out without a dictionary of dates: the years whose
-    date falls in the window follow from the window's first and last month-days.
-    """
-    since = observance.since
-    last_day = end - dates.ONE_DAY
-    first, last = max(start.year, since + 1), last_day.year
+    """The observance's occurrences in ``[start, end)``, each with its :func:`sort_key`."""
+    first = max(start.year, observance.since + 1)
+    last = (end - dates.ONE_DAY).year
     if first > last:
         return []
-    rule = observance.rule
-    if type(rule) is FixedDate and (rule.month != 2 or rule.day != 29):
-        month, mday = rule.month, rule.day
-        if (month, mday) < (start.month, start.day):
-            first = max(first, start.year + 1)
-        if (month, mday) > (last_day.month, last_day.day):
-            last -= 1
-        found = [(year, date(year, month, mday)) for year in range(first, last + 1)]
-    else:
-        found = [(year, day) for year, day in rule.dates(first, last).items() if start <= day < end]
-    pattern, moments = observance.title, observance.moments
-    plain = "{" not in pattern
-    out = []
-    for year, day in found:
-        number = year - since
-        title = (
-            pattern
-            if plain
-            else pattern.format(
-                ordinal=dates.ordinal(number), number=number, year=year, since=since
-            )
+    return [
+        _occurrence(calendar, observance, year, day)
+        for year, day in observance.rule.dates(first, last).items()
+        if start <= day < end
+    ]
+
+
+def _occurrence(
+    calendar: Calendar, observance: Observance, year: int, day: date
+) -> tuple[tuple[date, int, datetime, str, str], Occurrence]:
+    """The occurrence of ``observance`` in ``year`` on ``day``, with its :func:`sort_key`."""
+    number = year - observance.since
+    title = observance.title
+    if "{" in title:
+        title = title.format(
+            ordinal=dates.ordinal(number), number=number, year=year, since=observance.since
         )
-        item = _new(
-            Occurrence,
-            (
-                calendar,
-                day,
-                title,
-                number,
-                observance,
-                None,
-                place_moments(observance, day) if moments else (),
-            ),
-        )
-        key = (day, 0, _NO_TIME, calendar.id, f"{calendar.id}:{observance.id}:{year}")
-        out.append((key, item))
-    return out
+    moments = place_moments(observance, day) if observance.moments else ()
+    item = _new(Occurrence, (calendar, day, title, number, observance, None, moments))
+    return (day, 0, _NO_TIME, calendar.id, f"{calendar.id}:{observance.id}:{year}"), item
 
 
 def event_occurrence(calendar: Calendar, event: Event) -> Occurrence:
@@ -127,9 +104,41 @@ def occurrences(
     marked ``example = true``.
     """
     found: list[tuple[tuple[date, int, datetime, str, str], Occurrence]] = []
+    # Every command expands every observance (a calendar can hold thousands), so the common
+    # case, a month-day other than February 29, is worked out here, as _occurrence does it,
+    # without a call or a dictionary of dates per observance: the years whose date falls in the
+    # window follow from the window's first and last month-days.
+    last_day = end - dates.ONE_DAY
+    first_md, last_md = (start.month, start.day), (last_day.month, last_day.day)
+    ordinal = dates.ordinal
     for calendar in calendars:
+        calendar_id = calendar.id
         for observance in calendar.observances:
-            found += _observance_occurrences(calendar, observance, start, end)
+            rule = observance.rule
+            if type(rule) is not FixedDate or rule[:2] == (2, 29):
+                found += _observance_occurrences(calendar, observance, start, end)
+                continue
+            month, mday = month_day = rule[:2]
+            since = observance.since
+            first = start.year if month_day >= first_md else start.year + 1
+            if first <= since:
+                first = since + 1
+            last = last_day.year if month_day <= last_md else last_day.year - 1
+            for year in range(first, last + 1):
+                day = date(year, month, mday)
+                number = year - since
+                title = observance.title
+                if "{" in title:
+                    title = title.format(
+                        ordinal=ordinal(number), number=number, year=year, since=since
+                    )
+                moments = place_moments(observance, day) if observance.moments else ()
+                found.append(
+                    (
+                        (day, 0, _NO_TIME, calendar_id, f"{calendar_id}:{observance.id}:{year}"),
+                        _new(Occurrence, (calendar, day, title, number, observance, None, moments)),
+                    )
+                )
         for event in calendar.events:
             if (examples or not event.example) and start <= event.local_date < end:
                 item = event_occurrence(calendar, event)

@@ -193,6 +193,7 @@ class _JsonWriter:
 
     def __init__(self) -> None:
         self.conflicts: dict[int, str] = {}  # by id(tuple of conflicts)
+        self.conflict_items: dict[Conflict, str] = {}
         self.milestones: dict[int, str] = {}  # by id(tuple of milestones)
         self.heads: dict[Milestone, str] = {}
         self.tails: list[str] = []  # per entry, in the plan's order
@@ -203,12 +204,18 @@ class _JsonWriter:
     def conflict_list(self, found: tuple[Conflict, ...]) -> str:
         text = self.conflicts.get(id(found))
         if text is None:
-            items = [
-                f'        {{\n          "kind": {_string(c.kind)},\n'
-                f'          "reason": {_string(c.reason)},\n'
-                f'          "estimate": {"true" if c.estimate else "false"}\n        }}'
-                for c in found
-            ]
+            # The tuples differ (a day's conflicts with those of the observances near each
+            # entry), their conflicts much less: each is written once.
+            items = []
+            for c in found:
+                item = self.conflict_items.get(c)
+                if item is None:
+                    item = self.conflict_items[c] = (
+                        f'        {{\n          "kind": {_string(c.kind)},\n'
+                        f'          "reason": {_string(c.reason)},\n'
+                        f'          "estimate": {"true" if c.estimate else "false"}\n        }}'
+                    )
+                items.append(item)
             text = f"[\n{f',{NL}'.join(items)}\n      ]" if items else "[]"
             self.conflicts[id(found)] = text
         return text
