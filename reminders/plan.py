@@ -304,12 +304,26 @@ class Neighbours:
         self.within = within
         self.on: dict[tuple[str, date], list[Occurrence]] = {}
         self.dates: dict[tuple[str, str], list[date]] = {}  # of each observance, in the window
+        # Whether an observance is in the window more than once within ``within`` days (which
+        # no yearly date is, unless ``within`` is half a year): if not, an observance's own
+        # occurrence is in its window once, as itself.
+        self.crowded = False
         for other in observed:
             if other.observance is not None:
-                self.on.setdefault((other.calendar.id, other.date), []).append(other)
-                self.dates.setdefault((other.calendar.id, other.observance.id), []).append(
-                    other.date
-                )
+                day = other.date
+                key = (other.calendar.id, day)
+                found = self.on.get(key)
+                if found is None:
+                    self.on[key] = [other]
+                else:
+                    found.append(other)
+                mine = (other.calendar.id, other.observance.id)
+                days = self.dates.get(mine)
+                if days is None:
+                    self.dates[mine] = [day]
+                else:  # the window's items come in date order
+                    self.crowded = self.crowded or (day - days[-1]).days <= within
+                    days.append(day)
         # Nearest first, the day before ahead of the day after.
         gaps = sorted(range(-within, within + 1), key=lambda gap: (abs(gap), gap))
         self.steps = [(gap, timedelta(days=gap)) for gap in gaps]
@@ -324,7 +338,17 @@ class Neighbours:
         window = self.windows.get(key)
         if window is None:
             window = self.windows[key] = _Window(self._near(*key))
-        own = item.observance.id if item.observance is not None else None
+        observance = item.observance
+        if item.event is None and observance is not None and not self.crowded:
+            # The common case: the item is its observance's one occurrence in the window, so
+            # the result depends only on where the observance is among the first six.
+            place = window.first.get(observance.id, NEIGHBOURS_SHOWN + 1)
+            found = window.alone[place]
+            if found is None:
+                alone = (place,) if place <= NEIGHBOURS_SHOWN else ()
+                found = window.alone[place] = self._result(window, alone, 1)
+            return found
+        own = observance.id if observance is not None else None
         # The item's own observance is no neighbour of it: how often is it in the window?
         mine = 0
         if own is not None:
@@ -341,6 +365,9 @@ class Neighbours:
                 for index, (_, other) in enumerate(window.near[: NEIGHBOURS_SHOWN + mine])
                 if other.observance is not None and other.observance.id == own
             )
+        return self._result(window, skipped, mine)
+
+    def _result(self, window: _Window, skipped: tuple[int, ...], mine: int) -> tuple[Conflict, ...]:
         found = window.results.get((skipped, mine))
         if found is None:
             found = window.results[(skipped, mine)] = self._conflicts(window, skipped, mine)
@@ -392,6 +419,9 @@ class _Window:
         }
         self.worded: dict[int, Conflict] = {}
         self.results: dict[tuple[tuple[int, ...], int], tuple[Conflict, ...]] = {}
+        # The results for an observance alone in the window, by its place among the first
+        # NEIGHBOURS_SHOWN + 1 (the last slot: not among them).
+        self.alone: list[tuple[Conflict, ...] | None] = [None] * (NEIGHBOURS_SHOWN + 2)
 
     def conflict(self, index: int) -> Conflict:
         found = self.worded.get(index)
