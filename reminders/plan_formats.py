@@ -131,6 +131,11 @@ def header(plan: Plan) -> list[str]:
     return lines
 
 
+def _plain(text: str) -> bool:
+    """Words between single spaces and nothing else: what :func:`wrap` fills by itself."""
+    return text.isprintable() and text[:1] != " " and text[-1:] != " " and "  " not in text
+
+
 def wrap(text: str, first: str = "", rest: str = INDENT) -> list[str]:
     """``text`` in lines of at most WIDTH columns, the first starting with ``first``, the others
     with ``rest``: the lines of ``textwrap.wrap`` (hyphens stay inside words, "44-day"; only a
@@ -143,8 +148,7 @@ def wrap(text: str, first: str = "", rest: str = INDENT) -> list[str]:
     space, such as a no-break space, at the end of a line; ``isprintable`` is false for all of
     them).  Anything else goes to textwrap.
     """
-    plain = text.isprintable() and text[:1] != " " and text[-1:] != " " and "  " not in text
-    if plain and text:
+    if text and _plain(text):
         if len(first) + len(text) <= WIDTH:
             return [first + text]
         if max(map(len, text.split(" "))) <= WIDTH - max(len(first), len(rest)):
@@ -179,17 +183,22 @@ def table_lines(plan: Plan) -> list[str]:
     if not plan.entries:
         lines += ["", f"No observances or events in {plan.year}."]
     shared = _Shared()
+    tail, append = shared.tail, lines.append
     for entry in plan.entries:
         item = entry.occurrence
-        lines.append("")
-        mark = " (jubilee)" if entry.jubilee else ""
-        lines += wrap(f"{title(entry)}{mark}", f"{day(item.date)}  ")
+        heading = f"{title(entry)}{' (jubilee)' if entry.jubilee else ''}"
+        on = day(item.date)
+        if len(on) + 2 + len(heading) <= WIDTH and _plain(heading):
+            append(f"\n{on}  {heading}")  # after an empty line; wrap() would keep it whole
+        else:
+            append("")
+            lines += wrap(heading, f"{on}  ")
         if entry.next_jubilee is not None:
-            lines.append(shared.jubilee(entry))
+            append(shared.jubilee(entry))
         if entry.moments or item.event is not None:
             for text in timing(entry, plan.timezone) + about(entry):
                 lines += wrap(text, INDENT, INDENT + "  ")
-        lines.append(shared.tail(entry))
+        append(tail(entry))
     runs = plan.milestone_runs()
     total = sum(count for _, _, count in runs)
     lines += ["", f"Milestones by date ({total})" if total else "No milestones."]
