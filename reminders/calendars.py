@@ -178,7 +178,7 @@ def load_calendar_file(
     # Ids are claimed even when another key of their table is bad, so that a duplicate id or an
     # event linked to that observance is judged on the id alone.
     observances: list[Observance] = []
-    ids: dict[str, str] = {}
+    ids: dict[str, tuple[str | int, ...]] = {}  # the key path that claimed each id
     for index, values, raw in check.tables(top["observance"], OBSERVANCE_FIELDS, ("observance",)):
         observance = _observance(check, index, values, raw, default_tz, today)
         _claim_id(check, ids, raw.get("id"), ("observance", index, "id"))
@@ -215,15 +215,19 @@ def load_calendar_file(
 
 
 def _claim_id(
-    check: Checker, ids: dict[str, str], item_id: object, path: tuple[str | int, ...]
+    check: Checker,
+    ids: dict[str, tuple[str | int, ...]],
+    item_id: object,
+    path: tuple[str | int, ...],
 ) -> None:
     if not isinstance(item_id, str) or not _is_ident(item_id):
         return  # a bad or missing id is reported by the table's own check
     if item_id in ids:
-        expected = f"an id not used by another observance or event here ({ids[item_id]} has it)"
+        holder = key_name(ids[item_id][:2])
+        expected = f"an id not used by another observance or event here ({holder} has it)"
         check.add(path, item_id, expected)
     else:
-        ids[item_id] = key_name(path[:2])
+        ids[item_id] = path
 
 
 def _is_ident(value: str) -> bool:
