@@ -141,12 +141,27 @@ def case_commands(
     if baseline is not None:
         # The baseline's cache is its own: both write a file of the same name for a config.
         own = (("REMINDERS_CACHE_DIR", f"{cache}-baseline"),)
-        run = (python, str(SELF), "--child", "--package", str(baseline), "--")
+        # As lean as the console script: this script's own imports are not timed.
+        run = (python, "-c", BASELINE, str(baseline))
         for fmt, extra in (("table", ()), ("json", json_args)):
             cmds.append(
                 Command(f"baseline: {fmt}, warm", (*run, *plan, *extra), own, "baseline", fmt)
             )
     return cmds
+
+
+# The baseline's command: reminders ARGS with the package imported from DIR (checked).
+BASELINE = (
+    "import sys\n"
+    "folder = sys.argv.pop(1)\n"
+    "sys.path.insert(0, folder)\n"
+    "sys.argv[0] = 'reminders'\n"
+    "import reminders\n"
+    "if not reminders.__file__.startswith(folder):\n"
+    "    sys.exit(f'imported reminders from {reminders.__file__}, not from {folder}')\n"
+    "from reminders.cli import main\n"
+    "sys.exit(main())\n"
+)
 
 
 def child_env() -> dict[str, str]:
@@ -346,15 +361,17 @@ def size(count: int) -> str:
 def show_commands(cmds: Sequence[Command], folder: Path) -> None:
     for cmd in cmds:
         env = " ".join(f"{k}={v}" for k, v in cmd.env)
-        line = shlex.join(cmd.argv).replace(str(ROOT) + "/", "")
+        line = shlex.join(cmd.argv).replace(shlex.quote(BASELINE), '"$BASELINE"')
+        line = line.replace(str(ROOT) + "/", "")
         touch = f"touch {cmd.touch} && " if cmd.touch else ""
         print(f"  {touch}{env + ' ' if env else ''}{line}".replace(str(folder), "$TMP"))
 
 
 def child_argv(cmd: Command, python: str, *options: str) -> tuple[str, ...]:
     """The command run through this script's ``--child`` mode, with ``options``."""
-    if cmd.kind == "baseline":
-        return (*cmd.argv[:3], *options, *cmd.argv[3:])
+    if cmd.kind == "baseline":  # python -c BASELINE DIR ARGS
+        package = ("--package", cmd.argv[3])
+        return (python, str(SELF), "--child", *package, *options, "--", *cmd.argv[4:])
     return (python, str(SELF), "--child", *options, "--", *cmd.argv[1:])
 
 
@@ -563,6 +580,8 @@ def main() -> None:
         print()
         print(f"commands (cwd {ROOT}; $TMP = the temporary folder):")
         show_commands(case1 + case2, folder)
+        if args.baseline is not None:
+            print("  ($BASELINE: bench/plan.py's BASELINE, reminders.cli.main imported from DIR)")
         if not args.no_stages:
             print()
             stages((("1", case1), (f"2 ({args.observances:,})", case2)), env, args.python)
