@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 
 from . import __version__
@@ -205,15 +205,8 @@ def cmd_plan(args: argparse.Namespace) -> int:
         sys.stdout.buffer.writelines(parts)
         sys.stdout.buffer.flush()
     else:
-        written = [0]
-
-        def counted(parts: Iterator[bytes]) -> Iterator[bytes]:
-            for part in parts:
-                written[0] += len(part)
-                yield part
-
-        write_atomically(args.output, counted(parts))
-        print(f"wrote {args.output} ({written[0]} bytes, {args.format})", file=sys.stderr)
+        size = write_atomically(args.output, parts)
+        print(f"wrote {args.output} ({size} bytes, {args.format})", file=sys.stderr)
     return EXIT_OK
 
 

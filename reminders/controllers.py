@@ -253,9 +253,9 @@ def export_ics(
     return build_ics(chosen, first, last, info, examples=use_examples)
 
 
-def write_atomically(path: str, data: bytes | Iterable[bytes]) -> None:
+def write_atomically(path: str, data: bytes | Iterable[bytes]) -> int:
     """Write ``data`` (bytes, or parts of them) to ``path`` through a temporary file and a
-    rename: never a partial file."""
+    rename: never a partial file.  Returns the number of bytes written."""
     import tempfile  # only the commands that write files pay for it
 
     folder = os.path.dirname(path) or "."
@@ -264,11 +264,10 @@ def write_atomically(path: str, data: bytes | Iterable[bytes]) -> None:
     except OSError as exc:
         raise OutputError(path, exc.strerror or str(exc)) from None
     try:
+        size = 0
         with os.fdopen(handle, "wb") as out:
-            if isinstance(data, bytes):
-                out.write(data)
-            else:
-                out.writelines(data)
+            for part in (data,) if isinstance(data, bytes) else data:
+                size += out.write(part)
         os.chmod(temp, 0o644)
         os.replace(temp, path)
     except OSError as exc:
@@ -279,6 +278,7 @@ def write_atomically(path: str, data: bytes | Iterable[bytes]) -> None:
         if os.path.exists(temp):
             os.unlink(temp)
         raise
+    return size
 
 
 def notice_list(loaded: Loaded, start: date, days: int) -> list[Notice]:

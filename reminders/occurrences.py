@@ -30,12 +30,6 @@ def place_moments(observance: Observance, day: date) -> tuple[TimedMoment, ...]:
     return tuple(placed)
 
 
-def observance_occurrences(
-    calendar: Calendar, observance: Observance, start: date, end: date
-) -> list[Occurrence]:
-    return [item for _, item in _observance_occurrences(calendar, observance, start, end)]
-
-
 _NO_TIME = datetime.min.replace(tzinfo=UTC)
 _new = tuple.__new__  # a record from a tuple of its fields: a quarter of the cost of keywords
 

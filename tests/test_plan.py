@@ -316,6 +316,21 @@ def test_an_error_writes_no_file(project: Project, capsys: pytest.CaptureFixture
     assert list(folder.iterdir()) == []  # no plan, no temporary file
 
 
+@pytest.mark.parametrize(
+    ("fmt", "golden"), [("table", "plan-2027.txt"), ("json", "plan-2027.json")]
+)
+def test_a_plan_written_to_a_file_is_the_golden_one_and_its_size_is_said(
+    fmt: str, golden: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / golden
+    code = main(["--config", str(ROOT / "config.toml"), "plan", "2027", "--format", fmt,
+                 "-o", str(target)])  # fmt: skip
+    expected = (ROOT / "tests" / "golden" / "plan" / golden).read_bytes()
+    assert code == 0
+    assert target.read_bytes() == expected
+    assert capsys.readouterr().err == f"wrote {target} ({len(expected)} bytes, {fmt})\n"
+
+
 @pytest.mark.parametrize("year", ["1900", "1924", "2077", "2200"])
 def test_year_out_of_range_is_a_clear_error(year: str, capsys: pytest.CaptureFixture[str]) -> None:
     code = main(["--config", str(ROOT / "config.toml"), "plan", year])

@@ -340,5 +340,5 @@ def test_a_file_written_in_parts_is_whole_or_not_there(tmp_path: Path) -> None:
     with pytest.raises(RuntimeError):
         write_atomically(str(target), failing())
     assert list(tmp_path.iterdir()) == []  # neither the file nor a temporary one
-    write_atomically(str(target), iter([b"{", b"}"]))
+    assert write_atomically(str(target), iter([b"{", b"}"])) == 2
     assert target.read_bytes() == b"{}"
