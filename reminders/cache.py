@@ -1,8 +1,8 @@
 """A cache of validated settings and calendars, so that `upcoming` and `check` start fast.
 
 Parsing TOML and validating it costs more start-up time than everything else the commands do:
-``tomllib`` alone is about 4 ms to import, and the budget for ``reminders upcoming`` is about
-25 ms (4x ``python -I -S -c pass``).  Once a config and its calendars have loaded without a
+the TOML parser alone takes milliseconds to import, and the budget of ``reminders upcoming`` is
+about 25 ms (4x ``python -I -S -c pass``).  Once a config and its calendars have loaded without a
 problem, the resulting values are written with ``marshal`` (built into the interpreter, nothing
 to import) under a key made of everything they were made from:
 

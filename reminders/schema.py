@@ -420,7 +420,7 @@ _KEY = re.compile(r"\s*([A-Za-z0-9_\-]+)\s*=")
 def _index_lines(source: str) -> dict[tuple[str | int, ...], int]:
     """Map key paths to 1-based line numbers for documents written in the usual TOML style.
 
-    tomllib gives no positions, so this follows table headers (``[calendar]``,
+    The TOML parser gives no positions, so this follows table headers (``[calendar]``,
     ``[[observance]]``, ``[[observance.moment]]``) and ``key = value`` lines. Inline tables and
     dotted keys are not followed; for those the message names the nearest table's line.
     """
