@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from datetime import date
 from functools import cache
+from itertools import chain, repeat
 
 from .dates import is_jubilee, ordinal
 from .model import WEEKDAYS, Event
@@ -158,12 +159,13 @@ def json_pieces(plan: Plan) -> list[str]:
     runs = plan.milestone_runs()
     if runs:
         out.append("[\n")
-        heads, tails = writer.heads, writer.tails
+        heads, tails = writer.heads, writer.tails  # a tail ends with ",\n"
         for m, first, count in runs:
-            head = heads[m]
-            for index in range(first, first + count):
-                out += (head, tails[index], ",\n")
-        out[-1] = "\n  ]"
+            # head, tail, head, tail ... for the entries of the run, without a loop in Python
+            run = tails[first : first + count]
+            out += chain.from_iterable(zip(repeat(heads[m], count), run, strict=True))
+        out[-1] = out[-1][:-2]  # the last tail without its ",\n"
+        out.append("\n  ]")
     else:
         out.append("[]")
     out.append("\n}\n")
@@ -178,6 +180,11 @@ def _indented(value: object, prefix: str = "  ") -> str:
     """``value`` as json.dumps(indent=2) writes it ``prefix`` deep: the lines after the first
     indented by ``prefix`` (JSON strings hold no line breaks, only ``\\n``)."""
     return json.dumps(value, indent=2, ensure_ascii=False).replace("\n", "\n" + prefix)
+
+
+@cache
+def _iso(day: date) -> str:
+    return day.isoformat()
 
 
 @cache
@@ -196,7 +203,8 @@ class _JsonWriter:
         self.conflict_items: dict[Conflict, str] = {}
         self.milestones: dict[int, str] = {}  # by id(tuple of milestones)
         self.heads: dict[Milestone, str] = {}
-        self.tails: list[str] = []  # per entry, in the plan's order
+        self.tails: list[str] = []  # per entry, in the plan's order, each ending with ",\n"
+        self.endings: dict[tuple[object, ...], tuple[str, ...]] = {}
 
     # The conflicts and milestones of entries are looked up by identity: build_plan shares each
     # tuple among the entries that have it, and the plan keeps them alive while it is written.
@@ -243,8 +251,10 @@ class _JsonWriter:
             kind, ident = "observance", f"{item.calendar.id}:{observance.id}:{item.date.year}"
             jubilee = is_jubilee(item.number)
         ident = _string(ident)
-        event_date = entry.event_date.isoformat()
-        self.tails.append(f',\n      "entry": {ident},\n      "event_date": "{event_date}"\n    }}')
+        event_date = _iso(entry.event_date)
+        self.tails.append(
+            f',\n      "entry": {ident},\n      "event_date": "{event_date}"\n    }},\n'
+        )
         ahead = entry.next_jubilee
         out += (
             f'    {{\n      "kind": "{kind}",\n'
@@ -267,14 +277,26 @@ class _JsonWriter:
             ',\n      "event": ',
             "null" if event is None else _event(event),
             ',\n      "conflicts": ',
-            self.conflict_list(entry.conflicts),
-            f',\n      "event_date": "{event_date}",\n'
-            f'      "moved": {"true" if entry.event_date != item.date else "false"},\n'
-            f'      "suggestion": {_string(entry.suggestion)},\n'
-            '      "milestones": ',
-            self.milestone_list(entry.milestones),
-            "\n    }",
         )
+        out += self.ending(entry)
+
+    def ending(self, entry: Entry) -> tuple[str, ...]:
+        """The entry's pieces from its conflicts to its end: the same for the entries of a day
+        that share conflicts, event date, suggestion and milestones (one tuple of them)."""
+        moved = entry.event_date != entry.occurrence.date
+        key = (id(entry.conflicts), entry.event_date, moved, entry.suggestion, id(entry.milestones))
+        found = self.endings.get(key)
+        if found is None:
+            found = self.endings[key] = (
+                self.conflict_list(entry.conflicts),
+                f',\n      "event_date": "{_iso(entry.event_date)}",\n'
+                f'      "moved": {"true" if moved else "false"},\n'
+                f'      "suggestion": {_string(entry.suggestion)},\n'
+                '      "milestones": ',
+                self.milestone_list(entry.milestones),
+                "\n    }",
+            )
+        return found
 
 
 def _moments(entry: Entry) -> str:
