@@ -397,6 +397,66 @@ def test_workers_stop_when_the_supervisor_is_killed(tmp_path: Path) -> None:
         served.stop()
 
 
+# A supervisor whose worker 2 fails at its start, once worker 1 answers: as a worker would whose
+# start meets a problem the supervisor's own check did not (a file changed in between, say).
+ONE_FAILS = """
+import http.client, os, sys, time
+from reminders import logs, workers
+
+config, pids = sys.argv[1], sys.argv[2]
+
+
+class OneFails(workers.Supervisor):
+    def _work(self, slot):
+        with open(pids, "a") as out:
+            out.write(f"{slot.index} {os.getpid()}\\n")
+        if slot.index == 1:
+            return super()._work(slot)
+        port = self.sock.getsockname()[1]
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+                connection.request("GET", "/healthz")
+                if connection.getresponse().status == 200:
+                    break
+            except OSError:
+                time.sleep(0.05)
+        print(f"reminders: worker 2: cannot start (port {port})", file=sys.stderr)
+        return 3
+
+
+logs.setup("human")
+sys.exit(OneFails(config, workers.bind("127.0.0.1:0"), 2).run())
+"""
+
+
+def test_a_worker_that_fails_at_its_start_stops_the_others_and_the_exit_says_so(
+    tmp_path: Path,
+) -> None:
+    config = make_site(tmp_path / "site")
+    pids_file = tmp_path / "pids"
+    done = subprocess.run(
+        [sys.executable, "-c", ONE_FAILS, str(config), str(pids_file)],
+        capture_output=True, text=True, timeout=60, cwd=ROOT,
+    )  # fmt: skip
+    pids = dict(map(int, line.split()) for line in pids_file.read_text().splitlines())
+    assert done.returncode == 3, done.stderr  # the failed worker's own code
+    port = int(re.findall(r"cannot start \(port (\d+)\)", done.stderr)[0])
+    assert (
+        f"worker 2 (pid {pids[2]}) exited with status 3 while starting; stopping the other "
+        "workers" in done.stderr
+    )
+    assert "serving the feed on" not in done.stderr  # not every worker was ever ready
+    assert "Traceback" not in done.stderr
+    # Worker 1 served and was stopped by the supervisor, not left to find itself orphaned.
+    assert f"worker 1 (pid {pids[1]}): stopping the feed server" in done.stderr
+    assert "the supervisor is gone" not in done.stderr
+    assert gone(pids[1])
+    with pytest.raises(ConnectionRefusedError):
+        socket.create_connection(("127.0.0.1", port), timeout=2).close()
+
+
 @pytest.mark.parametrize("value", ["0", "-1", "three", "2.5", "65"])
 def test_a_bad_worker_count_is_a_usage_error(
     cli: Callable[..., tuple[int, str, str]], value: str
