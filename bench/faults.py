@@ -77,25 +77,29 @@ def ledger(args: argparse.Namespace) -> Iterator[str | None]:
         yield fresh
 
 
+def burst(args: argparse.Namespace, rules: int, step: float, lead: float) -> faults.Burst:
+    """``--notices`` over ``rules`` fire times ``step`` s apart, the first ``lead`` s ahead, with
+    the daemon settings of the command line and this script's limits."""
+    return faults.Burst(
+        per_rule=args.notices // rules,
+        rules=rules,
+        step=step,
+        workers=args.workers,
+        lease=args.lease,
+        lead=lead,
+        late_after=LATE_AFTER,
+        timeout=TIMEOUT,
+        settle=5,
+    )
+
+
 def run_replicas(root: Path, args: argparse.Namespace) -> faults.Outcome:
     url = postgres_url(args)
     if not url:
         raise Unavailable(f"needs PostgreSQL: set {PG_ENV} or pass --postgres")
     with fresh_database(url) as fresh:
         return faults.replicas(
-            root,
-            fresh,
-            per_rule=args.notices // 10,
-            rules=10,
-            step=5,
-            count=3,
-            workers=args.workers,
-            lease=args.lease,
-            kill_after=0.35,
-            lead=20,
-            late_after=LATE_AFTER,
-            timeout=TIMEOUT,
-            settle=5,
+            root, fresh, burst(args, rules=10, step=5, lead=20), count=3, kill_after=0.35
         )
 
 
@@ -104,19 +108,11 @@ def run_kills(root: Path, args: argparse.Namespace) -> faults.Outcome:
         return faults.kills(
             root,
             url,
-            per_rule=args.notices // 25,
-            rules=25,
-            step=3,
+            burst(args, rules=25, step=3, lead=10),
             kill_count=args.kills,
             up_min=0.3,
             up_max=2.5,
             seed=args.seed,
-            workers=args.workers,
-            lease=args.lease,
-            lead=10,
-            late_after=LATE_AFTER,
-            timeout=TIMEOUT,
-            settle=5,
         )
 
 
@@ -125,17 +121,10 @@ def run_smtp_down(root: Path, args: argparse.Namespace) -> faults.Outcome:
         return faults.smtp_down(
             root,
             url,
-            per_rule=args.notices // 5,
-            rules=5,
-            step=1,
+            burst(args, rules=5, step=1, lead=10),
             outage=args.outage,
             backoff="PT1S",
             retry_limit=12,
-            workers=args.workers,
-            lead=10,
-            late_after=LATE_AFTER,
-            timeout=TIMEOUT,
-            settle=5,
         )
 
 
@@ -148,19 +137,11 @@ def run_pg_restart(root: Path, args: argparse.Namespace) -> faults.Outcome:
         return faults.pg_restart(
             root,
             cluster,
-            per_rule=args.notices // 10,
-            rules=10,
-            step=5,
+            burst(args, rules=10, step=5, lead=15),
             count=2,
             down=args.pg_down,
             stop_after=0.35,
             mode=args.pg_mode,
-            workers=args.workers,
-            lease=args.lease,
-            lead=15,
-            late_after=LATE_AFTER,
-            timeout=TIMEOUT,
-            settle=5,
         )
 
 

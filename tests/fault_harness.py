@@ -460,6 +460,24 @@ def stop_all(daemons: Iterable[Daemon], notes: list[str]) -> None:
             notes.append(f"pid {daemon.process.pid} exited {code} on SIGTERM")
 
 
+@dataclass(frozen=True)
+class Burst:
+    """What every scenario shares: ``rules`` fire times ``step`` s apart, the first ``lead`` s
+    from the start, ``per_rule`` notices each; the daemon's ``workers`` and ``lease``; a
+    delivery is late after ``late_after`` s; the run ends after ``timeout`` s at most, then waits
+    ``settle`` s for late duplicates."""
+
+    per_rule: int = 20
+    rules: int = 10
+    step: float = 1.0
+    workers: int = 4
+    lease: str = "PT3S"
+    lead: float = 5.0
+    late_after: float = 30.0
+    timeout: float = 60.0
+    settle: float = 2.0
+
+
 def _finished(inbox: CountingInbox, view: LedgerView, expected: dict[str, datetime]) -> bool:
     if inbox.distinct() < len(expected):
         return False
@@ -475,11 +493,11 @@ def _finish(
     inbox: CountingInbox,
     view: LedgerView,
     daemons: list[Daemon],
-    timeout: float,
-    settle: float,
+    burst: Burst,
     began: float,
 ) -> Outcome:
     """Wait for the end (or the deadline), let late duplicates land, stop, and collect."""
+    timeout, settle = burst.timeout, burst.settle
     outcome.complete = wait_until(lambda: _finished(inbox, view, outcome.expected), timeout, 0.2)
     outcome.marks["complete_after"] = time.monotonic() - began
     if not outcome.complete:
@@ -508,26 +526,24 @@ def _burst(
     name: str,
     project: BurstProject,
     inbox: CountingInbox,
-    first: datetime,
-    *,
-    rules: int,
-    step: float,
-    per_rule: int,
+    burst: Burst,
     ledger_url: str | None,
-    settings: dict[str, object],
-    late_after: float,
-    workers: int,
-) -> tuple[dict[str, datetime], Outcome, LedgerView]:
-    """The burst written (config and calendar), its Outcome, and a view of its ledger."""
+    **settings: object,
+) -> tuple[datetime, Outcome, LedgerView]:
+    """The burst written (config and calendar; ``[daemon]`` gets the burst's workers and lease
+    and ``settings``), its first fire time, its Outcome, and a view of its ledger."""
+    first = start_at(burst.lead)
+    daemon = {"lease": burst.lease, "workers": burst.workers, **settings}
     expected = project.write_burst(
-        fire_times(first, rules, step),
-        per_rule,
+        fire_times(first, burst.rules, burst.step),
+        burst.per_rule,
         smtp_port=inbox.port,
         ledger_url=ledger_url,
-        daemon=settings,
+        daemon=daemon,
     )
-    outcome = Outcome(name, expected, late_after=late_after, workers=workers)
-    return expected, outcome, LedgerView(ledger_url or project.sqlite_url())
+    outcome = Outcome(name, expected, late_after=burst.late_after, workers=burst.workers)
+    outcome.settings = dict(daemon)
+    return first, outcome, LedgerView(ledger_url or project.sqlite_url())
 
 
 def _start_replicas(
@@ -553,35 +569,22 @@ def _clean_up(daemons: Iterable[Daemon], view: LedgerView) -> None:
 def replicas(
     root: Path,
     ledger_url: str,
+    burst: Burst,
     *,
-    per_rule: int = 20,
-    rules: int = 10,
-    step: float = 1.0,
     count: int = 3,
-    workers: int = 4,
-    lease: str = "PT3S",
     kill_after: float = 0.3,
-    lead: float = 10.0,
-    late_after: float = 30.0,
-    timeout: float = 60.0,
-    settle: float = 2.0,
 ) -> Outcome:
     """``count`` daemons on one ledger; one SIGKILLed once ``kill_after`` of the mail arrived."""
     project = BurstProject(root)
-    settings: dict[str, object] = {"lease": lease, "workers": workers}
     with CountingInbox() as inbox:
-        first = start_at(lead)
-        expected, outcome, view = _burst(
-            "replicas", project, inbox, first, rules=rules, step=step, per_rule=per_rule,
-            ledger_url=ledger_url, settings=settings, late_after=late_after, workers=workers,
-        )  # fmt: skip
-        outcome.settings = {**settings, "replicas": count, "kill_after": kill_after}
+        first, outcome, view = _burst("replicas", project, inbox, burst, ledger_url)
+        outcome.settings.update(replicas=count, kill_after=kill_after)
         daemons: list[Daemon] = []
         began = time.monotonic()
         try:
             daemons = _start_replicas(project, count, outcome, first)
-            target = mid_rule(len(expected), per_rule, kill_after)
-            if not wait_until(lambda: inbox.distinct() >= target, timeout):
+            target = mid_rule(len(outcome.expected), burst.per_rule, kill_after)
+            if not wait_until(lambda: inbox.distinct() >= target, burst.timeout):
                 outcome.notes.append(f"fewer than {target} messages arrived; no kill")
             else:
                 victim = busiest(daemons, view)
@@ -601,7 +604,7 @@ def replicas(
                         else " (no claimed_by column: all counted as in flight)"
                     )
                 )
-            return _finish(outcome, inbox, view, daemons, timeout, settle, began)
+            return _finish(outcome, inbox, view, daemons, burst, began)
         finally:
             _clean_up(daemons, view)
 
@@ -655,20 +658,12 @@ def _held_by(held: dict[str, dict[str, Any]], victim: Daemon) -> dict[str, dict[
 def kills(
     root: Path,
     ledger_url: str | None,
+    burst: Burst,
     *,
-    per_rule: int = 20,
-    rules: int = 10,
-    step: float = 1.0,
     kill_count: int = 4,
     up_min: float = 0.3,
     up_max: float = 1.5,
     seed: int = 1,
-    workers: int = 4,
-    lease: str = "PT3S",
-    lead: float = 5.0,
-    late_after: float = 30.0,
-    timeout: float = 60.0,
-    settle: float = 2.0,
 ) -> Outcome:
     """One daemon SIGKILLed ``kill_count`` times, each ``up_min..up_max`` s after it started.
 
@@ -677,22 +672,17 @@ def kills(
     """
     rng = random.Random(seed)
     project = BurstProject(root)
-    settings: dict[str, object] = {"lease": lease, "workers": workers}
     with CountingInbox() as inbox:
-        first = start_at(lead)
-        _, outcome, view = _burst(
-            "kills", project, inbox, first, rules=rules, step=step, per_rule=per_rule,
-            ledger_url=ledger_url, settings=settings, late_after=late_after, workers=workers,
-        )  # fmt: skip
+        first, outcome, view = _burst("kills", project, inbox, burst, ledger_url)
         url = ledger_url or project.sqlite_url()
-        outcome.settings = {**settings, "kills": kill_count, "seed": seed, "ledger": url[:10]}
+        outcome.settings.update(kills=kill_count, seed=seed, ledger=url[:10])
         daemons: list[Daemon] = []
         seen: dict[str, int] = {}
         down = 0.0
         began = time.monotonic()
         try:
             daemons.append(start_daemon(project))
-            wait_until(lambda: datetime.now(UTC) >= first, lead + 5)
+            wait_until(lambda: datetime.now(UTC) >= first, burst.lead + 5)
             while outcome.faults < kill_count:
                 time.sleep(rng.uniform(up_min, up_max))
                 victim = daemons[-1]
@@ -719,7 +709,7 @@ def kills(
             outcome.notes.append(
                 f"down {down:.1f} s in all, from each kill to the next 'starting' line"
             )
-            return _finish(outcome, inbox, view, daemons, timeout, settle, began)
+            return _finish(outcome, inbox, view, daemons, burst, began)
         finally:
             _clean_up(daemons, view)
 
@@ -727,37 +717,24 @@ def kills(
 def smtp_down(
     root: Path,
     ledger_url: str | None,
+    burst: Burst,
     *,
-    per_rule: int = 30,
-    rules: int = 5,
-    step: float = 1.0,
     outage: float = 5.0,
     backoff: str = "PT1S",
     retry_limit: int = 12,
-    workers: int = 4,
-    lead: float = 5.0,
-    late_after: float = 30.0,
-    timeout: float = 60.0,
-    settle: float = 2.0,
 ) -> Outcome:
     """The SMTP port refuses connections from before the first fire time until ``outage`` s
     after the last one, so every delivery falls due and fails while the server is down; then
     the server is started and the daemon's retries must deliver everything."""
     project = BurstProject(root)
-    settings: dict[str, object] = {
-        "workers": workers,
-        "retry_backoff": backoff,
-        "retry_limit": retry_limit,
-    }
     inbox = CountingInbox()  # not started: the port refuses connections
-    first = start_at(lead)
-    times = fire_times(first, rules, step)
-    _, outcome, view = _burst(
-        "smtp-down", project, inbox, first, rules=rules, step=step, per_rule=per_rule,
-        ledger_url=ledger_url, settings=settings, late_after=late_after, workers=workers,
+    first, outcome, view = _burst(
+        "smtp-down", project, inbox, burst, ledger_url, retry_backoff=backoff,
+        retry_limit=retry_limit,
     )  # fmt: skip
+    times = fire_times(first, burst.rules, burst.step)
     url = ledger_url or project.sqlite_url()
-    outcome.settings = {**settings, "outage": outage, "ledger": url[:10]}
+    outcome.settings.update(outage=outage, ledger=url[:10])
     daemons: list[Daemon] = []
     began = time.monotonic()
     try:
@@ -774,7 +751,7 @@ def smtp_down(
         )
         inbox.start()
         outcome.marks["back_at"] = outcome.marks["recovered_at"] = inbox.started_at[-1]
-        return _finish(outcome, inbox, view, daemons, timeout, settle, began)
+        return _finish(outcome, inbox, view, daemons, burst, began)
     finally:
         _clean_up(daemons, view)
         inbox.stop()
@@ -783,38 +760,25 @@ def smtp_down(
 def pg_restart(
     root: Path,
     cluster: Any,
+    burst: Burst,
     *,
-    per_rule: int = 20,
-    rules: int = 10,
-    step: float = 1.0,
     count: int = 2,
     down: float = 3.0,
     stop_after: float = 0.3,
     mode: str = "fast",
-    workers: int = 4,
-    lease: str = "PT3S",
-    lead: float = 8.0,
-    late_after: float = 30.0,
-    timeout: float = 40.0,
-    settle: float = 2.0,
 ) -> Outcome:
     """``count`` daemons on ``cluster`` (a started PrivateCluster); once ``stop_after`` of the
     mail arrived the server is stopped (``mode``), and started again ``down`` s later."""
     project = BurstProject(root)
-    settings: dict[str, object] = {"lease": lease, "workers": workers}
     with CountingInbox() as inbox:
-        first = start_at(lead)
-        expected, outcome, view = _burst(
-            "pg-restart", project, inbox, first, rules=rules, step=step, per_rule=per_rule,
-            ledger_url=cluster.url, settings=settings, late_after=late_after, workers=workers,
-        )  # fmt: skip
-        outcome.settings = {**settings, "daemons": count, "down": down, "mode": mode}
+        first, outcome, view = _burst("pg-restart", project, inbox, burst, cluster.url)
+        outcome.settings.update(daemons=count, down=down, mode=mode)
         daemons: list[Daemon] = []
         began = time.monotonic()
         try:
             daemons = _start_replicas(project, count, outcome, first)
-            target = mid_rule(len(expected), per_rule, stop_after)
-            if not wait_until(lambda: inbox.distinct() >= target, timeout):
+            target = mid_rule(len(outcome.expected), burst.per_rule, stop_after)
+            if not wait_until(lambda: inbox.distinct() >= target, burst.timeout):
                 outcome.notes.append(f"fewer than {target} messages arrived; no outage")
             else:
                 held = view.claimed()
@@ -835,6 +799,6 @@ def pg_restart(
                     f"down; accepting again after "
                     f"{outcome.marks['down_until'] - outcome.marks['down_from']:.1f} s"
                 )
-            return _finish(outcome, inbox, view, daemons, timeout, settle, began)
+            return _finish(outcome, inbox, view, daemons, burst, began)
         finally:
             _clean_up(daemons, view)

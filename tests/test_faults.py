@@ -54,9 +54,8 @@ def assert_nothing_lost(outcome: faults.Outcome) -> None:
 def test_replicas_one_sigkilled_mid_burst_lose_nothing_and_repeat_only_its_claims(
     tmp_path: Path, shared_postgres: str
 ) -> None:
-    outcome = faults.replicas(
-        tmp_path, shared_postgres, per_rule=30, rules=6, workers=WORKERS, lead=6.0, settle=1.5
-    )
+    burst = faults.Burst(per_rule=30, rules=6, workers=WORKERS, lead=6.0, settle=1.5)
+    outcome = faults.replicas(tmp_path, shared_postgres, burst)
     report = outcome.report()
     print(report)
     assert outcome.faults == 1, report
@@ -75,17 +74,8 @@ def test_one_daemon_sigkilled_at_random_instants_loses_nothing(tmp_path: Path) -
     # PostgreSQL when there is a server, else SQLite: the same promises hold for one daemon.
     database: AbstractContextManager[str | None] = fresh_database(url) if url else nullcontext()
     with database as ledger_url:
-        outcome = faults.kills(
-            tmp_path,
-            ledger_url,
-            per_rule=25,
-            rules=6,
-            kill_count=KILLS,
-            workers=WORKERS,
-            seed=7,
-            lead=4.0,
-            settle=1.5,
-        )
+        burst = faults.Burst(per_rule=25, rules=6, workers=WORKERS, lead=4.0, settle=1.5)
+        outcome = faults.kills(tmp_path, ledger_url, burst, kill_count=KILLS, seed=7)
     report = outcome.report()
     print(report)
     assert outcome.faults == KILLS, report
@@ -100,9 +90,8 @@ def test_one_daemon_sigkilled_at_random_instants_loses_nothing(tmp_path: Path) -
 def test_smtp_server_down_then_back_every_notice_delivered_after_retries(
     tmp_path: Path,
 ) -> None:
-    outcome = faults.smtp_down(
-        tmp_path, None, per_rule=50, rules=3, outage=4.0, backoff="PT1S", lead=4.0, settle=1.5
-    )
+    burst = faults.Burst(per_rule=50, rules=3, lead=4.0, settle=1.5)
+    outcome = faults.smtp_down(tmp_path, None, burst, outage=4.0, backoff="PT1S")
     report = outcome.report()
     print(report)
     assert outcome.arrived_at_fault == [0], report  # nothing got through while it was down
@@ -120,9 +109,8 @@ def test_smtp_server_down_then_back_every_notice_delivered_after_retries(
 
 def test_postgres_stopped_and_started_under_two_daemons_loses_nothing(tmp_path: Path) -> None:
     with PrivateCluster() as cluster:
-        outcome = faults.pg_restart(
-            tmp_path, cluster, per_rule=30, rules=6, down=3.0, workers=WORKERS, lead=6.0
-        )
+        burst = faults.Burst(per_rule=30, rules=6, workers=WORKERS, lead=6.0, timeout=40.0)
+        outcome = faults.pg_restart(tmp_path, cluster, burst, down=3.0)
     report = outcome.report()
     print(report)
     assert outcome.faults == 1, report
