@@ -558,6 +558,18 @@ def _start_replicas(
     return daemons
 
 
+def _reached(
+    outcome: Outcome, inbox: CountingInbox, burst: Burst, fraction: float, fault: str
+) -> bool:
+    """Wait until about ``fraction`` of the burst arrived (halfway through one rule's messages);
+    False, with a note that there was no ``fault``, if it did not within the burst's timeout."""
+    target = mid_rule(len(outcome.expected), burst.per_rule, fraction)
+    if wait_until(lambda: inbox.distinct() >= target, burst.timeout):
+        return True
+    outcome.notes.append(f"fewer than {target} messages arrived; no {fault}")
+    return False
+
+
 def _clean_up(daemons: Iterable[Daemon], view: LedgerView) -> None:
     """Whatever a scenario left running is killed; the ledger view closed."""
     for daemon in daemons:
@@ -583,10 +595,7 @@ def replicas(
         began = time.monotonic()
         try:
             daemons = _start_replicas(project, count, outcome, first)
-            target = mid_rule(len(outcome.expected), burst.per_rule, kill_after)
-            if not wait_until(lambda: inbox.distinct() >= target, burst.timeout):
-                outcome.notes.append(f"fewer than {target} messages arrived; no kill")
-            else:
+            if _reached(outcome, inbox, burst, kill_after, "kill"):
                 victim = busiest(daemons, view)
                 victim.kill()
                 outcome.arrived_at_fault.append(inbox.distinct())
@@ -777,10 +786,7 @@ def pg_restart(
         began = time.monotonic()
         try:
             daemons = _start_replicas(project, count, outcome, first)
-            target = mid_rule(len(outcome.expected), burst.per_rule, stop_after)
-            if not wait_until(lambda: inbox.distinct() >= target, burst.timeout):
-                outcome.notes.append(f"fewer than {target} messages arrived; no outage")
-            else:
+            if _reached(outcome, inbox, burst, stop_after, "outage"):
                 held = view.claimed()
                 outcome.inflight = {key: int(row["attempts"]) for key, row in held.items()}
                 outcome.inflight_per_fault.append(len(held))
