@@ -317,10 +317,10 @@ class Neighbours:
                     self.on[key] = [other]
                 else:
                     found.append(other)
-                mine = (other.calendar.id, other.observance.id)
-                days = self.dates.get(mine)
+                which = (other.calendar.id, other.observance.id)
+                days = self.dates.get(which)
                 if days is None:
-                    self.dates[mine] = [day]
+                    self.dates[which] = [day]
                 else:  # the window's items come in date order
                     self.crowded = self.crowded or (day - days[-1]).days <= within
                     days.append(day)
