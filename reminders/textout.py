@@ -107,7 +107,11 @@ def notice_lines(items: list[Notice], settings: Settings, start: date, days: int
 
 
 def status_lines(report: StatusReport, settings: Settings, now: datetime) -> Iterator[str]:
-    """``reminders status``: the ledger's counts, the daemon's heartbeat, next and recent."""
+    """``reminders status``: the ledger's counts, the daemon's heartbeat, next and recent.
+
+    Every time is shown in the organisation's time zone, named after it as the daemon's log does
+    (``2026-12-21 09:00 Asia/Karachi``).
+    """
     home = zone(settings.organisation.timezone)
     counts = ", ".join(f"{state} {count}" for state, count in report.counts.items())
     yield f"Ledger: {report.ledger} ({counts})"
@@ -117,14 +121,13 @@ def status_lines(report: StatusReport, settings: Settings, now: datetime) -> Ite
         ago = now - report.heartbeat
         state = "running" if ago < timedelta(minutes=2) else "not running"
         yield (
-            f"Daemon: last seen {report.heartbeat.astimezone(home):%Y-%m-%d %H:%M:%S} "
+            f"Daemon: last seen {_stamp(report.heartbeat, home, '%Y-%m-%d %H:%M:%S')} "
             f"({_ago(ago)} ago; {state})"
         )
     yield ""
     yield "Next notices:" if report.upcoming else "Next notices: none in the next 60 days"
     for notice in report.upcoming:
-        at = notice.fire_at.astimezone(home)
-        yield f"  {at:%Y-%m-%d %H:%M}  {notice.id} -> {', '.join(notice.rule.channels)}"
+        yield f"  {_stamp(notice.fire_at, home)}  {notice.id} -> {', '.join(notice.rule.channels)}"
     yield ""
     yield "Recent deliveries:" if report.recent else "Recent deliveries: none yet"
     for row in report.recent:
@@ -142,16 +145,20 @@ def status_lines(report: StatusReport, settings: Settings, now: datetime) -> Ite
 
 
 def _delivery(row: Delivery, home: tzinfo) -> str:
-    when = row.updated_at.astimezone(home)
     state = row.state
     if row.state == "failed":
         state = "retrying" if row.next_attempt_at is not None else "failed"
     late = " late" if row.late else ""
     by = f", by {row.claimed_by}" if row.claimed_by else ""  # which replica (host:pid)
     return (
-        f"{when:%Y-%m-%d %H:%M}  {state:<8}{late} {row.notice_id} -> {row.channel} "
+        f"{_stamp(row.updated_at, home)}  {state:<8}{late} {row.notice_id} -> {row.channel} "
         f"(attempts {row.attempts}{by})"
     )
+
+
+def _stamp(moment: datetime, home: tzinfo, form: str = "%Y-%m-%d %H:%M") -> str:
+    """``moment`` on the organisation's clock, with its zone: '2026-12-21 09:00 Asia/Karachi'."""
+    return f"{moment.astimezone(home).strftime(form)} {home}"
 
 
 def _before(days: int) -> str:
