@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 
 from . import __version__
@@ -522,7 +522,22 @@ def build_parser() -> argparse.ArgumentParser:
         help="render it as sent late (after the daemon was not running at its time)",
     )
     preview.set_defaults(run=cmd_preview)
+    _config_after_command(commands.choices.values())
     return parser
+
+
+def _config_after_command(parsers: Iterable[argparse.ArgumentParser]) -> None:
+    """Accept ``--config`` after the command too (``reminders check --config X``).
+
+    SUPPRESS leaves the value given before the command in place when none is given after it.
+    """
+    for sub in parsers:
+        sub.add_argument(
+            "--config",
+            metavar="PATH",
+            default=argparse.SUPPRESS,
+            help="the configuration file (TOML); also accepted before the command",
+        )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

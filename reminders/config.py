@@ -235,20 +235,27 @@ TOP_FIELDS = (
 )
 
 
+def _not_a_file(path: str | os.PathLike[str], shown: str) -> Problem:
+    """What is wrong with a config path that is no file: a folder, or nothing at all.
+
+    A folder is refused rather than searched for a config.toml: the config is one file, named by
+    --config PATH or $REMINDERS_CONFIG, and the daemon watches that file for changes.
+    """
+    if os.path.isdir(path):
+        folder = os.path.abspath(path)  # "." alone would say nothing
+        inside = os.path.join(folder, "config.toml")
+        hint = f", such as {inside}" if os.path.isfile(inside) else " (TOML)"
+        return Problem(folder, "", None, f"is a folder; expected a config file{hint}")
+    return Problem(
+        shown, "", None, f"no such file; expected a config file (--config PATH or ${ENV_CONFIG})"
+    )
+
+
 def load_config(path: str | os.PathLike[str]) -> Settings:
     """Parse and validate ``path``; ConfigError lists every problem."""
     shown = shown_path(path)
     if not os.path.isfile(path):
-        raise ConfigError(
-            [
-                Problem(
-                    shown,
-                    "",
-                    None,
-                    f"a config file (use --config PATH or ${ENV_CONFIG}; this file does not exist)",
-                )
-            ]
-        )
+        raise ConfigError([_not_a_file(path, shown)])
     document, source, problems = read_toml(path, shown)
     if document is None:
         raise ConfigError(problems)

@@ -173,7 +173,7 @@ def test_missing_config_file(cli: Cli, tmp_path: Path) -> None:
     code, out, err = cli("--config", str(missing), "upcoming")
     assert (code, out) == (1, "")
     assert str(missing) in err
-    assert "this file does not exist" in err
+    assert "no such file; expected a config file" in err
 
 
 def run_module(

@@ -663,8 +663,7 @@ def test_every_config_problem_is_reported(config_file: Callable[[str], Path]) ->
 
 def test_missing_config_file(workdir: Path) -> None:
     assert config_problems(workdir / "missing.toml") == [
-        "missing.toml: a config file (use --config PATH or $REMINDERS_CONFIG; "
-        "this file does not exist)"
+        "missing.toml: no such file; expected a config file (--config PATH or $REMINDERS_CONFIG)"
     ]
 
 
@@ -730,8 +729,7 @@ def test_check_on_missing_config_file(workdir: Path, cli: Cli) -> None:
     assert (code, out) == (1, "")
     assert err.splitlines() == [
         "1 problem found:",
-        "  missing.toml: a config file (use --config PATH or $REMINDERS_CONFIG; "
-        "this file does not exist)",
+        "  missing.toml: no such file; expected a config file (--config PATH or $REMINDERS_CONFIG)",
     ]
 
 
