@@ -82,10 +82,12 @@ def _stat(path: str) -> tuple[int, int, int, int]:
 def key(config_path: str, calendars_dir: str, today: date) -> Key | None:
     """Everything the loaded values depend on; None if a file cannot be looked at."""
     try:
+        # Every *.toml entry: one that is not a regular file (a FIFO, a dangling link) makes
+        # _stat raise or shows in the mode, and such a folder is never cached (its load fails).
         files = sorted(
             (entry.name, _stat(entry.path))
             for entry in os.scandir(calendars_dir)
-            if entry.name.endswith(".toml") and entry.is_file()
+            if entry.name.endswith(".toml")
         )
         return {
             "format": FORMAT,
@@ -246,13 +248,18 @@ def tree_stats(top: str) -> tuple[tuple[str, tuple[int, int, int, int]], ...]:
 
 
 def file_stats(paths: list[str]) -> tuple[tuple[str, tuple[int, int, int, int]], ...]:
-    """Path and stat data of each of ``paths`` that exists."""
+    """Path and stat data of each of ``paths`` that exists (a link that leads nowhere, or in a
+    loop, by the link's own data: adding or fixing one is a change too)."""
     out = []
     for path in paths:
         try:
             out.append((path, _stat(path)))
         except OSError:
-            continue
+            try:
+                info = os.lstat(path)
+            except OSError:
+                continue
+            out.append((path, (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)))
     return tuple(out)
 
 

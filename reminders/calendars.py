@@ -38,6 +38,7 @@ from .schema import (
     timezone_name,
     utc_datetime,
 )
+from .sources import calendar_files
 
 TITLE_FIELDS = ("ordinal", "number", "year", "since")
 
@@ -123,18 +124,11 @@ def load_calendars(folder: str | os.PathLike[str], today: date) -> tuple[Calenda
     ``today`` is only used to reject a ``since`` in the future.
     """
     where = shown_path(folder)
-    if not os.path.isdir(folder):
-        raise CalendarError([Problem(where, "", None, "a folder of calendar files (*.toml)")])
-    files = sorted(
-        entry.path
-        for entry in os.scandir(folder)
-        if entry.name.endswith(".toml") and entry.is_file()
-    )
-    if not files:
+    files, problems = calendar_files(folder)
+    if not files and not problems:
         raise CalendarError(
             [Problem(where, "", None, "at least one calendar file (*.toml) in this folder")]
         )
-    problems: list[Problem] = []
     loaded: list[Calendar] = []
     claimed: dict[str, str] = {}  # calendar id -> the file that has it
     for path in files:

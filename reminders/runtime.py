@@ -17,6 +17,7 @@ from .cache import file_stats, tree_stats
 from .errors import InvalidInput
 from .model import Calendar
 from .settings import Settings
+from .sources import listed_files
 
 if TYPE_CHECKING:
     import jinja2
@@ -36,22 +37,15 @@ class Runtime(NamedTuple):
 
 def fingerprint(config_path: str, calendars_dir: str, templates_dir: str) -> tuple[Stat, ...]:
     """Path and stat data (size, times, inode) of every input file: any edit changes it."""
-    paths = [os.path.abspath(config_path)]
-    with contextlib.suppress(OSError):
-        paths += sorted(
-            entry.path
-            for entry in os.scandir(calendars_dir)
-            if entry.name.endswith(".toml") and entry.is_file()
-        )
+    # Every *.toml entry, a dangling link or a FIFO too: fixing one is a change to reload on.
+    paths = [os.path.abspath(config_path), *listed_files(calendars_dir)]
     return file_stats(paths) + tree_stats(templates_dir)
 
 
 def inputs_time(config_path: str, calendars_dir: str) -> int:
     """The newest modification time (Unix seconds) of the config, the calendar files and their
     folder (a deleted calendar changes the folder's time): what the feeds are built from."""
-    paths = [os.path.abspath(config_path), calendars_dir]
-    with contextlib.suppress(OSError):
-        paths += [e.path for e in os.scandir(calendars_dir) if e.name.endswith(".toml")]
+    paths = [os.path.abspath(config_path), calendars_dir, *listed_files(calendars_dir)]
     newest = 0
     for path in paths:
         with contextlib.suppress(OSError):
