@@ -80,11 +80,11 @@ def calendar_files(folder: str | os.PathLike[str]) -> tuple[list[str], list[Prob
     for entry in entries:
         if entry.name.startswith(".#") and entry.is_symlink():
             continue  # an editor's lock, not a calendar
-        why = _not_a_file(entry.path)
-        if why is None:
+        wrong = _not_a_file(entry.path)
+        if wrong is None:
             files.append(entry.path)
         else:
-            problems.append(Problem(shown_path(entry.path), "", None, why))
+            problems.append(Problem(shown_path(entry.path), "", None, wrong))
     return files, problems
 
 
