@@ -96,6 +96,8 @@ def cmd_check(args: argparse.Namespace) -> int:
         f"All checks passed: {plural(len(report.calendars), 'calendar')}, "
         f"{plural(observances, 'observance')}, {plural(events, 'event')}."
     )
+    for warning in report.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     return EXIT_OK
 
 
@@ -215,7 +217,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from .daemon import run
 
     logs.setup(args.log_format)
-    return run(_config_path(args))
+    return run(_config_path(args), listen=args.listen)
 
 
 def cmd_notices(args: argparse.Namespace) -> int:
@@ -387,6 +389,13 @@ def build_parser() -> argparse.ArgumentParser:
         default="human",
         help="log lines for people (default) or one JSON object per line",
     )
+    run.add_argument(
+        "--listen",
+        type=listen_arg,
+        metavar="HOST:PORT",
+        help="where the feed listens (default: [feed] listen in the config); without [feed] "
+        "base_url, the page's links follow it",
+    )
     run.set_defaults(run=cmd_run)
 
     serve = commands.add_parser(
@@ -402,7 +411,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--listen",
         type=listen_arg,
         metavar="HOST:PORT",
-        help="where to listen (default: [feed] listen in the config)",
+        help="where to listen (default: [feed] listen in the config); without [feed] "
+        "base_url, the page's links follow it",
     )
     serve.add_argument(
         "--workers",

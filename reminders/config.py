@@ -48,6 +48,7 @@ from .settings import (
     Organisation,
     Plan,
     Settings,
+    links_for,
 )
 
 
@@ -103,7 +104,7 @@ FEED_FIELDS = (
     Field("name", text, "Remembrance days", "name of the combined calendar"),
     Field("description", optional_text, "Remembrance days and the events planned around them"),
     Field("listen", listen_address, "127.0.0.1:8080", "where the feed listens"),
-    Field("base_url", base_url, "http://127.0.0.1:8080", "the public URL of the feed"),
+    Field("base_url", base_url, None, "the public URL of the feed; default: http://LISTEN"),
     Field("past_years", integer(0, 100), 1, "years before this one in the feed"),
     Field("future_years", integer(0, 100), 5, "years after this one in the feed"),
     Field("refresh_interval", positive_duration, timedelta(days=1), "how often clients refresh"),
@@ -283,7 +284,7 @@ def load_config(path: str | os.PathLike[str]) -> Settings:
     return Settings(
         source=shown,
         organisation=Organisation(**org),
-        feed=Feed(**{**feed, "tokens_file": _file_path(base, feed["tokens_file"])}),
+        feed=_feed(feed, base),
         calendars_dir=_folder(base, paths["calendars"], "calendars"),
         templates_dir=_folder(base, paths["templates"], "templates"),
         notices=notices,
@@ -293,6 +294,19 @@ def load_config(path: str | os.PathLike[str]) -> Settings:
         plan=Plan(**plan),
         milestones=milestones,
         config_path=os.path.abspath(path),
+    )
+
+
+def _feed(values: dict[str, Any], base: str) -> Feed:
+    """The [feed] table; without base_url, the links follow listen (settings.links_for)."""
+    given = values["base_url"] is not None
+    return Feed(
+        **{
+            **values,
+            "base_url": values["base_url"] if given else links_for(values["listen"]),
+            "base_url_given": given,
+            "tokens_file": _file_path(base, values["tokens_file"]),
+        }
     )
 
 

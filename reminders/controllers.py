@@ -54,6 +54,7 @@ class CheckReport(NamedTuple):
     templates: tuple[str, ...] = ()  # the notice templates rendered with sample data
     templates_dir: str = ""  # as messages show it ("" when no template was rendered)
     channels: tuple[str, ...] = ()  # "id (what it does)" of every channel that could be built
+    warnings: tuple[str, ...] = ()  # what is valid but probably not meant
 
 
 def check(config_path: str, today: date, environ: Mapping[str, str] | None = None) -> CheckReport:
@@ -61,6 +62,7 @@ def check(config_path: str, today: date, environ: Mapping[str, str] | None = Non
     report, settings = _check(config_path, today)
     if settings is None:
         return report
+    report = report._replace(warnings=link_warnings(settings))
     environ = os.environ if environ is None else environ
     # Without calendars (they failed to load) every private calendar would look unknown.
     found = token_problems(settings, report.calendars, environ) if report.calendars else ()
@@ -70,6 +72,39 @@ def check(config_path: str, today: date, environ: Mapping[str, str] | None = Non
         return report
     problems, described = channel_problems(settings, environ)
     return report._replace(problems=(*report.problems, *problems), channels=described)
+
+
+def link_warnings(settings: Settings) -> tuple[str, ...]:
+    """A ``[feed] base_url`` on this machine (a loopback address) that is not where ``[feed]
+    listen`` listens: every Subscribe, webcal, Google and Outlook link would miss the server."""
+    feed = settings.feed
+    if not feed.base_url_given:
+        return ()
+    import ipaddress
+    from urllib.parse import urlsplit
+
+    def loopback(host: str) -> bool:
+        try:
+            return host == "localhost" or ipaddress.ip_address(host).is_loopback
+        except ValueError:
+            return False
+
+    link = urlsplit(feed.base_url)
+    host = link.hostname or ""
+    if not loopback(host):
+        return ()
+    port = link.port or (443 if link.scheme == "https" else 80)
+    listen_host, _, listen_port = feed.listen.rpartition(":")
+    listen_host = listen_host.strip("[]")
+    same_host = loopback(listen_host) or listen_host in ("0.0.0.0", "::")
+    if same_host and int(listen_port) == port:
+        return ()
+    return (
+        f"{settings.source}: feed.base_url {feed.base_url!r} is on this machine but not where "
+        f"feed.listen {feed.listen!r} listens, so every Subscribe, webcal, Google and Outlook "
+        "link misses the server; remove base_url to have the links follow listen, or make "
+        "the two agree",
+    )
 
 
 def token_problems(

@@ -84,8 +84,10 @@ class Daemon:
         config_path: str,
         environ: Mapping[str, str] | None = None,
         clock: Callable[[], datetime] | None = None,
+        listen: str | None = None,
     ) -> None:
         self.config_path = config_path
+        self.listen = listen  # the feed's address instead of [feed] listen (run --listen)
         self.environ = os.environ if environ is None else environ
         self.clock = clock or (lambda: datetime.now(UTC))
         self.runtime: Runtime | None = None
@@ -145,7 +147,7 @@ class Daemon:
                 self.config_path, self.environ, self.clock, self.health, watch_files=False
             )
             try:
-                await self.web.start(Loaded(runtime.settings, runtime.calendars))
+                await self.web.start(Loaded(runtime.settings, runtime.calendars), self.listen)
             except BaseException:
                 await self.web.stop()
                 self.web = None
@@ -610,6 +612,8 @@ class Daemon:
         return await loop.run_in_executor(self.pool, func, *args)
 
 
-def run(config_path: str, environ: Mapping[str, str] | None = None) -> int:
+def run(
+    config_path: str, environ: Mapping[str, str] | None = None, listen: str | None = None
+) -> int:
     """Run the daemon until it is stopped; the CLI's ``reminders run``."""
-    return run_loop(Daemon(config_path, environ).run())
+    return run_loop(Daemon(config_path, environ, listen=listen).run())

@@ -367,7 +367,13 @@ class WebService:
         return local_date(self.clock(), loaded.settings.organisation.timezone)
 
     def build(self, loaded: Loaded) -> FeedSet:
-        """Tokens read, every feed built; raises ReminderError (bad tokens) without side effects."""
+        """Tokens read, every feed built; raises ReminderError (bad tokens) without side effects.
+
+        Once bound, links that [feed] base_url does not fix point where the server listens.
+        """
+        if self.address:
+            feed = loaded.settings.feed.linked_to(self.address)
+            loaded = loaded._replace(settings=loaded.settings._replace(feed=feed))
         return current_feeds(self.config_path, loaded, self.environ, self.clock())
 
     def _stamp(self, loaded: Loaded) -> tuple[Stat, ...]:
@@ -410,11 +416,20 @@ class WebService:
         from .web import App, Site
 
         self.stamp = self._stamp(loaded) if stamp is None else stamp
-        feeds = await asyncio.to_thread(self.build, loaded)
-        self.loaded = loaded
-        self.site = Site(feeds, self.health)
+        # Bound first: without [feed] base_url the links follow the address really listened on
+        # (--listen, or the free port that port 0 picked), see build().
+        own = sock is None
         self.sock = sock if sock is not None else bind(listen or loaded.settings.feed.listen)
         self.address = shown_address(self.sock)
+        try:
+            feeds = await asyncio.to_thread(self.build, loaded)
+        except BaseException:
+            if own:
+                self.sock.close()
+            self.sock = None
+            raise
+        self.loaded = loaded
+        self.site = Site(feeds, self.health)
         import uvicorn
 
         config = uvicorn.Config(

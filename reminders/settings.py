@@ -42,6 +42,21 @@ class Feed(NamedTuple):
     include_examples: bool
     tokens_env: str = "REMINDERS_FEED_TOKENS"  # entries "CALENDAR=TOKEN" for private calendars
     tokens_file: str = ""  # absolute path of a file of such entries, or ""
+    base_url_given: bool = True  # False: base_url was derived from listen (see linked_to)
+
+    def linked_to(self, address: str) -> Feed:
+        """This feed with its links on ``address`` (HOST:PORT where the server really listens),
+        unless ``base_url`` was set in the config: a set base_url is never overridden."""
+        return self if self.base_url_given else self._replace(base_url=links_for(address))
+
+
+def links_for(listen: str) -> str:
+    """The base URL of the links (Subscribe, webcal, Google, Outlook, plans) when ``[feed]
+    base_url`` is not set: ``http://`` and the listen address, with a wildcard address (all
+    interfaces) replaced by the loopback one, which at least works on the machine itself."""
+    host, _, port = listen.rpartition(":")
+    host = {"0.0.0.0": "127.0.0.1", "[::]": "[::1]", "": "127.0.0.1"}.get(host, host)
+    return f"http://{host}:{port}"
 
 
 class NoticeRule(NamedTuple):

@@ -158,7 +158,9 @@ def kill_leftovers() -> None:
 class Daemon:
     """A real `reminders run --log-format json` process; its log lines parsed as they come."""
 
-    def __init__(self, project: Project, env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, project: Project, env: dict[str, str] | None = None, args: Iterable[str] = ()
+    ) -> None:
         environ = {**os.environ, **(env or {})}
         self.process = subprocess.Popen(
             [
@@ -170,6 +172,7 @@ class Daemon:
                 "run",
                 "--log-format",
                 "json",
+                *args,
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,

@@ -52,7 +52,7 @@ def config(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A copy of the repository's config with a public base URL and the repository's folders."""
     folder = tmp_path_factory.mktemp("served")
     text = (ROOT / "config.toml").read_text("utf-8")
-    text = text.replace('base_url = "http://127.0.0.1:8080"', f'base_url = "{BASE_URL}"')
+    text = text.replace("[feed]\n", f'[feed]\nbase_url = "{BASE_URL}"\n')
     text = text.replace(
         "[paths]\n",
         f"[paths]\ncalendars = '{ROOT / 'calendars'}'\ntemplates = '{ROOT / 'templates'}'\n",
