@@ -15,14 +15,20 @@ else:
     from .records import NamedTuple  # typing.NamedTuple without importing typing (start-up)
 
 
-class _Missing:
-    """Marker for a required key that is absent (distinct from a key set to any value)."""
+class _Marker:
+    """A Problem value that is not a value: a key that is absent, or one that is not known."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
 
     def __repr__(self) -> str:
-        return "MISSING"
+        return self.name
 
 
-MISSING = _Missing()
+MISSING = _Marker("MISSING")  # a required key that is absent (distinct from any value)
+# A key the table does not have: named, its value never shown (a secrets file read by mistake
+# must not end up on a terminal or in a log).
+UNKNOWN_KEY = _Marker("UNKNOWN_KEY")
 
 # Exit codes, stated once.
 EXIT_OK = 0
@@ -61,6 +67,8 @@ class Problem(NamedTuple):
         where = f"{self.file}:{self.line}" if self.line else self.file
         if self.value is MISSING:
             got = "missing"
+        elif self.value is UNKNOWN_KEY:
+            got = "unknown key"
         elif self.value is None:
             got = ""
         else:

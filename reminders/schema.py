@@ -20,7 +20,7 @@ from typing import Any, NamedTuple
 # 0.12 s instead of 0.28 s).
 import tomli
 
-from .errors import MISSING, Problem, show_value
+from .errors import MISSING, UNKNOWN_KEY, Problem, show_value
 
 Parser = Callable[[Any], Any]
 
@@ -351,7 +351,7 @@ class Checker:
         ok = True
         for key in raw:
             if key not in known:
-                self.add((*path, key), raw[key], f"a known key ({describe(fields)})")
+                self.add((*path, key), UNKNOWN_KEY, f"a known key ({describe(fields)})")
                 ok = False
         values: dict[str, Any] = {}
         for field in fields:

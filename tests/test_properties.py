@@ -28,7 +28,7 @@ from reminders.calendars import (
     load_calendars,
 )
 from reminders.config import FEED_FIELDS, ORGANISATION_FIELDS, PATHS_FIELDS, load_config
-from reminders.errors import CalendarError, ConfigError, InvalidInput, Problem
+from reminders.errors import UNKNOWN_KEY, CalendarError, ConfigError, InvalidInput, Problem
 from reminders.schema import key_name
 from tests.conftest import TODAY
 
@@ -512,6 +512,8 @@ def test_an_unknown_key_is_reported_at_its_line(where: KeyPath, key: str, value:
     (problem,) = problems
     assert problem.key == key_name((*where, key))
     assert problem.expected.startswith("a known key (")
+    assert problem.value is UNKNOWN_KEY  # named, its value (perhaps a secret) never shown
+    assert f": {problem.key}: unknown key; expected a known key (" in str(problem)
     assert_key_line(source, problem, key, present=True)
 
 
