@@ -27,18 +27,37 @@ Handler = Callable[[argparse.Namespace], int]
 
 
 def year_arg(text: str) -> int:
-    if not (text.isdigit() and len(text) == 4):
-        raise argparse.ArgumentTypeError(f"{text!r}: expected a year written YYYY, such as 2027")
+    if not (text.isascii() and text.isdigit() and len(text) == 4):
+        why = f"it has {len(text)} digits" if text.isascii() and text.isdigit() else "not digits"
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a year ({why}); expected a year written YYYY, such as 2027"
+        )
     return int(text)
 
 
+_DATE_FORMAT = "expected a date written YYYY-MM-DD, such as 2027-01-20"
+
+
 def date_arg(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"{text!r}: expected a date written YYYY-MM-DD, such as 2027-01-20"
-        ) from None
+    """A date written YYYY-MM-DD; an impossible one says which part is wrong (month 13, Feb 30)."""
+    parts = text.split("-")
+    if not (
+        len(text) == 10
+        and [len(p) for p in parts] == [4, 2, 2]
+        and all(p.isascii() and p.isdigit() for p in parts)
+    ):
+        raise argparse.ArgumentTypeError(f"{text!r}: {_DATE_FORMAT}")
+    year, month, day = (int(p) for p in parts)
+    if year == 0:
+        why = "year 0000 is not 0001-9999"
+    elif not 1 <= month <= 12:
+        why = f"month {parts[1]} is not 01-12"
+    else:
+        last = 31 if month == 12 else (date(year, month + 1, 1) - date(year, month, 1)).days
+        if 1 <= day <= last:
+            return date(year, month, day)
+        why = f"{date(year, month, 1):%B %Y} has days 01-{last}, not {parts[2]}"
+    raise argparse.ArgumentTypeError(f"{text!r} is not a date: {why}; {_DATE_FORMAT}")
 
 
 def days_arg(text: str) -> int:

@@ -131,9 +131,11 @@ def test_usage_errors_exit_2_with_a_clear_message(
 @pytest.mark.parametrize(
     ("args", "fragment"),
     [
-        (("export", "--from", "27"), "'27': expected a year written YYYY, such as 2027"),
+        (("export", "--from", "27"),
+         "'27' is not a year (it has 2 digits); expected a year written YYYY, such as 2027"),
         (("upcoming", "--from", "2027-02-30"),
-         "'2027-02-30': expected a date written YYYY-MM-DD, such as 2027-01-20"),
+         "'2027-02-30' is not a date: February 2027 has days 01-28, not 30; "
+         "expected a date written YYYY-MM-DD, such as 2027-01-20"),
         (("upcoming", "--days", "0"), "'0': expected a whole number of days from 1 to 36600"),
         (("frobnicate",), "invalid choice: 'frobnicate'"),
     ],

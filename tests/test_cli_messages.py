@@ -5,11 +5,14 @@ from __future__ import annotations
 import argparse
 import re
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
 
+from reminders.cli import date_arg
 from reminders.ledger import Ledger
 
 from .conftest import ROOT
@@ -86,3 +89,51 @@ def test_config_on_a_folder_says_it_is_a_folder(
         f"  {tmp_path}: is a folder; expected a config file, such as {tmp_path}/config.toml"
     )
     assert "does not exist" not in err
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("upcoming", "--from", "2026-13-01"),
+         "argument --from: '2026-13-01' is not a date: month 13 is not 01-12; "
+         "expected a date written YYYY-MM-DD, such as 2027-01-20"),
+        (("notices", "--from", "2027-04-31"),
+         "argument --from: '2027-04-31' is not a date: April 2027 has days 01-30, not 31; "
+         "expected a date written YYYY-MM-DD, such as 2027-01-20"),
+        (("upcoming", "--from", "2027-02-29"),
+         "'2027-02-29' is not a date: February 2027 has days 01-28, not 29;"),
+        (("upcoming", "--from", "0000-01-01"), "'0000-01-01' is not a date: year 0000"),
+        (("upcoming", "--from", "2027-1-20"),
+         "argument --from: '2027-1-20': expected a date written YYYY-MM-DD, such as 2027-01-20"),
+        (("plan", "20277"),
+         "argument YEAR: '20277' is not a year (it has 5 digits); "
+         "expected a year written YYYY, such as 2027"),
+        (("export", "--to", "2O27"),
+         "argument --to: '2O27' is not a year (not digits); expected a year written YYYY"),
+    ],
+)  # fmt: skip
+def test_a_bad_date_argument_says_what_is_wrong(
+    cli: Cli, args: tuple[str, ...], message: str
+) -> None:
+    code, out, err = cli(*args)
+    assert (code, out) == (2, "")
+    assert message in err
+
+
+@given(st.dates(min_value=date(1, 1, 1)))
+def test_every_date_written_yyyy_mm_dd_is_read_back(day: date) -> None:
+    assert date_arg(day.isoformat()) == day
+
+
+@example(9999, 12, 31)
+@example(9999, 12, 32)
+@given(st.integers(1, 9999), st.integers(0, 99), st.integers(0, 99))
+def test_an_impossible_date_is_refused_with_its_reason(year: int, month: int, day: int) -> None:
+    text = f"{year:04d}-{month:02d}-{day:02d}"
+    try:
+        real = date(year, month, day)
+    except ValueError:
+        with pytest.raises(argparse.ArgumentTypeError, match="is not a date: "):
+            date_arg(text)
+    else:
+        assert date_arg(text) == real

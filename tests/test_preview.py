@@ -217,7 +217,7 @@ def test_preview_of_a_broken_template_lists_the_problem(
 def test_preview_year_must_be_written_yyyy(cli: Cli) -> None:
     code, _, err = cli("--config", CONFIG, "preview", "day-of", "january-20", "27")
     assert code == 2
-    assert "argument YEAR: '27': expected a year written YYYY, such as 2027" in err
+    assert "argument YEAR: '27' is not a year (it has 2 digits); expected a year" in err
 
 
 # --- check ----------------------------------------------------------------------------------
