@@ -174,6 +174,10 @@ class LedgerError(ReminderError):
         self.reason = reason
 
 
+class LedgerDamagedError(LedgerError):
+    """The SQLite ledger file is not a database, or is damaged; retrying will not help."""
+
+
 class LedgerVersionError(LedgerError):
     """The ledger was made or upgraded by a newer release; retrying will not help."""
 
@@ -217,6 +221,7 @@ class Ledger:
         self._password = parsed.password
         self._serial: AbstractContextManager[Any] = nullcontext()
         options: dict[str, Any] = {}
+        self._file = ""  # a SQLite ledger's file, as messages name it
         if parsed.get_backend_name() not in ("sqlite", "postgresql"):
             raise LedgerError(self.shown_url, "the ledger runs on SQLite or PostgreSQL only")
         if parsed.get_backend_name() == "sqlite":
@@ -227,7 +232,8 @@ class Ledger:
                 self._serial = threading.Lock()
                 options = {"poolclass": StaticPool, "connect_args": {"check_same_thread": False}}
             elif not path.startswith("file:"):  # (a URI names its own file; leave it alone)
-                folder = os.path.dirname(os.path.abspath(path))
+                self._file = os.path.abspath(path)
+                folder = os.path.dirname(self._file)
                 try:
                     os.makedirs(folder, exist_ok=True)
                 except OSError as exc:
@@ -269,6 +275,18 @@ class Ledger:
             sa_exc.TimeoutError,
         ) as exc:
             raise LedgerError(self.shown_url, self._reason(exc)) from exc
+        except sa_exc.DatabaseError as exc:
+            # SQLite's own word for a file that is not a database, or a damaged one (truncated,
+            # overwritten): retrying cannot help, and the operator has to act.
+            if self.dialect != "sqlite" or isinstance(exc, sa_exc.IntegrityError):
+                raise
+            raise LedgerDamagedError(
+                self.shown_url,
+                f"{self._file or 'the database'} is not a usable SQLite database "
+                f"({self._reason(exc)}); move it aside and start again for a new, empty ledger "
+                "(what the old one recorded as sent may then be sent again), or put back a "
+                "copy from a backup",
+            ) from exc
 
     def _reason(self, exc: Exception) -> str:
         original = getattr(exc, "orig", None) or exc
