@@ -4,8 +4,9 @@ Feeds take a lean path: a request for a feed is answered from replies prepared w
 built (:class:`Prepared`), with no routing, no Request object and no per-request allocation beyond
 the two ASGI messages.  :func:`feed_reply` decides which reply; server.py calls it too, to answer
 public feeds inside uvicorn's HTTP protocol, so both paths give the same answer by construction.
-Everything else (the page, ``/healthz``, feeds with a token in the path, every 404 and 405) goes
-through a small Starlette app.
+Every other path under ``/calendars/`` (private feeds, and what is not there) takes one lean path
+too (:func:`admitted`, :func:`refuse`); the page, ``/healthz`` and the plans go through a small
+Starlette app, whose 404 and 405 are the lean path's very replies.
 
 The header rules (docs/web.md):
 
@@ -331,25 +332,71 @@ class App:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
-            prepared = self.site.prepared.get(scope["path"])
-            if prepared is not None:
-                token = None
-                query = scope["query_string"]
-                if prepared.resource.private:
-                    token = _param(query, "token") if query else None
-                    if token is None or not token_valid(token, prepared.resource.tokens):
-                        await send_reply(send, NOT_FOUND_REPLIES[scope["method"] == "HEAD"])
-                        return
-                await self.feed(prepared, scope, send, query)
+            path = scope["path"]
+            prepared = self.site.prepared.get(path)
+            if prepared is not None and not prepared.resource.private:
+                await self.feed(prepared, scope, send, scope["query_string"])
+                return
+            if prepared is not None or path.startswith(CALENDARS):
+                await self.calendar(scope, send)
                 return
             if sum(len(n) + len(v) for n, v in scope["headers"]) > MAX_HEADER_BYTES:
                 await send_reply(send, TOO_LARGE_REPLIES[scope["method"] == "HEAD"])
                 return
         await self.fallback(scope, receive, send)
 
+    async def calendar(self, scope: Scope, send: Send) -> None:
+        """Any path under /calendars/ that is not a public feed: a private feed for a holder of
+        its token, else the one refusal (404, or 431 for headers over the limit) that every
+        unknown path gets, after the same steps whether or not such a calendar exists."""
+        prepared = admitted(self.site.prepared, scope["path"], scope["query_string"])
+        if prepared is not None:
+            await self.feed(prepared, scope, send, scope["query_string"])
+            return
+        await refuse(scope, send)
+
     async def feed(self, prepared: Prepared, scope: Scope, send: Send, query: bytes) -> None:
         """Answer a feed request (its token checked) through ASGI; see :func:`feed_reply`."""
         await send_reply(send, feed_reply(prepared, scope["method"], query, scope["headers"]))
+
+
+CALENDARS = "/calendars/"
+# Compared with when a request names no private calendar, so that it takes the steps of one
+# that does; it matches nothing (admitted() returns None for such a request whatever the token).
+NO_TOKENS: tuple[str, ...] = ("not-a-calendar-token-but-as-long-as-one",)
+
+
+def admitted(prepared: dict[str, Prepared], path: str, query: bytes) -> Prepared | None:
+    """The private feed a request may have, or None: one path for every such request.
+
+    The token comes from ``?token=`` or from the path (``/calendars/{token}/{id}.ics``); it is
+    compared in constant time with the calendar's tokens, or with NO_TOKENS when the path names
+    no private calendar, so that an unknown calendar, a public one asked for by the path form
+    and a private one with a wrong or missing token take the same steps to the same refusal.
+    """
+    found = prepared.get(path)
+    given, slash, name = path[len(CALENDARS) :].partition("/")
+    if found is None and slash and "/" not in name:
+        token: str | None = given
+        found = prepared.get(CALENDARS + name)
+    else:
+        token = _param(query, "token") if query else None
+    if found is None or not found.resource.private:
+        found, tokens = None, NO_TOKENS
+    else:
+        tokens = found.resource.tokens
+    if token is None:
+        return None
+    return found if token_valid(token, tokens) else None
+
+
+async def refuse(scope: Scope, send: Send) -> None:
+    """The one answer to a path that is not served: 404, or 431 for headers over the limit."""
+    head = scope["method"] == "HEAD"
+    if sum(len(n) + len(v) for n, v in scope["headers"]) > MAX_HEADER_BYTES:
+        await send_reply(send, TOO_LARGE_REPLIES[head])
+    else:
+        await send_reply(send, NOT_FOUND_REPLIES[head])
 
 
 def _param(query: bytes, name: str) -> str | None:
@@ -358,7 +405,7 @@ def _param(query: bytes, name: str) -> str | None:
 
 
 def _starlette(app: App) -> Any:
-    """The page, /healthz and path-token feeds; Starlette's plain 404 and 405 for the rest."""
+    """The page, /healthz and the plans; the lean path's 404 and 405 for the rest."""
     from starlette.applications import Starlette
     from starlette.exceptions import HTTPException
     from starlette.requests import Request
@@ -405,29 +452,12 @@ def _starlette(app: App) -> Any:
             headers={"cache-control": "no-store", "x-content-type-options": "nosniff"},
         )
 
-    async def token_feed(request: Request) -> Any:
-        scope = request.scope
-        token, name = request.path_params["token"], request.path_params["name"]
-        prepared = site.prepared.get(f"/calendars/{name}")
-        if (
-            prepared is None
-            or not prepared.resource.private
-            or not token_valid(token, prepared.resource.tokens)
-        ):
-            raise HTTPException(404)
-        return _Sent(lambda send: app.feed(prepared, scope, send, scope["query_string"]))
-
-    async def refused(request: Request, exc: Exception) -> Response:
-        # The same bytes and headers as the lean path's 404 and 405, so that an unknown calendar
-        # and a private one without its token cannot be told apart.
+    async def refused(request: Request, exc: Exception) -> Any:
+        # The very replies of the lean path (refuse()), so that every 404 is the same bytes.
         status = exc.status_code if isinstance(exc, HTTPException) else 404
-        headers = {"x-content-type-options": "nosniff"}
-        if status == 405 and isinstance(exc, HTTPException) and exc.headers:
-            # Starlette joins a set: sorted, the header is the same in every process.
-            allowed = exc.headers.get("Allow", "").split(", ")
-            headers["allow"] = ", ".join(sorted(allowed))
-        body = NOT_ALLOWED if status == 405 else NOT_FOUND
-        return Response(body, status, headers, media_type="text/plain; charset=utf-8")
+        if status == 405:  # every route takes GET and HEAD, and nothing else
+            return _Sent(lambda send: send_reply(send, NOT_ALLOWED_REPLY))
+        return _Sent(lambda send: refuse(request.scope, send))
 
     fallback = Starlette(
         exception_handlers={404: refused, 405: refused},
@@ -435,7 +465,6 @@ def _starlette(app: App) -> Any:
             Route("/", index, methods=["GET"]),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/plan/{year}", plan, methods=["GET"]),
-            Route("/calendars/{token}/{name}", token_feed, methods=["GET", "HEAD"]),
         ],
     )
     # Starlette would answer "/healthz/" with a redirect to a URL built from the request's Host

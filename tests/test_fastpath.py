@@ -606,3 +606,52 @@ def test_the_protocol_has_the_direct_path_only_with_a_site_and_the_expected_uvic
             assert hasattr(protocol, "data_received")  # still the head limit's protocol
     assert hasattr(http_protocol(site), "_reply")
     assert caplog.records == []
+
+
+# --- One 404 for a private calendar without its token and for none ------------------------------
+
+NOT_FOUND_GET = (
+    b"HTTP/1.1 404 Not Found\r\ndate: -\r\ncontent-type: text/plain; charset=utf-8\r\n"
+    b"content-length: 10\r\nx-content-type-options: nosniff\r\n\r\nNot Found\n"
+)
+REFUSED = {
+    "an unknown calendar": "/calendars/no-such-calendar.ics",
+    "an unknown calendar with a token": f"/calendars/no-such-calendar.ics?token={NEW}",
+    "an unknown path": "/nope",
+    "the private calendar without a token": PRIVATE,
+    "the private calendar with an empty token": f"{PRIVATE}?token=",
+    "the private calendar with a wrong token": f"{PRIVATE}?token=wrong-token-Zq4vK8mW2pL6nR0tY5",
+    "the private calendar with a token one character short": f"{PRIVATE}?token={NEW[:-1]}",
+    "the private calendar with a malformed token": f"{PRIVATE}?token=%ff%00%zz%C3%A9",
+    "the private calendar with a token of 4000 characters": f"{PRIVATE}?token={'a' * 4000}",
+    "a wrong token in the path": "/calendars/wrong-token-Zq4vK8mW2pL6nR0tY5/staff-roster.ics",
+    "a malformed token in the path": "/calendars/%ff%00%C3%A9/staff-roster.ics",
+    "a token in the path of an unknown calendar": f"/calendars/{NEW}/no-such-calendar.ics",
+    "a token in the path of a public calendar": f"/calendars/{NEW}/remembrance.ics",
+    "three segments": f"/calendars/{NEW}/staff-roster.ics/x",
+}
+
+
+@pytest.mark.parametrize("method", ["GET", "HEAD"])
+def test_a_private_calendar_without_its_token_is_the_very_404_of_an_unknown_one(
+    served: Server, direct: Server, asgi: Server, method: str
+) -> None:
+    """Byte for byte (the Date header's value aside): status line, headers in their order, body,
+    whatever the token, so that a probe cannot tell a private calendar from none."""
+    expected = NOT_FOUND_GET if method == "GET" else NOT_FOUND_GET.removesuffix(b"Not Found\n")
+    for server in (served, direct, asgi):
+        with server.connect() as client:
+            for case, target in REFUSED.items():
+                client.send(request(method, target))
+                (answer,) = client.answers([method])
+                assert undated(answer) == expected, (server.port, case, answer)
+
+
+def test_huge_headers_get_the_same_431_for_a_private_calendar_and_for_none(served: Server) -> None:
+    answers = {
+        case: undated(served.exchange(request("GET", target, "X-Filler: " + "a" * 17_000, CLOSE),
+                                      ["GET"])[0][0])
+        for case, target in REFUSED.items()
+    }  # fmt: skip
+    assert set(answers.values()) == {answers["an unknown calendar"]}
+    assert status(answers["an unknown calendar"]) == 431
