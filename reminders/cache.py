@@ -46,7 +46,7 @@ if TYPE_CHECKING:
 
     Key = dict[str, Any]
 
-FORMAT = 6
+FORMAT = 7
 ENV_DIR = "REMINDERS_CACHE_DIR"
 SETTLED_NS = 2_000_000_000  # files younger than this are not cached (see the module docstring)
 

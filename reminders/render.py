@@ -1,11 +1,14 @@
 """Notices rendered from Jinja2 templates, and the check that renders every template in advance.
 
-One environment per templates folder: ``StrictUndefined`` (a misspelt variable is an error, never
-an empty string), HTML autoescaped and text not.  A rule's ``template = "NAME"`` names three
-files under ``notices/``: ``NAME.subject.txt`` (one line), ``NAME.txt`` and ``NAME.html``; the
-bodies extend ``notices/layout.txt`` and ``notices/layout.html``.  The variables a template sees
-are built here, in :func:`notice_context`, and listed in templates/README.md; templates only loop
-and test.
+One environment per templates folder, sandboxed (Jinja2's ``ImmutableSandboxedEnvironment``: the
+templates are written by each organisation's staff, and a template reaches only the values it is
+given, never Python's internals such as ``cycler.__init__.__globals__``, and changes none of
+them), with ``StrictUndefined`` (a misspelt variable is an error, never an empty string), HTML
+autoescaped and text not.  The page and the plan render in the same kind of environment.  A
+rule's ``template = "NAME"`` names three files under ``notices/``: ``NAME.subject.txt`` (one
+line), ``NAME.txt`` and ``NAME.html``; the bodies extend ``notices/layout.txt`` and
+``notices/layout.html``.  The variables a template sees are built here, in
+:func:`notice_context`, and listed in templates/README.md; templates only loop and test.
 
 ``check_templates`` renders every rule's templates with sample data, so that a template error is
 found by ``reminders check`` and at daemon start, not at 09:00 on the day (template_check.py).
@@ -19,6 +22,8 @@ from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple
 
 import jinja2
+from jinja2.exceptions import SecurityError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from . import dates
 from .channels.base import Message
@@ -79,15 +84,27 @@ def wrap(value: str, width: int = 76, first: str = "", rest: str = "") -> str:
     )
 
 
+SANDBOXED_BYTECODE = "__jinja2_sandboxed_%s.cache"  # not Jinja2's default "__jinja2_%s.cache"
+
+
 def environment(templates_dir: str, bytecode_dir: str | None = None) -> jinja2.Environment:
     """The Jinja2 environment for one templates folder (hold one per folder and reuse it).
 
     ``bytecode_dir`` keeps compiled templates between processes (compiling is most of the time
     ``reminders check`` spends on templates); an entry is used only while its source is unchanged.
+    Its files have a name of their own: Jinja2 keys them by template and source only, and code
+    compiled outside the sandbox calls functions without the sandbox's checks.
+
+    The immutable sandbox: a template that could append to a list or update a dict it was given
+    could change what the next render (the page, a plan kept per build) shows; templates only
+    loop and test.
     """
-    env = jinja2.Environment(
+    cache = (
+        jinja2.FileSystemBytecodeCache(bytecode_dir, SANDBOXED_BYTECODE) if bytecode_dir else None
+    )
+    env = ImmutableSandboxedEnvironment(
         loader=jinja2.FileSystemLoader(templates_dir),
-        bytecode_cache=jinja2.FileSystemBytecodeCache(bytecode_dir) if bytecode_dir else None,
+        bytecode_cache=cache,
         undefined=jinja2.StrictUndefined,
         autoescape=jinja2.select_autoescape(["html"]),
         keep_trailing_newline=True,
@@ -98,6 +115,15 @@ def environment(templates_dir: str, bytecode_dir: str | None = None) -> jinja2.E
     env.filters["clock"] = clock
     env.filters["wrap"] = wrap
     return env
+
+
+def sandbox_refusal(exc: SecurityError) -> str:
+    """The problem ``reminders check`` reports for a template the sandbox stopped."""
+    why = (exc.message or "an unsafe operation").rstrip(".")
+    return (
+        f"refused by the template sandbox ({why}); templates see only the variables listed in "
+        "templates/README.md, not Python's internals"
+    )
 
 
 _layered: dict[str, jinja2.Environment] = {}

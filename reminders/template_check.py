@@ -22,13 +22,20 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import jinja2
 from jinja2 import nodes
+from jinja2.exceptions import SecurityError
 
 from . import dates
 from .errors import Problem
 from .model import Calendar, Event, Fact, FixedDate, Moment, Observance, Occurrence
 from .notices import Notice, fire_time, notices
 from .occurrences import event_occurrence, place_moments, title_for
-from .render import environment, notice_context, template_file, template_names
+from .render import (
+    environment,
+    notice_context,
+    sandbox_refusal,
+    template_file,
+    template_names,
+)
 from .settings import NoticeRule, Settings
 
 HORIZON = timedelta(days=731)  # how far ahead a real notice is looked for
@@ -137,6 +144,9 @@ def render_problems(
         except jinja2.UndefinedError as exc:
             file, line = _where(exc, folder, name)
             out.append(Problem(file, "", None, f"{exc.message}; expected only {VARIABLES}", line))
+        except SecurityError as exc:
+            file, line = _where(exc, folder, name)
+            out.append(Problem(file, "", None, sandbox_refusal(exc), line))
         except Exception as exc:  # a filter or test failing on a value: report it, never crash
             file, line = _where(exc, folder, name)
             what = f"rendering failed: {type(exc).__name__}: {exc}"

@@ -30,6 +30,7 @@ from typing import Any, NamedTuple
 from urllib.parse import quote
 
 import jinja2
+from jinja2.exceptions import SecurityError
 
 from .dates import zone
 from .errors import Problem
@@ -42,6 +43,7 @@ from .render import (
     layered_environment,
     long_date,
     place,
+    sandbox_refusal,
     template_file,
     when,
 )
@@ -325,6 +327,9 @@ def check_page(loaded: Loaded, today: date) -> list[Problem]:
             file, line = _where(exc, folder)
             expected = f"{exc.message}; expected only the variables listed in templates/README.md"
             problem = Problem(file, "", None, expected, line)
+        except SecurityError as exc:
+            file, line = _where(exc, folder)
+            problem = Problem(file, "", None, sandbox_refusal(exc), line)
         except Exception as exc:  # a filter failing on a value: report it, never crash check
             file, line = _where(exc, folder)
             problem = Problem(

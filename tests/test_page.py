@@ -511,6 +511,23 @@ def test_check_page_reports_a_syntax_error_with_file_and_line(
     assert problem.expected.startswith("template syntax error: ")
 
 
+def test_check_page_refuses_a_template_that_reaches_into_python(
+    bundled: FeedSet, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    folder = copy_templates(tmp_path)
+    index = folder / "web" / "index.html"
+    payload = "{{ cycler.__init__.__globals__.os.popen('touch pwned').read() }}"
+    index.write_text(payload + "\n" + index.read_text("utf-8"), "utf-8")
+    (problem,) = check_page(using_templates(bundled, folder), TODAY)
+    assert (problem.file, problem.line) == (shown_path(index), 1)
+    assert problem.expected.startswith(
+        "refused by the template sandbox (access to attribute '__init__' of 'type' object is "
+        "unsafe); "
+    )
+    assert not (tmp_path / "pwned").exists()
+
+
 def test_check_page_reports_an_unknown_variable_in_the_script_template(
     bundled: FeedSet, tmp_path: Path
 ) -> None:

@@ -14,6 +14,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from jinja2.exceptions import SecurityError
 
 from reminders.controllers import load, make_plan
 from reminders.hostcal import host_calendar
@@ -405,6 +406,21 @@ def test_a_templates_folder_without_plan_uses_the_bundled_page(
     own = read(render_html(plan_2027, settings._replace(templates_dir=str(own_folder))))
     assert own.one("style").text() == "h1 { color: #123456; }"  # the user's file wins
     assert len(cells(own)) == 365  # the rest still comes from the bundled folder
+
+
+def test_the_plan_renders_in_the_sandbox(
+    bundled: Loaded, plan_2027: Plan, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    folder = tmp_path / "templates"
+    shutil.copytree(ROOT / "templates", folder)
+    index = folder / "plan" / "index.html"
+    payload = "{{ cycler.__init__.__globals__.os.popen('touch pwned').read() }}"
+    index.write_text(payload + "\n" + index.read_text("utf-8"), "utf-8")
+    settings = bundled.settings._replace(templates_dir=str(folder))
+    with pytest.raises(SecurityError, match="'__init__' of 'type' object is unsafe"):
+        render_html(plan_2027, settings)
+    assert not (tmp_path / "pwned").exists()
 
 
 def test_same_plan_gives_identical_bytes_across_processes(tmp_path: Path) -> None:

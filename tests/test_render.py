@@ -9,7 +9,9 @@ from datetime import timedelta
 from pathlib import Path
 
 import icalendar
+import jinja2
 import pytest
+from jinja2.exceptions import SecurityError
 
 from reminders.controllers import check, load
 from reminders.ics import FeedInfo, occurrence_ics
@@ -378,6 +380,83 @@ def test_missing_template_and_missing_layout_are_reported(
         "(notice rule 'day-of' has template = 'day-of')",
         "templates/notices/layout.txt: missing template (used at templates/notices/day-of.txt:1)",
     ]
+
+
+# Each reaches Python through a value a template is given; none may run (touch makes a file).
+ESCAPES = [
+    pytest.param(
+        "{{ cycler.__init__.__globals__.os.popen('touch pwned').read() }}",
+        "access to attribute '__init__' of 'type' object is unsafe",
+        id="cycler-globals",
+    ),
+    pytest.param(
+        "{{ lipsum.__globals__['os'].popen('touch pwned').read() }}",
+        "access to attribute '__globals__' of 'function' object is unsafe",
+        id="lipsum-globals",
+    ),
+    pytest.param(
+        "{{ '{0.__class__.__mro__}'.format(occurrence) }}",
+        "access to attribute '__class__' of 'dict' object is unsafe",
+        id="str-format",
+    ),
+    pytest.param(
+        "{{ moments.append(1) }}",
+        "access to attribute 'append' of 'list' object is unsafe",
+        id="mutate-a-value",
+    ),
+]
+
+
+@pytest.mark.parametrize(("payload", "why"), ESCAPES)
+def test_a_template_that_reaches_into_python_is_refused_by_check_and_preview(
+    make: Callable[..., Path],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    cli: Callable[..., tuple[int, str, str]],
+    payload: str,
+    why: str,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    config = make(own_templates=True)
+    template = tmp_path / "templates" / "notices" / "day-of.txt"
+    edit(template, "{% block body %}\n", "{% block body %}\n" + payload + "\n")
+    expected = (
+        f"templates/notices/day-of.txt:{line_of(template, payload)}: refused by the template "
+        f"sandbox ({why}); templates see only the variables listed in templates/README.md, "
+        "not Python's internals"
+    )
+    assert problems_of(config) == [expected]
+    code, out, err = cli("--config", str(config), "preview", "day-of", "winter", "2027")
+    assert (code, out) == (1, "")
+    assert expected in err
+    assert "Traceback" not in err
+    assert not (tmp_path / "pwned").exists()
+
+
+def test_code_compiled_outside_the_sandbox_is_never_loaded(tmp_path: Path) -> None:
+    """Jinja2 keys its bytecode cache by template and source only, and code compiled by a plain
+    environment (an older release, the same cache folder) calls functions without asking the
+    sandbox: here a function marked as one that changes data."""
+    folder, cache = tmp_path / "templates", tmp_path / "bytecode"
+    folder.mkdir()
+    cache.mkdir()
+    (folder / "t.txt").write_text("{{ change() }}", "utf-8")
+    calls: list[int] = []
+
+    def change() -> str:
+        calls.append(1)
+        return "changed"
+
+    change.alters_data = True  # type: ignore[attr-defined]
+    plain = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(folder),
+        bytecode_cache=jinja2.FileSystemBytecodeCache(str(cache)),
+    )
+    assert plain.get_template("t.txt").render(change=change) == "changed"
+    assert list(cache.iterdir())  # compiled and kept
+    with pytest.raises(SecurityError, match="is not safely callable"):
+        environment(str(folder), str(cache)).get_template("t.txt").render(change=change)
+    assert calls == [1]
 
 
 def test_a_rule_naming_an_unknown_observance_is_reported_on_its_config_key(
