@@ -62,9 +62,11 @@ class Problem(NamedTuple):
     value: object
     expected: str
     line: int | None = None
+    column: int | None = None  # where the TOML parser stopped, counted from 1
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file
+        where = f"{where}:{self.column}" if self.line and self.column else where
         if self.value is MISSING:
             got = "missing"
         elif self.value is UNKNOWN_KEY:

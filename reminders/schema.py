@@ -290,9 +290,12 @@ def read_toml(
     try:
         return tomli.loads(source), source, []
     except tomli.TOMLDecodeError as exc:
-        match = _TOML_LINE.search(str(exc))
-        line = int(match.group(1)) if match else None
-        return None, source, [Problem(shown, "", None, f"valid TOML: {exc}", line)]
+        line, column = getattr(exc, "lineno", None), getattr(exc, "colno", None)
+        if line is None:  # an older tomli: the place is only in the text
+            match = _TOML_LINE.search(str(exc))
+            line = int(match.group(1)) if match else None
+        reason = toml_reason(getattr(exc, "msg", str(exc)))
+        return None, source, [Problem(shown, "", None, f"{SYNTAX}: {reason}", line, column)]
     except ValueError:
         # Python refuses to turn more than sys.get_int_max_str_digits() digits into an int
         # (a guard against slow conversions); tomli lets that ValueError through.
@@ -300,19 +303,57 @@ def read_toml(
     except RecursionError:
         # tomli reads nested arrays and inline tables recursively, up to 400 levels deep (older
         # releases with no limit of their own).
-        expected = "valid TOML: arrays and inline tables nested a few levels deep, not hundreds"
+        expected = f"{SYNTAX}: arrays or inline tables nested hundreds of levels deep (a few do)"
         return None, source, [Problem(shown, "", None, expected)]
 
 
 def _long_number(shown: str, source: str) -> Problem:
     """The problem of a number with more digits than Python converts, on its line."""
     found = re.search(rf"[0-9][0-9_]{{{sys.get_int_max_str_digits()},}}", source)
-    expected = "valid TOML: whole numbers of at most 64 bits, such as 1990"
+    expected = "a number too long to read; expected whole numbers of at most 64 bits, such as 1990"
     if found is None:
-        return Problem(shown, "", None, expected)
+        return Problem(shown, "", None, f"{SYNTAX}: {expected}")
     digits = len(found.group().replace("_", ""))
     line = source.count("\n", 0, found.start()) + 1
-    return Problem(shown, "", None, f"{expected} (this one has {digits} digits)", line)
+    column = found.start() - source.rfind("\n", 0, found.start())
+    what = f"{SYNTAX}: {expected} (this one has {digits} digits)"
+    return Problem(shown, "", None, what, line, column)
+
+
+SYNTAX = "TOML syntax error"  # how every problem of reading a file as TOML begins
+
+# The TOML parser's reasons, in the words of someone editing the file.
+_TOML_REASONS = {
+    "Illegal character '\\n'": "a quoted string is not closed before the end of its line "
+    "(close it with the same quote, or use triple quotes for several lines)",
+    "Invalid value": 'this is not a TOML value (text needs quotes, as in name = "Text"; '
+    "numbers, true, false, dates and [lists] do not)",
+    "Cannot overwrite a value": "this key already has a value (each key once per table)",
+    "Expected '=' after a key in a key/value pair": "a key without '=' and a value after it",
+    "Unclosed array": "a list opened with [ is not closed with ]",
+    "Unclosed inline table": "an inline table opened with { is not closed with } on the same line",
+    "Unterminated string": "a quoted string is not closed",
+    "Unescaped '\\' in a string": 'a backslash in a "string" starts an escape; write \\\\ '
+    "or use 'single quotes'",
+    "Invalid date or datetime": "a date or time that does not exist or is not written "
+    "YYYY-MM-DD or HH:MM:SS",
+    "Invalid statement": "a line that is neither key = value nor a [table] header",
+    "Invalid initial character for a key part": "a key with a character keys cannot have "
+    "(letters, digits, - and _; quote any other key)",
+    "Expected newline or end of document after a statement": "more after a value on its "
+    "line (one key = value a line; comments start with #)",
+}
+
+
+def toml_reason(message: str) -> str:
+    """The parser's ``message`` in plain words; one not known here keeps the parser's words."""
+    if message in _TOML_REASONS:
+        return _TOML_REASONS[message]
+    if message.startswith("Illegal character "):
+        return f"the character {message[18:]} is not allowed here (escape it in a string)"
+    if message.startswith("Cannot declare ") and message.endswith(" twice"):
+        return "this [table] header is already declared (each table once; [[table]] for a list)"
+    return message[:1].lower() + message[1:]
 
 
 class Checker:

@@ -137,3 +137,33 @@ def test_an_impossible_date_is_refused_with_its_reason(year: int, month: int, da
             date_arg(text)
     else:
         assert date_arg(text) == real
+
+
+@pytest.mark.parametrize(
+    ("line", "column", "reason"),
+    [
+        ('name = "Sample Embassy', 23,
+         "a quoted string is not closed before the end of its line (close it with the same "
+         "quote, or use triple quotes for several lines)"),
+        ("name = Sample Embassy", 8,
+         'this is not a TOML value (text needs quotes, as in name = "Text"; numbers, true, '
+         "false, dates and [lists] do not)"),
+        ('name "Sample Embassy"', 6, "a key without '=' and a value after it"),
+        ('name = "a" "b"', 12,
+         "more after a value on its line (one key = value a line; comments start with #)"),
+    ],
+)  # fmt: skip
+def test_a_toml_syntax_error_names_file_line_column_and_reason(
+    cli: Cli, tmp_path: Path, line: str, column: int, reason: str
+) -> None:
+    text = (ROOT / "config.toml").read_text("utf-8")
+    number = text.splitlines().index('name = "Sample Embassy, Islamabad"') + 1
+    config = tmp_path / "config.toml"
+    config.write_text(text.replace('name = "Sample Embassy, Islamabad"', line, 1), "utf-8")
+    code, out, err = cli("check", "--config", str(config))
+    assert (code, out) == (1, "")
+    assert err.splitlines() == [
+        "1 problem found:",
+        f"  {config}:{number}:{column}: TOML syntax error: {reason}",
+    ]
+    assert "valid TOML" not in err
