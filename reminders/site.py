@@ -108,7 +108,8 @@ def export_site(
     # No tokens: private feeds are not written, so the export never needs the secrets.
     feeds = build_feeds(loaded, today, {}, changed, now)
     page = render_index(feeds, today)
-    plans = [(year, public_plan_html(loaded, year)) for year in plan_years(today)]
+    years = plan_years(today, settings.feed.future_years)
+    plans = [(year, public_plan_html(loaded, year)) for year in years]
     lines = write_site(folder, site_files(feeds, page.html, int(now.timestamp()), plans))
     private = sorted(r.calendar for r in feeds.resources.values() if r.private)
     if private:

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from collections.abc import Callable, Iterable, MutableMapping
 from datetime import UTC, date, datetime
 from email.utils import formatdate, parsedate_to_datetime
@@ -41,8 +42,6 @@ from .feeds import FeedSet, Resource
 from .tokens import token_valid
 
 log = logging.getLogger("reminders")
-
-PLANS_KEPT = 8  # yearly plan pages kept per build
 
 Headers = list[tuple[bytes, bytes]]
 Scope = MutableMapping[str, Any]
@@ -251,6 +250,7 @@ class Site:
         self._page: tuple[str, date, bytes, str] | None = None
         self._good: tuple[bytes, str] | None = None  # the last page that rendered
         self._plans: dict[tuple[str, int], tuple[bytes, str]] = {}  # (revision, year) -> page
+        self._plan_lock = threading.Lock()  # one plan built at a time (see plan())
         self.update(feeds)
 
     def update(self, feeds: FeedSet) -> None:
@@ -287,22 +287,32 @@ class Site:
 
     def plan(self, year: int) -> tuple[bytes, str] | None:
         """The yearly plan page of ``year`` (public calendars only) and its policy; None for a
-        year without a plan.  Built on the first request and kept for this build."""
-        from .controllers import public_plan_html
+        year outside the feed's window (so at most one plan per year of the window is ever
+        built for a build).  Built on the first request and kept for this build; called in a
+        worker thread, it builds one plan at a time, and a plan asked for while it is being
+        built is built once (the others wait for it)."""
         from .hostcal import FIRST_YEAR, LAST_YEAR
+
+        feeds = self.feeds
+        if not max(feeds.first_year, FIRST_YEAR) <= year <= min(feeds.last_year, LAST_YEAR):
+            return None
+        cached = self._plans.get((feeds.revision, year))
+        if cached is not None:
+            return cached
+        with self._plan_lock:
+            cached = self._plans.get((feeds.revision, year))
+            if cached is None:
+                cached = self._build_plan(feeds, year)
+                if self.feeds is feeds:  # else update() ran meanwhile: not for the new build
+                    self._plans[feeds.revision, year] = cached
+        return cached
+
+    def _build_plan(self, feeds: FeedSet, year: int) -> tuple[bytes, str]:
+        from .controllers import public_plan_html
         from .webpage import content_security_policy
 
-        if not FIRST_YEAR <= year <= LAST_YEAR:
-            return None
-        feeds = self.feeds
-        cached = self._plans.get((feeds.revision, year))
-        if cached is None:
-            html = public_plan_html(feeds.loaded, year)
-            cached = (html, content_security_policy(html.decode("utf-8")))
-            if len(self._plans) >= PLANS_KEPT:
-                self._plans.clear()
-            self._plans[feeds.revision, year] = cached
-        return cached
+        html = public_plan_html(feeds.loaded, year)
+        return html, content_security_policy(html.decode("utf-8"))
 
     def health(self) -> dict[str, Any]:
         feeds = self.feeds

@@ -267,11 +267,13 @@ def render_page(templates_dir: str, context: dict[str, Any]) -> Rendered:
 PLAN_YEARS = 2  # the page links the plans of this year and the next
 
 
-def plan_years(today: date) -> list[int]:
-    """The years whose plans the page links (and ``export --site`` writes)."""
+def plan_years(today: date, future_years: int) -> list[int]:
+    """The years whose plans the page links (and ``export --site`` writes): this year and the
+    next, inside the feed's window (``[feed] future_years``), where the server serves plans."""
     from .hostcal import FIRST_YEAR, LAST_YEAR
 
-    return [y for y in range(today.year, today.year + PLAN_YEARS) if FIRST_YEAR <= y <= LAST_YEAR]
+    last = today.year + min(PLAN_YEARS - 1, future_years)
+    return [y for y in range(today.year, last + 1) if FIRST_YEAR <= y <= LAST_YEAR]
 
 
 def plan_url(base_url: str, year: int) -> str:
@@ -291,7 +293,8 @@ def render_index(
     ]
     if plans is None:
         base = feeds.loaded.settings.feed.base_url
-        plans = [(year, plan_url(base, year)) for year in plan_years(today)]
+        future = feeds.loaded.settings.feed.future_years
+        plans = [(year, plan_url(base, year)) for year in plan_years(today, future)]
     context = page_context(feeds.loaded, today, entries, plans)
     return render_page(feeds.loaded.settings.templates_dir, context)
 

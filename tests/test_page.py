@@ -6,6 +6,8 @@ import base64
 import hashlib
 import re
 import shutil
+import threading
+import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from html.parser import HTMLParser
@@ -676,3 +678,90 @@ def test_the_app_serves_the_yearly_plan_of_the_public_calendars(
         missing = client.get(path)
         assert (missing.status_code, missing.content) == (404, unknown.content), path
     assert client.post("/plan/2027").status_code == 405
+
+
+class CountedPlans:
+    """public_plan_html, slowed down and counted: builds per year, and most at once."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, seconds: float = 0.0) -> None:
+        from reminders import controllers
+
+        self.built: dict[int, int] = {}
+        self.running = self.most = 0
+        self.seconds = seconds
+        self.lock = threading.Lock()
+        self.original = controllers.public_plan_html
+        monkeypatch.setattr(controllers, "public_plan_html", self)
+
+    def __call__(self, loaded: Loaded, year: int) -> bytes:
+        with self.lock:
+            self.built[year] = self.built.get(year, 0) + 1
+            self.running += 1
+            self.most = max(self.most, self.running)
+        try:
+            time.sleep(self.seconds)  # a large calendar's plan takes seconds to build
+            return self.original(loaded, year)
+        finally:
+            with self.lock:
+                self.running -= 1
+
+
+def test_only_the_plans_of_the_feeds_window_are_served_and_built(
+    bundled: FeedSet, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The bundled feed covers 2025 to 2031 (past_years 1, future_years 5 around 2026): any
+    other year is the site's own 404, and no plan is built for it."""
+    counted = CountedPlans(monkeypatch)
+    client = TestClient(App(Site(bundled, today=lambda _tz: TODAY)))
+    unknown = client.get("/no-such-page")
+    assert (bundled.first_year, bundled.last_year) == (2025, 2031)
+    for year in (1990, 2023, 2024, 2032, 2033, 2099):
+        missing = client.get(f"/plan/{year}")
+        assert (missing.status_code, missing.content) == (404, unknown.content), year
+        assert missing.headers.items() == unknown.headers.items()
+    assert counted.built == {}
+    for year in range(2025, 2032):
+        assert client.get(f"/plan/{year}").status_code == 200
+        assert client.get(f"/plan/{year}").status_code == 200  # kept: not built again
+    assert counted.built == dict.fromkeys(range(2025, 2032), 1)
+
+
+def test_concurrent_requests_build_each_plan_once_and_one_plan_at_a_time(
+    bundled: FeedSet, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    counted = CountedPlans(monkeypatch, seconds=0.3)
+    app = App(Site(bundled, today=lambda _tz: TODAY))
+    years = [2026, 2027, 2028] * 4
+    start = threading.Barrier(len(years))
+    answers: dict[int, list[tuple[int, bytes]]] = {year: [] for year in years}
+
+    def ask(year: int) -> None:
+        client = TestClient(app)  # each on an event loop of its own: the requests really at once
+        start.wait()
+        response = client.get(f"/plan/{year}")
+        answers[year].append((response.status_code, response.content))
+
+    threads = [threading.Thread(target=ask, args=(year,)) for year in years]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert counted.built == {2026: 1, 2027: 1, 2028: 1}
+    assert counted.most == 1
+    for year, got in answers.items():
+        assert len(got) == 4
+        assert {status for status, _ in got} == {200}
+        assert len({content for _, content in got}) == 1, year
+
+
+def test_the_page_links_no_plan_outside_the_feeds_window(project: Callable[..., Path]) -> None:
+    config = project({"open.toml": PUBLIC})
+    text = config.read_text("utf-8")
+    assert "future_years = 2" in text
+    config.write_text(text.replace("future_years = 2", "future_years = 0"), "utf-8")
+    feeds = feeds_of(load(config))
+    section = read(render_index(feeds, TODAY).html).by_id("plans")
+    assert [a.text() for a in section.all("a")] == ["Event plan for 2026"]
+    client = TestClient(App(Site(feeds, today=lambda _tz: TODAY)))
+    assert client.get("/plan/2026").status_code == 200
+    assert client.get("/plan/2027").status_code == 404
