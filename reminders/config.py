@@ -58,6 +58,13 @@ def country_code(value: Any) -> str:
     return value
 
 
+def language_tag(value: Any) -> str:
+    """A BCP 47 tag: it becomes the Content-Language of e-mails and the lang of HTML pages."""
+    if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*", value):
+        raise Invalid("a BCP 47 language tag, such as 'en', 'az' or 'az-Latn'")
+    return value
+
+
 def weekday(value: Any) -> str:
     if value not in WEEKDAYS:
         raise Invalid("a weekday name: " + ", ".join(WEEKDAYS))
@@ -93,7 +100,7 @@ ORGANISATION_FIELDS = (
     Field("timezone", timezone_name, help="your organisation's IANA time zone"),
     Field("country", country_code, "PK", "host country for public holidays"),
     Field("weekend", list_of(weekday, "weekday names"), ("Saturday", "Sunday"), "weekend days"),
-    Field("language", optional_text, "en"),
+    Field("language", language_tag, "en", "the language of notices, pages and plans"),
     Field("uid_domain", domain, help="a domain you control; it makes event UIDs unique"),
 )
 PATHS_FIELDS = (

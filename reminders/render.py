@@ -48,6 +48,7 @@ class Rendered(NamedTuple):
     subject: str  # one line
     text: str
     html: str
+    language: str = "en"  # the organisation's language tag: Content-Language of an e-mail
 
 
 def template_names(template: str) -> dict[str, str]:
@@ -304,6 +305,7 @@ def render_notice(
         " ".join(subject.split()),  # one header line, whatever the template's line breaks
         env.get_template(names["text"]).render(context),
         env.get_template(names["html"]).render(context),
+        settings.organisation.language or "en",
     )
 
 
@@ -337,6 +339,7 @@ def message_for(
         created=now,
         fire_at=notice.fire_at,
         late=late,
+        language=rendered.language,
     )
 
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import email
+import email.header
+import itertools
 import json
 import logging
 import os
@@ -34,10 +36,13 @@ import trustme
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP as SMTPServer
 from aiosmtpd.smtp import AuthResult, Envelope, LoginPassword, Session
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from reminders.channels import TARGETS, Channel, ChannelError, DeliveryError, Message, build
 from reminders.channels.chat import split_urls
 from reminders.channels.options import TYPES
+from reminders.channels.smtp import build_mime
 from reminders.errors import MISSING
 from reminders.settings import ChannelConfig
 
@@ -518,6 +523,112 @@ def test_email_is_multipart_with_alternatives_and_the_ics_attached(tmp_path: Pat
     assert mime["To"] == "a@embassy.example.org, b@mfa.example.az"
     assert mime["Message-ID"] == "<remembrance_february-26_2027_day-of__team@embassy.example.org>"
     assert format_datetime(make_message().created) == mime["Date"]
+
+
+# A subject the e-mail package of Python 3.11.7 folds between "(bu" and "gün" (CPython
+# gh-144156): the space became the folding white space between two encoded words, which decoders
+# drop, and mail programs showed "(bugün,".
+FOLDED_SUBJECT = (
+    "20 Yanvar faciəsinin 37-ci ildönümü (bu gün, çərşənbə, saat 12:00-da bir dəqiqəlik sükut)"
+)
+
+
+def decoded_subjects(raw: bytes) -> tuple[str, str]:
+    """The Subject of raw message bytes as two standard-library decoders read it."""
+    folded = email.message_from_bytes(raw, policy=policy.compat32)["Subject"]
+    legacy = str(email.header.make_header(email.header.decode_header(folded)))
+    modern = str(email.message_from_bytes(raw, policy=policy.default)["Subject"])
+    return legacy, modern
+
+
+def test_email_subject_folded_inside_a_phrase_keeps_its_spaces() -> None:
+    inbox = Inbox()
+    with smtp_server(inbox) as port:
+        build(email_config(port), {}).send(make_message()._replace(subject=FOLDED_SUBJECT))
+    ((envelope, _),) = inbox.mail
+    raw = envelope.original_content
+    assert isinstance(raw, bytes)
+    lines = raw.split(b"\r\n\r\n", 1)[0].decode("ascii").split("\r\n")
+    start = next(i for i, line in enumerate(lines) if line.startswith("Subject: "))
+    folded = lines[start : start + 1] + list(
+        itertools.takewhile(lambda line: line.startswith(" "), lines[start + 1 :])
+    )
+    assert len(folded) == 3  # it is folded twice, each line an encoded word
+    assert all(line.split(": ", 1)[-1].strip().startswith("=?utf-8?") for line in folded)
+    assert decoded_subjects(raw) == (FOLDED_SUBJECT, FOLDED_SUBJECT)
+
+
+WORDS = st.text(
+    st.characters(
+        codec="utf-8", categories=("L", "N", "P", "S"), exclude_characters="\u2028\u2029"
+    ),
+    min_size=1,
+    max_size=14,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.one_of(WORDS, st.sampled_from(["gün,", "çərşənbə", "خاموشی", "(bu", "37-ci", "—"])),
+        min_size=6,
+        max_size=24,
+    )
+)
+def test_email_subject_decodes_to_itself_wherever_it_folds(words: list[str]) -> None:
+    subject = " ".join(words)
+    raw = build_mime(make_message()._replace(subject=subject), "a@example.org").as_bytes()
+    assert raw.split(b"\r\n\r\n", 1)[0].isascii()  # headers are 7-bit: no SMTPUTF8 needed
+    assert decoded_subjects(raw) == (subject, subject)
+
+
+class SevenBitInbox(Inbox):
+    """An SMTP server that does not offer 8BITMIME (RFC 6152): 7-bit bodies only."""
+
+    async def handle_EHLO(
+        self,
+        server: SMTPServer,
+        session: Session,
+        envelope: Envelope,
+        hostname: str,
+        responses: list[str],
+    ) -> list[str]:
+        session.host_name = hostname
+        return [line for line in responses if line != "250-8BITMIME"]
+
+
+@pytest.mark.parametrize(
+    ("server", "body_option", "encoding"),
+    [(Inbox, ["BODY=8BITMIME"], "8bit"), (SevenBitInbox, [], "quoted-printable")],
+    ids=["8bitmime", "7bit-only"],
+)
+def test_email_body_is_8bit_only_where_the_server_offers_8bitmime(
+    server: type[Inbox], body_option: list[str], encoding: str
+) -> None:
+    inbox = server()
+    with smtp_server(inbox) as port:
+        build(email_config(port), {}).send(make_message())
+    ((envelope, _),) = inbox.mail
+    assert [option for option in envelope.mail_options if option.startswith("BODY=")] == (
+        body_option
+    )
+    raw = envelope.original_content
+    assert isinstance(raw, bytes)
+    assert raw.isascii() == (encoding != "8bit")
+    (mime,) = inbox.messages()
+    assert_notice_mime(mime)  # the same text and HTML, whatever the encoding
+    text_parts = [part for part in mime.walk() if part.get_content_maintype() == "text"]
+    encodings = {part.get_content_type(): part["Content-Transfer-Encoding"] for part in text_parts}
+    assert encodings == {"text/plain": encoding, "text/html": encoding, "text/calendar": "base64"}
+
+
+def test_email_says_its_language_in_content_language() -> None:
+    inbox = Inbox()
+    with smtp_server(inbox) as port:
+        build(email_config(port), {}).send(make_message()._replace(language="az"))
+    (mime,) = inbox.messages()
+    assert mime["Content-Language"] == "az"
+    assert "Content-Language" not in build_mime(make_message()._replace(language=""))
 
 
 @pytest.fixture(scope="module")

@@ -227,6 +227,10 @@ def test_non_ascii_text_survives_and_html_carries_the_language(
     assert "- Seminar: Xocalı — سیمینار\n" in rendered.text
     assert "  Qafqaz zalı, اسلام آباد\n" in rendered.text
     assert '<html lang="az">' in rendered.html
+    # Webmail drops <html>: the language is also on the first element inside <body>.
+    body = rendered.html.split("<body", 1)[1]
+    assert body.split(">", 1)[1].lstrip().startswith('<div lang="az" ')
+    assert rendered.language == "az"
     assert '<meta charset="utf-8">' in rendered.html
     assert f'line-height:1.3;">{title}</h1>' in rendered.html
     assert "&#34;quotes&#34; \\ backslashes" in rendered.html
@@ -295,7 +299,8 @@ def test_message_carries_the_delivery_id_times_and_late_flag() -> None:
     message = message_for(notice, "outbox", rendered, b"ICS", now, True)
     assert message.delivery_id == "remembrance:january-20:2027:day-of/outbox"
     assert message.notice_id == "remembrance:january-20:2027:day-of"
-    assert (message.subject, message.text, message.html) == rendered
+    assert (message.subject, message.text, message.html, message.language) == rendered
+    assert message.language == "en"
     assert (message.ics, message.created, message.fire_at, message.late) == (
         b"ICS",
         now,

@@ -619,6 +619,13 @@ def test_valid_config_loads(config_file: Callable[[str], Path]) -> None:
             id="refresh-interval-too-long",
         ),
         pytest.param(
+            'country = "PK"\n',
+            'country = "PK"\nlanguage = "az\\r\\nBcc: x@example.org"\n',
+            "config.toml:5: organisation.language: got 'az\\r\\nBcc: x@example.org'; "
+            "expected a BCP 47 language tag, such as 'en', 'az' or 'az-Latn'",
+            id="bad-language",
+        ),
+        pytest.param(
             'uid_domain = "test.example.org"\n',
             "",
             "config.toml:1: organisation.uid_domain: missing; "

@@ -37,6 +37,7 @@ class Message(NamedTuple):
     created: datetime  # aware; the Date header
     fire_at: datetime  # aware; when the notice was due
     late: bool = False  # sent after its time because the daemon was down
+    language: str = ""  # a BCP 47 tag (the Content-Language of an e-mail); "" when unknown
 
     @property
     def file_stem(self) -> str:

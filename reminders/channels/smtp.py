@@ -1,7 +1,9 @@
 """The ``email`` channel: one notice as a MIME message over SMTP (STARTTLS, implicit TLS or none).
 
 The message is multipart/alternative text and HTML, wrapped in multipart/mixed with the
-occurrence attached as an ICS file.  Its Message-ID is derived from the delivery id, so a repeat
+occurrence attached as an ICS file.  The body goes as 8-bit UTF-8 only to a server that offers
+8BITMIME (RFC 6152), as quoted-printable otherwise; the message says its language in
+Content-Language.  Its Message-ID is derived from the delivery id, so a repeat
 of the same delivery (a retry after a lost reply) carries the same Message-ID and mail clients
 and archives can recognise it.  The password comes from an environment variable named in the
 config, never from the config itself, and never appears in an error.
@@ -14,7 +16,10 @@ import smtplib
 import ssl
 from collections.abc import Mapping, Sequence
 from email import policy
+from email.header import Header
+from email.headerregistry import BaseHeader, HeaderRegistry, UniqueUnstructuredHeader
 from email.message import EmailMessage
+from email.policy import EmailPolicy
 from email.utils import format_datetime
 from typing import Any
 
@@ -23,15 +28,44 @@ from .base import Channel, ChannelError, DeliveryError, Message
 NOTICE_HEADER = "X-Reminders-Notice"
 
 
-def build_mime(message: Message, sender: str = "", recipients: Sequence[str] = ()) -> EmailMessage:
+# typeshed declares max_count differently in the two bases; the e-mail package mixes them so.
+class SubjectHeader(UniqueUnstructuredHeader, BaseHeader):  # type: ignore[misc]
+    """A Subject folded so that no space of the text falls between two encoded words.
+
+    RFC 2047 decoders drop the white space between adjacent encoded words, so a space that the
+    folder puts there is lost: Python's e-mail package up to 3.11.7 (CPython gh-144156) folds
+    "(bu gün, çərşənbə" so that mail programs show "(bugün,".  A subject outside ASCII is
+    therefore encoded whole as UTF-8 encoded words by the package's ``email.header`` tools,
+    which split only inside the encoded text: every space stays inside an encoded word.
+    ASCII subjects are folded as usual (at spaces, which unfolding restores).
+    """
+
+    def fold(self, *, policy: EmailPolicy) -> str:  # type: ignore[override]
+        value = str(self)
+        if policy.utf8 or (value.isascii() and "=?" not in value):
+            return super().fold(policy=policy)
+        encoded = Header(value, "utf-8", header_name=self.name).encode(linesep=policy.linesep)
+        return f"{self.name}: {encoded}{policy.linesep}"
+
+
+_HEADERS = HeaderRegistry()
+_HEADERS.map_to_type("subject", SubjectHeader)
+MAIL_POLICY = policy.SMTP.clone(header_factory=_HEADERS)
+
+
+def build_mime(
+    message: Message, sender: str = "", recipients: Sequence[str] = (), eight_bit: bool = True
+) -> EmailMessage:
     """The MIME message for ``message``: the one the e-mail channel sends and ``.eml`` files hold.
 
     Without a sender (an outbox file) From and To are left out and the Message-ID uses the
     reserved domain ``outbox.invalid``; the Message-ID's left part is always the delivery's file
-    stem, so the same delivery always gets the same Message-ID.
+    stem, so the same delivery always gets the same Message-ID.  ``eight_bit`` says whether the
+    text and HTML may be 8-bit UTF-8 (a server offering 8BITMIME, a file); without it they are
+    quoted-printable, which every server passes unchanged.
     """
     domain = sender.rpartition("@")[2] if sender else "outbox.invalid"
-    mime = EmailMessage(policy=policy.SMTP)
+    mime = EmailMessage(policy=MAIL_POLICY)
     if sender:
         mime["From"] = sender
     if recipients:
@@ -41,9 +75,10 @@ def build_mime(message: Message, sender: str = "", recipients: Sequence[str] = (
     mime["Message-ID"] = f"<{message.file_stem}@{domain}>"
     mime[NOTICE_HEADER] = message.notice_id
     mime["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation replies to a robot
-    mime.set_content(message.text)
+    mime.set_content(message.text, cte=_transfer_encoding(message.text, eight_bit))
     if message.html:
-        mime.add_alternative(message.html, subtype="html")
+        cte = _transfer_encoding(message.html, eight_bit)
+        mime.add_alternative(message.html, subtype="html", cte=cte)
     if message.ics:
         mime.add_attachment(
             message.ics,
@@ -52,7 +87,16 @@ def build_mime(message: Message, sender: str = "", recipients: Sequence[str] = (
             filename=message.notice_id.replace(":", "-") + ".ics",
             params={"method": "PUBLISH", "charset": "utf-8"},
         )
+    if message.language:
+        # RFC 3282; last, because set_content and add_* move Content-* headers into the parts.
+        mime["Content-Language"] = message.language
     return mime
+
+
+def _transfer_encoding(text: str, eight_bit: bool) -> str:
+    """8bit where allowed and every line fits SMTP's 998 octets; quoted-printable otherwise."""
+    fits = all(len(line.encode("utf-8")) <= 998 for line in text.splitlines())
+    return "8bit" if eight_bit and fits else "quoted-printable"
 
 
 def _one_line(value: str) -> str:
@@ -125,13 +169,21 @@ class EmailChannel(Channel):
 
     def send(self, message: Message) -> None:
         """Deliver one message; DeliveryError says whether a retry may help."""
-        mime = build_mime(message, self.sender, self.recipients)
         try:
             smtp = self._connect()
             try:
                 if self.username:
                     smtp.login(self.username, self._password)
-                refused = smtp.send_message(mime, self.sender, list(self.recipients))
+                smtp.ehlo_or_helo_if_needed()
+                # 8-bit bodies only to a server that says it passes them on (RFC 6152).
+                eight_bit = smtp.has_extn("8bitmime")
+                mime = build_mime(message, self.sender, self.recipients, eight_bit)
+                refused = smtp.send_message(
+                    mime,
+                    self.sender,
+                    list(self.recipients),
+                    mail_options=["BODY=8BITMIME"] if eight_bit else [],
+                )
             finally:
                 _quit(smtp)
         except smtplib.SMTPRecipientsRefused as exc:
