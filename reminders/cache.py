@@ -7,7 +7,8 @@ problem, the resulting values are written with ``marshal`` (built into the inter
 to import) under a key made of everything they were made from:
 
 * the project's version and location and the Python version,
-* the working folder (messages show paths relative to it),
+* the working folder (messages show paths relative to it) and the per-user state folder (the
+  installed bundled config keeps its ledger and outbox there),
 * the config file's absolute path, size, modification and change times and inode,
 * the calendar folder's path and, for every ``*.toml`` in it, the same,
 * the current year (a ``since`` in the future depends on it).
@@ -95,6 +96,7 @@ def key(config_path: str, calendars_dir: str, today: date) -> Key | None:
             "package": os.path.dirname(os.path.abspath(__file__)),
             "python": sys.version,
             "cwd": os.getcwd(),
+            "state": settings.state_folder(),  # where the bundled config's state goes
             "config": os.path.abspath(config_path),
             "config_stat": _stat(config_path),
             "calendars": os.path.abspath(calendars_dir),

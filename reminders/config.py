@@ -49,6 +49,7 @@ from .settings import (
     Plan,
     Settings,
     links_for,
+    state_folder,
 )
 
 
@@ -325,12 +326,14 @@ def _file_path(base: str, value: str) -> str:
 def _state_base(path: str | os.PathLike[str]) -> str:
     """Where relative state paths (outbox, SQLite ledger) point: the config's folder.
 
-    The bundled config inside an installed package is the exception: state goes in the working
-    folder, never into site-packages.
+    The bundled config inside an installed package (a wheel) is the exception: its state goes
+    in the per-user state folder (settings.state_folder), never into site-packages, and the
+    same one whichever folder a command runs from.  In a source checkout or an editable
+    install the bundled config.toml is the checkout's own, and its state stays beside it.
     """
-    config_dir = os.path.dirname(os.path.abspath(path))
-    packaged = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_data")
-    return os.getcwd() if config_dir == packaged else config_dir
+    config_dir = os.path.dirname(os.path.realpath(path))
+    packaged = os.path.join(os.path.dirname(os.path.realpath(__file__)), "_data")
+    return state_folder() if config_dir == packaged else os.path.dirname(os.path.abspath(path))
 
 
 def _sqlite_absolute(url: str, base: str) -> str:

@@ -181,6 +181,14 @@ class LedgerDamagedError(LedgerError):
 class LedgerVersionError(LedgerError):
     """The ledger was made or upgraded by a newer release; retrying will not help."""
 
+    @classmethod
+    def newer(cls, url: str, version: int) -> LedgerVersionError:
+        return cls(
+            url,
+            f"the ledger has schema version {version}, made by a newer release of "
+            f"reminders; this one knows versions up to {SCHEMA_VERSION}: upgrade it",
+        )
+
 
 def ledger_url(settings_ledger: LedgerSettings, environ: Mapping[str, str] | None = None) -> str:
     """The configured URL, or the value of ``url_env`` when that variable is set and not empty."""
@@ -209,10 +217,23 @@ class Ledger:
 
     Safe to share between threads: each operation takes its own pooled connection.  Database
     failures raise :class:`LedgerError` naming the URL without its password.
+
+    ``read_only=True`` is for the commands that only read (``status``): nothing is created (no
+    folder, no SQLite file, no table), SQLite is opened read-only and PostgreSQL transactions are
+    READ ONLY, and only the reading methods may be called; :meth:`inspect` says whether there is
+    a ledger yet and of which schema version.
     """
 
-    def __init__(self, url: str, *, schema: str | None = None, owner: str | None = None) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        schema: str | None = None,
+        owner: str | None = None,
+        read_only: bool = False,
+    ) -> None:
         self.owner = (owner or f"{socket.gethostname()}:{os.getpid()}")[:200]
+        self.read_only = read_only
         try:
             parsed = engine_url(url)
         except sa_exc.ArgumentError:
@@ -233,12 +254,10 @@ class Ledger:
                 options = {"poolclass": StaticPool, "connect_args": {"check_same_thread": False}}
             elif not path.startswith("file:"):  # (a URI names its own file; leave it alone)
                 self._file = os.path.abspath(path)
-                folder = os.path.dirname(self._file)
-                try:
-                    os.makedirs(folder, exist_ok=True)
-                except OSError as exc:
-                    reason = f"cannot create the folder {folder}: {exc.strerror or exc}"
-                    raise LedgerError(self.shown_url, reason) from None
+                if read_only:
+                    parsed = _read_only_sqlite(parsed, self._file)
+                else:
+                    _make_folder(self.shown_url, os.path.dirname(self._file))
         elif "connect_timeout" not in parsed.query:
             options = {"connect_args": {"connect_timeout": 10}}
         try:
@@ -247,8 +266,11 @@ class Ledger:
             raise LedgerError(self.shown_url, f"cannot use this database: {exc}") from None
         self.dialect = engine.dialect.name
         if self.dialect == "sqlite":
-            event.listen(engine, "connect", _sqlite_connect)
+            connect = _sqlite_connect_read_only if read_only else _sqlite_connect
+            event.listen(engine, "connect", connect)
             event.listen(engine, "begin", _sqlite_begin)
+        elif read_only:
+            engine = engine.execution_options(postgresql_readonly=True)
         if schema is not None:
             engine = engine.execution_options(schema_translate_map={None: schema})
         self.schema = schema
@@ -260,6 +282,8 @@ class Ledger:
     @contextmanager
     def _connect(self, write: bool) -> Iterator[Connection]:
         """A connection in a transaction (committed on success); database errors -> LedgerError."""
+        if write and self.read_only:
+            raise RuntimeError(f"ledger {self.shown_url} was opened read-only")
         try:
             with self._serial, self._engine.connect() as conn:
                 # preserve_rowcount: SQLAlchemy keeps the row count of UPDATE only, and whether
@@ -316,11 +340,7 @@ class Ledger:
             value = stored.scalar()
             version = int(value) if value is not None else (1 if existed else SCHEMA_VERSION)
             if version > SCHEMA_VERSION:
-                raise LedgerVersionError(
-                    self.shown_url,
-                    f"the ledger has schema version {version}, made by a newer release of "
-                    f"reminders; this one knows versions up to {SCHEMA_VERSION}: upgrade it",
-                )
+                raise LedgerVersionError.newer(self.shown_url, version)
             quote = conn.dialect.identifier_preparer.quote
             table = quote(deliveries.name)
             if self.schema is not None:  # (raw DDL does not see schema_translate_map)
@@ -334,6 +354,21 @@ class Ledger:
                         index_elements=[meta.c.key], set_={"value": str(SCHEMA_VERSION)}
                     )
                 )
+
+    def inspect(self) -> int | None:
+        """The ledger's schema version as it is, creating and changing nothing: None when there
+        is no ledger yet (no SQLite file, or no tables), 1 for tables without a recorded version
+        (the first release's)."""
+        if self._file and not os.path.exists(self._file):
+            return None  # (opening it would create an empty file)
+        with self._connect(write=False) as conn:
+            if not conn.dialect.has_table(conn, deliveries.name, schema=self.schema):
+                return None
+            if not conn.dialect.has_table(conn, meta.name, schema=self.schema):
+                return 1
+            value = conn.execute(select(meta.c.value).where(meta.c.key == "schema_version"))
+            stored = value.scalar()
+        return 1 if stored is None else int(stored)
 
     def schema_version(self) -> int | None:
         """The version recorded in the ledger (None: no schema yet, or a version-1 ledger)."""
@@ -518,6 +553,35 @@ def _add_claimed_by(conn: Connection, table: str) -> None:
 
 
 _UPGRADES: dict[int, Callable[[Connection, str], None]] = {2: _add_claimed_by}
+
+
+def _make_folder(shown_url: str, folder: str) -> None:
+    try:
+        os.makedirs(folder, exist_ok=True)
+    except OSError as exc:
+        reason = f"cannot create the folder {folder}: {exc.strerror or exc}"
+        raise LedgerError(shown_url, reason) from None
+
+
+def _read_only_sqlite(parsed: URL, path: str) -> URL:
+    """The SQLite file opened through a ``file:`` URI in mode ``rw``: SQLite then creates no
+    file where there is none (and ``query_only``, set on connecting, refuses every write).
+
+    Not mode ``ro``: a read-only connection to a WAL ledger that no daemon has open creates the
+    ``-wal`` and ``-shm`` files and cannot remove them; a read-write one, as the last to close,
+    removes them, so reading leaves the folder as it was."""
+    from urllib.parse import quote
+
+    return parsed.set(database=f"file:{quote(path)}", query={"mode": "rw", "uri": "true"})
+
+
+def _sqlite_connect_read_only(dbapi_connection: Any, record: Any) -> None:
+    # As _sqlite_connect, without setting the journal mode (a write to the file's header).
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA query_only=ON")
+    cursor.close()
 
 
 def _sqlite_connect(dbapi_connection: Any, record: Any) -> None:

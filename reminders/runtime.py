@@ -71,6 +71,7 @@ def load_runtime(config_path: str, today: date, environ: Mapping[str, str]) -> R
     try:
         for config in settings.channels:
             built[config.id] = registry.build(config, environ)
+            built[config.id].prepare()
     except BaseException:
         close_channels(built)
         raise

@@ -173,6 +173,17 @@ class Loaded(NamedTuple):
     calendars: tuple[Calendar, ...]
 
 
+def state_folder(environ: Mapping[str, str] | None = None) -> str:
+    """Where the bundled config of an installed package keeps its ledger and outbox:
+    ``$XDG_STATE_HOME/reminders``, else ``~/.local/state/reminders`` (the XDG Base Directory
+    rules: a relative ``XDG_STATE_HOME`` is ignored)."""
+    env = os.environ if environ is None else environ
+    base = env.get("XDG_STATE_HOME", "")
+    if not os.path.isabs(base):
+        base = os.path.join(os.path.expanduser("~"), ".local", "state")
+    return os.path.join(base, "reminders")
+
+
 def find_config(cli_value: str | None, environ: Mapping[str, str] | None = None) -> str:
     """``--config``, then ``$REMINDERS_CONFIG``, then ``./config.toml``, then the bundled one."""
     env = os.environ if environ is None else environ

@@ -114,7 +114,16 @@ def status_lines(report: StatusReport, settings: Settings, now: datetime) -> Ite
     """
     home = zone(settings.organisation.timezone)
     counts = ", ".join(f"{state} {count}" for state, count in report.counts.items())
-    yield f"Ledger: {report.ledger} ({counts})"
+    if report.version is None:
+        yield f"Ledger: {report.ledger} (none yet: `reminders run` creates it at its start)"
+    elif report.version < report.current:
+        yield (
+            f"Ledger: {report.ledger} ({counts}; schema version {report.version}, made by an "
+            f"older release: `reminders run` upgrades it to version {report.current} at its "
+            "start, after which status shows its deliveries)"
+        )
+    else:
+        yield f"Ledger: {report.ledger} ({counts})"
     if report.heartbeat is None:
         yield "Daemon: has never run with this ledger (start it with `reminders run`)"
     else:
@@ -124,6 +133,9 @@ def status_lines(report: StatusReport, settings: Settings, now: datetime) -> Ite
             f"Daemon: last seen {_stamp(report.heartbeat, home, '%Y-%m-%d %H:%M:%S')} "
             f"({_ago(ago)} ago; {state})"
         )
+    for channel, folder, exists in report.outboxes:
+        there = "" if exists else "; none yet: the daemon creates it at its start"
+        yield f"Outbox: {folder} (channel {channel}{there})"
     yield ""
     yield "Next notices:" if report.upcoming else "Next notices: none in the next 60 days"
     for notice in report.upcoming:

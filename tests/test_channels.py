@@ -224,7 +224,7 @@ def file_rig(tmp_path: Path) -> Iterator[Rig]:
 
     def arrivals() -> list[Arrival]:
         out = []
-        for path in sorted(folder.iterdir()):
+        for path in sorted(folder.iterdir()) if folder.exists() else ():
             head, _, body = path.read_text("utf-8").partition("\n\n")
             fields = dict(line.split(": ", 1) for line in head.splitlines())
             out.append(Arrival(fields["Subject"], body, path.name))
@@ -232,9 +232,8 @@ def file_rig(tmp_path: Path) -> Iterator[Rig]:
 
     def down() -> Channel:
         gone = tmp_path / "gone"
-        channel = build(channel_config("file", folder=str(gone)), {})
-        gone.rmdir()
-        gone.write_text("a file where the outbox folder was")  # recreating it fails too
+        channel = build(channel_config("file", folder=str(gone)), {})  # (creates nothing)
+        gone.write_text("a file where the outbox folder would be")  # creating it fails
         return channel
 
     yield Rig(build(channel_config("file", folder=str(folder)), {}), arrivals, down, ())
@@ -459,10 +458,32 @@ def test_file_creates_a_missing_outbox_folder(tmp_path: Path) -> None:
     assert [p.name for p in folder.iterdir()] == ["remembrance_february-26_2027_day-of__team.txt"]
 
 
+def test_file_construction_creates_nothing_and_prepare_makes_the_folder(tmp_path: Path) -> None:
+    """``check`` builds every channel: building only checks that the folder could be made."""
+    folder = tmp_path / "var" / "outbox"
+    channel = build(channel_config("file", folder=str(folder)), {})
+    assert list(tmp_path.iterdir()) == []
+    channel.prepare()  # the daemon's start
+    assert folder.is_dir()
+    assert list(folder.iterdir()) == []
+
+
+def test_file_folder_under_a_file_fails_at_construction_without_writing(tmp_path: Path) -> None:
+    (tmp_path / "var").write_text("a file, not a folder")
+    with pytest.raises(ChannelError) as failure:
+        build(channel_config("file", folder=str(tmp_path / "var" / "outbox")), {})
+    assert str(failure.value) == (
+        f"channel 'team': cannot create the outbox folder {tmp_path / 'var' / 'outbox'}: "
+        f"{tmp_path / 'var'} is not a folder"
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["var"]
+
+
 @pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders")
 def test_file_read_only_folder_fails_at_construction_and_when_sending(tmp_path: Path) -> None:
     folder = tmp_path / "outbox"
     channel = build(channel_config("file", folder=str(folder)), {})
+    channel.prepare()
     folder.chmod(0o500)
     try:
         with pytest.raises(DeliveryError) as failure:

@@ -2,8 +2,11 @@
 
 The contract (tests/test_channels.py runs it over every type):
 
-* ``__init__`` checks everything that can be checked without sending (options, secrets from the
-  environment, URLs) and raises :class:`ChannelError` naming the channel: start-up stops there.
+* ``__init__`` checks everything that can be checked without sending or writing (options, secrets
+  from the environment, URLs, whether a folder can be made) and raises :class:`ChannelError`
+  naming the channel: start-up stops there.  ``prepare()`` then makes what sending needs (the
+  outbox folder); the daemon calls it, ``reminders check`` does not (commands that read never
+  write).
 * ``send(message)`` delivers one message or raises :class:`DeliveryError`; ``transient`` says
   whether a retry may succeed (a server that is down) or not (a recipient refused for good).
 * Sending the same message again (same ``delivery_id``) is recognisable as a repeat at the
@@ -74,6 +77,10 @@ class Channel:
 
     def send(self, message: Message) -> None:
         raise NotImplementedError
+
+    def prepare(self) -> None:
+        """Make what sending needs (the daemon's start; never ``check``); the default: nothing.
+        Raises ChannelError if it cannot be made."""
 
     def close(self) -> None:
         """Release connections; the default has none."""

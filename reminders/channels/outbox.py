@@ -53,6 +53,13 @@ class FileChannel(Channel):
         super().__init__(config, environ)
         self.folder = str(config.option("folder"))
         self.format = str(config.option("format"))
+        # Checked without creating anything (``check`` builds channels too); prepare() creates.
+        problem = _unusable(self.folder)
+        if problem:
+            raise ChannelError(self.id, problem)
+
+    def prepare(self) -> None:
+        """Create the outbox folder, so that the daemon's start fails if it cannot be had."""
         try:
             os.makedirs(self.folder, exist_ok=True)
         except OSError as exc:
@@ -95,6 +102,22 @@ class FileChannel(Channel):
                 os.unlink(temp)
             raise DeliveryError(f"cannot write {target}: {_reason(exc)}") from None
         _sync_folder(self.folder)
+
+
+def _unusable(folder: str) -> str:
+    """Why the outbox folder cannot be used or made ("" if it can), found without writing."""
+    if os.path.isdir(folder):
+        if os.access(folder, os.W_OK | os.X_OK):
+            return ""
+        return f"the outbox folder {folder} is not writable"
+    above = folder
+    while not os.path.isdir(above):
+        if os.path.lexists(above):
+            return f"cannot create the outbox folder {folder}: {above} is not a folder"
+        above = os.path.dirname(above)
+    if not os.access(above, os.W_OK | os.X_OK):
+        return f"cannot create the outbox folder {folder}: {above} is not writable"
+    return ""
 
 
 def _reason(exc: OSError) -> str:
