@@ -272,7 +272,7 @@ def export_ics(
     settings = loaded.settings
     if calendar_id is None:
         chosen = tuple(c for c in loaded.calendars if c.public)
-        name, description, stem = settings.feed.name, settings.feed.description, "all"
+        name, description = settings.feed.name, settings.feed.description
     else:
         match = [c for c in loaded.calendars if c.id == calendar_id]
         if not match:
@@ -281,9 +281,9 @@ def export_ics(
                 f"--calendar {calendar_id!r}: no such calendar; expected one of: {known}"
             )
         chosen = (match[0],)
-        name, description, stem = match[0].name, match[0].description, match[0].id
+        name, description = match[0].name, match[0].description
     domain = settings.organisation.uid_domain
-    info = FeedInfo(name, description, domain, settings.feed.refresh_interval, f"{stem}@{domain}")
+    info = FeedInfo(name, description, domain, settings.feed.refresh_interval)
     use_examples = settings.feed.include_examples if examples is None else examples
     return build_ics(chosen, first, last, info, examples=use_examples)
 

@@ -14,6 +14,7 @@ Importing this module imports icalendar; only the commands that write ICS do.
 from __future__ import annotations
 
 import gc
+import re
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 
@@ -40,7 +41,68 @@ class FeedInfo(NamedTuple):
     description: str
     uid_domain: str
     refresh: timedelta
-    uid: str  # the VCALENDAR's own UID (its id and the UID domain)
+
+
+# Characters that must not reach a content line as they are: the C0 controls and DEL (CR, LF,
+# NUL, ESC ...), the C1 controls and the Unicode line and paragraph separators.
+_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+_LINE_BREAKS = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
+
+
+def calendar_text(value: str, *, multiline: bool) -> str:
+    """``value`` made safe for a calendar-level property, whatever the calendar file held.
+
+    A single-line value (a name) has each run of control characters (CR, LF, NUL, ESC, tabs ...)
+    replaced by one space; a multi-line value (a description) keeps its line breaks as LF (which
+    TEXT escaping writes as ``\\n``) and loses every other control character the same way.
+    ``check`` refuses control characters in names; this is the writer's own guard.
+    """
+    if not multiline:
+        return _CONTROLS.sub(" ", value).strip()
+    lines = _LINE_BREAKS.split(value)
+    return "\n".join(_CONTROLS.sub(" ", line).rstrip() for line in lines).strip()
+
+
+def _explicit_text(value: str) -> vText:
+    """A TEXT value written escaped and marked ``VALUE=TEXT``.
+
+    icalendar, vobject, libical and ical.js all show such a value whole (commas, semicolons and
+    backslashes included); bare or escaped without the parameter, at least one of them does not
+    (docs/clients.md has the table, and tests/test_clients.py proves it).
+    """
+    text = vText(value)
+    text.params["VALUE"] = "TEXT"
+    return text
+
+
+def new_vcalendar(
+    name: str, description: str, stamp: datetime, refresh: timedelta | None
+) -> VCalendar:
+    """A VCALENDAR with this project's calendar-level properties and no component yet.
+
+    ``METHOD:PUBLISH``, the PRODID, ``NAME``/``X-WR-CALNAME``, ``DESCRIPTION``/``X-WR-CALDESC``,
+    LAST-MODIFIED from ``stamp``, and with ``refresh`` ``REFRESH-INTERVAL;VALUE=DURATION`` and
+    ``X-PUBLISHED-TTL``.  No UID on the VCALENDAR (DESIGN.md rule 6): vdirsyncer, and so khal,
+    gives every event it splits off a feed the first UID line of its text, so a calendar-level
+    UID would make every event one item.
+    """
+    vcal = VCalendar.new(
+        prodid=PRODID, method="PUBLISH", last_modified=stamp, refresh_interval=refresh
+    )
+    del vcal["UID"]  # icalendar's new() makes a random one
+    description = calendar_text(description, multiline=True)
+    if description:
+        vcal["DESCRIPTION"] = vText(description)
+        vcal["X-WR-CALDESC"] = _explicit_text(description)
+    name = calendar_text(name, multiline=False)
+    if name:
+        vcal["NAME"] = _explicit_text(name)
+        vcal["X-WR-CALNAME"] = _explicit_text(name)
+    if refresh is not None:
+        # RFC 7986 wants VALUE=DURATION on REFRESH-INTERVAL; X-PUBLISHED-TTL is Outlook's name.
+        vcal["REFRESH-INTERVAL"].params["VALUE"] = "DURATION"
+        vcal["X-PUBLISHED-TTL"] = vDuration(refresh)
+    return vcal
 
 
 def observance_uid(item: Occurrence, domain: str) -> str:
@@ -220,20 +282,7 @@ def _build(
 ) -> bytes:
     stamp = max((c.revised for c in calendars), default=datetime(2000, 1, 1, tzinfo=UTC))
     first, end = date(first_year, 1, 1), date(last_year + 1, 1, 1)
-    vcal = VCalendar.new(
-        prodid=PRODID,
-        uid=info.uid,
-        method="PUBLISH",
-        name=info.name,
-        description=info.description or None,
-        refresh_interval=info.refresh,
-        last_modified=stamp,
-    )
-    # X-WR-CALNAME and X-WR-CALDESC stay as icalendar writes them, unescaped: libical
-    # (Thunderbird) and icalendar read X- properties raw, so an escaped comma would show as "\,".
-    # RFC 7986 wants VALUE=DURATION on REFRESH-INTERVAL; X-PUBLISHED-TTL is Outlook's name for it.
-    vcal["REFRESH-INTERVAL"].params["VALUE"] = "DURATION"
-    vcal["X-PUBLISHED-TTL"] = vDuration(info.refresh)
+    vcal = new_vcalendar(info.name, info.description, stamp, info.refresh)
     shared = Shared(stamp, info.uid_domain)
     for item in occurrences(calendars, first, end, examples=examples):
         if item.event is not None:
@@ -265,14 +314,7 @@ def occurrence_ics(
     """
     calendar = notice_occurrence.calendar
     year = notice_occurrence.date.year
-    vcal = VCalendar.new(
-        prodid=PRODID,
-        uid=info.uid,
-        method="PUBLISH",
-        name=info.name or None,
-        description=info.description or None,
-        last_modified=calendar.revised,
-    )
+    vcal = new_vcalendar(info.name, info.description, calendar.revised, None)
     shared = Shared(calendar.revised, info.uid_domain)
     vcal.subcomponents.extend(observance_events(notice_occurrence, shared))
     for item in events:

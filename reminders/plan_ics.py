@@ -1,7 +1,8 @@
 """The yearly plan as an ICS calendar a team can subscribe to: each milestone as an all-day event.
 
-Built the way ics.py builds the feed (its ``Shared`` values, ``PRODID``, the refresh properties),
-and held to the same rules (DESIGN.md "ICS: rules that must hold"):
+Built the way ics.py builds the feed (its ``Shared`` values and ``new_vcalendar``: the PRODID,
+names, refresh properties and no calendar-level UID), and held to the same rules (DESIGN.md "ICS:
+rules that must hold"):
 
 * one all-day VEVENT per milestone (``DTSTART;VALUE=DATE``, ``DTEND`` the next day,
   ``TRANSP:TRANSPARENT``) with the UID ``{calendar}-{observance}-{year}-{milestone}@{uid_domain}``,
@@ -18,11 +19,10 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from icalendar import Calendar as VCalendar
 from icalendar import Event as VEvent
-from icalendar import vDuration, vText
+from icalendar import vText
 
-from .ics import PRODID, Shared, observance_uid
+from .ics import Shared, new_vcalendar, observance_uid
 from .plan import Entry, Milestone, Plan, long_date
 from .settings import Settings
 
@@ -109,21 +109,11 @@ def plan_ics(plan: Plan, settings: Settings) -> bytes:
     domain = org.uid_domain
     stamp = max((e.occurrence.calendar.revised for e in plan.entries), default=UNREVISED)
     name = f"{plan.organisation}: plan {plan.year}"
-    vcal = VCalendar.new(
-        prodid=PRODID,
-        uid=f"plan-{plan.year}@{domain}",
-        method="PUBLISH",
-        name=name,
-        description=(
-            f"Preparation milestones for the remembrance days of {plan.year}, counted in working "
-            f"days of {plan.country}, and the suggested event dates."
-        ),
-        refresh_interval=settings.feed.refresh_interval,
-        last_modified=stamp,
+    description = (
+        f"Preparation milestones for the remembrance days of {plan.year}, counted in working "
+        f"days of {plan.country}, and the suggested event dates."
     )
-    # As in ics.py: RFC 7986 wants VALUE=DURATION; X-PUBLISHED-TTL is Outlook's name for it.
-    vcal["REFRESH-INTERVAL"].params["VALUE"] = "DURATION"
-    vcal["X-PUBLISHED-TTL"] = vDuration(settings.feed.refresh_interval)
+    vcal = new_vcalendar(name, description, stamp, settings.feed.refresh_interval)
     vcal.subcomponents.extend(plan_events(plan, Shared(stamp, domain)))
     data: bytes = vcal.to_ical()
     return data

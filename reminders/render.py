@@ -319,7 +319,6 @@ def notice_ics(notice: Notice, settings: Settings) -> bytes:
         notice.occurrence.calendar.description,
         domain,
         settings.feed.refresh_interval,
-        f"{notice.id.replace(':', '-')}@{domain}",
     )
     return occurrence_ics(notice.occurrence, notice.events, info)
 

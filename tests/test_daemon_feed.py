@@ -69,7 +69,7 @@ def test_the_daemon_serves_the_feed_and_reports_its_next_fire_time(tmp_path: Pat
     os.utime(calendar, (later, later))
     daemon.wait_logged("feeds rebuilt")
     status, headers, body = get(f"{base}/calendars/test.ics")
-    assert b"NAME:Renamed days" in body
+    assert b"\r\nNAME;VALUE=TEXT:Renamed days\r\n" in body
     assert headers["ETag"] != first_tag
     _, _, health_body = get(f"{base}/healthz")
     assert json.loads(health_body)["revision"] != first_revision

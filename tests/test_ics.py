@@ -11,8 +11,13 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from ical.calendar_stream import IcsCalendarStream
 
+from reminders.controllers import load, make_plan
+from reminders.ics import FeedInfo, build_ics, calendar_text
+from reminders.plan_ics import plan_ics
 from tests.regenerate_golden import CASES, render
 
 from .conftest import GOLDEN, ROOT
@@ -108,8 +113,11 @@ def test_calendar_properties() -> None:
     assert str(parsed["NAME"]) == str(parsed["X-WR-CALNAME"]) == "Remembrance days"
     assert "Remembrance days of Azerbaijan" in str(parsed["X-WR-CALDESC"])
     assert str(parsed["PRODID"]) == "-//reminders//Remembrance day calendar//EN"
-    assert str(parsed["UID"]) == "all@reminders.example.org"
     data = golden("remembrance-2025-2031.ics")
+    # No UID on the VCALENDAR (DESIGN.md rule 6): vdirsyncer would make every event one item.
+    assert "UID" not in parsed
+    head = data.split(b"\r\nBEGIN:", 1)[0]
+    assert b"\r\nUID" not in head
     assert b"\r\nREFRESH-INTERVAL;VALUE=DURATION:PT12H\r\n" in data
     assert b"\r\nX-PUBLISHED-TTL:PT12H\r\n" in data
 
@@ -190,3 +198,65 @@ def test_two_exports_are_byte_identical_across_processes(tmp_path: Path) -> None
         )  # fmt: skip
         outputs.append(target.read_bytes())
     assert all(output == golden("remembrance-2025-2031.ics") for output in outputs)
+
+
+# ---- calendar-level text: no control character reaches a content line ---------------------
+
+CONTROL_NAME = "Cal\rX-INJ-CR:1\x00\x1b[31m\nX-INJ-LF:1"
+CONTROL_DESCRIPTION = "First line\r\nsecond\rthird\nfourth\x00 with NUL, ESC \x1b and DEL \x7f."
+
+
+def calendar_lines(data: bytes) -> list[bytes]:
+    """The content lines of ``data`` before its first component, unfolded."""
+    head = data.split(b"\r\nBEGIN:V", 2)[0] if data.count(b"BEGIN:V") > 1 else data
+    return head.replace(b"\r\n ", b"").split(b"\r\n")
+
+
+def assert_clean_lines(data: bytes) -> None:
+    """Every line ends in CRLF, and no line holds a CR, LF, NUL or other control character."""
+    assert data.endswith(b"\r\n")
+    for line in data[:-2].split(b"\r\n"):
+        assert not any(byte < 0x20 or byte == 0x7F for byte in line), line
+
+
+def test_control_characters_in_a_calendar_name_and_description_never_reach_a_line() -> None:
+    info = FeedInfo(CONTROL_NAME, CONTROL_DESCRIPTION, "example.org", timedelta(hours=12))
+    data = build_ics((), 2027, 2027, info, examples=False)
+    assert_clean_lines(data)
+    lines = calendar_lines(data)
+    # Each run of control characters in a name is one space: no injected property.
+    assert b"NAME;VALUE=TEXT:Cal X-INJ-CR:1 [31m X-INJ-LF:1" in lines
+    assert not any(line.startswith(b"X-INJ") for line in lines)
+    parsed = icalendar.Calendar.from_ical(data)
+    assert str(parsed["X-WR-CALNAME"]) == "Cal X-INJ-CR:1 [31m X-INJ-LF:1"
+    # A description keeps its line breaks (CRLF, CR and LF alike), escaped as \n.
+    shown = "First line\nsecond\nthird\nfourth  with NUL, ESC   and DEL  ."  # one space a run
+    assert str(parsed["DESCRIPTION"]) == str(parsed["X-WR-CALDESC"]) == shown
+
+
+def test_the_plans_calendar_name_is_written_safely_too() -> None:
+    loaded = load(str(ROOT / "config.toml"), date(2026, 11, 23))
+    plan = make_plan(loaded, 2027)._replace(organisation="Embassy\rX-INJ:1")
+    data = plan_ics(plan, loaded.settings)
+    assert_clean_lines(data)
+    assert b"\r\nNAME;VALUE=TEXT:Embassy X-INJ:1: plan 2027\r\n" in data
+
+
+@given(
+    name=st.text(max_size=40),
+    description=st.text(max_size=80),
+)
+@settings(max_examples=150, deadline=None)
+def test_any_calendar_name_and_description_give_clean_lines_that_read_back(
+    name: str, description: str
+) -> None:
+    info = FeedInfo(name, description, "example.org", timedelta(hours=12))
+    data = build_ics((), 2027, 2027, info, examples=False)
+    assert_clean_lines(data)
+    parsed = icalendar.Calendar.from_ical(data)
+    clean_name = calendar_text(name, multiline=False)
+    clean_description = calendar_text(description, multiline=True)
+    assert str(parsed.get("X-WR-CALNAME", "")) == str(parsed.get("NAME", "")) == clean_name
+    assert str(parsed.get("X-WR-CALDESC", "")) == clean_description
+    assert str(parsed.get("DESCRIPTION", "")) == clean_description
+    assert "UID" not in parsed

@@ -87,7 +87,8 @@ def test_calendar_properties() -> None:
     assert str(parsed["NAME"]) == "Sample Embassy, Islamabad: plan 2027"
     assert str(parsed["METHOD"]) == "PUBLISH"
     assert str(parsed["PRODID"]) == "-//reminders//Remembrance day calendar//EN"
-    assert str(parsed["UID"]) == f"plan-2027@{DOMAIN}"
+    assert "UID" not in parsed  # no calendar-level UID (DESIGN.md rule 6)
+    assert b"\r\nUID" not in golden().split(b"\r\nBEGIN:", 1)[0]
     assert b"\r\nREFRESH-INTERVAL;VALUE=DURATION:PT12H\r\n" in golden()
     assert b"\r\nX-PUBLISHED-TTL:PT12H\r\n" in golden()
 

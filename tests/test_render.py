@@ -535,15 +535,16 @@ def test_attachment_carries_the_moment_with_its_zone_and_is_deterministic() -> N
         "remembrance-january-20-2027-minute-of-silence@reminders.example.org",
     }
     assert b"DTSTART;TZID=Asia/Baku:20270120T120000\r\n" in data
-    assert b"UID:remembrance-january-20-2027-day-of@reminders.example.org\r\n" in data
+    # The attachment's VCALENDAR has no UID of its own (DESIGN.md rule 6), only its events do.
+    assert b"\r\nUID" not in data.split(b"\r\nBEGIN:", 1)[0]
 
 
 def test_occurrence_ics_uses_the_given_feed_info() -> None:
     loaded = load(str(ROOT / "config.toml"), TODAY)
     notice = notice_for(loaded, "plan-30", "november-10", 2027)
-    info = FeedInfo("Name", "Description", "example.net", timedelta(days=1), "x@example.net")
+    info = FeedInfo("Name", "Description", "example.net", timedelta(days=1))
     parsed = icalendar.Calendar.from_ical(occurrence_ics(notice.occurrence, (), info))
-    assert str(parsed["UID"]) == "x@example.net"
+    assert "UID" not in parsed  # no calendar-level UID (DESIGN.md rule 6)
     assert str(parsed["X-WR-CALNAME"]) == "Name"
     assert [str(e["UID"]) for e in parsed.walk("VEVENT")] == [
         "remembrance-november-10-2027@example.net"
