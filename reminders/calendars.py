@@ -171,6 +171,7 @@ def load_calendar_file(
 
     # Ids are claimed even when another key of their table is bad, so that a duplicate id or an
     # event linked to that observance is judged on the id alone.
+    check.names = item_names(document)
     observances: list[Observance] = []
     ids: dict[str, tuple[str | int, ...]] = {}  # the key path that claimed each id
     for index, values, raw in check.tables(top["observance"], OBSERVANCE_FIELDS, ("observance",)):
@@ -206,6 +207,26 @@ def load_calendar_file(
         ),
         [],
     )
+
+
+def item_names(document: Mapping[str, Any]) -> dict[tuple[str | int, ...], str]:
+    """How messages name a calendar's observances and events: by id, ``observance 'january-20'``.
+
+    Only an id that is valid and used once in the file names its item; the others (no id, a bad
+    one, one used twice) keep their index (``observance[2]``), which is never ambiguous.
+    """
+    found: dict[str, list[tuple[str, int]]] = {}
+    for kind in ("observance", "event"):
+        items = document.get(kind)
+        for index, item in enumerate(items if isinstance(items, list) else ()):
+            item_id = item.get("id") if isinstance(item, dict) else None
+            if isinstance(item_id, str) and _is_ident(item_id):
+                found.setdefault(item_id, []).append((kind, index))
+    return {
+        where[0]: f"{where[0][0]} {item_id!r}"
+        for item_id, where in found.items()
+        if len(where) == 1
+    }
 
 
 def _claim_id(

@@ -54,7 +54,8 @@ class Problem(NamedTuple):
     """One thing wrong with one input file.
 
     ``key`` is a dotted path with list indexes counted from 1 as a person counts
-    (``observance[2].moment[1].time``); an empty key means the file as a whole.
+    (``notice[2].before``); an observance or event whose id is known is named by it instead
+    (``observance 'january-20'.moment[1].time``); an empty key means the file as a whole.
     """
 
     file: str

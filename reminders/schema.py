@@ -364,6 +364,9 @@ class Checker:
         self.problems: list[Problem] = []
         self._source = source
         self._lines: dict[tuple[str | int, ...], int] | None = None
+        # How a person names an item of an array of tables, by its path: "observance 'january-20'"
+        # for ("observance", 0), where the id is known; unnamed items keep their index.
+        self.names: dict[tuple[str | int, ...], str] = {}
 
     def line_of(self, path: tuple[str | int, ...]) -> int | None:
         if self._lines is None:  # built on the first problem: valid files never pay for it
@@ -378,7 +381,7 @@ class Checker:
         if isinstance(value, date | time):  # as written in TOML, not datetime.datetime(...)
             value = value.isoformat()
         self.problems.append(
-            Problem(self.file, key_name(path), value, expected, self.line_of(path))
+            Problem(self.file, key_name(path, self.names), value, expected, self.line_of(path))
         )
 
     def table(
@@ -439,16 +442,20 @@ def _field_names(fields: Sequence[Field]) -> frozenset[str]:
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+\Z")
 
 
-def key_name(path: tuple[str | int, ...]) -> str:
+def key_name(
+    path: tuple[str | int, ...], names: Mapping[tuple[str | int, ...], str] | None = None
+) -> str:
     """('observance', 1, 'date') -> 'observance[2].date' (indexes counted from 1).
 
+    An item that ``names`` names is shown by its name, as in ``observance 'january-20'.date``.
     A key that is not a bare TOML key is quoted, so that a space, a dot or a line break in an
     unknown key stays visible and the message stays on one line.
     """
     out = ""
-    for part in path:
+    for at, part in enumerate(path):
         if isinstance(part, int):
-            out += f"[{part + 1}]"
+            name = names.get(path[: at + 1]) if names else None
+            out = name if name is not None else f"{out}[{part + 1}]"
         else:
             out += ("." if out else "") + (part if _BARE_KEY.match(part) else repr(part))
     return out

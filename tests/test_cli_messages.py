@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from reminders.cli import date_arg
 from reminders.ledger import Ledger
 
-from .conftest import ROOT
+from .conftest import CONFIG_TEMPLATE, ROOT
 
 Cli = Callable[..., tuple[int, str, str]]
 
@@ -167,3 +167,68 @@ def test_a_toml_syntax_error_names_file_line_column_and_reason(
         f"  {config}:{number}:{column}: TOML syntax error: {reason}",
     ]
     assert "valid TOML" not in err
+
+
+NAMED_CALENDAR = """\
+[calendar]
+id = "named"
+name = "Named"
+timezone = "Asia/Baku"
+
+[[observance]]
+id = "january-20"
+title = "{ordinal} anniversary"
+date = "01-32"
+since = 1990
+description = "Named by its id."
+
+[[observance]]
+id = "Not An Id"
+title = "{ordinal} anniversary"
+date = "02-30"
+since = 1992
+description = "Its id is bad: named by its place."
+
+[[observance]]
+id = "twice"
+title = "{ordinal} anniversary"
+date = "09-27"
+since = 2020
+description = "The first of two with one id."
+
+[[observance]]
+id = "twice"
+title = "{ordinal} anniversary"
+date = "11-31"
+since = 2020
+description = "The second: an id used twice names neither."
+
+[[event]]
+id = "seminar-2027"
+title = "Seminar"
+observance = "january-20"
+date = 2027-01-20
+duration = "PT2H"
+"""
+
+
+def test_observance_and_event_problems_name_the_id_when_it_is_known(
+    cli: Cli, tmp_path: Path
+) -> None:
+    (tmp_path / "calendars").mkdir()
+    (tmp_path / "calendars" / "named.toml").write_text(NAMED_CALENDAR, "utf-8")
+    (tmp_path / "config.toml").write_text(
+        CONFIG_TEMPLATE.format(timezone="Asia/Karachi", examples="true"), "utf-8"
+    )
+    code, out, err = cli("check", "--config", str(tmp_path / "config.toml"))
+    assert (code, out) == (1, "")
+    keys = [line.split(": ")[1] for line in err.splitlines()[1:]]
+    assert keys == [
+        "observance 'january-20'.date",
+        "observance[2].id",
+        "observance[2].date",
+        "observance[4].date",
+        "observance[4].id",
+        "event 'seminar-2027'.duration",
+    ]
+    assert "(observance[3] has it)" in err

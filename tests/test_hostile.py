@@ -881,7 +881,7 @@ def test_an_rrule_interval_of_5000_digits_is_a_calendar_problem(tmp_path: Path) 
     with pytest.raises(InvalidInput) as caught:
         load_calendars(tmp_path, TODAY)
     (problem,) = caught.value.problems
-    assert problem.key == "observance[1].rrule"
+    assert problem.key == "observance 'january-20'.rrule"
     assert problem.expected == (
         "an RRULE that python-dateutil can parse (invalid 'INTERVAL': " + "9" * 57 + "...)"
     )

@@ -25,6 +25,7 @@ from reminders.calendars import (
     FACT_FIELDS,
     MOMENT_FIELDS,
     OBSERVANCE_FIELDS,
+    item_names,
     load_calendars,
 )
 from reminders.config import FEED_FIELDS, ORGANISATION_FIELDS, PATHS_FIELDS, load_config
@@ -422,11 +423,14 @@ def assert_key_line(source: str, problem: Problem, key: str, present: bool) -> N
 
 def _allowed_prefixes(path: KeyPath) -> tuple[str, ...]:
     """Keys a change at ``path`` may make wrong: its own table's, and what refers to an id."""
-    own = key_name(path[:2]) if len(path) > 2 and isinstance(path[1], int) else str(path[0])
+    if len(path) > 2 and isinstance(path[1], int):  # an observance or event: by id, or index
+        own: tuple[str, ...] = (key_name(path[:2], item_names(VALID_CALENDAR)), key_name(path[:2]))
+    else:
+        own = (str(path[0]),)
     if path[-1] == "id" and len(path) == 3:
         # Another item now has the same id, or an event's link no longer finds its observance.
-        return (own, "observance[", "event[")
-    return (own,)
+        return (*own, "observance", "event")
+    return own
 
 
 # --- Properties -----------------------------------------------------------------------------
@@ -494,7 +498,7 @@ def check_broken_field(
     source = dumps(document)
     file, problems = load_text(source)
     assert_well_formed(file, problems, error)
-    key = key_name(path)
+    key = key_name(path, item_names(document))
     for problem in problems:
         assert problem.key.startswith(prefixes), (key, problem)
         if problem.key == key:
@@ -511,7 +515,7 @@ def test_an_unknown_key_is_reported_at_its_line(where: KeyPath, key: str, value:
     file, problems = (load_config_text if is_config else load_calendar_text)(source)
     assert_well_formed(file, problems, ConfigError if is_config else CalendarError)
     (problem,) = problems
-    assert problem.key == key_name((*where, key))
+    assert problem.key == key_name((*where, key), item_names(document))
     assert problem.expected.startswith("a known key (")
     assert problem.value is UNKNOWN_KEY  # named, its value (perhaps a secret) never shown
     assert f": {problem.key}: unknown key; expected a known key (" in str(problem)
@@ -565,7 +569,7 @@ def test_line_numbers_do_not_depend_on_the_text_before(lines: list[str], multili
     assert source.index(shown) < source.index('date = "02-30"')
     _, problems = load_calendar_text(source)
     assert [(p.key, source.split("\n")[(p.line or 0) - 1]) for p in problems] == [
-        ("observance[1].date", 'date = "02-30"'),
+        ("observance 'january-20'.date", 'date = "02-30"'),
     ]
 
 
@@ -574,6 +578,6 @@ def test_line_numbers_survive_windows_line_ends() -> None:
     source = dumps(VALID_CALENDAR).replace('"01-20"', '"02-30"')
     _, problems = load_calendar_text(source.replace("\n", "\r\n"))
     (problem,) = problems
-    assert problem.key == "observance[1].date"
+    assert problem.key == "observance 'january-20'.date"
     assert problem.line is not None
     assert source.split("\n")[problem.line - 1] == 'date = "02-30"'

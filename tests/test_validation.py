@@ -78,9 +78,9 @@ CALENDAR_CASES = [
         [
             "calendars/missing_keys.toml:2: calendar.name: missing; "
             "expected the calendar's name as subscribers see it",
-            "calendars/missing_keys.toml:6: observance[1].since: missing; "
+            "calendars/missing_keys.toml:6: observance 'january-20'.since: missing; "
             "expected the year of the commemorated event, such as 1990",
-            "calendars/missing_keys.toml:6: observance[1].description: missing; "
+            "calendars/missing_keys.toml:6: observance 'january-20'.description: missing; "
             "expected a short description in the calendar's own words",
         ],
     ),
@@ -89,21 +89,21 @@ CALENDAR_CASES = [
         [
             "calendars/unknown_keys.toml:6: calendar.colour: unknown key; "
             f"expected a known key ({CALENDAR_KEYS})",
-            "calendars/unknown_keys.toml:14: observance[1].descripton: unknown key; "
+            "calendars/unknown_keys.toml:14: observance 'january-20'.descripton: unknown key; "
             f"expected a known key ({OBSERVANCE_KEYS})",
         ],
     ),
     (
         "feb30.toml",
         [
-            "calendars/feb30.toml:17: observance[2].date: got '02-30'; "
+            "calendars/feb30.toml:17: observance 'february-30'.date: got '02-30'; "
             f"expected {MONTH_DAY} (February has 29 days at most)",
         ],
     ),
     (
         "month13.toml",
         [
-            "calendars/month13.toml:10: observance[1].date: got '13-10'; "
+            "calendars/month13.toml:10: observance 'november-10'.date: got '13-10'; "
             f"expected {MONTH_DAY} (there is no month 13)",
         ],
     ),
@@ -112,7 +112,7 @@ CALENDAR_CASES = [
         [
             "calendars/unknown_timezone.toml:5: calendar.timezone: got 'Asia/Bakuu'; "
             f"expected {IANA}",
-            "calendars/unknown_timezone.toml:19: observance[1].moment[1].timezone: "
+            "calendars/unknown_timezone.toml:19: observance 'january-20'.moment[1].timezone: "
             f"got 'Mars/Olympus_Mons'; expected {IANA}",
         ],
     ),
@@ -126,7 +126,7 @@ CALENDAR_CASES = [
     (
         "rrule_unparsable.toml",
         [
-            "calendars/rrule_unparsable.toml:10: observance[1].rrule: "
+            "calendars/rrule_unparsable.toml:10: observance 'mothers-day'.rrule: "
             "got 'FREQ=YEARLY;BYMONHT=5;BYDAY=2SU'; "
             "expected an RRULE that python-dateutil can parse (unknown parameter 'BYMONHT')",
         ],
@@ -134,21 +134,22 @@ CALENDAR_CASES = [
     (
         "since_in_future.toml",
         [
-            "calendars/since_in_future.toml:11: observance[1].since: got 2030; "
+            "calendars/since_in_future.toml:11: observance 'september-27'.since: got 2030; "
             "expected a year not after 2026 (this year)",
         ],
     ),
     (
         "event_missing_observance.toml",
         [
-            "calendars/event_missing_observance.toml:17: event[1].observance: got 'febuary-26'; "
+            "calendars/event_missing_observance.toml:17: event "
+            "'khojaly-roundtable-2027'.observance: got 'febuary-26'; "
             "expected the id of an observance in this calendar (february-26)",
         ],
     ),
     (
         "rrule_monthly.toml",
         [
-            "calendars/rrule_monthly.toml:10: observance[1].rrule: "
+            "calendars/rrule_monthly.toml:10: observance 'monthly-vigil'.rrule: "
             "got 'FREQ=MONTHLY;BYMONTHDAY=20'; "
             "expected an RRULE with FREQ=YEARLY (an observance happens once a year)",
         ],
@@ -156,7 +157,7 @@ CALENDAR_CASES = [
     (
         "rrule_twice_a_year.toml",
         [
-            "calendars/rrule_twice_a_year.toml:10: observance[1].rrule: "
+            "calendars/rrule_twice_a_year.toml:10: observance 'half-yearly'.rrule: "
             "got 'FREQ=YEARLY;BYMONTH=1,7;BYMONTHDAY=20'; expected an RRULE with at most one "
             "date a year (it gives 1990-01-20 and 1990-07-20 in 1990)",
         ],
@@ -164,28 +165,28 @@ CALENDAR_CASES = [
     (
         "leap_day_not_feb29.toml",
         [
-            "calendars/leap_day_not_feb29.toml:11: observance[1].leap_day: got 'mar1'; "
+            "calendars/leap_day_not_feb29.toml:11: observance 'february-28'.leap_day: got 'mar1'; "
             "expected leap_day only with date = '02-29'",
         ],
     ),
     (
         "date_and_rrule.toml",
         [
-            "calendars/date_and_rrule.toml:11: observance[1].rrule: "
+            "calendars/date_and_rrule.toml:11: observance 'january-20'.rrule: "
             f"got 'FREQ=YEARLY;BYMONTH=1;BYMONTHDAY=20'; expected {ONE_OF_DATE_RRULE}",
         ],
     ),
     (
         "neither_date_nor_rrule.toml",
         [
-            "calendars/neither_date_nor_rrule.toml:7: observance[1].date: missing; "
+            "calendars/neither_date_nor_rrule.toml:7: observance 'january-20'.date: missing; "
             f"expected {ONE_OF_DATE_RRULE}",
         ],
     ),
     (
         "unknown_placeholder.toml",
         [
-            "calendars/unknown_placeholder.toml:9: observance[1].title: "
+            "calendars/unknown_placeholder.toml:9: observance 'january-20'.title: "
             "got '{ordinall} anniversary of the January 20 Tragedy'; "
             "expected a title whose only placeholders are {ordinal}, {number}, {year}, {since}",
         ],
@@ -193,35 +194,38 @@ CALENDAR_CASES = [
     (
         "event_start_without_duration.toml",
         [
-            "calendars/event_start_without_duration.toml:7: event[1].duration: missing; "
+            "calendars/event_start_without_duration.toml:7: event 'seminar-2027'.duration: "
+            "missing; "
             "expected an ISO 8601 duration such as 'PT2H' for a timed event",
         ],
     ),
     (
         "event_in_dst_gap.toml",
         [
-            "calendars/event_in_dst_gap.toml:10: event[1].start: got '2027-03-28T01:30:00'; "
+            "calendars/event_in_dst_gap.toml:10: event 'london-vigil-2027'.start: got "
+            "'2027-03-28T01:30:00'; "
             "expected a time that exists in Europe/London (it falls in a daylight-saving gap)",
         ],
     ),
     (
         "event_start_and_date.toml",
         [
-            "calendars/event_start_and_date.toml:10: event[1].start: "
+            "calendars/event_start_and_date.toml:10: event 'seminar-2027'.start: "
             f"got '2027-09-27T10:00:00'; expected {ONE_OF_START_DATE}",
         ],
     ),
     (
         "event_date_with_duration.toml",
         [
-            "calendars/event_date_with_duration.toml:11: event[1].duration: got 'PT2H'; "
+            "calendars/event_date_with_duration.toml:11: event 'photo-exhibition-2027'.duration: "
+            "got 'PT2H'; "
             "expected no duration for an all-day event (date = ...)",
         ],
     ),
     (
         "duplicate_moment_id.toml",
         [
-            "calendars/duplicate_moment_id.toml:21: observance[1].moment[2].id: "
+            "calendars/duplicate_moment_id.toml:21: observance 'january-20'.moment[2].id: "
             "got 'minute-of-silence'; expected an id not used by another moment of this observance",
         ],
     ),
@@ -262,7 +266,7 @@ def test_problem_carries_its_parts_as_values(calendar_folder: Callable[..., Path
     assert caught.value.problems == (
         Problem(
             file="calendars/feb30.toml",
-            key="observance[2].date",
+            key="observance 'february-30'.date",
             value="02-30",
             expected=f"{MONTH_DAY} (February has 29 days at most)",
             line=17,
@@ -270,7 +274,7 @@ def test_problem_carries_its_parts_as_values(calendar_folder: Callable[..., Path
     )
     assert caught.value.message() == (
         "1 problem in the calendars:\n"
-        "  calendars/feb30.toml:17: observance[2].date: got '02-30'; "
+        "  calendars/feb30.toml:17: observance 'february-30'.date: got '02-30'; "
         f"expected {MONTH_DAY} (February has 29 days at most)"
     )
 
@@ -344,20 +348,24 @@ def test_every_problem_of_one_file_is_reported(calendar_folder: Callable[..., Pa
         "digits and inner hyphens, such as 'january-20'",
         f"{file}:6: calendar.public: got 'yes'; expected true or false",
         # Line 16, not line 14: "since = ..." on line 14 is inside a multi-line string.
-        f"{file}:16: observance[1].since: got '1990'; expected a whole number from 1 to 9999",
-        f"{file}:18: observance[1].fact[1].source: missing; "
+        f"{file}:16: observance 'january-20'.since: got '1990'; expected a whole number from 1 to "
+        "9999",
+        f"{file}:18: observance 'january-20'.fact[1].source: missing; "
         "expected where the fact comes from (publication, date, speaker)",
-        f"{file}:24: observance[1].moment[1].time: got 'noon'; "
+        f"{file}:24: observance 'january-20'.moment[1].time: got 'noon'; "
         "expected a local time written HH:MM, such as '12:00'",
-        f"{file}:25: observance[1].moment[1].duration: got 'PT0M'; "
+        f"{file}:25: observance 'january-20'.moment[1].duration: got 'PT0M'; "
         "expected an ISO 8601 duration longer than zero, such as 'PT1M'",
-        f"{file}:30: observance[2].date: got '2-26'; expected {MONTH_DAY}",
-        f"{file}:33: observance[2].tags: got ['khojaly', 'Genocide Day']; expected a list of "
+        f"{file}:30: observance 'february-26'.date: got '2-26'; expected {MONTH_DAY}",
+        f"{file}:33: observance 'february-26'.tags: got ['khojaly', 'Genocide Day']; expected a "
+        "list of "
         "ids; 'Genocide Day' is not an id of lower-case letters, digits and inner hyphens, "
         "such as 'january-20'",
-        f"{file}:42: event[1].start: got '2027-02-26T15:00:00+05:00'; expected a local date "
+        f"{file}:42: event 'khojaly-roundtable-2027'.start: got '2027-02-26T15:00:00+05:00'; "
+        "expected a local date "
         "and time without offset, such as 2027-02-26T15:00:00 (the time zone goes in its own key)",
-        f"{file}:43: event[1].duration: got '2 hours'; expected {ISO_DURATION}",
+        f"{file}:43: event 'khojaly-roundtable-2027'.duration: got '2 hours'; expected "
+        f"{ISO_DURATION}",
     ]
 
 
@@ -391,7 +399,7 @@ def test_unknown_table_does_not_hide_the_other_problems(
     assert calendar_problems(folder) == [
         "calendars/typo.toml:14: events: unknown key; "
         "expected a known key (calendar, observance, event)",
-        "calendars/typo.toml:10: observance[1].date: got '02-30'; "
+        "calendars/typo.toml:10: observance 'january-20'.date: got '02-30'; "
         f"expected {MONTH_DAY} (February has 29 days at most)",
     ]
 
@@ -404,7 +412,7 @@ def test_missing_calendar_table_does_not_hide_the_other_problems(
     (folder / "headless.toml").write_text(body, encoding="utf-8")
     assert calendar_problems(folder) == [
         "calendars/headless.toml: calendar: missing; expected a [calendar] table",
-        "calendars/headless.toml:7: observance[1].since: got 2030; "
+        "calendars/headless.toml:7: observance 'january-20'.since: got 2030; "
         "expected a year not after 2026 (this year)",
     ]
 
@@ -417,7 +425,7 @@ def test_event_linked_to_an_invalid_observance_is_not_reported_as_missing(
     body = fixture_text("minimal.toml").replace('"01-20"', '"01-32"')
     (folder / "linked.toml").write_text(body, encoding="utf-8")
     assert calendar_problems(folder) == [
-        "calendars/linked.toml:10: observance[1].date: got '01-32'; "
+        "calendars/linked.toml:10: observance 'january-20'.date: got '01-32'; "
         f"expected {MONTH_DAY} (January has 31 days at most)",
     ]
 
@@ -465,7 +473,9 @@ def test_rrule_that_dateutil_cannot_use(
     folder = calendar_folder()
     body = fixture_text("rrule_unparsable.toml").replace(*change)
     (folder / "rule.toml").write_text(body, encoding="utf-8")
-    assert calendar_problems(folder) == [f"calendars/rule.toml:10: observance[1].rrule: {expected}"]
+    assert calendar_problems(folder) == [
+        f"calendars/rule.toml:10: observance 'mothers-day'.rrule: {expected}"
+    ]
 
 
 def test_future_since_with_rrule_is_one_problem(calendar_folder: Callable[..., Path]) -> None:
@@ -473,7 +483,7 @@ def test_future_since_with_rrule_is_one_problem(calendar_folder: Callable[..., P
     body = fixture_text("rrule_unparsable.toml").replace("BYMONHT", "BYMONTH")
     (folder / "rule.toml").write_text(body.replace("since = 1990", "since = 9990"), "utf-8")
     assert calendar_problems(folder) == [
-        "calendars/rule.toml:11: observance[1].since: got 9990; "
+        "calendars/rule.toml:11: observance 'mothers-day'.since: got 9990; "
         "expected a year not after 2026 (this year)"
     ]
 
@@ -483,19 +493,22 @@ def test_future_since_with_rrule_is_one_problem(calendar_folder: Callable[..., P
     [
         pytest.param(
             ("start = 2027-01-20T11:00:00", "start = 0001-01-01T00:00:00"),
-            "calendars/edge.toml:18: event[1].start: got '0001-01-01T00:00:00'; "
+            "calendars/edge.toml:18: event 'remembrance-session-2027'.start: got "
+            "'0001-01-01T00:00:00'; "
             "expected a start and end within the years 1 to 9999, in UTC as well",
             id="event-before-year-1-in-utc",
         ),
         pytest.param(
             ("start = 2027-01-20T11:00:00", "start = 9999-12-31T23:30:00"),
-            "calendars/edge.toml:18: event[1].start: got '9999-12-31T23:30:00'; "
+            "calendars/edge.toml:18: event 'remembrance-session-2027'.start: got "
+            "'9999-12-31T23:30:00'; "
             "expected a start and end within the years 1 to 9999, in UTC as well",
             id="event-ending-after-9999",
         ),
         pytest.param(
             ('duration = "PT2H"', 'duration = "P1000000000D"'),
-            "calendars/edge.toml:19: event[1].duration: got 'P1000000000D'; "
+            "calendars/edge.toml:19: event 'remembrance-session-2027'.duration: got "
+            "'P1000000000D'; "
             f"expected {ISO_DURATION} (at most 999999999 days)",
             id="duration-too-long-for-python",
         ),
@@ -511,7 +524,7 @@ def test_future_since_with_rrule_is_one_problem(calendar_folder: Callable[..., P
         ),
         pytest.param(
             ('description = "The night', 'fact = 5\ndescription = "The night'),
-            "calendars/edge.toml:12: observance[1].fact: got 5; "
+            "calendars/edge.toml:12: observance 'january-20'.fact: got 5; "
             "expected an array of tables ([[observance.fact]])",
             id="fact-not-a-table",
         ),
@@ -800,7 +813,7 @@ def test_line_separators_inside_text_do_not_shift_line_numbers(
     )
     (folder / "pasted.toml").write_text(body, encoding="utf-8")
     assert calendar_problems(folder) == [
-        "calendars/pasted.toml:17: observance[2].date: got '02-30'; "
+        "calendars/pasted.toml:17: observance 'february-30'.date: got '02-30'; "
         f"expected {MONTH_DAY} (February has 29 days at most)",
     ]
 
