@@ -6,7 +6,9 @@ the two ASGI messages.  :func:`feed_reply` decides which reply; server.py calls 
 public feeds inside uvicorn's HTTP protocol, so both paths give the same answer by construction.
 Every other path under ``/calendars/`` (private feeds, and what is not there) takes one lean path
 too (:func:`admitted`, :func:`refuse`); the page, ``/healthz`` and the plans go through a small
-Starlette app, whose 404 and 405 are the lean path's very replies.
+Starlette app, whose 404 and 405 are the lean path's very replies.  The page, the plans and the
+icon are prepared like the feeds (:class:`PreparedPage`): gzip and a strong ETag for each
+representation, made once per build, and a 304 for a matching If-None-Match.
 
 The header rules (docs/web.md):
 
@@ -38,7 +40,7 @@ from typing import Any, NamedTuple
 from urllib.parse import parse_qs
 
 from .dates import local_date
-from .feeds import FeedSet, Resource
+from .feeds import FeedSet, Resource, compress, etag_of
 from .tokens import token_valid
 
 log = logging.getLogger("reminders")
@@ -138,18 +140,7 @@ class Prepared:
         self.etags = {resource.etag.encode(), resource.gzip_etag.encode()}
 
     def etag_matches(self, header: bytes) -> bool:
-        """If-None-Match's weak comparison: ``*``, or any listed tag, ``W/`` or not."""
-        if header in self.etags:
-            return True
-        for part in header.split(b","):
-            tag = part.strip()
-            if tag == b"*":
-                return True
-            if tag.startswith(b"W/"):
-                tag = tag[2:]
-            if tag in self.etags:
-                return True
-        return False
+        return etag_matches(self.etags, header)
 
     def unmodified_since(self, header: bytes) -> bool:
         if header == self.lm_http:
@@ -161,6 +152,79 @@ class Prepared:
         if since.tzinfo is None:
             since = since.replace(tzinfo=UTC)
         return self.lm <= since.timestamp()
+
+
+def etag_matches(etags: set[bytes], header: bytes) -> bool:
+    """If-None-Match's weak comparison: ``*``, or any listed tag, ``W/`` or not."""
+    if header in etags:
+        return True
+    for part in header.split(b","):
+        tag = part.strip()
+        if tag == b"*":
+            return True
+        if tag.startswith(b"W/"):
+            tag = tag[2:]
+        if tag in etags:
+            return True
+    return False
+
+
+class PreparedPage:
+    """A page (or the icon) with its replies built once: 200 by (HEAD, gzip), 304 by gzip.
+
+    Each representation has its own strong ETag (the gzip one the body's hash with ``-gzip``,
+    as the feeds'), every reply says ``Vary: Accept-Encoding``, and ``Cache-Control: no-cache``
+    makes browsers ask again each time, which a matching If-None-Match answers with a 304.
+    """
+
+    __slots__ = ("body", "csp", "etags", "not_modified", "replies")
+
+    def __init__(self, body: bytes, content_type: bytes, headers: Headers, csp: str = "") -> None:
+        self.body, self.csp = body, csp
+        gzipped = compress(body)
+        tags = {False: etag_of(body).encode(), True: etag_of(body, "-gzip").encode()}
+        common: Headers = [(b"cache-control", b"no-cache"), (b"vary", b"accept-encoding")]
+        self.replies: dict[tuple[bool, bool], Reply] = {}
+        self.not_modified: dict[bool, Reply] = {}
+        for gz in (False, True):
+            data = gzipped if gz else body
+            full: Headers = [
+                (b"content-type", content_type),
+                (b"content-length", str(len(data)).encode()),
+                (b"etag", tags[gz]),
+                *common,
+                *headers,
+                (b"x-content-type-options", b"nosniff"),
+            ]
+            if gz:
+                full.append((b"content-encoding", b"gzip"))
+            for head in (False, True):
+                self.replies[head, gz] = reply(200, full, b"" if head else data)
+            self.not_modified[gz] = reply(304, [(b"etag", tags[gz]), *common, *headers], b"")
+        self.etags = set(tags.values())
+
+
+def page_reply(page: PreparedPage, method: str, headers: Iterable[tuple[bytes, bytes]]) -> Reply:
+    """The answer to a GET or HEAD of a prepared page: 304, or the 200 (gzip when accepted)."""
+    inm = encodings = None
+    for name, value in headers:
+        if name == b"if-none-match":
+            inm = value if inm is None else inm + b"," + value
+        elif name == b"accept-encoding":
+            encodings = value
+    gz = encodings is not None and accepts_gzip(encodings)
+    if inm is not None and etag_matches(page.etags, inm):
+        return page.not_modified[gz]
+    return page.replies[method == "HEAD", gz]
+
+
+PAGE_HEADERS: Headers = [(b"referrer-policy", b"no-referrer")]
+
+
+def html_page(html: bytes, csp: str) -> PreparedPage:
+    """A page for people, under its own strict Content-Security-Policy."""
+    headers = [(b"content-security-policy", csp.encode()), *PAGE_HEADERS]
+    return PreparedPage(html, b"text/html; charset=utf-8", headers, csp)
 
 
 _gzip_answers: dict[bytes, bool] = {}
@@ -247,9 +311,10 @@ class Site:
         self.today = today or _today_in
         self.feeds = feeds
         self.prepared: dict[str, Prepared] = {}
-        self._page: tuple[str, date, bytes, str] | None = None
-        self._good: tuple[bytes, str] | None = None  # the last page that rendered
-        self._plans: dict[tuple[str, int], tuple[bytes, str]] = {}  # (revision, year) -> page
+        self._page: tuple[str, date, PreparedPage] | None = None
+        self._good: PreparedPage | None = None  # the last page that rendered
+        self._plans: dict[tuple[str, int], PreparedPage] = {}  # (revision, year) -> page
+        self._icon: PreparedPage | None = None
         self._plan_lock = threading.Lock()  # one plan built at a time (see plan())
         self.update(feeds)
 
@@ -259,16 +324,17 @@ class Site:
         # Plain assignments; a request sees the old build or the new one.  The page is rendered
         # again even when the feeds are the same: a rebuild may follow a template edit.
         self.prepared, self.feeds, self._page, self._plans = prepared, feeds, None, {}
+        self._icon = None
 
-    def page(self) -> tuple[bytes, str]:
-        """The index page's bytes and Content-Security-Policy, rendered once per build and day."""
+    def page(self) -> PreparedPage:
+        """The index page with its Content-Security-Policy, rendered once per build and day."""
         from .webpage import render_index
 
         feeds = self.feeds
         today = self.today(feeds.loaded.settings.organisation.timezone)
         cached = self._page
         if cached is not None and cached[0] == feeds.revision and cached[1] == today:
-            return cached[2], cached[3]
+            return cached[2]
         try:
             rendered = render_index(feeds, today)
         except Exception as exc:  # a template edited into a broken state: keep the last page
@@ -281,11 +347,19 @@ class Site:
                 exc,
             )
             return self._good
-        self._page = (feeds.revision, today, rendered.html, rendered.csp)
-        self._good = (rendered.html, rendered.csp)
-        return self._good
+        page = html_page(rendered.html, rendered.csp)
+        self._page = (feeds.revision, today, page)
+        self._good = page
+        return page
 
-    def plan(self, year: int) -> tuple[bytes, str] | None:
+    def icon(self) -> PreparedPage:
+        """``/favicon.ico``, made on the first request of a build (templates are read lazily)."""
+        icon = self._icon
+        if icon is None:
+            icon = self._icon = favicon(self.feeds.loaded.settings.templates_dir)
+        return icon
+
+    def plan(self, year: int) -> PreparedPage | None:
         """The yearly plan page of ``year`` (public calendars only) and its policy; None for a
         year outside the feed's window (so at most one plan per year of the window is ever
         built for a build).  Built on the first request and kept for this build; called in a
@@ -307,12 +381,12 @@ class Site:
                     self._plans[feeds.revision, year] = cached
         return cached
 
-    def _build_plan(self, feeds: FeedSet, year: int) -> tuple[bytes, str]:
+    def _build_plan(self, feeds: FeedSet, year: int) -> PreparedPage:
         from .controllers import public_plan_html
         from .webpage import content_security_policy
 
         html = public_plan_html(feeds.loaded, year)
-        return html, content_security_policy(html.decode("utf-8"))
+        return html_page(html, content_security_policy(html.decode("utf-8")))
 
     def health(self) -> dict[str, Any]:
         feeds = self.feeds
@@ -327,6 +401,20 @@ class Site:
         if self.health_extra is not None:
             out.update(self.health_extra())
         return out
+
+
+ICON = "web/icon.svg"
+
+
+def favicon(templates_dir: str) -> PreparedPage:
+    """``/favicon.ico``: the pages' icon (templates/web/icon.svg, which the pages also carry
+    inline), for what asks the conventional path: a browser showing a feed, a bookmark."""
+    from .render import layered_environment
+
+    svg = layered_environment(templates_dir).get_template(ICON).render().encode("utf-8")
+    return PreparedPage(
+        svg, b"image/svg+xml", [(b"content-security-policy", b"default-src 'none'")]
+    )
 
 
 def _today_in(tz_name: str) -> date:
@@ -424,23 +512,18 @@ def _starlette(app: App) -> Any:
 
     site = app.site
 
-    def page_response(html: bytes, csp: str) -> Response:
-        """A page for people: asked again each time, under its own strict policy."""
-        return Response(
-            html,
-            media_type="text/html; charset=utf-8",
-            headers={
-                "cache-control": "no-cache",
-                "content-security-policy": csp,
-                "referrer-policy": "no-referrer",
-                "x-content-type-options": "nosniff",
-            },
-        )
+    def page_response(request: Request, page: PreparedPage) -> Any:
+        """A prepared page's reply: gzip when accepted, 304 for a matching If-None-Match."""
+        answer = page_reply(page, request.scope["method"], request.scope["headers"])
+        return _Sent(lambda send: send_reply(send, answer))
 
-    async def index(request: Request) -> Response:
-        return page_response(*site.page())
+    async def index(request: Request) -> Any:
+        return page_response(request, site.page())
 
-    async def plan(request: Request) -> Response:
+    async def icon(request: Request) -> Any:
+        return page_response(request, site.icon())
+
+    async def plan(request: Request) -> Any:
         from starlette.concurrency import run_in_threadpool
 
         # Read here, not by Starlette's int convertor: int() raises ValueError (a 500) on a
@@ -452,7 +535,7 @@ def _starlette(app: App) -> Any:
         found = await run_in_threadpool(site.plan, int(text))
         if found is None:
             raise HTTPException(404)
-        return page_response(*found)
+        return page_response(request, found)
 
     async def healthz(request: Request) -> Response:
         body = json.dumps(site.health(), sort_keys=True).encode() + b"\n"
@@ -474,6 +557,7 @@ def _starlette(app: App) -> Any:
         routes=[
             Route("/", index, methods=["GET"]),
             Route("/healthz", healthz, methods=["GET"]),
+            Route("/favicon.ico", icon, methods=["GET"]),
             Route("/plan/{year}", plan, methods=["GET"]),
         ],
     )

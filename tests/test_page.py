@@ -602,12 +602,12 @@ def test_a_broken_template_after_a_rebuild_keeps_the_last_good_page(
     folder = copy_templates(tmp_path)
     feeds = feeds_of(using_templates(bundled, folder))
     site = Site(feeds, today=lambda _tz: TODAY)
-    good, policy = site.page()
+    good = site.page()
     index = folder / "web" / "index.html"
     index.write_text(index.read_text("utf-8") + "{% endfor %}", "utf-8")
     site.update(feeds)  # a rebuild after the edit renders the page again
     with caplog.at_level("ERROR", logger="reminders"):
-        assert site.page() == (good, policy)
+        assert site.page() is good
     assert "the page's template fails (TemplateSyntaxError" in caplog.text
 
 
@@ -630,6 +630,12 @@ def test_check_reports_a_broken_page_template_with_file_and_line(
     assert main(["--config", str(config), "check"]) == 1
     err = capsys.readouterr().err
     assert f"{shown_path(script)}:{line}: 'no_such_variable' is undefined" in err
+
+
+def test_no_plain_list_carries_an_aria_label(bundled: FeedSet) -> None:
+    page = read(render_index(bundled, TODAY).html)
+    for tag in ("ul", "ol", "div", "p", "span"):
+        assert not [e for e in page.all(tag) if "aria-label" in e.attrs], tag
 
 
 def test_the_policy_is_also_in_the_page_for_a_static_copy(bundled: FeedSet) -> None:

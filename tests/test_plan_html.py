@@ -370,12 +370,25 @@ def test_page_loads_nothing_from_elsewhere_and_needs_no_inline_style(page: Eleme
         assert not any(name.startswith("on") for name in element.attrs), element.tag
         assert "style" not in element.attrs, element.tag  # a strict policy would block it
         href = element.attrs.get("href", "#")
-        assert href.startswith("#"), href
+        assert href.startswith("#") or element.tag == "link", href
     assert not list(page.all("script"))
-    assert not list(page.all("link"))
+    (icon,) = page.all("link")  # the icon, inline: no request for /favicon.ico
+    assert icon.attrs["rel"] == "icon"
+    assert icon.attrs["href"].startswith("data:image/svg+xml,%3Csvg%20")
     css = page.one("style").text()
     assert "@import" not in css
     assert set(re.findall(r"url\(([^)]*)\)", css)) == {"#hatch-holiday", "#hatch-ramadan"}
+
+
+def test_page_has_a_description_and_names_no_plain_list(page: Element) -> None:
+    (description,) = [m for m in page.all("meta") if m.attrs.get("name") == "description"]
+    assert description.attrs["content"] == (
+        "Event plan 2027 of Sample Embassy, Islamabad: the remembrance days, their conflicts "
+        "with the calendar of PK, suggested event dates and preparation milestones."
+    )
+    # aria-label on an element without a role that takes a name is ignored by screen readers.
+    for tag in ("ul", "ol", "div", "p", "span"):
+        assert not [e for e in page.all(tag) if "aria-label" in e.attrs], tag
 
 
 def test_a_plan_without_entries_or_milestones_renders(bundled: Loaded) -> None:

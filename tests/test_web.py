@@ -21,7 +21,7 @@ from datetime import UTC, date, datetime, timedelta
 from email.utils import formatdate
 from pathlib import Path
 from typing import Any, NamedTuple
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
 import pytest
 from starlette.testclient import TestClient
@@ -375,6 +375,57 @@ def test_page_is_html_with_security_headers(client: TestClient) -> None:
     assert reply.headers["content-type"] == "text/html; charset=utf-8"
     assert reply.headers["content-security-policy"]
     assert reply.headers["x-content-type-options"] == "nosniff"
+
+
+@pytest.mark.parametrize("path", ["/", "/plan/2027"])
+def test_pages_are_gzipped_with_a_strong_etag_per_representation(
+    client: TestClient, path: str
+) -> None:
+    plain = fetch(client, "GET", path)
+    packed = fetch(client, "GET", path, accept_encoding="gzip, deflate, br")
+    assert (plain.status, packed.status) == (200, 200)
+    assert "content-encoding" not in plain.headers
+    assert packed.headers["content-encoding"] == "gzip"
+    assert gzip.decompress(packed.body) == plain.body
+    assert len(packed.body) < len(plain.body) // 3
+    assert packed.headers["content-length"] == str(len(packed.body))
+    digest = hashlib.sha256(plain.body).hexdigest()[:32]
+    assert plain.headers["etag"] == f'"{digest}"'
+    assert packed.headers["etag"] == f'"{digest}-gzip"'
+    for reply in (plain, packed):
+        assert reply.headers["vary"] == "accept-encoding"
+        assert reply.headers["cache-control"] == "no-cache"
+        assert reply.headers["content-type"] == "text/html; charset=utf-8"
+        assert reply.headers["content-security-policy"].startswith("default-src 'none'")
+        assert reply.headers["referrer-policy"] == "no-referrer"
+        assert reply.headers["x-content-type-options"] == "nosniff"
+    # Revalidation: each representation's own tag gives a 304 with that tag, without a body.
+    for reply, accept in ((plain, "identity"), (packed, "gzip")):
+        again = fetch(
+            client, "GET", path, accept_encoding=accept, if_none_match=reply.headers["etag"]
+        )
+        assert (again.status, again.body) == (304, b"")
+        assert again.headers["etag"] == reply.headers["etag"]
+        assert again.headers["vary"] == "accept-encoding"
+    changed = fetch(client, "GET", path, if_none_match='"something-else"')
+    assert (changed.status, changed.body) == (200, plain.body)
+    head = fetch(client, "HEAD", path, accept_encoding="gzip")
+    assert (head.status, head.body) == (200, b"")
+    assert head.headers["content-length"] == packed.headers["content-length"]
+
+
+def test_favicon_is_the_pages_icon_from_the_templates(client: TestClient) -> None:
+    icon = fetch(client, "GET", "/favicon.ico")
+    assert icon.status == 200
+    assert icon.headers["content-type"] == "image/svg+xml"
+    assert icon.headers["content-security-policy"] == "default-src 'none'"
+    assert icon.body == (ROOT / "templates" / "web" / "icon.svg").read_bytes()
+    assert icon.body.startswith(b'<svg xmlns="http://www.w3.org/2000/svg"')
+    again = fetch(client, "GET", "/favicon.ico", if_none_match=icon.headers["etag"])
+    assert again.status == 304
+    # The page carries the same icon inline, so browsers need not ask for it.
+    page = fetch(client, "GET", "/").body.decode("utf-8")
+    assert f'href="data:image/svg+xml,{quote(icon.body.decode(), safe="/")}"' in page
 
 
 # --- Feeds are the export ------------------------------------------------------------------------
