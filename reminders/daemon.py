@@ -93,6 +93,10 @@ class Daemon:
         self.runtime: Runtime | None = None
         self.ledger: Ledger | None = None
         self.plan: dict[str, list[Notice]] = {}
+        # The first notice after the horizon (None: none in 400 days), once it has been looked for.
+        self.beyond: Notice | None = None
+        self.beyond_known = False
+        self.horizon_end: datetime | None = None
         self.inflight: set[asyncio.Future[str]] = set()
         self.tasks: set[asyncio.Future[None]] = set()
         self.stopping = asyncio.Event()
@@ -299,6 +303,7 @@ class Daemon:
                 replace_existing=True,
             )
         self.plan = planned
+        self.horizon_end, self.beyond_known = now + horizon, False
         count = sum(len(v) for v in planned.values())
         log.info(
             "planned %d notice(s) at %d fire time(s) until %s",
@@ -311,15 +316,14 @@ class Daemon:
 
     def _log_next(self, start: datetime) -> None:
         """Say when the next notice beyond the horizon is, so a quiet daemon is not a mystery."""
-        assert self.runtime is not None
-        ahead = delivery.plan(self.runtime, start, start + timedelta(days=400))
-        if ahead:
-            tz = ahead[0].fire_at.tzinfo
+        beyond = self._beyond(start)
+        if beyond is not None:
+            tz = beyond.fire_at.tzinfo
             log.info(
                 "next notice after that: %s at %s",
-                ahead[0].id,
-                ahead[0].fire_at.strftime(f"%Y-%m-%d %H:%M {tz}"),
-                extra={"notice": ahead[0].id},
+                beyond.id,
+                beyond.fire_at.strftime(f"%Y-%m-%d %H:%M {tz}"),
+                extra={"notice": beyond.id},
             )
         else:
             log.warning("no notice rule matches any observance in the next 400 days")
@@ -551,8 +555,37 @@ class Daemon:
         finally:
             self.reloading = False
 
+    def _beyond(self, start: datetime) -> Notice | None:
+        """The first notice in the 400 days after ``start`` (the horizon's end), looked for once
+        per plan: by the log when the horizon is empty, else by the first /healthz that asks."""
+        if not self.beyond_known:
+            assert self.runtime is not None
+            ahead = delivery.plan(self.runtime, start, start + timedelta(days=400))
+            self.beyond, self.beyond_known = (ahead[0] if ahead else None), True
+        return self.beyond
+
+    def _next_notice(self) -> dict[str, Any] | None:
+        now = self.clock()
+        due = now.astimezone(UTC).isoformat()
+        found = next((n[0] for key, n in sorted(self.plan.items()) if key > due and n), None)
+        beyond = found is None
+        if beyond and self.runtime is not None and self.horizon_end is not None:
+            found = self._beyond(self.horizon_end)
+        if found is None or found.fire_at <= now:
+            return None
+        return {
+            "id": found.id,
+            "fire_at": found.fire_at.astimezone(UTC).isoformat(),
+            "beyond_horizon": beyond,
+        }
+
     def health(self) -> dict[str, Any]:
-        """What /healthz adds in the daemon: the scheduler, the next fire time, the ledger."""
+        """What /healthz adds in the daemon: the scheduler, the next fire time, the ledger.
+
+        ``next_fire`` is the scheduler's next job, inside the horizon; ``next_notice`` is the
+        next notice to send, ``{"id", "fire_at", "beyond_horizon"}``, even when it lies beyond
+        the horizon (the one the log names), or null when no notice comes in the next 400 days.
+        """
         from apscheduler.schedulers.base import STATE_PAUSED, STATE_RUNNING
 
         state = {STATE_RUNNING: "running", STATE_PAUSED: "paused"}.get(
@@ -566,6 +599,7 @@ class Daemon:
         return {
             "scheduler": "stopping" if self.stopping.is_set() else state,
             "next_fire": min(times).astimezone(UTC).isoformat() if times else None,
+            "next_notice": self._next_notice(),
             "planned": sum(len(v) for v in self.plan.values()),
             "ledger": "ok" if self.ledger_down_since is None else "unreachable",
             "ledger_down_since": (

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -130,3 +131,52 @@ def test_the_daily_replan_extends_the_horizon_and_keeps_due_fire_times(tmp_path:
     # The window now reaches 28 March (BST from the 28th); the two fire times that are due by
     # the daemon's clock but have not run (the scheduler's clock is the real one) are kept.
     assert after == before | {"fire:2027-03-27T09:00:00+00:00", "fire:2027-03-28T08:00:00+00:00"}
+
+
+def test_healthz_names_the_next_notice_even_beyond_the_horizon(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    (tmp_path / "calendars").mkdir()
+    (tmp_path / "calendars" / "c.toml").write_text(CALENDAR_HEAD + OBSERVANCES, "utf-8")
+    (tmp_path / "config.toml").write_text(CONFIG.format(tz="Europe/London"), "utf-8")
+    clock = [datetime(2027, 4, 1, tzinfo=UTC)]  # the next day is 30 October: months away
+
+    async def run() -> list[dict[str, object]]:
+        daemon = Daemon(str(tmp_path / "config.toml"), environ={}, clock=lambda: clock[0])
+        await daemon.start()
+        try:
+            seen = [daemon.health()]
+            clock[0] = datetime(2027, 3, 10, tzinfo=UTC)  # inside the horizon: 13 March
+            await daemon.replan()
+            seen.append(daemon.health())
+            clock[0] = datetime(2027, 3, 14, 12, tzinfo=UTC)  # both planned times are past
+            seen.append(daemon.health())
+            return seen
+        finally:
+            daemon.stopping.set()
+            await daemon.shutdown()
+
+    with caplog.at_level(logging.INFO, logger="reminders"):
+        beyond, inside, after = asyncio.run(run())
+    assert beyond["next_fire"] is None
+    assert beyond["next_notice"] == {
+        "id": "test:d1030:2027:nine",
+        "fire_at": "2027-10-30T08:00:00+00:00",  # 09:00 BST
+        "beyond_horizon": True,
+    }
+    # The log names the very notice that /healthz reports.
+    assert "next notice after that: test:d1030:2027:nine at 2027-10-30 09:00 Europe/London" in (
+        caplog.text
+    )
+    assert inside["next_fire"] == "2027-03-13T09:00:00+00:00"
+    assert inside["next_notice"] == {
+        "id": "test:d0313:2027:nine",
+        "fire_at": "2027-03-13T09:00:00+00:00",
+        "beyond_horizon": False,
+    }
+    # Everything inside the horizon is past: the next one is looked up after it (24 March).
+    assert after["next_notice"] == {
+        "id": "test:d0327:2027:nine",
+        "fire_at": "2027-03-27T09:00:00+00:00",
+        "beyond_horizon": True,
+    }

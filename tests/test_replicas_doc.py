@@ -58,6 +58,7 @@ def test_the_doc_names_every_field_the_daemon_adds_to_healthz() -> None:
     assert fields == [
         "scheduler",
         "next_fire",
+        "next_notice",
         "planned",
         "ledger",
         "ledger_down_since",
