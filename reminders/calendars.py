@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import string
 from collections.abc import Mapping
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from . import dates
@@ -23,6 +23,7 @@ from .schema import (
     Invalid,
     boolean,
     calendar_date,
+    duration_within,
     ident,
     integer,
     key_name,
@@ -32,7 +33,6 @@ from .schema import (
     month_day,
     one_of,
     optional_text,
-    positive_duration,
     read_toml,
     text,
     timezone_name,
@@ -94,7 +94,11 @@ MOMENT_FIELDS = (
     Field("id", ident, help="an id such as 'minute-of-silence'"),
     Field("name", text, help="what happens, such as 'Minute of silence'"),
     Field("time", local_time, help="a local time written HH:MM, such as '12:00'"),
-    Field("duration", positive_duration, help="an ISO 8601 duration such as 'PT1M'"),
+    Field(
+        "duration",
+        duration_within(timedelta(days=1), "PT1M"),
+        help="an ISO 8601 duration such as 'PT1M'",
+    ),
     Field("timezone", timezone_name, None),
     Field("description", optional_text, ""),
 )
@@ -102,7 +106,7 @@ EVENT_FIELDS = (
     Field("id", ident, help="an id such as 'roundtable-2027'"),
     Field("title", text, help="the event's title"),
     Field("start", local_datetime, None),
-    Field("duration", positive_duration, None),
+    Field("duration", duration_within(timedelta(days=366), "PT2H"), None),
     Field("date", calendar_date, None),
     Field("timezone", timezone_name, None),
     Field("venue", optional_text, ""),

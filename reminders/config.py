@@ -22,6 +22,7 @@ from .schema import (
     Invalid,
     boolean,
     duration,
+    duration_within,
     env_name,
     folder,
     ident,
@@ -32,7 +33,6 @@ from .schema import (
     optional_env_name,
     optional_file,
     optional_text,
-    positive_duration,
     read_toml,
     text,
     timezone_name,
@@ -108,6 +108,10 @@ PATHS_FIELDS = (
     Field("calendars", folder, None, "calendar folder; default: the bundled calendars"),
     Field("templates", folder, None, "template folder; default: the bundled templates"),
 )
+# Bounds of every duration: each is added to dates or times, and these keep every result within
+# the years the program computes (and the retry waits, doubled per attempt, within reach).
+DAY, YEAR = timedelta(days=1), timedelta(days=366)
+REFRESH = duration_within(YEAR, "PT12H")
 FEED_FIELDS = (
     Field("name", text, "Remembrance days", "name of the combined calendar"),
     Field("description", optional_text, "Remembrance days and the events planned around them"),
@@ -115,7 +119,7 @@ FEED_FIELDS = (
     Field("base_url", base_url, None, "the public URL of the feed; default: http://LISTEN"),
     Field("past_years", integer(0, 100), 1, "years before this one in the feed"),
     Field("future_years", integer(0, 100), 5, "years after this one in the feed"),
-    Field("refresh_interval", positive_duration, timedelta(days=1), "how often clients refresh"),
+    Field("refresh_interval", REFRESH, timedelta(days=1), "how often clients refresh"),
     Field("include_examples", boolean, False, "include events marked example = true"),
     Field("tokens_env", env_name, "REMINDERS_FEED_TOKENS", "variable with private-feed tokens"),
     Field("tokens_file", optional_file, "", "file with private-feed tokens (optional)"),
@@ -161,13 +165,6 @@ def ledger_url(value: Any) -> str:
             "'sqlite:///var/ledger.sqlite3' or 'postgresql://user@host/dbname'"
         )
     return value
-
-
-def non_negative_duration(value: Any) -> timedelta:
-    result = duration(value)
-    if result < timedelta(0):
-        raise Invalid("an ISO 8601 duration, such as 'PT12H'")
-    return result
 
 
 ids = list_of(ident, "ids such as 'january-20'")
@@ -216,12 +213,34 @@ LEDGER_FIELDS = (
     Field("url_env", optional_env_name, "", "environment variable that overrides url when set"),
 )
 DAEMON_FIELDS = (
-    Field("grace", non_negative_duration, timedelta(hours=12), "how late a missed notice goes"),
-    Field("lease", positive_duration, timedelta(minutes=5), "when an unfinished claim expires"),
+    Field(
+        "grace",
+        duration_within(YEAR, "PT12H", zero=True),
+        timedelta(hours=12),
+        "how late a missed notice goes",
+    ),
+    Field(
+        "lease",
+        duration_within(DAY, "PT5M"),
+        timedelta(minutes=5),
+        "when an unfinished claim expires",
+    ),
     Field("retry_limit", integer(1, 100), 5, "attempts before a delivery fails for good"),
-    Field("retry_backoff", positive_duration, timedelta(seconds=30), "first retry delay"),
-    Field("horizon", positive_duration, timedelta(days=14), "how far ahead jobs are scheduled"),
-    Field("watch_interval", non_negative_duration, timedelta(seconds=2), "file check interval"),
+    Field(
+        "retry_backoff", duration_within(DAY, "PT30S"), timedelta(seconds=30), "first retry delay"
+    ),
+    Field(
+        "horizon",
+        duration_within(YEAR, "P14D"),
+        timedelta(days=14),
+        "how far ahead jobs are scheduled",
+    ),
+    Field(
+        "watch_interval",
+        duration_within(DAY, "PT2S", zero=True),
+        timedelta(seconds=2),
+        "file check interval",
+    ),
     Field("workers", integer(1, 64), 4, "deliveries sent at the same time"),
     Field("serve_feed", boolean, True, "serve the feed and page inside the daemon"),
 )

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from dateutil.rrule import rrule
 
 LEAP_DAY_POLICIES = ("feb28", "mar1", "skip")
+MAX_INTERVAL = 100  # years between two dates of a yearly RRULE
 
 
 @lru_cache(maxsize=4096)  # a plan asks for the same few hundred thousands of times
@@ -87,9 +88,18 @@ def rrule_check(text: str, since: int) -> str | None:
         # DTSTART is a local date (January 1 of `since`); dateutil cannot mix it with UTC.
         return "an RRULE whose UNTIL is a local date such as 'UNTIL=20301231' (no Z)"
     interval = parts.get("INTERVAL", "1")
-    if not (interval.isascii() and interval.isdigit() and interval.strip("0")):
-        # python-dateutil loops forever on INTERVAL=0 and fails late on a negative one.
-        return "an RRULE whose INTERVAL is a whole number from 1, such as 'INTERVAL=1'"
+    # python-dateutil loops forever on INTERVAL=0 and fails late on a negative one; a rule of
+    # every 101 years or more gives no date in the years a feed or plan shows after its first.
+    if not (
+        interval.isascii()
+        and interval.isdigit()
+        and len(interval) <= 4
+        and 1 <= int(interval) <= MAX_INTERVAL
+    ):
+        return (
+            f"an RRULE whose INTERVAL is a whole number from 1 to {MAX_INTERVAL}, "
+            "such as 'INTERVAL=1'"
+        )
     # An observance has one date a year; a rule yielding several would give two "37th"s.
     seen: dict[int, date] = {}
     try:

@@ -25,6 +25,7 @@ from .notices import Notice, notices, year_notice, year_occurrences
 from .runtime import Runtime
 
 LATE_AFTER = timedelta(minutes=5)
+RETRY_WAIT_MAX = timedelta(days=1)  # the doubling of retry waits stops here
 # Fault injection for the crash tests: sleep this many seconds between the claim and the send.
 ENV_FAULT_PAUSE = "REMINDERS_FAULT_PAUSE_AFTER_CLAIM"
 
@@ -105,6 +106,14 @@ def _record(write: Callable[[], bool], deadline: float, extra: dict[str, object]
             wait = min(wait * 2, 5.0)
 
 
+def retry_wait(backoff: timedelta, attempt: int) -> timedelta:
+    """The wait after failed attempt ``attempt`` (from 1): ``backoff``, doubled for each further
+    attempt, at most a day (``retry_limit`` may be 100: 2**99 backoffs would pass the year 9999).
+    """
+    doubled: timedelta = backoff * 2 ** min(attempt - 1, 24)
+    return min(doubled, max(backoff, RETRY_WAIT_MAX))
+
+
 def _failed(
     ledger: Ledger,
     claim: Claim,
@@ -118,7 +127,7 @@ def _failed(
     daemon = runtime.settings.daemon
     attempt = claim.attempt
     if transient and attempt < daemon.retry_limit:
-        retry_at = now + daemon.retry_backoff * (2 ** (attempt - 1))
+        retry_at = now + retry_wait(daemon.retry_backoff, attempt)
         _record(lambda: ledger.mark_failed(claim, now, reason, retry_at), record_by, extra)
         log.warning(
             "attempt %d of %d failed: %s; next attempt at %s",

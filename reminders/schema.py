@@ -221,11 +221,32 @@ def duration(value: Any) -> timedelta:
         raise Invalid(expected + " (at most 999999999 days)") from None
 
 
-def positive_duration(value: Any) -> timedelta:
-    result = duration(value)
-    if result <= timedelta(0):
-        raise Invalid("an ISO 8601 duration longer than zero, such as 'PT1M'")
-    return result
+def _shown_span(span: timedelta) -> str:
+    """A bound as an ISO 8601 duration: 'P366D', 'PT24H'."""
+    if span.days and not span.seconds:
+        return f"P{span.days}D"
+    return f"PT{int(span.total_seconds() // 3600)}H"
+
+
+def duration_within(high: timedelta, example: str, *, zero: bool = False) -> Parser:
+    """An ISO 8601 duration longer than zero (or zero too, with ``zero``) and at most ``high``.
+
+    Every duration the program adds to a date or a time has such a bound, so that no accepted
+    value carries a date past the year 9999 in any computation.
+    """
+    low = "from PT0S" if zero else "longer than zero,"
+    expected = f"an ISO 8601 duration {low} up to {_shown_span(high)}, such as '{example}'"
+
+    def parse(value: Any) -> timedelta:
+        try:
+            span = duration(value)
+        except Invalid:
+            raise Invalid(expected) from None
+        if span > high or span < timedelta(0) or (span == timedelta(0) and not zero):
+            raise Invalid(expected)
+        return span
+
+    return parse
 
 
 def local_datetime(value: Any) -> datetime:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import marshal
 import os
 import pickle
-import shutil
 import re
+import shutil
 import subprocess
 import sys
 import time

@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 from ..schema import (
     Field,
     Invalid,
+    duration_within,
     env_name,
     folder,
     integer,
@@ -23,7 +24,6 @@ from ..schema import (
     one_of,
     optional_env_name,
     optional_text,
-    positive_duration,
     text,
 )
 
@@ -67,7 +67,12 @@ TYPES: dict[str, ChannelType] = {
             Field("password_env", optional_env_name, "", "environment variable with the password"),
             Field("sender", email_address, help="the From address"),
             Field("recipients", list_of(email_address, "e-mail addresses"), help="To addresses"),
-            Field("timeout", positive_duration, timedelta(seconds=30), "SMTP timeout"),
+            Field(
+                "timeout",
+                duration_within(timedelta(hours=1), "PT30S"),
+                timedelta(seconds=30),
+                "SMTP timeout",
+            ),
             Field(
                 "ca_file",
                 optional_text,
