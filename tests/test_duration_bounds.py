@@ -142,10 +142,10 @@ def write_project(root: Path, **values: str) -> Path:
         (
             "moment",
             "PT25H",
-            "calendars/test.toml:17: observance[1].moment[1].duration",
+            "calendars/test.toml:17: observance 'fixed'.moment[1].duration",
             "up to P1D",
         ),
-        ("event", "P367D", "calendars/test.toml:31: event[1].duration", "up to P366D"),
+        ("event", "P367D", "calendars/test.toml:31: event 'long-event'.duration", "up to P366D"),
     ],
 )
 def test_check_refuses_a_duration_past_its_bound(
@@ -177,7 +177,7 @@ def test_an_interval_of_a_billion_years_is_refused(tmp_path: Path, cli: Cli) -> 
     code, _, err = cli("--config", str(config), "check")
     assert code == 1
     assert (
-        "observance[2].rrule: got 'FREQ=YEARLY;BYMONTH=1;BYDAY=1MO;INTERVAL=1000000000'; "
+        "observance 'movable'.rrule: got 'FREQ=YEARLY;BYMONTH=1;BYDAY=1MO;INTERVAL=1000000000'; "
         "expected an RRULE whose INTERVAL is a whole number from 1 to 100"
     ) in err
 
