@@ -90,7 +90,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     from .controllers import check
     from .textout import plural
 
-    report = check(_config_path(args), date.today())
+    report = check(_config_path(args), date.today(), connect=args.connect)
     if report.problems:
         print(f"{plural(len(report.problems), 'problem')} found:", file=sys.stderr)
         for problem in report.problems:
@@ -110,13 +110,27 @@ def cmd_check(args: argparse.Namespace) -> int:
         names = ", ".join(report.templates)
         print(f"notice templates ({report.templates_dir}/notices): {names}: ok")
     for channel in report.channels:
-        print(f"channel {channel}: ok")
+        print(f"channel {channel}")
     print(
         f"All checks passed: {plural(len(report.calendars), 'calendar')}, "
         f"{plural(observances, 'observance')}, {plural(events, 'event')}."
     )
     for warning in report.warnings:
         print(f"warning: {warning}", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_channel_test(args: argparse.Namespace) -> int:
+    from datetime import UTC
+
+    from .controllers import load
+    from .testnotice import send_test
+
+    loaded = load(_config_path(args), date.today())
+    sent = send_test(loaded, args.channel_id, datetime.now(UTC), os.environ, args.rule)
+    print(f"test notice {sent.notice_id} (rule {sent.rule}'s templates, sample data)")
+    print(f"sent through channel {sent.channel}:")
+    print(f"  {sent.receipt}")
     return EXIT_OK
 
 
@@ -313,7 +327,40 @@ def build_parser() -> argparse.ArgumentParser:
         "exits 0 when all is well; lists every problem (file:line: key: value; expected ...) "
         "and exits 1 otherwise.",
     )
+    check.add_argument(
+        "--connect",
+        action="store_true",
+        help="also connect to every e-mail channel's SMTP server as a send would (TLS, login), "
+        "then QUIT without sending anything",
+    )
     check.set_defaults(run=cmd_check)
+
+    channel = commands.add_parser(
+        "channel",
+        formatter_class=Formatter,
+        help="send a test notice through a channel now ('channel test ID')",
+        description="Act on one [[channel]] of the config.",
+    )
+    actions = channel.add_subparsers(dest="action", metavar="ACTION", required=True)
+    channel_test = actions.add_parser(
+        "test",
+        formatter_class=Formatter,
+        help="send one test notice through the channel now and print what the receiver answered",
+        description="Render the sample notice that 'reminders check' uses (marked [TEST], with "
+        "made-up data) with a notice rule's templates and send it through the channel now, "
+        "bypassing the ledger: nothing is recorded, no real delivery is blocked or marked. "
+        "Prints what the receiver answered: the file written, the SMTP server's reply, or each "
+        "Apprise URL's result (by position and scheme; URLs carry secrets).",
+        epilog="Example: reminders channel test team-mail",
+    )
+    channel_test.add_argument("channel_id", metavar="ID", help="the id of a [[channel]]")
+    channel_test.add_argument(
+        "--rule",
+        metavar="RULE",
+        help="render with this [[notice]] rule's templates (default: the first rule that uses "
+        "the channel)",
+    )
+    channel_test.set_defaults(run=cmd_channel_test)
 
     upcoming = commands.add_parser(
         "upcoming",
@@ -551,7 +598,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="render it as sent late (after the daemon was not running at its time)",
     )
     preview.set_defaults(run=cmd_preview)
-    _config_after_command(commands.choices.values())
+    _config_after_command([*commands.choices.values(), channel_test])
     return parser
 
 

@@ -53,12 +53,19 @@ class CheckReport(NamedTuple):
     problems: tuple[Problem, ...]
     templates: tuple[str, ...] = ()  # the notice templates rendered with sample data
     templates_dir: str = ""  # as messages show it ("" when no template was rendered)
-    channels: tuple[str, ...] = ()  # "id (what it does)" of every channel that could be built
+    channels: tuple[str, ...] = ()  # "id (what it is): what was verified", per channel built
     warnings: tuple[str, ...] = ()  # what is valid but probably not meant
 
 
-def check(config_path: str, today: date, environ: Mapping[str, str] | None = None) -> CheckReport:
-    """``_check``, then every channel built as the daemon would build it (secrets included)."""
+def check(
+    config_path: str,
+    today: date,
+    environ: Mapping[str, str] | None = None,
+    *,
+    connect: bool = False,
+) -> CheckReport:
+    """``_check``, then every channel built as the daemon would build it (secrets included);
+    with ``connect``, each channel that has a server connected to, sending nothing."""
     report, settings = _check(config_path, today)
     if settings is None:
         return report
@@ -70,7 +77,7 @@ def check(config_path: str, today: date, environ: Mapping[str, str] | None = Non
         report = report._replace(problems=(*report.problems, *found))
     if not settings.channels:
         return report
-    problems, described = channel_problems(settings, environ)
+    problems, described = channel_problems(settings, environ, connect)
     return report._replace(problems=(*report.problems, *problems), channels=described)
 
 
@@ -123,20 +130,33 @@ def token_problems(
 
 
 def channel_problems(
-    settings: Settings, environ: Mapping[str, str]
+    settings: Settings, environ: Mapping[str, str], connect: bool = False
 ) -> tuple[tuple[Problem, ...], tuple[str, ...]]:
-    """Build every channel (nothing is sent); a channel that cannot work is a problem."""
-    from .channels import ChannelError, build
+    """Build every channel (nothing is sent, nothing written); a channel that cannot work is a
+    problem.  Each channel is described with what was verified and what was not; with
+    ``connect``, a channel with a server is connected to (Channel.probe)."""
+    from .channels import ChannelError, DeliveryError, build
 
     problems, described = [], []
     for index, config in enumerate(settings.channels):
+        where = f"channel[{index + 1}]"
         try:
             channel = build(config, environ)
         except ChannelError as exc:
-            problems.append(Problem(settings.source, f"channel[{index + 1}]", None, str(exc)))
+            problems.append(Problem(settings.source, where, None, str(exc)))
             continue
-        described.append(f"{config.id} ({channel.describe()})")
-        channel.close()
+        try:
+            verified = channel.verified()
+            if connect:
+                done = channel.probe()
+                verified = f"ok: {done}" if done else verified
+        except DeliveryError as exc:
+            reason = f"channel {config.id!r}: the connection test failed: {exc.reason}"
+            problems.append(Problem(settings.source, where, None, reason))
+            continue
+        finally:
+            channel.close()
+        described.append(f"{config.id} ({channel.describe()}): {verified}")
     return tuple(problems), tuple(described)
 
 

@@ -304,6 +304,20 @@ def test_a_message_arrives_exactly_once_with_its_subject_and_body(rig: Rig) -> N
     assert [(a.subject, a.body.rstrip("\n")) for a in rig.arrivals()] == [(SUBJECT, TEXT.strip())]
 
 
+def test_a_send_returns_what_the_receiver_answered_without_secrets(rig: Rig) -> None:
+    receipt = rig.channel.send(make_message())
+    expected = {
+        "file": "wrote ",
+        "email": "127.0.0.1:",
+        "apprise": "URL 1 of 1 (json://) delivered",
+    }[rig.channel.type_name]
+    assert receipt.startswith(expected)
+    if rig.channel.type_name == "email":
+        assert receipt.endswith("accepted it for 1 recipient: 250 Message accepted")
+    for secret in rig.secrets:
+        assert secret not in receipt
+
+
 def test_a_repeat_of_the_same_delivery_is_recognisable(rig: Rig) -> None:
     rig.channel.send(make_message())
     rig.channel.send(make_message())
@@ -820,7 +834,10 @@ def test_apprise_failure_of_one_service_fails_the_delivery(monkeypatch: pytest.M
         with pytest.raises(DeliveryError) as failure:
             channel.send(make_message())
     assert failure.value.transient
-    assert failure.value.reason == "Apprise reported failure for 1 of 2 services"
+    assert failure.value.reason == (
+        "Apprise reported failure for 1 of 2 services: URL 1 of 2 (json://) delivered; "
+        "URL 2 of 2 (json://) failed"
+    )
     assert [path for path, _ in posts] == ["/a"]
     assert channel.describe() == "apprise: 2 services (json://)"
 

@@ -7,8 +7,9 @@ The contract (tests/test_channels.py runs it over every type):
   naming the channel: start-up stops there.  ``prepare()`` then makes what sending needs (the
   outbox folder); the daemon calls it, ``reminders check`` does not (commands that read never
   write).
-* ``send(message)`` delivers one message or raises :class:`DeliveryError`; ``transient`` says
-  whether a retry may succeed (a server that is down) or not (a recipient refused for good).
+* ``send(message)`` delivers one message and returns what the receiver answered, or raises
+  :class:`DeliveryError`; ``transient`` says whether a retry may succeed (a server that is
+  down) or not (a recipient refused for good).
 * Sending the same message again (same ``delivery_id``) is recognisable as a repeat at the
   receiver: the outbox file has the same name, the e-mail the same Message-ID.
 """
@@ -75,8 +76,21 @@ class Channel:
         self.id: str = config.id
         self.config = config
 
-    def send(self, message: Message) -> None:
+    def send(self, message: Message) -> str:
+        """Deliver ``message``; returns what the receiver answered, for people (``reminders
+        channel test`` prints it): the file written, the SMTP server's reply, each service's
+        result.  Never a secret."""
         raise NotImplementedError
+
+    def verified(self) -> str:
+        """What building the channel verified, and what it did not, for ``reminders check``."""
+        return "settings checked; nothing sent"
+
+    def probe(self) -> str:
+        """Connect to the receiver as a send would, sending nothing (``check --connect``);
+        returns what was done, "" when the type has nothing to connect to.  DeliveryError if a
+        step failed."""
+        return ""
 
     def prepare(self) -> None:
         """Make what sending needs (the daemon's start; never ``check``); the default: nothing.

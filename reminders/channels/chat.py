@@ -68,10 +68,13 @@ class AppriseChannel(Channel):
         if not urls:
             raise ChannelError(self.id, f"the environment variable {name} is not set or empty")
         self.schemes = tuple(scheme_of(url) for url in urls)
-        self._apprise = apprise.Apprise()
+        self.urls_env = name
+        # One Apprise object per URL, so that each service's result can be told apart.
+        self._services: list[Any] = []
         for position, url in enumerate(urls, start=1):
+            service = apprise.Apprise()
             with _silenced():
-                accepted = self._apprise.add(url)
+                accepted = service.add(url)
             if not accepted:
                 raise ChannelError(
                     self.id,
@@ -79,22 +82,45 @@ class AppriseChannel(Channel):
                     f"({self.schemes[position - 1]}); check it against the Apprise documentation "
                     "for that service",
                 )
+            self._services.append(service)
 
     def describe(self) -> str:
         count = len(self.schemes)
         services = ", ".join(sorted(set(self.schemes)))
         return f"apprise: {count} service{'s' if count != 1 else ''} ({services})"
 
-    def send(self, message: Message) -> None:
-        """Notify every service; if any of them fails the delivery fails (and is retried)."""
-        result: Any = self._apprise.notify(
-            title=message.subject,
-            body=message.text,
-            body_format=apprise.NotifyFormat.TEXT,
+    def verified(self) -> str:
+        count = len(self.schemes)
+        return (
+            f"{count} URL{'s' if count != 1 else ''} in ${self.urls_env}, each accepted by "
+            f"Apprise; nothing sent, so no service has answered yet ('reminders channel test "
+            f"{self.id}' sends a test notice)"
         )
-        if not result:
-            total = len(self.schemes)
-            # Apprise 2 reports per-service counts; older versions only True or False.
-            failed = getattr(result, "failed_count", None)
-            count = str(failed) if isinstance(failed, int) and failed else "at least 1"
-            raise DeliveryError(f"Apprise reported failure for {count} of {total} services")
+
+    def send(self, message: Message) -> str:
+        """Notify every service; if any of them fails the delivery fails (and is retried).
+
+        Returns, and on failure says, each URL's result by its position and scheme only (the
+        URLs carry tokens)."""
+        total = len(self._services)
+        results = []
+        for position, service in enumerate(self._services, start=1):
+            delivered = bool(
+                service.notify(
+                    title=message.subject,
+                    body=message.text,
+                    body_format=apprise.NotifyFormat.TEXT,
+                )
+            )
+            results.append((position, delivered))
+        lines = "; ".join(
+            f"URL {position} of {total} ({self.schemes[position - 1]}) "
+            f"{'delivered' if delivered else 'failed'}"
+            for position, delivered in results
+        )
+        failed = sum(1 for _, delivered in results if not delivered)
+        if failed:
+            raise DeliveryError(
+                f"Apprise reported failure for {failed} of {total} services: {lines}"
+            )
+        return lines

@@ -72,12 +72,18 @@ class FileChannel(Channel):
     def describe(self) -> str:
         return f"file: {self.format} files in {self.folder}"
 
+    def verified(self) -> str:
+        if os.path.isdir(self.folder):
+            return "ok: the folder exists and is writable"
+        return "ok: the folder can be created (the daemon creates it at its start)"
+
     def path(self, message: Message) -> str:
         """Where ``message`` is written: the same path for every send of the same delivery."""
         return os.path.join(self.folder, f"{message.file_stem}.{self.format}")
 
-    def send(self, message: Message) -> None:
-        """Write the file; an existing file of the same delivery is replaced, never doubled."""
+    def send(self, message: Message) -> str:
+        """Write the file; an existing file of the same delivery is replaced, never doubled.
+        Returns where it was written."""
         data = render_eml(message) if self.format == "eml" else render_text(message)
         target = self.path(message)
         try:
@@ -102,6 +108,7 @@ class FileChannel(Channel):
                 os.unlink(temp)
             raise DeliveryError(f"cannot write {target}: {_reason(exc)}") from None
         _sync_folder(self.folder)
+        return f"wrote {target}"
 
 
 def _unusable(folder: str) -> str:

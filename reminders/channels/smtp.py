@@ -14,7 +14,8 @@ from __future__ import annotations
 import os
 import smtplib
 import ssl
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from email import policy
 from email.header import Header
 from email.headerregistry import BaseHeader, HeaderRegistry, UniqueUnstructuredHeader
@@ -124,6 +125,7 @@ class EmailChannel(Channel):
         self.sender: str = config.option("sender")
         self.recipients: tuple[str, ...] = tuple(config.option("recipients"))
         self.timeout: float = config.option("timeout").total_seconds()
+        self.password_env: str = config.option("password_env")
         self._password = ""
         if self.username:
             if not self.username.isascii():
@@ -167,9 +169,23 @@ class EmailChannel(Channel):
             f"to {count} recipient{'s' if count != 1 else ''}"
         )
 
-    def send(self, message: Message) -> None:
-        """Deliver one message; DeliveryError says whether a retry may help."""
-        try:
+    def verified(self) -> str:
+        login = (
+            f"a login as {self.username} with the password in ${self.password_env} (set)"
+            if self.username
+            else "no login"
+        )
+        return (
+            f"settings checked ({self.security}, {login}, sender and recipients); not "
+            f"connected, so nothing is known of the server at {self.host}:{self.port} "
+            f"('reminders check --connect' connects, 'reminders channel test {self.id}' sends "
+            "a test notice)"
+        )
+
+    def send(self, message: Message) -> str:
+        """Deliver one message; returns the server's reply to it (code and text).
+        DeliveryError says whether a retry may help."""
+        with self._errors():
             smtp = self._connect()
             try:
                 if self.username:
@@ -184,8 +200,41 @@ class EmailChannel(Channel):
                     list(self.recipients),
                     mail_options=["BODY=8BITMIME"] if eight_bit else [],
                 )
+                code, text = smtp.data_reply
             finally:
                 _quit(smtp)
+        if refused:
+            # Some recipients have it; a retry would send it to them again, so it is final.
+            raise _refused(refused, len(self.recipients), transient=False)
+        count = len(self.recipients)
+        return (
+            f"{self.host}:{self.port} accepted it for {count} "
+            f"recipient{'s' if count != 1 else ''}: {code} {_text(text)}"
+        )
+
+    def probe(self) -> str:
+        """Connect, say EHLO, start TLS and log in as a send would, then QUIT: no mail.
+        Returns what was done; DeliveryError if a step failed."""
+        with self._errors():
+            smtp = self._connect()
+            try:
+                code, _ = smtp.ehlo()
+                steps = [f"connected to {self.host}:{self.port}"]
+                if self.security != "none":
+                    steps.append("TLS with a trusted certificate")
+                steps.append(f"EHLO answered {code}")
+                if self.username:
+                    smtp.login(self.username, self._password)
+                    steps.append(f"login as {self.username} accepted")
+            finally:
+                _quit(smtp)
+        return ", ".join(steps) + "; QUIT, no mail sent"
+
+    @contextmanager
+    def _errors(self) -> Iterator[None]:
+        """smtplib's and the network's exceptions as DeliveryError (transient or not)."""
+        try:
+            yield
         except smtplib.SMTPRecipientsRefused as exc:
             raise _refused(exc.recipients, len(self.recipients)) from None
         except smtplib.SMTPResponseException as exc:
@@ -205,14 +254,11 @@ class EmailChannel(Channel):
             # Refused connections, timeouts, name lookups and broken TLS handshakes.
             reason = exc.strerror or str(exc) or type(exc).__name__
             raise DeliveryError(f"cannot reach {self.host}:{self.port}: {reason}") from None
-        if refused:
-            # Some recipients have it; a retry would send it to them again, so it is final.
-            raise _refused(refused, len(self.recipients), transient=False)
 
-    def _connect(self) -> smtplib.SMTP:
+    def _connect(self) -> _SMTP | _SMTPS:
         if self.security == "tls":
-            return smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=self._tls)
-        smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+            return _SMTPS(self.host, self.port, timeout=self.timeout, context=self._tls)
+        smtp = _SMTP(self.host, self.port, timeout=self.timeout)
         if self.security == "starttls":
             try:
                 smtp.starttls(context=self._tls)
@@ -220,6 +266,26 @@ class EmailChannel(Channel):
                 smtp.close()
                 raise
         return smtp
+
+
+class _SMTP(smtplib.SMTP):
+    """smtplib's client, keeping the server's reply to DATA (sendmail drops it)."""
+
+    data_reply: tuple[int, bytes] = (0, b"")
+
+    def data(self, msg: Any) -> tuple[int, bytes]:
+        self.data_reply = super().data(msg)
+        return self.data_reply
+
+
+class _SMTPS(smtplib.SMTP_SSL):
+    """As :class:`_SMTP`, over implicit TLS."""
+
+    data_reply: tuple[int, bytes] = (0, b"")
+
+    def data(self, msg: Any) -> tuple[int, bytes]:
+        self.data_reply = super().data(msg)
+        return self.data_reply
 
 
 def _quit(smtp: smtplib.SMTP) -> None:
