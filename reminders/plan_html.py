@@ -1,4 +1,4 @@
-"""The yearly plan as one printable HTML page, rendered from ``templates/plan/``.
+"""The yearly plan as one HTML page, printable on A4, rendered from ``templates/plan/``.
 
 The page is self-contained: ``plan/index.html`` includes its style sheet (``plan/style.css``) and
 the year-at-a-glance picture (``plan/year.svg``, an inline SVG) and has no script, so it can be
