@@ -34,7 +34,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 from . import delivery
-from .errors import ReminderError
+from .errors import ReminderError, UsageError
 from .ledger import Ledger, LedgerError, LedgerVersionError, ledger_url
 from .notices import Notice
 from .runtime import Runtime, close_channels, fingerprint, load_runtime
@@ -132,6 +132,12 @@ class Daemon:
             for sig in (signal.SIGTERM, signal.SIGINT):
                 loop.add_signal_handler(sig, self.stop, sig.name)
         runtime = load_runtime(self.config_path, self.clock().date(), self.environ)
+        if self.listen and not runtime.settings.daemon.serve_feed:
+            close_channels(runtime.channels)
+            raise UsageError(
+                f"--listen {self.listen}: this daemon serves no feed ([daemon] serve_feed = "
+                "false); expected no --listen, or serve_feed = true"
+            )
         self.runtime = runtime
         url = ledger_url(runtime.settings.ledger, self.environ)
         self.ledger = Ledger(url)

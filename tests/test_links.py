@@ -164,3 +164,18 @@ def test_the_docs_and_the_bundled_config_say_links_follow_listen() -> None:
     assert re.search(r"(?m)^base_url", text) is None
     docs = (ROOT / "docs" / "configuration.md").read_text("utf-8")
     assert "Unset, the links follow where the server really listens" in docs
+
+
+@pytest.mark.slow
+@pytest.mark.usefixtures("no_daemon_left_running")
+def test_run_listen_without_a_feed_is_a_usage_error(tmp_path: Path) -> None:
+    project = Project(tmp_path)
+    project.write([Rule("later", soon(3600))], daemon={"serve_feed": False})
+    code, log = Daemon(project, args=["--listen", "127.0.0.1:0"]).exited()
+    assert code == 2
+    assert (
+        "reminders: --listen 127.0.0.1:0: this daemon serves no feed ([daemon] serve_feed = "
+        "false); expected no --listen, or serve_feed = true"
+    ) in log
+    assert "Traceback" not in log
+    assert project.outbox_files() == []
