@@ -1,7 +1,7 @@
 """The yearly plan as one HTML page, printable on A4, rendered from ``templates/plan/``.
 
 The page is self-contained: ``plan/index.html`` includes its style sheet (``plan/style.css``) and
-the year-at-a-glance picture (``plan/year.svg``, an inline SVG) and has no script, so it can be
+the year at a glance (``plan/year.html``, an inline SVG per month) and has no script, so it can be
 printed, mailed or served as it is under a strict Content-Security-Policy (it has no ``style``
 attributes either; SVG presentation attributes are not style).  Everything the templates show is
 computed here: the picture's geometry (every cell, mark, label and legend swatch with its

@@ -1,5 +1,11 @@
 """The yearly plan's year-at-a-glance picture: every day cell, mark, label and legend swatch of
-the inline SVG, with its coordinates, computed here so that ``templates/plan/year.svg`` only loops.
+the inline SVGs (one per month), with its coordinates, computed here so that
+``templates/plan/year.html`` only loops.
+
+The picture holds no link (an ``<svg role="img">`` must not contain focusable elements): the
+remembrance days named under each month link to their entries, and every marked day is also
+told in words in a list that opens by tap or keyboard, for phones and screen readers, where
+the cells' hover tooltips do not reach.
 
 Also the few labels the page (plan_html.py) and the picture share.
 """
@@ -8,7 +14,6 @@ from __future__ import annotations
 
 import calendar
 import re
-import textwrap
 from collections import defaultdict
 from datetime import date, timedelta
 from typing import Any
@@ -18,15 +23,12 @@ from .model import WEEKDAYS
 from .plan import Entry, Plan
 from .render import MONTHS, long_date
 
-# The picture, in SVG user units; the page scales it to its width (on A4, a unit is ~0.2 mm).
+# The picture: one small SVG per month, laid out by the page's style sheet (four to a row on a
+# wide screen and on paper, fewer on a phone), in SVG user units.
 CELL = 30  # one day
-COLUMNS = 4  # month blocks side by side: 4 x 3 fits half an A4 page and a laptop screen
-BLOCK = 7 * CELL
-GAP_X, GAP_Y = 26, 18  # between month blocks
+BLOCK = 7 * CELL  # a month's width
 HEAD = 42  # a month's name and weekday letters
-LINE = 14  # one label line under a month
-WRAP = 34  # characters per label line (11-unit text in a 210-unit block)
-MAX_LINES = 4  # label lines under a month; further remembrance days are counted instead
+MAX_LABELS = 3  # remembrance days named under a month; further ones are counted instead
 TOOLTIP_LINES = 6  # per kind of mark on one day
 LEGEND = (  # (sample cell's fill, its mark, the text), in reading order, five to a row
     ("workday", "", "Working day"),
@@ -40,7 +42,6 @@ LEGEND = (  # (sample cell's fill, its mark, the text), in reading order, five t
     ("workday", "milestone", "Milestone"),
     ("workday", "eid", "Eid (estimate)"),
 )
-LEGEND_COLUMNS = 5
 
 _ORDINAL = re.compile(r"\b\d+(?:st|nd|rd|th) anniversary of (?:the )?")
 
@@ -85,78 +86,73 @@ def holiday_name(name: str) -> dict[str, Any]:
 
 
 def picture(plan: Plan, ramadan: bool) -> dict[str, Any]:
-    """The year at a glance: twelve month blocks of day cells with their marks, the remembrance
-    days' short labels under each month and a legend, in SVG user units."""
+    """The year at a glance: twelve month pictures (day cells with their marks, the remembrance
+    days named under each and every marked day told in words, for a tap or a screen reader)
+    and a legend of sample cells."""
     notes = day_notes(plan, ramadan)
-    width = COLUMNS * BLOCK + (COLUMNS - 1) * GAP_X
-    months = []
-    top = 0
-    for first in range(1, 13, COLUMNS):
-        heights = []
-        for month in range(first, first + COLUMNS):
-            left = (month - 1) % COLUMNS * (BLOCK + GAP_X)
-            block, height = month_block(plan, month, left, top, notes)
-            months.append(block)
-            heights.append(height)
-        top += max(heights) + GAP_Y
-    step = (width + GAP_X) // LEGEND_COLUMNS
     legend = []
-    for index, (fill, mark, text) in enumerate(LEGEND):
-        row, column = divmod(index, LEGEND_COLUMNS)
-        x, y = column * step, top + 8 + row * (CELL + 8)
-        sample = day_cell(x, y, None, {mark: [text]} if mark else {}, fill == "weekend", fill)
-        sample["title"] = text
-        legend.append({"cell": sample, "text": text, "x": x + CELL + 7, "y": y + CELL // 2 + 4})
-    rows = -(-len(LEGEND) // LEGEND_COLUMNS)
+    for fill, mark, text in LEGEND:
+        sample = day_cell(0, 0, None, {mark: [text]} if mark else {}, fill == "weekend", fill)
+        sample["title"] = ""  # the text beside it says it
+        sample["marks"] = [{**mark, "title": ""} for mark in sample["marks"]]
+        legend.append({"cell": sample, "text": text})
     return {
-        "width": width,
-        "height": top + 8 + rows * (CELL + 8),
         "title": f"{plan.year} at a glance",
         "description": (
             f"Twelve months of {plan.year}: weekends, public holidays in {plan.country}"
             + (", Ramadan and the Eids" if ramadan else "")
             + ", the remembrance days, moved event dates and milestones."
         ),
-        "months": months,
+        "cell": CELL,
+        "months": [month_block(plan, month, notes) for month in range(1, 13)],
         "legend": legend,
     }
 
 
 def month_block(
-    plan: Plan, month: int, left: int, top: int, notes: dict[date, dict[str, list[str]]]
-) -> tuple[dict[str, Any], int]:
-    """One month: its name, weekday letters, day cells (Monday first) and the labels of its
-    remembrance days right under its last week; and the height it takes."""
+    plan: Plan, month: int, notes: dict[date, dict[str, list[str]]]
+) -> dict[str, Any]:
+    """One month: its picture (name, weekday letters, day cells, Monday first), the remembrance
+    days to name under it, and each marked day in words."""
     offset = date(plan.year, month, 1).weekday()
     length = calendar.monthrange(plan.year, month)[1]
     cells = []
+    days = []
     for number in range(1, length + 1):
         day = date(plan.year, month, number)
         week, column = divmod(offset + number - 1, 7)
-        x, y = left + column * CELL, top + HEAD + week * CELL
-        cells.append(day_cell(x, y, day, notes.get(day, {}), plan.host.is_weekend(day)))
-    below = top + HEAD + (offset + length + 6) // 7 * CELL + 2
-    labels = [
-        {**line, "x": left + (14 if line["indent"] else 2), "y": below + LINE * (i + 1)}
-        for i, line in enumerate(month_labels(plan, month))
-    ]
-    block = {
+        weekend = plan.host.is_weekend(day)
+        cell = day_cell(column * CELL, HEAD + week * CELL, day, notes.get(day, {}), weekend)
+        cells.append(cell)
+        told = cell["title"].split("\n")[1:]
+        if told and told != ["Weekend"]:
+            days.append({"iso": cell["iso"], "date_text": told_date(day), "lines": told})
+    return {
+        "id": f"month-{month}",
         "name": MONTHS[month - 1],
-        "x": left + 2,
-        "y": top + 18,
+        "title": f"{MONTHS[month - 1]} {plan.year}",
+        "width": BLOCK,
+        "height": HEAD + (offset + length + 6) // 7 * CELL,
+        "x": 2,
+        "y": 18,
         "weekdays": [
             {
                 "text": WEEKDAYS[i][0],
-                "x": left + i * CELL + CELL // 2,
-                "y": top + HEAD - 8,
+                "x": i * CELL + CELL // 2,
+                "y": HEAD - 8,
                 "weekend": i in plan.host.weekend,
             }
             for i in range(7)
         ],
         "cells": cells,
-        "labels": labels,
+        "labels": month_labels(plan, month),
+        "days": days,
     }
-    return block, below - top + LINE * len(labels) + (4 if labels else 0)
+
+
+def told_date(day: date) -> str:
+    """'Tue 20': a day of a month, as its list of marked days names it."""
+    return f"{WEEKDAYS[day.weekday()][:3]} {day.day}"
 
 
 def short_label(entry: Entry) -> str:
@@ -170,28 +166,18 @@ def short_label(entry: Entry) -> str:
 
 
 def month_labels(plan: Plan, month: int) -> list[dict[str, Any]]:
-    """The lines under a month block: each remembrance day's date and short label."""
-    lines: list[dict[str, Any]] = []
+    """The remembrance days named under a month: date and short label, linked to the entry;
+    past MAX_LABELS, one '+ N more' line instead of the rest."""
     days = [e for e in plan.entries if e.kind == "observance" and e.date.month == month]
-    for index, entry in enumerate(days):
-        wrapped = textwrap.wrap(f"{entry.date.day} · {short_label(entry)}", WRAP) or [""]
-        if len(lines) + len(wrapped) > MAX_LINES or (
-            index < len(days) - 1 and len(lines) + len(wrapped) == MAX_LINES
-        ):
-            lines.append(
-                {
-                    "text": f"+ {len(days) - index} more (see the list)",
-                    "link": "",
-                    "more": True,
-                    "indent": False,
-                }
-            )
-            break
-        for number, text in enumerate(wrapped):
-            lines.append(
-                {"text": text, "link": entry_id(entry), "more": False, "indent": number > 0}
-            )
-    return lines
+    shown = days if len(days) <= MAX_LABELS else days[: MAX_LABELS - 1]
+    labels: list[dict[str, Any]] = [
+        {"text": f"{e.date.day} · {short_label(e)}", "link": entry_id(e), "more": False}
+        for e in shown
+    ]
+    if len(shown) < len(days):
+        more = len(days) - len(shown)
+        labels.append({"text": f"+ {more} more (see the list)", "link": "", "more": True})
+    return labels
 
 
 def day_notes(plan: Plan, ramadan: bool) -> dict[date, dict[str, list[str]]]:
@@ -217,7 +203,6 @@ def day_notes(plan: Plan, ramadan: bool) -> dict[date, dict[str, list[str]]]:
     for entry in plan.entries:
         if entry.kind == "observance":
             notes[entry.date]["observance"].append(entry.occurrence.title)
-            notes[entry.date]["link"].append(entry_id(entry))
             for conflict in entry.conflicts:
                 notes[entry.date]["conflict"].append(f"Conflict: {conflict.reason}")
             if entry.moved:
@@ -263,7 +248,6 @@ def day_cell(
         if texts and path is not None:
             inner = _exclamation(x, y) if kind == "conflict" else ""
             marks.append({"kind": kind, "d": path(x, y), "inner": inner, "title": "\n".join(texts)})
-    links = notes.get("link", [])
     return {
         "x": x + 1,
         "y": y + 1,
@@ -275,7 +259,6 @@ def day_cell(
         "fill": fill,
         "title": "\n".join(lines),
         "marks": marks,
-        "link": f"#{links[0]}" if links else "",
     }
 
 

@@ -5,6 +5,11 @@ and anniversary, and the minute of silence in the visitor's own time zone, which
 inline script can write (Chromium runs with TZ=America/New_York, so it also proves that the
 Content-Security-Policy lets the script run).  The page depends on the real date, so the
 expectations are computed from ``occurrences()`` for today, never written down.
+
+Then the plan of the current year on a phone (the months wrap, the legend shows, a month's days
+open by tap), and axe-core, the checker inside Lighthouse, over the page and the plan: no
+violation of WCAG 2 A and AA or of its best practices.  axe-core comes from npm (.ci/run installs
+it into the git-ignored tests/.node); without it those two tests skip and say so.
 """
 
 from __future__ import annotations
@@ -32,6 +37,8 @@ from reminders.render import MONTHS, long_date, when
 from .conftest import ROOT
 
 CHROMIUM = Path("/usr/bin/chromium")
+# axe-core, the accessibility checker that Lighthouse runs, installed by .ci/run with npm.
+AXE = ROOT / "tests" / ".node" / "node_modules" / "axe-core" / "axe.min.js"
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
 VISITOR_ZONE = "America/New_York"
 BASE_URL = "https://calendars.example.org/remembrance"
@@ -267,3 +274,83 @@ def test_phone_width_has_no_sideways_scrolling_and_large_tap_targets(page: Any) 
             assert link.size["height"] >= 44
     finally:
         page.set_window_size(1200, 1000)
+
+
+def plan_path(config: Path) -> str:
+    """The plan of the organisation's current year, which the page links."""
+    zone = load_config(config).organisation.timezone
+    return f"/plan/{datetime.now(ZoneInfo(zone)).year}"
+
+
+def violations(browser: Any) -> list[dict[str, Any]]:
+    """What axe-core finds wrong in the page the browser shows (WCAG 2.x A and AA, and best
+    practices).  The script is handed over by WebDriver, which the page's policy does not
+    govern; nothing is loaded from elsewhere."""
+    browser.execute_script(AXE.read_text("utf-8"))
+    found = browser.execute_async_script(
+        "var done = arguments[arguments.length - 1];"
+        "axe.run(document, {resultTypes: ['violations']}).then("
+        "  function (r) { done(r.violations); },"
+        "  function (e) {"
+        "    done([{id: 'axe-error', impact: 'error', help: String(e), nodes: []}]); });"
+    )
+    assert isinstance(found, list)
+    return found
+
+
+def described(found: list[dict[str, Any]]) -> str:
+    return "\n".join(
+        f"{v['id']} ({v['impact']}): {v['help']}; at "
+        + "; ".join(" ".join(node["target"]) for node in v["nodes"][:5])
+        for v in found
+    )
+
+
+@pytest.mark.skipif(
+    not AXE.exists(),
+    reason="needs axe-core, which .ci/run installs with npm into tests/.node "
+    "(npm install --prefix tests/.node axe-core)",
+)
+@pytest.mark.parametrize("which", ["page", "plan"])
+def test_axe_core_finds_no_violation(browser: Any, server: str, config: Path, which: str) -> None:
+    path = "/" if which == "page" else plan_path(config)
+    browser.get(server + path)
+    try:
+        found = violations(browser)
+        assert found == [], f"axe-core on {path}:\n{described(found)}"
+    finally:
+        browser.get(f"{server}/")
+
+
+def test_plan_on_a_phone_wraps_shows_the_legend_and_tells_a_day_by_tap(
+    browser: Any, server: str, config: Path
+) -> None:
+    browser.set_window_size(390, 844)
+    browser.get(server + plan_path(config))
+    try:
+        width = browser.execute_script("return document.documentElement.clientWidth")
+        scroll = browser.execute_script("return document.documentElement.scrollWidth")
+        assert scroll <= width  # nothing scrolls sideways
+        months = css_all(browser, "ol.year > li.month")
+        assert len(months) == 12
+        tops = [m.location["y"] for m in months]
+        assert tops[0] == tops[1] < tops[2]  # two months to a row
+        legend = css(browser, "ul.legend")
+        assert legend.is_displayed()
+        assert legend.rect["x"] + legend.rect["width"] <= width
+        assert "Remembrance day" in legend.text
+        # A month's days in words open by a tap on its summary, which is large enough to hit.
+        january = months[0]
+        summary = css(january, "details summary")
+        assert summary.size["height"] >= 24
+        listed = css(january, "details dl")
+        assert not listed.is_displayed()
+        summary.click()
+        assert listed.is_displayed()
+        assert "anniversary of the January 20 Tragedy" in listed.text
+        link = css(january, "ul.labels a")
+        year = plan_path(config).rsplit("/", 1)[1]
+        assert link.get_attribute("href").endswith(f"#entry-remembrance-january-20-{year}")
+    finally:
+        browser.set_window_size(1200, 1000)
+        browser.get(f"{server}/")

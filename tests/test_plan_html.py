@@ -46,7 +46,8 @@ def page(bundled: Loaded, plan_2027: Plan) -> Element:
 
 
 def picture(page: Element) -> Element:
-    return page.one("svg", "year")
+    """The year at a glance: the list of the twelve month pictures."""
+    return page.one("ol", "year")
 
 
 def cells(page: Element) -> dict[str, Element]:
@@ -231,9 +232,9 @@ def test_observance_days_are_strongly_marked_with_titles_and_labels(page: Elemen
     assert marked == set(expected)
     for day, title in expected.items():
         assert title in tooltip(by_day[day])
-    labels = [t.text() for t in picture(page).all("text", "label")]
-    assert "20 · January 20 Tragedy (37th)" in labels
-    assert "26 · Khojaly Genocide (35th)" in labels
+    labels = {a.text(): a.attrs["href"] for a in picture(page).all("a")}
+    assert labels["20 · January 20 Tragedy (37th)"] == "#entry-remembrance-january-20-2027"
+    assert labels["26 · Khojaly Genocide (35th)"] == "#entry-remembrance-february-26-2027"
 
 
 def test_a_conflict_on_an_observance_day_has_a_badge_with_its_reason(page: Element) -> None:
@@ -274,7 +275,7 @@ def test_every_milestone_of_the_year_is_marked_with_its_title(
         assert entry.occurrence.title in tooltip(mark)
     marked = {day for day, cell in by_day.items() if marks(cell, "milestone")}
     assert marked == {m.date.isoformat() for m, _ in inside}
-    caption = page.one("figcaption").text()
+    caption = page.by_id("glance").one("p", "note").text()
     assert "Milestones outside 2027 are in the timeline only: 2 in 2026." in caption
 
 
@@ -292,8 +293,8 @@ def test_a_moved_event_date_is_ringed_and_explained(bundled: Loaded) -> None:
 
 
 def test_legend_explains_every_mark_the_picture_uses(page: Element) -> None:
-    legend = picture(page).one("g", "legend")
-    texts = [t.text() for t in legend.all("text", "legend-text")]
+    legend = page.one("ul", "legend")
+    texts = [li.text().strip() for li in legend.all("li")]
     assert texts == [
         "Working day", "Weekend", "Public holiday", "Holiday, estimated date",
         "Ramadan (estimate)", "Remembrance day", "… with a conflict", "Event planned or moved",
@@ -306,15 +307,56 @@ def test_legend_explains_every_mark_the_picture_uses(page: Element) -> None:
     assert fills <= {c for g in legend.all("g", "day") for c in g.classes}
 
 
-def test_picture_scales_to_the_page_width(page: Element) -> None:
-    svg = picture(page)
-    # html.parser lowers attribute names: viewBox is "viewbox" here.
-    assert re.fullmatch(r"0 0 \d+ \d+", svg.attrs["viewbox"])
-    assert "width" not in svg.attrs
-    assert "height" not in svg.attrs
+def test_months_wrap_and_each_scales_to_its_column(page: Element) -> None:
+    months = list(picture(page).all("svg", "month"))
+    assert len(months) == 12
+    for svg in months:
+        # html.parser lowers attribute names: viewBox is "viewbox" here.
+        assert re.fullmatch(r"0 0 210 \d+", svg.attrs["viewbox"])
+        assert "width" not in svg.attrs
+        assert "height" not in svg.attrs
     css = page.one("style").text()
-    assert "svg.year { display: block; width: 100%; height: auto; }" in css
+    assert "svg.month { display: block; width: 100%; height: auto; }" in css
+    # Four months to a row, two on a phone: the page never scrolls sideways.
+    assert "grid-template-columns: repeat(4, minmax(0, 1fr))" in css
+    phone = css.split("@media (max-width: 36rem) {", 1)[1].split("\n}", 1)[0]
+    assert ".year { grid-template-columns: repeat(2, minmax(0, 1fr));" in phone
     assert "@page { size: A4;" in css
+
+
+def test_pictures_hold_no_link_and_every_marked_day_is_told_in_words(page: Element) -> None:
+    """axe-core's nested-interactive: an <svg role="img"> must not hold focusable elements.
+    What the tooltips say is in each month's list, which opens by tap or keyboard."""
+    for svg in page.all("svg"):
+        assert not list(svg.all("a")), svg.attrs
+        if svg.attrs.get("role") == "img":
+            title = next(c for c in svg.children if isinstance(c, Element))
+            assert title.tag == "title"
+            assert svg.attrs["aria-labelledby"] == title.attrs["id"]
+            assert re.fullmatch(r"[A-Z][a-z]+ 2027", title.text())
+        else:
+            assert svg.attrs["aria-hidden"] == "true"
+    by_day = cells(page)
+    told: dict[str, list[str]] = {}
+    for month in picture(page).all("li", "month"):
+        found = list(month.all("details"))  # none for a month with nothing marked
+        if not found:
+            continue
+        (details,) = found
+        assert details.one("summary").text().endswith(", day by day")
+        for item in details.one("dl").children:
+            if isinstance(item, Element) and item.tag == "dt":
+                day = item.one("time").attrs["datetime"]
+                told[day] = []
+            elif isinstance(item, Element) and item.tag == "dd":
+                told[day].append(item.text())
+    def lines(cell: Element) -> list[str]:  # the tooltip's lines after the date, as written
+        title = next(c for c in cell.children if isinstance(c, Element))
+        return "".join(c for c in title.children if isinstance(c, str)).split("\n")[1:]
+
+    marked = {day: lines(c) for day, c in by_day.items() if lines(c) not in ([], ["Weekend"])}
+    assert told == marked
+    assert told["2027-01-20"] == ["37th anniversary of the January 20 Tragedy"]
 
 
 # --- Escaping, assets, templates, bytes -----------------------------------------------------
@@ -360,8 +402,8 @@ def test_markup_in_calendar_text_is_escaped_in_the_page_and_the_picture(
     assert entry.one("h3").text() == "<script>alert(2)</script> 27th anniversary of the <b>day</b>"
     assert entry.one("p", "calendar").text() == "<script>alert(1)</script> & Co"
     assert "<script>alert(2)</script> 27th" in tooltip(cells(page)["2027-03-03"])
-    labels = [t.text() for t in picture(page).all("text", "label")]
-    assert "3 · <script>alert(2)</script> <b>day</b>" in labels[0] + " " + labels[1]
+    labels = [a.text() for a in picture(page).all("a")]
+    assert labels[0] == "3 · <script>alert(2)</script> <b>day</b> (27th)"
 
 
 def test_page_loads_nothing_from_elsewhere_and_needs_no_inline_style(page: Element) -> None:
@@ -480,6 +522,7 @@ def test_readme_lists_every_variable_of_the_plan(bundled: Loaded, plan_2027: Pla
     names |= {f"cell.{key}" for key in january["cells"][0]}
     names |= {f"mark.{key}" for key in next(c for c in january["cells"] if c["marks"])["marks"][0]}
     names |= {f"label.{key}" for key in january["labels"][0]}
+    names |= {f"marked.{key}" for key in january["days"][0]}
     names |= {f"key.{key}" for key in shape["legend"][0]}
     assert names - documented == set()
 
