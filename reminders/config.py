@@ -112,6 +112,7 @@ PATHS_FIELDS = (
 # the years the program computes (and the retry waits, doubled per attempt, within reach).
 DAY, YEAR = timedelta(days=1), timedelta(days=366)
 REFRESH = duration_within(YEAR, "PT12H")
+HEAD_TIMEOUT = duration_within(timedelta(minutes=5), "PT10S")  # reminders/guard.py
 FEED_FIELDS = (
     Field("name", text, "Remembrance days", "name of the combined calendar"),
     Field("description", optional_text, "Remembrance days and the events planned around them"),
@@ -123,6 +124,7 @@ FEED_FIELDS = (
     Field("include_examples", boolean, False, "include events marked example = true"),
     Field("tokens_env", env_name, "REMINDERS_FEED_TOKENS", "variable with private-feed tokens"),
     Field("tokens_file", optional_file, "", "file with private-feed tokens (optional)"),
+    Field("head_timeout", HEAD_TIMEOUT, timedelta(seconds=10), "time a client has for a request"),
 )
 
 

@@ -222,10 +222,13 @@ def duration(value: Any) -> timedelta:
 
 
 def _shown_span(span: timedelta) -> str:
-    """A bound as an ISO 8601 duration: 'P366D', 'PT24H'."""
+    """A bound as an ISO 8601 duration: 'P366D', 'PT24H', 'PT5M'."""
     if span.days and not span.seconds:
         return f"P{span.days}D"
-    return f"PT{int(span.total_seconds() // 3600)}H"
+    seconds = int(span.total_seconds())
+    if seconds % 3600:
+        return f"PT{seconds // 60}M"
+    return f"PT{seconds // 3600}H"
 
 
 def duration_within(high: timedelta, example: str, *, zero: bool = False) -> Parser:

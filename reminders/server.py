@@ -29,6 +29,7 @@ from .settings import Loaded
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from .guard import Guard
     from .web import Reply, Site
 
 log = logging.getLogger("reminders")
@@ -106,13 +107,15 @@ TOO_LARGE = (
 )
 
 
-def http_protocol(site: Site | None = None) -> Any:
+def http_protocol(site: Site | None = None, guard: Guard | None = None) -> Any:
     """uvicorn's httptools protocol with a limit on a request's head, or "h11" without httptools.
 
     httptools has no limit of its own: it would read a header of any size, and the time it takes
     grows faster than the size, so one client could hold the server for seconds.  (uvicorn's h11
     protocol limits the head itself.)  With ``site``, the protocol also answers public feeds
-    itself where uvicorn's internals are as expected (:func:`_direct_protocol`).
+    itself where uvicorn's internals are as expected (:func:`_direct_protocol`).  With
+    ``guard``, each new connection is noted and may make room under the open-file limit
+    (guard.py); nothing is added per request.
     """
     try:
         from uvicorn.protocols.http import httptools_impl
@@ -122,6 +125,13 @@ def http_protocol(site: Site | None = None) -> Any:
     class Protocol(httptools_impl.HttpToolsProtocol):
         head_bytes = 0
         in_head = True
+        opened = 0.0  # loop time of connection_made, for the guard
+
+        def connection_made(self, transport: Any) -> None:
+            super().connection_made(transport)
+            if guard is not None:
+                self.opened = self.loop.time()
+                guard.admit(self, self.connections, self.opened)
 
         def data_received(self, data: bytes) -> None:
             if not self.in_head:
@@ -351,6 +361,8 @@ class WebService:
         self.direct = direct  # public feeds answered in the HTTP protocol (False: all by ASGI)
         self.label = label  # "worker 2 (pid 4711)" under `serve --workers`, for the log lines
         self.keep_alive = 15  # seconds an idle kept-alive connection stays open
+        self.head_timeout: float | None = None  # seconds; None: [feed] head_timeout
+        self.guard: Guard | None = None
         self.loaded: Loaded | None = None
         self.site: Any = None
         self.server: Any = None
@@ -432,13 +444,17 @@ class WebService:
         self.site = Site(feeds, self.health)
         import uvicorn
 
+        from .guard import Guard, open_file_limit
+
+        self.guard = Guard.for_limit(self._head_timeout(loaded), open_file_limit(), self.label)
+        self.guard.watch_accept(asyncio.get_running_loop())
         config = uvicorn.Config(
             App(self.site),
             lifespan="off",
             access_log=False,  # request lines could carry private-feed tokens
             server_header=False,
             log_config=None,
-            http=http_protocol(self.site if self.direct else None),
+            http=http_protocol(self.site if self.direct else None, self.guard),
             timeout_keep_alive=self.keep_alive,
         )
         self.server = _server_class()(config)
@@ -449,6 +465,7 @@ class WebService:
                 raise ServeError(f"the feed server on {self.address} stopped while starting")
             await asyncio.sleep(0.01)
         self.tasks.append(asyncio.ensure_future(self._watch()))
+        self.tasks.append(asyncio.ensure_future(self._sweep(self.guard)))
         private = [c.id for c in loaded.calendars if not c.public]
         what = f"{len(feeds.public)} feed(s), years {feeds.first_year}-{feeds.last_year}" + (
             f"; private: {', '.join(private)}" if private else ""
@@ -498,6 +515,8 @@ class WebService:
         finally:
             self.building = False
         self.loaded, self.stamp = loaded, stamp
+        if self.guard is not None:
+            self.guard.set_timeout(self._head_timeout(loaded))
         old = self.site.feeds.revision
         self.site.update(feeds)
         if feeds.revision != old:
@@ -521,6 +540,22 @@ class WebService:
                     resource.calendar,
                     feeds.loaded.settings.feed.tokens_env,
                 )
+
+    def _head_timeout(self, loaded: Loaded) -> float:
+        if self.head_timeout is not None:
+            return self.head_timeout
+        return loaded.settings.feed.head_timeout.total_seconds()
+
+    async def _sweep(self, guard: Guard) -> None:
+        """Close the connections that have waited too long on their clients (guard.py)."""
+        loop = asyncio.get_running_loop()
+        connections = self.server.server_state.connections
+        while True:
+            await asyncio.sleep(guard.step)
+            try:
+                guard.sweep(connections, loop.time())
+            except Exception:  # the sweep must outlive anything one connection does
+                log.exception("%sconnection sweep", self.prefix)
 
     async def _watch(self) -> None:
         """Rebuild when the files (serve) or the tokens file change, or the date moves on."""

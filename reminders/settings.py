@@ -43,6 +43,7 @@ class Feed(NamedTuple):
     tokens_env: str = "REMINDERS_FEED_TOKENS"  # entries "CALENDAR=TOKEN" for private calendars
     tokens_file: str = ""  # absolute path of a file of such entries, or ""
     base_url_given: bool = True  # False: base_url was derived from listen (see linked_to)
+    head_timeout: timedelta = timedelta(seconds=10)  # for a request head (reminders/guard.py)
 
     def linked_to(self, address: str) -> Feed:
         """This feed with its links on ``address`` (HOST:PORT where the server really listens),

@@ -571,7 +571,7 @@ refresh_interval = "PT12H"
 """
 FEED_KEYS = (
     "name, description, listen, base_url, past_years, future_years, refresh_interval, "
-    "include_examples, tokens_env, tokens_file"
+    "include_examples, tokens_env, tokens_file, head_timeout"
 )
 
 
@@ -591,6 +591,11 @@ def test_valid_config_loads(config_file: Callable[[str], Path]) -> None:
     settings = load_config(config_file(VALID_CONFIG))
     assert settings.organisation.timezone == "Asia/Karachi"
     assert settings.feed.refresh_interval.total_seconds() == 12 * 3600
+    assert settings.feed.head_timeout.total_seconds() == 10  # the default
+    text = VALID_CONFIG.replace(
+        'name = "Test feed"\n', 'name = "Test feed"\nhead_timeout = "PT3S"\n'
+    )
+    assert load_config(config_file(text)).feed.head_timeout.total_seconds() == 3
 
 
 @pytest.mark.parametrize(
@@ -641,6 +646,21 @@ def test_valid_config_loads(config_file: Callable[[str], Path]) -> None:
             "config.toml:13: feed.refresh_interval: got 'P9999999999D'; "
             f"expected {REFRESH_EXPECTED}",
             id="refresh-interval-too-long",
+        ),
+        *(
+            pytest.param(
+                'name = "Test feed"\n',
+                f'name = "Test feed"\nhead_timeout = {value}\n',
+                f"config.toml:13: feed.head_timeout: got {shown}; "
+                "expected an ISO 8601 duration longer than zero, up to PT5M, such as 'PT10S'",
+                id=f"head-timeout-{label}",
+            )
+            for value, shown, label in [
+                ('"PT0S"', "'PT0S'", "zero"),
+                ('"PT6M"', "'PT6M'", "too-long"),
+                ('"P1D"', "'P1D'", "a-day"),
+                ("10", "10", "a-number"),
+            ]
         ),
         pytest.param(
             'country = "PK"\n',
