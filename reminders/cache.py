@@ -22,7 +22,9 @@ time.  The cache is a plain optimisation: if it cannot be read or written, nothi
 The host country's calendar of ``reminders plan`` (hostcal.py) is kept the same way: python-holidays
 imports every country's module to find one (about 0.1 s, several times the rest of a small plan),
 and its answer depends only on the country, the weekend, the years, the versions of
-python-holidays and hijridate, and hostcal.py (see :func:`host_key`).
+python-holidays and hijridate, and hostcal.py (see :func:`host_key`).  The organisation's own
+closures (``[[holiday]]``) are not part of it: they are settings, cached with the config file
+above, and the plan adds them to the host calendar it reads from here (hostcal.with_closures).
 
 Where: ``$REMINDERS_CACHE_DIR``, else ``$XDG_CACHE_HOME/reminders``, else
 ``~/.cache/reminders``.  ``REMINDERS_CACHE_DIR=off`` turns it off.
@@ -47,7 +49,7 @@ if TYPE_CHECKING:
 
     Key = dict[str, Any]
 
-FORMAT = 7
+FORMAT = 8
 ENV_DIR = "REMINDERS_CACHE_DIR"
 SETTLED_NS = 2_000_000_000  # files younger than this are not cached (see the module docstring)
 
@@ -406,8 +408,8 @@ def write_host(path: str, wanted: Key, host: HostCalendar) -> None:
         host.country,
         tuple(sorted(host.weekend)),
         tuple((day.toordinal(), name) for day, name in host.holidays.items()),
-        tuple((p.name, p.first.toordinal(), p.last.toordinal(), p.estimate) for p in host.ramadan),
-        tuple((p.name, p.first.toordinal(), p.last.toordinal(), p.estimate) for p in host.eids),
+        tuple(_stored(p) for p in host.ramadan),
+        tuple(_stored(p) for p in host.eids),
     )
     # A temporary file of its own: the web app builds plans in threads of one process.
     import tempfile
@@ -424,11 +426,21 @@ def write_host(path: str, wanted: Key, host: HostCalendar) -> None:
             os.unlink(temp)
 
 
-def _period(stored: tuple[str, int, int, bool]) -> Period:
+def _stored(period: Period) -> tuple[str, int, int, bool, str]:
+    return (
+        period.name,
+        period.first.toordinal(),
+        period.last.toordinal(),
+        period.estimate,
+        period.source,
+    )
+
+
+def _period(stored: tuple[str, int, int, bool, str]) -> Period:
     from .hostcal import Period
 
-    name, first, last, estimate = stored
-    return Period(name, date.fromordinal(first), date.fromordinal(last), estimate)
+    name, first, last, estimate, source = stored
+    return Period(name, date.fromordinal(first), date.fromordinal(last), estimate, source)
 
 
 # --- Values to marshal-able data and back -------------------------------------------------

@@ -13,6 +13,7 @@ import re
 from datetime import timedelta
 from typing import Any
 
+from .closures import load_closures
 from .errors import ConfigError, Problem
 from .model import WEEKDAYS
 from .resources import bundled, shown_path
@@ -262,6 +263,7 @@ TOP_FIELDS = (
     Field("plan", _section, None),
     Field("milestone", _section, None),
     Field("channel", _section, None),
+    Field("holiday", _section, None),
 )
 
 
@@ -305,6 +307,7 @@ def load_config(path: str | os.PathLike[str]) -> Settings:
     notices = _notices(check, document.get("notice"), {c.id for c in channels})
     plan = check.table(document.get("plan", {}), PLAN_FIELDS, ("plan",))
     milestones = _milestones(check, document.get("milestone"))
+    closures = load_closures(check, document.get("holiday"))
     if check.problems or org is None or paths is None or feed is None:
         raise ConfigError(check.problems)
     assert ledger is not None
@@ -322,6 +325,7 @@ def load_config(path: str | os.PathLike[str]) -> Settings:
         daemon=Daemon(**daemon),
         plan=Plan(**plan),
         milestones=milestones,
+        closures=closures,
         config_path=os.path.abspath(path),
     )
 

@@ -1,10 +1,16 @@
-"""The host country's calendar: weekends, public holidays, Ramadan and the Eids, working days.
+"""The host country's calendar: weekends, public holidays, the organisation's own closures,
+Ramadan and the Eids, working days.
 
 Public holidays come from python-holidays (``holidays.country_holidays``), which also marks the
-Islamic holidays it can only estimate ("Eid al-Fitr (estimated)").  Ramadan and the two Eids come
-from the Umm al-Qura tables of ``hijridate``; where they are kept by the sighting of the moon, as
-in Pakistan, the real day may differ by a day or two, so every date taken from them is an
-estimate and says so.
+Islamic holidays it can only estimate ("Eid al-Fitr (estimated)").  Ramadan comes from the Umm
+al-Qura tables of ``hijridate``; where it is kept by the sighting of the moon, as in Pakistan,
+the real day may differ by a day or two, so every date taken from them is an estimate and says so.
+
+Each Eid has one date (:func:`host_eids`): the host country's, when python-holidays lists that
+Eid as a public holiday near the Umm al-Qura date, else the Umm al-Qura date.  The organisation's
+own closures (``[[holiday]]`` in the configuration) are days off like public holidays, added to
+a host calendar by :func:`with_closures` from the settings, so they are never part of what the
+start-up cache keeps of python-holidays.
 
 :func:`host_calendar` is the only function here that calls the libraries; :class:`HostCalendar`
 is a plain value, so the plan (plan.py) can be built and tested from any holidays at all.
@@ -12,8 +18,9 @@ is a plain value, so the plan (plan.py) can be built and tested from any holiday
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date, timedelta
+from types import MappingProxyType
 
 from .errors import ConfigError, Problem, UsageError
 from .model import WEEKDAYS
@@ -21,6 +28,8 @@ from .model import WEEKDAYS
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import NamedTuple
+
+    from .settings import Closure
 else:
     from .records import NamedTuple  # typing.NamedTuple without importing typing (start-up)
 
@@ -29,15 +38,31 @@ ONE_DAY = timedelta(days=1)
 # before and after (milestones, Ramadan across New Year), so its years are those in between.
 FIRST_YEAR, LAST_YEAR = 1925, 2076
 ESTIMATED = "(estimated)"  # python-holidays' mark on a holiday it could only estimate
+UMM_AL_QURA = "umm-al-qura"  # a Period's source: the Umm al-Qura tables of hijridate
+PYTHON_HOLIDAYS = "python-holidays"  # a Period's source: the host country's public holiday
+EID_NAMES = ("Eid al-Fitr", "Eid al-Adha")
+# How far the host country's Eid may be from the Umm al-Qura date and still be the same Eid: the
+# sighting of the moon moves it by a day or two.
+EID_REACH = 3
+NO_DAYS: Mapping[date, str] = MappingProxyType({})
 
 
 class Period(NamedTuple):
-    """A span of days (``last`` inclusive) with its name, such as Ramadan 1448."""
+    """A span of days (``last`` inclusive) with its name, such as Ramadan 1448.
+
+    ``source`` says where the dates come from: ``"umm-al-qura"`` (the Umm al-Qura tables) or,
+    for an Eid, ``"python-holidays"`` (the host country's public holiday, the first day of it).
+    """
 
     name: str
     first: date
     last: date
     estimate: bool = True
+    source: str = UMM_AL_QURA
+
+    @property
+    def public_holiday(self) -> bool:
+        return self.source == PYTHON_HOLIDAYS
 
 
 class HostCalendar(NamedTuple):
@@ -47,9 +72,10 @@ class HostCalendar(NamedTuple):
     weekend: frozenset[int]  # date.weekday() numbers: Monday is 0
     holidays: Mapping[date, str]  # public holidays; a name ending "(estimated)" is an estimate
     ramadan: tuple[Period, ...] = ()
-    eids: tuple[
-        Period, ...
-    ] = ()  # one day each: Eid al-Fitr (1 Shawwal), Eid al-Adha (10 Dhu al-Hijjah)
+    # One day each: Eid al-Fitr (1 Shawwal), Eid al-Adha (10 Dhu al-Hijjah), by host_eids.
+    eids: tuple[Period, ...] = ()
+    # The organisation's own closures ([[holiday]]): days off that are not public holidays.
+    closures: Mapping[date, str] = NO_DAYS
 
     def is_weekend(self, day: date) -> bool:
         return day.weekday() in self.weekend
@@ -57,8 +83,15 @@ class HostCalendar(NamedTuple):
     def holiday(self, day: date) -> str | None:
         return self.holidays.get(day)
 
+    def closure(self, day: date) -> str | None:
+        return self.closures.get(day)
+
     def is_working_day(self, day: date) -> bool:
-        return day.weekday() not in self.weekend and day not in self.holidays
+        return (
+            day.weekday() not in self.weekend
+            and day not in self.holidays
+            and day not in self.closures
+        )
 
     def working_days_from(self, day: date, count: int, direction: int) -> date:
         """The working day ``count`` working days before (direction -1) or after (+1) ``day``.
@@ -143,12 +176,61 @@ def host_calendar(
     names: dict[date, str] = {}
     for day, name in sorted(found.items()):
         names[day] = name
+    ramadan, eids = hijri_periods(years)
     return HostCalendar(
         country,
         frozenset(WEEKDAYS.index(d) for d in weekend),
         names,
-        *hijri_periods(years),
+        ramadan,
+        host_eids(eids, names),
     )
+
+
+def host_eids(tables: Sequence[Period], holidays: Mapping[date, str]) -> tuple[Period, ...]:
+    """One date per Eid: the host country's public holiday when python-holidays lists that Eid
+    within EID_REACH days of the Umm al-Qura date (``tables``), else the Umm al-Qura date.
+
+    The host's date is the first day of its Eid holiday: a holiday named as the Eid itself
+    ("Eid al-Fitr") is preferred to one that only begins so ("Eid al-Fitr Holiday", "Eid al-Fitr
+    Second Day"); days "observed" in lieu and "Day after Eid al-Adha" are never the Eid.  Its
+    estimate mark is python-holidays' own: a country whose Eid dates the library takes from
+    official announcements (Turkey, Malaysia) gives a date that is not an estimate.
+    """
+    out = []
+    for period in tables:
+        kind = next(name for name in EID_NAMES if period.name.startswith(name))
+        exact: list[tuple[date, bool]] = []
+        begins: list[tuple[date, bool]] = []
+        for gap in range(-EID_REACH, EID_REACH + 1):
+            day = period.first + timedelta(days=gap)
+            joined = holidays.get(day)
+            if joined is None:
+                continue
+            for name, estimate in eid_parts(joined):
+                if name == kind:
+                    exact.append((day, estimate))
+                elif name.startswith(kind) and "observed" not in name:
+                    begins.append((day, estimate))
+        found = exact or begins
+        if found:
+            day, estimate = min(found)
+            out.append(Period(period.name, day, day, estimate, PYTHON_HOLIDAYS))
+        else:
+            out.append(period)
+    return tuple(sorted(out, key=lambda p: p.first))
+
+
+def eid_parts(joined: str) -> Iterator[tuple[str, bool]]:
+    """The holidays of one python-holidays name as (name, estimate), with every mark in
+    brackets taken off the name ("Eid al-Adha (observed, estimated)" is "Eid al-Adha" observed:
+    the word "observed" is kept for the caller) and the spelling of en_PK ("Eid-ul-Fitr") made
+    the library's own."""
+    for part in joined.split("; "):
+        base, _, marks = part.partition(" (")
+        estimate = "estimated" in marks
+        if "observed" in marks:
+            base += " observed"
+        yield base.replace("Eid-ul-", "Eid al-"), estimate
 
 
 def english(languages: Sequence[str]) -> str | None:
@@ -159,6 +241,55 @@ def english(languages: Sequence[str]) -> str | None:
     if "en_US" in languages:
         return "en_US"
     return next((name for name in languages if name.startswith("en")), None)
+
+
+def eid_source(period: Period, country: str) -> str:
+    """Where an Eid's date comes from, for people: "a public holiday in PK, by python-holidays"
+    or "by the Umm al-Qura tables"."""
+    if period.public_holiday:
+        return f"a public holiday in {country}, by python-holidays"
+    return "by the Umm al-Qura tables"
+
+
+def eid_note(period: Period, country: str) -> str:
+    """:func:`eid_source` and whether the date is an estimate: "a public holiday in PK, by
+    python-holidays; an estimate", "a public holiday in TR, by python-holidays", or "an
+    estimate, by the Umm al-Qura tables"."""
+    if period.public_holiday:
+        return eid_source(period, country) + ("; an estimate" if period.estimate else "")
+    return "an estimate, " + eid_source(period, country)
+
+
+def closure_days(closures: Iterable[Closure], first: date, last: date) -> dict[date, str]:
+    """The organisation's closed days from ``first`` to ``last`` (inclusive), with their names;
+    two closures on one day are named together ("Staff retreat and Novruz").
+
+    A yearly closure's span may begin in the year before ``first`` and reach into it.
+    """
+    found: dict[date, list[str]] = {}
+    for closure in closures:
+        if closure.rule is None:
+            assert closure.on is not None
+            starts = [closure.on]
+        else:
+            starts = list(closure.rule.dates(first.year - 1, last.year).values())
+        for start in starts:
+            for offset in range(closure.days):
+                day = start + timedelta(days=offset)
+                if first <= day <= last:
+                    names = found.setdefault(day, [])
+                    if closure.name not in names:
+                        names.append(closure.name)
+    return {day: " and ".join(found[day]) for day in sorted(found)}
+
+
+def with_closures(host: HostCalendar, closures: Sequence[Closure], year: int) -> HostCalendar:
+    """``host`` with the organisation's own closures of ``year`` and the years on either side
+    (the years a plan's milestones reach into)."""
+    if not closures:
+        return host
+    days = closure_days(closures, date(year - 1, 1, 1), date(year + 1, 12, 31))
+    return host._replace(closures=MappingProxyType(days))
 
 
 def holiday_names(name: str) -> tuple[tuple[str, bool], ...]:

@@ -10,9 +10,11 @@ The rules (docs/plan.md):
 * the remembrance day itself never moves; the organisation's event (a seminar, a roundtable) is
   held on the day when it is a working day, else it moves by ``[plan] move`` to the nearest working
   day before or after; an event already planned for that observance and year is the event date;
-* conflicts name their reason: a weekend day, a public holiday, Ramadan, an Eid (estimates are
-  marked), another observance of the same calendar within ``[plan] conflict_days`` days;
-* milestones are counted in working days of the host country from the event date.
+* conflicts name their reason: a weekend day, a public holiday, a closure of the organisation's
+  own (``[[holiday]]``), Ramadan, an Eid (one date each, estimates marked), another observance of
+  the same calendar within ``[plan] conflict_days`` days;
+* milestones are counted in working days of the host country (without the organisation's own
+  closures) from the event date.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from datetime import date, datetime, timedelta
 from functools import cache
 
 from .dates import is_jubilee, next_jubilee, zone
-from .hostcal import HostCalendar, Period, holiday_names
+from .hostcal import HostCalendar, Period, holiday_names, with_closures
 from .model import WEEKDAYS, Occurrence
 from .notices import applies
 from .occurrences import occurrences
@@ -41,7 +43,7 @@ MOON = " (an estimate: the date depends on the sighting of the moon)"
 
 
 class Conflict(NamedTuple):
-    kind: str  # "weekend", "holiday", "ramadan", "eid" or "observance"
+    kind: str  # "weekend", "holiday", "closure", "ramadan", "eid" or "observance"
     reason: str
     estimate: bool = False
 
@@ -98,8 +100,9 @@ class Plan(NamedTuple):
     entries: tuple[Entry, ...]  # in date order
     holidays: tuple[tuple[date, str], ...]  # the year's public holidays
     ramadan: tuple[Period, ...]  # Ramadan periods that touch the year
-    eids: tuple[Period, ...]  # the Eids in the year
-    host: HostCalendar
+    eids: tuple[Period, ...]  # the Eids in the year, one date each (hostcal.host_eids)
+    host: HostCalendar  # with the organisation's own closures
+    closures: tuple[tuple[date, str], ...] = ()  # the year's closed days of the organisation's own
 
     @property
     def milestones(self) -> list[tuple[Milestone, Entry]]:
@@ -154,6 +157,7 @@ def build_plan(loaded: Loaded, year: int, host: HostCalendar) -> Plan:
     """The plan of ``year`` for the loaded calendars (examples as the feed settings say)."""
     settings = loaded.settings
     org = settings.organisation
+    host = with_closures(host, settings.closures, year)
     within, policy = settings.plan.conflict_days, settings.plan.move
     examples = settings.feed.include_examples
     # Neighbours for the "another observance within N days" rule reach across the year's ends;
@@ -249,6 +253,7 @@ def build_plan(loaded: Loaded, year: int, host: HostCalendar) -> Plan:
         tuple(p for p in host.ramadan if p.last >= first and p.first <= last),
         tuple(p for p in host.eids if first <= p.first <= last),
         host,
+        tuple((d, n) for d, n in host.closures.items() if first <= d <= last),
     )
 
 
@@ -269,6 +274,9 @@ def day_conflicts(
         estimate = all(guessed for _, guessed in parts)
         name = " and ".join(f"{part}{MOON if guessed else ''}" for part, guessed in parts)
         found.append(Conflict("holiday", f"public holiday in {country}: {name}", estimate))
+    closure = host.closure(day)
+    if closure is not None:
+        found.append(Conflict("closure", f"closed: {closure} (the organisation's own closure)"))
     if ramadan:
         period = host.ramadan_on(day)
         if period is not None:
@@ -281,7 +289,8 @@ def day_conflicts(
                 )
             )
         eid = host.eid_on(day)
-        if eid is not None and (holiday is None or "Eid" not in holiday):
+        # An Eid that is a public holiday is the holiday conflict above, on the host's date.
+        if eid is not None and not eid.public_holiday:
             found.append(
                 Conflict("eid", f"{eid.name} by the Umm al-Qura tables (an estimate)", True)
             )
@@ -446,7 +455,12 @@ def suggest(
         return linked.date, f"planned: {linked.event.title} on {long_date(linked.date)}"
     if host.is_working_day(day):
         return day, "the day itself, a working day"
-    what = "a weekend day" if host.is_weekend(day) else "a public holiday"
+    if host.is_weekend(day):
+        what = "a weekend day"
+    elif host.holiday(day) is not None:
+        what = "a public holiday"
+    else:
+        what = f"a day the organisation is closed ({host.closure(day)})"
     if policy == "never":
         return day, f'the day itself, though {what} ([plan] move = "never")'
     moved = host.nearest_working_day(day, policy)

@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from functools import cache
 
 from .dates import ordinal
-from .hostcal import holiday_names
+from .hostcal import eid_note, holiday_names
 from .model import WEEKDAYS
 from .plan import Conflict, Entry, Milestone, Plan
 from .textout import both_zones, minutes, plural
@@ -24,6 +24,7 @@ INDENT = " " * 17  # under "Wed 20 Jan 2027  "
 LABELS = {
     "weekend": "weekend",
     "holiday": "public holiday",
+    "closure": "own closure",
     "ramadan": "Ramadan",
     "eid": "Eid",
     "observance": "another observance",
@@ -115,15 +116,14 @@ def header(plan: Plan) -> list[str]:
     lines = [
         f"Host country: {plan.country}; weekend: {weekend}; public holidays: "
         f"{plural(len(plan.holidays), 'day')}"
-        + (f", {estimated} of them estimates" if estimated else ""),
+        + (f", {estimated} of them estimates" if estimated else "")
+        + (f"; own closures: {plural(len(plan.closures), 'day')}" if plan.closures else ""),
     ]
     lines += [
         f"{p.name}: {day(p.first)} to {day(p.last)} (an estimate, by the Umm al-Qura tables)"
         for p in plan.ramadan
     ]
-    lines += [
-        f"{p.name}: {day(p.first)} (an estimate, by the Umm al-Qura tables)" for p in plan.eids
-    ]
+    lines += [f"{p.name}: {day(p.first)} ({eid_note(p, plan.country)})" for p in plan.eids]
     lines.append(
         f"Times in the origin's zone and in {plan.timezone}; milestones in working days of "
         f"{plan.country}"
@@ -350,6 +350,9 @@ def markdown(plan: Plan) -> str:
         out.append("None.")
     for holiday, name, guessed in listed:
         out.append(f"| {day(holiday)} | {esc(name)} | {'estimate' if guessed else ' '} |")
+    if plan.closures:
+        out += ["", f"## Own closures, {plan.year}", "", "| Date | Closed for |", "| --- | --- |"]
+        out += [f"| {day(closed)} | {esc(name)} |" for closed, name in plan.closures]
     return "\n".join(out) + "\n"
 
 

@@ -18,7 +18,7 @@ from typing import Any
 import jinja2
 
 from .dates import ordinal, zone
-from .hostcal import Period
+from .hostcal import Period, eid_source
 from .model import WEEKDAYS
 from .occurrences import title_for
 from .plan import Entry, Plan
@@ -38,6 +38,7 @@ INDEX = "plan/index.html"
 CONFLICT_LABELS = {
     "weekend": "Weekend",
     "holiday": "Public holiday",
+    "closure": "Own closure",
     "ramadan": "Ramadan",
     "eid": "Eid",
     "observance": "Another remembrance day",
@@ -94,7 +95,15 @@ def plan_context(plan: Plan, settings: Settings) -> dict[str, Any]:
             for d, name in plan.holidays
         ],
         "ramadan": [period_context(p) for p in plan.ramadan] if ramadan else [],
-        "eids": [period_context(p) for p in plan.eids] if ramadan else [],
+        "closures": [
+            {"date_iso": d.isoformat(), "date_text": long_date(d), "name": name}
+            for d, name in plan.closures
+        ],
+        "eids": [
+            {**period_context(p), "source_text": eid_source(p, plan.country)} for p in plan.eids
+        ]
+        if ramadan
+        else [],
         "picture": picture(plan, ramadan),
     }
 

@@ -42,15 +42,23 @@ def event_date_uid(entry: Entry, domain: str) -> str:
     return f"{item.calendar.id}-{item.observance.id}-{item.date.year}.event-date@{domain}"
 
 
-def describe_milestone(entry: Entry, milestone: Milestone, country: str) -> str:
-    """The DESCRIPTION: the event date, how the day was counted, and why the event is then."""
+def describe_milestone(
+    entry: Entry, milestone: Milestone, country: str, closures: bool = False
+) -> str:
+    """The DESCRIPTION: the event date, how the day was counted, and why the event is then
+    (``closures``: the organisation has closures of its own, skipped too)."""
     count = milestone.working_days
     unit = "working day" if count == 1 else "working days"
+    skipped = (
+        "weekends, public holidays and own closures"
+        if closures
+        else ("weekends and public holidays")
+    )
     counted = (
         "On the event date."
         if count == 0
         else f"{count} {unit} {milestone.when} the event date, counted in working days of "
-        f"{country} (weekends and public holidays skipped)."
+        f"{country} ({skipped} skipped)."
     )
     return (
         f"{milestone.name} for the {entry.occurrence.title}.\n\n"
@@ -81,7 +89,7 @@ def plan_events(plan: Plan, shared: Shared) -> list[VEvent]:
                 milestone.date,
                 milestone.date + ONE_DAY,
                 f"{milestone.name}: {item.title}",
-                describe_milestone(entry, milestone, plan.country),
+                describe_milestone(entry, milestone, plan.country, bool(plan.host.closures)),
                 ("milestone",),
             )
             vevent["TRANSP"] = shared.transparent

@@ -109,6 +109,7 @@ def host_json(plan: Plan) -> dict[str, object]:
             {"date": d.isoformat(), "name": name, "estimate": estimate}
             for d, name, estimate in holidays(plan)
         ],
+        "closures": [{"date": d.isoformat(), "name": name} for d, name in plan.closures],
         "ramadan": [
             {
                 "name": p.name,
@@ -119,7 +120,14 @@ def host_json(plan: Plan) -> dict[str, object]:
             for p in plan.ramadan
         ],
         "eids": [
-            {"name": p.name, "date": p.first.isoformat(), "estimate": p.estimate} for p in plan.eids
+            {
+                "name": p.name,
+                "date": p.first.isoformat(),
+                "estimate": p.estimate,
+                "source": p.source,
+                "public_holiday": p.public_holiday,
+            }
+            for p in plan.eids
         ],
     }
 

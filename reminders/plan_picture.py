@@ -189,6 +189,8 @@ def day_notes(plan: Plan, ramadan: bool) -> dict[date, dict[str, list[str]]]:
         key = "holiday-estimate" if shown["estimate"] else "holiday"
         estimated = " (an estimated date)" if shown["estimate"] else ""
         notes[day][key].append(f"Public holiday in {plan.country}: {shown['name']}{estimated}")
+    for day, name in plan.closures:
+        notes[day]["holiday"].append(f"Own closure: {name}")
     if ramadan:
         for period in plan.ramadan:
             kind = "ramadan estimate" if period.estimate else "ramadan"
@@ -197,7 +199,8 @@ def day_notes(plan: Plan, ramadan: bool) -> dict[date, dict[str, list[str]]]:
             while day <= min(period.last, last):
                 notes[day][kind].append(text + (" (an estimate)" if period.estimate else ""))
                 day += timedelta(days=1)
-        for period in plan.eids:
+        # An Eid that is a public holiday is marked as one, on the host's date, above.
+        for period in (p for p in plan.eids if not p.public_holiday):
             estimate = " (an estimate by the Umm al-Qura tables)" if period.estimate else ""
             notes[period.first]["eid"].append(f"{period.name}{estimate}")
     for entry in plan.entries:

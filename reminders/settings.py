@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from datetime import time, timedelta
+from datetime import date, time, timedelta
 
-from .model import Calendar
+from .model import Calendar, FixedDate, YearlyRule
 from .resources import bundled
 
 TYPE_CHECKING = False
@@ -132,6 +132,21 @@ class MilestoneRule(NamedTuple):
     tags: tuple[str, ...] = ()
 
 
+class Closure(NamedTuple):
+    """A ``[[holiday]]``: a day (or days) the organisation itself is closed, which
+    python-holidays does not list, such as a national day of its own country.
+
+    Either one date (``on``, ``rule`` None) or a yearly rule (a month and day, or an RRULE);
+    ``days`` is the length of each closure, from its first day.  The plan counts closed days as
+    it counts public holidays (conflicts, suggested dates, working days).
+    """
+
+    name: str
+    rule: FixedDate | YearlyRule | None
+    on: date | None = None
+    days: int = 1
+
+
 class Settings(NamedTuple):
     source: str  # the config file as shown in messages
     organisation: Organisation
@@ -153,6 +168,7 @@ class Settings(NamedTuple):
     config_path: str = ""  # absolute path of the config file (for reloads and watching)
     plan: Plan = Plan()
     milestones: tuple[MilestoneRule, ...] = ()
+    closures: tuple[Closure, ...] = ()
 
     def channel(self, channel_id: str) -> ChannelConfig | None:
         for item in self.channels:
