@@ -502,8 +502,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="the yearly event plan: dates, conflicts, suggested event dates, milestones",
         description="Plan a commemoration year: every observance and planned event with its "
         "weekday, anniversary and jubilee, its conflicts with the host country's weekends, "
-        "public holidays, Ramadan and the Eids, a suggested event date, and the preparation "
-        "milestones counted in working days ([plan] and [[milestone]] in the config).",
+        "public holidays, the organisation's own closures, Ramadan and the Eids, a suggested "
+        "event date, and the preparation milestones counted in working days ([plan], "
+        "[[holiday]] and [[milestone]] in the config).",
         epilog="Example: reminders plan 2027 --format html -o plan-2027.html",
     )
     plan.add_argument("year", type=year_arg, metavar="YEAR", help="the year, YYYY")
