@@ -105,7 +105,7 @@ BAD = [
     ({"name": "Zero", "date": "2027-03-22", "days": 0}, "days",
      "got 0; expected a whole number from 1 to 366"),
     ({"name": "Typo", "date": "2027-03-22", "dayz": 2}, "dayz",
-     "got 2; expected a known key (name, date, month, day, rrule, until, days)"),
+     "unknown key; expected a known key (name, date, month, day, rrule, until, days)"),
 ]  # fmt: skip
 
 
