@@ -38,6 +38,7 @@ ONE_DAY = timedelta(days=1)
 # before and after (milestones, Ramadan across New Year), so its years are those in between.
 FIRST_YEAR, LAST_YEAR = 1925, 2076
 ESTIMATED = "(estimated)"  # python-holidays' mark on a holiday it could only estimate
+SHARED_ESTIMATED = ", estimated)"  # the same mark after another: "(observed, estimated)"
 UMM_AL_QURA = "umm-al-qura"  # a Period's source: the Umm al-Qura tables of hijridate
 PYTHON_HOLIDAYS = "python-holidays"  # a Period's source: the host country's public holiday
 EID_NAMES = ("Eid al-Fitr", "Eid al-Adha")
@@ -296,12 +297,19 @@ def holiday_names(name: str) -> tuple[tuple[str, bool], ...]:
     """The holidays in one python-holidays name, each as (name, estimate).
 
     Two holidays on one day come joined ("Eid al-Fitr (estimated); Kashmir Solidarity Day"), so
-    the estimate mark can sit in the middle of the name as well as at its end.
+    the estimate mark can sit in the middle of the name as well as at its end; and it can share
+    its brackets with another mark: "Eid al-Adha (observed, estimated)" is "Eid al-Adha
+    (observed)", an estimate.
     """
-    return tuple(
-        (part.removesuffix(ESTIMATED).strip(), part.endswith(ESTIMATED))
-        for part in name.split("; ")
-    )
+    return tuple(_estimated(part) for part in name.split("; "))
+
+
+def _estimated(part: str) -> tuple[str, bool]:
+    if part.endswith(ESTIMATED):
+        return part.removesuffix(ESTIMATED).strip(), True
+    if part.endswith(SHARED_ESTIMATED):
+        return part.removesuffix(SHARED_ESTIMATED) + ")", True
+    return part, False
 
 
 def hijri_periods(years: Sequence[int]) -> tuple[tuple[Period, ...], tuple[Period, ...]]:

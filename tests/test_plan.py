@@ -386,6 +386,9 @@ def test_two_holidays_on_one_day_are_split_and_each_keeps_its_estimate_mark() ->
         ("Kashmir Solidarity Day", False),
     )
     assert holiday_names("Ashura (estimated)") == (("Ashura", True),)
+    # Azerbaijan's day in lieu of an estimated Eid: an estimate too.
+    assert holiday_names("Eid al-Adha (observed, estimated)") == (("Eid al-Adha (observed)", True),)
+    assert holiday_names("Eid al-Adha (observed)") == (("Eid al-Adha (observed)", False),)
 
 
 def test_a_day_with_an_estimated_and_a_fixed_holiday_is_a_certain_conflict(

@@ -432,3 +432,11 @@ def test_host_eids_rule(holidays: dict[date, str], expected: tuple[date, bool, s
     assert (eid.first, eid.estimate, eid.source) == expected
     assert eid.first == eid.last
     assert eid.name == "Eid al-Fitr 1448"
+
+
+def test_a_day_in_lieu_of_an_estimated_eid_is_an_estimate(project: Project) -> None:
+    # python-holidays: Azerbaijan's "Eid al-Adha (observed, estimated)" on Tuesday 18 May 2027.
+    loaded = in_country(closures_project(project, observance("lieu", "05-18"), ""), "AZ")
+    (found,) = entry(make_plan(loaded, 2027), "lieu").conflicts
+    assert (found.kind, found.estimate) == ("holiday", True)
+    assert found.reason.startswith("public holiday in AZ: Eid al-Adha (observed) (an estimate")
