@@ -96,7 +96,7 @@ def test_an_invalid_change_is_reported_not_hidden(copied: Path) -> None:
     time.sleep(0.05)  # past one file-time tick, as above
     calendar = copied.parent / "calendars" / "remembrance.toml"
     calendar.write_text(calendar.read_text("utf-8").replace('"01-20"', '"01-32"'), "utf-8")
-    with pytest.raises(CalendarError, match=r"observance\[1\]\.date: got '01-32'"):
+    with pytest.raises(CalendarError, match=r"observance 'january-20'\.date: got '01-32'"):
         load(str(copied), TODAY)
     assert check(str(copied), TODAY).problems
 
