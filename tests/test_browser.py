@@ -314,8 +314,12 @@ def described(found: list[dict[str, Any]]) -> str:
 @pytest.mark.parametrize("which", ["page", "plan"])
 def test_axe_core_finds_no_violation(browser: Any, server: str, config: Path, which: str) -> None:
     path = "/" if which == "page" else plan_path(config)
+    browser.get_log("browser")  # empty it: only what this page logs counts below
     browser.get(server + path)
     try:
+        # Lighthouse's best practices also want a quiet console: no refused script or style,
+        # no 404 for an icon.
+        assert [e for e in browser.get_log("browser") if e["level"] == "SEVERE"] == []
         found = violations(browser)
         assert found == [], f"axe-core on {path}:\n{described(found)}"
     finally:
