@@ -32,7 +32,9 @@ from .schema import (
     local_time,
     month_day,
     one_of,
+    optional_paragraphs,
     optional_text,
+    paragraphs,
     read_toml,
     text,
     timezone_name,
@@ -68,6 +70,7 @@ def title_pattern(value: Any) -> str:
 CALENDAR_FIELDS = (
     Field("id", ident, help="an id such as 'remembrance' (used in UIDs and feed URLs)"),
     Field("name", text, help="the calendar's name as subscribers see it"),
+    # One line: clients show it beside the calendar's name (X-WR-CALDESC), not as a text body.
     Field("description", optional_text, ""),
     Field("timezone", timezone_name, help="the IANA time zone where the events happened"),
     Field("public", boolean, True),
@@ -80,13 +83,13 @@ OBSERVANCE_FIELDS = (
     Field("rrule", text, None),
     Field("leap_day", one_of(*dates.LEAP_DAY_POLICIES), None),
     Field("since", integer(1, 9999), help="the year of the commemorated event, such as 1990"),
-    Field("description", text, help="a short description in the calendar's own words"),
+    Field("description", paragraphs, help="a short description in the calendar's own words"),
     Field("tags", list_of(ident, "ids"), ()),
     Field("fact", _raw, None),
     Field("moment", _raw, None),
 )
 FACT_FIELDS = (
-    Field("text", text, help="the fact, in the calendar's own words"),
+    Field("text", paragraphs, help="the fact, in the calendar's own words"),
     Field("source", text, help="where the fact comes from (publication, date, speaker)"),
     Field("published", calendar_date, None),
 )
@@ -100,7 +103,7 @@ MOMENT_FIELDS = (
         help="an ISO 8601 duration such as 'PT1M'",
     ),
     Field("timezone", timezone_name, None),
-    Field("description", optional_text, ""),
+    Field("description", optional_paragraphs, ""),
 )
 EVENT_FIELDS = (
     Field("id", ident, help="an id such as 'roundtable-2027'"),
@@ -110,7 +113,7 @@ EVENT_FIELDS = (
     Field("date", calendar_date, None),
     Field("timezone", timezone_name, None),
     Field("venue", optional_text, ""),
-    Field("description", optional_text, ""),
+    Field("description", optional_paragraphs, ""),
     Field("observance", ident, None),
     Field("example", boolean, False),
     Field("tags", list_of(ident, "ids"), ()),

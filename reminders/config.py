@@ -28,6 +28,7 @@ from .schema import (
     folder,
     ident,
     integer,
+    is_one_line,
     list_of,
     local_time,
     one_of,
@@ -92,7 +93,11 @@ def listen_address(value: Any) -> str:
 
 
 def base_url(value: Any) -> str:
-    if not isinstance(value, str) or not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", value):
+    if (
+        not isinstance(value, str)
+        or not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", value)
+        or not is_one_line(value)
+    ):
         raise Invalid("an http:// or https:// URL without query, such as 'https://example.org'")
     return value.rstrip("/")
 
@@ -160,8 +165,10 @@ def template_name(value: Any) -> str:
 
 
 def ledger_url(value: Any) -> str:
-    if not isinstance(value, str) or not re.fullmatch(
-        r"(sqlite|postgresql)(\+[a-z0-9]+)?://.*", value
+    if (
+        not isinstance(value, str)
+        or not re.fullmatch(r"(sqlite|postgresql)(\+[a-z0-9]+)?://.*", value)
+        or not is_one_line(value)
     ):
         raise Invalid(
             "a SQLAlchemy database URL for SQLite or PostgreSQL, such as "

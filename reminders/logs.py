@@ -9,11 +9,39 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 from datetime import UTC, datetime
 
 LOGGER = "reminders"
 FIELDS = ("notice", "channel", "event", "attempt", "fire_at", "error")
+
+
+# Characters that would break a log line or take over the terminal showing it: the C0 controls
+# (a carriage return rewrites the line, ESC starts a terminal escape sequence), DEL, the C1
+# controls (U+0085 ends a line for some readers), the Unicode line and paragraph separators, and
+# the bidi embeddings, overrides and isolates (they reorder the rest of the line).  Whatever a
+# message quotes (an SMTP server's reply, a request path, an exception) is written with these
+# escaped, as Python writes them in a string: "\x1b", "\r", "\u2028".  A line feed is the one
+# exception: it starts a continuation line, indented, so an entry that runs over several lines
+# (a traceback, the problems of a rejected reload) can never pass for an entry of its own, which
+# starts with its time stamp at the margin.
+_UNSAFE = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+CONTINUATION = "\n    "
+
+
+def _escape(found: re.Match[str]) -> str:
+    char = found.group()
+    if char in "\r\t":
+        return "\\r" if char == "\r" else "\\t"
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def safe_lines(text: str) -> str:
+    """``text`` with every character that could forge a log entry or drive a terminal escaped,
+    and every line after the first indented."""
+    return _UNSAFE.sub(_escape, text).replace("\n", CONTINUATION)
 
 
 class HumanFormatter(logging.Formatter):
@@ -24,12 +52,12 @@ class HumanFormatter(logging.Formatter):
             for name in ("notice", "channel", "attempt")
             if getattr(record, name, None) is not None
         ]
-        text = f"{stamp}Z {record.levelname:<7} {record.getMessage()}"
+        text = record.getMessage()
         if extras:
             text += "  [" + " ".join(extras) + "]"
         if record.exc_info:
             text += "\n" + self.formatException(record.exc_info)
-        return text
+        return f"{stamp}Z {record.levelname:<7} {safe_lines(text)}"
 
 
 class JsonFormatter(logging.Formatter):
@@ -45,7 +73,16 @@ class JsonFormatter(logging.Formatter):
                 data[name] = value if isinstance(value, int | float | bool) else str(value)
         if record.exc_info:
             data["traceback"] = self.formatException(record.exc_info)
-        return json.dumps(data, ensure_ascii=False)
+        # JSON escapes the C0 controls itself; the others are valid in a JSON string, but a reader
+        # that splits lines at U+0085 or U+2028 (Python's str.splitlines) would cut this one.
+        return _JSON_UNSAFE.sub(_json_escape, json.dumps(data, ensure_ascii=False))
+
+
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def _json_escape(found: re.Match[str]) -> str:
+    return f"\\u{ord(found.group()):04x}"
 
 
 def setup(style: str, level: int = logging.INFO) -> logging.Logger:

@@ -48,15 +48,76 @@ def describe(fields: Sequence[Field]) -> str:
 # --- Parsers --------------------------------------------------------------------------------
 
 
+# What no single line of text (a title, a name, a venue, an id a person reads) may hold: the C0
+# controls (line feed, carriage return, NUL, escape ...), DEL and the C1 controls, the Unicode
+# line and paragraph separators, and the bidi embeddings, overrides and isolates, which reorder
+# whatever follows them on the line they end up in (a subject, a log line, a table row). Such a
+# line is written into ICS content lines, mail headers, file names and logs, where a line break
+# or an escape sequence would forge a line of its own. The bidi marks (U+200E, U+200F, U+061C)
+# stay: right-to-left text uses them, and they reorder nothing after them.
+_NOT_IN_A_LINE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+# What text of several lines (a description, a fact) may not hold: it keeps its line feeds and
+# tabs (TOML has already made every CR LF of a multi-line string a line feed), and is escaped
+# wherever it is written (ICS text escaping, HTML escaping); other controls are not text.
+_NOT_IN_TEXT = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+ONE_LINE = "one line of text, without line breaks, tabs or other control characters"
+SOME_TEXT = "text without control characters (line breaks and tabs are allowed)"
+
+
+def _kind(char: str) -> str:
+    if char in "\n\r\x0b\x0c\x85\u2028\u2029":
+        return "a line break"
+    if char == "\t":
+        return "a tab"
+    if "\u202a" <= char <= "\u202e" or "\u2066" <= char <= "\u2069":
+        return "a bidi control"
+    return "a control character"
+
+
+def _refuse(found: re.Match[str] | None, expected: str) -> None:
+    if found is not None:
+        char = found.group()
+        where = f"U+{ord(char):04X}, {_kind(char)}, at character {found.start() + 1}"
+        raise Invalid(f"{expected} (this has {where})")
+
+
+def is_one_line(value: str) -> bool:
+    return _NOT_IN_A_LINE.search(value) is None
+
+
+def one_line(value: str) -> str:
+    """``value`` if it holds nothing :data:`_NOT_IN_A_LINE` refuses, else Invalid naming it."""
+    _refuse(_NOT_IN_A_LINE.search(value), ONE_LINE)
+    return value
+
+
 def text(value: Any) -> str:
+    """A non-empty single line of text (a title, a name): no control characters."""
     if not isinstance(value, str) or not value.strip():
         raise Invalid("a non-empty string")
-    return value.strip()
+    return one_line(value.strip())
 
 
 def optional_text(value: Any) -> str:
+    """A single line of text, or ''."""
     if not isinstance(value, str):
         raise Invalid("a string")
+    return one_line(value.strip())
+
+
+def paragraphs(value: Any) -> str:
+    """Non-empty text that may run over several lines (a description, a fact)."""
+    if not isinstance(value, str) or not value.strip():
+        raise Invalid("a non-empty string")
+    _refuse(_NOT_IN_TEXT.search(value), SOME_TEXT)
+    return value.strip()
+
+
+def optional_paragraphs(value: Any) -> str:
+    """Text of several lines, or ''."""
+    if not isinstance(value, str):
+        raise Invalid("a string")
+    _refuse(_NOT_IN_TEXT.search(value), SOME_TEXT)
     return value.strip()
 
 

@@ -27,6 +27,7 @@ REFRESH_EXPECTED = "an ISO 8601 duration longer than zero, up to P366D, such as 
 OBSERVANCE_KEYS = "id, title, date, rrule, leap_day, since, description, tags, fact, moment"
 CALENDAR_KEYS = "id, name, description, timezone, public, revised"
 ONE_OF_DATE_RRULE = "exactly one of date = 'MM-DD' or rrule = 'FREQ=YEARLY;...'"
+ONE_LINE = "one line of text, without line breaks, tabs or other control characters"
 ONE_OF_START_DATE = "exactly one of start = <local date-time> (with duration) or date = <date>"
 
 
@@ -837,13 +838,16 @@ def test_line_separators_inside_text_do_not_shift_line_numbers(
     calendar_folder: Callable[..., Path],
 ) -> None:
     """U+2028 and U+0085 (pasted from a word processor) break lines for str.splitlines(), not
-    for TOML: the problem below the text is still on line 17."""
+    for TOML: the problem below the text is still on line 17.  In a name, a single line, they
+    are a problem of their own."""
     folder = calendar_folder()
     body = fixture_text("feb30.toml").replace(
         'name = "February 30"', 'name = "February\u2028thirty\x85"'
     )
     (folder / "pasted.toml").write_text(body, encoding="utf-8")
     assert calendar_problems(folder) == [
+        "calendars/pasted.toml:4: calendar.name: got 'February\\u2028thirty\\x85'; "
+        f"expected {ONE_LINE} (this has U+2028, a line break, at character 9)",
         "calendars/pasted.toml:17: observance 'february-30'.date: got '02-30'; "
         f"expected {MONTH_DAY} (February has 29 days at most)",
     ]

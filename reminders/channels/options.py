@@ -20,6 +20,7 @@ from ..schema import (
     env_name,
     folder,
     integer,
+    is_one_line,
     list_of,
     one_of,
     optional_env_name,
@@ -29,8 +30,10 @@ from ..schema import (
 
 
 def email_address(value: Any) -> str:
-    if not isinstance(value, str) or not re.fullmatch(
-        r"[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+", value
+    if (
+        not isinstance(value, str)
+        or not re.fullmatch(r"[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+", value)
+        or not is_one_line(value)
     ):
         raise Invalid("an e-mail address such as 'events@embassy.example.org'")
     return value
