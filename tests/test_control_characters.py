@@ -24,6 +24,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from reminders.calendars import item_names
 from reminders.logs import HumanFormatter, JsonFormatter
 from reminders.schema import ONE_LINE, SOME_TEXT, key_name
 from tests.test_properties import (
@@ -82,7 +83,6 @@ CALENDAR_LINES: list[KeyPath] = [
 ]
 CONFIG_LINES: list[KeyPath] = [
     ("organisation", "name"),
-    ("organisation", "language"),
     ("feed", "name"),
     ("feed", "description"),
     ("notice", 0, "description"),
@@ -112,7 +112,7 @@ def the_only_problem(path: KeyPath, value: str, is_config: bool) -> Any:
     _, problems = (load_config_text if is_config else load_calendar_text)(source)
     assert len(problems) == 1, problems
     (problem,) = problems
-    assert problem.key == key_name(path)
+    assert problem.key == key_name(path, None if is_config else item_names(document))
     assert_key_line(source, problem, str(path[-1]), present=True)
     return problem
 
@@ -253,7 +253,7 @@ def test_check_refuses_a_title_with_a_line_break_naming_file_line_and_key(
         f"expected {ONE_LINE} (this has U+000D, a line break, at character 4)",
         "  calendars/broken.toml:4: calendar.description: got 'Line\\x00one'; "
         f"expected {ONE_LINE} (this has U+0000, a control character, at character 5)",
-        "  calendars/broken.toml:10: observance[1].title: "
+        "  calendars/broken.toml:10: observance 'winter'.title: "
         "got '{ordinal} anniversary\\nof\\x1b[31m\\rFAKE'; "
         f"expected {ONE_LINE} (this has U+000A, a line break, at character 22)",
     ]
