@@ -37,7 +37,9 @@ from . import delivery
 from .errors import ReminderError, UsageError
 from .ledger import Ledger, LedgerError, LedgerVersionError, ledger_url
 from .notices import Notice
-from .runtime import Runtime, close_channels, fingerprint, load_runtime
+from .reload import ReloadError, Version, build_version
+from .reload import planned as plan_notices
+from .runtime import Runtime, close_channels, fingerprint
 from .server import WebService, run_loop
 from .settings import Loaded
 
@@ -101,6 +103,7 @@ class Daemon:
         self.tasks: set[asyncio.Future[None]] = set()
         self.stopping = asyncio.Event()
         self.reloading = False
+        self.last_reload: dict[str, Any] | None = None  # what /healthz says of the last reload
         self.pool: ThreadPoolExecutor | None = None
         self.limit: asyncio.Semaphore | None = None
         self.web: WebService | None = None
@@ -131,7 +134,12 @@ class Daemon:
         if signals:
             for sig in (signal.SIGTERM, signal.SIGINT):
                 loop.add_signal_handler(sig, self.stop, sig.name)
-        runtime = load_runtime(self.config_path, self.clock().date(), self.environ)
+        # Everything checked before anything starts, as a reload does (the feeds are built by
+        # the feed server's start, once it knows the address it listens on).
+        version = await asyncio.to_thread(
+            build_version, self.config_path, self.clock(), self.environ
+        )
+        runtime = version.runtime
         if self.listen and not runtime.settings.daemon.serve_feed:
             close_channels(runtime.channels)
             raise UsageError(
@@ -177,7 +185,8 @@ class Daemon:
         self.scheduler.start()
         await self.catch_up(now)
         self._schedule_service_jobs(runtime)
-        self._schedule_plan(now)
+        # The checked plan, unless catching up took so long that the horizon moved on.
+        self._schedule_plan(now, version.planned if self.clock() == now else None)
         await self.heartbeat()
         return True
 
@@ -278,15 +287,17 @@ class Daemon:
         elif self.scheduler.get_job("watch") is not None:
             self.scheduler.remove_job("watch")
 
-    def _schedule_plan(self, now: datetime) -> None:
-        """One job per fire time in ``[now, now + horizon)``; old fire jobs are replaced."""
+    def _schedule_plan(self, now: datetime, checked: dict[str, list[Notice]] | None = None) -> None:
+        """One job per fire time in ``[now, now + horizon)``; old fire jobs are replaced.
+
+        ``checked``: that plan, made and checked by a new version (reload.py) at ``now``.
+        """
         assert self.runtime is not None
         horizon = self.runtime.settings.daemon.horizon
         grace = self.runtime.settings.daemon.grace.total_seconds()
-        planned: dict[str, list[Notice]] = {}
-        for notice in delivery.plan(self.runtime, now, now + horizon):
-            key = notice.fire_at.astimezone(UTC).isoformat()
-            planned.setdefault(key, []).append(notice)
+        if checked is None:
+            checked = plan_notices(self.runtime, now)
+        planned = {key: list(due) for key, due in checked.items()}
         due = now.astimezone(UTC).isoformat()
         for job in self.scheduler.get_jobs():
             key = job.id[5:]
@@ -525,41 +536,75 @@ class Daemon:
         self.reloading = True
         try:
             now = self.clock()
+            feeds = self.web.prepare if self.web is not None else None
             try:
-                fresh = await self._in_thread(
-                    load_runtime, self.config_path, now.date(), self.environ
+                # Everything the new version is made of, built and checked in a worker thread
+                # while the old version goes on serving and sending (reload.py).
+                version = await self._in_thread(
+                    build_version, self.config_path, now, self.environ, feeds
                 )
             except ReminderError as exc:
-                # Keep running on the old configuration; remember the files so the same broken
-                # state is not reported every few seconds.
-                assert self.runtime is not None
-                settings = self.runtime.settings
-                self.runtime = self.runtime._replace(
-                    fingerprint=fingerprint(
-                        self.config_path, settings.calendars_dir, settings.templates_dir
-                    )
-                )
-                log.error(
-                    "reload (%s) rejected, still running the previous configuration:\n%s",
-                    why,
-                    exc.message(),
-                )
+                self._reload_rejected(why, now, exc.message())
                 return
-            old = self.runtime
-            self.runtime = fresh
-            if old is not None and old.settings.ledger != fresh.settings.ledger:
-                log.warning("the ledger setting changed; it takes effect at the next start")
-            self._schedule_service_jobs(fresh)
-            self._schedule_plan(now)
-            if old is not None:
-                close_channels(old.channels)
-            if self.web is not None:
-                if old is not None and old.settings.feed.listen != fresh.settings.feed.listen:
-                    log.warning("[feed] listen changed; it takes effect at the next start")
-                await self.web.refresh(Loaded(fresh.settings, fresh.calendars), why)
-            log.info("reloaded (%s)", why)
+            except Exception as exc:  # (build_version names what it can; this is a last guard)
+                self._reload_rejected(why, now, str(ReloadError(f"{type(exc).__name__}: {exc}")))
+                return
+            self._switch(version, now, why)
         finally:
             self.reloading = False
+
+    def _reload_rejected(self, why: str, now: datetime, message: str) -> None:
+        """Keep the whole old version; remember the files, so that the same broken state is
+        not reported every few seconds, and show the error in /healthz until a reload works."""
+        assert self.runtime is not None
+        settings = self.runtime.settings
+        self.runtime = self.runtime._replace(
+            fingerprint=fingerprint(
+                self.config_path, settings.calendars_dir, settings.templates_dir
+            )
+        )
+        self.last_reload = {
+            "result": "rejected",
+            "why": why,
+            "at": now.astimezone(UTC).isoformat(),
+            "error": message,
+        }
+        log.error(
+            "reload (%s) rejected, still running the previous version whole (notices, feeds, "
+            "templates):\n%s",
+            why,
+            message,
+        )
+
+    def _switch(self, version: Version, now: datetime, why: str) -> None:
+        """Switch every part of ``version`` in at once: no await, so no job and no request
+        runs between the first assignment and the last."""
+        old, fresh = self.runtime, version.runtime
+        if old is not None and old.settings.ledger != fresh.settings.ledger:
+            log.warning("the ledger setting changed; it takes effect at the next start")
+        self.runtime = fresh
+        self._schedule_service_jobs(fresh)
+        self._schedule_plan(now, version.planned)
+        if self.web is not None:
+            if old is not None and old.settings.feed.listen != fresh.settings.feed.listen:
+                log.warning("[feed] listen changed; it takes effect at the next start")
+            if (
+                old is not None
+                and old.settings.daemon.serve_feed != fresh.settings.daemon.serve_feed
+            ):
+                log.warning("[daemon] serve_feed changed; it takes effect at the next start")
+            if version.feeds is not None:
+                loaded = Loaded(fresh.settings, fresh.calendars)
+                self.web.install(loaded, version.feeds, version.feeds_stamp, why)
+        if old is not None:
+            close_channels(old.channels)
+        self.last_reload = {
+            "result": "applied",
+            "why": why,
+            "at": now.astimezone(UTC).isoformat(),
+            "error": None,
+        }
+        log.info("reloaded (%s)", why)
 
     def _beyond(self, start: datetime) -> Notice | None:
         """The first notice in the 400 days after ``start`` (the horizon's end), looked for once
@@ -591,6 +636,9 @@ class Daemon:
         ``next_fire`` is the scheduler's next job, inside the horizon; ``next_notice`` is the
         next notice to send, ``{"id", "fire_at", "beyond_horizon"}``, even when it lies beyond
         the horizon (the one the log names), or null when no notice comes in the next 400 days.
+        ``reload`` is null until the first reload, then ``{"result": "applied" or "rejected",
+        "why", "at", "error"}``: a rejected reload's error (file and problem) stays there, beside
+        the previous version still running, until a reload is applied.
         """
         from apscheduler.schedulers.base import STATE_PAUSED, STATE_RUNNING
 
@@ -612,6 +660,7 @@ class Daemon:
                 None if self.ledger_down_since is None else self.ledger_down_since.isoformat()
             ),
             "waiting_for_ledger": len(self.pending),
+            "reload": self.last_reload,
         }
 
     # --- Deliveries -------------------------------------------------------------------------

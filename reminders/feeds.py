@@ -22,6 +22,7 @@ from collections.abc import Mapping
 from datetime import UTC, date, datetime, time
 
 from .dates import wall_time
+from .errors import ReminderError
 from .model import Calendar
 from .settings import Loaded
 
@@ -66,6 +67,15 @@ class FeedSet(NamedTuple):
     revision: str  # a hash over every resource's ETag: the same data gives the same revision
     built_at: datetime  # UTC, when this build was made (informational)
     last_modified: int  # the newest Last-Modified of any resource
+
+
+class FeedError(ReminderError):
+    """A feed cannot be built from data that passed the checks (the message names the file)."""
+
+
+def _why(exc: Exception) -> str:
+    text = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {text[:200]}" if text else type(exc).__name__
 
 
 def calendar_path(calendar_id: str) -> str:
@@ -113,14 +123,27 @@ def build_feeds(
         )
         return min(newest, cap)
 
+    def built(calendar: Calendar | None) -> bytes:
+        """One feed's bytes; a failure names the calendar's file (or the config's)."""
+        try:
+            return export_ics(loaded, first, last, calendar.id if calendar else None, None)
+        except ReminderError:
+            raise
+        except Exception as exc:  # a library refusing a value the checks let through
+            source = calendar.source if calendar else loaded.settings.source
+            what = f"calendar {calendar.id!r}" if calendar else "the combined calendar"
+            raise FeedError(f"{source}: the feed of {what} cannot be built: {_why(exc)}") from exc
+
     feed = loaded.settings.feed
     resources: dict[str, Resource] = {}
     public = tuple(c for c in loaded.calendars if c.public)
-    body = export_ics(loaded, first, last, None, None)
+    # Each calendar first, so that a failure names the calendar's own file.
+    bodies = {calendar.id: built(calendar) for calendar in loaded.calendars}
+    body = built(None)
     resources[ALL] = _resource(ALL, "", feed.name, feed.description, body, stamp(public), False, ())
     for calendar in loaded.calendars:
         path = calendar_path(calendar.id)
-        body = export_ics(loaded, first, last, calendar.id, None)
+        body = bodies[calendar.id]
         valid = () if calendar.public else tuple(tokens.get(calendar.id, ()))
         resources[path] = _resource(
             path,

@@ -109,9 +109,7 @@ def picture(plan: Plan, ramadan: bool) -> dict[str, Any]:
     }
 
 
-def month_block(
-    plan: Plan, month: int, notes: dict[date, dict[str, list[str]]]
-) -> dict[str, Any]:
+def month_block(plan: Plan, month: int, notes: dict[date, dict[str, list[str]]]) -> dict[str, Any]:
     """One month: its picture (name, weekday letters, day cells, Monday first), the remembrance
     days to name under it, and each marked day in words."""
     offset = date(plan.year, month, 1).weekday()

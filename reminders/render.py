@@ -33,7 +33,7 @@ from .settings import Settings
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
 
     from .errors import Problem
     from .model import Calendar
@@ -88,7 +88,45 @@ def wrap(value: str, width: int = 76, first: str = "", rest: str = "") -> str:
 SANDBOXED_BYTECODE = "__jinja2_sandboxed_%s.cache"  # not Jinja2's default "__jinja2_%s.cache"
 
 
-def environment(templates_dir: str, bytecode_dir: str | None = None) -> jinja2.Environment:
+class SnapshotLoader(jinja2.BaseLoader):
+    """The files of a templates folder as they were when the loader was made.
+
+    The daemon renders from such a snapshot, taken when its configuration was loaded and checked:
+    a template edited afterwards is used only once a reload has checked it with everything else,
+    never half-way (a FileSystemLoader would read the edited file at the next send).  Each
+    template keeps its file's path, so that errors and tracebacks name the file and line.
+    """
+
+    def __init__(self, folder: str) -> None:
+        self.folder = os.path.abspath(folder)
+        self.files: dict[str, tuple[bytes, str]] = {}  # name -> (raw bytes, path)
+        for top, subfolders, names in os.walk(self.folder):
+            subfolders.sort()
+            for name in sorted(names):
+                path = os.path.join(top, name)
+                relative = os.path.relpath(path, self.folder).replace(os.sep, "/")
+                try:
+                    with open(path, "rb") as handle:
+                        self.files[relative] = (handle.read(), path)
+                except OSError:
+                    continue  # as if it were absent: rendering names the missing template
+
+    def get_source(
+        self, environment: jinja2.Environment, template: str
+    ) -> tuple[str, str, Callable[[], bool]]:
+        found = self.files.get(template)
+        if found is None:
+            raise jinja2.TemplateNotFound(template)
+        raw, path = found
+        return raw.decode("utf-8"), path, lambda: True
+
+    def list_templates(self) -> list[str]:
+        return sorted(self.files)
+
+
+def environment(
+    templates_dir: str, bytecode_dir: str | None = None, *, snapshot: bool = False
+) -> jinja2.Environment:
     """The Jinja2 environment for one templates folder (hold one per folder and reuse it).
 
     ``bytecode_dir`` keeps compiled templates between processes (compiling is most of the time
@@ -99,12 +137,17 @@ def environment(templates_dir: str, bytecode_dir: str | None = None) -> jinja2.E
     The immutable sandbox: a template that could append to a list or update a dict it was given
     could change what the next render (the page, a plan kept per build) shows; templates only
     loop and test.
+
+    ``snapshot``: the templates as they are now, never read again (:class:`SnapshotLoader`).
     """
+    loader: jinja2.BaseLoader = (
+        SnapshotLoader(templates_dir) if snapshot else jinja2.FileSystemLoader(templates_dir)
+    )
     cache = (
         jinja2.FileSystemBytecodeCache(bytecode_dir, SANDBOXED_BYTECODE) if bytecode_dir else None
     )
     env = ImmutableSandboxedEnvironment(
-        loader=jinja2.FileSystemLoader(templates_dir),
+        loader=loader,
         bytecode_cache=cache,
         undefined=jinja2.StrictUndefined,
         autoescape=jinja2.select_autoescape(["html"]),
@@ -350,12 +393,16 @@ def template_file(templates_dir: str, name: str) -> str:
 
 
 def check_templates(
-    settings: Settings, calendars: Sequence[Calendar], today: date
+    settings: Settings,
+    calendars: Sequence[Calendar],
+    today: date,
+    env: jinja2.Environment | None = None,
 ) -> list[Problem]:
-    """Every problem of the notice rules' templates, found by rendering them with sample data.
+    """Every problem of the notice rules' templates, found by rendering them with sample data
+    (in ``env``, by default one reading the templates folder).
 
     Also a rule naming an observance that no calendar has.  See template_check.py.
     """
     from .template_check import check_templates as check
 
-    return check(settings, calendars, today)
+    return check(settings, calendars, today, env)

@@ -64,7 +64,9 @@ def load_runtime(config_path: str, today: date, environ: Mapping[str, str]) -> R
     # Taken before reading, so an edit made while loading is seen by the next check.
     stamp = fingerprint(config_path, settings.calendars_dir, settings.templates_dir)
     calendars = load_calendars(settings.calendars_dir, today)
-    problems = check_templates(settings, calendars, today)
+    # The templates as they are now: what was checked is what is sent, until a reload.
+    env = environment(settings.templates_dir, snapshot=True)
+    problems = check_templates(settings, calendars, today, env)
     if problems:
         raise InvalidInput(problems, "templates and notice rules")
     built: dict[str, Channel] = {}
@@ -75,7 +77,7 @@ def load_runtime(config_path: str, today: date, environ: Mapping[str, str]) -> R
     except BaseException:
         close_channels(built)
         raise
-    return Runtime(settings, calendars, environment(settings.templates_dir), built, stamp)
+    return Runtime(settings, calendars, env, built, stamp)
 
 
 def close_channels(built: Mapping[str, Channel]) -> None:

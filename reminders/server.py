@@ -22,7 +22,7 @@ from datetime import UTC, date, datetime
 from typing import Any, NamedTuple
 
 from .dates import local_date
-from .errors import ReminderError
+from .errors import InvalidInput, ReminderError
 from .feeds import FeedSet, build_feeds
 from .runtime import Stat, fingerprint, inputs_time
 from .settings import Loaded
@@ -372,6 +372,7 @@ class WebService:
         self.stamp: tuple[Stat, ...] = ()
         self.building = False
         self.again: tuple[Loaded | None, str] | None = None  # a refresh asked for mid-build
+        self.generation = 0  # counts installs: a build begun before one is not swapped in
 
     # --- Building ---------------------------------------------------------------------------
 
@@ -387,6 +388,37 @@ class WebService:
             feed = loaded.settings.feed.linked_to(self.address)
             loaded = loaded._replace(settings=loaded.settings._replace(feed=feed))
         return current_feeds(self.config_path, loaded, self.environ, self.clock())
+
+    def prepare(self, loaded: Loaded) -> tuple[FeedSet, tuple[Stat, ...]]:
+        """Every feed built and the page checked from ``loaded``, and the stamp to install them
+        with; ReminderError naming the file if any of it fails.  Nothing is swapped: the daemon
+        builds the rest of a reload meanwhile and installs it all at once (:meth:`install`)."""
+        from .webpage import check_page
+
+        stamp = self._stamp(loaded)
+        feeds = self.build(loaded)
+        problems = check_page(feeds.loaded, feeds.today)
+        if problems:
+            raise InvalidInput(problems, "web page's templates")
+        return feeds, stamp
+
+    def install(self, loaded: Loaded, feeds: FeedSet, stamp: tuple[Stat, ...], why: str) -> None:
+        """Serve ``feeds`` (from :meth:`prepare`) from now on; no await, so nothing runs between
+        this and the daemon's own swap.  A rebuild still in flight is then not swapped in."""
+        self.generation += 1
+        self._swap(loaded, feeds, stamp, why)
+
+    def _swap(self, loaded: Loaded, feeds: FeedSet, stamp: tuple[Stat, ...], why: str) -> None:
+        self.loaded, self.stamp = loaded, stamp
+        if self.guard is not None:
+            self.guard.set_timeout(self._head_timeout(loaded))
+        old = self.site.feeds.revision
+        self.site.update(feeds)
+        if feeds.revision != old:
+            log.info(
+                "%sfeeds rebuilt (%s): revision %s", self.prefix, why or "reload", feeds.revision
+            )
+            self._warn_untokened(feeds)
 
     def _stamp(self, loaded: Loaded) -> tuple[Stat, ...]:
         from .cache import file_stats
@@ -499,6 +531,7 @@ class WebService:
         basis = loaded if loaded is not None else self.loaded
         assert basis is not None, "refresh() before start()"
         stamp = self._stamp(basis)
+        generation = self.generation
         try:
             if loaded is None:
                 loaded = await asyncio.to_thread(self.load)
@@ -514,16 +547,9 @@ class WebService:
             return False
         finally:
             self.building = False
-        self.loaded, self.stamp = loaded, stamp
-        if self.guard is not None:
-            self.guard.set_timeout(self._head_timeout(loaded))
-        old = self.site.feeds.revision
-        self.site.update(feeds)
-        if feeds.revision != old:
-            log.info(
-                "%sfeeds rebuilt (%s): revision %s", self.prefix, why or "reload", feeds.revision
-            )
-            self._warn_untokened(feeds)
+        if self.generation != generation:
+            return False  # a newer version was installed while this one was built
+        self._swap(loaded, feeds, stamp, why)
         return True
 
     @property

@@ -46,11 +46,15 @@ VARIABLES = "the variables listed in templates/README.md"
 
 
 def check_templates(
-    settings: Settings, calendars: Sequence[Calendar], today: date
+    settings: Settings,
+    calendars: Sequence[Calendar],
+    today: date,
+    env: jinja2.Environment | None = None,
 ) -> list[Problem]:
-    """Problems of the notice rules (unknown observances, unused tags) and of their templates."""
+    """Problems of the notice rules (unknown observances, unused tags) and of their templates
+    (rendered in ``env``, by default one reading the templates folder)."""
     return _unique(
-        rule_problems(settings, calendars) + template_problems(settings, calendars, today)
+        rule_problems(settings, calendars) + template_problems(settings, calendars, today, env)
     )
 
 
@@ -82,12 +86,16 @@ def rule_problems(settings: Settings, calendars: Sequence[Calendar]) -> list[Pro
 
 
 def template_problems(
-    settings: Settings, calendars: Sequence[Calendar], today: date
+    settings: Settings,
+    calendars: Sequence[Calendar],
+    today: date,
+    env: jinja2.Environment | None = None,
 ) -> list[Problem]:
     """Render each rule's templates with the samples (see the module docstring)."""
     if not settings.notices:
         return []
-    env = environment(settings.templates_dir, bytecode_folder())
+    if env is None:
+        env = environment(settings.templates_dir, bytecode_folder())
     org = settings.organisation
     start = dates.wall_time(today, time(0, 0), org.timezone)
     real: dict[str, Notice] = {}

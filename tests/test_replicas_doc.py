@@ -63,6 +63,7 @@ def test_the_doc_names_every_field_the_daemon_adds_to_healthz() -> None:
         "ledger",
         "ledger_down_since",
         "waiting_for_ledger",
+        "reload",
     ]
     assert Daemon.health.__doc__
     for field in fields:

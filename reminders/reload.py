@@ -1,0 +1,110 @@
+"""One version of everything the daemon runs on, built whole and checked before it is used.
+
+A reload (SIGHUP, an edited file) and the start build a :class:`Version`:
+
+* the runtime: settings, calendars, the notice templates as a snapshot (what was checked is what
+  is sent), the channels (runtime.py);
+* the notices of the horizon, planned by fire time, each rendered with its templates and its ICS
+  attachment built, as a delivery would render and build them;
+* on a reload of a daemon that serves the feed, the feeds: every calendar's ICS bytes, and the
+  page's templates checked (``WebService.prepare``).
+
+The daemon switches a version in only once every part of it was built, all at once and with no
+await in between, so a request or a fire job sees the old version or the new one, never half of
+each.  When any part fails, nothing of the new one is used, the previous version keeps running
+whole, and the error names the file and what is wrong in it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from datetime import UTC, datetime
+from typing import NamedTuple
+
+from . import delivery
+from .errors import InvalidInput, Problem, ReminderError
+from .feeds import FeedSet
+from .notices import Notice
+from .runtime import Runtime, Stat, close_channels, load_runtime
+from .settings import Loaded
+
+FeedBuilder = Callable[[Loaded], tuple[FeedSet, tuple[Stat, ...]]]
+
+
+class Version(NamedTuple):
+    runtime: Runtime
+    planned: dict[str, list[Notice]]  # the notices of the horizon, by UTC fire time (ISO text)
+    feeds: FeedSet | None  # None: the daemon serves no feed (or it is built at its start)
+    feeds_stamp: tuple[Stat, ...] = ()  # what the feed server watches, taken before the build
+
+
+class ReloadError(ReminderError):
+    """A part of a new version failed in a way no check foresaw (the message names the file)."""
+
+
+def planned(runtime: Runtime, now: datetime) -> dict[str, list[Notice]]:
+    """The notices firing in ``[now, now + horizon)``, by their UTC fire time."""
+    found: dict[str, list[Notice]] = {}
+    for notice in delivery.plan(runtime, now, now + runtime.settings.daemon.horizon):
+        found.setdefault(notice.fire_at.astimezone(UTC).isoformat(), []).append(notice)
+    return found
+
+
+def notice_problems(runtime: Runtime, notices: Iterable[Notice]) -> list[Problem]:
+    """Each notice rendered with its templates and its ICS attachment built, as when it is sent.
+
+    A template that renders for the samples ``check`` uses can still fail for a real value (a
+    filter on a title, a test on a number); an ICS attachment can fail on a value the checks
+    let through.  Each distinct problem is reported once, with the first notice it was seen in.
+    """
+    from .render import notice_ics
+    from .template_check import render_problems
+
+    found: dict[tuple[object, ...], Problem] = {}
+    for notice in notices:
+        rendered = render_problems(runtime.env, notice, runtime.settings, notice.fire_at, False)
+        for problem in rendered:
+            key: tuple[object, ...] = (problem.file, problem.line, problem.expected)
+            if key not in found:
+                found[key] = problem._replace(expected=f"{problem.expected} (notice {notice.id})")
+        try:
+            notice_ics(notice, runtime.settings)
+        except Exception as exc:  # a library refusing a value: reported, never a traceback
+            calendar = notice.occurrence.calendar
+            observance = notice.occurrence.observance
+            what = f"observance {observance.id!r}" if observance else "the occurrence"
+            why = " ".join(f"{type(exc).__name__}: {exc}".split())[:200]
+            key = (calendar.source, what, type(exc).__name__)
+            if key not in found:
+                expected = f"an ICS attachment that can be built for notice {notice.id} ({why})"
+                found[key] = Problem(calendar.source, what, None, expected)
+    return list(found.values())
+
+
+def build_version(
+    config_path: str,
+    now: datetime,
+    environ: Mapping[str, str],
+    feeds: FeedBuilder | None = None,
+) -> Version:
+    """Load, check and build everything a version is made of; raise ReminderError naming the
+    file on the first part that fails (no channel of a failed version is left open)."""
+    runtime = load_runtime(config_path, now.date(), environ)
+    try:
+        plan = planned(runtime, now)
+        problems = notice_problems(runtime, (n for due in plan.values() for n in due))
+        if problems:
+            until = (now + runtime.settings.daemon.horizon).astimezone(UTC)
+            raise InvalidInput(problems, f"notices planned until {until:%Y-%m-%d %H:%M} UTC")
+        if feeds is None:
+            return Version(runtime, plan, None)
+        built, stamp = feeds(Loaded(runtime.settings, runtime.calendars))
+        return Version(runtime, plan, built, stamp)
+    except ReminderError:
+        close_channels(runtime.channels)
+        raise
+    except Exception as exc:  # a failure no check foresaw: still named, still all or nothing
+        close_channels(runtime.channels)
+        why = " ".join(f"{type(exc).__name__}: {exc}".split())[:300]
+        message = f"{runtime.settings.source}: the new version cannot be built: {why}"
+        raise ReloadError(message) from exc
