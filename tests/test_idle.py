@@ -7,6 +7,7 @@ process under a low limit of open files, with more idle connections held than th
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import resource
@@ -21,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from reminders.feeds import ALL
+from reminders.guard import Guard
 from reminders.server import WebService
 from tests.test_fastpath import Client, Loop, Server, request, status
 from tests.test_web import load_project
@@ -127,6 +129,107 @@ def test_clients_are_answered_while_idle_connections_are_held(servers: list[Serv
         finally:
             for client in idle:
                 client.sock.close()
+
+
+# --- The guard's rules, on a clock of its own ---------------------------------------------------
+
+
+class Transport:
+    def __init__(self) -> None:
+        self.closing = False
+
+    def is_closing(self) -> bool:
+        return self.closing
+
+    def close(self) -> None:
+        self.closing = True
+
+
+class Cycle:
+    def __init__(self, complete: bool) -> None:
+        self.response_complete = complete
+
+
+class Connection:
+    """What the guard reads of one of uvicorn's connections."""
+
+    def __init__(self, opened: float, keep_alive: bool = False, answering: bool = False) -> None:
+        self.opened = opened
+        self.transport = Transport()
+        self.timeout_keep_alive_task = object() if keep_alive else None
+        self.cycle = Cycle(complete=not answering) if answering else None
+
+    @property
+    def closed(self) -> bool:
+        return self.transport.closing
+
+
+def test_the_sweep_closes_only_connections_that_waited_the_head_timeout_on_their_client() -> None:
+    guard = Guard(head_timeout=10, capacity=None)
+    assert guard.step == 1.0  # a quarter of the timeout, at most a second
+    fresh = Connection(opened=0.5)
+    kept_alive = Connection(opened=0.0, keep_alive=True)  # idle between requests: uvicorn's
+    answering = Connection(opened=0.0, answering=True)  # an answer is being written
+    later = Connection(opened=5.2)
+    connections = {fresh, kept_alive, answering, later}
+    for now in (1.0, 2.0, 5.0, 6.0, 10.0):
+        guard.sweep(connections, now)
+        assert not any(c.closed for c in connections), now
+    guard.sweep(connections, 11.0)  # 10.5 s after it opened
+    assert fresh.closed
+    assert not any(c.closed for c in (kept_alive, answering, later))
+    kept_alive.timeout_keep_alive_task = None  # the next request has begun: first seen at 12
+    guard.sweep(connections, 12.0)
+    guard.sweep(connections, 15.0)
+    assert not later.closed  # 9.8 s after it opened
+    guard.sweep(connections, 16.0)
+    assert later.closed
+    assert not kept_alive.closed
+    guard.sweep(connections, 22.0)
+    assert kept_alive.closed
+    assert not answering.closed
+    assert guard.closed == 3
+
+
+def test_past_the_capacity_a_new_connection_closes_the_one_waiting_longest(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    guard = Guard(head_timeout=10, capacity=3)
+    oldest, busy, newer = Connection(1.0), Connection(0.0, answering=True), Connection(2.0)
+    connections = [oldest, busy, newer]
+    guard.sweep(connections, 2.5)
+    with caplog.at_level(logging.WARNING, logger="reminders"):
+        for number in range(4):
+            new = Connection(3.0 + number)
+            connections.append(new)
+            guard.admit(new, connections, new.opened)
+            connections = [c for c in connections if not c.closed]
+    assert oldest.closed
+    assert newer.closed
+    assert not busy.closed
+    assert len(connections) == 3
+    # Nobody else waits on a client: the newest connection itself is the one closed.
+    everyone_busy = [Connection(0.0, answering=True) for _ in range(3)]
+    new = Connection(9.0)
+    guard.admit(new, [*everyone_busy, new], 9.0)
+    assert new.closed
+    assert not any(c.closed for c in everyone_busy)
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1  # once, however many connections it turned away
+    assert "near this process's limit of open files" in warnings[0]
+    # Well below the capacity again, a later episode is reported again.
+    guard.sweep(connections[:2], 10.0)
+    with caplog.at_level(logging.WARNING, logger="reminders"):
+        crowd = [Connection(11.0) for _ in range(4)]
+        guard.admit(crowd[-1], crowd, 11.0)
+    assert len([r for r in caplog.records if r.levelno == logging.WARNING]) == 2
+
+
+def test_the_capacity_leaves_a_reserve_of_open_files() -> None:
+    assert Guard.for_limit(10, 64).capacity == 32
+    assert Guard.for_limit(10, 1024).capacity == 896
+    assert Guard.for_limit(10, 20).capacity == 1
+    assert Guard.for_limit(10, None).capacity is None
 
 
 # --- More connections than the limit of open files allows -----------------------------------
