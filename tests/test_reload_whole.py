@@ -274,3 +274,20 @@ def test_the_daemon_renders_from_the_templates_it_checked(project: Path) -> None
 
     first, later = asyncio.run(scenario())
     assert later == first
+
+
+def test_a_feed_a_library_refuses_to_build_is_an_error_naming_the_calendar_file(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from reminders.controllers import load
+    from reminders.feeds import FeedError, build_feeds
+
+    edit(project, NEW_SUBJECT)
+    loaded = load(str(project / "config.toml"), NOW.date())
+    fail_feed_for_new_data(monkeypatch)
+    with pytest.raises(FeedError) as caught:
+        build_feeds(loaded, NOW.date(), {}, 0, NOW)
+    assert caught.value.message() == (
+        "calendars/test.toml: the feed of calendar 'test' cannot be built: AssertionError: "
+        "Content line can not contain unescaped new line characters"
+    )
