@@ -10,7 +10,7 @@ import os
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import date, datetime, time, timedelta
 
-from .errors import InvalidInput, OutputError, Problem, UsageError
+from .errors import ConfigError, InvalidInput, OutputError, Problem, UsageError
 from .model import Calendar, Occurrence
 from .occurrences import occurrences
 from .settings import Loaded, Settings
@@ -178,6 +178,7 @@ def _check(config_path: str, today: date) -> tuple[CheckReport, Settings | None]
             )
             return report, known
         found, names, shown_dir = _check_notices(known, cached.calendars, today, True)
+        found = (*country_problems(known), *found)
         if not found:
             cache.mark_templates_checked(config_path, marker)
         report = CheckReport(
@@ -192,6 +193,7 @@ def _check(config_path: str, today: date) -> tuple[CheckReport, Settings | None]
     try:
         settings = load_config(config_path)
         folder = settings.calendars_dir
+        problems.extend(country_problems(settings))
     except InvalidInput as exc:
         problems.extend(exc.problems)
         folder = calendars_dir_hint(config_path)
@@ -215,6 +217,27 @@ def _check(config_path: str, today: date) -> tuple[CheckReport, Settings | None]
         settings.source, str(folder), calendars, (*problems, *found), names, shown_dir
     )
     return report, settings
+
+
+def country_problems(settings: Settings) -> tuple[Problem, ...]:
+    """``[organisation] country`` as python-holidays, where the plan's public holidays come
+    from, knows it: the schema only sees two capital letters, and importing python-holidays
+    is for ``check`` (and the plan), not for every command that loads the config."""
+    from .hostcal import COUNTRY_EXPECTED, known_country
+
+    country = settings.organisation.country
+    if known_country(country):
+        return ()
+    from .schema import Checker  # only to find the key's line in the config
+
+    try:
+        with open(settings.config_path, encoding="utf-8") as handle:
+            source = handle.read()
+    except (OSError, UnicodeDecodeError):
+        source = ""  # the problem is still reported, without its line
+    checker = Checker(settings.source, source)
+    checker.add(("organisation", "country"), country, COUNTRY_EXPECTED)
+    return tuple(checker.problems)
 
 
 def _check_notices(
@@ -501,7 +524,10 @@ def make_plan(loaded: Loaded, year: int) -> Plan:
     from .plan import build_plan
 
     org = loaded.settings.organisation
-    host = host_calendar(org.country, org.weekend, year, loaded.settings.source)
+    try:
+        host = host_calendar(org.country, org.weekend, year, loaded.settings.source)
+    except ConfigError as exc:  # an unknown country: said as check says it, with its line
+        raise ConfigError(country_problems(loaded.settings) or exc.problems) from None
     return build_plan(loaded, year, host)
 
 

@@ -138,6 +138,21 @@ class HostCalendar(NamedTuple):
         return None
 
 
+COUNTRY_EXPECTED = "a country code that python-holidays knows, such as PK, AZ, TR, DE or GB"
+
+
+def known_country(country: str) -> bool:
+    """Whether python-holidays has the public holidays of ``country`` (as host_calendar asks
+    for them).  Imports python-holidays: for ``reminders check``, not for every command."""
+    import holidays
+
+    try:
+        holidays.country_holidays(country)
+    except NotImplementedError:
+        return False
+    return True
+
+
 def check_year(year: int) -> None:
     if not FIRST_YEAR <= year <= LAST_YEAR:
         raise UsageError(
@@ -170,7 +185,7 @@ def host_calendar(
                     source,
                     "organisation.country",
                     country,
-                    "a country code that python-holidays knows, such as PK, AZ, TR, DE or GB",
+                    COUNTRY_EXPECTED,
                 )
             ]
         ) from None

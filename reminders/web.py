@@ -313,7 +313,8 @@ class Site:
         self.prepared: dict[str, Prepared] = {}
         self._page: tuple[str, date, PreparedPage] | None = None
         self._good: PreparedPage | None = None  # the last page that rendered
-        self._plans: dict[tuple[str, int], PreparedPage] = {}  # (revision, year) -> page
+        # (revision, year) -> page; None: the configuration cannot make that plan
+        self._plans: dict[tuple[str, int], PreparedPage | None] = {}
         self._icon: PreparedPage | None = None
         self._plan_lock = threading.Lock()  # one plan built at a time (see plan())
         self.update(feeds)
@@ -370,22 +371,35 @@ class Site:
         feeds = self.feeds
         if not max(feeds.first_year, FIRST_YEAR) <= year <= min(feeds.last_year, LAST_YEAR):
             return None
-        cached = self._plans.get((feeds.revision, year))
-        if cached is not None:
-            return cached
+        plans, key = self._plans, (feeds.revision, year)  # update() swaps in a new dict
+        if key in plans:
+            return plans[key]
         with self._plan_lock:
-            cached = self._plans.get((feeds.revision, year))
-            if cached is None:
-                cached = self._build_plan(feeds, year)
+            if key not in plans:
+                built = self._build_plan(feeds, year)
                 if self.feeds is feeds:  # else update() ran meanwhile: not for the new build
-                    self._plans[feeds.revision, year] = cached
-        return cached
+                    plans[key] = built
+                return built
+            return plans[key]
 
-    def _build_plan(self, feeds: FeedSet, year: int) -> PreparedPage:
+    def _build_plan(self, feeds: FeedSet, year: int) -> PreparedPage | None:
+        """The plan page, or None (a 404, remembered for the build) when the configuration
+        cannot make one: a country python-holidays does not know, a weekend of seven days, a
+        plan template that fails.  That is said once in the log, never as a 500."""
+        import jinja2
+
         from .controllers import public_plan_html
+        from .errors import ReminderError
         from .webpage import content_security_policy
 
-        html = public_plan_html(feeds.loaded, year)
+        try:
+            html = public_plan_html(feeds.loaded, year)
+        except (ReminderError, jinja2.TemplateError) as exc:
+            why = (
+                exc.message() if isinstance(exc, ReminderError) else f"{type(exc).__name__}: {exc}"
+            )
+            log.error("the plan of %d cannot be made (/plan/%d answers 404): %s", year, year, why)
+            return None
         return html_page(html, content_security_policy(html.decode("utf-8")))
 
     def health(self) -> dict[str, Any]:

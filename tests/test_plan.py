@@ -304,7 +304,7 @@ def test_unknown_country_code_is_a_clear_error(
     assert code == 1
     assert out == ""
     assert err == (
-        f"reminders: 1 problem in the configuration:\n  {config}: organisation.country: got "
+        f"reminders: 1 problem in the configuration:\n  {config}:4: organisation.country: got "
         "'XX'; expected a country code that python-holidays knows, such as PK, AZ, TR, DE or GB\n"
     )
 
