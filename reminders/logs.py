@@ -27,13 +27,16 @@ FIELDS = ("notice", "channel", "event", "attempt", "fire_at", "error")
 # (a traceback, the problems of a rejected reload) can never pass for an entry of its own, which
 # starts with its time stamp at the margin.
 _UNSAFE = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+# The same, line feed included: for text that must stay on its one line (status's fields).
+_UNSAFE_IN_LINE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 CONTINUATION = "\n    "
+_NAMED = {"\r": "\\r", "\t": "\\t", "\n": "\\n"}
 
 
 def _escape(found: re.Match[str]) -> str:
     char = found.group()
-    if char in "\r\t":
-        return "\\r" if char == "\r" else "\\t"
+    if char in _NAMED:
+        return _NAMED[char]
     code = ord(char)
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
@@ -42,6 +45,12 @@ def safe_lines(text: str) -> str:
     """``text`` with every character that could forge a log entry or drive a terminal escaped,
     and every line after the first indented."""
     return _UNSAFE.sub(_escape, text).replace("\n", CONTINUATION)
+
+
+def safe_line(text: str) -> str:
+    """``text`` on one line, escaped as :func:`safe_lines` escapes it and a line feed as
+    ``\\n``: for what a terminal shows of stored text (the ledger's errors, in ``status``)."""
+    return _UNSAFE_IN_LINE.sub(_escape, text)
 
 
 class HumanFormatter(logging.Formatter):

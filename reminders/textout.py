@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from datetime import date, datetime, timedelta, tzinfo
 
 from .dates import zone
+from .logs import safe_line
 from .model import Occurrence
 from .settings import Settings
 
@@ -110,10 +111,12 @@ def status_lines(report: StatusReport, settings: Settings, now: datetime) -> Ite
     """``reminders status``: the ledger's counts, the daemon's heartbeat, next and recent.
 
     Every time is shown in the organisation's time zone, named after it as the daemon's log does
-    (``2026-12-21 09:00 Asia/Karachi``).
+    (``2026-12-21 09:00 Asia/Karachi``).  What comes from the ledger (states, ids, replicas, a
+    server's error reply) is shown with its control characters escaped, as the log shows them:
+    a stored ESC or CR must not drive the terminal or forge a line.
     """
     home = zone(settings.organisation.timezone)
-    counts = ", ".join(f"{state} {count}" for state, count in report.counts.items())
+    counts = ", ".join(f"{safe_line(state)} {count}" for state, count in report.counts.items())
     if report.version is None:
         yield f"Ledger: {report.ledger} (none yet: `reminders run` creates it at its start)"
     elif report.version < report.current:
@@ -153,17 +156,19 @@ def status_lines(report: StatusReport, settings: Settings, now: datetime) -> Ite
     for row in report.problems:
         yield "  " + _delivery(row, home)
         if row.last_error:
-            yield f"      {row.last_error}"
+            yield f"      {safe_line(row.last_error)}"
 
 
 def _delivery(row: Delivery, home: tzinfo) -> str:
-    state = row.state
+    state = safe_line(row.state)
     if row.state == "failed":
         state = "retrying" if row.next_attempt_at is not None else "failed"
     late = " late" if row.late else ""
-    by = f", by {row.claimed_by}" if row.claimed_by else ""  # which replica (host:pid)
+    # which replica (host:pid)
+    by = f", by {safe_line(row.claimed_by)}" if row.claimed_by else ""
+    notice, channel = safe_line(row.notice_id), safe_line(row.channel)
     return (
-        f"{_stamp(row.updated_at, home)}  {state:<8}{late} {row.notice_id} -> {row.channel} "
+        f"{_stamp(row.updated_at, home)}  {state:<8}{late} {notice} -> {channel} "
         f"(attempts {row.attempts}{by})"
     )
 

@@ -113,3 +113,30 @@ def test_status_of_a_ledger_the_daemon_never_used(
     assert "Daemon: has never run with this ledger (start it with `reminders run`)" in out
     assert "Recent deliveries: none yet" in out
     assert "Failures and misses (last 30 days): none" in out
+
+
+def test_status_escapes_control_characters_of_what_the_ledger_holds(
+    cli: Cli, with_ledger: tuple[str, Ledger]
+) -> None:
+    # A server's error reply is stored as it came: status must not let its ESC drive the
+    # terminal, its CR rewrite the line, nor its line feed forge a delivery line.
+    config, ledger = with_ledger
+    now = datetime.now(UTC)
+    notice = "remembrance:january-20:2027:day-of"
+    failing = ledger.claim(notice, "out\x1b[2Jbox", now - timedelta(hours=1), now, timedelta(1))
+    assert failing is not None
+    reply = "550 no\x1b]0;owned\x07 such\ruser\n2027-01-20 08:00  sent     forged -> outbox"
+    ledger.mark_failed(failing, now, reply, None)
+    ledger.close()
+
+    code, out, err = cli("--config", config, "status")
+    assert (code, err) == (0, "")
+    assert not set(out) & {"\x1b", "\r", "\x07"}
+    lines = out.splitlines()
+    problems = lines[lines.index("Failures and misses (last 30 days):") + 1 :]
+    assert any(f"failed   {notice} -> out\\x1b[2Jbox (attempts 1" in x for x in problems)
+    assert (
+        "      550 no\\x1b]0;owned\\x07 such\\ruser\\n2027-01-20 08:00  sent     forged -> outbox"
+        in problems
+    )
+    assert not any(x.startswith("2027-01-20") for x in lines)
