@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import socket
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 
@@ -50,6 +51,28 @@ def assert_occurs(calendars: tuple[Calendar, ...], observance_id: str, year: int
     ]
     assert len(found) == 1, f"{observance_id} occurs {len(found)} times in {year}"
     return found[0]
+
+
+DEFAULT_LISTEN = ("127.0.0.1", 8080)  # [feed] listen's default (reminders/config.py)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def default_port_taken() -> Iterator[None]:
+    """Hold the feed's default port for the whole session, so that a test that would bind it
+    (a daemon without ``serve_feed = false`` or ``listen = "127.0.0.1:0"``) fails every time, not
+    only when something else on the machine has it.  No test may use a fixed port: tests run in
+    parallel, beside other programs.  Already taken (another worker, another program): as good.
+    """
+    holder = socket.socket()
+    try:
+        holder.bind(DEFAULT_LISTEN)
+        holder.listen(1)
+    except OSError:
+        pass
+    try:
+        yield
+    finally:
+        holder.close()
 
 
 @pytest.fixture(autouse=True)

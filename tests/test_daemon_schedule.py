@@ -28,6 +28,7 @@ url = "sqlite:///ledger.sqlite3"
 [daemon]
 horizon = "P14D"
 watch_interval = "PT0S"
+serve_feed = false  # no feed: nothing listens, so no port can be taken
 
 [[channel]]
 id = "outbox"
