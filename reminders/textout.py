@@ -6,7 +6,6 @@ from collections.abc import Iterator
 from datetime import date, datetime, timedelta, tzinfo
 
 from .dates import zone
-from .logs import safe_line
 from .model import Occurrence
 from .settings import Settings
 
@@ -115,6 +114,8 @@ def status_lines(report: StatusReport, settings: Settings, now: datetime) -> Ite
     server's error reply) is shown with its control characters escaped, as the log shows them:
     a stored ESC or CR must not drive the terminal or forge a line.
     """
+    from .logs import safe_line  # (logs imports logging: not for `upcoming`, which uses textout)
+
     home = zone(settings.organisation.timezone)
     counts = ", ".join(f"{safe_line(state)} {count}" for state, count in report.counts.items())
     if report.version is None:
@@ -160,6 +161,8 @@ def status_lines(report: StatusReport, settings: Settings, now: datetime) -> Ite
 
 
 def _delivery(row: Delivery, home: tzinfo) -> str:
+    from .logs import safe_line
+
     state = safe_line(row.state)
     if row.state == "failed":
         state = "retrying" if row.next_attempt_at is not None else "failed"
