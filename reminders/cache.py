@@ -13,6 +13,10 @@ to import) under a key made of everything they were made from:
 * the calendar folder's path and, for every ``*.toml`` in it, the same,
 * the current year (a ``since`` in the future depends on it).
 
+The marker that lets ``check`` skip rendering unchanged templates adds the templates, the day
+and the libraries whose answers the check depends on (CHECK_LIBRARIES: python-holidays, Jinja2,
+MarkupSafe, each by location and installed version), so that an upgrade is checked again.
+
 Any change to any of those misses the cache, and the files are loaded and validated again.
 File times are coarse (a few milliseconds), so an edit that keeps the size within one tick of
 the cached state would go unseen; as git does for its index, files changed in the last two
@@ -227,18 +231,32 @@ def unpickle(data: bytes) -> Any:
 # --- "These templates rendered without a problem" -------------------------------------------
 #
 # ``reminders check`` renders every notice template, which costs Jinja2's import and compile
-# (several times the start-up budget).  When the config, the calendars, the templates and the date
-# are all as they were at the last clean check, that result still holds; the marker remembers it.
+# (several times the start-up budget).  When the config, the calendars, the templates, the date
+# and the libraries the check asks (CHECK_LIBRARIES, by location and installed version) are all
+# as they were at the last clean check, that result still holds; the marker remembers it.
+
+
+# The libraries whose answer the check depends on beyond the files: python-holidays (does it know
+# [organisation] country? an upgrade can drop or rename a country), Jinja2 and MarkupSafe (what
+# renders, what the sandbox refuses, how HTML is escaped).  An upgrade of one renders again.
+CHECK_LIBRARIES = ("holidays", "jinja2", "markupsafe")
 
 
 def templates_key(config_path: str, loaded: Loaded, today: date) -> Key | None:
     base = key(config_path, loaded.settings.calendars_dir, today)
     if base is None:
         return None
+    try:
+        libraries = tuple(library_key(name) for name in CHECK_LIBRARIES)
+    except (OSError, ImportError, ValueError):
+        return None  # not known: the templates are rendered every time
+    if None in libraries:
+        return None
     return {
         **base,
         "day": today.toordinal(),
         "templates": tree_stats(loaded.settings.templates_dir),
+        "libraries": libraries,
     }
 
 

@@ -310,3 +310,38 @@ def test_the_host_calendar_is_computed_without_a_cache_folder(
 ) -> None:
     monkeypatch.setenv("REMINDERS_CACHE_DIR", "off")
     assert cache.host_calendar("PK", WEEKEND, 2027) == hostcal.host_calendar("PK", WEEKEND, 2027)
+
+
+def test_an_upgrade_of_python_holidays_renders_the_templates_again(
+    copied: Path, tmp_path: Path
+) -> None:
+    # A python-holidays upgrade that drops the configured country must be caught by the next
+    # check, not hidden by the marker of the last clean one.  The "upgrade" is a package of the
+    # same name, of another version, found first on the path; it knows no country.
+    site = tmp_path / "site"
+    (site / "holidays").mkdir(parents=True)
+    (site / "holidays" / "__init__.py").write_text(
+        "def country_holidays(country, **kwargs):\n    raise NotImplementedError(country)\n",
+        "utf-8",
+    )
+    (site / "holidays-99.0.dist-info").mkdir()
+    time.sleep(2.1)  # the subprocess has the real two-second rule
+    command = [sys.executable, "-m", "reminders", "--config", str(copied), "check"]
+    paths = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+    for _ in range(2):  # a miss (validates and renders), then the marker's answer
+        done = subprocess.run(command, capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+    upgraded = {**os.environ, "PYTHONPATH": os.pathsep.join([str(site), *paths])}
+    done = subprocess.run(command, capture_output=True, text=True, env=upgraded)
+    assert done.returncode == 1
+    assert "organisation.country" in done.stderr + done.stdout
+    assert "a country code that python-holidays knows" in done.stderr + done.stdout
+
+
+def test_the_templates_key_names_the_libraries_the_check_asks(copied: Path) -> None:
+    found = cache.templates_key(str(copied), load(str(copied), TODAY), TODAY)
+    assert found is not None
+    names = [library[1] for library in found["libraries"]]
+    assert names == ["holidays", "jinja2", "markupsafe"]
+    versions = dict(zip(names, (library[3] for library in found["libraries"]), strict=True))
+    assert versions["holidays"] == (importlib_version("holidays"),)
