@@ -17,11 +17,14 @@ found by ``reminders check`` and at daemon start, not at 09:00 on the day (templ
 from __future__ import annotations
 
 import os
+import re
+import string
 import textwrap
 from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple
 
 import jinja2
+from jinja2 import filters as jinja_filters
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
@@ -85,6 +88,120 @@ def wrap(value: str, width: int = 76, first: str = "", rest: str = "") -> str:
     )
 
 
+# --- Bounds on what a template can make ----------------------------------------------------
+#
+# The sandbox keeps a template away from Python's internals but not from the CPU and memory:
+# ``{{ 10**10**10 }}`` computes a number of ten billion digits and ``{{ 'x' * 10**9 }}`` a string
+# of a gigabyte, and either hangs ``check``.  The operators and formats that make a value much
+# larger than their operands are bounded here; a notice, the page and a plan stay far below.
+# (Intercepted operators are also never folded into constants while a template is compiled.)
+
+MAX_INT_BITS = 16_384  # about 4,900 digits: past what Python turns into text (4,300 by default)
+MAX_LENGTH = 1_000_000  # characters of a string, items of a list made by ``*``
+MAX_WIDTH = 10_000  # a width or precision in a format (``%5d``, ``{:>5}``), a filter's width
+
+
+class TemplateLimit(SecurityError):
+    """A template asked for a value past the bounds above (render.py): refused, not computed."""
+
+
+def bounded_power(left: Any, right: Any) -> Any:
+    ints = isinstance(left, int) and isinstance(right, int)
+    if ints and right > 0 and abs(left) > 1 and left.bit_length() * right > MAX_INT_BITS:
+        raise TemplateLimit(f"{left} ** {right} makes a number of more than {MAX_INT_BITS} bits")
+    return left**right
+
+
+def bounded_times(left: Any, right: Any) -> Any:
+    ints = isinstance(left, int) and isinstance(right, int)
+    if ints and left.bit_length() + right.bit_length() > MAX_INT_BITS:
+        raise TemplateLimit(f"a product of more than {MAX_INT_BITS} bits")
+    for seq, count in ((left, right), (right, left)):
+        sequence = isinstance(seq, str | list | tuple) and isinstance(count, int)
+        if sequence and len(seq) * count > MAX_LENGTH:
+            raise TemplateLimit(
+                f"repeating {type(seq).__name__} of length {len(seq)} {count} times makes "
+                f"more than {MAX_LENGTH} items"
+            )
+    return left * right
+
+
+_PRINTF = re.compile(r"%(?:\([^)]*\))?[-#0 +]*(\*|\d+)?(?:\.(\*|\d+))?")
+
+
+def check_printf(template: str) -> None:
+    """Refuse a ``%`` format whose width or precision is past MAX_WIDTH, or taken from the
+    values (``*``)."""
+    for width, precision in _PRINTF.findall(template):
+        for part in (width, precision):
+            if part == "*" or (part and int(part) > MAX_WIDTH):
+                raise TemplateLimit(
+                    f"a width or precision of {part!r} in a format; expected a number up to "
+                    f"{MAX_WIDTH}"
+                )
+
+
+def check_width(width: Any, what: str) -> None:
+    if isinstance(width, int) and width > MAX_WIDTH:
+        raise TemplateLimit(f"{what} of {width}; expected up to {MAX_WIDTH}")
+
+
+def bounded_modulo(left: Any, right: Any) -> Any:
+    if isinstance(left, str):
+        check_printf(left)
+    return left % right
+
+
+_BINOPS = {"**": bounded_power, "*": bounded_times, "%": bounded_modulo}
+
+
+class BoundedSandbox(ImmutableSandboxedEnvironment):
+    """Jinja2's immutable sandbox, with the operators and formats that can explode bounded."""
+
+    intercepted_binops = frozenset(_BINOPS)
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        bounded = _BINOPS.get(operator)
+        if bounded is None:
+            return super().call_binop(context, operator, left, right)
+        return bounded(left, right)
+
+    def wrap_str_format(self, value: Any) -> Any:
+        wrapped = super().wrap_str_format(value)
+        if wrapped is None:
+            return None
+        text = value.__self__
+
+        def bounded(*args: Any, **kwargs: Any) -> str:
+            for _, _, spec, _ in string.Formatter().parse(text):
+                if spec and ("{" in spec or any(int(n) > MAX_WIDTH for n in _DIGITS.findall(spec))):
+                    raise TemplateLimit(
+                        f"the format {spec!r}; expected a width and precision up to {MAX_WIDTH}, "
+                        "written in the template"
+                    )
+            return str(wrapped(*args, **kwargs))
+
+        return bounded
+
+
+_DIGITS = re.compile(r"\d+")
+
+
+def _format_filter(value: Any, *args: Any, **kwargs: Any) -> str:
+    check_printf(str(value))
+    return str(jinja_filters.do_format(value, *args, **kwargs))
+
+
+def _center_filter(value: Any, width: int = 80) -> str:
+    check_width(width, "a center width")
+    return str(jinja_filters.do_center(value, width))
+
+
+def _indent_filter(value: Any, width: Any = 4, *args: Any, **kwargs: Any) -> Any:
+    check_width(width, "an indent width")
+    return jinja_filters.do_indent(value, width, *args, **kwargs)
+
+
 SANDBOXED_BYTECODE = "__jinja2_sandboxed_%s.cache"  # not Jinja2's default "__jinja2_%s.cache"
 
 
@@ -146,7 +263,7 @@ def environment(
     cache = (
         jinja2.FileSystemBytecodeCache(bytecode_dir, SANDBOXED_BYTECODE) if bytecode_dir else None
     )
-    env = ImmutableSandboxedEnvironment(
+    env = BoundedSandbox(
         loader=loader,
         bytecode_cache=cache,
         undefined=jinja2.StrictUndefined,
@@ -158,12 +275,20 @@ def environment(
     env.filters["longdate"] = long_date
     env.filters["clock"] = clock
     env.filters["wrap"] = wrap
+    env.filters["format"] = _format_filter
+    env.filters["center"] = _center_filter
+    env.filters["indent"] = _indent_filter
     return env
 
 
 def sandbox_refusal(exc: SecurityError) -> str:
     """The problem ``reminders check`` reports for a template the sandbox stopped."""
     why = (exc.message or "an unsafe operation").rstrip(".")
+    if isinstance(exc, TemplateLimit):
+        return (
+            f"refused by the template sandbox ({why}): a template may not compute values that "
+            "large; expected numbers, text and widths of the size a notice or a page shows"
+        )
     return (
         f"refused by the template sandbox ({why}); templates see only the variables listed in "
         "templates/README.md, not Python's internals"

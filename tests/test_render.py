@@ -4,6 +4,9 @@ template check (undefined variables, syntax errors, missing files) and the ICS a
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
+import time
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
@@ -436,6 +439,71 @@ def test_a_template_that_reaches_into_python_is_refused_by_check_and_preview(
     assert expected in err
     assert "Traceback" not in err
     assert not (tmp_path / "pwned").exists()
+
+
+# Each would take minutes and gigabytes if computed; the sandbox refuses it at once.
+EXPLOSIVE = [
+    pytest.param(
+        "{{ 10**(10**10) }}", "10 ** 10000000000 makes a number of more than 16384 bits", id="pow"
+    ),
+    pytest.param(
+        "{{ 'x' * 10**9 }}",
+        "repeating str of length 1 1000000000 times makes more than 1000000 items",
+        id="repeat",
+    ),
+    pytest.param(
+        "{{ '%1000000000d' % 1 }}",
+        "a width or precision of '1000000000' in a format; expected a number up to 10000",
+        id="printf",
+    ),
+    pytest.param(
+        "{{ '{:>1000000000}'.format(1) }}",
+        "the format '>1000000000'; expected a width and precision up to 10000, written in the "
+        "template",
+        id="str-format",
+    ),
+    pytest.param(
+        "{{ 'x' | center(10**9) }}",
+        "a center width of 1000000000; expected up to 10000",
+        id="center",
+    ),
+]
+
+
+@pytest.mark.parametrize(("payload", "why"), EXPLOSIVE)
+def test_a_template_that_would_compute_a_huge_value_is_refused_by_check_at_once(
+    make: Callable[..., Path], tmp_path: Path, payload: str, why: str
+) -> None:
+    config = make(own_templates=True)
+    template = tmp_path / "templates" / "notices" / "day-of.txt"
+    edit(template, "{% block body %}\n", "{% block body %}\n" + payload + "\n")
+    started = time.monotonic()
+    done = subprocess.run(
+        [sys.executable, "-m", "reminders", "--config", str(config), "check"],
+        capture_output=True,
+        text=True,
+        timeout=60,  # (without the bounds, the first would run for hours)
+        cwd=tmp_path,
+    )
+    assert time.monotonic() - started < 20
+    assert done.returncode == 1
+    assert (
+        f"templates/notices/day-of.txt:{line_of(template, payload)}: refused by the template "
+        f"sandbox ({why}): a template may not compute values that large" in done.stderr
+    )
+    assert "Traceback" not in done.stderr
+
+
+def test_values_of_ordinary_size_render_as_jinja_renders_them(tmp_path: Path) -> None:
+    env = environment(str(tmp_path))
+    source = (
+        "{{ 2**10 }} {{ 'ab' * 3 }} {{ 3 * [0] }} {{ '%05.2f' % 3.14159 }} {{ 7 % 3 }} "
+        "{{ '{:>4}|{:.2f}'.format('a', 2) }} {{ '%s-%s' | format(1, 2) }} "
+        "{{ 'x' | center(5) }}|{{ 'a\nb' | indent(2) }}"
+    )
+    assert env.from_string(source).render() == (
+        "1024 ababab [0, 0, 0] 03.14 1    a|2.00 1-2   x  |a\n  b"
+    )
 
 
 def test_code_compiled_outside_the_sandbox_is_never_loaded(tmp_path: Path) -> None:
