@@ -28,6 +28,7 @@ import contextlib
 import logging
 import os
 import signal
+import time
 from collections.abc import Callable, Coroutine, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
@@ -87,11 +88,15 @@ class Daemon:
         environ: Mapping[str, str] | None = None,
         clock: Callable[[], datetime] | None = None,
         listen: str | None = None,
+        sleep: Callable[[float], None] | None = None,
     ) -> None:
         self.config_path = config_path
         self.listen = listen  # the feed's address instead of [feed] listen (run --listen)
         self.environ = os.environ if environ is None else environ
         self.clock = clock or (lambda: datetime.now(UTC))
+        # The waits of a delivery in its worker thread (delivery.py); with a test's clock, one
+        # that moves that clock instead of waiting.
+        self.sleep = sleep or time.sleep
         self.runtime: Runtime | None = None
         self.ledger: Ledger | None = None
         self.plan: dict[str, list[Notice]] = {}
@@ -674,7 +679,9 @@ class Daemon:
             assert runtime is not None
             assert ledger is not None
             future = asyncio.ensure_future(
-                self._in_thread(delivery.deliver, runtime, ledger, notice, channel_id, self.clock)
+                self._in_thread(
+                    delivery.deliver, runtime, ledger, notice, channel_id, self.clock, self.sleep
+                )
             )
             self.inflight.add(future)
             try:

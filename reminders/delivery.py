@@ -17,6 +17,7 @@ import os
 import time
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
+from typing import NamedTuple
 
 from .channels import DeliveryError
 from .ledger import Claim, Ledger, LedgerError
@@ -26,6 +27,7 @@ from .runtime import Runtime
 
 LATE_AFTER = timedelta(minutes=5)
 RETRY_WAIT_MAX = timedelta(days=1)  # the doubling of retry waits stops here
+RECORD_MARGIN = timedelta(seconds=1)  # the outcome is written this long before the lease ends
 # Fault injection for the crash tests: sleep this many seconds between the claim and the send.
 ENV_FAULT_PAUSE = "REMINDERS_FAULT_PAUSE_AFTER_CLAIM"
 
@@ -38,27 +40,31 @@ def deliver(
     notice: Notice,
     channel_id: str,
     clock: Callable[[], datetime],
+    sleep: Callable[[float], None] = time.sleep,
 ) -> str:
     """Send one delivery if the ledger lets this process claim it.
 
     Returns "sent", "skipped" (sent already, claimed elsewhere, or not due), "retry" or "failed".
+    ``clock`` and ``sleep`` are the time this delivery lives on: its claim, its lease and the
+    waits of :func:`_record` (the daemon's; tests give one whose ``sleep`` moves its ``clock``).
     """
     from .render import message_for, notice_ics, render_notice
 
     daemon = runtime.settings.daemon
     now = clock()
     # The outcome must be written before the lease ends (see _record).
-    record_by = time.monotonic() + daemon.lease.total_seconds() - 1.0
+    record_by = now + daemon.lease - RECORD_MARGIN
     fire_at = notice.fire_at.astimezone(UTC)
     late = now - fire_at > LATE_AFTER
     claim = ledger.claim(notice.id, channel_id, fire_at, now, daemon.lease, late=late)
     extra: dict[str, object] = {"notice": notice.id, "channel": channel_id}
+    waits = _Waits(clock, sleep, record_by)
     if claim is None:
         return "skipped"
     pause = float(os.environ.get(ENV_FAULT_PAUSE, "0") or 0)
     if pause:
         log.warning("fault injection: pausing %.1f s after the claim", pause, extra=extra)
-        time.sleep(pause)
+        sleep(pause)
     extra["attempt"] = claim.attempt
     channel = runtime.channels.get(channel_id)
     try:
@@ -69,19 +75,25 @@ def deliver(
         message = message_for(notice, channel_id, rendered, ics, now, late)
         channel.send(message)
     except DeliveryError as exc:
-        return _failed(ledger, claim, clock(), exc.reason, exc.transient, runtime, record_by, extra)
+        return _failed(ledger, claim, clock(), exc.reason, exc.transient, runtime, waits, extra)
     except Exception as exc:  # a template or library error must not lose the delivery
         log.exception("delivery raised an unexpected error", extra=extra)
         reason = f"{type(exc).__name__}: {exc}"
-        return _failed(ledger, claim, clock(), reason, True, runtime, record_by, extra)
-    if _record(lambda: ledger.mark_sent(claim, clock()), record_by, extra):
+        return _failed(ledger, claim, clock(), reason, True, runtime, waits, extra)
+    if _record(lambda: ledger.mark_sent(claim, clock()), waits, extra):
         log.info("sent%s: %s", " late" if late else "", notice.occurrence.title, extra=extra)
     else:
         log.warning("sent, but the claim had expired and was taken over", extra=extra)
     return "sent"
 
 
-def _record(write: Callable[[], bool], deadline: float, extra: dict[str, object]) -> bool:
+class _Waits(NamedTuple):
+    clock: Callable[[], datetime]
+    sleep: Callable[[float], None]
+    deadline: datetime  # the outcome must be written by then: the lease ends a little later
+
+
+def _record(write: Callable[[], bool], waits: _Waits, extra: dict[str, object]) -> bool:
     """Write the outcome of a claim, riding out a ledger outage while the lease lasts.
 
     A message that went out but cannot be recorded would be sent again once the lease ends, so the
@@ -94,7 +106,7 @@ def _record(write: Callable[[], bool], deadline: float, extra: dict[str, object]
         try:
             return write()
         except LedgerError as exc:
-            if time.monotonic() + wait >= deadline:
+            if waits.clock() + timedelta(seconds=wait) >= waits.deadline:
                 raise
             log.warning(
                 "cannot record the outcome yet (%s); trying again in %.1f s",
@@ -102,7 +114,7 @@ def _record(write: Callable[[], bool], deadline: float, extra: dict[str, object]
                 wait,
                 extra=extra,
             )
-            time.sleep(wait)
+            waits.sleep(wait)
             wait = min(wait * 2, 5.0)
 
 
@@ -121,14 +133,14 @@ def _failed(
     reason: str,
     transient: bool,
     runtime: Runtime,
-    record_by: float,
+    waits: _Waits,
     extra: dict[str, object],
 ) -> str:
     daemon = runtime.settings.daemon
     attempt = claim.attempt
     if transient and attempt < daemon.retry_limit:
         retry_at = now + retry_wait(daemon.retry_backoff, attempt)
-        _record(lambda: ledger.mark_failed(claim, now, reason, retry_at), record_by, extra)
+        _record(lambda: ledger.mark_failed(claim, now, reason, retry_at), waits, extra)
         log.warning(
             "attempt %d of %d failed: %s; next attempt at %s",
             attempt,
@@ -138,7 +150,7 @@ def _failed(
             extra={**extra, "error": reason},
         )
         return "retry"
-    _record(lambda: ledger.mark_failed(claim, now, reason, None), record_by, extra)
+    _record(lambda: ledger.mark_failed(claim, now, reason, None), waits, extra)
     why = "permanent failure" if not transient else f"{attempt} attempts failed"
     log.error("delivery failed for good (%s): %s", why, reason, extra={**extra, "error": reason})
     return "failed"

@@ -2,7 +2,9 @@
 
 Each test writes a project whose notices fire a few seconds after the daemon starts, then checks
 what arrived, what the ledger says, and what the log says.  Times are real; waits are generous
-because the machine is shared.
+because the machine is shared.  Only what needs a real process is here (a restart, SIGKILL,
+SIGTERM, SIGHUP, start-up errors and the JSON log); the retries, the grace period, reloads and
+refusals run in-process on the daemon's clock in tests/test_daemon_clock.py.
 """
 
 from __future__ import annotations
@@ -10,12 +12,11 @@ from __future__ import annotations
 import signal
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from reminders.ledger import CLAIMED, FAILED, MISSED, SENT
+from reminders.ledger import CLAIMED, SENT
 
 from .daemon_harness import Daemon, Inbox, Project, Rule, free_port, kill_leftovers, soon
 
@@ -115,114 +116,6 @@ def test_sigterm_finishes_the_delivery_in_flight(project: Project) -> None:
     assert row is not None
     assert (row.state, row.attempts) == (SENT, 1)
     ledger.close()
-
-
-def test_downtime_inside_the_grace_period_sends_late_and_outside_records_missed(
-    project: Project,
-) -> None:
-    now = datetime.now(UTC).replace(microsecond=0)
-    inside = Rule("inside", now - timedelta(minutes=10))  # grace is 30 minutes
-    outside = Rule("outside", now - timedelta(hours=1))
-    before = Rule("before", now - timedelta(hours=5))  # before the daemon last ran
-    project.write([inside, outside, before])
-    ledger = project.ledger()
-    ledger.create_schema()
-    ledger.set_meta("heartbeat", (now - timedelta(hours=2)).isoformat())  # down for two hours
-
-    daemon = Daemon(project)
-    daemon.wait_for(lambda: len(project.outbox_files()) == 1, what="the late notice")
-    daemon.wait_logged("recorded, not sent")
-    time.sleep(1)
-    assert daemon.stop() == 0
-
-    (late,) = project.outbox_files()
-    assert inside.notice_id.replace(":", "_") in late.name
-    assert "Late: yes" in late.read_text("utf-8")
-    sent = ledger.get(inside.notice_id, "outbox")
-    missed = ledger.get(outside.notice_id, "outbox")
-    assert sent is not None
-    assert missed is not None
-    assert (sent.state, sent.late) == (SENT, True)
-    assert missed.state == MISSED
-    assert "not running" in (missed.last_error or "")
-    assert ledger.get(before.notice_id, "outbox") is None  # older than the last heartbeat
-    ledger.close()
-
-    # A second start changes nothing: the late one is sent, the missed one stays missed.
-    again = Daemon(project)
-    again.wait_logged("planned")
-    time.sleep(2)
-    assert again.stop() == 0
-    assert len(project.outbox_files()) == 1
-
-
-def test_smtp_server_down_is_retried_and_delivered_once_it_is_back(project: Project) -> None:
-    port = free_port()
-    rule = Rule("retry", soon(3), channels=("mail",))
-    project.write([rule], smtp_port=port, daemon={"retry_limit": 10})
-    daemon = Daemon(project)
-    daemon.wait_logged("attempt 1 of 10 failed")
-    with Inbox(port=port) as inbox:
-        daemon.wait_for(lambda: len(inbox.messages) == 1, what="the e-mail after retries")
-        daemon.wait_logged("sent")
-        time.sleep(2)
-        assert daemon.stop() == 0
-        assert len(inbox.messages) == 1
-    ledger = project.ledger()
-    row = ledger.get(rule.notice_id, "mail")
-    assert row is not None
-    assert row.state == SENT
-    assert row.attempts >= 2
-    ledger.close()
-    failures = [r for r in daemon.records if "failed" in str(r.get("message", ""))]
-    assert failures
-    assert all(r["notice"] == rule.notice_id and r["channel"] == "mail" for r in failures)
-
-
-def test_smtp_refusal_fails_for_good_without_retries(project: Project) -> None:
-    rule = Rule("refused", soon(3), channels=("mail",))
-    with Inbox(refuse="550 5.1.1 mailbox unavailable") as inbox:
-        project.write([rule], smtp_port=inbox.port)
-        daemon = Daemon(project)
-        daemon.wait_logged("failed for good")
-        time.sleep(2)
-        assert daemon.stop() == 0
-        assert inbox.messages == []
-    ledger = project.ledger()
-    row = ledger.get(rule.notice_id, "mail")
-    assert row is not None
-    assert (row.state, row.attempts, row.next_attempt_at) == (FAILED, 1, None)
-    assert "550" in (row.last_error or "")
-    ledger.close()
-
-
-def test_reload_on_change_adds_notices_and_rejects_a_broken_config(project: Project) -> None:
-    first = Rule("first", soon(3))
-    last = Rule("last", soon(14))
-    project.write([first, last])
-    daemon = Daemon(project)
-    daemon.wait_for(lambda: len(project.outbox_files()) == 1, what="the first notice")
-
-    added = Rule("added", soon(3))
-    project.write([first, last, added])
-    daemon.wait_logged("reloaded")
-    daemon.wait_for(lambda: len(project.outbox_files()) == 2, what="the added notice")
-
-    good = project.config.read_text("utf-8")
-    project.config.write_text(
-        good.replace('timezone = "Asia/Karachi"', 'timezone = "Mars/Olympus"')
-    )
-    daemon.wait_logged("rejected")
-    rejected = next(r for r in daemon.records if "rejected" in str(r.get("message", "")))
-    assert "organisation.timezone: got 'Mars/Olympus'" in str(rejected["message"])
-
-    # The old configuration keeps running: the last notice still goes out, and nothing twice.
-    daemon.wait_for(lambda: len(project.outbox_files()) == 3, what="the last notice")
-    time.sleep(1)
-    assert daemon.stop() == 0
-    names = [p.name for p in project.outbox_files()]
-    assert len(names) == len(set(names)) == 3
-    assert all(any(r.notice_id.replace(":", "_") in n for n in names) for r in (first, added, last))
 
 
 def test_sighup_reloads_when_watching_is_off(project: Project) -> None:
