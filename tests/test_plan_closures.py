@@ -65,8 +65,9 @@ def holiday(name: str, **keys: object) -> str:
 # --- Validation: file, line, key, value and what was expected --------------------------------
 
 BAD = [
-    ({"name": "Two\nlines", "date": "2027-03-22"}, "name", "got 'Two\\nlines'; expected a single "
-     "line of text without control characters, such as 'Novruz'"),
+    ({"name": "Two\nlines", "date": "2027-03-22"}, "name", "got 'Two\\nlines'; expected one "
+     "line of text, without line breaks, tabs or other control characters (this has U+000A, a line "
+     "break, at character 4)"),
     ({"name": ""}, "name", "got ''; expected a non-empty string"),
     ({"date": "2027-03-22"}, "name",
      "missing; expected the closure's name on one line, such as 'Novruz'"),
