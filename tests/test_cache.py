@@ -133,9 +133,31 @@ def test_off_and_unwritable(copied: Path, monkeypatch: pytest.MonkeyPatch, tmp_p
     assert load(str(copied), TODAY) == fresh(copied)
 
 
+# ``python -m reminders`` with the cache's clock 2.1 s ahead: the files just written have settled
+# (the two-second rule), without waiting for it.
+SETTLED = (
+    "import sys, time\n"
+    "from reminders import cache\n"
+    "cache.time_ns = lambda: time.time_ns() + 2_100_000_000\n"
+    "from reminders.cli import main\n"
+    "sys.exit(main())\n"
+)
+
+
+def test_the_two_second_rule_is_on_the_caches_clock(
+    copied: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cache, "SETTLED_NS", 2_000_000_000)
+    load(str(copied), TODAY)  # written just now: not cached
+    assert cache.read(str(copied), TODAY) is None
+    now = time.time_ns()
+    monkeypatch.setattr(cache, "time_ns", lambda: now + 2_100_000_000)
+    load(str(copied), TODAY)  # the same files, 2.1 s later by the cache's clock
+    assert cache.read(str(copied), TODAY) is not None
+
+
 def test_a_hit_does_not_import_the_toml_parser(copied: Path) -> None:
-    time.sleep(2.1)  # let the files settle (the subprocess has the real two-second rule)
-    command = [sys.executable, "-X", "importtime", "-m", "reminders", "--config", str(copied),
+    command = [sys.executable, "-X", "importtime", "-c", SETTLED, "--config", str(copied),
                "upcoming", "--from", "2026-11-23"]  # fmt: skip
     runs = [subprocess.run(command, capture_output=True, text=True, check=True) for _ in range(2)]
     assert runs[0].stdout == runs[1].stdout
@@ -168,8 +190,7 @@ def test_templates_are_rendered_again_only_when_something_changed(copied: Path) 
 
 
 def test_a_clean_check_with_checked_templates_does_not_import_jinja(copied: Path) -> None:
-    time.sleep(2.1)  # the subprocess has the real two-second rule
-    command = [sys.executable, "-X", "importtime", "-m", "reminders", "--config", str(copied),
+    command = [sys.executable, "-X", "importtime", "-c", SETTLED, "--config", str(copied),
                "check"]  # fmt: skip
     runs = [subprocess.run(command, capture_output=True, text=True, check=True) for _ in range(3)]
     assert runs[0].stdout == runs[1].stdout == runs[2].stdout
