@@ -1,11 +1,8 @@
 """The daemon's retries, grace period, reloads and refusals, in-process on a clock of its own.
 
-The daemon runs in this process with an injected clock (``Daemon(clock=, sleep=)``), a real
-ledger, a real SMTP server (aiosmtpd), a real outbox and its feed on a free port.  Its scheduler
-is paused: :meth:`Running.run_until` moves the clock forward one sweep interval at a time and,
-at each step, runs what the scheduler would have run by then (the fire jobs that are due, the
-sweep, the file watch), so a test that covers a minute of the daemon's time takes a fraction of a
-second of real time, and every instant it checks is exact.
+The daemon runs in this process with an injected clock (``Daemon(clock=, sleep=)``, see
+tests/clock_harness.py), a real ledger, a real SMTP server (aiosmtpd), a real outbox and its feed
+on a free port; the test moves the clock and the daemon runs what its scheduler would have run.
 
 What needs a real process (SIGKILL between claim and send, SIGTERM with a delivery in flight,
 SIGHUP, start-up errors on stderr, the JSON log) stays in tests/test_daemon.py.
@@ -13,135 +10,27 @@ SIGHUP, start-up errors on stderr, the JSON log) stays in tests/test_daemon.py.
 
 from __future__ import annotations
 
-import asyncio
-import logging
 import os
-import threading
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from reminders.daemon import Daemon, sweep_interval
 from reminders.ledger import FAILED, MISSED, SENT, LedgerError
 
+from .clock_harness import Clock, Records, Start, captured, run
 from .daemon_harness import Inbox, Project, Rule, free_port
 
 # 09:00 in the project's time zone (Asia/Karachi), a Sunday in January.
 NOW = datetime(2027, 1, 10, 4, 0, tzinfo=UTC)
 
 
-class Clock:
-    """The daemon's clock: it moves only when the test, or a delivery's wait, moves it."""
-
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-        self.lock = threading.Lock()
-
-    def __call__(self) -> datetime:
-        with self.lock:
-            return self.now
-
-    def sleep(self, seconds: float) -> None:  # a delivery's wait (delivery.py), in a worker
-        with self.lock:
-            self.now += timedelta(seconds=seconds)
-
-    def set(self, when: datetime) -> None:
-        with self.lock:
-            self.now = max(self.now, when)
-
-
-class Records(logging.Handler):
-    """Every record the daemon logs (the JSON log's fields are the records' attributes)."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.records: list[logging.LogRecord] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(record)
-
-    def messages(self) -> list[str]:
-        return [r.getMessage() for r in self.records]
-
-    def logged(self, text: str) -> bool:
-        return any(text in message for message in self.messages())
-
-
 @pytest.fixture
 def records() -> Iterator[Records]:
-    handler = Records()
-    logger = logging.getLogger("reminders")
-    level = logger.level
-    logger.addHandler(handler)
-    logger.setLevel(logging.INFO)
-    try:
+    with captured() as handler:
         yield handler
-    finally:
-        logger.removeHandler(handler)
-        logger.setLevel(level)
-
-
-class Running:
-    """A started daemon on ``clock`` with its scheduler paused; the test moves time."""
-
-    def __init__(self, daemon: Daemon, clock: Clock) -> None:
-        self.daemon, self.clock = daemon, clock
-        self.watched = clock()
-
-    async def tick(self) -> None:
-        """What the scheduler runs at the clock's instant: due fire jobs, the sweep, the watch."""
-        daemon, now = self.daemon, self.clock()
-        for job in sorted(daemon.scheduler.get_jobs(), key=lambda j: j.next_run_time):
-            if job.id.startswith("fire:") and job.next_run_time <= now:
-                job.remove()  # a date job runs once
-                await daemon.fire(job.id[5:])
-        await daemon.sweep()
-        assert daemon.runtime is not None
-        every = daemon.runtime.settings.daemon.watch_interval
-        if every and now - self.watched >= every:
-            self.watched = now
-            await daemon.watch()
-
-    async def run_until(self, until: datetime) -> None:
-        """Move the clock to ``until`` one sweep interval at a time, ticking at each step."""
-        while self.clock() < until:
-            assert self.daemon.runtime is not None
-            step = timedelta(seconds=sweep_interval(self.daemon.runtime))
-            self.clock.set(min(self.clock() + step, until))
-            await self.tick()
-
-    async def stop(self) -> None:
-        self.daemon.stop()
-        await self.daemon.shutdown()
-
-
-Start = Callable[[], Awaitable[Running]]
-
-
-def run(project: Project, clock: Clock, scenario: Callable[[Start], Awaitable[None]]) -> None:
-    """Run ``scenario(start)`` in an event loop; ``start()`` starts a daemon on ``clock``."""
-
-    async def main() -> None:
-        started: list[Running] = []
-
-        async def start() -> Running:
-            daemon = Daemon(str(project.config), environ={}, clock=clock, sleep=clock.sleep)
-            assert await daemon.start()
-            daemon.scheduler.pause()  # the test runs the jobs, on the daemon's clock
-            started.append(Running(daemon, clock))
-            return started[-1]
-
-        try:
-            await scenario(start)
-        finally:
-            for running in started:
-                if running.daemon.ledger is not None and not running.daemon.stopping.is_set():
-                    await running.stop()
-
-    asyncio.run(main())
 
 
 @pytest.fixture

@@ -2,17 +2,22 @@
 
 The outage is a proxy between the daemon and the shared PostgreSQL server that the test cuts
 (every connection reset, new ones refused) and restores; the server itself is never touched.
-tests/test_faults.py stops and starts a real private cluster under running daemons.
+tests/test_faults.py stops and starts a real private cluster under running daemons.  What needs
+a real process (the fault pause after a claim, SIGTERM while waiting for the ledger) runs one;
+the rest runs the daemon in-process on its clock (tests/clock_harness.py).
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from urllib.request import urlopen
 
 import pytest
@@ -20,6 +25,7 @@ from sqlalchemy.engine import make_url
 
 from reminders.ledger import MISSED, SENT, Ledger
 
+from .clock_harness import Clock, Records, Start, captured, run
 from .daemon_harness import Daemon, Project, Rule, kill_leftovers, soon
 from .pg_harness import PG_ENV, PG_SKIP, fresh_database
 from .tcp_proxy import CuttableProxy
@@ -71,36 +77,6 @@ def rows(direct: str, rules: list[Rule]) -> list[tuple[str, int, bool]]:
     return [(r.state, r.attempts, r.late) if r else ("none", 0, False) for r in found]
 
 
-def test_notices_due_while_the_ledger_is_away_go_out_once_when_it_returns(
-    setup: tuple[Setup, str],
-) -> None:
-    env, direct = setup
-    rules = [Rule("first", soon(8)), Rule("second", soon(10))]
-    env.write(rules)
-    daemon = Daemon(env.project)
-    daemon.wait_logged("planned")
-    env.proxy.cut()
-    daemon.wait_for(
-        lambda: time.time() > rules[1].local.timestamp() + 2, timeout=20, what="both fire times"
-    )
-    daemon.wait_logged("the ledger does not answer")
-    assert env.project.outbox_files() == []  # nothing is sent without a claim
-    health = json.loads(urlopen(daemon.feed_url() + "/healthz", timeout=10).read())
-    assert (health["ledger"], health["waiting_for_ledger"]) == ("unreachable", 2)
-    assert health["ledger_down_since"] is not None
-    env.proxy.restore()
-    daemon.wait_for(lambda: len(env.project.outbox_files()) == 2, what="both notices")
-    daemon.wait_logged("the ledger answers again")
-    health = json.loads(urlopen(daemon.feed_url() + "/healthz", timeout=10).read())
-    assert (health["ledger"], health["waiting_for_ledger"]) == ("ok", 0)
-    assert daemon.logged("2 delivery(ies) waited for it")
-    time.sleep(2)  # more sweeps: nothing else goes out
-    assert daemon.stop() == 0
-    assert len(env.project.outbox_files()) == 2
-    assert rows(direct, rules) == [(SENT, 1, False), (SENT, 1, False)]
-    assert env.proxy.refused > 0  # the daemon did try while it was cut
-
-
 def test_a_send_whose_record_fails_is_recorded_when_the_ledger_returns_not_sent_again(
     setup: tuple[Setup, str],
 ) -> None:
@@ -142,20 +118,77 @@ def test_a_start_waits_for_the_ledger_and_sigterm_ends_the_wait(
     assert rows(direct, [rule]) == [(SENT, 1, False)]
 
 
+# --- In-process, on the daemon's clock (tests/clock_harness.py) ------------------------------
+
+NOW = datetime(2027, 1, 10, 4, 0, tzinfo=UTC)
+
+
+async def healthz(records: Records) -> dict[str, Any]:
+    """/healthz over HTTP, from the feed that the in-process daemon serves."""
+    marker = "serving the feed on "
+    line = next(m for m in records.messages() if marker in m)
+    url = line.split(marker, 1)[1].split()[0] + "/healthz"
+    body = await asyncio.to_thread(lambda: urlopen(url, timeout=10).read())
+    return dict(json.loads(body))
+
+
+# Formerly a real process: the same steps on the daemon's clock, and /healthz checked in between.
+def test_notices_due_while_the_ledger_is_away_go_out_once_when_it_returns(
+    setup: tuple[Setup, str],
+) -> None:
+    env, direct = setup
+    clock = Clock(NOW)
+    rules = [Rule("first", NOW + timedelta(seconds=8)), Rule("second", NOW + timedelta(seconds=10))]
+    env.write(rules)
+
+    async def scenario(start: Start) -> None:
+        daemon = await start()
+        env.proxy.cut()
+        await daemon.run_until(NOW + timedelta(seconds=12))  # both fire times
+        assert records.logged("the ledger does not answer")
+        assert env.project.outbox_files() == []  # nothing is sent without a claim
+        health = await healthz(records)
+        assert (health["ledger"], health["waiting_for_ledger"]) == ("unreachable", 2)
+        # Noticed by the first sweep after the cut, half a second (a sweep interval) in.
+        assert health["ledger_down_since"] == (NOW + timedelta(seconds=0.5)).isoformat()
+        env.proxy.restore()
+        await daemon.run_until(clock() + timedelta(seconds=0.5))  # the next sweep
+        assert len(env.project.outbox_files()) == 2
+        assert records.logged("the ledger answers again")
+        health = await healthz(records)
+        assert (health["ledger"], health["waiting_for_ledger"]) == ("ok", 0)
+        assert records.logged("2 delivery(ies) waited for it")
+        await daemon.run_until(clock() + timedelta(seconds=10))  # more sweeps: nothing else
+        await daemon.stop()
+
+    with captured() as records:
+        run(env.project, clock, scenario)
+    assert len(env.project.outbox_files()) == 2
+    # Late by the two seconds of the outage, within LATE_AFTER: not marked late.
+    assert rows(direct, rules) == [(SENT, 1, False), (SENT, 1, False)]
+    assert env.proxy.refused > 0  # the daemon did try while it was cut
+
+
+# Formerly a real process: the same steps on the daemon's clock.
 def test_a_notice_whose_grace_period_ends_during_the_outage_is_recorded_missed(
     setup: tuple[Setup, str],
 ) -> None:
     env, direct = setup
-    rule = Rule("too-late", soon(8))
+    clock = Clock(NOW)
+    rule = Rule("too-late", NOW + timedelta(seconds=8))
     env.write([rule], grace="PT3S")
-    daemon = Daemon(env.project)
-    daemon.wait_logged("planned")
-    env.proxy.cut()
-    daemon.wait_for(
-        lambda: time.time() > rule.local.timestamp() + 5, timeout=20, what="the grace period"
-    )
-    env.proxy.restore()
-    daemon.wait_logged("missed: the ledger was unreachable", timeout=20)
-    assert daemon.stop() == 0
+
+    async def scenario(start: Start) -> None:
+        daemon = await start()
+        env.proxy.cut()
+        await daemon.run_until(rule.local + timedelta(seconds=5))  # past the grace period
+        assert records.logged("the ledger does not answer")
+        env.proxy.restore()
+        await daemon.run_until(clock() + timedelta(seconds=0.5))  # the next sweep
+        assert records.logged("missed: the ledger was unreachable")
+        await daemon.stop()
+
+    with captured() as records:
+        run(env.project, clock, scenario)
     assert env.project.outbox_files() == []
     assert rows(direct, [rule]) == [(MISSED, 0, False)]
