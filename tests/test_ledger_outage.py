@@ -3,8 +3,8 @@
 The outage is a proxy between the daemon and the shared PostgreSQL server that the test cuts
 (every connection reset, new ones refused) and restores; the server itself is never touched.
 tests/test_faults.py stops and starts a real private cluster under running daemons.  What needs
-a real process (the fault pause after a claim, SIGTERM while waiting for the ledger) runs one;
-the rest runs the daemon in-process on its clock (tests/clock_harness.py).
+a real process (SIGTERM while waiting for the ledger) runs one; the rest runs the daemon
+in-process on its clock (tests/clock_harness.py).
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ import asyncio
 import json
 import os
 import signal
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -23,6 +22,7 @@ from urllib.request import urlopen
 import pytest
 from sqlalchemy.engine import make_url
 
+from reminders.delivery import ENV_FAULT_PAUSE
 from reminders.ledger import MISSED, SENT, Ledger
 
 from .clock_harness import Clock, Records, Start, captured, run
@@ -75,26 +75,6 @@ def rows(direct: str, rules: list[Rule]) -> list[tuple[str, int, bool]]:
     finally:
         ledger.close()
     return [(r.state, r.attempts, r.late) if r else ("none", 0, False) for r in found]
-
-
-def test_a_send_whose_record_fails_is_recorded_when_the_ledger_returns_not_sent_again(
-    setup: tuple[Setup, str],
-) -> None:
-    env, direct = setup
-    rule = Rule("record", soon(3))
-    env.write([rule], lease="PT30S")
-    daemon = Daemon(env.project, env={"REMINDERS_FAULT_PAUSE_AFTER_CLAIM": "2"})
-    daemon.wait_logged("fault injection")  # claimed; the send follows in 2 s
-    env.proxy.cut()
-    daemon.wait_logged("cannot record the outcome yet", timeout=15)
-    assert len(env.project.outbox_files()) == 1  # sent, not yet recorded
-    time.sleep(2)
-    env.proxy.restore()
-    daemon.wait_logged("sent: ", timeout=20)
-    time.sleep(1)
-    assert daemon.stop() == 0
-    assert len(env.project.outbox_files()) == 1
-    assert rows(direct, [rule]) == [(SENT, 1, False)]
 
 
 def test_a_start_waits_for_the_ledger_and_sigterm_ends_the_wait(
@@ -192,3 +172,42 @@ def test_a_notice_whose_grace_period_ends_during_the_outage_is_recorded_missed(
         run(env.project, clock, scenario)
     assert env.project.outbox_files() == []
     assert rows(direct, [rule]) == [(MISSED, 0, False)]
+
+
+# Formerly a real process with a two-second pause after the claim: the outage now starts during
+# that pause and ends after two of the record's waits, both on the daemon's clock.
+def test_a_send_whose_record_fails_is_recorded_when_the_ledger_returns_not_sent_again(
+    setup: tuple[Setup, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    env, direct = setup
+    rule = Rule("record", NOW + timedelta(seconds=3))
+    env.write([rule], lease="PT30S")
+    monkeypatch.setenv(ENV_FAULT_PAUSE, "2")
+    waits: list[float] = []
+
+    class Outage(Clock):
+        def sleep(self, seconds: float) -> None:  # a delivery's waits, in its worker thread
+            waits.append(seconds)
+            if len(waits) == 1:  # the pause after the claim: the ledger goes away
+                env.proxy.cut()
+            elif len(waits) == 3:  # two waits of the record later: it is back
+                env.proxy.restore()
+            super().sleep(seconds)
+
+    clock = Outage(NOW)
+
+    async def scenario(start: Start) -> None:
+        daemon = await start()
+        await daemon.run_until(rule.local)
+        assert records.logged("fault injection")  # claimed, then paused
+        assert records.logged("cannot record the outcome yet")
+        assert records.logged("sent: ")
+        await daemon.run_until(clock() + timedelta(seconds=60))  # past the lease: nothing again
+        await daemon.stop()
+
+    with captured() as records:
+        run(env.project, clock, scenario)
+    assert waits == [2.0, 0.5, 1.0]  # the pause, then the record's waits (0.5 s, doubling)
+    assert len(env.project.outbox_files()) == 1
+    assert rows(direct, [rule]) == [(SENT, 1, False)]
+    assert env.proxy.refused > 0
