@@ -53,7 +53,7 @@ if TYPE_CHECKING:
 
     Key = dict[str, Any]
 
-FORMAT = 9
+FORMAT = 10
 ENV_DIR = "REMINDERS_CACHE_DIR"
 SETTLED_NS = 2_000_000_000  # files younger than this are not cached (see the module docstring)
 

@@ -304,6 +304,15 @@ def load_config(path: str | os.PathLike[str]) -> Settings:
     org = None
     if "organisation" in document:
         org = check.table(document["organisation"], ORGANISATION_FIELDS, ("organisation",))
+    if org is not None and len(set(org["weekend"])) >= 7:
+        # The plan and the notices count working days; a week of weekend has none (and the
+        # feed server builds this year's plan at its start).
+        check.add(
+            ("organisation", "weekend"),
+            list(org["weekend"]),
+            "at most six weekend days (the plan counts working days)",
+        )
+        org = None
     paths = check.table(document.get("paths", {}), PATHS_FIELDS, ("paths",))
     feed = check.table(document.get("feed", {}), FEED_FIELDS, ("feed",))
     ledger = check.table(document.get("ledger", {}), LEDGER_FIELDS, ("ledger",))

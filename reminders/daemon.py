@@ -598,9 +598,9 @@ class Daemon:
                 and old.settings.daemon.serve_feed != fresh.settings.daemon.serve_feed
             ):
                 log.warning("[daemon] serve_feed changed; it takes effect at the next start")
-            if version.feeds is not None:
+            if version.feeds is not None and version.pages is not None:
                 loaded = Loaded(fresh.settings, fresh.calendars)
-                self.web.install(loaded, version.feeds, version.feeds_stamp, why)
+                self.web.install(loaded, version.feeds, version.pages, version.feeds_stamp, why)
         if old is not None:
             close_channels(old.channels)
         self.last_reload = {

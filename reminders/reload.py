@@ -6,8 +6,9 @@ A reload (SIGHUP, an edited file) and the start build a :class:`Version`:
   is sent), the channels (runtime.py);
 * the notices of the horizon, planned by fire time, each rendered with its templates and its ICS
   attachment built, as a delivery would render and build them;
-* on a reload of a daemon that serves the feed, the feeds: every calendar's ICS bytes, and the
-  page's templates checked (``WebService.prepare``).
+* on a reload of a daemon that serves the feed, the feeds (every calendar's ICS bytes) and what
+  the site serves with them: the page, the icon and this year's plan, rendered as they will be
+  served (``WebService.prepare``, ``web.build_pages``).
 
 The daemon switches a version in only once every part of it was built, all at once and with no
 await in between, so a request or a fire job sees the old version or the new one, never half of
@@ -28,7 +29,11 @@ from .notices import Notice
 from .runtime import Runtime, Stat, close_channels, load_runtime
 from .settings import Loaded
 
-FeedBuilder = Callable[[Loaded], tuple[FeedSet, tuple[Stat, ...]]]
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from .web import Pages
+
+FeedBuilder = Callable[[Loaded], tuple[FeedSet, "Pages", tuple[Stat, ...]]]
 
 
 class Version(NamedTuple):
@@ -36,6 +41,7 @@ class Version(NamedTuple):
     planned: dict[str, list[Notice]]  # the notices of the horizon, by UTC fire time (ISO text)
     feeds: FeedSet | None  # None: the daemon serves no feed (or it is built at its start)
     feeds_stamp: tuple[Stat, ...] = ()  # what the feed server watches, taken before the build
+    pages: Pages | None = None  # the page, icon and this year's plan of ``feeds``
 
 
 class ReloadError(ReminderError):
@@ -98,8 +104,8 @@ def build_version(
             raise InvalidInput(problems, f"notices planned until {until:%Y-%m-%d %H:%M} UTC")
         if feeds is None:
             return Version(runtime, plan, None)
-        built, stamp = feeds(Loaded(runtime.settings, runtime.calendars))
-        return Version(runtime, plan, built, stamp)
+        built, pages, stamp = feeds(Loaded(runtime.settings, runtime.calendars))
+        return Version(runtime, plan, built, stamp, pages)
     except ReminderError:
         close_channels(runtime.channels)
         raise

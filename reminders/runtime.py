@@ -1,7 +1,8 @@
 """What the daemon runs on: valid settings, calendars, templates and built channels, as one value.
 
 ``load_runtime`` either returns a complete, checked :class:`Runtime` or raises: a config or
-calendar problem, a template that does not render with sample data, a channel that cannot work.
+calendar problem (an ``[organisation] country`` python-holidays does not know too, as ``check``
+says it), a template that does not render with sample data, a channel that cannot work.
 The daemon starts only on a complete runtime, and a reload that fails keeps the old one running.
 """
 
@@ -14,7 +15,7 @@ from datetime import date
 from typing import TYPE_CHECKING, NamedTuple
 
 from .cache import file_stats, tree_stats
-from .errors import InvalidInput
+from .errors import ConfigError, InvalidInput
 from .model import Calendar
 from .settings import Settings
 from .sources import listed_files
@@ -58,9 +59,15 @@ def load_runtime(config_path: str, today: date, environ: Mapping[str, str]) -> R
     from . import channels as registry
     from .calendars import load_calendars
     from .config import load_config
+    from .controllers import country_problems
     from .render import check_templates, environment
 
     settings = load_config(config_path)
+    # As check asks it: python-holidays must know the host country (the plans, the notices'
+    # working days).  Imported here, by run, never by the light commands.
+    country = country_problems(settings)
+    if country:
+        raise ConfigError(country)
     # Taken before reading, so an edit made while loading is seen by the next check.
     stamp = fingerprint(config_path, settings.calendars_dir, settings.templates_dir)
     calendars = load_calendars(settings.calendars_dir, today)

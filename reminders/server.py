@@ -22,7 +22,7 @@ from datetime import UTC, date, datetime
 from typing import Any, NamedTuple
 
 from .dates import local_date
-from .errors import InvalidInput, ReminderError
+from .errors import ReminderError
 from .feeds import FeedSet, build_feeds
 from .runtime import Stat, fingerprint, inputs_time
 from .settings import Loaded
@@ -30,7 +30,7 @@ from .settings import Loaded
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from .guard import Guard
-    from .web import Reply, Site
+    from .web import Pages, Reply, Site
 
 log = logging.getLogger("reminders")
 
@@ -389,31 +389,40 @@ class WebService:
             loaded = loaded._replace(settings=loaded.settings._replace(feed=feed))
         return current_feeds(self.config_path, loaded, self.environ, self.clock())
 
-    def prepare(self, loaded: Loaded) -> tuple[FeedSet, tuple[Stat, ...]]:
-        """Every feed built and the page checked from ``loaded``, and the stamp to install them
-        with; ReminderError naming the file if any of it fails.  Nothing is swapped: the daemon
-        builds the rest of a reload meanwhile and installs it all at once (:meth:`install`)."""
-        from .webpage import check_page
+    def build_site(self, loaded: Loaded) -> tuple[FeedSet, Pages]:
+        """Every feed, and the page, the icon and this year's plan made from them and checked
+        (web.build_pages); ReminderError naming the file and line if any of it fails."""
+        from .web import build_pages
 
-        stamp = self._stamp(loaded)
         feeds = self.build(loaded)
-        problems = check_page(feeds.loaded, feeds.today)
-        if problems:
-            raise InvalidInput(problems, "web page's templates")
-        return feeds, stamp
+        return feeds, build_pages(feeds)
 
-    def install(self, loaded: Loaded, feeds: FeedSet, stamp: tuple[Stat, ...], why: str) -> None:
-        """Serve ``feeds`` (from :meth:`prepare`) from now on; no await, so nothing runs between
-        this and the daemon's own swap.  A rebuild still in flight is then not swapped in."""
+    def prepare(self, loaded: Loaded) -> tuple[FeedSet, Pages, tuple[Stat, ...]]:
+        """Every feed and page built from ``loaded`` (:meth:`build_site`), and the stamp to
+        install them with; ReminderError naming the file if any of it fails.  Nothing is
+        swapped: the daemon builds the rest of a reload meanwhile and installs it all at once
+        (:meth:`install`)."""
+        stamp = self._stamp(loaded)
+        feeds, pages = self.build_site(loaded)
+        return feeds, pages, stamp
+
+    def install(
+        self, loaded: Loaded, feeds: FeedSet, pages: Pages, stamp: tuple[Stat, ...], why: str
+    ) -> None:
+        """Serve ``feeds`` and ``pages`` (from :meth:`prepare`) from now on; no await, so nothing
+        runs between this and the daemon's own swap.  A rebuild still in flight is then not
+        swapped in."""
         self.generation += 1
-        self._swap(loaded, feeds, stamp, why)
+        self._swap(loaded, feeds, pages, stamp, why)
 
-    def _swap(self, loaded: Loaded, feeds: FeedSet, stamp: tuple[Stat, ...], why: str) -> None:
+    def _swap(
+        self, loaded: Loaded, feeds: FeedSet, pages: Pages, stamp: tuple[Stat, ...], why: str
+    ) -> None:
         self.loaded, self.stamp = loaded, stamp
         if self.guard is not None:
             self.guard.set_timeout(self._head_timeout(loaded))
         old = self.site.feeds.revision
-        self.site.update(feeds)
+        self.site.update(feeds, pages)
         if feeds.revision != old:
             log.info(
                 "%sfeeds rebuilt (%s): revision %s", self.prefix, why or "reload", feeds.revision
@@ -466,14 +475,14 @@ class WebService:
         self.sock = sock if sock is not None else bind(listen or loaded.settings.feed.listen)
         self.address = shown_address(self.sock)
         try:
-            feeds = await asyncio.to_thread(self.build, loaded)
+            feeds, pages = await asyncio.to_thread(self.build_site, loaded)
         except BaseException:
             if own:
                 self.sock.close()
             self.sock = None
             raise
         self.loaded = loaded
-        self.site = Site(feeds, self.health)
+        self.site = Site(feeds, self.health, pages=pages)
         import uvicorn
 
         from .guard import Guard, open_file_limit
@@ -535,7 +544,7 @@ class WebService:
         try:
             if loaded is None:
                 loaded = await asyncio.to_thread(self.load)
-            feeds = await asyncio.to_thread(self.build, loaded)
+            feeds, pages = await asyncio.to_thread(self.build_site, loaded)
         except ReminderError as exc:
             self.stamp = stamp
             log.error(
@@ -549,7 +558,7 @@ class WebService:
             self.building = False
         if self.generation != generation:
             return False  # a newer version was installed while this one was built
-        self._swap(loaded, feeds, stamp, why)
+        self._swap(loaded, feeds, pages, stamp, why)
         return True
 
     @property

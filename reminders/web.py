@@ -306,6 +306,7 @@ class Site:
         feeds: FeedSet,
         health: Callable[[], dict[str, Any]] | None = None,
         today: Callable[[str], date] | None = None,
+        pages: Pages | None = None,
     ) -> None:
         self.health_extra = health
         self.today = today or _today_in
@@ -317,15 +318,25 @@ class Site:
         self._plans: dict[tuple[str, int], PreparedPage | None] = {}
         self._icon: PreparedPage | None = None
         self._plan_lock = threading.Lock()  # one plan built at a time (see plan())
-        self.update(feeds)
+        self.update(feeds, pages)
 
-    def update(self, feeds: FeedSet) -> None:
+    def update(self, feeds: FeedSet, pages: Pages | None = None) -> None:
+        """Serve ``feeds`` and, when given, the ``pages`` built and checked with them
+        (:func:`build_pages`: the feed server always gives them, so that the first request of
+        a build is served from what was checked).  Without them the page, the icon and the
+        plans are made on their first request (as in tests of the feeds alone)."""
         refresh = int(feeds.loaded.settings.feed.refresh_interval.total_seconds())
         prepared = {path: Prepared(r, refresh) for path, r in feeds.resources.items()}
+        page = None if pages is None else (feeds.revision, pages.today, pages.page)
+        plans: dict[tuple[str, int], PreparedPage | None] = {}
+        if pages is not None:
+            plans.update(((feeds.revision, year), plan) for year, plan in pages.plans.items())
         # Plain assignments; a request sees the old build or the new one.  The page is rendered
         # again even when the feeds are the same: a rebuild may follow a template edit.
-        self.prepared, self.feeds, self._page, self._plans = prepared, feeds, None, {}
-        self._icon = None
+        self.prepared, self.feeds, self._page, self._plans = prepared, feeds, page, plans
+        self._icon = None if pages is None else pages.icon
+        if pages is not None:
+            self._good = pages.page
 
     def page(self) -> PreparedPage:
         """The index page with its Content-Security-Policy, rendered once per build and day."""
@@ -353,11 +364,21 @@ class Site:
         self._good = page
         return page
 
-    def icon(self) -> PreparedPage:
-        """``/favicon.ico``, made on the first request of a build (templates are read lazily)."""
+    def icon(self) -> PreparedPage | None:
+        """``/favicon.ico``, made with the build (:func:`build_pages`), or on the first request
+        of a build made without its pages; None (a 404) when its template fails."""
         icon = self._icon
         if icon is None:
-            icon = self._icon = favicon(self.feeds.loaded.settings.templates_dir)
+            try:
+                icon = self._icon = favicon(self.feeds.loaded.settings.templates_dir)
+            except Exception as exc:  # a template edited into a broken state: never a 500
+                log.error(
+                    "the icon's template fails (%s: %s); /favicon.ico answers 404; "
+                    "'reminders check' shows where",
+                    type(exc).__name__,
+                    exc,
+                )
+                return None
         return icon
 
     def plan(self, year: int) -> PreparedPage | None:
@@ -385,22 +406,19 @@ class Site:
     def _build_plan(self, feeds: FeedSet, year: int) -> PreparedPage | None:
         """The plan page, or None (a 404, remembered for the build) when the configuration
         cannot make one: a country python-holidays does not know, a weekend of seven days, a
-        plan template that fails.  That is said once in the log, never as a 500."""
-        import jinja2
-
-        from .controllers import public_plan_html
+        plan template that fails, whatever it raises.  That is said once in the log, never as
+        a 500.  (This year's plan is made with the build, :func:`build_pages`, and a failure
+        there rejects the build; the other years of the window are made here, when asked.)"""
         from .errors import ReminderError
-        from .webpage import content_security_policy
 
         try:
-            html = public_plan_html(feeds.loaded, year)
-        except (ReminderError, jinja2.TemplateError) as exc:
+            return plan_page(feeds, year)
+        except Exception as exc:
             why = (
                 exc.message() if isinstance(exc, ReminderError) else f"{type(exc).__name__}: {exc}"
             )
             log.error("the plan of %d cannot be made (/plan/%d answers 404): %s", year, year, why)
             return None
-        return html_page(html, content_security_policy(html.decode("utf-8")))
 
     def health(self) -> dict[str, Any]:
         feeds = self.feeds
@@ -415,6 +433,71 @@ class Site:
         if self.health_extra is not None:
             out.update(self.health_extra())
         return out
+
+
+def plan_page(feeds: FeedSet, year: int) -> PreparedPage:
+    """The plan of ``year`` as served, from the public calendars of ``feeds``; raises what
+    making it raises."""
+    from .controllers import public_plan_html
+    from .webpage import content_security_policy
+
+    html = public_plan_html(feeds.loaded, year)
+    return html_page(html, content_security_policy(html.decode("utf-8")))
+
+
+class Pages(NamedTuple):
+    """What a build serves besides the feeds, made from the same data and checked with them."""
+
+    today: date  # the organisation's date the page was rendered for (the feeds')
+    page: PreparedPage  # "/"
+    icon: PreparedPage  # "/favicon.ico"
+    plans: dict[int, PreparedPage]  # this year's plan, when the feed's window holds it
+
+
+def build_pages(feeds: FeedSet) -> Pages:
+    """The page, the icon and this year's plan of ``feeds``, each rendered as it will be served;
+    InvalidInput naming the file and line (as ``reminders check`` names it) when any fails.
+
+    The feed server builds them with every build (start, reload, rebuild), before anything is
+    switched over, so that no configuration reaches a request unchecked: a first request never
+    meets a template that does not render, nor an ``[organisation] country`` python-holidays
+    does not know.  The plans of the window's other years are made on their first request
+    (docs/web.md); their failure is the site's 404.  Cost: bench/RESULTS.md.
+    """
+    from .controllers import country_problems
+    from .errors import ConfigError, InvalidInput, ReminderError
+    from .hostcal import FIRST_YEAR, LAST_YEAR
+    from .webpage import INDEX, check_page, page_problem, render_index
+
+    settings = feeds.loaded.settings
+    folder = settings.templates_dir
+    country = country_problems(settings)
+    if country:
+        raise ConfigError(country)
+    problems = check_page(feeds.loaded, feeds.today)
+    if problems:
+        raise InvalidInput(problems, "web page's templates")
+    try:
+        rendered = render_index(feeds, feeds.today)
+    except Exception as exc:
+        raise InvalidInput([page_problem(exc, folder, INDEX)], "web page's templates") from None
+    try:
+        icon = favicon(folder)
+    except Exception as exc:
+        raise InvalidInput([page_problem(exc, folder, ICON)], "web page's templates") from None
+    plans: dict[int, PreparedPage] = {}
+    year = feeds.today.year
+    if max(feeds.first_year, FIRST_YEAR) <= year <= min(feeds.last_year, LAST_YEAR):
+        try:
+            plans[year] = plan_page(feeds, year)
+        except ReminderError:
+            raise  # (it names the file and what to do)
+        except Exception as exc:
+            from .plan_html import INDEX as PLAN
+
+            problem = page_problem(exc, folder, PLAN)
+            raise InvalidInput([problem], f"plan of {year} (/plan/{year})") from None
+    return Pages(feeds.today, html_page(rendered.html, rendered.csp), icon, plans)
 
 
 ICON = "web/icon.svg"
@@ -535,7 +618,10 @@ def _starlette(app: App) -> Any:
         return page_response(request, site.page())
 
     async def icon(request: Request) -> Any:
-        return page_response(request, site.icon())
+        found = site.icon()
+        if found is None:
+            raise HTTPException(404)
+        return page_response(request, found)
 
     async def plan(request: Request) -> Any:
         from starlette.concurrency import run_in_threadpool

@@ -316,36 +316,36 @@ def check_page(loaded: Loaded, today: date) -> list[Problem]:
     for plans in ((), sample):
         try:
             render_page(folder, page_context(loaded, today, feeds, plans))
-        except jinja2.TemplateSyntaxError as exc:
-            shown = template_file(folder, exc.name or INDEX)
-            problem = Problem(shown, "", None, f"template syntax error: {exc.message}", exc.lineno)
-        except jinja2.TemplateNotFound as exc:
-            missing = exc.name if isinstance(exc.name, str) else INDEX
-            file, line = _where(exc, folder)
-            used = f"used at {file}:{line}" if line else "the page's main template"
-            problem = Problem(
-                template_file(folder, missing), "", None, f"missing template ({used})"
-            )
-        except jinja2.UndefinedError as exc:
-            file, line = _where(exc, folder)
-            expected = f"{exc.message}; expected only the variables listed in templates/README.md"
-            problem = Problem(file, "", None, expected, line)
-        except SecurityError as exc:
-            file, line = _where(exc, folder)
-            problem = Problem(file, "", None, sandbox_refusal(exc), line)
-        except Exception as exc:  # a filter failing on a value: report it, never crash check
-            file, line = _where(exc, folder)
-            problem = Problem(
-                file, "", None, f"rendering failed: {type(exc).__name__}: {exc}", line
-            )
-        else:
-            continue
-        if problem not in problems:
-            problems.append(problem)
+        except Exception as exc:
+            problem = page_problem(exc, folder, INDEX)
+            if problem not in problems:
+                problems.append(problem)
     return problems
 
 
-def _where(exc: BaseException, folder: str) -> tuple[str, int | None]:
+def page_problem(exc: Exception, folder: str, main: str) -> Problem:
+    """The problem a web template's failure is reported as: its file and line, and what to
+    do.  ``main``: the template rendered (``web/index.html``, ``web/icon.svg``, the plan's)."""
+    if isinstance(exc, jinja2.TemplateSyntaxError):
+        shown = template_file(folder, exc.name or main)
+        return Problem(shown, "", None, f"template syntax error: {exc.message}", exc.lineno)
+    if isinstance(exc, jinja2.TemplateNotFound):
+        missing = exc.name if isinstance(exc.name, str) else main
+        file, line = _where(exc, folder, main)
+        main_one = "the page's main template" if main == INDEX else f"the template {main}"
+        used = f"used at {file}:{line}" if line else main_one
+        return Problem(template_file(folder, missing), "", None, f"missing template ({used})")
+    file, line = _where(exc, folder, main)
+    if isinstance(exc, jinja2.UndefinedError):
+        expected = f"{exc.message}; expected only the variables listed in templates/README.md"
+        return Problem(file, "", None, expected, line)
+    if isinstance(exc, SecurityError):
+        return Problem(file, "", None, sandbox_refusal(exc), line)
+    # a filter failing on a value: reported, never a traceback
+    return Problem(file, "", None, f"rendering failed: {type(exc).__name__}: {exc}", line)
+
+
+def _where(exc: BaseException, folder: str, main: str = INDEX) -> tuple[str, int | None]:
     """The innermost template file and line in the traceback (Jinja rewrites the frames)."""
     roots = [os.path.abspath(f) + os.sep for f in (folder, bundled("templates"))]
     for frame in reversed(traceback.extract_tb(exc.__traceback__)):
@@ -354,4 +354,4 @@ def _where(exc: BaseException, folder: str) -> tuple[str, int | None]:
             if path.startswith(root):
                 name = os.path.relpath(path, root).replace(os.sep, "/")
                 return template_file(root, name), frame.lineno
-    return template_file(folder, INDEX), None
+    return template_file(folder, main), None
