@@ -273,7 +273,9 @@ def heartbeat(ledger: Path) -> float | None:
 
 
 def daemon_argv(python: str, config: Path) -> list[str]:
-    return [python, "-m", "reminders", "--config", str(config), "run", "--log-format", "json"]
+    # The feed is served as configured, on a free port: the bench runs beside anything on 8080.
+    return [python, "-m", "reminders", "--config", str(config), "run", "--log-format", "json",
+            "--listen", "127.0.0.1:0"]  # fmt: skip
 
 
 def spawn_wall(argv: Sequence[str], env: dict[str, str]) -> float:

@@ -4,8 +4,9 @@ A reload (SIGHUP, an edited file) and the start build a :class:`Version`:
 
 * the runtime: settings, calendars, the notice templates as a snapshot (what was checked is what
   is sent), the channels (runtime.py);
-* the notices of the horizon, planned by fire time, each rendered with its templates and its ICS
-  attachment built, as a delivery would render and build them;
+* the notices of the horizon, planned by fire time; the first :data:`RENDERED` of them (the
+  soonest) each rendered with its templates and its ICS attachment built, as a delivery would
+  render and build them;
 * on a reload of a daemon that serves the feed, the feeds (every calendar's ICS bytes) and what
   the site serves with them: the page, the icon and this year's plan, rendered as they will be
   served (``WebService.prepare``, ``web.build_pages``).
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
+from itertools import islice
 from typing import NamedTuple
 
 from . import delivery
@@ -42,6 +44,15 @@ class Version(NamedTuple):
     feeds: FeedSet | None  # None: the daemon serves no feed (or it is built at its start)
     feeds_stamp: tuple[Stat, ...] = ()  # what the feed server watches, taken before the build
     pages: Pages | None = None  # the page, icon and this year's plan of ``feeds``
+
+
+# How many of the planned notices (the soonest) a version renders before it is used.  Rendering
+# one notice with its ICS attachment costs about 0.5 ms, so rendering all 100,000 of the daemon
+# benchmark's horizon (bench/daemon.py, case 1) held its start for over a minute (85 s to ready,
+# where planning alone takes seconds).  The templates are checked with sample data for every
+# rule besides, so what this leaves to the send is a template or a value that fails for one
+# particular real notice further ahead: it is then a failed delivery, logged and retried.
+RENDERED = 1000
 
 
 class ReloadError(ReminderError):
@@ -98,7 +109,8 @@ def build_version(
     runtime = load_runtime(config_path, now.date(), environ)
     try:
         plan = planned(runtime, now)
-        problems = notice_problems(runtime, (n for due in plan.values() for n in due))
+        soonest = (n for when in sorted(plan) for n in plan[when])
+        problems = notice_problems(runtime, islice(soonest, RENDERED))
         if problems:
             until = (now + runtime.settings.daemon.horizon).astimezone(UTC)
             raise InvalidInput(problems, f"notices planned until {until:%Y-%m-%d %H:%M} UTC")

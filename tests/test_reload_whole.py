@@ -291,3 +291,27 @@ def test_a_feed_a_library_refuses_to_build_is_an_error_naming_the_calendar_file(
         "calendars/test.toml: the feed of calendar 'test' cannot be built: AssertionError: "
         "Content line can not contain unescaped new line characters"
     )
+
+
+def test_a_version_renders_the_soonest_notices_and_leaves_the_later_ones_to_their_send(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The notice that fails (day 11, the 37th anniversary) is the last of the horizon: a version
+    that renders every notice refuses the edit; one that renders only the soonest notices (so
+    that 100,000 pending notices do not hold the start for a minute) takes it, and that notice
+    then fails at its send, as a failed delivery."""
+    from reminders import reload
+    from reminders.errors import InvalidInput
+
+    edit(project, FAILING_SUBJECT)
+    config = str(project / "config.toml")
+    with pytest.raises(InvalidInput) as refused:
+        reload.build_version(config, NOW, {})
+    assert "notice test:d0111:2027:lead" in str(refused.value)
+
+    monkeypatch.setattr(reload, "RENDERED", 6)  # days 5 to 10 of January, not day 11
+    version = reload.build_version(config, NOW, {})
+    planned = [n.id for when in sorted(version.planned) for n in version.planned[when]]
+    assert planned[-1] == "test:d0111:2027:lead"
+    assert len(planned) == 7
+    reload.close_channels(version.runtime.channels)
