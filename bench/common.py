@@ -1,7 +1,7 @@
 """What every benchmark prints first: the machine, the interpreter and the code that was measured.
 
 Figures only mean something next to the tree they were measured on, so the header names the
-commit, the files of ``reminders/`` that differ from it, and a short hash of ``reminders/*.py``.
+commit, the files of ``reminders/`` that differ from it, and a short hash of ``reminders/**/*.py``.
 """
 
 from __future__ import annotations
@@ -42,10 +42,11 @@ def python_version(python: str) -> str:
 
 
 def code_state() -> str:
-    """``commit abc1234 + uncommitted: a.py, b.py; reminders/*.py sha256 0123abcd``."""
+    """``commit abc1234 + uncommitted: a.py, b.py; reminders/**/*.py sha256 0123abcd``."""
     digest = hashlib.sha256()
-    for path in sorted((ROOT / "reminders").glob("*.py")):
-        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    for path in sorted((ROOT / "reminders").rglob("*.py")):
+        name = path.relative_to(ROOT / "reminders").as_posix()
+        digest.update(name.encode() + b"\0" + path.read_bytes())
     try:
         head = subprocess.run(
             ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
@@ -64,7 +65,7 @@ def code_state() -> str:
     dirty = ", ".join(line[3:].removeprefix("reminders/") for line in status)
     return (
         f"commit {head}{' + uncommitted: ' + dirty if dirty else ' (clean)'}; "
-        f"reminders/*.py sha256 {digest.hexdigest()[:12]}"
+        f"reminders/**/*.py sha256 {digest.hexdigest()[:12]}"
     )
 
 

@@ -10,9 +10,9 @@ What runs:
   year (three on February 29: leap_day mar1, feb28 and the default; 20 movable RRULE days), 1 to
   3 facts each with its source, a timed moment on every 20th observance (several time zones, with
   and without DST), and non-ASCII text (Azerbaijani "Xocalı soyqırımı", Urdu "یادگاری دن").
-  It is loaded with ``reminders.calendars.load_calendars`` (not timed).
-* **ours**: ``reminders.ics.build_ics(calendars, first, last, FeedInfo(...))``, the FeedInfo built
-  as ``controllers.export_ics`` builds it for one calendar.
+  It is loaded with ``reminders.config.calendars.load_calendars`` (not timed).
+* **ours**: ``reminders.core.ics.build_ics(calendars, first, last, FeedInfo(...))``, the FeedInfo
+  built as ``reminders.core.ics.export_ics`` builds it for one calendar.
 * **baseline**: the same VCALENDAR and VEVENTs (same UID, DTSTAMP, LAST-MODIFIED, DTSTART/DTEND,
   SUMMARY, DESCRIPTION text, CATEGORIES, TRANSP, RELATED-TO, moments as zoned events with their
   VTIMEZONEs) built with ``icalendar.Event()`` and ``.add(...)`` in a plain loop, then
@@ -170,8 +170,8 @@ def baseline_ics(calendars: Sequence[Any], first: int, last: int, info: Any) -> 
     """The same calendar with bare icalendar calls: Event() and .add(...) in a plain loop."""
     import icalendar
 
-    from reminders.ics import PRODID, describe_moment, describe_observance
-    from reminders.occurrences import occurrences
+    from reminders.core.ics import PRODID, describe_moment, describe_observance
+    from reminders.core.occurrences import occurrences
 
     stamp = max(c.revised for c in calendars)
     cal = icalendar.Calendar()
@@ -229,12 +229,12 @@ def worker(args: argparse.Namespace) -> None:
     # Both variants import the same modules before anything is measured.
     import icalendar  # noqa: F401
 
-    from reminders.calendars import load_calendars
-    from reminders.ics import FeedInfo, build_ics
+    from reminders.config.calendars import load_calendars
+    from reminders.core.ics import FeedInfo, build_ics
 
     calendars = load_calendars(Path(args.dir) / "calendars", date.today())
     (calendar,) = calendars
-    # As controllers.export_ics builds it for --calendar ID.
+    # As core/ics.py's export_ics builds it for --calendar ID.
     info = FeedInfo(
         calendar.name, calendar.description, UID_DOMAIN, REFRESH, f"{calendar.id}@{UID_DOMAIN}"
     )
@@ -328,12 +328,12 @@ def print_profile(profiler: cProfile.Profile, top: int, variant: str) -> None:
         for row in sorted(rows, key=lambda r: r[key], reverse=True)[:top]:
             print(f"{row[0]:>7.3f} {row[1]:>7.3f} {row[2]:>9}  {row[3]}")
     phases = (
-        ("occurrences() (expansion)", "reminders/occurrences.py", "occurrences"),
-        ("_add_events (VEVENT objects)", "reminders/ics.py", "_add_events"),
+        ("occurrences() (expansion)", "reminders/core/occurrences.py", "occurrences"),
+        ("_add_events (VEVENT objects)", "reminders/core/ics.py", "_add_events"),
         ("  of which Event.new", "icalendar/cal/event.py", "new"),
-        ("describe_observance (text)", "reminders/ics.py", "describe_observance"),
+        ("describe_observance (text)", "reminders/core/ics.py", "describe_observance"),
         ("Component.add (all calls)", "icalendar/cal/component.py", "add"),
-        ("_add_timezones (VTIMEZONE)", "reminders/ics.py", "_add_timezones"),
+        ("_add_timezones (VTIMEZONE)", "reminders/core/ics.py", "_add_timezones"),
         ("add_missing_timezones (baseline)", "icalendar/cal/calendar.py", "add_missing_timezones"),
         ("  of which get_missing_tzids", "icalendar/cal/calendar.py", "get_missing_tzids"),
         ("Component.to_ical (serialise)", "icalendar/cal/component.py", "to_ical"),

@@ -16,7 +16,7 @@ the app's own uvicorn settings (httptools, uvloop, access log off, port 0), each
 same bytes and headers from memory: a bare ASGI callable (the ceiling of any ASGI app here), a
 plain Starlette route, and the one-write experiment, uvicorn's httptools protocol answering
 ``GET /all.ics`` itself in one write per response with none of the app's checks (the floor of
-what the app's direct path in reminders/server.py, which it led to, can cost).
+what the app's direct path in reminders/web/server.py, which it led to, can cost).
 
 Every server is started first and checked with curl (the 200 carries the exported bytes, or for
 Radicale the same events; the 304 is a 304 with the server's own ETag).  Then each case runs

@@ -15,7 +15,8 @@ Two cases (the issue's), each a table of timings from one run:
 Every sample is a new process, its output to /dev/null.  "cold" runs with
 ``REMINDERS_CACHE_DIR=off``: the config and the calendars are parsed and validated, as on the
 first run after an edit; "warm" runs with a cache folder of its own, filled before timing
-(reminders/cache.py).  The OS file cache and the ``__pycache__`` byte code are warm either way.
+(reminders/config/cache.py).  The OS file cache and the ``__pycache__`` byte code are warm either
+way.
 Rounds run every command of a case once, in a shuffled order, so the commands share the
 machine's noise; in case 2 a command stops after ``--budget`` seconds of timed runs once it has
 ``--min-runs`` (a slow version of the package can take minutes a run).  ``remind`` gets the
@@ -68,7 +69,8 @@ from plan_inputs import config_toml, prepare
 YEAR = 2027
 OBSERVANCES = 10_000
 TARGET = 10.0  # case 2: remind's median over the plan's median, at least this
-SETTLE = 2.1  # seconds: the cache never stores files changed in the last two (reminders/cache.py)
+# seconds: the cache never stores files changed in the last two (reminders/config/cache.py)
+SETTLE = 2.1
 
 
 # --- Commands ------------------------------------------------------------------------------------
@@ -440,8 +442,9 @@ def child(args: list[str]) -> int:
     clock = time.process_time
     begun = clock()
     import reminders as package
-    from reminders import controllers, plan_formats
     from reminders.cli import main as reminders
+    from reminders.config import load
+    from reminders.plan import output
 
     imported = clock() - begun
     where = Path(package.__file__ or "").resolve().parent.parent
@@ -460,13 +463,13 @@ def child(args: list[str]) -> int:
 
             return wrapper
 
-        controllers.load = timed("load", controllers.load)
-        controllers.make_plan = timed("make_plan", controllers.make_plan)
-        for name, formatter in plan_formats.FORMATTERS.items():
-            plan_formats.FORMATTERS[name] = timed("format", formatter)
+        load.load = timed("load", load.load)
+        output.make_plan = timed("make_plan", output.make_plan)
+        for name, formatter in output.FORMATTERS.items():
+            output.FORMATTERS[name] = timed("format", formatter)
         # The table and JSON as the command writes them: pieces, joined a part at a time.
-        for name, (make, separator) in getattr(plan_formats, "PIECES", {}).items():
-            plan_formats.PIECES[name] = (timed("format", make), separator)
+        for name, (make, separator) in output.PIECES.items():
+            output.PIECES[name] = (timed("format", make), separator)
     rest = options.args[1:] if options.args[:1] == ["--"] else options.args
     profiler = cProfile.Profile() if options.profile else None
     start = clock()
@@ -512,8 +515,8 @@ def main() -> None:
         help="also time the package in DIR/reminders (warm), checked to write the same bytes",
     )
     args = parser.parse_args()
-    if args.baseline is not None and not (args.baseline / "reminders" / "cli.py").is_file():
-        sys.exit(f"--baseline {args.baseline}: expected a folder with reminders/cli.py in it")
+    if args.baseline is not None and not (args.baseline / "reminders" / "__main__.py").is_file():
+        sys.exit(f"--baseline {args.baseline}: expected a folder with reminders/__main__.py in it")
     if args.quick:
         limits1 = Limits(args.runs or 5, 1, 1e9, 1)
         limits2 = Limits(args.runs or 3, 1, 20.0, 1)

@@ -16,7 +16,7 @@ machine touches both alike), for ``--duration`` seconds of each in all:
 The clients are this process: asyncio (uvloop) over raw sockets, ``--connections`` kept-alive
 connections (in turn a plain GET, a gzip GET, and a GET conditional on the last ETag) and
 ``--fresh`` loops that open a new connection per request.  Every answer is checked: a 200 or a
-304; a 200's ETag is the project's tag of its bytes (``reminders.feeds.etag_of``; ``-gzip`` for
+304; a 200's ETag is the project's tag of its bytes (``reminders.web.feeds.etag_of``; ``-gzip`` for
 the gzip form, whose bytes must be the project's compression of the plain ones); its bytes are
 exactly one of the three versions, built in-process from the same files by the same code, and
 each version parses with icalendar; a 304 repeats the ETag sent.  After each edits phase, every
@@ -55,9 +55,9 @@ from common import ROOT, header
 
 sys.path.insert(0, str(ROOT))
 
-from reminders.controllers import load
-from reminders.feeds import ALL, FeedSet, compress, etag_of
-from reminders.server import current_feeds
+from reminders.config.load import load
+from reminders.web.feeds import ALL, FeedSet, compress, etag_of
+from reminders.web.server import current_feeds
 
 SERVING = re.compile(r"serving the feed on http://127\.0\.0\.1:(\d+) ")
 TITLE = 'title = "{ordinal} anniversary of the January 20 Tragedy"'

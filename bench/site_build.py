@@ -27,10 +27,10 @@ from plan_inputs import prepare
 
 sys.path.insert(0, str(ROOT))
 
-from reminders.controllers import country_problems
-from reminders.server import WebService
-from reminders.web import build_pages, favicon, plan_page
-from reminders.webpage import check_page, render_index
+from reminders.plan.hostcal import country_problems
+from reminders.web.app import build_pages, favicon, plan_page
+from reminders.web.page import check_page, render_index
+from reminders.web.server import WebService
 
 NOW = datetime(2027, 1, 10, tzinfo=UTC)
 

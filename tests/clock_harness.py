@@ -1,4 +1,5 @@
-"""An in-process daemon on a clock that the test moves (``Daemon(clock=, sleep=)``).
+"""An in-process daemon, with its feed, on a clock that the test moves (``Daemon(clock=, sleep=)``,
+made as ``reminders run`` makes it).
 
 The daemon's scheduler is paused once it has started: :meth:`Running.run_until` moves the clock
 forward one sweep interval at a time and, at each step, runs what the scheduler would have run by
@@ -15,7 +16,8 @@ from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 
-from reminders.daemon import Daemon, sweep_interval
+from reminders.cli.run import make_daemon
+from reminders.notify.daemon import Daemon, sweep_interval
 
 from .daemon_harness import Project
 
@@ -101,7 +103,7 @@ def run(project: Project, clock: Clock, scenario: Callable[[Start], Awaitable[No
         started: list[Running] = []
 
         async def start() -> Running:
-            daemon = Daemon(str(project.config), environ={}, clock=clock, sleep=clock.sleep)
+            daemon = make_daemon(str(project.config), environ={}, clock=clock, sleep=clock.sleep)
             assert await daemon.start()
             daemon.scheduler.pause()  # the test runs the jobs, on the daemon's clock
             started.append(Running(daemon, clock))

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from reminders.calendars import load_calendars
 from reminders.cli import main
-from reminders.model import Calendar, Occurrence
-from reminders.occurrences import occurrences
+from reminders.config.calendars import load_calendars
+from reminders.core.model import Calendar, Occurrence
+from reminders.core.occurrences import occurrences
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -53,7 +53,7 @@ def assert_occurs(calendars: tuple[Calendar, ...], observance_id: str, year: int
     return found[0]
 
 
-DEFAULT_LISTEN = ("127.0.0.1", 8080)  # [feed] listen's default (reminders/config.py)
+DEFAULT_LISTEN = ("127.0.0.1", 8080)  # [feed] listen's default (reminders/config/config_file.py)
 
 
 @pytest.fixture(scope="session", autouse=True)

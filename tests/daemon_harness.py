@@ -139,7 +139,7 @@ class Project:
         return sorted(p for p in self.outbox.iterdir() if not p.name.startswith("."))
 
     def ledger(self):  # type: ignore[no-untyped-def]
-        from reminders.ledger import Ledger
+        from reminders.notify.ledger import Ledger
 
         return Ledger(f"sqlite:///{self.ledger_path}")
 

@@ -54,7 +54,7 @@ PLAN_CASES: tuple[tuple[str, tuple[str, ...]], ...] = tuple(
 )
 
 
-# The yearly plan of the bundled config as a page and as a calendar (plan_html.py, plan_ics.py).
+# The yearly plan of the bundled config as a page and as a calendar (plan/html.py, plan/ics.py).
 PLAN_PAGE_CASES: tuple[tuple[str, tuple[str, ...]], ...] = tuple(
     (
         f"plan/plan-2027.{fmt}",
@@ -78,9 +78,10 @@ def notice_files(rule_id: str, observance_id: str, year: int) -> dict[str, bytes
     """The subject, text and HTML of a bundled notice at its fire time, by golden file name."""
     from datetime import date
 
-    from reminders.controllers import load
-    from reminders.notices import find_notice
-    from reminders.render import environment, render_notice
+    from reminders.config.load import load
+    from reminders.config.templates import environment
+    from reminders.core.notices import find_notice
+    from reminders.notify.render import render_notice
 
     loaded = load(str(ROOT / "config.toml"), date(2026, 11, 23))
     settings = loaded.settings
@@ -106,11 +107,11 @@ def page_bytes(day: str) -> bytes:
     """The subscribe page (``GET /``) of the bundled config for the organisation's date ``day``."""
     from datetime import date, datetime
 
-    from reminders.calendars import load_calendars
-    from reminders.config import load_config
-    from reminders.feeds import build_feeds
-    from reminders.settings import Loaded
-    from reminders.webpage import render_index
+    from reminders.config.calendars import load_calendars
+    from reminders.config.config_file import load_config
+    from reminders.core.settings import Loaded
+    from reminders.web.feeds import build_feeds
+    from reminders.web.page import render_index
 
     today = date.fromisoformat(day)
     settings = load_config(ROOT / "config.toml")

@@ -28,11 +28,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from reminders.calendars import load_calendars
-from reminders.config import load_config
-from reminders.model import WEEKDAYS, Occurrence
-from reminders.occurrences import occurrences
-from reminders.render import MONTHS, long_date, when
+from reminders.config.calendars import load_calendars
+from reminders.config.config_file import load_config
+from reminders.core.model import WEEKDAYS, Occurrence
+from reminders.core.occurrences import occurrences
+from reminders.core.words import MONTHS, long_date, when
 
 from .conftest import ROOT
 

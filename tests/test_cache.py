@@ -16,13 +16,15 @@ from pathlib import Path
 
 import pytest
 
-from reminders import cache, hostcal
-from reminders.calendars import load_calendars
-from reminders.config import load_config
-from reminders.controllers import check, load
-from reminders.dates import zone
-from reminders.errors import CalendarError
-from reminders.settings import Loaded
+from reminders.cli.check import check
+from reminders.config import cache
+from reminders.config.calendars import load_calendars
+from reminders.config.config_file import load_config
+from reminders.config.load import load
+from reminders.core.dates import zone
+from reminders.core.errors import CalendarError
+from reminders.core.settings import Loaded
+from reminders.plan import hostcache, hostcal
 
 from .conftest import ROOT, TODAY
 
@@ -137,7 +139,7 @@ def test_off_and_unwritable(copied: Path, monkeypatch: pytest.MonkeyPatch, tmp_p
 # (the two-second rule), without waiting for it.
 SETTLED = (
     "import sys, time\n"
-    "from reminders import cache\n"
+    "from reminders.config import cache\n"
     "cache.time_ns = lambda: time.time_ns() + 2_100_000_000\n"
     "from reminders.cli import main\n"
     "sys.exit(main())\n"
@@ -250,10 +252,10 @@ def host_files(folder: Path) -> list[Path]:
 
 
 def test_the_host_calendar_is_kept_and_a_hit_equals_computing_it(private_cache: Path) -> None:
-    first = cache.host_calendar("PK", WEEKEND, 2027)
+    first = hostcache.host_calendar("PK", WEEKEND, 2027)
     assert first == hostcal.host_calendar("PK", WEEKEND, 2027)
     (stored,) = host_files(private_cache)
-    again = cache.host_calendar("PK", WEEKEND, 2027)
+    again = hostcache.host_calendar("PK", WEEKEND, 2027)
     assert again == first
     assert again.holidays[date(2027, 2, 5)] == "Kashmir Solidarity Day"
     assert list(again.holidays) == sorted(again.holidays)  # in date order, as computed
@@ -261,22 +263,24 @@ def test_the_host_calendar_is_kept_and_a_hit_equals_computing_it(private_cache: 
 
 
 def test_another_country_weekend_or_year_has_its_own_host_calendar(private_cache: Path) -> None:
-    pakistan = cache.host_calendar("PK", WEEKEND, 2027)
-    azerbaijan = cache.host_calendar("AZ", WEEKEND, 2027)
+    pakistan = hostcache.host_calendar("PK", WEEKEND, 2027)
+    azerbaijan = hostcache.host_calendar("AZ", WEEKEND, 2027)
     assert azerbaijan != pakistan
     assert azerbaijan == hostcal.host_calendar("AZ", WEEKEND, 2027)
-    assert cache.host_calendar("PK", ("Friday",), 2027).weekend == frozenset({4})
-    assert cache.host_calendar("PK", WEEKEND, 2030) == hostcal.host_calendar("PK", WEEKEND, 2030)
+    assert hostcache.host_calendar("PK", ("Friday",), 2027).weekend == frozenset({4})
+    assert hostcache.host_calendar("PK", WEEKEND, 2030) == hostcal.host_calendar(
+        "PK", WEEKEND, 2030
+    )
     assert len(host_files(private_cache)) == 4
-    assert cache.host_calendar("PK", WEEKEND, 2027) == pakistan
+    assert hostcache.host_calendar("PK", WEEKEND, 2027) == pakistan
 
 
 def test_a_host_calendar_of_another_library_version_is_computed_again(
     private_cache: Path,
 ) -> None:
-    cache.host_calendar("PK", WEEKEND, 2027)
+    hostcache.host_calendar("PK", WEEKEND, 2027)
     (stored,) = host_files(private_cache)
-    wanted = cache.host_key("PK", WEEKEND, 2027)
+    wanted = hostcache.host_key("PK", WEEKEND, 2027)
     assert wanted is not None
     older = {
         **wanted,
@@ -285,16 +289,18 @@ def test_a_host_calendar_of_another_library_version_is_computed_again(
         ),
     }
     stale = hostcal.HostCalendar("PK", frozenset(), {date(2027, 1, 1): "Stale Day"})
-    cache.write_host(str(stored), older, stale)
-    assert cache.read_host(str(stored), wanted) is None
-    assert cache.host_calendar("PK", WEEKEND, 2027) == hostcal.host_calendar("PK", WEEKEND, 2027)
-    assert cache.read_host(str(stored), wanted) is not None  # stored again, for this version
+    hostcache.write_host(str(stored), older, stale)
+    assert hostcache.read_host(str(stored), wanted) is None
+    assert hostcache.host_calendar("PK", WEEKEND, 2027) == hostcal.host_calendar(
+        "PK", WEEKEND, 2027
+    )
+    assert hostcache.read_host(str(stored), wanted) is not None  # stored again, for this version
 
 
 def test_the_host_key_names_the_installed_versions(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    installed = cache.host_key("PK", WEEKEND, 2027)
+    installed = hostcache.host_key("PK", WEEKEND, 2027)
     assert installed is not None
     holidays_key, hijridate_key = installed["libraries"]
     assert holidays_key[1] == "holidays"
@@ -306,7 +312,7 @@ def test_the_host_key_names_the_installed_versions(
     (site / "holidays" / "__init__.py").write_text("", "utf-8")
     (site / "holidays-99.1.dist-info").mkdir()
     monkeypatch.syspath_prepend(str(site))
-    upgraded = cache.host_key("PK", WEEKEND, 2027)
+    upgraded = hostcache.host_key("PK", WEEKEND, 2027)
     assert upgraded is not None
     assert upgraded != installed
     assert upgraded["libraries"][0][3] == ("99.1",)
@@ -316,21 +322,23 @@ def test_the_host_key_names_the_installed_versions(
 
 
 def test_a_corrupt_host_calendar_file_is_ignored_and_rebuilt(private_cache: Path) -> None:
-    computed = cache.host_calendar("PK", WEEKEND, 2027)
+    computed = hostcache.host_calendar("PK", WEEKEND, 2027)
     (stored,) = host_files(private_cache)
     for damage in (b"", b"\x00not marshal", marshal.dumps(({"format": 0}, (1, 2)))):
         stored.write_bytes(damage)
-        assert cache.host_calendar("PK", WEEKEND, 2027) == computed
-        wanted = cache.host_key("PK", WEEKEND, 2027)
+        assert hostcache.host_calendar("PK", WEEKEND, 2027) == computed
+        wanted = hostcache.host_key("PK", WEEKEND, 2027)
         assert wanted is not None
-        assert cache.read_host(str(stored), wanted) == computed
+        assert hostcache.read_host(str(stored), wanted) == computed
 
 
 def test_the_host_calendar_is_computed_without_a_cache_folder(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("REMINDERS_CACHE_DIR", "off")
-    assert cache.host_calendar("PK", WEEKEND, 2027) == hostcal.host_calendar("PK", WEEKEND, 2027)
+    assert hostcache.host_calendar("PK", WEEKEND, 2027) == hostcal.host_calendar(
+        "PK", WEEKEND, 2027
+    )
 
 
 def test_an_upgrade_of_python_holidays_renders_the_templates_again(

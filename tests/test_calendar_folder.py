@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from reminders.calendars import load_calendars
-from reminders.errors import CalendarError
+from reminders.config.calendars import load_calendars
+from reminders.core.errors import CalendarError
 
 from .conftest import TODAY
 

@@ -39,12 +39,12 @@ from aiosmtpd.smtp import AuthResult, Envelope, LoginPassword, Session
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from reminders.channels import TARGETS, Channel, ChannelError, DeliveryError, Message, build
-from reminders.channels.chat import split_urls
-from reminders.channels.options import TYPES
-from reminders.channels.smtp import build_mime
-from reminders.errors import MISSING
-from reminders.settings import ChannelConfig
+from reminders.config.channel_options import TYPES
+from reminders.core.errors import MISSING
+from reminders.core.settings import ChannelConfig
+from reminders.notify.channels import TARGETS, Channel, ChannelError, DeliveryError, Message, build
+from reminders.notify.channels.chat import split_urls
+from reminders.notify.channels.smtp import build_mime
 
 KARACHI = ZoneInfo("Asia/Karachi")
 SUBJECT = "Xocalı soyqırımı — 35th anniversary / خوجالی نسل کشی کی برسی"

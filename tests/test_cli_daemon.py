@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from reminders.ledger import Ledger
+from reminders.notify.ledger import Ledger
 
 from .conftest import ROOT
 

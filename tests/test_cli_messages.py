@@ -12,8 +12,8 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from reminders.cli import date_arg
-from reminders.ledger import Ledger
+from reminders.cli.commands import date_arg
+from reminders.notify.ledger import Ledger
 
 from .conftest import CONFIG_TEMPLATE, ROOT
 
@@ -67,7 +67,7 @@ def test_config_is_accepted_before_and_after_the_command(cli: Cli, tmp_path: Pat
 
 
 def test_every_command_takes_config_after_it(cli: Cli) -> None:
-    from reminders.cli import build_parser
+    from reminders.cli.commands import build_parser
 
     parser = build_parser()
     (commands,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]

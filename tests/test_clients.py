@@ -26,7 +26,7 @@ from typing import Any, NamedTuple
 import icalendar
 import pytest
 
-from reminders.ics import FeedInfo, build_ics
+from reminders.core.ics import FeedInfo, build_ics
 
 from .clients_harness import (
     PARSERS,

@@ -24,9 +24,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from reminders.calendars import item_names
-from reminders.logs import HumanFormatter, JsonFormatter
-from reminders.schema import ONE_LINE, SOME_TEXT, key_name
+from reminders.cli.logs import HumanFormatter, JsonFormatter
+from reminders.config.calendars import item_names
+from reminders.config.schema import ONE_LINE, SOME_TEXT, key_name
 from tests.test_properties import (
     PROPERTY_SETTINGS,
     VALID_CALENDAR,

@@ -15,13 +15,13 @@ from pathlib import Path
 import pytest
 from starlette.testclient import TestClient
 
-from reminders.calendars import load_calendars
-from reminders.config import load_config
-from reminders.feeds import build_feeds
-from reminders.hostcal import COUNTRY_EXPECTED
-from reminders.model import WEEKDAYS
-from reminders.settings import Loaded
-from reminders.web import App, Site
+from reminders.config.calendars import load_calendars
+from reminders.config.config_file import load_config
+from reminders.core.model import WEEKDAYS
+from reminders.core.settings import Loaded
+from reminders.plan.hostcal import COUNTRY_EXPECTED
+from reminders.web.app import App, Site
+from reminders.web.feeds import build_feeds
 
 from .conftest import ROOT, TODAY
 
@@ -61,7 +61,7 @@ def test_check_names_it_when_the_config_comes_from_the_start_up_cache(
 
 
 def test_the_bundled_countries_pass() -> None:
-    from reminders.hostcal import known_country
+    from reminders.plan.hostcal import known_country
 
     assert all(known_country(code) for code in ("PK", "AZ", "TR", "DE", "GB", "UK"))
     assert not any(known_country(code) for code in ("XX", "ZZ", "QQ"))

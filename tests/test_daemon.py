@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from reminders.ledger import CLAIMED, SENT
+from reminders.notify.ledger import CLAIMED, SENT
 
 from .daemon_harness import Daemon, Inbox, Project, Rule, free_port, kill_leftovers, soon
 

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from reminders.ledger import FAILED, MISSED, SENT, LedgerError
+from reminders.notify.ledger import FAILED, MISSED, SENT, LedgerError
 
 from .clock_harness import Clock, Records, Start, captured, run
 from .daemon_harness import Inbox, Project, Rule, free_port

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from reminders.daemon import Daemon
+from reminders.notify.daemon import Daemon
 
 from .daemon_harness import CALENDAR_HEAD
 

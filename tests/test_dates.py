@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from reminders import dates
+from reminders.core import dates
 
 
 @pytest.mark.parametrize(

@@ -7,9 +7,10 @@ import subprocess
 
 import pytest
 
-from reminders import calendars, config
-from reminders.channels.options import CHANNEL_FIELDS, TYPES
-from reminders.schema import Field
+from reminders.config import calendars
+from reminders.config import config_file as config
+from reminders.config.channel_options import CHANNEL_FIELDS, TYPES
+from reminders.config.schema import Field
 
 from .conftest import ROOT
 

@@ -20,14 +20,17 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from reminders.calendars import load_calendars
-from reminders.config import load_config
-from reminders.controllers import LAST_YEAR, export_ics, notice_list, plan_parts
-from reminders.daemon import Daemon
-from reminders.delivery import retry_wait
-from reminders.hostcal import FIRST_YEAR as PLAN_FIRST
-from reminders.hostcal import LAST_YEAR as PLAN_LAST
-from reminders.settings import Loaded
+from reminders.cli.run import make_daemon
+from reminders.config.calendars import load_calendars
+from reminders.config.config_file import load_config
+from reminders.core.dates import LAST_YEAR
+from reminders.core.ics import export_ics
+from reminders.core.notices import notice_list
+from reminders.core.settings import Loaded
+from reminders.notify.delivery import retry_wait
+from reminders.plan.hostcal import FIRST_YEAR as PLAN_FIRST
+from reminders.plan.hostcal import LAST_YEAR as PLAN_LAST
+from reminders.plan.output import plan_parts
 
 Cli = Callable[..., tuple[int, str, str]]
 
@@ -162,10 +165,10 @@ def test_check_refuses_a_duration_past_its_bound(
 
 
 def test_run_refuses_the_horizon_that_used_to_overflow(tmp_path: Path) -> None:
-    from reminders.errors import ConfigError
+    from reminders.core.errors import ConfigError
 
     config = write_project(tmp_path, horizon="P999999999D")
-    daemon = Daemon(str(config), environ={}, clock=lambda: datetime(2027, 1, 1, tzinfo=UTC))
+    daemon = make_daemon(str(config), environ={}, clock=lambda: datetime(2027, 1, 1, tzinfo=UTC))
     with pytest.raises(ConfigError) as caught:
         asyncio.run(daemon.start())
     assert "daemon.horizon: got 'P999999999D'" in caught.value.message()
@@ -250,7 +253,7 @@ def test_no_accepted_duration_makes_run_export_notices_or_plan_raise(
             assert b"".join(plan_parts(loaded, plan_year, fmt))
 
         async def run() -> int:
-            daemon = Daemon(str(config), environ={}, clock=lambda: now)
+            daemon = make_daemon(str(config), environ={}, clock=lambda: now)
             await daemon.start()
             try:
                 await daemon.replan()

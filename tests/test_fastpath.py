@@ -24,9 +24,9 @@ from typing import Any
 
 import pytest
 
-from reminders.feeds import ALL, Resource
-from reminders.server import WebService, http_protocol
-from reminders.web import App
+from reminders.web.app import App
+from reminders.web.feeds import ALL, Resource
+from reminders.web.server import WebService, http_protocol
 from tests.test_tokens import NEW, PRIVATE, PRIVATE_CALENDAR
 from tests.test_web import load_project
 from tests.test_web_server import Served, make_site

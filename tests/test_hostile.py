@@ -30,7 +30,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from reminders.calendars import (
+from reminders.cli import main
+from reminders.config.calendars import (
     CALENDAR_FIELDS,
     EVENT_FIELDS,
     FACT_FIELDS,
@@ -38,10 +39,8 @@ from reminders.calendars import (
     OBSERVANCE_FIELDS,
     load_calendars,
 )
-from reminders.channels.base import ChannelError
-from reminders.channels.options import CHANNEL_FIELDS, TYPES
-from reminders.cli import main
-from reminders.config import (
+from reminders.config.channel_options import CHANNEL_FIELDS, TYPES
+from reminders.config.config_file import (
     DAEMON_FIELDS,
     FEED_FIELDS,
     LEDGER_FIELDS,
@@ -53,13 +52,14 @@ from reminders.config import (
     TOP_FIELDS,
     load_config,
 )
-from reminders.errors import EXIT_INVALID, EXIT_OK, InvalidInput, ReminderError
-from reminders.feeds import FeedSet
-from reminders.resources import shown_path
-from reminders.runtime import close_channels, load_runtime
-from reminders.schema import Field, Invalid, duration
-from reminders.server import current_feeds
-from reminders.web import App, Site
+from reminders.config.resources import shown_path
+from reminders.config.schema import Field, Invalid, duration
+from reminders.core.errors import EXIT_INVALID, EXIT_OK, InvalidInput, ReminderError
+from reminders.notify.channels.base import ChannelError
+from reminders.notify.runtime import close_channels, load_runtime
+from reminders.web.app import App, Site
+from reminders.web.feeds import FeedSet
+from reminders.web.server import current_feeds
 from tests.test_properties import PLAUSIBLE, dumps
 from tests.test_tokens import PRIVATE_CALENDAR, SECRETS
 from tests.test_web import NOW, Reply, call, load_project, make_project

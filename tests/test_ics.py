@@ -15,9 +15,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from ical.calendar_stream import IcsCalendarStream
 
-from reminders.controllers import load, make_plan
-from reminders.ics import FeedInfo, build_ics, calendar_text
-from reminders.plan_ics import plan_ics
+from reminders.config.load import load
+from reminders.core.ics import FeedInfo, build_ics, calendar_text
+from reminders.plan.ics import plan_ics
+from reminders.plan.output import make_plan
 from tests.regenerate_golden import CASES, render
 
 from .conftest import GOLDEN, ROOT

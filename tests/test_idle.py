@@ -1,4 +1,4 @@
-"""Connections that keep the feed server waiting (reminders/guard.py), over real sockets.
+"""Connections that keep the feed server waiting (reminders/web/guard.py), over real sockets.
 
 Two servers in this process on port 0 (the direct feed path, and the ASGI path alone), with a
 head timeout of half a second and uvicorn's usual keep-alive time; and `reminders serve` as a
@@ -21,9 +21,9 @@ from pathlib import Path
 
 import pytest
 
-from reminders.feeds import ALL
-from reminders.guard import Guard
-from reminders.server import WebService
+from reminders.web.feeds import ALL
+from reminders.web.guard import Guard
+from reminders.web.server import WebService
 from tests.test_fastpath import Client, Loop, Server, request, status
 from tests.test_web import load_project
 from tests.test_web_server import make_site

@@ -25,7 +25,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import create_engine, text
 
-from reminders.ledger import (
+from reminders.core.settings import Ledger as LedgerSettings
+from reminders.notify.ledger import (
     CLAIMED,
     FAILED,
     MISSED,
@@ -36,7 +37,6 @@ from reminders.ledger import (
     engine_url,
     ledger_url,
 )
-from reminders.settings import Ledger as LedgerSettings
 
 from .conftest import ROOT
 
@@ -372,7 +372,7 @@ def test_racing_threads_claim_each_delivery_exactly_once(
 CLAIMER = """
 import json, os, sys, time
 from datetime import datetime, timedelta
-from reminders.ledger import Ledger
+from reminders.notify.ledger import Ledger
 
 url, schema, go = sys.argv[1], sys.argv[2] or None, sys.argv[3]
 fire_at, now = datetime.fromisoformat(sys.argv[4]), datetime.fromisoformat(sys.argv[5])

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from reminders.ledger import Ledger, LedgerDamagedError
+from reminders.notify.ledger import Ledger, LedgerDamagedError
 
 Cli = Callable[..., tuple[int, str, str]]
 

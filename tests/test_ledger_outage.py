@@ -22,8 +22,8 @@ from urllib.request import urlopen
 import pytest
 from sqlalchemy.engine import make_url
 
-from reminders.delivery import ENV_FAULT_PAUSE
-from reminders.ledger import MISSED, SENT, Ledger
+from reminders.notify.delivery import ENV_FAULT_PAUSE
+from reminders.notify.ledger import MISSED, SENT, Ledger
 
 from .clock_harness import Clock, Records, Start, captured, run
 from .daemon_harness import Daemon, Project, Rule, kill_leftovers, soon

@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import MetaData, inspect
 from sqlalchemy.schema import CreateSchema
 
-from reminders.ledger import SCHEMA_VERSION, SENT, Ledger, LedgerError, deliveries, meta
+from reminders.notify.ledger import SCHEMA_VERSION, SENT, Ledger, LedgerError, deliveries, meta
 
 from . import test_ledger
 from .conftest import ROOT
@@ -106,7 +106,7 @@ def test_a_ledger_of_a_newer_release_is_refused(database: Database) -> None:
 
 CREATOR = """
 import os, sys, time
-from reminders.ledger import Ledger
+from reminders.notify.ledger import Ledger
 url, schema, go = sys.argv[1], sys.argv[2] or None, sys.argv[3]
 ledger = Ledger(url, schema=schema, owner=f"replica-{sys.argv[4]}")
 while not os.path.exists(go):

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from reminders.config import load_config
-from reminders.resources import bundled
+from reminders.config.config_file import load_config
+from reminders.config.resources import bundled
 
 from .conftest import ROOT
 from .daemon_harness import Daemon, Project, Rule, kill_leftovers, soon

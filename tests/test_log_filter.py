@@ -9,7 +9,7 @@ import sys
 from collections.abc import Callable
 from types import SimpleNamespace
 
-from reminders import logs
+from reminders.cli import logs
 
 SKIPPED = 'Execution of job "%s" skipped: maximum number of running instances reached (%d)'
 

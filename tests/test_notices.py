@@ -10,13 +10,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reminders.calendars import load_calendars
-from reminders.config import lead_days
-from reminders.errors import ConfigError
-from reminders.model import WEEKDAYS
-from reminders.notices import fire_time, notices
-from reminders.schema import Invalid
-from reminders.settings import NoticeRule, Organisation
+from reminders.config.calendars import load_calendars
+from reminders.config.config_file import lead_days
+from reminders.config.schema import Invalid
+from reminders.core.errors import ConfigError
+from reminders.core.model import WEEKDAYS
+from reminders.core.notices import fire_time, notices
+from reminders.core.settings import NoticeRule, Organisation
 
 from .conftest import TODAY, bundled_calendars
 
@@ -247,7 +247,7 @@ folder = "out"
 
 
 def config_problems(tmp_path: Path, extra: str) -> list[str]:
-    from reminders.config import load_config
+    from reminders.config.config_file import load_config
 
     path = tmp_path / "config.toml"
     path.write_text(BASE_CONFIG + extra, "utf-8")
@@ -292,7 +292,7 @@ def test_channel_options_are_checked_by_type(tmp_path: Path) -> None:
 
 
 def test_relative_outbox_and_sqlite_paths_are_relative_to_the_config(tmp_path: Path) -> None:
-    from reminders.config import load_config
+    from reminders.config.config_file import load_config
 
     (tmp_path / "config.toml").write_text(
         BASE_CONFIG + '\n[ledger]\nurl = "sqlite:///state/l.db"\n', "utf-8"

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reminders.calendars import load_calendars
-from reminders.occurrences import occurrences
+from reminders.config.calendars import load_calendars
+from reminders.core.occurrences import occurrences
 
 from .conftest import FIXTURES, TODAY, assert_occurs, bundled_calendars
 

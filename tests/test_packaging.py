@@ -51,7 +51,7 @@ def test_installed_wheel_runs_without_a_checkout(wheel: Path, tmp_path: Path) ->
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(target), *site])}
     env.pop("REMINDERS_CONFIG", None)
     code = (
-        "import sys, reminders.resources as r; from reminders.cli import main; "
+        "import sys, reminders.config.resources as r; from reminders.cli import main; "
         "print(r.bundled('calendars')); sys.exit(main(['check']))"
     )
     result = subprocess.run(

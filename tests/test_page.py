@@ -17,14 +17,14 @@ from urllib.parse import quote
 import pytest
 from starlette.testclient import TestClient
 
-from reminders.calendars import load_calendars
-from reminders.config import load_config
-from reminders.errors import Problem
-from reminders.feeds import FeedSet, build_feeds
-from reminders.resources import shown_path
-from reminders.settings import Loaded
-from reminders.web import App, Site
-from reminders.webpage import check_page, page_context, public_feeds, render_index
+from reminders.config.calendars import load_calendars
+from reminders.config.config_file import load_config
+from reminders.config.resources import shown_path
+from reminders.core.errors import Problem
+from reminders.core.settings import Loaded
+from reminders.web.app import App, Site
+from reminders.web.feeds import FeedSet, build_feeds
+from reminders.web.page import check_page, page_context, public_feeds, render_index
 
 from .conftest import GOLDEN, ROOT, TODAY
 
@@ -659,8 +659,8 @@ def test_by_default_the_page_links_this_years_and_next_years_plans(bundled: Feed
 def test_the_app_serves_the_yearly_plan_of_the_public_calendars(
     project: Callable[..., Path],
 ) -> None:
-    from reminders.controllers import public_plan_html
-    from reminders.webpage import content_security_policy
+    from reminders.plan.output import public_plan_html
+    from reminders.web.page import content_security_policy
 
     feeds = build_feeds(
         load(project({"open.toml": PUBLIC, "staff.toml": PRIVATE})),
@@ -690,14 +690,14 @@ class CountedPlans:
     """public_plan_html, slowed down and counted: builds per year, and most at once."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch, seconds: float = 0.0) -> None:
-        from reminders import controllers
+        from reminders.plan import output
 
         self.built: dict[int, int] = {}
         self.running = self.most = 0
         self.seconds = seconds
         self.lock = threading.Lock()
-        self.original = controllers.public_plan_html
-        monkeypatch.setattr(controllers, "public_plan_html", self)
+        self.original = output.public_plan_html
+        monkeypatch.setattr(output, "public_plan_html", self)
 
     def __call__(self, loaded: Loaded, year: int) -> bytes:
         with self.lock:

@@ -24,10 +24,11 @@ from typing import Any
 
 import pytest
 
-from reminders.controllers import check
-from reminders.daemon import Daemon
-from reminders.errors import ReminderError
-from reminders.server import WebService
+from reminders.cli.check import check
+from reminders.cli.run import make_daemon
+from reminders.core.errors import ReminderError
+from reminders.notify.daemon import Daemon
+from reminders.web.server import WebService
 
 from .test_reload_whole import CONFIG, NOW, OLD_CALENDAR
 
@@ -230,7 +231,7 @@ def test_a_reload_whose_page_icon_or_plan_fails_keeps_the_whole_old_site(
     edit, where = BREAKS[case]
 
     async def scenario() -> tuple[dict[str, Any], dict[str, Any], dict[str, Any], dict[str, Any]]:
-        daemon = Daemon(str(project / "config.toml"), environ={}, clock=lambda: NOW)
+        daemon = make_daemon(str(project / "config.toml"), environ={}, clock=lambda: NOW)
         await daemon.start()
         try:
             assert daemon.web is not None

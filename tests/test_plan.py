@@ -11,10 +11,11 @@ from pathlib import Path
 import pytest
 
 from reminders.cli import main
-from reminders.controllers import load, make_plan
-from reminders.hostcal import HostCalendar, holiday_names, host_calendar
-from reminders.plan import Entry, Plan, build_plan
-from reminders.settings import Loaded
+from reminders.config.load import load
+from reminders.core.settings import Loaded
+from reminders.plan.hostcal import HostCalendar, holiday_names, host_calendar
+from reminders.plan.output import make_plan
+from reminders.plan.plan import Entry, Plan, build_plan
 
 from .conftest import ROOT, TODAY
 

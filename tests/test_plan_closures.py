@@ -19,13 +19,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reminders import cache
 from reminders.cli import main
-from reminders.closures import RULE_SINCE
-from reminders.config import load_config
-from reminders.controllers import load, make_plan, plan_output
-from reminders.errors import ConfigError
-from reminders.hostcal import (
+from reminders.config import cache
+from reminders.config.closures import RULE_SINCE
+from reminders.config.config_file import load_config
+from reminders.config.load import load
+from reminders.core.errors import ConfigError
+from reminders.core.model import FixedDate, YearlyRule
+from reminders.core.settings import Closure, Loaded
+from reminders.plan.hostcal import (
     PYTHON_HOLIDAYS,
     UMM_AL_QURA,
     HostCalendar,
@@ -34,9 +36,8 @@ from reminders.hostcal import (
     host_eids,
     with_closures,
 )
-from reminders.model import FixedDate, YearlyRule
-from reminders.plan import Plan
-from reminders.settings import Closure, Loaded
+from reminders.plan.output import make_plan, plan_output
+from reminders.plan.plan import Plan
 
 from .conftest import CONFIG_TEMPLATE, TODAY
 from .test_plan import CALENDAR, entry, in_country, observance

@@ -22,15 +22,17 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from reminders.controllers import load, make_plan, write_atomically
-from reminders.dates import LEAP_DAY_POLICIES
-from reminders.hostcal import HostCalendar, host_calendar
-from reminders.model import Calendar, FixedDate, Moment, Observance, Occurrence
-from reminders.occurrences import occurrences, place_moments, sort_key, title_for
-from reminders.plan import NEIGHBOURS_SHOWN, Conflict, Plan, WorkingDays, long_date
-from reminders.plan_formats import FORMATTERS, INDENT, PIECES, WIDTH, pieces, wrap
-from reminders.plan_json import document, json_text
-from reminders.settings import Loaded
+from reminders.cli.files import write_atomically
+from reminders.config.load import load
+from reminders.core.dates import LEAP_DAY_POLICIES
+from reminders.core.model import Calendar, FixedDate, Moment, Observance, Occurrence
+from reminders.core.occurrences import occurrences, place_moments, sort_key, title_for
+from reminders.core.settings import Loaded
+from reminders.plan.hostcal import HostCalendar, host_calendar
+from reminders.plan.json import document, json_text
+from reminders.plan.output import FORMATTERS, PIECES, make_plan, pieces
+from reminders.plan.plan import NEIGHBOURS_SHOWN, Conflict, Plan, WorkingDays, long_date
+from reminders.plan.text import INDENT, WIDTH, wrap
 
 from .conftest import TODAY
 

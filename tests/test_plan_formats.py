@@ -1,4 +1,4 @@
-"""The plan's text formats (plan_formats.py): golden files for 2027, the 2027 facts as people and
+"""The plan's text formats (plan/text.py): golden files for 2027, the 2027 facts as people and
 programs read them, the 100-column table, the documented CSV columns and JSON shape, Markdown
 tables, and byte-identical output."""
 
@@ -15,9 +15,10 @@ from typing import Any
 
 import pytest
 
-from reminders.controllers import load, make_plan, plan_output
-from reminders.plan import Plan
-from reminders.plan_formats import CSV_COLUMNS, FORMATTERS
+from reminders.config.load import load
+from reminders.plan.output import FORMATTERS, make_plan, plan_output
+from reminders.plan.plan import Plan
+from reminders.plan.text import CSV_COLUMNS
 from tests.regenerate_golden import PLAN_CASES, render
 
 from .conftest import GOLDEN, ROOT, TODAY

@@ -16,11 +16,12 @@ from pathlib import Path
 import pytest
 from jinja2.exceptions import SecurityError
 
-from reminders.controllers import load, make_plan
-from reminders.hostcal import host_calendar
-from reminders.plan import Plan, build_plan
-from reminders.plan_html import plan_context, render_html
-from reminders.settings import Loaded
+from reminders.config.load import load
+from reminders.core.settings import Loaded
+from reminders.plan.hostcal import host_calendar
+from reminders.plan.html import plan_context, render_html
+from reminders.plan.output import make_plan
+from reminders.plan.plan import Plan, build_plan
 from tests.regenerate_golden import PLAN_PAGE_CASES, render
 
 from .conftest import GOLDEN, ROOT, TODAY
@@ -350,6 +351,7 @@ def test_pictures_hold_no_link_and_every_marked_day_is_told_in_words(page: Eleme
                 told[day] = []
             elif isinstance(item, Element) and item.tag == "dd":
                 told[day].append(item.text())
+
     def lines(cell: Element) -> list[str]:  # the tooltip's lines after the date, as written
         title = next(c for c in cell.children if isinstance(c, Element))
         return "".join(c for c in title.children if isinstance(c, str)).split("\n")[1:]

@@ -11,10 +11,11 @@ import icalendar
 import pytest
 from ical.calendar_stream import IcsCalendarStream
 
-from reminders.controllers import load, make_plan
-from reminders.plan import Plan
-from reminders.plan_ics import plan_ics
-from reminders.settings import Loaded
+from reminders.config.load import load
+from reminders.core.settings import Loaded
+from reminders.plan.ics import plan_ics
+from reminders.plan.output import make_plan
+from reminders.plan.plan import Plan
 from tests.regenerate_golden import PLAN_PAGE_CASES, render
 
 from .conftest import GOLDEN, ROOT, TODAY
@@ -203,8 +204,8 @@ def test_non_ascii_milestone_names_round_trip_through_both_parsers(
 
 
 def test_a_plan_without_entries_is_an_empty_calendar(bundled: Loaded) -> None:
-    from reminders.hostcal import host_calendar
-    from reminders.plan import build_plan
+    from reminders.plan.hostcal import host_calendar
+    from reminders.plan.plan import build_plan
 
     org = bundled.settings.organisation
     empty = build_plan(

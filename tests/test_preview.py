@@ -15,7 +15,7 @@ from pathlib import Path
 import icalendar
 import pytest
 
-from reminders import cache
+from reminders.config import cache
 from tests.test_render import line_of
 
 from .conftest import FIXTURES, GOLDEN, ROOT
@@ -268,10 +268,10 @@ def test_a_warm_check_without_notice_rules_does_not_import_jinja2(
     """The page's templates are rendered once; a check with nothing changed renders nothing."""
     config = project({"minimal.toml": (FIXTURES / "minimal.toml").read_text("utf-8")})
     script = (
-        "import sys, time; from datetime import date; from reminders import cache; "
+        "import sys, time; from datetime import date; from reminders.config import cache; "
         # the cache's clock 2.1 s ahead: the files just written have settled (cache.py)
         "cache.time_ns = lambda: time.time_ns() + 2_100_000_000; "
-        "from reminders.controllers import check; "
+        "from reminders.cli.check import check; "
         "report = check(sys.argv[1], date(2026, 11, 23)); "
         "print(report.problems, report.templates, 'jinja2' in sys.modules)"
     )

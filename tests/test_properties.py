@@ -19,7 +19,7 @@ from typing import Any
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from reminders.calendars import (
+from reminders.config.calendars import (
     CALENDAR_FIELDS,
     EVENT_FIELDS,
     FACT_FIELDS,
@@ -28,9 +28,9 @@ from reminders.calendars import (
     item_names,
     load_calendars,
 )
-from reminders.config import FEED_FIELDS, ORGANISATION_FIELDS, PATHS_FIELDS, load_config
-from reminders.errors import UNKNOWN_KEY, CalendarError, ConfigError, InvalidInput, Problem
-from reminders.schema import key_name
+from reminders.config.config_file import FEED_FIELDS, ORGANISATION_FIELDS, PATHS_FIELDS, load_config
+from reminders.config.schema import key_name
+from reminders.core.errors import UNKNOWN_KEY, CalendarError, ConfigError, InvalidInput, Problem
 from tests.conftest import TODAY
 
 PROPERTY_SETTINGS = settings(

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, inspect, text
 
-from reminders.ledger import SCHEMA_VERSION, Ledger
+from reminders.notify.ledger import SCHEMA_VERSION, Ledger
 
 from .conftest import ROOT
 from .pg_harness import PG_ENV, PG_SKIP, fresh_database
@@ -203,7 +203,7 @@ def pg_url() -> Iterator[str]:
 
 def database_snapshot(url: str) -> dict[str, list[tuple[object, ...]]]:
     """Every table of the database's public schema and its rows, sorted."""
-    from reminders.ledger import engine_url
+    from reminders.notify.ledger import engine_url
 
     engine = create_engine(engine_url(url))
     try:

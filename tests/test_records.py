@@ -7,8 +7,8 @@ from datetime import date
 
 import pytest
 
-from reminders.model import FixedDate, Occurrence
-from reminders.records import NamedTuple
+from reminders.core.model import FixedDate, Occurrence
+from reminders.core.records import NamedTuple
 
 from .conftest import assert_occurs, bundled_calendars
 

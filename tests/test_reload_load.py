@@ -26,7 +26,7 @@ from pathlib import Path
 import icalendar
 import pytest
 
-from reminders.feeds import ALL, compress, etag_of
+from reminders.web.feeds import ALL, compress, etag_of
 
 from .test_workers import (
     Supervised,

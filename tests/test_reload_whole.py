@@ -27,9 +27,11 @@ from typing import Any
 
 import pytest
 
-from reminders import controllers, render
-from reminders.daemon import Daemon
-from reminders.render import render_notice
+from reminders.cli.run import make_daemon
+from reminders.core import ics
+from reminders.notify import render
+from reminders.notify.daemon import Daemon
+from reminders.notify.render import render_notice
 
 ROOT = Path(__file__).resolve().parent.parent
 NOW = datetime(2027, 1, 1, tzinfo=UTC)
@@ -139,14 +141,14 @@ def edit(root: Path, subject: str) -> None:
 def fail_feed_for_new_data(monkeypatch: pytest.MonkeyPatch) -> None:
     """The feed's ICS build fails for the new data, as icalendar failed on a newline in a title
     (the check that now refuses such a title cannot be relied on for every library failure)."""
-    real = controllers.export_ics
+    real = ics.export_ics
 
     def export(loaded: Any, *args: Any) -> bytes:
         if any(o.id == "d0111" for c in loaded.calendars for o in c.observances):
             raise AssertionError("Content line can not contain unescaped new line characters")
         return real(loaded, *args)
 
-    monkeypatch.setattr(controllers, "export_ics", export)
+    monkeypatch.setattr(ics, "export_ics", export)
 
 
 def fail_attachment_for_new_data(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -196,7 +198,7 @@ def test_a_reload_that_fails_at_its_last_stage_keeps_all_of_the_old_version(
     failing_subject, inject, error = CASES[case]
 
     async def scenario() -> tuple[Seen, Seen, Seen]:
-        daemon = Daemon(str(project / "config.toml"), environ={}, clock=lambda: NOW)
+        daemon = make_daemon(str(project / "config.toml"), environ={}, clock=lambda: NOW)
         await daemon.start()
         try:
             before = await seen(daemon)
@@ -260,7 +262,7 @@ def test_the_daemon_renders_from_the_templates_it_checked(project: Path) -> None
     """A template edited on disk is not used until a reload has checked it (a snapshot)."""
 
     async def scenario() -> tuple[str, str]:
-        daemon = Daemon(str(project / "config.toml"), environ={}, clock=lambda: NOW)
+        daemon = make_daemon(str(project / "config.toml"), environ={}, clock=lambda: NOW)
         await daemon.start()
         try:
             first = (await seen(daemon)).subject
@@ -279,8 +281,8 @@ def test_the_daemon_renders_from_the_templates_it_checked(project: Path) -> None
 def test_a_feed_a_library_refuses_to_build_is_an_error_naming_the_calendar_file(
     project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from reminders.controllers import load
-    from reminders.feeds import FeedError, build_feeds
+    from reminders.config.load import load
+    from reminders.web.feeds import FeedError, build_feeds
 
     edit(project, NEW_SUBJECT)
     loaded = load(str(project / "config.toml"), NOW.date())
@@ -300,8 +302,8 @@ def test_a_version_renders_the_soonest_notices_and_leaves_the_later_ones_to_thei
     that renders every notice refuses the edit; one that renders only the soonest notices (so
     that 100,000 pending notices do not hold the start for a minute) takes it, and that notice
     then fails at its send, as a failed delivery."""
-    from reminders import reload
-    from reminders.errors import InvalidInput
+    from reminders.core.errors import InvalidInput
+    from reminders.notify import reload
 
     edit(project, FAILING_SUBJECT)
     config = str(project / "config.toml")

@@ -16,18 +16,13 @@ import jinja2
 import pytest
 from jinja2.exceptions import SecurityError
 
-from reminders.controllers import check, load
-from reminders.ics import FeedInfo, occurrence_ics
-from reminders.notices import Notice, find_notice
-from reminders.render import (
-    Rendered,
-    environment,
-    message_for,
-    notice_context,
-    notice_ics,
-    render_notice,
-)
-from reminders.settings import Loaded
+from reminders.cli.check import check
+from reminders.config.load import load
+from reminders.config.templates import environment
+from reminders.core.ics import FeedInfo, occurrence_ics
+from reminders.core.notices import Notice, find_notice
+from reminders.core.settings import Loaded
+from reminders.notify.render import Rendered, message_for, notice_context, notice_ics, render_notice
 from tests.regenerate_golden import NOTICE_CASES, notice_files
 from tests.test_ics import events_by_ical, events_by_icalendar
 

@@ -50,9 +50,9 @@ def test_each_unit_passes_systemd_analyze_verify(tmp_path: Path, name: str, text
 
 
 def test_the_doc_names_every_field_the_daemon_adds_to_healthz() -> None:
-    from reminders.daemon import Daemon
+    from reminders.notify.daemon import Daemon
 
-    source = (ROOT / "reminders" / "daemon.py").read_text("utf-8")
+    source = (ROOT / "reminders" / "notify" / "daemon.py").read_text("utf-8")
     body = source.split("def health(self)", 1)[1].split("\n    # ---", 1)[0]
     fields = re.findall(r'^\s+"([a-z_]+)":', body, flags=re.MULTILINE)
     assert fields == [

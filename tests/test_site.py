@@ -1,7 +1,7 @@
 """``reminders export --site DIR``: files that are the bytes the app serves, and nginx serving them.
 
 The in-process tests compare every written file with the app's answer (Starlette's TestClient
-over ``reminders.web.App``), check the file times, the private calendars, stale files, a failure
+over ``reminders.web.app.App``), check the file times, the private calendars, stale files, a failure
 half-way and the error messages.  The nginx tests start the Debian package's nginx on the two
 configurations printed in docs/web.md (the static copy, and the reverse proxy in front of a real
 ``reminders serve``), so the documentation stays true.  The placeholders replaced here are the
@@ -32,12 +32,12 @@ import pytest
 import trustme
 from starlette.testclient import TestClient
 
-from reminders.controllers import load
-from reminders.errors import OutputError
-from reminders.feeds import FeedSet
-from reminders.server import current_feeds
-from reminders.site import STAGING_PREFIX, export_site
-from reminders.web import App, Site
+from reminders.config.load import load
+from reminders.core.errors import OutputError
+from reminders.web.app import App, Site
+from reminders.web.feeds import FeedSet
+from reminders.web.server import current_feeds
+from reminders.web.site import STAGING_PREFIX, export_site
 
 from .conftest import ROOT, TODAY
 

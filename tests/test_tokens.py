@@ -15,12 +15,12 @@ from urllib.parse import quote
 import pytest
 
 from reminders.cli import main
-from reminders.errors import ConfigError
-from reminders.feeds import ALL, FeedSet
-from reminders.server import current_feeds
-from reminders.settings import Loaded
-from reminders.tokens import load_tokens, new_token, token_valid
-from reminders.web import App, Site
+from reminders.core.errors import ConfigError
+from reminders.core.settings import Loaded
+from reminders.web.app import App, Site
+from reminders.web.feeds import ALL, FeedSet
+from reminders.web.server import current_feeds
+from reminders.web.tokens import load_tokens, new_token, token_valid
 from tests.test_ics import events_by_ical, events_by_icalendar
 from tests.test_web import NOW, PUBLIC_CALENDAR, Reply, call, load_project, make_project
 
@@ -314,7 +314,7 @@ def test_token_valid_compares_with_every_token(monkeypatch: pytest.MonkeyPatch) 
         compared.append(b)
         return real(a, b)
 
-    monkeypatch.setattr("reminders.tokens.hmac.compare_digest", counting)
+    monkeypatch.setattr("reminders.web.tokens.hmac.compare_digest", counting)
     tokens = (NEW, OLD, FROM_FILE)
     assert token_valid(NEW, tokens)  # found first, still compared with the other two
     assert compared == [t.encode() for t in tokens]

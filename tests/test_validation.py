@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from reminders import schema
-from reminders.calendars import load_calendars
-from reminders.config import load_config
-from reminders.errors import MISSING, CalendarError, ConfigError, Problem
+from reminders.config import schema
+from reminders.config.calendars import load_calendars
+from reminders.config.config_file import load_config
+from reminders.core.errors import MISSING, CalendarError, ConfigError, Problem
 from tests.conftest import FIXTURES, ROOT, TODAY
 
 IANA = "an IANA time zone name such as 'Asia/Baku' or 'Europe/London'"

@@ -26,13 +26,13 @@ from urllib.parse import quote, unquote
 import pytest
 from starlette.testclient import TestClient
 
-from reminders.calendars import load_calendars
-from reminders.config import load_config
-from reminders.controllers import export_ics
-from reminders.feeds import ALL, FeedSet, build_feeds
-from reminders.server import current_feeds
-from reminders.settings import Loaded
-from reminders.web import MAX_HEADER_BYTES, App, Site
+from reminders.config.calendars import load_calendars
+from reminders.config.config_file import load_config
+from reminders.core.ics import export_ics
+from reminders.core.settings import Loaded
+from reminders.web.app import MAX_HEADER_BYTES, App, Site
+from reminders.web.feeds import ALL, FeedSet, build_feeds
+from reminders.web.server import current_feeds
 from tests.test_ics import events_by_ical, events_by_icalendar
 
 from .conftest import ROOT, TODAY
@@ -553,7 +553,7 @@ def test_two_builds_of_the_same_data_agree(tmp_path: Path) -> None:
         import json
         from datetime import datetime
         from tests.test_web import load_project
-        from reminders.server import current_feeds
+        from reminders.web.server import current_feeds
         from pathlib import Path
         config = Path({str(config)!r})
         now = datetime.fromisoformat({(NOW + timedelta(hours=1)).isoformat()!r})

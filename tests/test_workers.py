@@ -2,7 +2,7 @@
 
 A kept-alive connection stays with the worker that accepted it, so a connection whose /healthz
 names worker 2 shows what worker 2 serves.  The ETag rule is the project's own
-(``reminders.feeds.etag_of``), applied to the bytes each answer carried.
+(``reminders.web.feeds.etag_of``), applied to the bytes each answer carried.
 """
 
 from __future__ import annotations
@@ -25,11 +25,11 @@ from pathlib import Path
 
 import pytest
 
-from reminders.controllers import load
-from reminders.errors import UsageError
-from reminders.feeds import ALL, FeedSet, Resource, etag_of
-from reminders.server import current_feeds
-from reminders.workers import check_platform
+from reminders.config.load import load
+from reminders.core.errors import UsageError
+from reminders.web.feeds import ALL, FeedSet, Resource, etag_of
+from reminders.web.server import current_feeds
+from reminders.web.workers import check_platform
 
 from .conftest import ROOT
 
@@ -401,7 +401,8 @@ def test_workers_stop_when_the_supervisor_is_killed(tmp_path: Path) -> None:
 # start meets a problem the supervisor's own check did not (a file changed in between, say).
 ONE_FAILS = """
 import http.client, os, sys, time
-from reminders import logs, workers
+from reminders.cli import logs
+from reminders.web import workers
 
 config, pids = sys.argv[1], sys.argv[2]
 

@@ -1,0 +1,228 @@
+"""``reminders check``: the config, every calendar, every template and channel, validated.
+
+Every problem is reported, not only the first; nothing is sent and nothing written but the
+start-up cache.  The work of other folders is imported where it is needed, so that a check the
+cache answers pays for none of it (start-up time).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from datetime import date
+
+from ..core.errors import InvalidInput, Problem
+from ..core.model import Calendar
+from ..core.settings import Loaded, Settings
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import NamedTuple
+else:
+    from ..core.records import NamedTuple  # typing.NamedTuple without importing typing (start-up)
+
+
+class CheckReport(NamedTuple):
+    config: str
+    calendars_dir: str
+    calendars: tuple[Calendar, ...]
+    problems: tuple[Problem, ...]
+    templates: tuple[str, ...] = ()  # the notice templates rendered with sample data
+    templates_dir: str = ""  # as messages show it ("" when no template was rendered)
+    channels: tuple[str, ...] = ()  # "id (what it is): what was verified", per channel built
+    warnings: tuple[str, ...] = ()  # what is valid but probably not meant
+
+
+def check(
+    config_path: str,
+    today: date,
+    environ: Mapping[str, str] | None = None,
+    *,
+    connect: bool = False,
+) -> CheckReport:
+    """``_check``, then every channel built as the daemon would build it (secrets included);
+    with ``connect``, each channel that has a server connected to, sending nothing."""
+    report, settings = _check(config_path, today)
+    if settings is None:
+        return report
+    report = report._replace(warnings=link_warnings(settings))
+    environ = os.environ if environ is None else environ
+    # Without calendars (they failed to load) every private calendar would look unknown.
+    found = token_problems(settings, report.calendars, environ) if report.calendars else ()
+    if found:
+        report = report._replace(problems=(*report.problems, *found))
+    if not settings.channels:
+        return report
+    problems, described = channel_problems(settings, environ, connect)
+    return report._replace(problems=(*report.problems, *problems), channels=described)
+
+
+def link_warnings(settings: Settings) -> tuple[str, ...]:
+    """A ``[feed] base_url`` on this machine (a loopback address) that is not where ``[feed]
+    listen`` listens: every Subscribe, webcal, Google and Outlook link would miss the server."""
+    feed = settings.feed
+    if not feed.base_url_given:
+        return ()
+    import ipaddress
+    from urllib.parse import urlsplit
+
+    def loopback(host: str) -> bool:
+        try:
+            return host == "localhost" or ipaddress.ip_address(host).is_loopback
+        except ValueError:
+            return False
+
+    link = urlsplit(feed.base_url)
+    host = link.hostname or ""
+    if not loopback(host):
+        return ()
+    port = link.port or (443 if link.scheme == "https" else 80)
+    listen_host, _, listen_port = feed.listen.rpartition(":")
+    listen_host = listen_host.strip("[]")
+    same_host = loopback(listen_host) or listen_host in ("0.0.0.0", "::")
+    if same_host and int(listen_port) == port:
+        return ()
+    return (
+        f"{settings.source}: feed.base_url {feed.base_url!r} is on this machine but not where "
+        f"feed.listen {feed.listen!r} listens, so every Subscribe, webcal, Google and Outlook "
+        "link misses the server; remove base_url to have the links follow listen, or make "
+        "the two agree",
+    )
+
+
+def token_problems(
+    settings: Settings, calendars: tuple[Calendar, ...], environ: Mapping[str, str]
+) -> tuple[Problem, ...]:
+    """The private-feed tokens, read as the feed server reads them (no token is shown)."""
+    if not settings.feed.tokens_file and not environ.get(settings.feed.tokens_env, "").strip():
+        return ()
+    from ..web.tokens import load_tokens
+
+    try:
+        load_tokens(settings.feed, calendars, environ)
+    except InvalidInput as exc:
+        return exc.problems
+    return ()
+
+
+def channel_problems(
+    settings: Settings, environ: Mapping[str, str], connect: bool = False
+) -> tuple[tuple[Problem, ...], tuple[str, ...]]:
+    """Build every channel (nothing is sent, nothing written); a channel that cannot work is a
+    problem.  Each channel is described with what was verified and what was not; with
+    ``connect``, a channel with a server is connected to (Channel.probe)."""
+    from ..notify.channels import ChannelError, DeliveryError, build
+
+    problems, described = [], []
+    for index, config in enumerate(settings.channels):
+        where = f"channel[{index + 1}]"
+        try:
+            channel = build(config, environ)
+        except ChannelError as exc:
+            problems.append(Problem(settings.source, where, None, str(exc)))
+            continue
+        try:
+            verified = channel.verified()
+            if connect:
+                done = channel.probe()
+                verified = f"ok: {done}" if done else verified
+        except DeliveryError as exc:
+            reason = f"channel {config.id!r}: the connection test failed: {exc.reason}"
+            problems.append(Problem(settings.source, where, None, reason))
+            continue
+        finally:
+            channel.close()
+        described.append(f"{config.id} ({channel.describe()}): {verified}")
+    return tuple(problems), tuple(described)
+
+
+def _check(config_path: str, today: date) -> tuple[CheckReport, Settings | None]:
+    """Validate the config and every calendar, and render every notice template with samples.
+
+    Templates are not part of the start-up cache's key, so they are rendered even when the
+    validated config and calendars come from the cache.
+    """
+    from ..config import cache
+    from ..plan.hostcal import country_problems
+
+    cached = cache.read(config_path, today)
+    if cached is not None:
+        known = cached.settings
+        marker = cache.templates_key(config_path, cached, today)
+        if marker is not None and cache.templates_checked(config_path, marker):
+            report = CheckReport(
+                known.source, known.calendars_dir, cached.calendars, (), *_templates_of(known)
+            )
+            return report, known
+        found, names, shown_dir = _check_notices(known, cached.calendars, today, True)
+        found = (*country_problems(known), *found)
+        if not found:
+            cache.mark_templates_checked(config_path, marker)
+        report = CheckReport(
+            known.source, known.calendars_dir, cached.calendars, found, names, shown_dir
+        )
+        return report, known
+    from ..config.calendars import load_calendars
+    from ..config.config_file import calendars_dir_hint, load_config
+
+    problems: list[Problem] = []
+    settings: Settings | None = None
+    try:
+        settings = load_config(config_path)
+        folder = settings.calendars_dir
+        problems.extend(country_problems(settings))
+    except InvalidInput as exc:
+        problems.extend(exc.problems)
+        folder = calendars_dir_hint(config_path)
+    calendars: tuple[Calendar, ...] = ()
+    calendars_ok = True
+    try:
+        calendars = load_calendars(folder, today)
+    except InvalidInput as exc:
+        problems.extend(exc.problems)
+        calendars_ok = False
+    if settings is not None and not problems:
+        cache.write(config_path, today, Loaded(settings, calendars))
+    if settings is None:
+        return CheckReport(str(config_path), str(folder), calendars, tuple(problems)), None
+    found, names, shown_dir = _check_notices(settings, calendars, today, calendars_ok)
+    if not problems and not found:
+        # The next check with nothing changed need not render the templates again.
+        loaded = Loaded(settings, calendars)
+        cache.mark_templates_checked(config_path, cache.templates_key(config_path, loaded, today))
+    report = CheckReport(
+        settings.source, str(folder), calendars, (*problems, *found), names, shown_dir
+    )
+    return report, settings
+
+
+def _check_notices(
+    settings: Settings, calendars: tuple[Calendar, ...], today: date, calendars_ok: bool
+) -> tuple[tuple[Problem, ...], tuple[str, ...], str]:
+    """Problems of the notice rules, their templates and the web page's templates; the notice
+    templates rendered, their folder.
+
+    With broken calendars the notice templates are still rendered (with the made-up sample), but
+    rules are not matched against observances that could not be loaded, and the page (which
+    shows the real calendars) is not rendered.
+    """
+    from ..web.page import check_page
+
+    page = check_page(Loaded(settings, calendars), today) if calendars_ok else []
+    if not settings.notices:
+        return tuple(page), (), ""
+    from ..notify.template_check import check_templates, template_problems
+
+    if calendars_ok:
+        found = check_templates(settings, calendars, today)
+    else:
+        found = template_problems(settings, (), today)
+    return (*found, *page), *_templates_of(settings)
+
+
+def _templates_of(settings: Settings) -> tuple[tuple[str, ...], str]:
+    """The template names the rules use, and their folder as messages show it."""
+    from ..config.resources import shown_path
+
+    names = tuple(dict.fromkeys(rule.template for rule in settings.notices))
+    return names, shown_path(settings.templates_dir)

@@ -1,0 +1,169 @@
+"""Plain-text output for the terminal (``reminders upcoming``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, datetime, timedelta, tzinfo
+
+from ..core.dates import zone
+from ..core.model import Occurrence
+from ..core.settings import Settings
+from ..core.words import both_zones, minutes, plural
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from ..core.notices import Notice
+    from ..notify.ledger import Delivery
+    from ..notify.status import StatusReport
+
+
+def days_to_go(start: date, day: date) -> str:
+    delta = (day - start).days
+    if delta == 0:
+        return "today"
+    if delta == 1:
+        return "tomorrow"
+    return f"in {delta} days"
+
+
+def upcoming_lines(
+    items: tuple[Occurrence, ...], settings: Settings, start: date, days: int
+) -> Iterator[str]:
+    home = settings.organisation.timezone
+    end = start + timedelta(days=days - 1)
+    yield (
+        f"{settings.organisation.name}: {start:%a %d %b %Y} to {end:%a %d %b %Y} "
+        f"({days} days; times in the origin's zone and in {home})"
+    )
+    if not items:
+        yield "Nothing in this window."
+        return
+    indent = " " * 31
+    for item in items:
+        mark = " (jubilee)" if item.jubilee and item.event is None else ""
+        title = item.title
+        if item.event is not None and item.event.example:
+            title = f"Example: {title}"
+        yield ""
+        yield f"{item.date:%a %d %b %Y}  {days_to_go(start, item.date):<13} {title}{mark}"
+        for placed in item.moments:
+            yield (
+                f"{indent}{placed.moment.name} ({minutes(placed.end - placed.start)}): "
+                f"{both_zones(placed.start, placed.end, home)}"
+            )
+        event = item.event
+        if event is not None:
+            if event.start is not None and event.end is not None:
+                yield f"{indent}{both_zones(event.start, event.end, home)}"
+            if event.venue:
+                yield f"{indent}at {event.venue}"
+            if item.observance is not None:
+                yield f"{indent}for the {item.ordinal} anniversary ({item.observance.id})"
+
+
+def notice_lines(items: list[Notice], settings: Settings, start: date, days: int) -> Iterator[str]:
+    """``reminders notices``: one line per notice, at its fire time in the organisation's zone."""
+    home = settings.organisation.timezone
+    yield (
+        f"{plural(len(items), 'notice')} from {start:%a %d %b %Y} for {plural(days, 'day')} "
+        f"(fire times in {home}):"
+    )
+    for notice in items:
+        at = notice.fire_at.astimezone(zone(home))
+        channels = ", ".join(notice.rule.channels)
+        yield (
+            f"  {at:%a %d %b %Y %H:%M}  {notice.rule.id:<12} -> {channels:<16} "
+            f"{notice.occurrence.title} ({notice.occurrence.date:%a %d %b %Y}, "
+            f"{_before(notice.days_before)})"
+        )
+        yield f"  {'':<22}  id {notice.id}"
+
+
+def status_lines(report: StatusReport, settings: Settings, now: datetime) -> Iterator[str]:
+    """``reminders status``: the ledger's counts, the daemon's heartbeat, next and recent.
+
+    Every time is shown in the organisation's time zone, named after it as the daemon's log does
+    (``2026-12-21 09:00 Asia/Karachi``).  What comes from the ledger (states, ids, replicas, a
+    server's error reply) is shown with its control characters escaped, as the log shows them:
+    a stored ESC or CR must not drive the terminal or forge a line.
+    """
+    from .logs import safe_line  # (logs imports logging: not for `upcoming`, which uses textout)
+
+    home = zone(settings.organisation.timezone)
+    counts = ", ".join(f"{safe_line(state)} {count}" for state, count in report.counts.items())
+    if report.version is None:
+        yield f"Ledger: {report.ledger} (none yet: `reminders run` creates it at its start)"
+    elif report.version < report.current:
+        yield (
+            f"Ledger: {report.ledger} ({counts}; schema version {report.version}, made by an "
+            f"older release: `reminders run` upgrades it to version {report.current} at its "
+            "start, after which status shows its deliveries)"
+        )
+    else:
+        yield f"Ledger: {report.ledger} ({counts})"
+    if report.heartbeat is None:
+        yield "Daemon: has never run with this ledger (start it with `reminders run`)"
+    else:
+        ago = now - report.heartbeat
+        state = "running" if ago < timedelta(minutes=2) else "not running"
+        yield (
+            f"Daemon: last seen {_stamp(report.heartbeat, home, '%Y-%m-%d %H:%M:%S')} "
+            f"({_ago(ago)} ago; {state})"
+        )
+    for channel, folder, exists in report.outboxes:
+        there = "" if exists else "; none yet: the daemon creates it at its start"
+        yield f"Outbox: {folder} (channel {channel}{there})"
+    yield ""
+    yield "Next notices:" if report.upcoming else "Next notices: none in the next 60 days"
+    for notice in report.upcoming:
+        yield f"  {_stamp(notice.fire_at, home)}  {notice.id} -> {', '.join(notice.rule.channels)}"
+    yield ""
+    yield "Recent deliveries:" if report.recent else "Recent deliveries: none yet"
+    for row in report.recent:
+        yield "  " + _delivery(row, home)
+    yield ""
+    yield (
+        "Failures and misses (last 30 days):"
+        if report.problems
+        else "Failures and misses (last 30 days): none"
+    )
+    for row in report.problems:
+        yield "  " + _delivery(row, home)
+        if row.last_error:
+            yield f"      {safe_line(row.last_error)}"
+
+
+def _delivery(row: Delivery, home: tzinfo) -> str:
+    from .logs import safe_line
+
+    state = safe_line(row.state)
+    if row.state == "failed":
+        state = "retrying" if row.next_attempt_at is not None else "failed"
+    late = " late" if row.late else ""
+    # which replica (host:pid)
+    by = f", by {safe_line(row.claimed_by)}" if row.claimed_by else ""
+    notice, channel = safe_line(row.notice_id), safe_line(row.channel)
+    return (
+        f"{_stamp(row.updated_at, home)}  {state:<8}{late} {notice} -> {channel} "
+        f"(attempts {row.attempts}{by})"
+    )
+
+
+def _stamp(moment: datetime, home: tzinfo, form: str = "%Y-%m-%d %H:%M") -> str:
+    """``moment`` on the organisation's clock, with its zone: '2026-12-21 09:00 Asia/Karachi'."""
+    return f"{moment.astimezone(home).strftime(form)} {home}"
+
+
+def _before(days: int) -> str:
+    return "on the day" if days == 0 else f"{plural(days, 'day')} before"
+
+
+def _ago(span: timedelta) -> str:
+    seconds = int(span.total_seconds())
+    if seconds < 120:
+        return f"{max(seconds, 0)} s"
+    if seconds < 7200:
+        return f"{seconds // 60} min"
+    if seconds < 172800:
+        return f"{seconds // 3600} h"
+    return f"{seconds // 86400} days"

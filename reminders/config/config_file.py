@@ -1,0 +1,477 @@
+"""The settings schema and loader (``config.toml``).
+
+Every setting has its default, its parser and its help text in one place: the ``Field`` tuples
+below.  ``load_config`` reports every problem with its key path, for example
+``config.toml:12: feed.future_years: got 500; expected a whole number from 0 to 100``.
+Secrets never live here: later sections name environment variables instead.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from datetime import timedelta
+from typing import Any
+
+from ..core.errors import ConfigError, Problem
+from ..core.model import WEEKDAYS
+from ..core.settings import (
+    ChannelConfig,
+    Daemon,
+    Feed,
+    Ledger,
+    MilestoneRule,
+    NoticeRule,
+    Organisation,
+    Plan,
+    Settings,
+    links_for,
+)
+from .closures import load_closures
+from .resources import ENV_CONFIG, PACKAGE, bundled, shown_path, state_folder
+from .schema import (
+    Checker,
+    Field,
+    Invalid,
+    boolean,
+    duration,
+    duration_within,
+    env_name,
+    folder,
+    ident,
+    integer,
+    is_one_line,
+    list_of,
+    local_time,
+    one_of,
+    optional_env_name,
+    optional_file,
+    optional_text,
+    read_toml,
+    text,
+    timezone_name,
+)
+
+
+def country_code(value: Any) -> str:
+    if not isinstance(value, str) or not re.fullmatch(r"[A-Z]{2}", value):
+        raise Invalid("an ISO 3166-1 alpha-2 country code in capitals, such as 'PK'")
+    return value
+
+
+def language_tag(value: Any) -> str:
+    """A BCP 47 tag: it becomes the Content-Language of e-mails and the lang of HTML pages."""
+    if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*", value):
+        raise Invalid("a BCP 47 language tag, such as 'en', 'az' or 'az-Latn'")
+    return value
+
+
+def weekday(value: Any) -> str:
+    if value not in WEEKDAYS:
+        raise Invalid("a weekday name: " + ", ".join(WEEKDAYS))
+    return str(value)
+
+
+def domain(value: Any) -> str:
+    pattern = r"(?=.{1,253}\Z)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}"
+    if not isinstance(value, str) or not re.fullmatch(pattern, value):
+        raise Invalid("a lower-case domain name you control, such as 'embassy.example.org'")
+    return value
+
+
+def listen_address(value: Any) -> str:
+    match = (
+        re.fullmatch(r"(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.\-]+):([0-9]{1,5})", value)
+        if isinstance(value, str)
+        else None
+    )
+    if not match or not 0 <= int(match.group(2)) < 65536:
+        raise Invalid("HOST:PORT, such as '127.0.0.1:8080' (port 0: any free port)")
+    return str(value)
+
+
+def base_url(value: Any) -> str:
+    if (
+        not isinstance(value, str)
+        or not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", value)
+        or not is_one_line(value)
+    ):
+        raise Invalid("an http:// or https:// URL without query, such as 'https://example.org'")
+    return value.rstrip("/")
+
+
+ORGANISATION_FIELDS = (
+    Field("name", text, help="your organisation's name"),
+    Field("timezone", timezone_name, help="your organisation's IANA time zone"),
+    Field("country", country_code, "PK", "host country for public holidays"),
+    Field("weekend", list_of(weekday, "weekday names"), ("Saturday", "Sunday"), "weekend days"),
+    Field("language", language_tag, "en", "the language of notices, pages and plans"),
+    Field("uid_domain", domain, help="a domain you control; it makes event UIDs unique"),
+)
+PATHS_FIELDS = (
+    Field("calendars", folder, None, "calendar folder; default: the bundled calendars"),
+    Field("templates", folder, None, "template folder; default: the bundled templates"),
+)
+# Bounds of every duration: each is added to dates or times, and these keep every result within
+# the years the program computes (and the retry waits, doubled per attempt, within reach).
+DAY, YEAR = timedelta(days=1), timedelta(days=366)
+REFRESH = duration_within(YEAR, "PT12H")
+HEAD_TIMEOUT = duration_within(timedelta(minutes=5), "PT10S")  # reminders/web/guard.py
+FEED_FIELDS = (
+    Field("name", text, "Remembrance days", "name of the combined calendar"),
+    Field("description", optional_text, "Remembrance days and the events planned around them"),
+    Field("listen", listen_address, "127.0.0.1:8080", "where the feed listens"),
+    Field("base_url", base_url, None, "the public URL of the feed; default: http://LISTEN"),
+    Field("past_years", integer(0, 100), 1, "years before this one in the feed"),
+    Field("future_years", integer(0, 100), 5, "years after this one in the feed"),
+    Field("refresh_interval", REFRESH, timedelta(days=1), "how often clients refresh"),
+    Field("include_examples", boolean, False, "include events marked example = true"),
+    Field("tokens_env", env_name, "REMINDERS_FEED_TOKENS", "variable with private-feed tokens"),
+    Field("tokens_file", optional_file, "", "file with private-feed tokens (optional)"),
+    Field("head_timeout", HEAD_TIMEOUT, timedelta(seconds=10), "time a client has for a request"),
+)
+
+
+def lead_days(value: Any) -> int:
+    """A lead time in whole days: 30, or an ISO 8601 duration of days or weeks ('P30D', 'P1W')."""
+    expected = "a lead time in whole days: a number such as 30, or 'P30D' or 'P1W'"
+    if isinstance(value, bool):
+        raise Invalid(expected)
+    if isinstance(value, int):
+        days = value
+    else:
+        try:
+            span = duration(value)
+        except Invalid:
+            raise Invalid(expected) from None
+        if span.seconds or span.microseconds:
+            raise Invalid(expected + " (notices go out at the rule's time of day, set with 'at')")
+        days = span.days
+    if not 0 <= days <= 3660:
+        raise Invalid(expected + ", from 0 to 3660 days")
+    return days
+
+
+def template_name(value: Any) -> str:
+    try:
+        return ident(value)
+    except Invalid:
+        raise Invalid(
+            "a template name of lower-case letters, digits and hyphens, such as 'planning' "
+            "(for templates/notices/planning.subject.txt, .txt and .html)"
+        ) from None
+
+
+def ledger_url(value: Any) -> str:
+    if (
+        not isinstance(value, str)
+        or not re.fullmatch(r"(sqlite|postgresql)(\+[a-z0-9]+)?://.*", value)
+        or not is_one_line(value)
+    ):
+        raise Invalid(
+            "a SQLAlchemy database URL for SQLite or PostgreSQL, such as "
+            "'sqlite:///var/ledger.sqlite3' or 'postgresql://user@host/dbname'"
+        )
+    return value
+
+
+ids = list_of(ident, "ids such as 'january-20'")
+
+NOTICE_FIELDS = (
+    Field("id", ident, help="the rule's id, such as 'plan-30'; part of every notice id"),
+    Field("before", lead_days, help="how many days before the date: 30, 'P30D' or 'P1W'"),
+    Field("at", local_time, local_time("09:00"), "local send time in your time zone"),
+    Field("template", template_name, help="the template name under templates/notices/"),
+    Field("channels", ids, help="ids of [[channel]] entries to send through"),
+    Field("observances", ids, (), "only these observance ids (default: all)"),
+    Field("tags", ids, (), "only observances with one of these tags (default: any)"),
+    Field(
+        "weekend",
+        one_of("keep", "previous-working-day"),
+        "keep",
+        "what a send day on a weekend does",
+    ),
+    Field("description", optional_text, "", "what the notice is for"),
+)
+PLAN_FIELDS = (
+    Field(
+        "conflict_days",
+        integer(0, 60),
+        3,
+        "other observances within this many days are a conflict",
+    ),
+    Field(
+        "move",
+        one_of("nearest", "before", "after", "never"),
+        "nearest",
+        "where the event moves when the day is not a working day",
+    ),
+    Field("ramadan", boolean, True, "mark Ramadan and the two Eids as conflicts"),
+)
+MILESTONE_FIELDS = (
+    Field("id", ident, help="the milestone's id, such as 'book-venue'; part of its ICS UID"),
+    Field("name", text, help="what is to be done, such as 'Book the venue'"),
+    Field("working_days", integer(0, 250), help="working days between it and the event"),
+    Field("when", one_of("before", "after"), "before", "before or after the event"),
+    Field("observances", ids, (), "only these observance ids (default: all)"),
+    Field("tags", ids, (), "only observances with one of these tags (default: any)"),
+)
+LEDGER_FIELDS = (
+    Field("url", ledger_url, "sqlite:///var/ledger.sqlite3", "the delivery ledger's database"),
+    Field("url_env", optional_env_name, "", "environment variable that overrides url when set"),
+)
+DAEMON_FIELDS = (
+    Field(
+        "grace",
+        duration_within(YEAR, "PT12H", zero=True),
+        timedelta(hours=12),
+        "how late a missed notice goes",
+    ),
+    Field(
+        "lease",
+        duration_within(DAY, "PT5M"),
+        timedelta(minutes=5),
+        "when an unfinished claim expires",
+    ),
+    Field("retry_limit", integer(1, 100), 5, "attempts before a delivery fails for good"),
+    Field(
+        "retry_backoff", duration_within(DAY, "PT30S"), timedelta(seconds=30), "first retry delay"
+    ),
+    Field(
+        "horizon",
+        duration_within(YEAR, "P14D"),
+        timedelta(days=14),
+        "how far ahead jobs are scheduled",
+    ),
+    Field(
+        "watch_interval",
+        duration_within(DAY, "PT2S", zero=True),
+        timedelta(seconds=2),
+        "file check interval",
+    ),
+    Field("workers", integer(1, 64), 4, "deliveries sent at the same time"),
+    Field("serve_feed", boolean, True, "serve the feed and page inside the daemon"),
+)
+
+
+def _section(value: Any) -> Any:
+    return value
+
+
+TOP_FIELDS = (
+    Field("organisation", _section, help="an [organisation] table"),
+    Field("paths", _section, None),
+    Field("feed", _section, None),
+    Field("ledger", _section, None),
+    Field("daemon", _section, None),
+    Field("notice", _section, None),
+    Field("plan", _section, None),
+    Field("milestone", _section, None),
+    Field("channel", _section, None),
+    Field("holiday", _section, None),
+)
+
+
+def _not_a_file(path: str | os.PathLike[str], shown: str) -> Problem:
+    """What is wrong with a config path that is no file: a folder, or nothing at all.
+
+    A folder is refused rather than searched for a config.toml: the config is one file, named by
+    --config PATH or $REMINDERS_CONFIG, and the daemon watches that file for changes.
+    """
+    if os.path.isdir(path):
+        folder = os.path.abspath(path)  # "." alone would say nothing
+        inside = os.path.join(folder, "config.toml")
+        hint = f", such as {inside}" if os.path.isfile(inside) else " (TOML)"
+        return Problem(folder, "", None, f"is a folder; expected a config file{hint}")
+    return Problem(
+        shown, "", None, f"no such file; expected a config file (--config PATH or ${ENV_CONFIG})"
+    )
+
+
+def load_config(path: str | os.PathLike[str]) -> Settings:
+    """Parse and validate ``path``; ConfigError lists every problem."""
+    shown = shown_path(path)
+    if not os.path.isfile(path):
+        raise ConfigError([_not_a_file(path, shown)])
+    document, source, problems = read_toml(path, shown)
+    if document is None:
+        raise ConfigError(problems)
+    check = Checker(shown, source)
+    # An unknown or missing top-level key is reported, and the known tables are still checked.
+    check.table(document, TOP_FIELDS, ())
+    org = None
+    if "organisation" in document:
+        org = check.table(document["organisation"], ORGANISATION_FIELDS, ("organisation",))
+    if org is not None and len(set(org["weekend"])) >= 7:
+        # The plan and the notices count working days; a week of weekend has none (and the
+        # feed server builds this year's plan at its start).
+        check.add(
+            ("organisation", "weekend"),
+            list(org["weekend"]),
+            "at most six weekend days (the plan counts working days)",
+        )
+        org = None
+    paths = check.table(document.get("paths", {}), PATHS_FIELDS, ("paths",))
+    feed = check.table(document.get("feed", {}), FEED_FIELDS, ("feed",))
+    ledger = check.table(document.get("ledger", {}), LEDGER_FIELDS, ("ledger",))
+    daemon = check.table(document.get("daemon", {}), DAEMON_FIELDS, ("daemon",))
+    base = os.path.dirname(os.path.abspath(path))
+    state = _state_base(path)
+    channels = _channels(check, document.get("channel"), state)
+    notices = _notices(check, document.get("notice"), {c.id for c in channels})
+    plan = check.table(document.get("plan", {}), PLAN_FIELDS, ("plan",))
+    milestones = _milestones(check, document.get("milestone"))
+    closures = load_closures(check, document.get("holiday"))
+    if check.problems or org is None or paths is None or feed is None:
+        raise ConfigError(check.problems)
+    assert ledger is not None
+    assert daemon is not None
+    assert plan is not None
+    return Settings(
+        source=shown,
+        organisation=Organisation(**org),
+        feed=_feed(feed, base),
+        calendars_dir=_folder(base, paths["calendars"], "calendars"),
+        templates_dir=_folder(base, paths["templates"], "templates"),
+        notices=notices,
+        channels=channels,
+        ledger=Ledger(_sqlite_absolute(ledger["url"], state), ledger["url_env"]),
+        daemon=Daemon(**daemon),
+        plan=Plan(**plan),
+        milestones=milestones,
+        closures=closures,
+        config_path=os.path.abspath(path),
+    )
+
+
+def _feed(values: dict[str, Any], base: str) -> Feed:
+    """The [feed] table; without base_url, the links follow listen (settings.links_for)."""
+    given = values["base_url"] is not None
+    return Feed(
+        **{
+            **values,
+            "base_url": values["base_url"] if given else links_for(values["listen"]),
+            "base_url_given": given,
+            "tokens_file": _file_path(base, values["tokens_file"]),
+        }
+    )
+
+
+def _file_path(base: str, value: str) -> str:
+    """A file named in the config, relative to the config's folder ("" stays "")."""
+    return os.path.join(base, value) if value else ""
+
+
+def _state_base(path: str | os.PathLike[str]) -> str:
+    """Where relative state paths (outbox, SQLite ledger) point: the config's folder.
+
+    The bundled config inside an installed package (a wheel) is the exception: its state goes
+    in the per-user state folder (resources.state_folder), never into site-packages, and the
+    same one whichever folder a command runs from.  In a source checkout or an editable
+    install the bundled config.toml is the checkout's own, and its state stays beside it.
+    """
+    config_dir = os.path.dirname(os.path.realpath(path))
+    packaged = os.path.join(PACKAGE, "_data")
+    return state_folder() if config_dir == packaged else os.path.dirname(os.path.abspath(path))
+
+
+def _sqlite_absolute(url: str, base: str) -> str:
+    """'sqlite:///var/ledger.sqlite3' relative to ``base``; other URLs unchanged."""
+    match = re.fullmatch(r"(sqlite(?:\+[a-z0-9]+)?:///)([^/].*)", url)
+    if match and not match.group(2).startswith(":memory:"):
+        return match.group(1) + os.path.join(base, match.group(2))
+    return url
+
+
+def _channels(check: Checker, raw: Any, state: str) -> tuple[ChannelConfig, ...]:
+    from .channel_options import CHANNEL_FIELDS, TYPES, resolve_paths
+
+    out: list[ChannelConfig] = []
+    seen: set[str] = set()
+    if raw is None:
+        return ()
+    if not isinstance(raw, list) or not all(isinstance(t, dict) for t in raw):
+        check.add(("channel",), raw, "an array of tables ([[channel]])")
+        return ()
+    for index, item in enumerate(raw):
+        path: tuple[str | int, ...] = ("channel", index)
+        kind = TYPES.get(item.get("type")) if isinstance(item.get("type"), str) else None
+        fields = CHANNEL_FIELDS + (kind.fields if kind else ())
+        values = check.table(item, fields, path)
+        if values is None:
+            continue
+        if values["id"] in seen:
+            check.add((*path, "id"), values["id"], "an id not used by another [[channel]]")
+            continue
+        seen.add(values["id"])
+        channel_id, channel_type = values.pop("id"), values.pop("type")
+        options = resolve_paths(channel_type, values, state)
+        out.append(ChannelConfig(channel_id, channel_type, tuple(sorted(options.items()))))
+    return tuple(out)
+
+
+def _notices(check: Checker, raw: Any, channel_ids: set[str]) -> tuple[NoticeRule, ...]:
+    out: list[NoticeRule] = []
+    seen: set[str] = set()
+    for index, values, _ in check.tables(raw, NOTICE_FIELDS, ("notice",)):
+        if values is None:
+            continue
+        path: tuple[str | int, ...] = ("notice", index)
+        ok = True
+        if values["id"] in seen:
+            check.add((*path, "id"), values["id"], "an id not used by another [[notice]]")
+            ok = False
+        seen.add(values["id"])
+        for name in values["channels"]:
+            if name not in channel_ids:
+                known = ", ".join(sorted(channel_ids)) or "none are configured"
+                check.add((*path, "channels"), name, f"the id of a [[channel]] entry ({known})")
+                ok = False
+        if not values["channels"]:
+            check.add((*path, "channels"), [], "at least one channel id")
+            ok = False
+        if ok:
+            out.append(
+                NoticeRule(
+                    id=values["id"],
+                    days_before=values["before"],
+                    at=values["at"],
+                    template=values["template"],
+                    channels=values["channels"],
+                    observances=values["observances"],
+                    tags=values["tags"],
+                    weekend=values["weekend"],
+                    description=values["description"],
+                )
+            )
+    return tuple(out)
+
+
+def _milestones(check: Checker, raw: Any) -> tuple[MilestoneRule, ...]:
+    out: list[MilestoneRule] = []
+    seen: set[str] = set()
+    for index, values, _ in check.tables(raw, MILESTONE_FIELDS, ("milestone",)):
+        if values is None:
+            continue
+        if values["id"] in seen:
+            check.add(
+                ("milestone", index, "id"), values["id"], "an id not used by another [[milestone]]"
+            )
+            continue
+        seen.add(values["id"])
+        out.append(MilestoneRule(**values))
+    return tuple(out)
+
+
+def _folder(base: str, configured: str | None, name: str) -> str:
+    return os.path.join(base, configured) if configured else bundled(name)
+
+
+def calendars_dir_hint(path: str | os.PathLike[str]) -> str:
+    """Where the calendars are, read from a config that may be invalid (for ``reminders check``)."""
+    document, _, _ = read_toml(path, shown_path(path))
+    paths = document.get("paths") if document is not None else None
+    value = paths.get("calendars") if isinstance(paths, dict) else None
+    if isinstance(value, str) and value.strip():
+        return os.path.join(os.path.dirname(os.path.abspath(path)), value)
+    return bundled("calendars")

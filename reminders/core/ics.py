@@ -1,0 +1,372 @@
+"""ICS (RFC 5545) output, built with the icalendar library.
+
+The rules (docs/ics.md and DESIGN.md "ICS: rules that must hold"):
+
+* one all-day VEVENT per observance per year, so each carries its own ordinal; never a bare RRULE;
+* each timed moment of that day is its own zoned VEVENT; events are zoned VEVENTs;
+* UIDs are derived from ids (``{calendar}-{observance}-{year}@{uid_domain}``), DTSTAMP and
+  LAST-MODIFIED from the calendars' ``revised`` time, so the same inputs give the same bytes;
+* escaping, folding and CRLF are icalendar's job.
+
+Importing this module imports icalendar; only the commands that write ICS do.
+"""
+
+from __future__ import annotations
+
+import gc
+import re
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, timedelta
+
+from icalendar import Calendar as VCalendar
+from icalendar import Event as VEvent
+from icalendar import Timezone, vCategory, vDDDTypes, vDuration, vText
+
+from .dates import FIRST_YEAR, LAST_YEAR
+from .errors import UsageError
+from .model import Calendar, Occurrence, TimedMoment
+from .occurrences import occurrences
+from .settings import Loaded
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import NamedTuple
+else:
+    from .records import NamedTuple  # typing.NamedTuple without importing typing (start-up)
+
+PRODID = "-//reminders//Remembrance day calendar//EN"
+
+
+class FeedInfo(NamedTuple):
+    """What the calendar as a whole is called and how often clients should refresh it."""
+
+    name: str
+    description: str
+    uid_domain: str
+    refresh: timedelta
+
+
+# Characters that must not reach a content line as they are: the C0 controls and DEL (CR, LF,
+# NUL, ESC ...), the C1 controls and the Unicode line and paragraph separators.
+_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+_LINE_BREAKS = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
+
+
+def calendar_text(value: str, *, multiline: bool) -> str:
+    """``value`` made safe for a calendar-level property, whatever the calendar file held.
+
+    A single-line value (a name) has each run of control characters (CR, LF, NUL, ESC, tabs ...)
+    replaced by one space; a multi-line value (a description) keeps its line breaks as LF (which
+    TEXT escaping writes as ``\\n``) and loses every other control character the same way.
+    ``check`` refuses control characters in names; this is the writer's own guard.
+    """
+    if not multiline:
+        return _CONTROLS.sub(" ", value).strip()
+    lines = _LINE_BREAKS.split(value)
+    return "\n".join(_CONTROLS.sub(" ", line).rstrip() for line in lines).strip()
+
+
+def _explicit_text(value: str) -> vText:
+    """A TEXT value written escaped and marked ``VALUE=TEXT``.
+
+    icalendar, vobject, libical and ical.js all show such a value whole (commas, semicolons and
+    backslashes included); bare or escaped without the parameter, at least one of them does not
+    (docs/clients.md has the table, and tests/test_clients.py proves it).
+    """
+    text = vText(value)
+    text.params["VALUE"] = "TEXT"
+    return text
+
+
+def new_vcalendar(
+    name: str, description: str, stamp: datetime, refresh: timedelta | None
+) -> VCalendar:
+    """A VCALENDAR with this project's calendar-level properties and no component yet.
+
+    ``METHOD:PUBLISH``, the PRODID, ``NAME``/``X-WR-CALNAME``, ``DESCRIPTION``/``X-WR-CALDESC``,
+    LAST-MODIFIED from ``stamp``, and with ``refresh`` ``REFRESH-INTERVAL;VALUE=DURATION`` and
+    ``X-PUBLISHED-TTL``.  No UID on the VCALENDAR (DESIGN.md rule 6): vdirsyncer, and so khal,
+    gives every event it splits off a feed the first UID line of its text, so a calendar-level
+    UID would make every event one item.
+    """
+    vcal = VCalendar.new(
+        prodid=PRODID, method="PUBLISH", last_modified=stamp, refresh_interval=refresh
+    )
+    del vcal["UID"]  # icalendar's new() makes a random one
+    description = calendar_text(description, multiline=True)
+    if description:
+        vcal["DESCRIPTION"] = vText(description)
+        vcal["X-WR-CALDESC"] = _explicit_text(description)
+    name = calendar_text(name, multiline=False)
+    if name:
+        vcal["NAME"] = _explicit_text(name)
+        vcal["X-WR-CALNAME"] = _explicit_text(name)
+    if refresh is not None:
+        # RFC 7986 wants VALUE=DURATION on REFRESH-INTERVAL; X-PUBLISHED-TTL is Outlook's name.
+        vcal["REFRESH-INTERVAL"].params["VALUE"] = "DURATION"
+        vcal["X-PUBLISHED-TTL"] = vDuration(refresh)
+    return vcal
+
+
+def observance_uid(item: Occurrence, domain: str) -> str:
+    assert item.observance is not None
+    return f"{item.calendar.id}-{item.observance.id}-{item.date.year}@{domain}"
+
+
+def describe_observance(item: Occurrence) -> str:
+    """The DESCRIPTION of an observance's all-day VEVENT: what, facts with sources, moments."""
+    observance = item.observance
+    assert observance is not None
+    parts = [observance.description]
+    parts.append(
+        f"{item.date.year} marks the {item.ordinal} anniversary "
+        f"(the events took place in {observance.since})."
+    )
+    if observance.facts:
+        lines = ["Facts and their sources:"]
+        for fact in observance.facts:
+            lines.append(f"- {fact.text} (Source: {fact.source}.)")
+        parts.append("\n".join(lines))
+    if item.moments:
+        lines = ["Timed moments:"]
+        for placed in item.moments:
+            lines.append(f"- {placed.start:%H:%M} {placed.moment.timezone}: {placed.moment.name}")
+        parts.append("\n".join(lines))
+    return "\n\n".join(parts)
+
+
+def describe_moment(item: Occurrence, placed: TimedMoment) -> str:
+    moment = placed.moment
+    head = f"{placed.start:%H:%M} {moment.timezone} time, {item.title}."
+    return f"{moment.description}\n\n{head}" if moment.description else head
+
+
+class Shared:
+    """Property values that repeat across many VEVENTs, built once and never mutated.
+
+    Building a fresh value object per event (as ``Event.new`` does, through ~25 property
+    setters) costs more than serialising it; sharing them makes the export faster than plain
+    ``Event()`` + ``add()`` calls (bench/export.py). icalendar still escapes and folds each line.
+    """
+
+    def __init__(self, stamp: datetime, domain: str) -> None:
+        self.stamp = vDDDTypes(stamp)
+        self.transparent = vText("TRANSPARENT")
+        self.domain = domain
+        self.tzids: set[str] = set()  # every TZID used, for the VTIMEZONE blocks
+        self._categories: dict[tuple[str, ...], vCategory] = {}
+
+    def categories(self, tags: tuple[str, ...]) -> vCategory | None:
+        if not tags:
+            return None
+        value = self._categories.get(tags)
+        if value is None:
+            value = self._categories[tags] = vCategory(list(tags))
+        return value
+
+    def vevent(
+        self,
+        uid: str,
+        start: date | datetime,
+        end: date | datetime,
+        summary: str,
+        description: str,
+        tags: tuple[str, ...],
+    ) -> VEvent:
+        vevent = VEvent()
+        vevent["UID"] = vText(uid)
+        vevent["DTSTAMP"] = self.stamp
+        vevent["LAST-MODIFIED"] = self.stamp
+        if isinstance(start, datetime):
+            # add() sets the TZID parameter from the zone; the zone needs a VTIMEZONE.
+            vevent.add("DTSTART", start)
+            vevent.add("DTEND", end)
+            self.tzids.add(str(start.tzinfo))
+        else:
+            vevent["DTSTART"] = vDDDTypes(start)
+            vevent["DTEND"] = vDDDTypes(end)
+        vevent["SUMMARY"] = vText(summary)
+        if description:
+            vevent["DESCRIPTION"] = vText(description)
+        categories = self.categories(tags)
+        if categories is not None:
+            vevent["CATEGORIES"] = categories
+        return vevent
+
+
+def observance_events(item: Occurrence, shared: Shared) -> list[VEvent]:
+    """The all-day VEVENT of one observance-year, then one zoned VEVENT per timed moment."""
+    observance = item.observance
+    assert observance is not None
+    uid = observance_uid(item, shared.domain)
+    day = shared.vevent(
+        uid,
+        item.date,
+        item.date + timedelta(days=1),
+        item.title,
+        describe_observance(item),
+        observance.tags,
+    )
+    day["TRANSP"] = shared.transparent  # remembrance days make no one busy
+    out = [day]
+    for placed in item.moments:
+        moment = shared.vevent(
+            uid.replace("@", f"-{placed.moment.id}@", 1),
+            placed.start,
+            placed.end,
+            f"{placed.moment.name}: {item.title}",
+            describe_moment(item, placed),
+            observance.tags,
+        )
+        moment["RELATED-TO"] = vText(uid)
+        moment["TRANSP"] = shared.transparent
+        out.append(moment)
+    return out
+
+
+def event_vevent(item: Occurrence, shared: Shared) -> VEvent:
+    """A planned event: zoned (or all-day), with its venue, linked to that year's observance."""
+    event = item.event
+    assert event is not None
+    summary = f"Example: {event.title}" if event.example else event.title
+    description = event.description
+    if event.example:
+        description = (
+            f"{description}\n\nThis is a sample event shipped with the calendar, "
+            "to show how a planned event looks."
+        ).strip()
+    if event.start is not None and event.end is not None:
+        start: date | datetime = event.start
+        end: date | datetime = event.end
+    else:
+        assert event.day is not None
+        start, end = event.day, event.day + timedelta(days=1)
+    vevent = shared.vevent(
+        f"{item.calendar.id}-event-{event.id}@{shared.domain}",
+        start,
+        end,
+        summary,
+        description,
+        event.tags,
+    )
+    if event.venue:
+        vevent["LOCATION"] = vText(event.venue)
+    if item.observance is not None:
+        vevent["RELATED-TO"] = vText(observance_uid(item, shared.domain))
+    return vevent
+
+
+def build_ics(
+    calendars: Sequence[Calendar],
+    first_year: int,
+    last_year: int,
+    info: FeedInfo,
+    *,
+    examples: bool,
+) -> bytes:
+    """The ICS bytes for ``calendars`` over the years ``first_year..last_year`` (inclusive)."""
+    # The build makes about a hundred objects per event, all of which live until the end;
+    # the cyclic garbage collector would scan them again and again for nothing.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _build(calendars, first_year, last_year, info, examples)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _build(
+    calendars: Sequence[Calendar],
+    first_year: int,
+    last_year: int,
+    info: FeedInfo,
+    examples: bool,
+) -> bytes:
+    stamp = max((c.revised for c in calendars), default=datetime(2000, 1, 1, tzinfo=UTC))
+    first, end = date(first_year, 1, 1), date(last_year + 1, 1, 1)
+    vcal = new_vcalendar(info.name, info.description, stamp, info.refresh)
+    shared = Shared(stamp, info.uid_domain)
+    for item in occurrences(calendars, first, end, examples=examples):
+        if item.event is not None:
+            vcal.subcomponents.append(event_vevent(item, shared))
+        else:
+            vcal.subcomponents.extend(observance_events(item, shared))
+    _add_timezones(vcal, shared, first, date(last_year + 1, 12, 31))
+    data: bytes = vcal.to_ical()
+    return data
+
+
+def _add_timezones(vcal: VCalendar, shared: Shared, first: date, last: date) -> None:
+    """One VTIMEZONE per TZID used, covering ``first..last``, first in the calendar."""
+    # Sorted: icalendar's add_missing_timezones() iterates a set, so its order (and the bytes)
+    # would change with the interpreter's hash seed.
+    for position, tzid in enumerate(sorted(shared.tzids - {"UTC"})):
+        vtimezone = Timezone.from_tzid(tzid, first_date=first, last_date=last)
+        vcal.subcomponents.insert(position, vtimezone)
+
+
+def occurrence_ics(
+    notice_occurrence: Occurrence, events: tuple[Occurrence, ...], info: FeedInfo
+) -> bytes:
+    """One observance-year as an ICS attachment: its day, its moments and its planned events.
+
+    The VEVENTs are the feed's own (same UIDs, stamps and text), so a client that imports the
+    attachment and also subscribes to the feed sees each event once.  An attachment is not a
+    subscription, so it has no refresh interval; ``info.refresh`` is not used.
+    """
+    calendar = notice_occurrence.calendar
+    year = notice_occurrence.date.year
+    vcal = new_vcalendar(info.name, info.description, calendar.revised, None)
+    shared = Shared(calendar.revised, info.uid_domain)
+    vcal.subcomponents.extend(observance_events(notice_occurrence, shared))
+    for item in events:
+        vcal.subcomponents.append(event_vevent(item, shared))
+    # The same VTIMEZONE range as a one-year export of that year.
+    _add_timezones(vcal, shared, date(year, 1, 1), date(year + 1, 12, 31))
+    data: bytes = vcal.to_ical()
+    return data
+
+
+def year_window(
+    loaded: Loaded, today: date, first: int | None, last: int | None
+) -> tuple[int, int]:
+    feed = loaded.settings.feed
+    first = today.year - feed.past_years if first is None else first
+    last = today.year + feed.future_years if last is None else last
+    if first > last:
+        raise UsageError(f"--from {first} is after --to {last}; expected --from <= --to")
+    if first < FIRST_YEAR or last > LAST_YEAR:
+        raise UsageError(
+            f"years {first}-{last} are out of range; expected years {FIRST_YEAR} to {LAST_YEAR}"
+        )
+    return first, last
+
+
+def export_ics(
+    loaded: Loaded,
+    first: int,
+    last: int,
+    calendar_id: str | None,
+    examples: bool | None,
+) -> bytes:
+    """The ICS bytes of one calendar, or of all public calendars combined."""
+    from .ics import FeedInfo, build_ics
+
+    settings = loaded.settings
+    if calendar_id is None:
+        chosen = tuple(c for c in loaded.calendars if c.public)
+        name, description = settings.feed.name, settings.feed.description
+    else:
+        match = [c for c in loaded.calendars if c.id == calendar_id]
+        if not match:
+            known = ", ".join(c.id for c in loaded.calendars)
+            raise UsageError(
+                f"--calendar {calendar_id!r}: no such calendar; expected one of: {known}"
+            )
+        chosen = (match[0],)
+        name, description = match[0].name, match[0].description
+    domain = settings.organisation.uid_domain
+    info = FeedInfo(name, description, domain, settings.feed.refresh_interval)
+    use_examples = settings.feed.include_examples if examples is None else examples
+    return build_ics(chosen, first, last, info, examples=use_examples)

@@ -1,0 +1,730 @@
+"""``reminders run``: the daemon that sends every notice at its time, never twice, never lost.
+
+An APScheduler ``AsyncIOScheduler`` with the memory job store holds the jobs; the jobs are derived
+from the data and the ledger holds the state, so nothing about a job needs to survive a restart:
+
+* ``fire:<UTC time>``: one job per fire time within the horizon (deterministic id), delivering
+  every notice due then through each of its channels;
+* ``replan``: daily, extends the horizon (and recovers from anything missed);
+* ``sweep``: every few seconds, takes deliveries whose retry is due or whose lease expired;
+* ``heartbeat``: records that the daemon is alive, so a restart knows since when it was down;
+* ``watch``: reloads when the config, a calendar or a template changes (also on SIGHUP).
+
+On start it sends what it missed while down if still inside the grace period (late), and records
+older misses as missed.  When the ledger is unreachable (PostgreSQL restarting, the network gone)
+the daemon keeps running: a delivery that could not be claimed waits in memory and the sweep tries
+it again once the ledger answers, while still inside the grace period; a start waits for a
+PostgreSQL ledger to answer.  Several daemons may share one PostgreSQL ledger (replicas): each
+schedules every notice and the ledger's claims decide which one sends.
+
+SIGTERM and Ctrl-C stop new work, finish the deliveries in flight, and exit 0.  Deliveries run in
+worker threads (SMTP and files block); the event loop only schedules.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import time
+from collections.abc import Callable, Coroutine, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol, TypeVar
+
+from ..config.sources import Stat, fingerprint
+from ..core.errors import ReminderError, UsageError
+from ..core.notices import Notice
+from ..core.settings import Loaded
+from . import delivery
+from .ledger import Ledger, LedgerError, LedgerVersionError, ledger_url
+from .reload import ReloadError, Version, build_version
+from .reload import planned as plan_notices
+from .runtime import Runtime, close_channels
+
+log = logging.getLogger("reminders")
+T = TypeVar("T")
+
+HEARTBEAT = timedelta(seconds=30)
+REPLAN = timedelta(days=1)
+MAX_LOOKBACK = timedelta(days=400)  # a restart after longer records no misses before this
+HEARTBEAT_MARGIN = timedelta(hours=1)  # jobs queued just before a crash are looked at again
+LEDGER_WAIT = (1.0, 30.0)  # seconds between attempts to reach the ledger at start: first, most
+
+
+class FeedService(Protocol):
+    """The feed server a daemon runs beside, in its event loop (web/server.py's WebService).
+
+    The daemon does not import it: ``reminders run`` (cli/run.py) makes it, through the factory
+    handed to :class:`Daemon`, which passes the daemon's :meth:`Daemon.health` for ``/healthz``.
+    """
+
+    async def start(self, loaded: Loaded, listen: str | None = None) -> None: ...
+
+    async def stop(self) -> None: ...
+
+    def prepare(self, loaded: Loaded) -> tuple[Any, Any, tuple[Stat, ...]]: ...
+
+    def install(
+        self, loaded: Loaded, feeds: Any, pages: Any, stamp: tuple[Stat, ...], why: str
+    ) -> None: ...
+
+
+# Makes the feed server of a daemon from what /healthz shows of it.
+FeedFactory = Callable[[Callable[[], dict[str, Any]]], FeedService]
+
+
+def sweep_interval(runtime: Runtime) -> float:
+    settings = runtime.settings.daemon
+    shortest = min(settings.lease, settings.retry_backoff).total_seconds()
+    return max(0.5, min(30.0, shortest / 3))
+
+
+async def fire(daemon: Daemon, key: str) -> None:
+    """The job of one fire time (module level, so its reference is stable)."""
+    await daemon.fire(key)
+
+
+async def sweep(daemon: Daemon) -> None:
+    await daemon.sweep()
+
+
+async def replan(daemon: Daemon) -> None:
+    await daemon.replan()
+
+
+async def heartbeat(daemon: Daemon) -> None:
+    await daemon.heartbeat()
+
+
+async def watch(daemon: Daemon) -> None:
+    await daemon.watch()
+
+
+class Daemon:
+    def __init__(
+        self,
+        config_path: str,
+        environ: Mapping[str, str] | None = None,
+        clock: Callable[[], datetime] | None = None,
+        listen: str | None = None,
+        sleep: Callable[[float], None] | None = None,
+        feed: FeedFactory | None = None,
+    ) -> None:
+        self.config_path = config_path
+        self.feed = feed  # None: no feed server, whatever [daemon] serve_feed says
+        self.listen = listen  # the feed's address instead of [feed] listen (run --listen)
+        self.environ = os.environ if environ is None else environ
+        self.clock = clock or (lambda: datetime.now(UTC))
+        # The waits of a delivery in its worker thread (delivery.py); with a test's clock, one
+        # that moves that clock instead of waiting.
+        self.sleep = sleep or time.sleep
+        self.runtime: Runtime | None = None
+        self.ledger: Ledger | None = None
+        self.plan: dict[str, list[Notice]] = {}
+        # The first notice after the horizon (None: none in 400 days), once it has been looked for.
+        self.beyond: Notice | None = None
+        self.beyond_known = False
+        self.horizon_end: datetime | None = None
+        self.inflight: set[asyncio.Future[str]] = set()
+        self.tasks: set[asyncio.Future[None]] = set()
+        self.stopping = asyncio.Event()
+        self.reloading = False
+        self.last_reload: dict[str, Any] | None = None  # what /healthz says of the last reload
+        self.pool: ThreadPoolExecutor | None = None
+        self.limit: asyncio.Semaphore | None = None
+        self.web: FeedService | None = None
+        # Deliveries whose claim failed because the ledger was unreachable, by (notice, channel);
+        # the sweep tries them again when it answers.
+        self.pending: dict[tuple[str, str], Notice] = {}
+        self.ledger_down_since: datetime | None = None
+
+    # --- Life cycle -------------------------------------------------------------------------
+
+    async def run(self) -> int:
+        """Start, serve until SIGTERM/SIGINT, stop cleanly.  Raises ReminderError on bad input."""
+        if not await self.start(signals=True):
+            return 0  # stopped while waiting for the ledger
+        await self.stopping.wait()
+        await self.shutdown()
+        return 0
+
+    async def start(self, *, signals: bool = False) -> bool:
+        """Load, open the ledger, catch up on what was missed, schedule; returns when running.
+
+        False: stopped (SIGTERM) while waiting for the ledger, with nothing started.
+        """
+        from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MISSED
+        from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+        loop = asyncio.get_running_loop()
+        if signals:
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                loop.add_signal_handler(sig, self.stop, sig.name)
+        # Everything checked before anything starts, as a reload does (the feeds are built by
+        # the feed server's start, once it knows the address it listens on).
+        version = await asyncio.to_thread(
+            build_version, self.config_path, self.clock(), self.environ
+        )
+        runtime = version.runtime
+        if self.listen and not runtime.settings.daemon.serve_feed:
+            close_channels(runtime.channels)
+            raise UsageError(
+                f"--listen {self.listen}: this daemon serves no feed ([daemon] serve_feed = "
+                "false); expected no --listen, or serve_feed = true"
+            )
+        self.runtime = runtime
+        url = ledger_url(runtime.settings.ledger, self.environ)
+        self.ledger = Ledger(url)
+        if not await self._open_ledger(self.ledger):
+            self.ledger.close()
+            return False
+        now = self.clock()
+        self.pool = ThreadPoolExecutor(
+            max_workers=runtime.settings.daemon.workers, thread_name_prefix="delivery"
+        )
+        self.limit = asyncio.Semaphore(runtime.settings.daemon.workers * 2)
+        self.scheduler = AsyncIOScheduler(timezone=UTC, event_loop=loop)
+        self.scheduler.add_listener(self._on_job_event, EVENT_JOB_ERROR | EVENT_JOB_MISSED)
+        if runtime.settings.daemon.serve_feed and self.feed is not None:
+            # Before anything is sent: a feed that cannot listen stops the start.
+            self.web = self.feed(self.health)
+            try:
+                await self.web.start(Loaded(runtime.settings, runtime.calendars), self.listen)
+            except BaseException:
+                await self.web.stop()
+                self.web = None
+                self.pool.shutdown(wait=False)
+                self.ledger.close()
+                close_channels(runtime.channels)
+                raise
+        if signals:
+            loop.add_signal_handler(signal.SIGHUP, lambda: self._background(self.reload("SIGHUP")))
+        log.info(
+            "starting: %s, ledger %s, %d notice rule(s), channels: %s",
+            runtime.settings.source,
+            self.ledger.shown_url,
+            len(runtime.settings.notices),
+            ", ".join(f"{k} ({c.describe()})" for k, c in runtime.channels.items()) or "none",
+        )
+        self.scheduler.start()
+        await self.catch_up(now)
+        self._schedule_service_jobs(runtime)
+        # The checked plan, unless catching up took so long that the horizon moved on.
+        self._schedule_plan(now, version.planned if self.clock() == now else None)
+        await self.heartbeat()
+        return True
+
+    async def _open_ledger(self, ledger: Ledger) -> bool:
+        """Create or upgrade the schema; wait for a PostgreSQL ledger that does not answer yet.
+
+        A SQLite ledger that cannot be opened, and a ledger of a newer release, stop the start.
+        Returns False when the daemon was told to stop while waiting.
+        """
+        wait = LEDGER_WAIT[0]
+        while True:
+            try:
+                await asyncio.to_thread(ledger.create_schema)
+                return True
+            except LedgerVersionError:
+                raise
+            except LedgerError as exc:
+                if ledger.dialect != "postgresql":
+                    raise
+                log.error("the ledger does not answer: %s; trying again in %.0f s", exc, wait)
+            try:
+                await asyncio.wait_for(self.stopping.wait(), wait)
+                return False
+            except TimeoutError:
+                wait = min(wait * 2, LEDGER_WAIT[1])
+
+    def stop(self, why: str = "stop") -> None:
+        if not self.stopping.is_set():
+            log.info("%s received: finishing deliveries in flight, then stopping", why)
+            self.stopping.set()
+
+    async def shutdown(self) -> None:
+        self.scheduler.shutdown(wait=False)
+        if self.inflight:
+            log.info("waiting for %d delivery(ies) in flight", len(self.inflight))
+            await asyncio.gather(*self.inflight, return_exceptions=True)
+        if self.web is not None:
+            await self.web.stop()
+        assert self.ledger is not None
+        if self.pending:
+            log.warning(
+                "%d delivery(ies) still wait for the ledger; the next start, or another replica, "
+                "sends them while inside the grace period",
+                len(self.pending),
+            )
+        await self.heartbeat()
+        if self.pool is not None:
+            self.pool.shutdown(wait=True)
+        if self.runtime is not None:
+            close_channels(self.runtime.channels)
+        self.ledger.close()
+        log.info("stopped")
+
+    # --- Scheduling -------------------------------------------------------------------------
+
+    def _schedule_service_jobs(self, runtime: Runtime) -> None:
+        add = self.scheduler.add_job
+        add(
+            sweep,
+            "interval",
+            args=[self],
+            id="sweep",
+            seconds=sweep_interval(runtime),
+            replace_existing=True,
+            coalesce=True,
+            max_instances=1,
+        )
+        add(
+            heartbeat,
+            "interval",
+            args=[self],
+            id="heartbeat",
+            seconds=HEARTBEAT.total_seconds(),
+            replace_existing=True,
+            coalesce=True,
+        )
+        add(
+            replan,
+            "interval",
+            args=[self],
+            id="replan",
+            seconds=REPLAN.total_seconds(),
+            replace_existing=True,
+            coalesce=True,
+        )
+        watch_every = runtime.settings.daemon.watch_interval.total_seconds()
+        if watch_every > 0:
+            add(
+                watch,
+                "interval",
+                args=[self],
+                id="watch",
+                seconds=watch_every,
+                replace_existing=True,
+                coalesce=True,
+                max_instances=1,
+            )
+        elif self.scheduler.get_job("watch") is not None:
+            self.scheduler.remove_job("watch")
+
+    def _schedule_plan(self, now: datetime, checked: dict[str, list[Notice]] | None = None) -> None:
+        """One job per fire time in ``[now, now + horizon)``; old fire jobs are replaced.
+
+        ``checked``: that plan, made and checked by a new version (reload.py) at ``now``.
+        """
+        assert self.runtime is not None
+        horizon = self.runtime.settings.daemon.horizon
+        grace = self.runtime.settings.daemon.grace.total_seconds()
+        if checked is None:
+            checked = plan_notices(self.runtime, now)
+        planned = {key: list(due) for key, due in checked.items()}
+        due = now.astimezone(UTC).isoformat()
+        for job in self.scheduler.get_jobs():
+            key = job.id[5:]
+            if not job.id.startswith("fire:") or key in planned:
+                continue
+            if key > due:
+                job.remove()  # a later fire time the new plan no longer has
+            else:
+                # Due but not yet run: it keeps what it was to send, or those notices would wait
+                # for the next start's catch-up.
+                planned[key] = self.plan.get(key, [])
+        for key in planned:
+            self.scheduler.add_job(
+                fire,
+                "date",
+                args=[self, key],
+                id=f"fire:{key}",
+                run_date=datetime.fromisoformat(key),
+                misfire_grace_time=max(1, int(grace)),
+                replace_existing=True,
+            )
+        self.plan = planned
+        self.horizon_end, self.beyond_known = now + horizon, False
+        count = sum(len(v) for v in planned.values())
+        log.info(
+            "planned %d notice(s) at %d fire time(s) until %s",
+            count,
+            len(planned),
+            (now + horizon).isoformat(timespec="minutes"),
+        )
+        if not planned:
+            self._log_next(now + horizon)
+
+    def _log_next(self, start: datetime) -> None:
+        """Say when the next notice beyond the horizon is, so a quiet daemon is not a mystery."""
+        beyond = self._beyond(start)
+        if beyond is not None:
+            tz = beyond.fire_at.tzinfo
+            log.info(
+                "next notice after that: %s at %s",
+                beyond.id,
+                beyond.fire_at.strftime(f"%Y-%m-%d %H:%M {tz}"),
+                extra={"notice": beyond.id},
+            )
+        else:
+            log.warning("no notice rule matches any observance in the next 400 days")
+
+    def _on_job_event(self, event: object) -> None:
+        job_id = getattr(event, "job_id", "")
+        exception = getattr(event, "exception", None)
+        if isinstance(exception, asyncio.CancelledError) and self.stopping.is_set():
+            return  # a job cut short by the stop; what it did not do, the next start does
+        if exception is not None:
+            log.error("job %s raised %s: %s", job_id, type(exception).__name__, exception)
+        else:
+            log.warning("job %s missed its time by more than the grace period", job_id)
+            if job_id.startswith("fire:"):
+                self._background(self._record_missed(job_id[5:]))
+
+    async def _record_missed(self, key: str) -> None:
+        assert self.ledger is not None
+        for notice in self.plan.get(key, []):
+            for channel_id in notice.rule.channels:
+                with contextlib.suppress(LedgerError):  # (the next start's catch-up records it)
+                    await self._in_thread(
+                        self.ledger.mark_missed,
+                        notice.id,
+                        channel_id,
+                        notice.fire_at,
+                        self.clock(),
+                        "the scheduler ran the job after the grace period",
+                    )
+
+    # --- Jobs -------------------------------------------------------------------------------
+
+    async def fire(self, key: str) -> None:
+        due = self.plan.get(key, [])
+        await asyncio.gather(*(self._dispatch(n, c) for n, c in delivery.channel_pairs(due)))
+
+    async def sweep(self) -> None:
+        assert self.ledger is not None
+        try:
+            rows = await self._in_thread(self.ledger.due, self.clock())
+        except LedgerError as exc:
+            self._ledger_failed(exc)
+            return
+        self._ledger_answered()
+        try:
+            await self._retry_pending()
+            if rows:
+                await self._sweep_rows(rows)
+        except LedgerError as exc:
+            self._ledger_failed(exc)
+
+    async def _retry_pending(self) -> None:
+        """Deliveries that waited for the ledger: sent now if inside the grace period."""
+        assert self.runtime is not None
+        assert self.ledger is not None
+        if not self.pending:
+            return
+        waiting, self.pending = self.pending, {}
+        grace = self.runtime.settings.daemon.grace
+        now = self.clock()
+        work = []
+        log.info("the ledger answers: trying %d delivery(ies) that waited for it", len(waiting))
+        failure: LedgerError | None = None
+        for (notice_id, channel_id), notice in sorted(waiting.items()):
+            if now - notice.fire_at <= grace:
+                work.append(self._dispatch(notice, channel_id))
+                continue
+            if failure is not None:  # the ledger went away again: keep the rest waiting
+                self.pending[notice_id, channel_id] = notice
+                continue
+            reason = (
+                f"the ledger was unreachable from {notice.fire_at.isoformat()} until after "
+                f"the grace period of {grace}"
+            )
+            try:
+                recorded = await self._in_thread(
+                    self.ledger.mark_missed, notice_id, channel_id, notice.fire_at, now, reason
+                )
+            except LedgerError as exc:
+                failure = exc
+                self.pending[notice_id, channel_id] = notice
+                continue
+            if recorded:
+                log.warning(
+                    "missed: %s; recorded, not sent",
+                    reason,
+                    extra={"notice": notice_id, "channel": channel_id},
+                )
+        await asyncio.gather(*work)
+        if failure is not None:
+            raise failure
+
+    def _ledger_failed(self, exc: LedgerError) -> None:
+        if self.ledger_down_since is None:
+            self.ledger_down_since = self.clock()
+            log.error(
+                "the ledger does not answer: %s; deliveries wait and go out when it is back "
+                "(within the grace period)",
+                exc,
+            )
+
+    def _ledger_answered(self) -> None:
+        if self.ledger_down_since is not None:
+            down = self.clock() - self.ledger_down_since
+            self.ledger_down_since = None
+            log.info(
+                "the ledger answers again after %.0f s; %d delivery(ies) waited for it",
+                down.total_seconds(),
+                len(self.pending),
+            )
+
+    async def _sweep_rows(self, rows: list[Any]) -> None:
+        assert self.ledger is not None
+        assert self.runtime is not None
+        # All at once and in a worker: on a large calendar each lookup expands a year, and the
+        # event loop must stay free for the fire jobs meanwhile.
+        found = await self._in_thread(
+            delivery.notices_by_id, self.runtime, [row.notice_id for row in rows]
+        )
+        work = []
+        for row in rows:
+            notice = found.get(row.notice_id)
+            if notice is None or row.channel not in notice.rule.channels:
+                log.error(
+                    "cannot retry: the notice or its channel is no longer configured",
+                    extra={"notice": row.notice_id, "channel": row.channel},
+                )
+                claim = await self._in_thread(
+                    self.ledger.claim,
+                    row.notice_id,
+                    row.channel,
+                    row.fire_at,
+                    self.clock(),
+                    self.runtime.settings.daemon.lease,
+                )
+                if claim is not None:
+                    await self._in_thread(
+                        self.ledger.mark_failed,
+                        claim,
+                        self.clock(),
+                        "the notice or its channel was removed from the configuration",
+                        None,
+                    )
+                continue
+            work.append(self._dispatch(notice, row.channel))
+        await asyncio.gather(*work)
+
+    async def replan(self) -> None:
+        self._schedule_plan(self.clock())
+
+    async def heartbeat(self) -> None:
+        assert self.ledger is not None
+        try:
+            await self._in_thread(self.ledger.set_meta, "heartbeat", self.clock().isoformat())
+        except LedgerError as exc:
+            self._ledger_failed(exc)
+
+    async def catch_up(self, now: datetime) -> None:
+        assert self.ledger is not None
+        assert self.runtime is not None
+        last = await self._in_thread(self.ledger.get_meta, "heartbeat")
+        grace = self.runtime.settings.daemon.grace
+        since = now - grace
+        if last:
+            since = min(since, datetime.fromisoformat(last) - HEARTBEAT_MARGIN)
+        since = max(since, now - MAX_LOOKBACK)
+        send, missed = await self._in_thread(
+            delivery.catch_up, self.runtime, self.ledger, now, since
+        )
+        for notice, channel_id in missed:
+            log.warning(
+                "missed while the daemon was down (due %s, beyond the grace period of %s); "
+                "recorded, not sent",
+                notice.fire_at.isoformat(timespec="minutes"),
+                grace,
+                extra={"notice": notice.id, "channel": channel_id},
+            )
+        if send:
+            log.info("sending %d delivery(ies) missed while down, marked late", len(send))
+        await asyncio.gather(*(self._dispatch(n, c) for n, c in send))
+
+    async def watch(self) -> None:
+        runtime = self.runtime
+        assert runtime is not None
+        settings = runtime.settings
+        now = fingerprint(self.config_path, settings.calendars_dir, settings.templates_dir)
+        if now != runtime.fingerprint:
+            await self.reload("a file changed")
+
+    async def reload(self, why: str) -> None:
+        if self.reloading or self.stopping.is_set():
+            return
+        self.reloading = True
+        try:
+            now = self.clock()
+            feeds = self.web.prepare if self.web is not None else None
+            try:
+                # Everything the new version is made of, built and checked in a worker thread
+                # while the old version goes on serving and sending (reload.py).
+                version = await self._in_thread(
+                    build_version, self.config_path, now, self.environ, feeds
+                )
+            except ReminderError as exc:
+                self._reload_rejected(why, now, exc.message())
+                return
+            except Exception as exc:  # (build_version names what it can; this is a last guard)
+                self._reload_rejected(why, now, str(ReloadError(f"{type(exc).__name__}: {exc}")))
+                return
+            self._switch(version, now, why)
+        finally:
+            self.reloading = False
+
+    def _reload_rejected(self, why: str, now: datetime, message: str) -> None:
+        """Keep the whole old version; remember the files, so that the same broken state is
+        not reported every few seconds, and show the error in /healthz until a reload works."""
+        assert self.runtime is not None
+        settings = self.runtime.settings
+        self.runtime = self.runtime._replace(
+            fingerprint=fingerprint(
+                self.config_path, settings.calendars_dir, settings.templates_dir
+            )
+        )
+        self.last_reload = {
+            "result": "rejected",
+            "why": why,
+            "at": now.astimezone(UTC).isoformat(),
+            "error": message,
+        }
+        log.error(
+            "reload (%s) rejected, still running the previous version whole (notices, feeds, "
+            "templates):\n%s",
+            why,
+            message,
+        )
+
+    def _switch(self, version: Version, now: datetime, why: str) -> None:
+        """Switch every part of ``version`` in at once: no await, so no job and no request
+        runs between the first assignment and the last."""
+        old, fresh = self.runtime, version.runtime
+        if old is not None and old.settings.ledger != fresh.settings.ledger:
+            log.warning("the ledger setting changed; it takes effect at the next start")
+        self.runtime = fresh
+        self._schedule_service_jobs(fresh)
+        self._schedule_plan(now, version.planned)
+        if self.web is not None:
+            if old is not None and old.settings.feed.listen != fresh.settings.feed.listen:
+                log.warning("[feed] listen changed; it takes effect at the next start")
+            if (
+                old is not None
+                and old.settings.daemon.serve_feed != fresh.settings.daemon.serve_feed
+            ):
+                log.warning("[daemon] serve_feed changed; it takes effect at the next start")
+            if version.feeds is not None and version.pages is not None:
+                loaded = Loaded(fresh.settings, fresh.calendars)
+                self.web.install(loaded, version.feeds, version.pages, version.feeds_stamp, why)
+        if old is not None:
+            close_channels(old.channels)
+        self.last_reload = {
+            "result": "applied",
+            "why": why,
+            "at": now.astimezone(UTC).isoformat(),
+            "error": None,
+        }
+        log.info("reloaded (%s)", why)
+
+    def _beyond(self, start: datetime) -> Notice | None:
+        """The first notice in the 400 days after ``start`` (the horizon's end), looked for once
+        per plan: by the log when the horizon is empty, else by the first /healthz that asks."""
+        if not self.beyond_known:
+            assert self.runtime is not None
+            ahead = delivery.plan(self.runtime, start, start + timedelta(days=400))
+            self.beyond, self.beyond_known = (ahead[0] if ahead else None), True
+        return self.beyond
+
+    def _next_notice(self) -> dict[str, Any] | None:
+        now = self.clock()
+        due = now.astimezone(UTC).isoformat()
+        found = next((n[0] for key, n in sorted(self.plan.items()) if key > due and n), None)
+        beyond = found is None
+        if beyond and self.runtime is not None and self.horizon_end is not None:
+            found = self._beyond(self.horizon_end)
+        if found is None or found.fire_at <= now:
+            return None
+        return {
+            "id": found.id,
+            "fire_at": found.fire_at.astimezone(UTC).isoformat(),
+            "beyond_horizon": beyond,
+        }
+
+    def health(self) -> dict[str, Any]:
+        """What /healthz adds in the daemon: the scheduler, the next fire time, the ledger.
+
+        ``next_fire`` is the scheduler's next job, inside the horizon; ``next_notice`` is the
+        next notice to send, ``{"id", "fire_at", "beyond_horizon"}``, even when it lies beyond
+        the horizon (the one the log names), or null when no notice comes in the next 400 days.
+        ``reload`` is null until the first reload, then ``{"result": "applied" or "rejected",
+        "why", "at", "error"}``: a rejected reload's error (file and problem) stays there, beside
+        the previous version still running, until a reload is applied.
+        """
+        from apscheduler.schedulers.base import STATE_PAUSED, STATE_RUNNING
+
+        state = {STATE_RUNNING: "running", STATE_PAUSED: "paused"}.get(
+            self.scheduler.state, "stopped"
+        )
+        times = [
+            job.next_run_time
+            for job in self.scheduler.get_jobs()
+            if job.id.startswith("fire:") and job.next_run_time is not None
+        ]
+        return {
+            "scheduler": "stopping" if self.stopping.is_set() else state,
+            "next_fire": min(times).astimezone(UTC).isoformat() if times else None,
+            "next_notice": self._next_notice(),
+            "planned": sum(len(v) for v in self.plan.values()),
+            "ledger": "ok" if self.ledger_down_since is None else "unreachable",
+            "ledger_down_since": (
+                None if self.ledger_down_since is None else self.ledger_down_since.isoformat()
+            ),
+            "waiting_for_ledger": len(self.pending),
+            "reload": self.last_reload,
+        }
+
+    # --- Deliveries -------------------------------------------------------------------------
+
+    async def _dispatch(self, notice: Notice, channel_id: str) -> str:
+        assert self.limit is not None
+        async with self.limit:
+            if self.stopping.is_set():
+                return "skipped"  # not claimed: the next start catches it up
+            runtime, ledger = self.runtime, self.ledger
+            assert runtime is not None
+            assert ledger is not None
+            future = asyncio.ensure_future(
+                self._in_thread(
+                    delivery.deliver, runtime, ledger, notice, channel_id, self.clock, self.sleep
+                )
+            )
+            self.inflight.add(future)
+            try:
+                return await asyncio.shield(future)
+            except LedgerError as exc:  # the ledger itself is unreachable
+                self._ledger_failed(exc)
+                self.pending[notice.id, channel_id] = notice
+                log.debug(
+                    "waiting for the ledger",
+                    extra={"notice": notice.id, "channel": channel_id},
+                )
+                return "waiting"
+            finally:
+                self.inflight.discard(future)
+
+    def _background(self, work: Coroutine[Any, Any, None]) -> None:
+        """Run ``work`` as a task the daemon holds on to (the loop keeps only weak references)."""
+        task = asyncio.ensure_future(work)
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    async def _in_thread(self, func: Callable[..., T], *args: Any) -> T:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self.pool, func, *args)

@@ -1,0 +1,79 @@
+"""``reminders preview``: a notice exactly as it is sent."""
+
+from __future__ import annotations
+
+from ..core.dates import FIRST_YEAR, LAST_YEAR
+from ..core.errors import InvalidInput, UsageError
+from ..core.settings import Loaded
+
+PREVIEW_FORMATS = ("text", "html", "eml")
+
+
+def preview(
+    loaded: Loaded, rule_id: str, observance_id: str, year: int, fmt: str, late: bool
+) -> bytes:
+    """A notice exactly as it is sent, at its own fire time (so "days to go" are as sent).
+
+    ``text``: a Subject line, a blank line and the text body; ``html``: the HTML body; ``eml``:
+    the MIME message of the rule's first e-mail channel (with its From and To), or, when the rule
+    has none, the message an outbox writes as ``.eml``.
+    """
+    from ..config.templates import environment
+    from ..core.notices import applies, find_notice
+    from .render import message_for, notice_ics, render_notice
+    from .template_check import render_problems
+
+    settings = loaded.settings
+    rule = settings.rule(rule_id)
+    if rule is None:
+        known = ", ".join(r.id for r in settings.notices) or "the config has no [[notice]] rules"
+        raise UsageError(f"notice rule {rule_id!r}: no such rule; expected one of: {known}")
+    observances = {o.id: o for c in loaded.calendars for o in c.observances}
+    observance = observances.get(observance_id)
+    if observance is None:
+        known = ", ".join(observances) or "the calendars have none"
+        raise UsageError(
+            f"observance {observance_id!r}: no such observance; expected one of: {known}"
+        )
+    if not applies(rule, observance):
+        known = ", ".join(o.id for o in observances.values() if applies(rule, o)) or "none"
+        raise UsageError(
+            f"notice rule {rule_id!r} sends nothing for observance {observance_id!r}; "
+            f"expected one of the observances it applies to: {known}"
+        )
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise UsageError(f"year {year} is out of range; expected {FIRST_YEAR} to {LAST_YEAR}")
+    notice = find_notice(
+        loaded.calendars,
+        rule,
+        observance_id,
+        year,
+        settings.organisation,
+        examples=settings.feed.include_examples,
+    )
+    if notice is None:
+        raise UsageError(
+            f"observance {observance_id!r} has no occurrence in {year}; expected a year from "
+            f"{observance.since + 1} on in which it occurs ({observance.rule.describe()})"
+        )
+    now = notice.fire_at
+    env = environment(settings.templates_dir)
+    problems = render_problems(env, notice, settings, now, late)
+    if problems:
+        raise InvalidInput(problems, "templates")
+    rendered = render_notice(env, notice, settings, now, late=late)
+    if fmt == "text":
+        return f"Subject: {rendered.subject}\n\n{rendered.text}".encode()
+    if fmt == "html":
+        return rendered.html.encode()
+    from .channels.smtp import build_mime
+
+    email = [c for c in map(settings.channel, rule.channels) if c is not None and c.type == "email"]
+    channel_id = email[0].id if email else rule.channels[0]
+    message = message_for(notice, channel_id, rendered, notice_ics(notice, settings), now, late)
+    if not email:
+        return build_mime(message).as_bytes()
+    recipients = email[0].option("recipients")
+    assert isinstance(recipients, tuple | list)
+    sender = str(email[0].option("sender"))
+    return build_mime(message, sender, [str(r) for r in recipients]).as_bytes()

@@ -1,0 +1,127 @@
+"""One version of everything the daemon runs on, built whole and checked before it is used.
+
+A reload (SIGHUP, an edited file) and the start build a :class:`Version`:
+
+* the runtime: settings, calendars, the notice templates as a snapshot (what was checked is what
+  is sent), the channels (runtime.py);
+* the notices of the horizon, planned by fire time; the first :data:`RENDERED` of them (the
+  soonest) each rendered with its templates and its ICS attachment built, as a delivery would
+  render and build them;
+* on a reload of a daemon that serves the feed, the feeds (every calendar's ICS bytes) and what
+  the site serves with them: the page, the icon and this year's plan, rendered as they will be
+  served, by the builder the feed server hands in (``WebService.prepare``, ``web.app.build_pages``;
+  the daemon knows it only as a callable, see daemon.FeedService).
+
+The daemon switches a version in only once every part of it was built, all at once and with no
+await in between, so a request or a fire job sees the old version or the new one, never half of
+each.  When any part fails, nothing of the new one is used, the previous version keeps running
+whole, and the error names the file and what is wrong in it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from datetime import UTC, datetime
+from itertools import islice
+from typing import Any, NamedTuple
+
+from ..config.sources import Stat
+from ..core.errors import InvalidInput, Problem, ReminderError
+from ..core.notices import Notice
+from ..core.settings import Loaded
+from . import delivery
+from .runtime import Runtime, close_channels, load_runtime
+
+# The feed server's builder: the feeds of a version (web/feeds.py's FeedSet), what the site serves
+# with them (web/app.py's Pages) and the stamp of what it watches.
+FeedBuilder = Callable[[Loaded], tuple[Any, Any, tuple[Stat, ...]]]
+
+
+class Version(NamedTuple):
+    runtime: Runtime
+    planned: dict[str, list[Notice]]  # the notices of the horizon, by UTC fire time (ISO text)
+    feeds: Any  # what FeedBuilder built; None: the daemon serves no feed (or it is built at start)
+    feeds_stamp: tuple[Stat, ...] = ()  # what the feed server watches, taken before the build
+    pages: Any = None  # what the site serves with ``feeds``: page, icon, this year's plan
+
+
+# How many of the planned notices (the soonest) a version renders before it is used.  Rendering
+# one notice with its ICS attachment costs about 0.5 ms, so rendering all 100,000 of the daemon
+# benchmark's horizon (bench/daemon.py, case 1) held its start for over a minute (85 s to ready,
+# where planning alone takes seconds).  The templates are checked with sample data for every
+# rule besides, so what this leaves to the send is a template or a value that fails for one
+# particular real notice further ahead: it is then a failed delivery, logged and retried.
+RENDERED = 1000
+
+
+class ReloadError(ReminderError):
+    """A part of a new version failed in a way no check foresaw (the message names the file)."""
+
+
+def planned(runtime: Runtime, now: datetime) -> dict[str, list[Notice]]:
+    """The notices firing in ``[now, now + horizon)``, by their UTC fire time."""
+    found: dict[str, list[Notice]] = {}
+    for notice in delivery.plan(runtime, now, now + runtime.settings.daemon.horizon):
+        found.setdefault(notice.fire_at.astimezone(UTC).isoformat(), []).append(notice)
+    return found
+
+
+def notice_problems(runtime: Runtime, notices: Iterable[Notice]) -> list[Problem]:
+    """Each notice rendered with its templates and its ICS attachment built, as when it is sent.
+
+    A template that renders for the samples ``check`` uses can still fail for a real value (a
+    filter on a title, a test on a number); an ICS attachment can fail on a value the checks
+    let through.  Each distinct problem is reported once, with the first notice it was seen in.
+    """
+    from .render import notice_ics
+    from .template_check import render_problems
+
+    found: dict[tuple[object, ...], Problem] = {}
+    for notice in notices:
+        rendered = render_problems(runtime.env, notice, runtime.settings, notice.fire_at, False)
+        for problem in rendered:
+            key: tuple[object, ...] = (problem.file, problem.line, problem.expected)
+            if key not in found:
+                found[key] = problem._replace(expected=f"{problem.expected} (notice {notice.id})")
+        try:
+            notice_ics(notice, runtime.settings)
+        except Exception as exc:  # a library refusing a value: reported, never a traceback
+            calendar = notice.occurrence.calendar
+            observance = notice.occurrence.observance
+            what = f"observance {observance.id!r}" if observance else "the occurrence"
+            why = " ".join(f"{type(exc).__name__}: {exc}".split())[:200]
+            key = (calendar.source, what, type(exc).__name__)
+            if key not in found:
+                expected = f"an ICS attachment that can be built for notice {notice.id} ({why})"
+                found[key] = Problem(calendar.source, what, None, expected)
+    return list(found.values())
+
+
+def build_version(
+    config_path: str,
+    now: datetime,
+    environ: Mapping[str, str],
+    feeds: FeedBuilder | None = None,
+) -> Version:
+    """Load, check and build everything a version is made of; raise ReminderError naming the
+    file on the first part that fails (no channel of a failed version is left open)."""
+    runtime = load_runtime(config_path, now.date(), environ)
+    try:
+        plan = planned(runtime, now)
+        soonest = (n for when in sorted(plan) for n in plan[when])
+        problems = notice_problems(runtime, islice(soonest, RENDERED))
+        if problems:
+            until = (now + runtime.settings.daemon.horizon).astimezone(UTC)
+            raise InvalidInput(problems, f"notices planned until {until:%Y-%m-%d %H:%M} UTC")
+        if feeds is None:
+            return Version(runtime, plan, None)
+        built, pages, stamp = feeds(Loaded(runtime.settings, runtime.calendars))
+        return Version(runtime, plan, built, stamp, pages)
+    except ReminderError:
+        close_channels(runtime.channels)
+        raise
+    except Exception as exc:  # a failure no check foresaw: still named, still all or nothing
+        close_channels(runtime.channels)
+        why = " ".join(f"{type(exc).__name__}: {exc}".split())[:300]
+        message = f"{runtime.settings.source}: the new version cannot be built: {why}"
+        raise ReloadError(message) from exc

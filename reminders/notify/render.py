@@ -1,0 +1,216 @@
+"""Notices rendered from Jinja2 templates.
+
+They render in one environment per templates folder (config/templates.py), sandboxed (Jinja2's
+``ImmutableSandboxedEnvironment``: the templates are written by each organisation's staff, and a
+template reaches only the values it is given, never Python's internals such as
+``cycler.__init__.__globals__``, and changes none of them), with ``StrictUndefined`` (a misspelt
+variable is an error, never an empty string), HTML autoescaped and text not.  The page and the
+plan render in the same kind of environment.  A rule's ``template = "NAME"`` names three files
+under ``notices/``: ``NAME.subject.txt`` (one line), ``NAME.txt`` and ``NAME.html``; the bodies
+extend ``notices/layout.txt`` and ``notices/layout.html``.  The variables a template sees are
+built here, in :func:`notice_context`, and listed in templates/README.md; templates only loop and
+test.
+
+template_check.py renders every rule's templates with sample data, so that a template error is
+found by ``reminders check`` and at daemon start, not at 09:00 on the day.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, NamedTuple
+
+import jinja2
+
+from ..core import dates
+from ..core.model import Occurrence, TimedMoment
+from ..core.notices import Notice
+from ..core.settings import Settings
+from ..core.words import duration_text, long_date, place, when
+from .channels.base import Message
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    pass
+
+
+class Rendered(NamedTuple):
+    subject: str  # one line
+    text: str
+    html: str
+    language: str = "en"  # the organisation's language tag: Content-Language of an e-mail
+
+
+def template_names(template: str) -> dict[str, str]:
+    """The three template files of a rule's ``template``, by part, relative to the folder."""
+    return {
+        "subject": f"notices/{template}.subject.txt",
+        "text": f"notices/{template}.txt",
+        "html": f"notices/{template}.html",
+    }
+
+
+# --- The context --------------------------------------------------------------------------
+
+
+def _moment(placed: TimedMoment, home: str) -> dict[str, Any]:
+    start, zone_name = placed.start, placed.moment.timezone
+    local = start.astimezone(dates.zone(home))
+    return {
+        "name": placed.moment.name,
+        "description": placed.moment.description,
+        "origin_time": f"{start:%H:%M} {zone_name}",
+        "origin_clock": f"{start:%H:%M}",
+        "origin_zone": zone_name,
+        "origin_place": place(zone_name),
+        "local_time": f"{local:%H:%M} {home}",
+        "local_clock": f"{local:%H:%M}",
+        "local_zone": home,
+        "local_date": local.date(),
+        "other_day": local.date() != start.date(),
+        "same_zone": zone_name == home,
+        "duration_minutes": int((placed.end - start).total_seconds() // 60),
+        "duration_text": duration_text(placed.end - start),
+        "start": start,
+        "end": placed.end,
+    }
+
+
+def _event(item: Occurrence, home: str) -> dict[str, Any]:
+    event = item.event
+    assert event is not None
+    start_local = start_there = time_local = ""
+    if event.start is not None and event.end is not None:
+        local = event.start.astimezone(dates.zone(home))
+        local_end = event.end.astimezone(dates.zone(home))
+        time_local = f"{local:%H:%M}-{local_end:%H:%M} {home}"
+        start_local = f"{long_date(local.date())}, {local:%H:%M} {home}"
+        if event.timezone != home:
+            start_there = f"{event.start:%H:%M} {event.timezone}"
+        day = local.date()
+    else:
+        day = item.date
+        start_local = f"{long_date(day)} (all day)"
+    return {
+        "id": event.id,
+        "title": f"Example: {event.title}" if event.example else event.title,
+        "example": event.example,
+        "date": day,
+        "date_text": long_date(day),
+        "all_day": event.start is None,
+        "start": event.start,
+        "end": event.end,
+        "start_local": start_local,
+        "start_there": start_there,
+        "time_local": time_local,
+        "venue": event.venue,
+        "description": event.description,
+    }
+
+
+def notice_context(notice: Notice, settings: Settings, now: datetime, late: bool) -> dict[str, Any]:
+    """Every variable a notice template sees (templates/README.md lists them).
+
+    ``days_to_go`` counts from the day the notice is sent (``now`` in the organisation's zone):
+    a notice sent late says how many days are really left.
+    """
+    org = settings.organisation
+    home = dates.zone(org.timezone)
+    item, rule = notice.occurrence, notice.rule
+    observance = item.observance
+    assert observance is not None
+    days = (item.date - now.astimezone(home).date()).days
+    fire_at = notice.fire_at.astimezone(home)
+    return {
+        "organisation": {
+            "name": org.name,
+            "timezone": org.timezone,
+            "language": org.language or "en",
+            "country": org.country,
+        },
+        "rule": {
+            "id": rule.id,
+            "description": rule.description,
+            "days_before": rule.days_before,
+            "at": f"{rule.at:%H:%M}",
+        },
+        "calendar": {"id": item.calendar.id, "name": item.calendar.name},
+        "observance": {
+            "id": observance.id,
+            "title": observance.title,
+            "description": observance.description,
+            "tags": list(observance.tags),
+            "since": observance.since,
+        },
+        "occurrence": {
+            "title": item.title,
+            "date": item.date,
+            "date_text": long_date(item.date),
+            "weekday": item.weekday,
+            "number": item.number,
+            "ordinal": item.ordinal,
+            "jubilee": item.jubilee,
+            "year": item.date.year,
+            "days_to_go": days,
+            "when": when(days),
+            "is_today": days == 0,
+        },
+        "moments": [_moment(placed, org.timezone) for placed in item.moments],
+        "facts": [
+            {"text": fact.text, "source": fact.source, "published": fact.published}
+            for fact in observance.facts
+        ],
+        "events": [_event(event, org.timezone) for event in notice.events],
+        "late": late,
+        "fire_at": fire_at,
+        "fire_at_text": f"{long_date(fire_at.date())}, {fire_at:%H:%M} {org.timezone}",
+        "now": now.astimezone(home),
+    }
+
+
+def render_notice(
+    env: jinja2.Environment, notice: Notice, settings: Settings, now: datetime, late: bool = False
+) -> Rendered:
+    """The subject, text and HTML of a notice as it is sent at ``now``."""
+    context = notice_context(notice, settings, now, late)
+    names = template_names(notice.rule.template)
+    subject = env.get_template(names["subject"]).render(context)
+    return Rendered(
+        " ".join(subject.split()),  # one header line, whatever the template's line breaks
+        env.get_template(names["text"]).render(context),
+        env.get_template(names["html"]).render(context),
+        settings.organisation.language or "en",
+    )
+
+
+def notice_ics(notice: Notice, settings: Settings) -> bytes:
+    """The occurrence as the ICS attachment of a notice (the feed's UIDs)."""
+    from ..core.ics import FeedInfo, occurrence_ics
+
+    domain = settings.organisation.uid_domain
+    info = FeedInfo(
+        notice.occurrence.title,
+        notice.occurrence.calendar.description,
+        domain,
+        settings.feed.refresh_interval,
+    )
+    return occurrence_ics(notice.occurrence, notice.events, info)
+
+
+def message_for(
+    notice: Notice, channel_id: str, rendered: Rendered, ics: bytes, now: datetime, late: bool
+) -> Message:
+    """The message one channel sends for a notice; ``now`` is its creation time (Date header)."""
+    return Message(
+        delivery_id=f"{notice.id}/{channel_id}",
+        notice_id=notice.id,
+        channel=channel_id,
+        subject=rendered.subject,
+        text=rendered.text,
+        html=rendered.html,
+        ics=ics,
+        created=now,
+        fire_at=notice.fire_at,
+        late=late,
+        language=rendered.language,
+    )

@@ -1,0 +1,70 @@
+"""What the daemon runs on: valid settings, calendars, templates and built channels, as one value.
+
+``load_runtime`` either returns a complete, checked :class:`Runtime` or raises: a config or
+calendar problem (an ``[organisation] country`` python-holidays does not know too, as ``check``
+says it), a template that does not render with sample data, a channel that cannot work.
+The daemon starts only on a complete runtime, and a reload that fails keeps the old one running.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import TYPE_CHECKING, NamedTuple
+
+from ..config.sources import Stat, fingerprint
+from ..core.errors import ConfigError, InvalidInput
+from ..core.model import Calendar
+from ..core.settings import Settings
+
+if TYPE_CHECKING:
+    import jinja2
+
+    from .channels import Channel
+
+
+class Runtime(NamedTuple):
+    settings: Settings
+    calendars: tuple[Calendar, ...]
+    env: jinja2.Environment
+    channels: dict[str, Channel]
+    fingerprint: tuple[Stat, ...]
+
+
+def load_runtime(config_path: str, today: date, environ: Mapping[str, str]) -> Runtime:
+    """Load and check everything the daemon needs; raise a ReminderError if anything is wrong."""
+    from ..config.calendars import load_calendars
+    from ..config.config_file import load_config
+    from ..config.templates import environment
+    from ..plan.hostcal import country_problems
+    from . import channels as registry
+    from .template_check import check_templates
+
+    settings = load_config(config_path)
+    # As check asks it: python-holidays must know the host country (the plans, the notices'
+    # working days).  Imported here, by run, never by the light commands.
+    country = country_problems(settings)
+    if country:
+        raise ConfigError(country)
+    # Taken before reading, so an edit made while loading is seen by the next check.
+    stamp = fingerprint(config_path, settings.calendars_dir, settings.templates_dir)
+    calendars = load_calendars(settings.calendars_dir, today)
+    # The templates as they are now: what was checked is what is sent, until a reload.
+    env = environment(settings.templates_dir, snapshot=True)
+    problems = check_templates(settings, calendars, today, env)
+    if problems:
+        raise InvalidInput(problems, "templates and notice rules")
+    built: dict[str, Channel] = {}
+    try:
+        for config in settings.channels:
+            built[config.id] = registry.build(config, environ)
+            built[config.id].prepare()
+    except BaseException:
+        close_channels(built)
+        raise
+    return Runtime(settings, calendars, env, built, stamp)
+
+
+def close_channels(built: Mapping[str, Channel]) -> None:
+    for channel in built.values():
+        channel.close()

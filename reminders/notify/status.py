@@ -1,0 +1,77 @@
+"""``reminders status``: the next notices and what the ledger says of the deliveries."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+
+from ..core.settings import Loaded
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import NamedTuple
+
+    from ..core.notices import Notice
+    from .ledger import Delivery
+else:
+    from ..core.records import NamedTuple  # typing.NamedTuple without importing typing (start-up)
+
+
+class StatusReport(NamedTuple):
+    ledger: str  # the URL with any password hidden
+    counts: dict[str, int]  # empty when there is no ledger yet
+    heartbeat: datetime | None
+    upcoming: list[Notice]
+    recent: list[Delivery]
+    problems: list[Delivery]
+    version: int | None = None  # the ledger's schema version; None: no ledger yet
+    current: int = 0  # the schema version this release uses (run upgrades an older one)
+    outboxes: tuple[tuple[str, str, bool], ...] = ()  # (channel id, folder, exists): file channels
+
+
+def status(
+    loaded: Loaded, now: datetime, environ: Mapping[str, str], *, recent: int = 10
+) -> StatusReport:
+    """The next notices and what the ledger says: recent deliveries, failures and misses.
+
+    Only reads: a ledger that does not exist yet is reported, not created, and one of an older
+    schema version is reported as needing the upgrade that ``reminders run`` makes.
+    """
+    from ..core.notices import notices
+    from .ledger import SCHEMA_VERSION, Ledger, LedgerError, LedgerVersionError, ledger_url
+
+    settings = loaded.settings
+    upcoming = notices(
+        loaded.calendars,
+        settings.notices,
+        settings.organisation,
+        now,
+        now + timedelta(days=60),
+        examples=settings.feed.include_examples,
+    )[:recent]
+    folders = [(c.id, str(c.option("folder"))) for c in settings.channels if c.type == "file"]
+    outboxes = tuple((channel, folder, os.path.isdir(folder)) for channel, folder in folders)
+    report = StatusReport("", {}, None, upcoming, [], [], None, SCHEMA_VERSION, outboxes)
+    ledger = Ledger(ledger_url(settings.ledger, environ), read_only=True)
+    try:
+        version = ledger.inspect()
+        report = report._replace(ledger=ledger.shown_url, version=version)
+        if version is None:
+            return report
+        if version > SCHEMA_VERSION:
+            raise LedgerVersionError.newer(ledger.shown_url, version)
+        try:
+            beat = ledger.get_meta("heartbeat")
+        except LedgerError:  # a first-release ledger may have no meta table
+            beat = None
+        report = report._replace(
+            counts=ledger.counts(), heartbeat=datetime.fromisoformat(beat) if beat else None
+        )
+        if version < SCHEMA_VERSION:
+            return report  # (the rows lack columns that this release reads)
+        return report._replace(
+            recent=ledger.recent(recent), problems=ledger.problems(now - timedelta(days=30))
+        )
+    finally:
+        ledger.close()

@@ -1,0 +1,223 @@
+"""The yearly plan as one HTML page, printable on A4, rendered from ``templates/plan/``.
+
+The page is self-contained: ``plan/index.html`` includes its style sheet (``plan/style.css``) and
+the year at a glance (``plan/year.html``, an inline SVG per month) and has no script, so it can be
+printed, mailed or served as it is under a strict Content-Security-Policy (it has no ``style``
+attributes either; SVG presentation attributes are not style).  Everything the templates show is
+computed here: the picture's geometry (every cell, mark, label and legend swatch with its
+coordinates and path) in :func:`picture`, the rest in :func:`plan_context`.  The templates only
+loop and test; templates/README.md lists what they see.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import jinja2
+
+from ..config.templates import layered_environment
+from ..core.dates import ordinal, zone
+from ..core.model import WEEKDAYS
+from ..core.occurrences import title_for
+from ..core.settings import Settings
+from ..core.words import MONTHS, duration_text, long_date, place
+from .hostcal import Period, eid_source
+from .picture import count_text, display_title, entry_id, holiday_name, picture, short_label
+from .plan import Entry, Plan
+
+INDEX = "plan/index.html"
+
+CONFLICT_LABELS = {
+    "weekend": "Weekend",
+    "holiday": "Public holiday",
+    "closure": "Own closure",
+    "ramadan": "Ramadan",
+    "eid": "Eid",
+    "observance": "Another remembrance day",
+}
+
+# --- Rendering ----------------------------------------------------------------------------
+
+
+def plan_environment(templates_dir: str) -> jinja2.Environment:
+    """The environment the plan renders with (render.layered_environment)."""
+    return layered_environment(templates_dir)
+
+
+def render_html(plan: Plan, settings: Settings) -> bytes:
+    """The plan as a UTF-8 HTML page; the same plan and templates give the same bytes."""
+    template = plan_environment(settings.templates_dir).get_template(INDEX)
+    return template.render(plan_context(plan, settings)).encode("utf-8")
+
+
+# --- The page -----------------------------------------------------------------------------
+
+
+def plan_context(plan: Plan, settings: Settings) -> dict[str, Any]:
+    """Every variable ``plan/index.html`` sees (templates/README.md lists them)."""
+    ramadan = settings.plan.ramadan
+    milestones = plan.milestones
+    outside: dict[int, int] = defaultdict(int)
+    for milestone, _ in milestones:
+        if milestone.date.year != plan.year:
+            outside[milestone.date.year] += 1
+    return {
+        "organisation": {
+            "name": plan.organisation,
+            "timezone": plan.timezone,
+            "place": place(plan.timezone),
+            "language": settings.organisation.language,
+        },
+        "year": plan.year,
+        "country": plan.country,
+        "weekend_text": " and ".join(plan.weekend) or "none",
+        "counts": {
+            "observances": sum(1 for e in plan.entries if e.kind == "observance"),
+            "events": sum(1 for e in plan.entries if e.kind == "event"),
+            "milestones": len(milestones),
+            "conflicts": sum(1 for e in plan.entries if e.conflicts),
+            "moved": sum(1 for e in plan.entries if e.moved),
+        },
+        "entries": [entry_context(e, plan.timezone) for e in plan.entries],
+        "several_calendars": len({e.occurrence.calendar.id for e in plan.entries}) > 1,
+        "timeline": timeline(plan),
+        "outside": [{"year": y, "count": n} for y, n in sorted(outside.items())],
+        "holidays": [
+            {"date_iso": d.isoformat(), "date_text": long_date(d), **holiday_name(name)}
+            for d, name in plan.holidays
+        ],
+        "ramadan": [period_context(p) for p in plan.ramadan] if ramadan else [],
+        "closures": [
+            {"date_iso": d.isoformat(), "date_text": long_date(d), "name": name}
+            for d, name in plan.closures
+        ],
+        "eids": [
+            {**period_context(p), "source_text": eid_source(p, plan.country)} for p in plan.eids
+        ]
+        if ramadan
+        else [],
+        "picture": picture(plan, ramadan),
+    }
+
+
+def entry_context(entry: Entry, home: str) -> dict[str, Any]:
+    """What the page shows of one observance or planned event."""
+    item = entry.occurrence
+    ahead = entry.next_jubilee
+    return {
+        "id": entry_id(entry),
+        "kind": entry.kind,
+        "title": display_title(entry),
+        "calendar": item.calendar.name,
+        "date_iso": entry.date.isoformat(),
+        "date_text": long_date(entry.date),
+        "ordinal": item.ordinal,
+        "jubilee": entry.jubilee,
+        "next_jubilee": None
+        if ahead is None
+        else {"ordinal": ordinal(ahead[0]), "year": ahead[1], "years": ahead[1] - entry.date.year},
+        "moments": [
+            {
+                "name": m.name,
+                "origin": clock_text(m.origin, entry.date),
+                "local": "" if str(m.origin.tzinfo) == home else clock_text(m.local, entry.date),
+                "duration_text": duration_text(timedelta(minutes=m.minutes)),
+            }
+            for m in entry.moments
+        ],
+        "conflicts": [
+            {
+                "kind": c.kind,
+                "label": CONFLICT_LABELS.get(c.kind, c.kind.capitalize()),
+                "reason": c.reason,
+                "estimate": c.estimate,
+            }
+            for c in entry.conflicts
+        ],
+        "event_date_iso": entry.event_date.isoformat(),
+        "event_date_text": long_date(entry.event_date),
+        "moved": entry.moved,
+        "suggestion": entry.suggestion,
+        "milestones": [
+            {
+                "name": m.name,
+                "date_iso": m.date.isoformat(),
+                "date_text": long_date(m.date),
+                "count_text": count_text(m.working_days, m.when),
+            }
+            for m in entry.milestones
+        ],
+        "event": event_context(entry, home),
+    }
+
+
+def event_context(entry: Entry, home: str) -> dict[str, Any] | None:
+    """A planned event's venue, time and the day it belongs to; None for an observance."""
+    item = entry.occurrence
+    event = item.event
+    if event is None:
+        return None
+    time_text = "All day"
+    if event.start is not None and event.end is not None:
+        time_text = f"{event.start:%H:%M}-{event.end:%H:%M} {place(event.timezone)} time"
+        time_text += f" ({event.timezone})"
+        if event.timezone != home:
+            time_text += f"; {clock_text(event.start.astimezone(zone(home)), item.date)}"
+    belongs = ""
+    if item.observance is not None and item.number > 0:
+        belongs = title_for(item.observance, item.date.year)
+    return {
+        "example": event.example,
+        "venue": event.venue,
+        "time_text": time_text,
+        "observance": belongs,
+    }
+
+
+def clock_text(moment: datetime, day: date) -> str:
+    """'13:00 Karachi time (Asia/Karachi)', with the date when it is not ``day`` there."""
+    name = str(moment.tzinfo)
+    text = f"{moment:%H:%M} {place(name)} time ({name})"
+    return text if moment.date() == day else f"{text}, {long_date(moment.date())}"
+
+
+def short_date(day: date) -> str:
+    """'Wed 20 Jan 2027'."""
+    return f"{WEEKDAYS[day.weekday()][:3]} {day.day} {MONTHS[day.month - 1][:3]} {day.year}"
+
+
+def period_context(period: Period) -> dict[str, Any]:
+    return {
+        "name": period.name,
+        "first_text": long_date(period.first),
+        "last_text": long_date(period.last),
+        "one_day": period.first == period.last,
+        "estimate": period.estimate,
+    }
+
+
+def timeline(plan: Plan) -> list[dict[str, Any]]:
+    """Every milestone by date, grouped by month (some fall in the year before or after)."""
+    groups: list[dict[str, Any]] = []
+    for milestone, entry in plan.milestones:
+        day = milestone.date
+        name = f"{MONTHS[day.month - 1]} {day.year}"
+        if not groups or groups[-1]["name"] != name:
+            groups.append({"name": name, "outside": day.year != plan.year, "milestones": []})
+        groups[-1]["milestones"].append(
+            {
+                "date_iso": day.isoformat(),
+                "date_text": long_date(day),
+                "day": day.day,
+                "weekday": WEEKDAYS[day.weekday()][:3],
+                "name": milestone.name,
+                "for": short_label(entry),
+                "for_title": display_title(entry),
+                "entry_id": entry_id(entry),
+                "count_text": count_text(milestone.working_days, milestone.when),
+                "event_date_text": short_date(entry.event_date),
+            }
+        )
+    return groups

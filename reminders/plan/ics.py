@@ -1,0 +1,127 @@
+"""The yearly plan as an ICS calendar a team can subscribe to: each milestone as an all-day event.
+
+Built the way ics.py builds the feed (its ``Shared`` values and ``new_vcalendar``: the PRODID,
+names, refresh properties and no calendar-level UID), and held to the same rules (DESIGN.md "ICS:
+rules that must hold"):
+
+* one all-day VEVENT per milestone (``DTSTART;VALUE=DATE``, ``DTEND`` the next day,
+  ``TRANSP:TRANSPARENT``) with the UID ``{calendar}-{observance}-{year}-{milestone}@{uid_domain}``,
+  where the year is the observance's, so a milestone that falls in December for a January day
+  keeps its UID whichever year's plan holds it;
+* one all-day VEVENT per suggested event date that is not the day itself, with the UID
+  ``{calendar}-{observance}-{year}.event-date@{uid_domain}`` (ids cannot hold a dot, so it never
+  meets a milestone's UID);
+* DTSTAMP and LAST-MODIFIED from the calendars' ``revised``, never the clock: the same plan gives
+  the same bytes.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+from icalendar import Event as VEvent
+from icalendar import vText
+
+from ..core.ics import Shared, new_vcalendar, observance_uid
+from ..core.settings import Settings
+from .plan import Entry, Milestone, Plan, long_date
+
+ONE_DAY = timedelta(days=1)
+UNREVISED = datetime(2000, 1, 1, tzinfo=UTC)  # the stamp of a plan without entries (as ics.py)
+
+
+def milestone_uid(entry: Entry, milestone: Milestone, domain: str) -> str:
+    item = entry.occurrence
+    assert item.observance is not None
+    return f"{item.calendar.id}-{item.observance.id}-{item.date.year}-{milestone.id}@{domain}"
+
+
+def event_date_uid(entry: Entry, domain: str) -> str:
+    item = entry.occurrence
+    assert item.observance is not None
+    return f"{item.calendar.id}-{item.observance.id}-{item.date.year}.event-date@{domain}"
+
+
+def describe_milestone(
+    entry: Entry, milestone: Milestone, country: str, closures: bool = False
+) -> str:
+    """The DESCRIPTION: the event date, how the day was counted, and why the event is then
+    (``closures``: the organisation has closures of its own, skipped too)."""
+    count = milestone.working_days
+    unit = "working day" if count == 1 else "working days"
+    skipped = (
+        "weekends, public holidays and own closures"
+        if closures
+        else ("weekends and public holidays")
+    )
+    counted = (
+        "On the event date."
+        if count == 0
+        else f"{count} {unit} {milestone.when} the event date, counted in working days of "
+        f"{country} ({skipped} skipped)."
+    )
+    return (
+        f"{milestone.name} for the {entry.occurrence.title}.\n\n"
+        f"Event date: {long_date(entry.event_date)}.\n"
+        f"Why that date: {entry.suggestion}.\n"
+        f"{counted}"
+    )
+
+
+def plan_events(plan: Plan, shared: Shared) -> list[VEvent]:
+    """The milestones and the moved event dates of the plan's observances, by date."""
+    # An event date taken from a real planned event is that event's date: the feed has it.
+    planned = {
+        (e.occurrence.calendar.id, e.occurrence.observance.id, e.date)
+        for e in plan.entries
+        if e.occurrence.event is not None
+        and e.occurrence.observance is not None
+        and not e.occurrence.event.example
+    }
+    found: list[tuple[tuple[date, str], VEvent]] = []
+    for entry in plan.entries:
+        item = entry.occurrence
+        if item.observance is None or item.event is not None:
+            continue
+        for milestone in entry.milestones:
+            vevent = shared.vevent(
+                milestone_uid(entry, milestone, shared.domain),
+                milestone.date,
+                milestone.date + ONE_DAY,
+                f"{milestone.name}: {item.title}",
+                describe_milestone(entry, milestone, plan.country, bool(plan.host.closures)),
+                ("milestone",),
+            )
+            vevent["TRANSP"] = shared.transparent
+            vevent["RELATED-TO"] = vText(observance_uid(item, shared.domain))
+            found.append(((milestone.date, str(vevent["UID"])), vevent))
+        if entry.moved and (item.calendar.id, item.observance.id, entry.event_date) not in planned:
+            vevent = shared.vevent(
+                event_date_uid(entry, shared.domain),
+                entry.event_date,
+                entry.event_date + ONE_DAY,
+                f"Suggested event date: {item.title}",
+                f"{entry.suggestion}.",
+                ("event-date",),
+            )
+            vevent["TRANSP"] = shared.transparent
+            vevent["RELATED-TO"] = vText(observance_uid(item, shared.domain))
+            found.append(((entry.event_date, str(vevent["UID"])), vevent))
+    found.sort(key=lambda pair: pair[0])
+    return [vevent for _, vevent in found]
+
+
+def plan_ics(plan: Plan, settings: Settings) -> bytes:
+    """The plan's milestones (and moved event dates) as ICS bytes; deterministic."""
+    org = settings.organisation
+    domain = org.uid_domain
+    stamp = max((e.occurrence.calendar.revised for e in plan.entries), default=UNREVISED)
+    name = f"{plan.organisation}: plan {plan.year}"
+    description = (
+        f"Preparation milestones for the remembrance days of {plan.year}, counted in working "
+        f"days of {plan.country}, and the suggested event dates."
+    )
+    vcal = new_vcalendar(name, description, stamp, settings.feed.refresh_interval)
+    vcal.subcomponents.extend(plan_events(plan, Shared(stamp, domain)))
+    data: bytes = vcal.to_ical()
+    return data

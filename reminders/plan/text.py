@@ -1,0 +1,412 @@
+"""The yearly plan as text: a terminal table, Markdown and CSV (``reminders plan``).
+
+Each formatter takes a :class:`~reminders.plan.plan.Plan` and returns the whole document; nothing
+here reads the clock or a file, so one plan always gives the same bytes.  The CSV columns and the
+JSON shape are an interface for other programs: docs/plan.md documents both, and they change only
+with it.  The JSON writer is in json.py, the HTML page and the ICS file in html.py and ics.py, and
+the choice of format in output.py.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from functools import cache
+
+from ..core.dates import ordinal
+from ..core.model import WEEKDAYS
+from ..core.words import both_zones, minutes, plural
+from .hostcal import eid_note, holiday_names
+from .plan import Conflict, Entry, Milestone, Plan, holidays
+
+WIDTH = 100  # the table fits a terminal of 100 columns
+INDENT = " " * 17  # under "Wed 20 Jan 2027  "
+LABELS = {
+    "weekend": "weekend",
+    "holiday": "public holiday",
+    "closure": "own closure",
+    "ramadan": "Ramadan",
+    "eid": "Eid",
+    "observance": "another observance",
+}
+CSV_COLUMNS = (
+    "row", "id", "calendar", "observance", "date", "weekday", "title", "number", "ordinal",
+    "jubilee", "next_jubilee", "next_jubilee_year", "moments", "venue", "conflict_kinds",
+    "conflicts", "event_date", "event_weekday", "moved", "suggestion", "milestone_id",
+    "milestone", "working_days", "when",
+)  # fmt: skip
+
+
+@cache  # a plan writes each of a year's days many times over, and strftime is slow
+def day(when: date) -> str:
+    """'Wed 20 Jan 2027', as every terminal command writes a date."""
+    return f"{when:%a %d %b %Y}"
+
+
+def title(entry: Entry) -> str:
+    """The title as people read it: a sample event says so; an observance whose title pattern
+    leaves out the anniversary gets it added."""
+    item = entry.occurrence
+    if item.event is not None:
+        return f"Example: {item.title}" if item.event.example else item.title
+    number = item.ordinal
+    if number and number not in item.title:
+        return f"{item.title} ({number} anniversary)"
+    return item.title
+
+
+def when(milestone: Milestone) -> str:
+    """'30 working days before', '1 working day after', 'on the event day'."""
+    if milestone.working_days == 0:
+        return "on the event day"
+    return f"{plural(milestone.working_days, 'working day')} {milestone.when}"
+
+
+def conflict(found: Conflict) -> str:
+    return f"conflict{' (estimate)' if found.estimate else ''}: {found.reason}"
+
+
+def conflict_kinds(entry: Entry) -> str:
+    """'Ramadan (estimate), weekend', or 'none'."""
+    kinds = [f"{LABELS[c.kind]}{' (estimate)' if c.estimate else ''}" for c in entry.conflicts]
+    return ", ".join(dict.fromkeys(kinds)) or "none"
+
+
+def jubilee(entry: Entry) -> str:
+    """'jubilee', 'next jubilee: 40th in 2030' or ''."""
+    if entry.jubilee:
+        return "jubilee"
+    if entry.next_jubilee is not None:
+        number, year = entry.next_jubilee
+        return f"next jubilee: {ordinal(number)} in {year}"
+    return ""
+
+
+def timing(entry: Entry, home: str) -> list[str]:
+    """The timed moments, and an event's own time, in the origin's zone and the organisation's."""
+    lines = [
+        f"{m.name} ({minutes(timedelta(minutes=m.minutes))}): "
+        f"{both_zones(m.origin, m.origin + timedelta(minutes=m.minutes), home)}"
+        for m in entry.moments
+    ]
+    event = entry.occurrence.event
+    if event is not None and event.start is not None and event.end is not None:
+        lines.append(both_zones(event.start, event.end, home))
+    return lines
+
+
+def about(entry: Entry) -> list[str]:
+    """An event's venue and the anniversary it is held for, as ``reminders upcoming`` shows."""
+    item = entry.occurrence
+    lines = [f"at {item.event.venue}"] if item.event is not None and item.event.venue else []
+    if item.event is not None and item.observance is not None and item.ordinal:
+        lines.append(f"for the {item.ordinal} anniversary ({item.observance.id})")
+    return lines
+
+
+def suggestion(entry: Entry) -> str:
+    moved = " (moved)" if entry.moved else ""
+    return f"suggested event date: {day(entry.event_date)}{moved}: {entry.suggestion}"
+
+
+def header(plan: Plan) -> list[str]:
+    """The year's facts about the host country, as sentences."""
+    estimated = sum(all(e for _, e in holiday_names(name)) for _, name in plan.holidays)
+    weekend = " and ".join(plan.weekend) if plan.weekend else "none"
+    lines = [
+        f"Host country: {plan.country}; weekend: {weekend}; public holidays: "
+        f"{plural(len(plan.holidays), 'day')}"
+        + (f", {estimated} of them estimates" if estimated else "")
+        + (f"; own closures: {plural(len(plan.closures), 'day')}" if plan.closures else ""),
+    ]
+    lines += [
+        f"{p.name}: {day(p.first)} to {day(p.last)} (an estimate, by the Umm al-Qura tables)"
+        for p in plan.ramadan
+    ]
+    lines += [f"{p.name}: {day(p.first)} ({eid_note(p, plan.country)})" for p in plan.eids]
+    lines.append(
+        f"Times in the origin's zone and in {plan.timezone}; milestones in working days of "
+        f"{plan.country}"
+    )
+    return lines
+
+
+def _plain(text: str) -> bool:
+    """Words between single spaces and nothing else: what :func:`wrap` fills by itself."""
+    return text.isprintable() and text[:1] != " " and text[-1:] != " " and "  " not in text
+
+
+def wrap(text: str, first: str = "", rest: str = INDENT) -> list[str]:
+    """``text`` in lines of at most WIDTH columns, the first starting with ``first``, the others
+    with ``rest``: the lines of ``textwrap.wrap`` (hyphens stay inside words, "44-day"; only a
+    word longer than a line is broken).
+
+    Plain text is filled greedily, each line the longest run of whole words that fits, which is
+    what textwrap does with it, at a fraction of the cost (a plan of 10,000 observances has
+    190,000 lines).  Plain: words between single spaces, no word longer than a line, and no
+    other white space (textwrap splits at tabs and line breaks, and drops a "word" of other white
+    space, such as a no-break space, at the end of a line; ``isprintable`` is false for all of
+    them).  Anything else goes to textwrap.
+    """
+    if text and _plain(text):
+        if len(first) + len(text) <= WIDTH:
+            return [first + text]
+        if max(map(len, text.split(" "))) <= WIDTH - max(len(first), len(rest)):
+            # Each line is the longest run of whole words that fits: up to the last space
+            # within its width (every word fits a line, so there is one).
+            lines = []
+            indent, start = first, 0
+            while len(text) - start > WIDTH - len(indent):
+                cut = text.rfind(" ", start, start + WIDTH - len(indent) + 1)
+                lines.append(indent + text[start:cut])
+                indent, start = rest, cut + 1
+            lines.append(indent + text[start:])
+            return lines
+    import textwrap
+
+    return textwrap.wrap(
+        text, WIDTH, initial_indent=first, subsequent_indent=rest, break_on_hyphens=False
+    )
+
+
+def table(plan: Plan) -> str:
+    """The plan for a terminal of 100 columns, in the style of ``reminders upcoming``."""
+    return "\n".join(table_lines(plan))
+
+
+def table_lines(plan: Plan) -> list[str]:
+    """The lines of :func:`table` (some hold several, joined by line breaks), to be joined with
+    line breaks; the last is "", for the line break at the end."""
+    lines = [f"{plan.organisation}: event plan for {plan.year}"]
+    for line in header(plan):
+        lines += wrap(line, rest="  ")
+    if not plan.entries:
+        lines += ["", f"No observances or events in {plan.year}."]
+    shared = _Shared()
+    tail, append = shared.tail, lines.append
+    for entry in plan.entries:
+        item = entry.occurrence
+        heading = f"{title(entry)}{' (jubilee)' if entry.jubilee else ''}"
+        on = day(item.date)
+        if len(on) + 2 + len(heading) <= WIDTH and _plain(heading):
+            append(f"\n{on}  {heading}")  # after an empty line; wrap() would keep it whole
+        else:
+            append("")
+            lines += wrap(heading, f"{on}  ")
+        if entry.next_jubilee is not None:
+            append(shared.jubilee(entry))
+        if entry.moments or item.event is not None:
+            for text in timing(entry, plan.timezone) + about(entry):
+                lines += wrap(text, INDENT, INDENT + "  ")
+        append(tail(entry))
+    runs = plan.milestone_runs()
+    total = sum(count for _, _, count in runs)
+    lines += ["", f"Milestones by date ({total})" if total else "No milestones."]
+    done: dict[tuple[Milestone, date], str] = {}
+    entries = plan.entries
+    for m, first, count in runs:
+        event_date = entries[first].event_date  # the same for every entry of the run
+        written = done.get((m, event_date))
+        if written is None:
+            written = "\n".join(wrap(f"{m.name} ({when(m)} {day(event_date)})", f"{day(m.date)}  "))
+            done[(m, event_date)] = written
+        lines += [written] * count
+    lines.append("")  # the line break at the end, without copying the text once more
+    return lines
+
+
+class _Shared:
+    """The parts of the table that entries share, each wrapped once and kept as one string of
+    lines: a calendar of thousands of observances has a few thousand of them (the conflicts,
+    suggestion and milestones of a day; the other observances near it), not one per entry."""
+
+    def __init__(self) -> None:
+        self.details: dict[str, str] = {}
+        self.jubilees: dict[tuple[int, int], str] = {}
+        self.conflicts: dict[Conflict, str] = {}
+        self.milestones: dict[tuple[Milestone, ...], str] = {}
+        self.tails: dict[tuple[object, ...], str] = {}  # by the ids of shared tuples
+
+    def jubilee(self, entry: Entry) -> str:
+        """'next jubilee: 40th in 2030' (wrapped)."""
+        assert entry.next_jubilee is not None
+        found = self.jubilees.get(entry.next_jubilee)
+        if found is None:
+            found = self.jubilees[entry.next_jubilee] = self.detail(jubilee(entry))
+        return found
+
+    def detail(self, text: str) -> str:
+        """A line of details under the entry's title (wrapped)."""
+        found = self.details.get(text)
+        if found is None:
+            found = self.details[text] = "\n".join(wrap(text, INDENT, INDENT + "  "))
+        return found
+
+    def tail(self, entry: Entry) -> str:
+        """The entry's conflicts, suggested event date and milestones."""
+        observance = entry.occurrence.event is None
+        # The conflicts and milestones by identity: build_plan shares the tuples among the
+        # entries that have them (hashing them again for each entry would cost more than the
+        # rest of the table's line), and the plan keeps them alive while the table is written.
+        key = (
+            id(entry.conflicts),
+            observance,
+            entry.event_date,
+            entry.occurrence.date,
+            entry.suggestion,
+            id(entry.milestones),
+        )
+        found = self.tails.get(key)
+        if found is not None:
+            return found
+        parts = []
+        for one in entry.conflicts:
+            text = self.conflicts.get(one)
+            if text is None:
+                text = self.conflicts[one] = self.detail(conflict(one))
+            parts.append(text)
+        if not entry.conflicts:
+            parts.append(f"{INDENT}no conflicts")
+        if observance:
+            parts.append(self.detail(suggestion(entry)))
+        if entry.milestones:
+            text = self.milestones.get(entry.milestones)
+            if text is None:
+                lines = [f"{INDENT}milestones:"]
+                for m in entry.milestones:
+                    lines += wrap(
+                        f"{m.name} ({when(m)})", f"{INDENT}  {day(m.date)}  ", INDENT + " " * 19
+                    )
+                text = self.milestones[entry.milestones] = "\n".join(lines)
+            parts.append(text)
+        found = self.tails[key] = "\n".join(parts)
+        return found
+
+
+def esc(text: str) -> str:
+    """Text safe in Markdown prose and table cells: GitHub shows it as written."""
+    for char in "\\`*_[]<>|#":
+        text = text.replace(char, f"\\{char}")
+    return text
+
+
+def markdown(plan: Plan) -> str:
+    """The plan as GitHub-flavoured Markdown: the facts, a summary table, a section per entry,
+    the milestones by date and the public holidays."""
+    out = [f"# Event plan {plan.year}: {esc(plan.organisation)}", ""]
+    out += [f"- {esc(line)}" for line in header(plan)]
+    out += ["", "## The year at a glance", ""]
+    if plan.entries:
+        out += ["| Date | Observance or event | Jubilee | Conflicts | Event date |"]
+        out += ["| --- | --- | --- | --- | --- |"]
+    else:
+        out.append(f"No observances or events in {plan.year}.")
+    for entry in plan.entries:
+        event_date = day(entry.event_date) + (" (moved)" if entry.moved else "")
+        out.append(
+            f"| {day(entry.date)} | {esc(title(entry))} | {esc(jubilee(entry)) or ' '} | "
+            f"{esc(conflict_kinds(entry))} | {event_date} |"
+        )
+    for entry in plan.entries:
+        out += ["", f"## {day(entry.date)}: {esc(title(entry))}", ""]
+        if entry.jubilee:
+            out.append(f"- **Jubilee:** the {entry.occurrence.ordinal} anniversary")
+        if entry.next_jubilee is not None:
+            number, year = entry.next_jubilee
+            out.append(f"- Next jubilee: the {ordinal(number)} anniversary, in {year}")
+        details = timing(entry, plan.timezone) + about(entry)
+        out += [f"- {esc(line[:1].upper() + line[1:])}" for line in details]
+        for found in entry.conflicts:
+            estimate = " (estimate)" if found.estimate else ""
+            out.append(f"- **Conflict{estimate}:** {esc(found.reason)}")
+        out += [] if entry.conflicts else ["- No conflicts"]
+        if entry.kind == "observance":
+            moved = " (moved)" if entry.moved else ""
+            out.append(
+                f"- **Suggested event date:** {day(entry.event_date)}{moved}: "
+                f"{esc(entry.suggestion)}"
+            )
+        if entry.milestones:
+            out += ["", "| Milestone | Date | Working days |", "| --- | --- | --- |"]
+            out += [f"| {esc(m.name)} | {day(m.date)} | {when(m)} |" for m in entry.milestones]
+    out += ["", "## Milestones by date", ""]
+    if plan.milestones:
+        out += [
+            "| Date | Milestone | Working days | Event date | For |",
+            "| --- | --- | --- | --- | --- |",
+        ]
+    else:
+        out.append("No milestones.")
+    for m, entry in plan.milestones:
+        out.append(
+            f"| {day(m.date)} | {esc(m.name)} | {when(m)} | {day(entry.event_date)} | "
+            f"{esc(title(entry))} |"
+        )
+    out += ["", f"## Public holidays in {esc(plan.country)}, {plan.year}", ""]
+    listed = list(holidays(plan))
+    if listed:
+        out += ["| Date | Holiday | Estimate |", "| --- | --- | --- |"]
+    else:
+        out.append("None.")
+    for holiday, name, guessed in listed:
+        out.append(f"| {day(holiday)} | {esc(name)} | {'estimate' if guessed else ' '} |")
+    if plan.closures:
+        out += ["", f"## Own closures, {plan.year}", "", "| Date | Closed for |", "| --- | --- |"]
+        out += [f"| {day(closed)} | {esc(name)} |" for closed, name in plan.closures]
+    return "\n".join(out) + "\n"
+
+
+def csv_text(plan: Plan) -> str:
+    """One row per entry, each followed by a row per milestone (columns: CSV_COLUMNS)."""
+    import csv
+    import io
+
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, CSV_COLUMNS, restval="")  # RFC 4180: CRLF, quotes doubled
+    writer.writeheader()
+    for entry in plan.entries:
+        item = entry.occurrence
+        base = {
+            "id": item.id,
+            "calendar": item.calendar.id,
+            "observance": item.observance.id if item.observance is not None else "",
+            "title": title(entry),
+            "event_date": entry.event_date.isoformat(),
+            "event_weekday": WEEKDAYS[entry.event_date.weekday()],
+        }
+        ahead = entry.next_jubilee
+        writer.writerow(
+            {
+                **base,
+                "row": entry.kind,
+                "date": entry.date.isoformat(),
+                "weekday": WEEKDAYS[entry.date.weekday()],
+                "number": item.number or "",
+                "ordinal": item.ordinal,
+                "jubilee": str(entry.jubilee).lower(),
+                "next_jubilee": ahead[0] if ahead else "",
+                "next_jubilee_year": ahead[1] if ahead else "",
+                "moments": " | ".join(timing(entry, plan.timezone)),
+                "venue": item.event.venue if item.event is not None else "",
+                "conflict_kinds": " ".join(dict.fromkeys(c.kind for c in entry.conflicts)),
+                "conflicts": " | ".join(
+                    f"{c.kind}{' (estimate)' if c.estimate else ''}: {c.reason}"
+                    for c in entry.conflicts
+                ),
+                "moved": str(entry.moved).lower(),
+                "suggestion": entry.suggestion,
+            }
+        )
+        for m in entry.milestones:
+            writer.writerow(
+                {
+                    **base,
+                    "row": "milestone",
+                    "date": m.date.isoformat(),
+                    "weekday": WEEKDAYS[m.date.weekday()],
+                    "milestone_id": m.id,
+                    "milestone": m.name,
+                    "working_days": m.working_days,
+                    "when": m.when,
+                }
+            )
+    return buffer.getvalue()

@@ -1,0 +1,677 @@
+"""The HTTP feed and page as an ASGI app (served by uvicorn; see server.py).
+
+Feeds take a lean path: a request for a feed is answered from replies prepared when the feed was
+built (:class:`Prepared`), with no routing, no Request object and no per-request allocation beyond
+the two ASGI messages.  :func:`feed_reply` decides which reply; server.py calls it too, to answer
+public feeds inside uvicorn's HTTP protocol, so both paths give the same answer by construction.
+Every other path under ``/calendars/`` (private feeds, and what is not there) takes one lean path
+too (:func:`admitted`, :func:`refuse`); the page, ``/healthz`` and the plans go through a small
+Starlette app, whose 404 and 405 are the lean path's very replies.  The page, the plans and the
+icon are prepared like the feeds (:class:`PreparedPage`): gzip and a strong ETag for each
+representation, made once per build, and a 304 for a matching If-None-Match.
+
+The header rules (docs/web.md):
+
+* ``Content-Type: text/calendar; charset=utf-8``, ``Content-Disposition: inline`` (``attachment``
+  with ``?download=1``), a strong ETag over the bytes, Last-Modified, ``Cache-Control`` matching
+  the refresh interval, ``Vary: Accept-Encoding``;
+* If-None-Match (weak comparison, ``*``, lists) decides when present; otherwise If-Modified-Since;
+  a match is a 304 with the same validators, anything else the full body;
+* gzip when Accept-Encoding allows it (prepared once, deterministic);
+* request headers over 16 KiB in all (names and values) get a 431, since the HTTP parser sets
+  no limit;
+* a private calendar is served only with one of its tokens (``?token=`` or
+  ``/calendars/{token}/{id}.ics``), compared in constant time; anything else is the same 404 as an
+  unknown path (body and headers), so a probe cannot tell a private calendar from none.
+
+No request path reaches the file system: feeds and the page are bytes in memory, found by exact
+dictionary lookup.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Callable, Iterable, MutableMapping
+from datetime import UTC, date, datetime
+from email.utils import formatdate, parsedate_to_datetime
+from typing import Any, NamedTuple
+from urllib.parse import parse_qs
+
+from ..core.dates import local_date
+from .feeds import FeedSet, Resource, compress, etag_of
+from .tokens import token_valid
+
+log = logging.getLogger("reminders")
+
+Headers = list[tuple[bytes, bytes]]
+Scope = MutableMapping[str, Any]
+Send = Callable[[dict[str, Any]], Any]
+Receive = Callable[[], Any]
+
+TEXT = b"text/plain; charset=utf-8"
+NOT_FOUND = b"Not Found\n"
+NOT_ALLOWED = b"Method Not Allowed\n"
+TOO_LARGE = b"Request Header Fields Too Large\n"
+# httptools sets no limit on request headers; this one is generous for any calendar client.
+MAX_HEADER_BYTES = 16 * 1024
+DOWNLOAD_VALUES = ("1", "true", "yes")
+
+
+def http_date(seconds: int) -> str:
+    return formatdate(seconds, usegmt=True)
+
+
+class Reply(NamedTuple):
+    """One whole answer, built once: what ASGI sends, and the same header lines as bytes."""
+
+    status: int
+    headers: Headers
+    body: bytes  # as sent: empty for HEAD and 304
+    lines: bytes  # the headers as HTTP/1.1 lines ("name: value\r\n" each), for a direct write
+
+
+def reply(status: int, headers: Headers, body: bytes) -> Reply:
+    return Reply(status, headers, body, b"".join(b"%s: %s\r\n" % pair for pair in headers))
+
+
+def plain_reply(status: int, body: bytes, head: bool, extra: Headers | None = None) -> Reply:
+    """A short text answer (404, 405, 431); ``head``: the answer to a HEAD, without the body."""
+    headers = [
+        (b"content-type", TEXT),
+        (b"content-length", str(len(body)).encode()),
+        (b"x-content-type-options", b"nosniff"),
+        *(extra or ()),
+    ]
+    return reply(status, headers, b"" if head else body)
+
+
+# By "is it a HEAD request": the same headers, no body for HEAD.
+NOT_FOUND_REPLIES = {head: plain_reply(404, NOT_FOUND, head) for head in (False, True)}
+TOO_LARGE_REPLIES = {head: plain_reply(431, TOO_LARGE, head) for head in (False, True)}
+NOT_ALLOWED_REPLY = plain_reply(405, NOT_ALLOWED, False, [(b"allow", b"GET, HEAD")])
+
+
+class Prepared:
+    """A feed resource with every reply built once: 200 by (HEAD, download, gzip), 304 by gzip."""
+
+    __slots__ = ("etags", "lm", "lm_http", "not_modified", "replies", "resource")
+
+    def __init__(self, resource: Resource, refresh_seconds: int) -> None:
+        self.resource = resource
+        self.lm = resource.last_modified
+        self.lm_http = http_date(resource.last_modified).encode()
+        scope = b"private" if resource.private else b"public"
+        cache = b"%s, max-age=%d" % (scope, refresh_seconds)
+        common: Headers = [
+            (b"last-modified", self.lm_http),
+            (b"cache-control", cache),
+            (b"vary", b"accept-encoding"),
+        ]
+        name = resource.filename.encode()
+        self.replies: dict[tuple[bool, bool, bool], Reply] = {}
+        for download in (False, True):
+            disposition = b'%s; filename="%s"' % (b"attachment" if download else b"inline", name)
+            for gz in (False, True):
+                body = resource.gzipped if gz else resource.body
+                tag = resource.gzip_etag if gz else resource.etag
+                headers: Headers = [
+                    (b"content-type", b"text/calendar; charset=utf-8"),
+                    (b"content-length", str(len(body)).encode()),
+                    (b"etag", tag.encode()),
+                    *common,
+                    (b"content-disposition", disposition),
+                    (b"x-content-type-options", b"nosniff"),
+                ]
+                if gz:
+                    headers.append((b"content-encoding", b"gzip"))
+                for head in (False, True):
+                    # HEAD: the headers of the GET, Content-Length included, and no body.
+                    self.replies[head, download, gz] = reply(200, headers, b"" if head else body)
+        self.not_modified = {
+            gz: reply(
+                304,
+                [(b"etag", (resource.gzip_etag if gz else resource.etag).encode()), *common],
+                b"",
+            )
+            for gz in (False, True)
+        }
+        self.etags = {resource.etag.encode(), resource.gzip_etag.encode()}
+
+    def etag_matches(self, header: bytes) -> bool:
+        return etag_matches(self.etags, header)
+
+    def unmodified_since(self, header: bytes) -> bool:
+        if header == self.lm_http:
+            return True
+        try:
+            since = parsedate_to_datetime(header.decode("latin-1"))
+        except (TypeError, ValueError, IndexError, OverflowError):
+            return False  # an unreadable date is ignored: the full response
+        if since.tzinfo is None:
+            since = since.replace(tzinfo=UTC)
+        return self.lm <= since.timestamp()
+
+
+def etag_matches(etags: set[bytes], header: bytes) -> bool:
+    """If-None-Match's weak comparison: ``*``, or any listed tag, ``W/`` or not."""
+    if header in etags:
+        return True
+    for part in header.split(b","):
+        tag = part.strip()
+        if tag == b"*":
+            return True
+        if tag.startswith(b"W/"):
+            tag = tag[2:]
+        if tag in etags:
+            return True
+    return False
+
+
+class PreparedPage:
+    """A page (or the icon) with its replies built once: 200 by (HEAD, gzip), 304 by gzip.
+
+    Each representation has its own strong ETag (the gzip one the body's hash with ``-gzip``,
+    as the feeds'), every reply says ``Vary: Accept-Encoding``, and ``Cache-Control: no-cache``
+    makes browsers ask again each time, which a matching If-None-Match answers with a 304.
+    """
+
+    __slots__ = ("body", "csp", "etags", "not_modified", "replies")
+
+    def __init__(self, body: bytes, content_type: bytes, headers: Headers, csp: str = "") -> None:
+        self.body, self.csp = body, csp
+        gzipped = compress(body)
+        tags = {False: etag_of(body).encode(), True: etag_of(body, "-gzip").encode()}
+        common: Headers = [(b"cache-control", b"no-cache"), (b"vary", b"accept-encoding")]
+        self.replies: dict[tuple[bool, bool], Reply] = {}
+        self.not_modified: dict[bool, Reply] = {}
+        for gz in (False, True):
+            data = gzipped if gz else body
+            full: Headers = [
+                (b"content-type", content_type),
+                (b"content-length", str(len(data)).encode()),
+                (b"etag", tags[gz]),
+                *common,
+                *headers,
+                (b"x-content-type-options", b"nosniff"),
+            ]
+            if gz:
+                full.append((b"content-encoding", b"gzip"))
+            for head in (False, True):
+                self.replies[head, gz] = reply(200, full, b"" if head else data)
+            self.not_modified[gz] = reply(304, [(b"etag", tags[gz]), *common, *headers], b"")
+        self.etags = set(tags.values())
+
+
+def page_reply(page: PreparedPage, method: str, headers: Iterable[tuple[bytes, bytes]]) -> Reply:
+    """The answer to a GET or HEAD of a prepared page: 304, or the 200 (gzip when accepted)."""
+    inm = encodings = None
+    for name, value in headers:
+        if name == b"if-none-match":
+            inm = value if inm is None else inm + b"," + value
+        elif name == b"accept-encoding":
+            encodings = value
+    gz = encodings is not None and accepts_gzip(encodings)
+    if inm is not None and etag_matches(page.etags, inm):
+        return page.not_modified[gz]
+    return page.replies[method == "HEAD", gz]
+
+
+PAGE_HEADERS: Headers = [(b"referrer-policy", b"no-referrer")]
+
+
+def html_page(html: bytes, csp: str) -> PreparedPage:
+    """A page for people, under its own strict Content-Security-Policy."""
+    headers = [(b"content-security-policy", csp.encode()), *PAGE_HEADERS]
+    return PreparedPage(html, b"text/html; charset=utf-8", headers, csp)
+
+
+_gzip_answers: dict[bytes, bool] = {}
+
+
+def accepts_gzip(header: bytes) -> bool:
+    """Whether Accept-Encoding allows gzip (``gzip``, ``x-gzip`` or ``*`` with a q above 0)."""
+    answer = _gzip_answers.get(header)
+    if answer is not None:
+        return answer
+    answer = False
+    if b"gzip" in header.lower() or b"*" in header:
+        for part in header.lower().split(b","):
+            name, _, params = part.partition(b";")
+            if name.strip() not in (b"gzip", b"x-gzip", b"*"):
+                continue
+            q = 1.0
+            for param in params.split(b";"):
+                key, _, value = param.partition(b"=")
+                if key.strip() == b"q":
+                    try:
+                        q = float(value.strip())
+                    except ValueError:
+                        q = 0.0
+            answer = q > 0
+            if name.strip() != b"*":
+                break
+    if len(_gzip_answers) < 256:
+        _gzip_answers[header] = answer
+    return answer
+
+
+def feed_reply(
+    prepared: Prepared, method: str, query: bytes, headers: Iterable[tuple[bytes, bytes]]
+) -> Reply:
+    """What to answer to a request for a feed whose token (if it is private) has been checked.
+
+    ``headers`` are the request's headers with lower-case names, as ASGI and uvicorn's protocol
+    hold them; ``query`` the raw query string.  405 for a method other than GET and HEAD, 431
+    above MAX_HEADER_BYTES of headers, 304 when If-None-Match matches (or, without it,
+    If-Modified-Since is not older than Last-Modified), else the 200, gzip when accepted and as
+    an attachment with ``?download=1``.  Synchronous and without I/O, so that the ASGI
+    path and server.py's direct path share it.
+    """
+    if method != "GET" and method != "HEAD":
+        return NOT_ALLOWED_REPLY
+    head = method == "HEAD"
+    inm = ims = encodings = None
+    size = 0
+    for name, value in headers:
+        size += len(name) + len(value)
+        if name == b"if-none-match":
+            inm = value if inm is None else inm + b"," + value
+        elif name == b"if-modified-since":
+            ims = value
+        elif name == b"accept-encoding":
+            encodings = value
+    if size > MAX_HEADER_BYTES:
+        return TOO_LARGE_REPLIES[head]
+    gz = encodings is not None and accepts_gzip(encodings)
+    if (inm is not None and prepared.etag_matches(inm)) or (
+        inm is None and ims is not None and prepared.unmodified_since(ims)
+    ):
+        return prepared.not_modified[gz]
+    download = bool(query) and _param(query, "download") in DOWNLOAD_VALUES
+    return prepared.replies[head, download, gz]
+
+
+async def send_reply(send: Send, answer: Reply) -> None:
+    await send({"type": "http.response.start", "status": answer.status, "headers": answer.headers})
+    await send({"type": "http.response.body", "body": answer.body})
+
+
+class Site:
+    """What the app serves now.  ``update`` swaps in a new build as one assignment."""
+
+    def __init__(
+        self,
+        feeds: FeedSet,
+        health: Callable[[], dict[str, Any]] | None = None,
+        today: Callable[[str], date] | None = None,
+        pages: Pages | None = None,
+    ) -> None:
+        self.health_extra = health
+        self.today = today or _today_in
+        self.feeds = feeds
+        self.prepared: dict[str, Prepared] = {}
+        self._page: tuple[str, date, PreparedPage] | None = None
+        self._good: PreparedPage | None = None  # the last page that rendered
+        # (revision, year) -> page; None: the configuration cannot make that plan
+        self._plans: dict[tuple[str, int], PreparedPage | None] = {}
+        self._icon: PreparedPage | None = None
+        self._plan_lock = threading.Lock()  # one plan built at a time (see plan())
+        self.update(feeds, pages)
+
+    def update(self, feeds: FeedSet, pages: Pages | None = None) -> None:
+        """Serve ``feeds`` and, when given, the ``pages`` built and checked with them
+        (:func:`build_pages`: the feed server always gives them, so that the first request of
+        a build is served from what was checked).  Without them the page, the icon and the
+        plans are made on their first request (as in tests of the feeds alone)."""
+        refresh = int(feeds.loaded.settings.feed.refresh_interval.total_seconds())
+        prepared = {path: Prepared(r, refresh) for path, r in feeds.resources.items()}
+        page = None if pages is None else (feeds.revision, pages.today, pages.page)
+        plans: dict[tuple[str, int], PreparedPage | None] = {}
+        if pages is not None:
+            plans.update(((feeds.revision, year), plan) for year, plan in pages.plans.items())
+        # Plain assignments; a request sees the old build or the new one.  The page is rendered
+        # again even when the feeds are the same: a rebuild may follow a template edit.
+        self.prepared, self.feeds, self._page, self._plans = prepared, feeds, page, plans
+        self._icon = None if pages is None else pages.icon
+        if pages is not None:
+            self._good = pages.page
+
+    def page(self) -> PreparedPage:
+        """The index page with its Content-Security-Policy, rendered once per build and day."""
+        from .page import render_index
+
+        feeds = self.feeds
+        today = self.today(feeds.loaded.settings.organisation.timezone)
+        cached = self._page
+        if cached is not None and cached[0] == feeds.revision and cached[1] == today:
+            return cached[2]
+        try:
+            rendered = render_index(feeds, today)
+        except Exception as exc:  # a template edited into a broken state: keep the last page
+            if self._good is None:
+                raise
+            log.error(
+                "the page's template fails (%s: %s); serving the last good page; "
+                "'reminders check' shows where",
+                type(exc).__name__,
+                exc,
+            )
+            return self._good
+        page = html_page(rendered.html, rendered.csp)
+        self._page = (feeds.revision, today, page)
+        self._good = page
+        return page
+
+    def icon(self) -> PreparedPage | None:
+        """``/favicon.ico``, made with the build (:func:`build_pages`), or on the first request
+        of a build made without its pages; None (a 404) when its template fails."""
+        icon = self._icon
+        if icon is None:
+            try:
+                icon = self._icon = favicon(self.feeds.loaded.settings.templates_dir)
+            except Exception as exc:  # a template edited into a broken state: never a 500
+                log.error(
+                    "the icon's template fails (%s: %s); /favicon.ico answers 404; "
+                    "'reminders check' shows where",
+                    type(exc).__name__,
+                    exc,
+                )
+                return None
+        return icon
+
+    def plan(self, year: int) -> PreparedPage | None:
+        """The yearly plan page of ``year`` (public calendars only) and its policy; None for a
+        year outside the feed's window (so at most one plan per year of the window is ever
+        built for a build).  Built on the first request and kept for this build; called in a
+        worker thread, it builds one plan at a time, and a plan asked for while it is being
+        built is built once (the others wait for it)."""
+        from ..plan.hostcal import FIRST_YEAR, LAST_YEAR
+
+        feeds = self.feeds
+        if not max(feeds.first_year, FIRST_YEAR) <= year <= min(feeds.last_year, LAST_YEAR):
+            return None
+        plans, key = self._plans, (feeds.revision, year)  # update() swaps in a new dict
+        if key in plans:
+            return plans[key]
+        with self._plan_lock:
+            if key not in plans:
+                built = self._build_plan(feeds, year)
+                if self.feeds is feeds:  # else update() ran meanwhile: not for the new build
+                    plans[key] = built
+                return built
+            return plans[key]
+
+    def _build_plan(self, feeds: FeedSet, year: int) -> PreparedPage | None:
+        """The plan page, or None (a 404, remembered for the build) when the configuration
+        cannot make one: a country python-holidays does not know, a weekend of seven days, a
+        plan template that fails, whatever it raises.  That is said once in the log, never as
+        a 500.  (This year's plan is made with the build, :func:`build_pages`, and a failure
+        there rejects the build; the other years of the window are made here, when asked.)"""
+        from ..core.errors import ReminderError
+
+        try:
+            return plan_page(feeds, year)
+        except Exception as exc:
+            why = (
+                exc.message() if isinstance(exc, ReminderError) else f"{type(exc).__name__}: {exc}"
+            )
+            log.error("the plan of %d cannot be made (/plan/%d answers 404): %s", year, year, why)
+            return None
+
+    def health(self) -> dict[str, Any]:
+        feeds = self.feeds
+        out: dict[str, Any] = {
+            "status": "ok",
+            "revision": feeds.revision,
+            "built": feeds.built_at.isoformat(timespec="seconds"),
+            "last_modified": datetime.fromtimestamp(feeds.last_modified, UTC).isoformat(),
+            "years": [feeds.first_year, feeds.last_year],
+            "feeds": list(feeds.public),
+        }
+        if self.health_extra is not None:
+            out.update(self.health_extra())
+        return out
+
+
+def plan_page(feeds: FeedSet, year: int) -> PreparedPage:
+    """The plan of ``year`` as served, from the public calendars of ``feeds``; raises what
+    making it raises."""
+    from ..plan.output import public_plan_html
+    from .page import content_security_policy
+
+    html = public_plan_html(feeds.loaded, year)
+    return html_page(html, content_security_policy(html.decode("utf-8")))
+
+
+class Pages(NamedTuple):
+    """What a build serves besides the feeds, made from the same data and checked with them."""
+
+    today: date  # the organisation's date the page was rendered for (the feeds')
+    page: PreparedPage  # "/"
+    icon: PreparedPage  # "/favicon.ico"
+    plans: dict[int, PreparedPage]  # this year's plan, when the feed's window holds it
+
+
+def build_pages(feeds: FeedSet) -> Pages:
+    """The page, the icon and this year's plan of ``feeds``, each rendered as it will be served;
+    InvalidInput naming the file and line (as ``reminders check`` names it) when any fails.
+
+    The feed server builds them with every build (start, reload, rebuild), before anything is
+    switched over, so that no configuration reaches a request unchecked: a first request never
+    meets a template that does not render, nor an ``[organisation] country`` python-holidays
+    does not know.  The plans of the window's other years are made on their first request
+    (docs/web.md); their failure is the site's 404.  Cost: bench/RESULTS.md.
+    """
+    from ..core.errors import ConfigError, InvalidInput, ReminderError
+    from ..plan.hostcal import FIRST_YEAR, LAST_YEAR, country_problems
+    from .page import INDEX, check_page, page_problem, render_index
+
+    settings = feeds.loaded.settings
+    folder = settings.templates_dir
+    country = country_problems(settings)
+    if country:
+        raise ConfigError(country)
+    problems = check_page(feeds.loaded, feeds.today)
+    if problems:
+        raise InvalidInput(problems, "web page's templates")
+    try:
+        rendered = render_index(feeds, feeds.today)
+    except Exception as exc:
+        raise InvalidInput([page_problem(exc, folder, INDEX)], "web page's templates") from None
+    try:
+        icon = favicon(folder)
+    except Exception as exc:
+        raise InvalidInput([page_problem(exc, folder, ICON)], "web page's templates") from None
+    plans: dict[int, PreparedPage] = {}
+    year = feeds.today.year
+    if max(feeds.first_year, FIRST_YEAR) <= year <= min(feeds.last_year, LAST_YEAR):
+        try:
+            plans[year] = plan_page(feeds, year)
+        except ReminderError:
+            raise  # (it names the file and what to do)
+        except Exception as exc:
+            from ..plan.html import INDEX as PLAN
+
+            problem = page_problem(exc, folder, PLAN)
+            raise InvalidInput([problem], f"plan of {year} (/plan/{year})") from None
+    return Pages(feeds.today, html_page(rendered.html, rendered.csp), icon, plans)
+
+
+ICON = "web/icon.svg"
+
+
+def favicon(templates_dir: str) -> PreparedPage:
+    """``/favicon.ico``: the pages' icon (templates/web/icon.svg, which the pages also carry
+    inline), for what asks the conventional path: a browser showing a feed, a bookmark."""
+    from ..config.templates import layered_environment
+
+    svg = layered_environment(templates_dir).get_template(ICON).render().encode("utf-8")
+    return PreparedPage(
+        svg, b"image/svg+xml", [(b"content-security-policy", b"default-src 'none'")]
+    )
+
+
+def _today_in(tz_name: str) -> date:
+    return local_date(datetime.now(UTC), tz_name)
+
+
+class App:
+    """The ASGI callable: feeds first, then the Starlette app for everything else."""
+
+    def __init__(self, site: Site) -> None:
+        self.site = site
+        self.fallback = _starlette(self)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            path = scope["path"]
+            prepared = self.site.prepared.get(path)
+            if prepared is not None and not prepared.resource.private:
+                await self.feed(prepared, scope, send, scope["query_string"])
+                return
+            if prepared is not None or path.startswith(CALENDARS):
+                await self.calendar(scope, send)
+                return
+            if sum(len(n) + len(v) for n, v in scope["headers"]) > MAX_HEADER_BYTES:
+                await send_reply(send, TOO_LARGE_REPLIES[scope["method"] == "HEAD"])
+                return
+        await self.fallback(scope, receive, send)
+
+    async def calendar(self, scope: Scope, send: Send) -> None:
+        """Any path under /calendars/ that is not a public feed: a private feed for a holder of
+        its token, else the one refusal (404, or 431 for headers over the limit) that every
+        unknown path gets, after the same steps whether or not such a calendar exists."""
+        prepared = admitted(self.site.prepared, scope["path"], scope["query_string"])
+        if prepared is not None:
+            await self.feed(prepared, scope, send, scope["query_string"])
+            return
+        await refuse(scope, send)
+
+    async def feed(self, prepared: Prepared, scope: Scope, send: Send, query: bytes) -> None:
+        """Answer a feed request (its token checked) through ASGI; see :func:`feed_reply`."""
+        await send_reply(send, feed_reply(prepared, scope["method"], query, scope["headers"]))
+
+
+CALENDARS = "/calendars/"
+# Compared with when a request names no private calendar, so that it takes the steps of one
+# that does; it matches nothing (admitted() returns None for such a request whatever the token).
+NO_TOKENS: tuple[str, ...] = ("not-a-calendar-token-but-as-long-as-one",)
+
+
+def admitted(prepared: dict[str, Prepared], path: str, query: bytes) -> Prepared | None:
+    """The private feed a request may have, or None: one path for every such request.
+
+    The token comes from ``?token=`` or from the path (``/calendars/{token}/{id}.ics``); it is
+    compared in constant time with the calendar's tokens, or with NO_TOKENS when the path names
+    no private calendar, so that an unknown calendar, a public one asked for by the path form
+    and a private one with a wrong or missing token take the same steps to the same refusal.
+    """
+    found = prepared.get(path)
+    given, slash, name = path[len(CALENDARS) :].partition("/")
+    if found is None and slash and "/" not in name:
+        token: str | None = given
+        found = prepared.get(CALENDARS + name)
+    else:
+        token = _param(query, "token") if query else None
+    if found is None or not found.resource.private:
+        found, tokens = None, NO_TOKENS
+    else:
+        tokens = found.resource.tokens
+    if token is None:
+        return None
+    return found if token_valid(token, tokens) else None
+
+
+async def refuse(scope: Scope, send: Send) -> None:
+    """The one answer to a path that is not served: 404, or 431 for headers over the limit."""
+    head = scope["method"] == "HEAD"
+    if sum(len(n) + len(v) for n, v in scope["headers"]) > MAX_HEADER_BYTES:
+        await send_reply(send, TOO_LARGE_REPLIES[head])
+    else:
+        await send_reply(send, NOT_FOUND_REPLIES[head])
+
+
+def _param(query: bytes, name: str) -> str | None:
+    values = parse_qs(query.decode("latin-1"), keep_blank_values=True).get(name)
+    return values[-1] if values else None
+
+
+def _starlette(app: App) -> Any:
+    """The page, /healthz and the plans; the lean path's 404 and 405 for the rest."""
+    from starlette.applications import Starlette
+    from starlette.exceptions import HTTPException
+    from starlette.requests import Request
+    from starlette.responses import Response
+    from starlette.routing import Route
+
+    site = app.site
+
+    def page_response(request: Request, page: PreparedPage) -> Any:
+        """A prepared page's reply: gzip when accepted, 304 for a matching If-None-Match."""
+        answer = page_reply(page, request.scope["method"], request.scope["headers"])
+        return _Sent(lambda send: send_reply(send, answer))
+
+    async def index(request: Request) -> Any:
+        return page_response(request, site.page())
+
+    async def icon(request: Request) -> Any:
+        found = site.icon()
+        if found is None:
+            raise HTTPException(404)
+        return page_response(request, found)
+
+    async def plan(request: Request) -> Any:
+        from starlette.concurrency import run_in_threadpool
+
+        # Read here, not by Starlette's int convertor: int() raises ValueError (a 500) on a
+        # number of thousands of digits, and no plan has more than four.
+        text = request.path_params["year"]
+        if not (text.isascii() and text.isdigit() and len(text) <= 4):
+            raise HTTPException(404)
+        # A plan of a large calendar takes a while to build: not on the event loop.
+        found = await run_in_threadpool(site.plan, int(text))
+        if found is None:
+            raise HTTPException(404)
+        return page_response(request, found)
+
+    async def healthz(request: Request) -> Response:
+        body = json.dumps(site.health(), sort_keys=True).encode() + b"\n"
+        return Response(
+            body,
+            media_type="application/json",
+            headers={"cache-control": "no-store", "x-content-type-options": "nosniff"},
+        )
+
+    async def refused(request: Request, exc: Exception) -> Any:
+        # The very replies of the lean path (refuse()), so that every 404 is the same bytes.
+        status = exc.status_code if isinstance(exc, HTTPException) else 404
+        if status == 405:  # every route takes GET and HEAD, and nothing else
+            return _Sent(lambda send: send_reply(send, NOT_ALLOWED_REPLY))
+        return _Sent(lambda send: refuse(request.scope, send))
+
+    fallback = Starlette(
+        exception_handlers={404: refused, 405: refused},
+        routes=[
+            Route("/", index, methods=["GET"]),
+            Route("/healthz", healthz, methods=["GET"]),
+            Route("/favicon.ico", icon, methods=["GET"]),
+            Route("/plan/{year}", plan, methods=["GET"]),
+        ],
+    )
+    # Starlette would answer "/healthz/" with a redirect to a URL built from the request's Host
+    # header (any host a client names, and http:// behind a TLS proxy).  A path is served as
+    # written or not at all, as on the lean path, where "/all.ics/" is a 404.
+    fallback.router.redirect_slashes = False
+    return fallback
+
+
+class _Sent:
+    """A Starlette response that hands ``send`` to the lean feed path."""
+
+    def __init__(self, respond: Callable[[Send], Any]) -> None:
+        self.respond = respond
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.respond(send)

@@ -1,0 +1,349 @@
+"""The subscribe page (``GET /``): every public feed with its subscribe links, and the next days.
+
+The page is one self-contained HTML file rendered from ``templates/web/index.html``, which
+includes ``web/style.css`` and ``web/script.js`` inline: no request ever leaves for another
+host, and the Content-Security-Policy allows exactly the two inline blocks, by the SHA-256 of
+their rendered text (computed here from the page itself, so an edited template never drifts from
+its policy).  Everything a template shows is computed in :func:`page_context`; the templates only
+loop and test, as the notice templates do (templates/README.md lists the variables).
+
+The page is complete without JavaScript: times are given where the day is kept, in the
+organisation's zone and in UTC.  The inline script rewrites the UTC times into the visitor's own
+zone and recounts "in N days" from the visitor's date, since a page written by
+``reminders export --site`` may be read days after it was made.
+
+Rendering is deterministic: the same feeds and ``today`` give the same bytes (a golden file
+holds them).  ``check_page`` renders the page with the real data so that ``reminders check``
+reports a broken web template with its file and line.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import re
+import traceback
+from collections.abc import Iterable, Sequence
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, NamedTuple
+from urllib.parse import quote
+
+import jinja2
+from jinja2.exceptions import SecurityError
+
+from ..config.resources import bundled
+from ..config.templates import layered_environment, sandbox_refusal, template_file
+from ..core.dates import zone
+from ..core.errors import Problem
+from ..core.model import WEEKDAYS, Calendar, Occurrence
+from ..core.occurrences import occurrences, title_for
+from ..core.settings import Loaded
+from ..core.words import MONTHS, duration_text, long_date, place, when
+from .feeds import ALL, FeedSet, calendar_path
+
+INDEX = "web/index.html"
+SOON = timedelta(days=60)  # everything in this span is listed ...
+AT_LEAST = 8  # ... and at least this many observances, however far off
+FAR = 10  # years searched for them when one year holds fewer
+
+GOOGLE = "https://calendar.google.com/calendar/r?cid="
+OUTLOOK_COM = "https://outlook.live.com/calendar/0/addfromweb"
+MICROSOFT_365 = "https://outlook.office.com/calendar/0/addfromweb"
+
+# The inline blocks the policy must allow; attributes are tolerated so an edit cannot slip a
+# block past the hashing.
+_BLOCK = re.compile(r"<(style|script)\b[^>]*>(.*?)</\1\s*>", re.IGNORECASE | re.DOTALL)
+
+
+class Rendered(NamedTuple):
+    html: bytes
+    csp: str  # the Content-Security-Policy header that lets exactly this page's blocks run
+
+
+# --- The context --------------------------------------------------------------------------
+
+
+def subscription(base_url: str, path: str, name: str, description: str) -> dict[str, str]:
+    """The addresses of one feed: https, webcal, and the add-by-URL links of the web calendars."""
+    https = base_url + path
+    webcal = "webcal://" + https.split("://", 1)[1]
+    add = f"?url={quote(https, safe='')}&name={quote(name, safe='')}"
+    return {
+        "path": path,
+        "name": name,
+        "description": description,
+        "https": https,
+        "webcal": webcal,
+        "google": GOOGLE + quote(webcal, safe=""),
+        "outlook": OUTLOOK_COM + add,
+        "office": MICROSOFT_365 + add,
+    }
+
+
+def upcoming(calendars: Sequence[Calendar], today: date, examples: bool) -> list[Occurrence]:
+    """The occurrences to list: all in the next 60 days, and on to the 8th observance.
+
+    Events count as listed items but not towards the eight; those on the day of the last listed
+    observance stay in.
+    """
+    found = occurrences(calendars, today, today + timedelta(days=366), examples=examples)
+    if sum(1 for item in found if item.event is None) < AT_LEAST:
+        found = occurrences(calendars, today, date(today.year + FAR, 1, 1), examples=examples)
+    observed = [item for item in found if item.event is None]
+    cutoff = today + SOON
+    if len(observed) >= AT_LEAST:
+        cutoff = max(cutoff, observed[AT_LEAST - 1].date + timedelta(days=1))
+    return [item for item in found if item.date < cutoff]
+
+
+def short_date(day: date) -> str:
+    """'Tuesday 19 January' (the script writes the visitor's dates the same way)."""
+    return f"{WEEKDAYS[day.weekday()]} {day.day} {MONTHS[day.month - 1]}"
+
+
+def zoned(moment: datetime, zone_name: str, day: date) -> str:
+    """'13:00 Karachi time (Asia/Karachi)', with the date when it is not ``day`` there."""
+    there = moment.astimezone(zone(zone_name))
+    text = f"{there:%H:%M} {place(zone_name)} time ({zone_name})"
+    return text if there.date() == day else f"{text}, {short_date(there.date())}"
+
+
+def instant(
+    start: datetime, end: datetime, origin_zone: str, home: str, day: date
+) -> dict[str, str]:
+    """One timed start in the origin's zone, the organisation's (when other) and UTC."""
+    utc = start.astimezone(UTC)
+    utc_text = f"{utc:%H:%M} UTC"
+    return {
+        "origin": zoned(start, origin_zone, day),
+        "organisation": "" if origin_zone == home else zoned(start, home, day),
+        "utc_iso": f"{utc:%Y-%m-%dT%H:%M:%SZ}",
+        "utc_text": utc_text if utc.date() == day else f"{utc_text}, {short_date(utc.date())}",
+        "duration_text": duration_text(end - start),
+    }
+
+
+def item_context(item: Occurrence, today: date, home: str) -> dict[str, Any]:
+    """What the page shows of one occurrence or event."""
+    days = (item.date - today).days
+    out: dict[str, Any] = {
+        "kind": item.kind,
+        "title": item.title,
+        "calendar": item.calendar.name,
+        "date_iso": item.date.isoformat(),
+        "date_text": long_date(item.date),
+        "weekday": item.weekday,
+        "days": days,
+        "when": when(days),
+        "is_today": days == 0,
+        "ordinal": item.ordinal,
+        "jubilee": item.jubilee,
+        "description": "",
+        "moments": [],
+        "event": None,
+    }
+    event = item.event
+    if event is None:
+        assert item.observance is not None
+        out["description"] = item.observance.description
+        out["moments"] = [
+            {
+                "name": placed.moment.name,
+                "description": placed.moment.description,
+                **instant(placed.start, placed.end, placed.moment.timezone, home, item.date),
+            }
+            for placed in item.moments
+        ]
+        return out
+    timed = None
+    if event.start is not None and event.end is not None:
+        timed = instant(event.start, event.end, event.timezone, home, item.date)
+    out["title"] = f"Example: {event.title}" if event.example else event.title
+    out["description"] = event.description
+    out["event"] = {
+        "example": event.example,
+        "venue": event.venue,
+        "time": timed,
+        # The day it belongs to, such as "35th anniversary of the Khojaly Genocide".
+        "observance": title_for(item.observance, item.date.year)
+        if item.observance is not None and item.number > 0
+        else "",
+    }
+    return out
+
+
+def page_context(
+    loaded: Loaded,
+    today: date,
+    feeds: Iterable[tuple[str, str, str]],
+    plans: Sequence[tuple[int, str]] = (),
+) -> dict[str, Any]:
+    """Every variable ``web/index.html`` sees (templates/README.md lists them).
+
+    ``feeds`` is (URL path, name, description) of each public feed, the combined one first;
+    ``plans`` is (year, URL) of each yearly plan page.
+    """
+    settings = loaded.settings
+    org, feed = settings.organisation, settings.feed
+    public = tuple(c for c in loaded.calendars if c.public)
+    shown = upcoming(public, today, feed.include_examples)
+    return {
+        "organisation": {
+            "name": org.name,
+            "timezone": org.timezone,
+            "place": place(org.timezone),
+        },
+        "feed": {
+            "name": feed.name,
+            "description": feed.description,
+            "refresh_text": duration_text(feed.refresh_interval),
+        },
+        "today_iso": today.isoformat(),
+        "today_text": long_date(today),
+        "subscriptions": [subscription(feed.base_url, *entry) for entry in feeds],
+        "several_calendars": len(public) > 1,
+        "upcoming": [item_context(item, today, org.timezone) for item in shown],
+        "plans": [{"year": year, "url": url} for year, url in plans],
+    }
+
+
+def public_feeds(loaded: Loaded) -> list[tuple[str, str, str]]:
+    """(path, name, description) of the public feeds as ``build_feeds`` makes them."""
+    feed = loaded.settings.feed
+    return [(ALL, feed.name, feed.description)] + [
+        (calendar_path(c.id), c.name, c.description) for c in loaded.calendars if c.public
+    ]
+
+
+# --- Rendering ----------------------------------------------------------------------------
+
+
+def page_environment(templates_dir: str) -> jinja2.Environment:
+    """The environment the web page renders with (render.layered_environment)."""
+    return layered_environment(templates_dir)
+
+
+def content_security_policy(html: str) -> str:
+    """A strict policy allowing only the inline style and script blocks of ``html``."""
+    allowed: dict[str, list[str]] = {"style": [], "script": []}
+    for kind, body in _BLOCK.findall(html):
+        digest = base64.b64encode(hashlib.sha256(body.encode("utf-8")).digest()).decode()
+        source = f"'sha256-{digest}'"
+        if source not in allowed[kind.lower()]:
+            allowed[kind.lower()].append(source)
+    parts = ["default-src 'none'"]
+    for kind in ("style", "script"):
+        if allowed[kind]:
+            parts.append(f"{kind}-src {' '.join(allowed[kind])}")
+    parts += ["img-src data:", "base-uri 'none'", "form-action 'none'", "frame-ancestors 'none'"]
+    return "; ".join(parts)
+
+
+CHARSET = '<meta charset="utf-8">'
+
+
+def render_page(templates_dir: str, context: dict[str, Any]) -> Rendered:
+    """The page and its policy.  The policy is also in the page, as a ``<meta>`` element, so a
+    static copy served by nginx (``export --site``) keeps it whatever nginx's header says;
+    ``frame-ancestors`` works only in the header, so the element leaves it out."""
+    html = page_environment(templates_dir).get_template(INDEX).render(context)
+    policy = content_security_policy(html)
+    meta = policy.replace("; frame-ancestors 'none'", "")
+    if CHARSET in html:
+        element = f'<meta http-equiv="Content-Security-Policy" content="{meta}">'
+        html = html.replace(CHARSET, f"{CHARSET}\n{element}", 1)
+    return Rendered(html.encode("utf-8"), policy)
+
+
+PLAN_YEARS = 2  # the page links the plans of this year and the next
+
+
+def plan_years(today: date, future_years: int) -> list[int]:
+    """The years whose plans the page links (and ``export --site`` writes): this year and the
+    next, inside the feed's window (``[feed] future_years``), where the server serves plans."""
+    from ..plan.hostcal import FIRST_YEAR, LAST_YEAR
+
+    last = today.year + min(PLAN_YEARS - 1, future_years)
+    return [y for y in range(today.year, last + 1) if FIRST_YEAR <= y <= LAST_YEAR]
+
+
+def plan_url(base_url: str, year: int) -> str:
+    return f"{base_url}/plan/{year}"
+
+
+def render_index(
+    feeds: FeedSet, today: date, plans: Sequence[tuple[int, str]] | None = None
+) -> Rendered:
+    """The page for ``today`` (the organisation's date) and its Content-Security-Policy.
+
+    ``plans`` defaults to the plans of this year and the next, at ``/plan/YEAR``.
+    """
+    entries = [
+        (path, feeds.resources[path].name, feeds.resources[path].description)
+        for path in feeds.public
+    ]
+    if plans is None:
+        base = feeds.loaded.settings.feed.base_url
+        future = feeds.loaded.settings.feed.future_years
+        plans = [(year, plan_url(base, year)) for year in plan_years(today, future)]
+    context = page_context(feeds.loaded, today, entries, plans)
+    return render_page(feeds.loaded.settings.templates_dir, context)
+
+
+# --- The check ----------------------------------------------------------------------------
+
+
+def check_page(loaded: Loaded, today: date) -> list[Problem]:
+    """Problems of the web templates, found by rendering the page with the real data.
+
+    It is rendered twice, without and with a sample yearly plan, so the plans section is
+    checked before the first plan exists.  Each error names the template file and line.
+    """
+    settings = loaded.settings
+    folder = settings.templates_dir
+    feeds = public_feeds(loaded)
+    sample = [(today.year, plan_url(settings.feed.base_url, today.year))]
+    problems: list[Problem] = []
+    for plans in ((), sample):
+        try:
+            render_page(folder, page_context(loaded, today, feeds, plans))
+        except Exception as exc:
+            problem = page_problem(exc, folder, INDEX)
+            if problem not in problems:
+                problems.append(problem)
+    return problems
+
+
+def page_problem(exc: Exception, folder: str, main: str) -> Problem:
+    """The problem a web template's failure is reported as: its file and line, and what to
+    do.  ``main``: the template rendered (``web/index.html``, ``web/icon.svg``, the plan's)."""
+    if isinstance(exc, jinja2.TemplateSyntaxError):
+        shown = template_file(folder, exc.name or main)
+        return Problem(shown, "", None, f"template syntax error: {exc.message}", exc.lineno)
+    if isinstance(exc, jinja2.TemplateNotFound):
+        missing = exc.name if isinstance(exc.name, str) else main
+        file, line = _where(exc, folder, main)
+        main_one = "the page's main template" if main == INDEX else f"the template {main}"
+        used = f"used at {file}:{line}" if line else main_one
+        return Problem(template_file(folder, missing), "", None, f"missing template ({used})")
+    file, line = _where(exc, folder, main)
+    if isinstance(exc, jinja2.UndefinedError):
+        expected = f"{exc.message}; expected only the variables listed in templates/README.md"
+        return Problem(file, "", None, expected, line)
+    if isinstance(exc, SecurityError):
+        return Problem(file, "", None, sandbox_refusal(exc), line)
+    # a filter failing on a value: reported, never a traceback
+    return Problem(file, "", None, f"rendering failed: {type(exc).__name__}: {exc}", line)
+
+
+def _where(exc: BaseException, folder: str, main: str = INDEX) -> tuple[str, int | None]:
+    """The innermost template file and line in the traceback (Jinja rewrites the frames)."""
+    roots = [os.path.abspath(f) + os.sep for f in (folder, bundled("templates"))]
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        path = os.path.abspath(frame.filename or "")
+        for root in roots:
+            if path.startswith(root):
+                name = os.path.relpath(path, root).replace(os.sep, "/")
+                return template_file(root, name), frame.lineno
+    return template_file(folder, main), None

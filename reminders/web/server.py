@@ -1,0 +1,682 @@
+"""Serving the feed and page: ``reminders serve`` on its own, and inside the daemon's event loop.
+
+:class:`WebService` owns one uvicorn server on a socket it binds itself (so a taken port is a
+clear error, and port 0 picks a free one), the :class:`~reminders.web.app.Site` it serves, and a
+watcher that rebuilds the feeds when the data changes, when a tokens file changes and when the
+organisation's date moves on (the page counts days; on January 1 the window of years moves).
+Builds run in a worker thread and are swapped in whole; a build that fails (a broken calendar
+after an edit) is logged and the previous feeds stay up.  Under ``serve --workers N`` each forked
+worker process runs :func:`serve_forever` on the supervisor's socket (workers.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import socket
+from collections.abc import Callable, Coroutine, Iterator, Mapping
+from datetime import UTC, date, datetime
+from typing import Any, NamedTuple
+
+from ..config.sources import Stat, fingerprint, inputs_time
+from ..core.dates import local_date
+from ..core.errors import ReminderError
+from ..core.settings import Loaded
+from .feeds import FeedSet, build_feeds
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from .app import Pages, Reply, Site
+    from .guard import Guard
+
+log = logging.getLogger("reminders")
+
+DATE_CHECK = 30.0  # seconds between checks of the organisation's date
+
+
+class ServeError(ReminderError):
+    """The feed cannot listen where it was told to."""
+
+
+def split_listen(listen: str) -> tuple[str, int]:
+    host, _, port = listen.rpartition(":")
+    return host.strip("[]"), int(port)
+
+
+def bind(listen: str) -> socket.socket:
+    """A listening TCP socket on HOST:PORT (port 0: a free one); ServeError if it cannot be had."""
+    host, port = split_listen(listen)
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+        family, kind, proto, _, address = infos[0]
+        sock = socket.socket(family, kind, proto)
+    except OSError as exc:
+        raise ServeError(
+            f"cannot listen on {listen}: {exc.strerror or exc}; expected a local address "
+            "for [feed] listen or --listen, such as 127.0.0.1:8080"
+        ) from None
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+        sock.listen(1024)
+    except OSError as exc:
+        sock.close()
+        raise ServeError(
+            f"cannot listen on {listen}: {exc.strerror or exc}; expected a free address "
+            "for [feed] listen or --listen (port 0 picks any free port)"
+        ) from None
+    sock.setblocking(False)
+    return sock
+
+
+def shown_address(sock: socket.socket) -> str:
+    host, port = sock.getsockname()[:2]
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+def run_loop(main: Coroutine[Any, Any, int]) -> int:
+    """Run ``main`` on uvloop where it is installed (faster sockets), else on asyncio's loop."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.run(main)
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        return runner.run(main)
+
+
+def _server_class() -> Any:
+    import uvicorn
+
+    class Server(uvicorn.Server):
+        """uvicorn's server, leaving the signals to the daemon or to ``serve``."""
+
+        @contextlib.contextmanager
+        def capture_signals(self) -> Iterator[None]:
+            yield
+
+    return Server
+
+
+HEAD_LIMIT = 64 * 1024  # bytes of request line and headers; app.py answers 431 above 16 KiB
+TOO_LARGE = (
+    b"HTTP/1.1 431 Request Header Fields Too Large\r\ncontent-type: text/plain; charset=utf-8\r\n"
+    b"content-length: 32\r\nconnection: close\r\n\r\nRequest Header Fields Too Large\n"
+)
+
+
+def http_protocol(site: Site | None = None, guard: Guard | None = None) -> Any:
+    """uvicorn's httptools protocol with a limit on a request's head, or "h11" without httptools.
+
+    httptools has no limit of its own: it would read a header of any size, and the time it takes
+    grows faster than the size, so one client could hold the server for seconds.  (uvicorn's h11
+    protocol limits the head itself.)  With ``site``, the protocol also answers public feeds
+    itself where uvicorn's internals are as expected (:func:`_direct_protocol`).  With
+    ``guard``, each new connection is noted and may make room under the open-file limit
+    (guard.py); nothing is added per request.
+    """
+    try:
+        from uvicorn.protocols.http import httptools_impl
+    except ImportError:
+        return "h11"
+
+    class Protocol(httptools_impl.HttpToolsProtocol):
+        head_bytes = 0
+        in_head = True
+        opened = 0.0  # loop time of connection_made, for the guard
+
+        def connection_made(self, transport: Any) -> None:
+            super().connection_made(transport)
+            if guard is not None:
+                self.opened = self.loop.time()
+                guard.admit(self, self.connections, self.opened)
+
+        def data_received(self, data: bytes) -> None:
+            if not self.in_head:
+                super().data_received(data)
+                return
+            allowance = HEAD_LIMIT - self.head_bytes
+            if len(data) <= allowance:
+                self.head_bytes += len(data)
+                super().data_received(data)
+                return
+            # The head must end within what it may still use; the rest may be a body.
+            self.head_bytes = HEAD_LIMIT
+            super().data_received(data[:allowance])
+            if self.transport.is_closing():
+                return
+            if self.in_head and self.head_bytes == HEAD_LIMIT:
+                self.transport.write(TOO_LARGE)
+                self.transport.close()
+                return
+            self.data_received(data[allowance:])
+
+        def on_headers_complete(self) -> None:
+            self.in_head = False
+            super().on_headers_complete()
+
+        def on_message_complete(self) -> None:
+            super().on_message_complete()
+            self.in_head, self.head_bytes = True, 0
+
+    if site is None or not _direct_supported(httptools_impl):
+        return Protocol
+    return _direct_protocol(Protocol, site, httptools_impl.STATUS_LINE)
+
+
+# The direct path was written against uvicorn 0.54 (protocols/http/httptools_impl.py).  It uses
+# these internals of HttpToolsProtocol, checked once when the class is built: the methods by
+# name, and the attributes by the names their code assigns (an instance exists only once a
+# client connects, and making one needs a loaded app).  If any is missing, feeds simply keep the
+# ASGI path.
+_METHODS = (
+    "data_received",
+    "on_message_begin",
+    "on_headers_complete",
+    "on_body",
+    "on_message_complete",
+    "on_response_complete",
+    "_unset_keepalive_if_required",
+)
+_ASSIGNED = {
+    "HttpToolsProtocol.__init__": (
+        "parser", "server_state", "transport", "flow", "pipeline", "cycle", "access_log",
+        "access_logger",
+        "limit_concurrency", "root_path", "timeout_keep_alive_task", "expect_100_continue",
+    ),
+    "HttpToolsProtocol.on_message_begin": ("url", "headers"),
+    "RequestResponseCycle.__init__": ("response_complete",),
+    "FlowControl.__init__": ("write_paused",),
+    "ServerState.__init__": ("default_headers", "total_requests"),
+}  # fmt: skip
+_PARSER = ("get_method", "get_http_version", "should_keep_alive", "should_upgrade")
+
+
+def _direct_supported(module: Any) -> bool:
+    """Whether uvicorn's httptools protocol has every internal the direct path relies on."""
+    from uvicorn import server
+    from uvicorn.protocols.http import flow_control
+
+    classes = {
+        "HttpToolsProtocol": getattr(module, "HttpToolsProtocol", None),
+        "RequestResponseCycle": getattr(module, "RequestResponseCycle", None),
+        "FlowControl": getattr(flow_control, "FlowControl", None),
+        "ServerState": getattr(server, "ServerState", None),
+    }
+    protocol = classes["HttpToolsProtocol"]
+    parser = getattr(getattr(module, "httptools", None), "HttpRequestParser", None)
+    lines = getattr(module, "STATUS_LINE", None)
+    if protocol is None or parser is None or not isinstance(lines, dict):
+        return False
+    if not all(isinstance(lines.get(status), bytes) for status in (200, 304)):
+        return False
+    if not all(callable(getattr(protocol, name, None)) for name in _METHODS):
+        return False
+    if not all(callable(getattr(parser, name, None)) for name in _PARSER):
+        return False
+    for where, names in _ASSIGNED.items():
+        owner, _, method = where.partition(".")
+        code = getattr(getattr(classes[owner], method, None), "__code__", None)
+        if code is None or not set(names) <= set(code.co_names):
+            return False
+    return True
+
+
+def _direct_protocol(base: Any, site: Site, status_line: dict[int, bytes]) -> Any:
+    """``base`` answering GET and HEAD for public feeds itself, in one write, without ASGI.
+
+    uvicorn's own path costs a task, an event, a cycle object and two writes (head, then body)
+    per response; here the answer is the head and body of :func:`~reminders.web.app.feed_reply`'s
+    reply, written with one ``writelines`` from ``on_headers_complete``.  The bytes are those
+    uvicorn would write for the same reply: status line, its Date header, the reply's headers,
+    ``connection: close`` when the connection is not kept alive.  Only plain requests take this
+    path (see ``_reply``); everything else, and every other status, goes through ASGI.
+    """
+    from .app import feed_reply
+
+    end, close = b"\r\n", b"connection: close\r\n\r\n"
+    dated: list[Any] = [None, b""]  # uvicorn's default header list seen last, and its bytes
+
+    class Direct(base):  # type: ignore[misc]
+        direct = False  # the request being parsed was answered (or dropped) here
+        usable = False  # this connection's settings are ones the direct path reproduces
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            # With a concurrency limit (503s) or a root path, uvicorn does more than write the
+            # reply; those connections keep the ASGI path.
+            self.usable = self.limit_concurrency is None and not self.root_path
+
+        def on_headers_complete(self) -> None:
+            if self.transport.is_closing():
+                # A direct answer closed the connection earlier in this read; uvicorn would not
+                # answer what was pipelined behind a "connection: close" either.
+                self.direct, self.in_head = True, False
+                return
+            answer = self._reply()
+            if answer is None:
+                # In uvicorn the keep-alive timer never runs while a request is being handled
+                # (it is stopped on every read and started when a response completes); a direct
+                # answer earlier in this read may have started it.  A request still incomplete
+                # at the end of the read leaves it running, as uvicorn does.
+                if self.timeout_keep_alive_task is not None:
+                    self._unset_keepalive_if_required()
+                super().on_headers_complete()
+                return
+            self.direct, self.in_head = True, False
+            parser = self.parser
+            keep = parser.get_http_version() != "1.0" and parser.should_keep_alive()
+            defaults = self.server_state.default_headers  # a new list each second (Date)
+            if defaults is not dated[0]:
+                dated[:] = defaults, b"".join(b"%s: %s\r\n" % pair for pair in defaults)
+            parts = [status_line[answer.status], dated[1], answer.lines, end if keep else close]
+            if answer.body:
+                parts.append(answer.body)
+            self.transport.writelines(parts)
+            if not keep:
+                self.transport.close()
+            # As uvicorn after a response: count it, then resume reading or arm the keep-alive
+            # timer (it returns early on a closing transport).
+            self.on_response_complete()
+
+        def _reply(self) -> Reply | None:
+            """The reply to write here, or None to leave the request to uvicorn and ASGI."""
+            if not self.usable or self.flow.write_paused or self.pipeline:
+                return None  # a slow reader: ASGI waits for the buffer to drain
+            if self.access_log and self.access_logger.isEnabledFor(logging.INFO):
+                return None  # uvicorn logs the request line (off in WebService: tokens)
+            cycle = self.cycle
+            if cycle is not None and not cycle.response_complete:
+                return None  # an earlier response is still being written: keep the order
+            parser = self.parser
+            method = parser.get_method()
+            if method == b"GET":
+                name = "GET"
+            elif method == b"HEAD":
+                name = "HEAD"
+            else:
+                return None
+            url = self.url
+            if parser.should_upgrade() or self.expect_100_continue or b"#" in url:
+                return None
+            path, _, query = url.partition(b"?")
+            prepared = site.prepared.get(path.decode("latin-1"))  # read per request: swapped
+            if prepared is None or prepared.resource.private:
+                return None
+            for header, value in self.headers:
+                if (header == b"content-length" and value != b"0") or header == (
+                    b"transfer-encoding"
+                ):
+                    return None  # a body to read first
+            answer = feed_reply(prepared, name, query, self.headers)
+            return answer if answer.status == 200 or answer.status == 304 else None
+
+        def on_body(self, body: bytes) -> None:
+            if not self.direct:
+                super().on_body(body)
+
+        def on_message_complete(self) -> None:
+            if not self.direct:
+                super().on_message_complete()
+                return
+            self.direct = False
+            self.in_head, self.head_bytes = True, 0
+
+    return Direct
+
+
+def current_feeds(
+    config_path: str, loaded: Loaded, environ: Mapping[str, str], now: datetime
+) -> FeedSet:
+    """The feeds as they are to be served at ``now``: tokens read, window from the local date."""
+    from .tokens import load_tokens
+
+    settings = loaded.settings
+    tokens = load_tokens(settings.feed, loaded.calendars, environ)
+    today = local_date(now, settings.organisation.timezone)
+    changed = inputs_time(config_path, settings.calendars_dir)
+    return build_feeds(loaded, today, tokens, changed, now)
+
+
+class WebService:
+    """The feed server of one config: build, serve, rebuild on change, stop."""
+
+    def __init__(
+        self,
+        config_path: str,
+        environ: Mapping[str, str] | None = None,
+        clock: Callable[[], datetime] | None = None,
+        health: Callable[[], dict[str, Any]] | None = None,
+        watch_files: bool = True,
+        direct: bool = True,
+        label: str = "",
+    ) -> None:
+        self.config_path = config_path
+        self.environ = os.environ if environ is None else environ
+        self.clock = clock or (lambda: datetime.now(UTC))
+        self.health = health
+        self.watch_files = watch_files  # False in the daemon, which reloads and calls refresh()
+        self.direct = direct  # public feeds answered in the HTTP protocol (False: all by ASGI)
+        self.label = label  # "worker 2 (pid 4711)" under `serve --workers`, for the log lines
+        self.keep_alive = 15  # seconds an idle kept-alive connection stays open
+        self.head_timeout: float | None = None  # seconds; None: [feed] head_timeout
+        self.guard: Guard | None = None
+        self.loaded: Loaded | None = None
+        self.site: Any = None
+        self.server: Any = None
+        self.sock: socket.socket | None = None
+        self.address = ""
+        self.tasks: list[asyncio.Task[Any]] = []
+        self.stamp: tuple[Stat, ...] = ()
+        self.building = False
+        self.again: tuple[Loaded | None, str] | None = None  # a refresh asked for mid-build
+        self.generation = 0  # counts installs: a build begun before one is not swapped in
+
+    # --- Building ---------------------------------------------------------------------------
+
+    def today(self, loaded: Loaded) -> date:
+        return local_date(self.clock(), loaded.settings.organisation.timezone)
+
+    def build(self, loaded: Loaded) -> FeedSet:
+        """Tokens read, every feed built; raises ReminderError (bad tokens) without side effects.
+
+        Once bound, links that [feed] base_url does not fix point where the server listens.
+        """
+        if self.address:
+            feed = loaded.settings.feed.linked_to(self.address)
+            loaded = loaded._replace(settings=loaded.settings._replace(feed=feed))
+        return current_feeds(self.config_path, loaded, self.environ, self.clock())
+
+    def build_site(self, loaded: Loaded) -> tuple[FeedSet, Pages]:
+        """Every feed, and the page, the icon and this year's plan made from them and checked
+        (web.build_pages); ReminderError naming the file and line if any of it fails."""
+        from .app import build_pages
+
+        feeds = self.build(loaded)
+        return feeds, build_pages(feeds)
+
+    def prepare(self, loaded: Loaded) -> tuple[FeedSet, Pages, tuple[Stat, ...]]:
+        """Every feed and page built from ``loaded`` (:meth:`build_site`), and the stamp to
+        install them with; ReminderError naming the file if any of it fails.  Nothing is
+        swapped: the daemon builds the rest of a reload meanwhile and installs it all at once
+        (:meth:`install`)."""
+        stamp = self._stamp(loaded)
+        feeds, pages = self.build_site(loaded)
+        return feeds, pages, stamp
+
+    def install(
+        self, loaded: Loaded, feeds: FeedSet, pages: Pages, stamp: tuple[Stat, ...], why: str
+    ) -> None:
+        """Serve ``feeds`` and ``pages`` (from :meth:`prepare`) from now on; no await, so nothing
+        runs between this and the daemon's own swap.  A rebuild still in flight is then not
+        swapped in."""
+        self.generation += 1
+        self._swap(loaded, feeds, pages, stamp, why)
+
+    def _swap(
+        self, loaded: Loaded, feeds: FeedSet, pages: Pages, stamp: tuple[Stat, ...], why: str
+    ) -> None:
+        self.loaded, self.stamp = loaded, stamp
+        if self.guard is not None:
+            self.guard.set_timeout(self._head_timeout(loaded))
+        old = self.site.feeds.revision
+        self.site.update(feeds, pages)
+        if feeds.revision != old:
+            log.info(
+                "%sfeeds rebuilt (%s): revision %s", self.prefix, why or "reload", feeds.revision
+            )
+            self._warn_untokened(feeds)
+
+    def _stamp(self, loaded: Loaded) -> tuple[Stat, ...]:
+        from ..config.cache import file_stats
+
+        settings = loaded.settings
+        # The tokens file too: an edit rotates tokens without a restart.
+        stamp = file_stats([settings.feed.tokens_file] if settings.feed.tokens_file else [])
+        if self.watch_files:
+            stamp += fingerprint(self.config_path, settings.calendars_dir, settings.templates_dir)
+        return stamp
+
+    def load(self) -> Loaded:
+        from ..config.load import load
+
+        return load(self.config_path, self.clock().date())
+
+    def load_stamped(self) -> tuple[Loaded, tuple[Stat, ...]]:
+        """The files loaded, and their stamp taken *before* reading them.
+
+        A stamp taken after loading could already show an edit that the loaded values miss; the
+        watcher would then see no change and serve the older data until the next edit.  Taken
+        before, such an edit only causes one more rebuild.  Where the files are comes from a
+        first load (the second is then a start-up cache hit unless a file changed meanwhile).
+        """
+        stamp = self._stamp(self.load())
+        return self.load(), stamp
+
+    # --- Serving ----------------------------------------------------------------------------
+
+    async def start(
+        self,
+        loaded: Loaded,
+        listen: str | None = None,
+        sock: socket.socket | None = None,
+        stamp: tuple[Stat, ...] | None = None,
+    ) -> None:
+        """Build the feeds, bind (or take ``sock``, already listening), and start serving;
+        ReminderError if either cannot be done.  ``stamp``: see :meth:`load_stamped`."""
+        from .app import App, Site
+
+        self.stamp = self._stamp(loaded) if stamp is None else stamp
+        # Bound first: without [feed] base_url the links follow the address really listened on
+        # (--listen, or the free port that port 0 picked), see build().
+        own = sock is None
+        self.sock = sock if sock is not None else bind(listen or loaded.settings.feed.listen)
+        self.address = shown_address(self.sock)
+        try:
+            feeds, pages = await asyncio.to_thread(self.build_site, loaded)
+        except BaseException:
+            if own:
+                self.sock.close()
+            self.sock = None
+            raise
+        self.loaded = loaded
+        self.site = Site(feeds, self.health, pages=pages)
+        import uvicorn
+
+        from .guard import Guard, open_file_limit
+
+        self.guard = Guard.for_limit(self._head_timeout(loaded), open_file_limit(), self.label)
+        self.guard.watch_accept(asyncio.get_running_loop())
+        config = uvicorn.Config(
+            App(self.site),
+            lifespan="off",
+            access_log=False,  # request lines could carry private-feed tokens
+            server_header=False,
+            log_config=None,
+            http=http_protocol(self.site if self.direct else None, self.guard),
+            timeout_keep_alive=self.keep_alive,
+        )
+        self.server = _server_class()(config)
+        self.tasks.append(asyncio.ensure_future(self.server.serve(sockets=[self.sock])))
+        while not self.server.started:
+            if self.tasks[0].done():
+                self.tasks[0].result()  # raises what stopped it
+                raise ServeError(f"the feed server on {self.address} stopped while starting")
+            await asyncio.sleep(0.01)
+        self.tasks.append(asyncio.ensure_future(self._watch()))
+        self.tasks.append(asyncio.ensure_future(self._sweep(self.guard)))
+        private = [c.id for c in loaded.calendars if not c.public]
+        what = f"{len(feeds.public)} feed(s), years {feeds.first_year}-{feeds.last_year}" + (
+            f"; private: {', '.join(private)}" if private else ""
+        )
+        if self.label:  # under `serve --workers` the supervisor says where it serves, once
+            log.info("%s ready on %s (%s)", self.label, self.address, what)
+        else:
+            log.info("serving the feed on http://%s (%s)", self.address, what)
+        self._warn_untokened(feeds)
+
+    async def refresh(self, loaded: Loaded | None = None, why: str = "") -> bool:
+        """Rebuild (from ``loaded``, or by loading the files again) and swap; False if it failed.
+
+        A refresh asked for while a build runs is not lost: the latest such request runs once
+        that build is done (the build in flight may have read the files before the change that
+        prompted it), and this call returns False.
+        """
+        if self.building:
+            self.again = (loaded, why)
+            return False
+        done = await self._refresh(loaded, why)
+        while self.again is not None:
+            (loaded, why), self.again = self.again, None
+            done = await self._refresh(loaded, why)
+        return done
+
+    async def _refresh(self, loaded: Loaded | None, why: str) -> bool:
+        self.building = True
+        # Taken before the files are read (see load_stamped); after a rejected build too, so
+        # that the watcher tries again only once the files change again.
+        basis = loaded if loaded is not None else self.loaded
+        assert basis is not None, "refresh() before start()"
+        stamp = self._stamp(basis)
+        generation = self.generation
+        try:
+            if loaded is None:
+                loaded = await asyncio.to_thread(self.load)
+            feeds, pages = await asyncio.to_thread(self.build_site, loaded)
+        except ReminderError as exc:
+            self.stamp = stamp
+            log.error(
+                "%sfeed rebuild (%s) rejected, still serving the previous feeds:\n%s",
+                self.prefix,
+                why or "reload",
+                exc.message(),
+            )
+            return False
+        finally:
+            self.building = False
+        if self.generation != generation:
+            return False  # a newer version was installed while this one was built
+        self._swap(loaded, feeds, pages, stamp, why)
+        return True
+
+    @property
+    def prefix(self) -> str:
+        return f"{self.label}: " if self.label else ""
+
+    def _warn_untokened(self, feeds: FeedSet) -> None:
+        for resource in feeds.resources.values():
+            if resource.private and not resource.tokens:
+                log.warning(
+                    "private calendar %r has no token, so it is not served; add "
+                    "'%s=TOKEN' to $%s or the tokens file",
+                    resource.calendar,
+                    resource.calendar,
+                    feeds.loaded.settings.feed.tokens_env,
+                )
+
+    def _head_timeout(self, loaded: Loaded) -> float:
+        if self.head_timeout is not None:
+            return self.head_timeout
+        return loaded.settings.feed.head_timeout.total_seconds()
+
+    async def _sweep(self, guard: Guard) -> None:
+        """Close the connections that have waited too long on their clients (guard.py)."""
+        loop = asyncio.get_running_loop()
+        connections = self.server.server_state.connections
+        while True:
+            await asyncio.sleep(guard.step)
+            try:
+                guard.sweep(connections, loop.time())
+            except Exception:  # the sweep must outlive anything one connection does
+                log.exception("%sconnection sweep", self.prefix)
+
+    async def _watch(self) -> None:
+        """Rebuild when the files (serve) or the tokens file change, or the date moves on."""
+        waited = 0.0
+        while True:
+            loaded = self.loaded
+            assert loaded is not None
+            every = loaded.settings.daemon.watch_interval.total_seconds()
+            step = min(every, DATE_CHECK) if every > 0 else DATE_CHECK
+            await asyncio.sleep(step)
+            waited += step
+            try:
+                if every > 0 and self._stamp(loaded) != self.stamp:
+                    await self.refresh(None if self.watch_files else loaded, "a file changed")
+                elif waited >= DATE_CHECK:
+                    waited = 0.0
+                    if self.today(loaded) != self.site.feeds.today:
+                        await self.refresh(loaded, "the date changed")
+            except Exception:  # the watcher must outlive any one failed rebuild
+                log.exception("feed watcher")
+
+    async def stop(self) -> None:
+        for task in self.tasks[1:]:
+            task.cancel()
+        if self.server is not None:
+            self.server.should_exit = True
+        if self.tasks:
+            await asyncio.gather(*self.tasks, return_exceptions=True)
+        self.tasks = []
+        if self.sock is not None:
+            self.sock.close()
+
+
+class Role(NamedTuple):
+    """How one worker process of ``serve --workers`` (workers.py) runs :func:`serve_forever`."""
+
+    label: str  # "worker 2 (pid 4711)", at the head of its log lines
+    sock: socket.socket  # the supervisor's listening socket, shared by every worker
+    health: Callable[[], dict[str, Any]]  # what /healthz adds: which worker answered
+    ready: Callable[[], None]  # called once the worker serves
+    orphaned: Callable[[], bool]  # true once the supervisor is gone: the worker stops then
+
+
+ORPHAN_CHECK = 1.0  # seconds between a worker's checks that its supervisor still runs
+
+
+async def serve_forever(config_path: str, listen: str | None, role: Role | None = None) -> int:
+    """``reminders serve``: the feed and page alone, until SIGTERM or Ctrl-C; SIGHUP reloads."""
+    service = WebService(
+        config_path,
+        health=role.health if role else None,
+        label=role.label if role else "",
+    )
+    loaded, stamp = await asyncio.to_thread(service.load_stamped)
+    await service.start(loaded, listen, role.sock if role else None, stamp)
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stopping.set)
+    pending: set[asyncio.Task[Any]] = set()
+
+    def later(work: Coroutine[Any, Any, Any]) -> None:
+        task = asyncio.ensure_future(work)
+        pending.add(task)
+        task.add_done_callback(pending.discard)
+
+    loop.add_signal_handler(signal.SIGHUP, lambda: later(service.refresh(None, "SIGHUP")))
+    if role is not None:
+        role.ready()
+        later(_until_orphaned(role, stopping))
+    await stopping.wait()
+    log.info("%sstopping the feed server", service.prefix)
+    await service.stop()
+    log.info("%sstopped", service.prefix)
+    return 0
+
+
+async def _until_orphaned(role: Role, stopping: asyncio.Event) -> None:
+    """Stop a worker whose supervisor is gone (killed with SIGKILL, say), so that no worker
+    holds the port with nobody to stop it."""
+    while not stopping.is_set():
+        await asyncio.sleep(ORPHAN_CHECK)
+        if role.orphaned():
+            log.error("%s: the supervisor is gone; stopping", role.label)
+            stopping.set()
+
+
+def serve(config_path: str, listen: str | None) -> int:
+    return run_loop(serve_forever(config_path, listen))
