@@ -1,0 +1,3 @@
+"""What the user wrote, read and checked: the config, the calendars, the templates' environment,
+and the start-up cache.  Imports core only.
+"""
