@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+from datetime import time, timedelta
 
 import pytest
 
@@ -11,6 +12,7 @@ from reminders.config import calendars
 from reminders.config import config_file as config
 from reminders.config.channel_options import CHANNEL_FIELDS, TYPES
 from reminders.config.schema import Field
+from reminders.core.errors import MISSING
 
 from .conftest import ROOT
 
@@ -61,3 +63,59 @@ def test_ci_runs_the_readme_test_command() -> None:
         " -n 4 --dist loadfile"
     )
     assert readme.index(command) < readme.index("## ")  # among the first things a reader sees
+
+
+def shown_default(value: object) -> str:
+    """A table's default as configuration.md writes it: the TOML value, as a user types it."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, timedelta):
+        days, seconds = value.days, value.seconds
+        if days and not seconds:
+            return f"P{days}D"
+        for unit, size in (("H", 3600), ("M", 60), ("S", 1)):
+            if seconds % size == 0:
+                return f"PT{seconds // size}{unit}"
+    if isinstance(value, time):
+        return value.strftime("%H:%M")
+    if isinstance(value, tuple):
+        return "[" + ", ".join(f'"{item}"' for item in value) + "]"
+    return str(value)
+
+
+def documented_defaults(page: str, table: str) -> dict[str, str]:
+    """Each key's default cell in the Markdown table under the heading that contains ``table``."""
+    text = (ROOT / "docs" / page).read_text("utf-8")
+    section = text.split(table, 1)[1].split("\n#", 1)[0]
+    return dict(re.findall(r"^\| `([a-z_]+)` \| ([^|]*?) \|", section, flags=re.MULTILINE))
+
+
+@pytest.mark.parametrize(
+    ("table", "fields"),
+    [
+        ("`[organisation]`", config.ORGANISATION_FIELDS),
+        ("`[paths]`", config.PATHS_FIELDS),
+        ("`[feed]`", config.FEED_FIELDS),
+        ("`[[notice]]`", config.NOTICE_FIELDS),
+        ("`[ledger]`", config.LEDGER_FIELDS),
+        ("`[plan]`", config.PLAN_FIELDS),
+        ("`[[milestone]]`", config.MILESTONE_FIELDS),
+        ("`[daemon]`", config.DAEMON_FIELDS),
+    ],
+)
+def test_every_default_is_documented_as_the_schema_declares_it(
+    table: str, fields: tuple[Field, ...]
+) -> None:
+    """configuration.md gives each key the default of its one declaration (config_file.py):
+    "required" for a required key, the value in backticks for a default, and words (none, all,
+    the bundled calendars ...) for an empty one, which the program fills or reads as no filter."""
+    cells = documented_defaults("configuration.md", table)
+    for field in fields:
+        cell = cells[field.name]
+        if field.default is MISSING:
+            assert cell == "required", field.name
+        elif field.default in (None, "", ()):
+            assert cell != "required", field.name
+            assert not re.fullmatch("`[^`]*`", cell), field.name
+        else:
+            assert cell == f"`{shown_default(field.default)}`", field.name

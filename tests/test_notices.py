@@ -11,9 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from reminders.config.calendars import load_calendars
-from reminders.config.config_file import lead_days
+from reminders.config.config_file import NOTICE_FIELDS, RECORD_NAMES, lead_days
 from reminders.config.schema import Invalid
-from reminders.core.errors import ConfigError
+from reminders.core.errors import MISSING, ConfigError
 from reminders.core.model import WEEKDAYS
 from reminders.core.notices import fire_time, notices
 from reminders.core.settings import NoticeRule, Organisation
@@ -43,10 +43,27 @@ def organisation(tz: str, weekend: tuple[str, ...] = ("Saturday", "Sunday")) -> 
     return Organisation("Org", tz, "PK", weekend, "en", "test.example.org")
 
 
+# The [[notice]] table's defaults, as the config gives them to a rule that does not set them.
+NOTICE_DEFAULTS = {
+    RECORD_NAMES.get(field.name, field.name): field.default
+    for field in NOTICE_FIELDS
+    if field.default is not MISSING
+}
+
+
 def rule(days: int, at: str = "09:00", weekend: str = "keep", **kw: object) -> NoticeRule:
-    return NoticeRule(
-        f"r{days}", days, time.fromisoformat(at), "planning", ("outbox",), weekend=weekend, **kw
-    )  # type: ignore[arg-type]
+    """A [[notice]] rule; the keys not given take the config table's defaults."""
+    values = {
+        **NOTICE_DEFAULTS,
+        "id": f"r{days}",
+        "days_before": days,
+        "at": time.fromisoformat(at),
+        "template": "planning",
+        "channels": ("outbox",),
+        "weekend": weekend,
+        **kw,
+    }
+    return NoticeRule(**values)  # type: ignore[arg-type]
 
 
 def calendar_on(tmp_path: Path, month_day: str) -> tuple:  # type: ignore[type-arg]

@@ -1,8 +1,11 @@
 """The settings schema and loader (``config.toml``).
 
-Every setting has its default, its parser and its help text in one place: the ``Field`` tuples
-below.  ``load_config`` reports every problem with its key path, for example
-``config.toml:12: feed.future_years: got 500; expected a whole number from 0 to 100``.
+Every setting has its name, default, parser and help text in one place, declared once: the
+``Field`` tuples below.  They build the records of core/settings.py, which have no defaults of
+their own (core may not import config, where the parsers live); each table's names are the
+record's fields, in order (a renamed key is listed in ``RECORD_NAMES``), which
+tests/test_settings_table.py checks.  ``load_config`` reports every problem with its key path,
+for example ``config.toml:12: feed.future_years: got 500; expected a whole number from 0 to 100``.
 Secrets never live here: later sections name environment variables instead.
 """
 
@@ -193,6 +196,8 @@ NOTICE_FIELDS = (
     ),
     Field("description", optional_text, "", "what the notice is for"),
 )
+# A key whose record field has another name: [[notice]] before is NoticeRule.days_before.
+RECORD_NAMES = {"before": "days_before"}
 PLAN_FIELDS = (
     Field(
         "conflict_days",
@@ -433,15 +438,7 @@ def _notices(check: Checker, raw: Any, channel_ids: set[str]) -> tuple[NoticeRul
         if ok:
             out.append(
                 NoticeRule(
-                    id=values["id"],
-                    days_before=values["before"],
-                    at=values["at"],
-                    template=values["template"],
-                    channels=values["channels"],
-                    observances=values["observances"],
-                    tags=values["tags"],
-                    weekend=values["weekend"],
-                    description=values["description"],
+                    **{RECORD_NAMES.get(name, name): value for name, value in values.items()}
                 )
             )
     return tuple(out)

@@ -1,6 +1,11 @@
 """The settings as loaded values: records only (the schema and loader are in
 config/config_file.py).
 
+A record here names its fields and their types, and nothing more: no field has a default of its
+own.  Each setting's default, parser and help text are declared once, in the ``Field`` tables of
+config/config_file.py, which build these records; tests/test_settings_table.py checks that every
+table and its record name the same fields, in the same order.
+
 Kept apart from the loader so that code which only uses settings (and the start-up cache) does not
 import the TOML parser and the validation schema, and in core because the pure rules compute with
 them (notices take a NoticeRule and the Organisation).
@@ -37,10 +42,10 @@ class Feed(NamedTuple):
     future_years: int
     refresh_interval: timedelta
     include_examples: bool
-    tokens_env: str = "REMINDERS_FEED_TOKENS"  # entries "CALENDAR=TOKEN" for private calendars
-    tokens_file: str = ""  # absolute path of a file of such entries, or ""
-    base_url_given: bool = True  # False: base_url was derived from listen (see linked_to)
-    head_timeout: timedelta = timedelta(seconds=10)  # for a request head (reminders/web/guard.py)
+    tokens_env: str  # entries "CALENDAR=TOKEN" for private calendars
+    tokens_file: str  # absolute path of a file of such entries, or ""
+    base_url_given: bool  # False: base_url was derived from listen (see linked_to)
+    head_timeout: timedelta  # for a request head (reminders/web/guard.py)
 
     def linked_to(self, address: str) -> Feed:
         """This feed with its links on ``address`` (HOST:PORT where the server really listens),
@@ -71,10 +76,10 @@ class NoticeRule(NamedTuple):
     at: time
     template: str
     channels: tuple[str, ...]
-    observances: tuple[str, ...] = ()  # empty: every observance (unless tags narrow it)
-    tags: tuple[str, ...] = ()  # empty: no tag filter
-    weekend: str = "keep"  # or "previous-working-day"
-    description: str = ""
+    observances: tuple[str, ...]  # empty: every observance (unless tags narrow it)
+    tags: tuple[str, ...]  # empty: no tag filter
+    weekend: str  # "keep" or "previous-working-day"
+    description: str
 
 
 class ChannelConfig(NamedTuple):
@@ -82,7 +87,7 @@ class ChannelConfig(NamedTuple):
 
     id: str
     type: str
-    options: tuple[tuple[str, object], ...] = ()
+    options: tuple[tuple[str, object], ...]
 
     def option(self, name: str) -> object:
         for key, value in self.options:
@@ -104,15 +109,15 @@ class Daemon(NamedTuple):
     horizon: timedelta  # how far ahead the daemon schedules; re-planned daily
     watch_interval: timedelta  # how often files are checked for changes (0: never)
     workers: int  # deliveries sent at the same time
-    serve_feed: bool = True  # serve the HTTP feed and page (web/) in the daemon's event loop
+    serve_feed: bool  # serve the HTTP feed and page (web/) in the daemon's event loop
 
 
 class Plan(NamedTuple):
     """How the yearly plan (plan.py) judges a date."""
 
-    conflict_days: int = 3  # other observances of the same calendar this close are a conflict
-    move: str = "nearest"  # "nearest", "before", "after" or "never": where an event may move
-    ramadan: bool = True  # Ramadan and the two Eids are conflicts
+    conflict_days: int  # other observances of the same calendar this close are a conflict
+    move: str  # "nearest", "before", "after" or "never": where an event may move
+    ramadan: bool  # Ramadan and the two Eids are conflicts
 
 
 class MilestoneRule(NamedTuple):
@@ -124,9 +129,9 @@ class MilestoneRule(NamedTuple):
     id: str
     name: str
     working_days: int
-    when: str = "before"  # or "after"
-    observances: tuple[str, ...] = ()  # empty: every observance (unless tags narrow it)
-    tags: tuple[str, ...] = ()
+    when: str  # "before" or "after"
+    observances: tuple[str, ...]  # empty: every observance (unless tags narrow it)
+    tags: tuple[str, ...]
 
 
 class Closure(NamedTuple):
@@ -140,8 +145,8 @@ class Closure(NamedTuple):
 
     name: str
     rule: FixedDate | YearlyRule | None
-    on: date | None = None
-    days: int = 1
+    on: date | None
+    days: int
 
 
 class Settings(NamedTuple):
@@ -150,22 +155,14 @@ class Settings(NamedTuple):
     feed: Feed
     calendars_dir: str
     templates_dir: str
-    notices: tuple[NoticeRule, ...] = ()
-    channels: tuple[ChannelConfig, ...] = ()
-    ledger: Ledger = Ledger("sqlite://", "")
-    daemon: Daemon = Daemon(
-        timedelta(hours=12),
-        timedelta(minutes=5),
-        5,
-        timedelta(seconds=30),
-        timedelta(days=14),
-        timedelta(seconds=2),
-        4,
-    )
-    config_path: str = ""  # absolute path of the config file (for reloads and watching)
-    plan: Plan = Plan()
-    milestones: tuple[MilestoneRule, ...] = ()
-    closures: tuple[Closure, ...] = ()
+    notices: tuple[NoticeRule, ...]
+    channels: tuple[ChannelConfig, ...]
+    ledger: Ledger
+    daemon: Daemon
+    config_path: str  # absolute path of the config file (for reloads and watching)
+    plan: Plan
+    milestones: tuple[MilestoneRule, ...]
+    closures: tuple[Closure, ...]
 
     def channel(self, channel_id: str) -> ChannelConfig | None:
         for item in self.channels:
