@@ -119,3 +119,27 @@ def test_every_default_is_documented_as_the_schema_declares_it(
             assert not re.fullmatch("`[^`]*`", cell), field.name
         else:
             assert cell == f"`{shown_default(field.default)}`", field.name
+
+
+@pytest.mark.parametrize(
+    ("table", "fields"),
+    [
+        ("## `[[channel]]`", CHANNEL_FIELDS),
+        ("## `file`", TYPES["file"].fields),
+        ("## `email`", TYPES["email"].fields),
+        ("## `apprise`", TYPES["apprise"].fields),
+    ],
+)
+def test_every_channel_default_is_documented_as_the_schema_declares_it(
+    table: str, fields: tuple[Field, ...]
+) -> None:
+    """channels.md writes each default as a TOML value, text and durations in quotes."""
+    cells = documented_defaults("channels.md", table)
+    for field in fields:
+        if field.default is MISSING:
+            expected = "required"
+        elif isinstance(field.default, str | timedelta):
+            expected = f'`"{shown_default(field.default)}"`'
+        else:
+            expected = f"`{shown_default(field.default)}`"
+        assert cells[field.name] == expected, field.name
