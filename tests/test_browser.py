@@ -30,9 +30,9 @@ import pytest
 
 from reminders.config.calendars import load_calendars
 from reminders.config.config_file import load_config
-from reminders.core.model import WEEKDAYS, Occurrence
+from reminders.core.model import Occurrence
 from reminders.core.occurrences import occurrences
-from reminders.core.words import MONTHS, long_date, when
+from reminders.core.words import DAY_MONTH, format_date, long_date, when
 
 from .conftest import ROOT
 
@@ -214,10 +214,10 @@ def test_next_observance_with_its_date_and_anniversary(page: Any, config: Path) 
     shown = css(page, "ol.days li.item.observance")
     assert css(shown, "h3").text == first.title  # the title carries the anniversary number
     assert f"{first.ordinal} " in first.title
-    assert css(shown, "p.date time").text == long_date(first.date)
+    assert css(shown, "p.date time").text == long_date(first.date, "en")
     # The script recounts the days from the visitor's own date (New York).
     visitor_today = datetime.now(ZoneInfo(VISITOR_ZONE)).date()
-    assert css(shown, "p.date .when").text == when((first.date - visitor_today).days)
+    assert css(shown, "p.date .when").text == when((first.date - visitor_today).days, "en")
 
 
 def test_minute_of_silence_in_new_york_time(page: Any, config: Path) -> None:
@@ -227,7 +227,7 @@ def test_minute_of_silence_in_new_york_time(page: Any, config: Path) -> None:
     local = placed.start.astimezone(ZoneInfo(VISITOR_ZONE))
     expected = f"{local:%H:%M} your time ({VISITOR_ZONE})"
     if local.date() != day.date:
-        expected += f", {WEEKDAYS[local.weekday()]} {local.day} {MONTHS[local.month - 1]}"
+        expected += f", {format_date(local.date(), DAY_MONTH, 'en')}"
     utc = placed.start.astimezone(UTC)
     element = css(page, f'time.visitor[datetime="{utc:%Y-%m-%dT%H:%M:%SZ}"]')
     assert element.text == expected

@@ -1,4 +1,4 @@
-"""Date rules: ordinals, round numbers, leap days, RRULEs, wall-clock times across DST."""
+"""Date rules: round numbers, leap days, RRULEs, wall-clock times across DST."""
 
 from __future__ import annotations
 
@@ -6,33 +6,8 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
 from reminders.core import dates
-
-
-@pytest.mark.parametrize(
-    ("number", "expected"),
-    [
-        (1, "1st"), (2, "2nd"), (3, "3rd"), (4, "4th"), (10, "10th"), (11, "11th"),
-        (12, "12th"), (13, "13th"), (14, "14th"), (21, "21st"), (22, "22nd"), (23, "23rd"),
-        (37, "37th"), (100, "100th"), (101, "101st"), (102, "102nd"), (103, "103rd"),
-        (111, "111th"), (112, "112th"), (113, "113th"), (121, "121st"), (1011, "1011th"),
-    ],
-)  # fmt: skip
-def test_ordinal(number: int, expected: str) -> None:
-    assert dates.ordinal(number) == expected
-
-
-@given(st.integers(min_value=1, max_value=100_000))
-def test_ordinal_suffix_follows_english_rules(number: int) -> None:
-    text = dates.ordinal(number)
-    assert text[:-2] == str(number)
-    if number % 100 in (11, 12, 13):
-        assert text.endswith("th")
-    else:
-        assert text[-2:] == {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
 
 
 @pytest.mark.parametrize(

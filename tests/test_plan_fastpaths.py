@@ -28,10 +28,11 @@ from reminders.core.dates import LEAP_DAY_POLICIES
 from reminders.core.model import Calendar, FixedDate, Moment, Observance, Occurrence
 from reminders.core.occurrences import occurrences, place_moments, sort_key, title_for
 from reminders.core.settings import Loaded
+from reminders.core.words import medium_date
 from reminders.plan.hostcal import HostCalendar, host_calendar
 from reminders.plan.json import document, json_text
 from reminders.plan.output import FORMATTERS, PIECES, make_plan, pieces
-from reminders.plan.plan import NEIGHBOURS_SHOWN, Conflict, Plan, WorkingDays, long_date
+from reminders.plan.plan import NEIGHBOURS_SHOWN, Conflict, Plan, WorkingDays
 from reminders.plan.text import INDENT, WIDTH, wrap
 
 from .conftest import TODAY
@@ -149,7 +150,9 @@ def every_pair(item: Occurrence, observed: list[Occurrence], within: int) -> lis
             if gap == 0
             else f"{abs(gap)} day{'s' if abs(gap) != 1 else ''} {'before' if gap > 0 else 'after'}"
         )
-        found.append(Conflict("observance", f"{where} {other.title} ({long_date(other.date)})"))
+        found.append(
+            Conflict("observance", f"{where} {other.title} ({medium_date(other.date, 'en')})")
+        )
     more = len(near) - NEIGHBOURS_SHOWN
     if more > 0:
         found.append(

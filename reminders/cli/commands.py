@@ -57,7 +57,10 @@ def date_arg(text: str) -> date:
         last = 31 if month == 12 else (date(year, month + 1, 1) - date(year, month, 1)).days
         if 1 <= day <= last:
             return date(year, month, day)
-        why = f"{date(year, month, 1):%B %Y} has days 01-{last}, not {parts[2]}"
+        from ..core.words import ENGLISH, MONTH_YEAR, format_date  # messages are in English
+
+        month_year = format_date(date(year, month, 1), MONTH_YEAR, ENGLISH)
+        why = f"{month_year} has days 01-{last}, not {parts[2]}"
     raise argparse.ArgumentTypeError(f"{text!r} is not a date: {why}; {_DATE_FORMAT}")
 
 
@@ -88,8 +91,12 @@ def _config_path(args: argparse.Namespace) -> str:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from ..core.words import plural
+    from ..core.words import ENGLISH
+    from ..core.words import plural as counted
     from .check import check
+
+    def plural(count: int, word: str) -> str:  # check's report, like every message, is English
+        return counted(count, word, ENGLISH)
 
     report = check(_config_path(args), date.today(), connect=args.connect)
     if report.problems:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta, tzinfo
 
+from ..core import words
 from ..core.dates import zone
 from ..core.model import Occurrence
 from ..core.settings import Settings
-from ..core.words import both_zones, minutes, plural
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -17,23 +17,21 @@ if TYPE_CHECKING:
     from ..notify.status import StatusReport
 
 
-def days_to_go(start: date, day: date) -> str:
-    delta = (day - start).days
-    if delta == 0:
-        return "today"
-    if delta == 1:
-        return "tomorrow"
-    return f"in {delta} days"
+def days_to_go(start: date, day: date, language: str) -> str:
+    """'today', 'tomorrow', 'in 30 days'."""
+    return words.when((day - start).days, language)
 
 
 def upcoming_lines(
     items: tuple[Occurrence, ...], settings: Settings, start: date, days: int
 ) -> Iterator[str]:
     home = settings.organisation.timezone
+    language = settings.organisation.language or words.ENGLISH
     end = start + timedelta(days=days - 1)
     yield (
-        f"{settings.organisation.name}: {start:%a %d %b %Y} to {end:%a %d %b %Y} "
-        f"({days} days; times in the origin's zone and in {home})"
+        f"{settings.organisation.name}: {words.format_date(start, words.TABLE, language)} to "
+        f"{words.format_date(end, words.TABLE, language)} "
+        f"({words.number(days, language)} days; times in the origin's zone and in {home})"
     )
     if not items:
         yield "Nothing in this window."
@@ -45,36 +43,47 @@ def upcoming_lines(
         if item.event is not None and item.event.example:
             title = f"Example: {title}"
         yield ""
-        yield f"{item.date:%a %d %b %Y}  {days_to_go(start, item.date):<13} {title}{mark}"
+        yield (
+            f"{words.format_date(item.date, words.TABLE, language)}  "
+            f"{days_to_go(start, item.date, language):<13} {title}{mark}"
+        )
         for placed in item.moments:
             yield (
-                f"{indent}{placed.moment.name} ({minutes(placed.end - placed.start)}): "
-                f"{both_zones(placed.start, placed.end, home)}"
+                f"{indent}{placed.moment.name} "
+                f"({words.minutes(placed.end - placed.start, language)}): "
+                f"{words.both_zones(placed.start, placed.end, home, language)}"
             )
         event = item.event
         if event is not None:
             if event.start is not None and event.end is not None:
-                yield f"{indent}{both_zones(event.start, event.end, home)}"
+                yield f"{indent}{words.both_zones(event.start, event.end, home, language)}"
             if event.venue:
                 yield f"{indent}at {event.venue}"
             if item.observance is not None:
-                yield f"{indent}for the {item.ordinal} anniversary ({item.observance.id})"
+                yield (
+                    f"{indent}for the {words.ordinal(item.number, language)} anniversary "
+                    f"({item.observance.id})"
+                )
 
 
 def notice_lines(items: list[Notice], settings: Settings, start: date, days: int) -> Iterator[str]:
     """``reminders notices``: one line per notice, at its fire time in the organisation's zone."""
     home = settings.organisation.timezone
+    language = settings.organisation.language or words.ENGLISH
     yield (
-        f"{plural(len(items), 'notice')} from {start:%a %d %b %Y} for {plural(days, 'day')} "
+        f"{words.plural(len(items), 'notice', language)} from "
+        f"{words.format_date(start, words.TABLE, language)} for "
+        f"{words.plural(days, 'day', language)} "
         f"(fire times in {home}):"
     )
     for notice in items:
         at = notice.fire_at.astimezone(zone(home))
         channels = ", ".join(notice.rule.channels)
         yield (
-            f"  {at:%a %d %b %Y %H:%M}  {notice.rule.id:<12} -> {channels:<16} "
-            f"{notice.occurrence.title} ({notice.occurrence.date:%a %d %b %Y}, "
-            f"{_before(notice.days_before)})"
+            f"  {words.format_date(at.date(), words.TABLE, language)} {words.clock(at, language)}  "
+            f"{notice.rule.id:<12} -> {channels:<16} {notice.occurrence.title} "
+            f"({words.format_date(notice.occurrence.date, words.TABLE, language)}, "
+            f"{words.days_before(notice.days_before, language)})"
         )
         yield f"  {'':<22}  id {notice.id}"
 
@@ -152,10 +161,6 @@ def _delivery(row: Delivery, home: tzinfo) -> str:
 def _stamp(moment: datetime, home: tzinfo, form: str = "%Y-%m-%d %H:%M") -> str:
     """``moment`` on the organisation's clock, with its zone: '2026-12-21 09:00 Asia/Karachi'."""
     return f"{moment.astimezone(home).strftime(form)} {home}"
-
-
-def _before(days: int) -> str:
-    return "on the day" if days == 0 else f"{plural(days, 'day')} before"
 
 
 def _ago(span: timedelta) -> str:

@@ -15,7 +15,7 @@ from jinja2 import filters as jinja_filters
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from ..core.words import clock, long_date
+from ..core import words
 
 
 def wrap(value: str, width: int = 76, first: str = "", rest: str = "") -> str:
@@ -214,13 +214,47 @@ def environment(
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters["longdate"] = long_date
-    env.filters["clock"] = clock
+    env.filters["longdate"] = _longdate_filter
+    env.filters["clock"] = _clock_filter
+    env.filters["ordinal"] = _ordinal_filter
+    env.filters["plural"] = _plural_filter
     env.filters["wrap"] = wrap
     env.filters["format"] = _format_filter
     env.filters["center"] = _center_filter
     env.filters["indent"] = _indent_filter
     return env
+
+
+def template_language(context: jinja2.runtime.Context) -> str:
+    """The language a template writes in: its ``organisation.language`` (a notice, the page and
+    the plan all have one), for the filters that write words (core/words.py)."""
+    organisation = context.get("organisation")
+    language = (
+        organisation.get("language")
+        if isinstance(organisation, dict)
+        else getattr(organisation, "language", None)
+    )
+    return language or words.ENGLISH
+
+
+@jinja2.pass_context
+def _longdate_filter(context: jinja2.runtime.Context, value: Any) -> str:
+    return words.long_date(value, template_language(context))
+
+
+@jinja2.pass_context
+def _clock_filter(context: jinja2.runtime.Context, value: Any) -> str:
+    return words.clock(value, template_language(context))
+
+
+@jinja2.pass_context
+def _ordinal_filter(context: jinja2.runtime.Context, value: int) -> str:
+    return words.ordinal(value, template_language(context))
+
+
+@jinja2.pass_context
+def _plural_filter(context: jinja2.runtime.Context, count: int, word: str, many: str = "") -> str:
+    return words.plural(count, word, template_language(context), many)
 
 
 def sandbox_refusal(exc: SecurityError) -> str:

@@ -17,16 +17,6 @@ LEAP_DAY_POLICIES = ("feb28", "mar1", "skip")
 MAX_INTERVAL = 100  # years between two dates of a yearly RRULE
 
 
-@lru_cache(maxsize=4096)  # a plan asks for the same few hundred thousands of times
-def ordinal(number: int) -> str:
-    """English ordinal: 1st, 2nd, 3rd, 4th, 11th, 12th, 13th, 21st, 101st, 111th, 112th."""
-    if number % 100 in (11, 12, 13):
-        suffix = "th"
-    else:
-        suffix = {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
-    return f"{number}{suffix}"
-
-
 def round_step(number: int) -> int:
     """The largest of 100, 50, 25, 10, 5 dividing ``number`` (a positive anniversary), else 0."""
     if number <= 0:

@@ -22,6 +22,7 @@ from icalendar import Calendar as VCalendar
 from icalendar import Event as VEvent
 from icalendar import Timezone, vCategory, vDDDTypes, vDuration, vText
 
+from . import words
 from .dates import FIRST_YEAR, LAST_YEAR
 from .errors import UsageError
 from .model import Calendar, Occurrence, TimedMoment
@@ -44,6 +45,7 @@ class FeedInfo(NamedTuple):
     description: str
     uid_domain: str
     refresh: timedelta
+    language: str = "en"  # the organisation's: the words of titles and descriptions (words.py)
 
 
 # Characters that must not reach a content line as they are: the C0 controls and DEL (CR, LF,
@@ -113,13 +115,13 @@ def observance_uid(item: Occurrence, domain: str) -> str:
     return f"{item.calendar.id}-{item.observance.id}-{item.date.year}@{domain}"
 
 
-def describe_observance(item: Occurrence) -> str:
+def describe_observance(item: Occurrence, language: str) -> str:
     """The DESCRIPTION of an observance's all-day VEVENT: what, facts with sources, moments."""
     observance = item.observance
     assert observance is not None
     parts = [observance.description]
     parts.append(
-        f"{item.date.year} marks the {item.ordinal} anniversary "
+        f"{item.date.year} marks the {words.ordinal(item.number, language)} anniversary "
         f"(the events took place in {observance.since})."
     )
     if observance.facts:
@@ -130,14 +132,17 @@ def describe_observance(item: Occurrence) -> str:
     if item.moments:
         lines = ["Timed moments:"]
         for placed in item.moments:
-            lines.append(f"- {placed.start:%H:%M} {placed.moment.timezone}: {placed.moment.name}")
+            lines.append(
+                f"- {words.clock(placed.start, language)} {placed.moment.timezone}: "
+                f"{placed.moment.name}"
+            )
         parts.append("\n".join(lines))
     return "\n\n".join(parts)
 
 
-def describe_moment(item: Occurrence, placed: TimedMoment) -> str:
+def describe_moment(item: Occurrence, placed: TimedMoment, language: str) -> str:
     moment = placed.moment
-    head = f"{placed.start:%H:%M} {moment.timezone} time, {item.title}."
+    head = f"{words.clock(placed.start, language)} {moment.timezone} time, {item.title}."
     return f"{moment.description}\n\n{head}" if moment.description else head
 
 
@@ -149,8 +154,9 @@ class Shared:
     ``Event()`` + ``add()`` calls (bench/export.py). icalendar still escapes and folds each line.
     """
 
-    def __init__(self, stamp: datetime, domain: str) -> None:
+    def __init__(self, stamp: datetime, domain: str, language: str) -> None:
         self.stamp = vDDDTypes(stamp)
+        self.language = language
         self.transparent = vText("TRANSPARENT")
         self.domain = domain
         self.tzids: set[str] = set()  # every TZID used, for the VTIMEZONE blocks
@@ -204,7 +210,7 @@ def observance_events(item: Occurrence, shared: Shared) -> list[VEvent]:
         item.date,
         item.date + timedelta(days=1),
         item.title,
-        describe_observance(item),
+        describe_observance(item, shared.language),
         observance.tags,
     )
     day["TRANSP"] = shared.transparent  # remembrance days make no one busy
@@ -215,7 +221,7 @@ def observance_events(item: Occurrence, shared: Shared) -> list[VEvent]:
             placed.start,
             placed.end,
             f"{placed.moment.name}: {item.title}",
-            describe_moment(item, placed),
+            describe_moment(item, placed, shared.language),
             observance.tags,
         )
         moment["RELATED-TO"] = vText(uid)
@@ -286,7 +292,7 @@ def _build(
     stamp = max((c.revised for c in calendars), default=datetime(2000, 1, 1, tzinfo=UTC))
     first, end = date(first_year, 1, 1), date(last_year + 1, 1, 1)
     vcal = new_vcalendar(info.name, info.description, stamp, info.refresh)
-    shared = Shared(stamp, info.uid_domain)
+    shared = Shared(stamp, info.uid_domain, info.language)
     for item in occurrences(calendars, first, end, examples=examples):
         if item.event is not None:
             vcal.subcomponents.append(event_vevent(item, shared))
@@ -318,7 +324,7 @@ def occurrence_ics(
     calendar = notice_occurrence.calendar
     year = notice_occurrence.date.year
     vcal = new_vcalendar(info.name, info.description, calendar.revised, None)
-    shared = Shared(calendar.revised, info.uid_domain)
+    shared = Shared(calendar.revised, info.uid_domain, info.language)
     vcal.subcomponents.extend(observance_events(notice_occurrence, shared))
     for item in events:
         vcal.subcomponents.append(event_vevent(item, shared))
@@ -367,6 +373,7 @@ def export_ics(
         chosen = (match[0],)
         name, description = match[0].name, match[0].description
     domain = settings.organisation.uid_domain
-    info = FeedInfo(name, description, domain, settings.feed.refresh_interval)
+    language = settings.organisation.language or words.ENGLISH
+    info = FeedInfo(name, description, domain, settings.feed.refresh_interval, language)
     use_examples = settings.feed.include_examples if examples is None else examples
     return build_ics(chosen, first, last, info, examples=use_examples)

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
-from . import dates
+from . import dates, words
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -65,7 +65,9 @@ class FixedDate(NamedTuple):
     leap_day: str = "feb28"
 
     def describe(self) -> str:
-        return f"every {date(2000, self.month, self.day):%B} {self.day}"
+        """'every January 20' (for messages, which are English)."""
+        day = date(2000, self.month, self.day)
+        return f"every {words.format_date(day, words.MONTH_DAY, words.ENGLISH)}"
 
     def dates(self, first_year: int, last_year: int) -> dict[int, date]:
         """The date in each year of ``first_year..last_year`` (inclusive) that has one."""
@@ -192,11 +194,14 @@ class Occurrence(NamedTuple):
 
     @property
     def weekday(self) -> str:
-        return WEEKDAYS[self.date.weekday()]
+        """'Wednesday' in English (the outputs call ``words.weekday`` with their language)."""
+        return words.weekday(self.date, words.ENGLISH)
 
     @property
     def ordinal(self) -> str:
-        return dates.ordinal(self.number) if self.number > 0 else ""
+        """'37th' in English (the outputs that know the organisation's language call
+        ``words.ordinal`` with it instead)."""
+        return words.ordinal(self.number, words.ENGLISH) if self.number > 0 else ""
 
     @property
     def jubilee(self) -> bool:

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
 from operator import itemgetter
 
-from . import dates
+from . import dates, words
 from .dates import FIRST_YEAR, LAST_YEAR
 from .errors import UsageError
 from .model import Calendar, Event, FixedDate, Observance, Occurrence, TimedMoment
@@ -22,9 +22,18 @@ if TYPE_CHECKING:
 
 
 def title_for(observance: Observance, year: int) -> str:
+    """The title of the observance in ``year``, its placeholders filled in.
+
+    The ``{ordinal}`` is English: a calendar's titles are written by its author in one language,
+    which the languages issue will let a calendar state; until then English, the language of the
+    bundled calendars.
+    """
     number = year - observance.since
     return observance.title.format(
-        ordinal=dates.ordinal(number), number=number, year=year, since=observance.since
+        ordinal=words.ordinal(number, words.ENGLISH),
+        number=number,
+        year=year,
+        since=observance.since,
     )
 
 
@@ -63,7 +72,10 @@ def _occurrence(
     title = observance.title
     if "{" in title:
         title = title.format(
-            ordinal=dates.ordinal(number), number=number, year=year, since=observance.since
+            ordinal=words.ordinal(number, words.ENGLISH),
+            number=number,
+            year=year,
+            since=observance.since,
         )
     moments = place_moments(observance, day) if observance.moments else ()
     item = _new(Occurrence, (calendar, day, title, number, observance, None, moments))
@@ -110,7 +122,7 @@ def occurrences(
     # window follow from the window's first and last month-days.
     last_day = end - dates.ONE_DAY
     first_md, last_md = (start.month, start.day), (last_day.month, last_day.day)
-    ordinal = dates.ordinal
+    ordinal = words.ordinal
     for calendar in calendars:
         calendar_id = calendar.id
         for observance in calendar.observances:
@@ -130,7 +142,10 @@ def occurrences(
                 title = observance.title
                 if "{" in title:
                     title = title.format(
-                        ordinal=ordinal(number), number=number, year=year, since=since
+                        ordinal=ordinal(number, words.ENGLISH),
+                        number=number,
+                        year=year,
+                        since=since,
                     )
                 moments = place_moments(observance, day) if observance.moments else ()
                 found.append(

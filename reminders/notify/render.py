@@ -22,11 +22,10 @@ from typing import Any, NamedTuple
 
 import jinja2
 
-from ..core import dates
+from ..core import dates, words
 from ..core.model import Occurrence, TimedMoment
 from ..core.notices import Notice
 from ..core.settings import Settings
-from ..core.words import duration_text, long_date, place, when
 from .channels.base import Message
 
 TYPE_CHECKING = False
@@ -53,50 +52,52 @@ def template_names(template: str) -> dict[str, str]:
 # --- The context --------------------------------------------------------------------------
 
 
-def _moment(placed: TimedMoment, home: str) -> dict[str, Any]:
+def _moment(placed: TimedMoment, home: str, language: str) -> dict[str, Any]:
     start, zone_name = placed.start, placed.moment.timezone
     local = start.astimezone(dates.zone(home))
     return {
         "name": placed.moment.name,
         "description": placed.moment.description,
-        "origin_time": f"{start:%H:%M} {zone_name}",
-        "origin_clock": f"{start:%H:%M}",
+        "origin_time": f"{words.clock(start, language)} {zone_name}",
+        "origin_clock": words.clock(start, language),
         "origin_zone": zone_name,
-        "origin_place": place(zone_name),
-        "local_time": f"{local:%H:%M} {home}",
-        "local_clock": f"{local:%H:%M}",
+        "origin_place": words.place(zone_name, language),
+        "local_time": f"{words.clock(local, language)} {home}",
+        "local_clock": words.clock(local, language),
         "local_zone": home,
         "local_date": local.date(),
         "other_day": local.date() != start.date(),
         "same_zone": zone_name == home,
         "duration_minutes": int((placed.end - start).total_seconds() // 60),
-        "duration_text": duration_text(placed.end - start),
+        "duration_text": words.duration_text(placed.end - start, language),
         "start": start,
         "end": placed.end,
     }
 
 
-def _event(item: Occurrence, home: str) -> dict[str, Any]:
+def _event(item: Occurrence, home: str, language: str) -> dict[str, Any]:
     event = item.event
     assert event is not None
     start_local = start_there = time_local = ""
     if event.start is not None and event.end is not None:
         local = event.start.astimezone(dates.zone(home))
         local_end = event.end.astimezone(dates.zone(home))
-        time_local = f"{local:%H:%M}-{local_end:%H:%M} {home}"
-        start_local = f"{long_date(local.date())}, {local:%H:%M} {home}"
+        time_local = f"{words.clock(local, language)}-{words.clock(local_end, language)} {home}"
+        start_local = (
+            f"{words.long_date(local.date(), language)}, {words.clock(local, language)} {home}"
+        )
         if event.timezone != home:
-            start_there = f"{event.start:%H:%M} {event.timezone}"
+            start_there = f"{words.clock(event.start, language)} {event.timezone}"
         day = local.date()
     else:
         day = item.date
-        start_local = f"{long_date(day)} (all day)"
+        start_local = f"{words.long_date(day, language)} (all day)"
     return {
         "id": event.id,
         "title": f"Example: {event.title}" if event.example else event.title,
         "example": event.example,
         "date": day,
-        "date_text": long_date(day),
+        "date_text": words.long_date(day, language),
         "all_day": event.start is None,
         "start": event.start,
         "end": event.end,
@@ -121,18 +122,19 @@ def notice_context(notice: Notice, settings: Settings, now: datetime, late: bool
     assert observance is not None
     days = (item.date - now.astimezone(home).date()).days
     fire_at = notice.fire_at.astimezone(home)
+    language = org.language or words.ENGLISH
     return {
         "organisation": {
             "name": org.name,
             "timezone": org.timezone,
-            "language": org.language or "en",
+            "language": language,
             "country": org.country,
         },
         "rule": {
             "id": rule.id,
             "description": rule.description,
             "days_before": rule.days_before,
-            "at": f"{rule.at:%H:%M}",
+            "at": words.clock(rule.at, language),
         },
         "calendar": {"id": item.calendar.id, "name": item.calendar.name},
         "observance": {
@@ -145,25 +147,28 @@ def notice_context(notice: Notice, settings: Settings, now: datetime, late: bool
         "occurrence": {
             "title": item.title,
             "date": item.date,
-            "date_text": long_date(item.date),
-            "weekday": item.weekday,
+            "date_text": words.long_date(item.date, language),
+            "weekday": words.weekday(item.date, language),
             "number": item.number,
-            "ordinal": item.ordinal,
+            "ordinal": words.ordinal(item.number, language) if item.number > 0 else "",
             "jubilee": item.jubilee,
             "year": item.date.year,
             "days_to_go": days,
-            "when": when(days),
+            "when": words.when(days, language),
             "is_today": days == 0,
         },
-        "moments": [_moment(placed, org.timezone) for placed in item.moments],
+        "moments": [_moment(placed, org.timezone, language) for placed in item.moments],
         "facts": [
             {"text": fact.text, "source": fact.source, "published": fact.published}
             for fact in observance.facts
         ],
-        "events": [_event(event, org.timezone) for event in notice.events],
+        "events": [_event(event, org.timezone, language) for event in notice.events],
         "late": late,
         "fire_at": fire_at,
-        "fire_at_text": f"{long_date(fire_at.date())}, {fire_at:%H:%M} {org.timezone}",
+        "fire_at_text": (
+            f"{words.long_date(fire_at.date(), language)}, {words.clock(fire_at, language)} "
+            f"{org.timezone}"
+        ),
         "now": now.astimezone(home),
     }
 
@@ -193,6 +198,7 @@ def notice_ics(notice: Notice, settings: Settings) -> bytes:
         notice.occurrence.calendar.description,
         domain,
         settings.feed.refresh_interval,
+        settings.organisation.language or words.ENGLISH,
     )
     return occurrence_ics(notice.occurrence, notice.events, info)
 

@@ -18,11 +18,10 @@ from typing import Any
 import jinja2
 
 from ..config.templates import layered_environment
-from ..core.dates import ordinal, zone
-from ..core.model import WEEKDAYS
+from ..core import words
+from ..core.dates import zone
 from ..core.occurrences import title_for
 from ..core.settings import Settings
-from ..core.words import MONTHS, duration_text, long_date, place
 from .hostcal import Period, eid_source
 from .picture import count_text, display_title, entry_id, holiday_name, picture, short_label
 from .plan import Entry, Plan
@@ -63,12 +62,13 @@ def plan_context(plan: Plan, settings: Settings) -> dict[str, Any]:
     for milestone, _ in milestones:
         if milestone.date.year != plan.year:
             outside[milestone.date.year] += 1
+    language = plan.language
     return {
         "organisation": {
             "name": plan.organisation,
             "timezone": plan.timezone,
-            "place": place(plan.timezone),
-            "language": settings.organisation.language,
+            "place": words.place(plan.timezone, language),
+            "language": settings.organisation.language,  # as written: the lang of the HTML
         },
         "year": plan.year,
         "country": plan.country,
@@ -80,21 +80,26 @@ def plan_context(plan: Plan, settings: Settings) -> dict[str, Any]:
             "conflicts": sum(1 for e in plan.entries if e.conflicts),
             "moved": sum(1 for e in plan.entries if e.moved),
         },
-        "entries": [entry_context(e, plan.timezone) for e in plan.entries],
+        "entries": [entry_context(e, plan.timezone, language) for e in plan.entries],
         "several_calendars": len({e.occurrence.calendar.id for e in plan.entries}) > 1,
         "timeline": timeline(plan),
         "outside": [{"year": y, "count": n} for y, n in sorted(outside.items())],
         "holidays": [
-            {"date_iso": d.isoformat(), "date_text": long_date(d), **holiday_name(name)}
+            {
+                "date_iso": d.isoformat(),
+                "date_text": words.long_date(d, language),
+                **holiday_name(name),
+            }
             for d, name in plan.holidays
         ],
-        "ramadan": [period_context(p) for p in plan.ramadan] if ramadan else [],
+        "ramadan": [period_context(p, language) for p in plan.ramadan] if ramadan else [],
         "closures": [
-            {"date_iso": d.isoformat(), "date_text": long_date(d), "name": name}
+            {"date_iso": d.isoformat(), "date_text": words.long_date(d, language), "name": name}
             for d, name in plan.closures
         ],
         "eids": [
-            {**period_context(p), "source_text": eid_source(p, plan.country)} for p in plan.eids
+            {**period_context(p, language), "source_text": eid_source(p, plan.country)}
+            for p in plan.eids
         ]
         if ramadan
         else [],
@@ -102,7 +107,7 @@ def plan_context(plan: Plan, settings: Settings) -> dict[str, Any]:
     }
 
 
-def entry_context(entry: Entry, home: str) -> dict[str, Any]:
+def entry_context(entry: Entry, home: str, language: str) -> dict[str, Any]:
     """What the page shows of one observance or planned event."""
     item = entry.occurrence
     ahead = entry.next_jubilee
@@ -112,18 +117,24 @@ def entry_context(entry: Entry, home: str) -> dict[str, Any]:
         "title": display_title(entry),
         "calendar": item.calendar.name,
         "date_iso": entry.date.isoformat(),
-        "date_text": long_date(entry.date),
-        "ordinal": item.ordinal,
+        "date_text": words.long_date(entry.date, language),
+        "ordinal": words.ordinal(item.number, language) if item.number > 0 else "",
         "jubilee": entry.jubilee,
         "next_jubilee": None
         if ahead is None
-        else {"ordinal": ordinal(ahead[0]), "year": ahead[1], "years": ahead[1] - entry.date.year},
+        else {
+            "ordinal": words.ordinal(ahead[0], language),
+            "year": ahead[1],
+            "years": ahead[1] - entry.date.year,
+        },
         "moments": [
             {
                 "name": m.name,
-                "origin": clock_text(m.origin, entry.date),
-                "local": "" if str(m.origin.tzinfo) == home else clock_text(m.local, entry.date),
-                "duration_text": duration_text(timedelta(minutes=m.minutes)),
+                "origin": clock_text(m.origin, entry.date, language),
+                "local": ""
+                if str(m.origin.tzinfo) == home
+                else clock_text(m.local, entry.date, language),
+                "duration_text": words.duration_text(timedelta(minutes=m.minutes), language),
             }
             for m in entry.moments
         ],
@@ -137,23 +148,23 @@ def entry_context(entry: Entry, home: str) -> dict[str, Any]:
             for c in entry.conflicts
         ],
         "event_date_iso": entry.event_date.isoformat(),
-        "event_date_text": long_date(entry.event_date),
+        "event_date_text": words.long_date(entry.event_date, language),
         "moved": entry.moved,
         "suggestion": entry.suggestion,
         "milestones": [
             {
                 "name": m.name,
                 "date_iso": m.date.isoformat(),
-                "date_text": long_date(m.date),
-                "count_text": count_text(m.working_days, m.when),
+                "date_text": words.long_date(m.date, language),
+                "count_text": count_text(m.working_days, m.when, language),
             }
             for m in entry.milestones
         ],
-        "event": event_context(entry, home),
+        "event": event_context(entry, home, language),
     }
 
 
-def event_context(entry: Entry, home: str) -> dict[str, Any] | None:
+def event_context(entry: Entry, home: str, language: str) -> dict[str, Any] | None:
     """A planned event's venue, time and the day it belongs to; None for an observance."""
     item = entry.occurrence
     event = item.event
@@ -161,10 +172,13 @@ def event_context(entry: Entry, home: str) -> dict[str, Any] | None:
         return None
     time_text = "All day"
     if event.start is not None and event.end is not None:
-        time_text = f"{event.start:%H:%M}-{event.end:%H:%M} {place(event.timezone)} time"
+        time_text = (
+            f"{words.clock(event.start, language)}-{words.clock(event.end, language)} "
+            f"{words.place(event.timezone, language)} time"
+        )
         time_text += f" ({event.timezone})"
         if event.timezone != home:
-            time_text += f"; {clock_text(event.start.astimezone(zone(home)), item.date)}"
+            time_text += f"; {clock_text(event.start.astimezone(zone(home)), item.date, language)}"
     belongs = ""
     if item.observance is not None and item.number > 0:
         belongs = title_for(item.observance, item.date.year)
@@ -176,23 +190,23 @@ def event_context(entry: Entry, home: str) -> dict[str, Any] | None:
     }
 
 
-def clock_text(moment: datetime, day: date) -> str:
+def clock_text(moment: datetime, day: date, language: str) -> str:
     """'13:00 Karachi time (Asia/Karachi)', with the date when it is not ``day`` there."""
     name = str(moment.tzinfo)
-    text = f"{moment:%H:%M} {place(name)} time ({name})"
-    return text if moment.date() == day else f"{text}, {long_date(moment.date())}"
+    text = f"{words.clock(moment, language)} {words.place(name, language)} time ({name})"
+    return text if moment.date() == day else f"{text}, {words.long_date(moment.date(), language)}"
 
 
-def short_date(day: date) -> str:
+def short_date(day: date, language: str) -> str:
     """'Wed 20 Jan 2027'."""
-    return f"{WEEKDAYS[day.weekday()][:3]} {day.day} {MONTHS[day.month - 1][:3]} {day.year}"
+    return words.format_date(day, words.SHORT, language)
 
 
-def period_context(period: Period) -> dict[str, Any]:
+def period_context(period: Period, language: str) -> dict[str, Any]:
     return {
         "name": period.name,
-        "first_text": long_date(period.first),
-        "last_text": long_date(period.last),
+        "first_text": words.long_date(period.first, language),
+        "last_text": words.long_date(period.last, language),
         "one_day": period.first == period.last,
         "estimate": period.estimate,
     }
@@ -201,23 +215,24 @@ def period_context(period: Period) -> dict[str, Any]:
 def timeline(plan: Plan) -> list[dict[str, Any]]:
     """Every milestone by date, grouped by month (some fall in the year before or after)."""
     groups: list[dict[str, Any]] = []
+    language = plan.language
     for milestone, entry in plan.milestones:
         day = milestone.date
-        name = f"{MONTHS[day.month - 1]} {day.year}"
+        name = words.format_date(day, words.MONTH_YEAR, language)
         if not groups or groups[-1]["name"] != name:
             groups.append({"name": name, "outside": day.year != plan.year, "milestones": []})
         groups[-1]["milestones"].append(
             {
                 "date_iso": day.isoformat(),
-                "date_text": long_date(day),
+                "date_text": words.long_date(day, language),
                 "day": day.day,
-                "weekday": WEEKDAYS[day.weekday()][:3],
+                "weekday": words.weekday(day, language, "abbreviated"),
                 "name": milestone.name,
-                "for": short_label(entry),
+                "for": short_label(entry, language),
                 "for_title": display_title(entry),
                 "entry_id": entry_id(entry),
-                "count_text": count_text(milestone.working_days, milestone.when),
-                "event_date_text": short_date(entry.event_date),
+                "count_text": count_text(milestone.working_days, milestone.when, language),
+                "event_date_text": short_date(entry.event_date, language),
             }
         )
     return groups

@@ -22,9 +22,10 @@ from datetime import UTC, date, datetime, timedelta
 from icalendar import Event as VEvent
 from icalendar import vText
 
+from ..core import words
 from ..core.ics import Shared, new_vcalendar, observance_uid
 from ..core.settings import Settings
-from .plan import Entry, Milestone, Plan, long_date
+from .plan import Entry, Milestone, Plan
 
 ONE_DAY = timedelta(days=1)
 UNREVISED = datetime(2000, 1, 1, tzinfo=UTC)  # the stamp of a plan without entries (as ics.py)
@@ -43,12 +44,11 @@ def event_date_uid(entry: Entry, domain: str) -> str:
 
 
 def describe_milestone(
-    entry: Entry, milestone: Milestone, country: str, closures: bool = False
+    entry: Entry, milestone: Milestone, country: str, language: str, closures: bool = False
 ) -> str:
     """The DESCRIPTION: the event date, how the day was counted, and why the event is then
     (``closures``: the organisation has closures of its own, skipped too)."""
     count = milestone.working_days
-    unit = "working day" if count == 1 else "working days"
     skipped = (
         "weekends, public holidays and own closures"
         if closures
@@ -57,12 +57,13 @@ def describe_milestone(
     counted = (
         "On the event date."
         if count == 0
-        else f"{count} {unit} {milestone.when} the event date, counted in working days of "
+        else f"{words.plural(count, 'working day', language)} {milestone.when} the event date, "
+        f"counted in working days of "
         f"{country} ({skipped} skipped)."
     )
     return (
         f"{milestone.name} for the {entry.occurrence.title}.\n\n"
-        f"Event date: {long_date(entry.event_date)}.\n"
+        f"Event date: {words.medium_date(entry.event_date, language)}.\n"
         f"Why that date: {entry.suggestion}.\n"
         f"{counted}"
     )
@@ -89,7 +90,9 @@ def plan_events(plan: Plan, shared: Shared) -> list[VEvent]:
                 milestone.date,
                 milestone.date + ONE_DAY,
                 f"{milestone.name}: {item.title}",
-                describe_milestone(entry, milestone, plan.country, bool(plan.host.closures)),
+                describe_milestone(
+                    entry, milestone, plan.country, plan.language, bool(plan.host.closures)
+                ),
                 ("milestone",),
             )
             vevent["TRANSP"] = shared.transparent
@@ -122,6 +125,6 @@ def plan_ics(plan: Plan, settings: Settings) -> bytes:
         f"days of {plan.country}, and the suggested event dates."
     )
     vcal = new_vcalendar(name, description, stamp, settings.feed.refresh_interval)
-    vcal.subcomponents.extend(plan_events(plan, Shared(stamp, domain)))
+    vcal.subcomponents.extend(plan_events(plan, Shared(stamp, domain, plan.language)))
     data: bytes = vcal.to_ical()
     return data

@@ -14,9 +14,14 @@ from datetime import date
 from functools import cache
 from itertools import chain, repeat
 
-from ..core.dates import is_jubilee, ordinal
-from ..core.model import WEEKDAYS, Event
+from ..core import words
+from ..core.dates import is_jubilee
+from ..core.model import Event
 from .plan import Conflict, Entry, Milestone, Plan, holidays
+
+INTERFACE = (
+    words.ENGLISH
+)  # the shape is an interface for programs: weekdays and ordinals in English
 
 
 def milestone_json(m: Milestone) -> dict[str, object]:
@@ -24,7 +29,7 @@ def milestone_json(m: Milestone) -> dict[str, object]:
         "id": m.id,
         "name": m.name,
         "date": m.date.isoformat(),
-        "weekday": WEEKDAYS[m.date.weekday()],
+        "weekday": words.weekday(m.date, INTERFACE),
         "working_days": m.working_days,
         "when": m.when,
     }
@@ -64,10 +69,10 @@ def entry_json(entry: Entry) -> dict[str, object]:
         "calendar": item.calendar.id,
         "observance": item.observance.id if item.observance is not None else None,
         "date": entry.date.isoformat(),
-        "weekday": WEEKDAYS[entry.date.weekday()],
+        "weekday": words.weekday(entry.date, INTERFACE),
         "title": item.title,
         "number": item.number,
-        "ordinal": item.ordinal,
+        "ordinal": words.ordinal(item.number, INTERFACE) if item.number > 0 else "",
         "jubilee": entry.jubilee,
         "next_jubilee": {"number": ahead[0], "year": ahead[1]} if ahead else None,
         "moments": moments_json(entry),
@@ -197,7 +202,7 @@ def _iso(day: date) -> str:
 @cache
 def _json_day(day: date) -> str:
     """'"2027-01-20",\n      "weekday": "Wednesday"': an entry's date and weekday."""
-    return f'"{day.isoformat()}",\n      "weekday": {_string(WEEKDAYS[day.weekday()])}'
+    return f'"{day.isoformat()}",\n      "weekday": {_string(words.weekday(day, INTERFACE))}'
 
 
 class _JsonWriter:
@@ -263,6 +268,7 @@ class _JsonWriter:
             f',\n      "entry": {ident},\n      "event_date": "{event_date}"\n    }},\n'
         )
         ahead = entry.next_jubilee
+        nth = words.ordinal(item.number, INTERFACE) if item.number > 0 else ""
         out += (
             f'    {{\n      "kind": "{kind}",\n'
             f'      "id": {ident},\n'
@@ -272,7 +278,7 @@ class _JsonWriter:
             f'      "date": {_json_day(item.date)},\n'
             f'      "title": {_string(item.title)},\n'
             f'      "number": {int.__repr__(item.number)},\n'
-            f'      "ordinal": {_string(ordinal(item.number) if item.number > 0 else "")},\n'
+            f'      "ordinal": {_string(nth)},\n'
             f'      "jubilee": {"true" if jubilee else "false"},\n'
             '      "next_jubilee": ',
             "null"
@@ -340,7 +346,7 @@ def _milestone_fields(m: Milestone, pad: str) -> str:
         f'{pad}"id": {_string(m.id)},\n'
         f'{pad}"name": {_string(m.name)},\n'
         f'{pad}"date": "{m.date.isoformat()}",\n'
-        f'{pad}"weekday": {_string(WEEKDAYS[m.date.weekday()])},\n'
+        f'{pad}"weekday": {_string(words.weekday(m.date, INTERFACE))},\n'
         f'{pad}"working_days": {int.__repr__(m.working_days)},\n'
         f'{pad}"when": {_string(m.when)}'
     )

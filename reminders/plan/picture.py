@@ -18,8 +18,7 @@ from collections import defaultdict
 from datetime import date, timedelta
 from typing import Any
 
-from ..core.model import WEEKDAYS
-from ..core.words import MONTHS, long_date
+from ..core import words
 from .hostcal import holiday_names
 from .plan import Entry, Plan
 
@@ -63,11 +62,11 @@ def display_title(entry: Entry) -> str:
     )
 
 
-def count_text(working_days: int, when: str) -> str:
+def count_text(working_days: int, when: str, language: str) -> str:
+    """'on the event date', '1 working day before the event date'."""
     if working_days == 0:
         return "on the event date"
-    unit = "working day" if working_days == 1 else "working days"
-    return f"{working_days} {unit} {when} the event date"
+    return f"{words.plural(working_days, 'working day', language)} {when} the event date"
 
 
 def holiday_name(name: str) -> dict[str, Any]:
@@ -92,7 +91,9 @@ def picture(plan: Plan, ramadan: bool) -> dict[str, Any]:
     notes = day_notes(plan, ramadan)
     legend = []
     for fill, mark, text in LEGEND:
-        sample = day_cell(0, 0, None, {mark: [text]} if mark else {}, fill == "weekend", fill)
+        sample = day_cell(
+            0, 0, None, {mark: [text]} if mark else {}, fill == "weekend", plan.language, fill
+        )
         sample["title"] = ""  # the text beside it says it
         sample["marks"] = [{**mark, "title": ""} for mark in sample["marks"]]
         legend.append({"cell": sample, "text": text})
@@ -112,6 +113,7 @@ def picture(plan: Plan, ramadan: bool) -> dict[str, Any]:
 def month_block(plan: Plan, month: int, notes: dict[date, dict[str, list[str]]]) -> dict[str, Any]:
     """One month: its picture (name, weekday letters, day cells, Monday first), the remembrance
     days to name under it, and each marked day in words."""
+    language = plan.language
     offset = date(plan.year, month, 1).weekday()
     length = calendar.monthrange(plan.year, month)[1]
     cells = []
@@ -120,22 +122,24 @@ def month_block(plan: Plan, month: int, notes: dict[date, dict[str, list[str]]])
         day = date(plan.year, month, number)
         week, column = divmod(offset + number - 1, 7)
         weekend = plan.host.is_weekend(day)
-        cell = day_cell(column * CELL, HEAD + week * CELL, day, notes.get(day, {}), weekend)
+        cell = day_cell(
+            column * CELL, HEAD + week * CELL, day, notes.get(day, {}), weekend, language
+        )
         cells.append(cell)
         told = cell["title"].split("\n")[1:]
         if told and told != ["Weekend"]:
-            days.append({"iso": cell["iso"], "date_text": told_date(day), "lines": told})
+            days.append({"iso": cell["iso"], "date_text": told_date(day, language), "lines": told})
     return {
         "id": f"month-{month}",
-        "name": MONTHS[month - 1],
-        "title": f"{MONTHS[month - 1]} {plan.year}",
+        "name": words.month(month, language),
+        "title": words.format_date(date(plan.year, month, 1), words.MONTH_YEAR, language),
         "width": BLOCK,
         "height": HEAD + (offset + length + 6) // 7 * CELL,
         "x": 2,
         "y": 18,
         "weekdays": [
             {
-                "text": WEEKDAYS[i][0],
+                "text": words.weekday(date(2024, 1, 1 + i), language, "narrow"),  # a Monday
                 "x": i * CELL + CELL // 2,
                 "y": HEAD - 8,
                 "weekend": i in plan.host.weekend,
@@ -148,19 +152,20 @@ def month_block(plan: Plan, month: int, notes: dict[date, dict[str, list[str]]])
     }
 
 
-def told_date(day: date) -> str:
+def told_date(day: date, language: str) -> str:
     """'Tue 20': a day of a month, as its list of marked days names it."""
-    return f"{WEEKDAYS[day.weekday()][:3]} {day.day}"
+    return words.format_date(day, words.WEEKDAY_DAY, language)
 
 
-def short_label(entry: Entry) -> str:
+def short_label(entry: Entry, language: str) -> str:
     """'January 20 Tragedy (37th)': the title without its 'Nth anniversary of the'."""
     title = entry.occurrence.title
     shorter = _ORDINAL.sub("", title, count=1)
     if shorter == title or not shorter:
         return title
     shorter = shorter[0].upper() + shorter[1:]
-    return f"{shorter} ({entry.occurrence.ordinal})" if entry.occurrence.ordinal else shorter
+    number = entry.occurrence.number
+    return f"{shorter} ({words.ordinal(number, language)})" if number > 0 else shorter
 
 
 def month_labels(plan: Plan, month: int) -> list[dict[str, Any]]:
@@ -169,7 +174,11 @@ def month_labels(plan: Plan, month: int) -> list[dict[str, Any]]:
     days = [e for e in plan.entries if e.kind == "observance" and e.date.month == month]
     shown = days if len(days) <= MAX_LABELS else days[: MAX_LABELS - 1]
     labels: list[dict[str, Any]] = [
-        {"text": f"{e.date.day} · {short_label(e)}", "link": entry_id(e), "more": False}
+        {
+            "text": f"{e.date.day} · {short_label(e, plan.language)}",
+            "link": entry_id(e),
+            "more": False,
+        }
         for e in shown
     ]
     if len(shown) < len(days):
@@ -182,6 +191,7 @@ def day_notes(plan: Plan, ramadan: bool) -> dict[date, dict[str, list[str]]]:
     """What the picture marks on each day of the year, by mark, with the tooltip lines."""
     notes: dict[date, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
     first, last = date(plan.year, 1, 1), date(plan.year, 12, 31)
+    language = plan.language
     for day, name in plan.holidays:
         shown = holiday_name(name)
         key = "holiday-estimate" if shown["estimate"] else "holiday"
@@ -192,7 +202,10 @@ def day_notes(plan: Plan, ramadan: bool) -> dict[date, dict[str, list[str]]]:
     if ramadan:
         for period in plan.ramadan:
             kind = "ramadan estimate" if period.estimate else "ramadan"
-            text = f"{period.name}: {long_date(period.first)} to {long_date(period.last)}"
+            text = (
+                f"{period.name}: {words.long_date(period.first, language)} to "
+                f"{words.long_date(period.last, language)}"
+            )
             day = max(period.first, first)
             while day <= min(period.last, last):
                 notes[day][kind].append(text + (" (an estimate)" if period.estimate else ""))
@@ -214,14 +227,21 @@ def day_notes(plan: Plan, ramadan: bool) -> dict[date, dict[str, list[str]]]:
             notes[entry.date]["event"].append(f"Planned event: {display_title(entry)}")
         for milestone in entry.milestones:
             notes[milestone.date]["milestone"].append(
-                f"{milestone.name} ({count_text(milestone.working_days, milestone.when)}): "
+                f"{milestone.name} "
+                f"({count_text(milestone.working_days, milestone.when, language)}): "
                 f"{entry.occurrence.title}"
             )
     return notes
 
 
 def day_cell(
-    x: int, y: int, day: date | None, notes: dict[str, list[str]], weekend: bool, fill: str = ""
+    x: int,
+    y: int,
+    day: date | None,
+    notes: dict[str, list[str]],
+    weekend: bool,
+    language: str,
+    fill: str = "",
 ) -> dict[str, Any]:
     """One day of the picture: its square, number, tooltip and marks (``day`` None: a legend
     sample, whose ``fill`` is given)."""
@@ -235,7 +255,7 @@ def day_cell(
             fill = "holiday-estimate"
         elif weekend:
             fill = "weekend"
-    lines = [] if day is None else [long_date(day)]
+    lines = [] if day is None else [words.long_date(day, language)]
     if weekend and day is not None:
         lines.append("Weekend")
     marks = []

@@ -22,10 +22,10 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime, timedelta
-from functools import cache
 
+from ..core import words
 from ..core.dates import is_jubilee, next_jubilee, zone
-from ..core.model import WEEKDAYS, Occurrence
+from ..core.model import Occurrence
 from ..core.notices import applies
 from ..core.occurrences import occurrences
 from ..core.settings import Loaded, MilestoneRule
@@ -103,6 +103,7 @@ class Plan(NamedTuple):
     eids: tuple[Period, ...]  # the Eids in the year, one date each (hostcal.host_eids)
     host: HostCalendar  # with the organisation's own closures
     closures: tuple[tuple[date, str], ...] = ()  # the year's closed days of the organisation's own
+    language: str = words.ENGLISH  # the organisation's: what every format writes its words in
 
     @property
     def milestones(self) -> list[tuple[Milestone, Entry]]:
@@ -148,15 +149,11 @@ class Plan(NamedTuple):
         return [run for key in sorted(groups) for run in groups[key]]
 
 
-@cache  # a plan names each of a year's days many times over, and strftime is slow
-def long_date(day: date) -> str:
-    return f"{WEEKDAYS[day.weekday()]} {day.day} {day:%b %Y}"
-
-
 def build_plan(loaded: Loaded, year: int, host: HostCalendar) -> Plan:
     """The plan of ``year`` for the loaded calendars (examples as the feed settings say)."""
     settings = loaded.settings
     org = settings.organisation
+    language = org.language or words.ENGLISH
     host = with_closures(host, settings.closures, year)
     within, policy = settings.plan.conflict_days, settings.plan.move
     examples = settings.feed.include_examples
@@ -166,7 +163,7 @@ def build_plan(loaded: Loaded, year: int, host: HostCalendar) -> Plan:
     margin = timedelta(days=within)
     around = occurrences(loaded.calendars, first - margin, end + margin, examples=examples)
     items = [o for o in around if first <= o.date < end]
-    neighbours = Neighbours((o for o in around if o.event is None), within)
+    neighbours = Neighbours((o for o in around if o.event is None), within, language)
     # A real planned event fixes the event date; a sample one (example = true) does not.
     planned = {
         (o.calendar.id, o.observance.id): o
@@ -191,7 +188,7 @@ def build_plan(loaded: Loaded, year: int, host: HostCalendar) -> Plan:
     for item in items:
         if item.date != day:
             day = item.date
-            on_day = tuple(day_conflicts(item, host, ramadan, host.country))
+            on_day = tuple(day_conflicts(item, host, ramadan, host.country, language))
             suggested = None
         conflicts = on_day
         near = neighbours.conflicts(item)
@@ -209,10 +206,10 @@ def build_plan(loaded: Loaded, year: int, host: HostCalendar) -> Plan:
             assert item.observance is not None
             linked = planned.get((item.calendar.id, item.observance.id)) if planned else None
             if linked is not None:
-                event_date, why = suggest(item, linked, host, policy)
+                event_date, why = suggest(item, linked, host, policy, language)
             else:
                 if suggested is None:
-                    suggested = suggest(item, None, host, policy)
+                    suggested = suggest(item, None, host, policy, language)
                 event_date, why = suggested
             if filtered:
                 rules = tuple(r for r in settings.milestones if applies(r, item.observance))
@@ -254,18 +251,19 @@ def build_plan(loaded: Loaded, year: int, host: HostCalendar) -> Plan:
         tuple(p for p in host.eids if first <= p.first <= last),
         host,
         tuple((d, n) for d, n in host.closures.items() if first <= d <= last),
+        language,
     )
 
 
 def day_conflicts(
-    item: Occurrence, host: HostCalendar, ramadan: bool, country: str
+    item: Occurrence, host: HostCalendar, ramadan: bool, country: str, language: str
 ) -> list[Conflict]:
     """What the host country's calendar says about the occurrence's day."""
     day = item.date
     found = []
     if host.is_weekend(day):
         found.append(
-            Conflict("weekend", f"{WEEKDAYS[day.weekday()]} is a weekend day in {country}")
+            Conflict("weekend", f"{words.weekday(day, language)} is a weekend day in {country}")
         )
     holiday = host.holiday(day)
     if holiday is not None:
@@ -283,8 +281,10 @@ def day_conflicts(
             found.append(
                 Conflict(
                     "ramadan",
-                    f"in {period.name} (by the Umm al-Qura tables: {long_date(period.first)} to "
-                    f"{long_date(period.last)}; an estimate, the start depends on the moon)",
+                    f"in {period.name} (by the Umm al-Qura tables: "
+                    f"{words.medium_date(period.first, language)} to "
+                    f"{words.medium_date(period.last, language)}; an estimate, the start depends "
+                    "on the moon)",
                     True,
                 )
             )
@@ -309,8 +309,9 @@ class Neighbours:
     thousands of observances has dozens on a day, and every entry of that day shares them.
     """
 
-    def __init__(self, observed: Iterable[Occurrence], within: int) -> None:
+    def __init__(self, observed: Iterable[Occurrence], within: int, language: str) -> None:
         self.within = within
+        self.language = language
         self.on: dict[tuple[str, date], list[Occurrence]] = {}
         self.dates: dict[tuple[str, str], list[date]] = {}  # of each observance, in the window
         # Whether an observance is in the window more than once within ``within`` days (which
@@ -346,7 +347,7 @@ class Neighbours:
         key = (item.calendar.id, item.date)
         window = self.windows.get(key)
         if window is None:
-            window = self.windows[key] = _Window(self._near(*key))
+            window = self.windows[key] = _Window(self._near(*key), self.language)
         observance = item.observance
         if item.event is None and observance is not None and not self.crowded:
             # The common case: the item is its observance's one occurrence in the window, so
@@ -396,11 +397,11 @@ class Neighbours:
         if more > 0:
             counted = self.counted.get(more)
             if counted is None:
-                within = self.within
+                within, language = self.within, self.language
                 counted = self.counted[more] = Conflict(
                     "observance",
-                    f"and {more} more observance{'s' if more != 1 else ''} of this calendar "
-                    f"within {within} day{'s' if within != 1 else ''}",
+                    f"and {words.plural(more, 'more observance', language)} of this calendar "
+                    f"within {words.plural(within, 'day', language)}",
                 )
             found += (counted,)
         return found
@@ -418,8 +419,9 @@ class _Window:
     """The observances of one calendar near one day (with their distance in days), nearest
     first, and their conflicts, worded once."""
 
-    def __init__(self, near: list[tuple[int, Occurrence]]) -> None:
+    def __init__(self, near: list[tuple[int, Occurrence]], language: str) -> None:
         self.near = near
+        self.language = language
         # Where the observances among the first NEIGHBOURS_SHOWN + 1 are.
         self.first = {
             other.observance.id: index
@@ -436,23 +438,25 @@ class _Window:
         found = self.worded.get(index)
         if found is None:
             gap, other = self.near[index]
-            if gap == 0:
-                where = "on the same day as"
-            else:
-                plural = "s" if abs(gap) != 1 else ""
-                where = f"{abs(gap)} day{plural} {'before' if gap > 0 else 'after'}"
-            found = Conflict("observance", f"{where} {other.title} ({long_date(other.date)})")
+            where = "on the same day as" if gap == 0 else words.days_apart(gap, self.language)
+            found = Conflict(
+                "observance",
+                f"{where} {other.title} ({words.medium_date(other.date, self.language)})",
+            )
             self.worded[index] = found
         return found
 
 
 def suggest(
-    item: Occurrence, linked: Occurrence | None, host: HostCalendar, policy: str
+    item: Occurrence, linked: Occurrence | None, host: HostCalendar, policy: str, language: str
 ) -> tuple[date, str]:
     """The event date for an observance and the reason, by the ``[plan] move`` policy."""
     day = item.date
     if linked is not None and linked.event is not None:
-        return linked.date, f"planned: {linked.event.title} on {long_date(linked.date)}"
+        return (
+            linked.date,
+            f"planned: {linked.event.title} on {words.medium_date(linked.date, language)}",
+        )
     if host.is_working_day(day):
         return day, "the day itself, a working day"
     if host.is_weekend(day):
@@ -464,13 +468,12 @@ def suggest(
     if policy == "never":
         return day, f'the day itself, though {what} ([plan] move = "never")'
     moved = host.nearest_working_day(day, policy)
-    side = "before" if moved < day else "after"
     which = {"nearest": "nearest", "before": "previous", "after": "next"}[policy]
     return moved, (
-        f"{WEEKDAYS[day.weekday()]} is {what}: a seminar or roundtable can move to the {which} "
-        f"working day, {long_date(moved)} ({(abs((moved - day).days))} day"
-        f"{'s' if abs((moved - day).days) != 1 else ''} {side}); the remembrance itself stays on "
-        f"{long_date(day)}"
+        f"{words.weekday(day, language)} is {what}: a seminar or roundtable can move to the "
+        f"{which} working day, {words.medium_date(moved, language)} "
+        f"({words.days_apart((day - moved).days, language)}); the remembrance itself stays on "
+        f"{words.medium_date(day, language)}"
     )
 
 

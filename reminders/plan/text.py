@@ -10,11 +10,8 @@ the choice of format in output.py.
 from __future__ import annotations
 
 from datetime import date, timedelta
-from functools import cache
 
-from ..core.dates import ordinal
-from ..core.model import WEEKDAYS
-from ..core.words import both_zones, minutes, plural
+from ..core import words
 from .hostcal import eid_note, holiday_names
 from .plan import Conflict, Entry, Milestone, Plan, holidays
 
@@ -28,6 +25,10 @@ LABELS = {
     "eid": "Eid",
     "observance": "another observance",
 }
+# The CSV's and the JSON's fields are an interface for programs (docs/plan.md): their weekday and
+# ordinal stay English whatever the organisation's language; their prose (titles, moments,
+# conflicts, reasons) is in it.
+INTERFACE = words.ENGLISH
 CSV_COLUMNS = (
     "row", "id", "calendar", "observance", "date", "weekday", "title", "number", "ordinal",
     "jubilee", "next_jubilee", "next_jubilee_year", "moments", "venue", "conflict_kinds",
@@ -36,29 +37,28 @@ CSV_COLUMNS = (
 )  # fmt: skip
 
 
-@cache  # a plan writes each of a year's days many times over, and strftime is slow
-def day(when: date) -> str:
+def day(when: date, language: str) -> str:
     """'Wed 20 Jan 2027', as every terminal command writes a date."""
-    return f"{when:%a %d %b %Y}"
+    return words.format_date(when, words.TABLE, language)
 
 
-def title(entry: Entry) -> str:
+def title(entry: Entry, language: str) -> str:
     """The title as people read it: a sample event says so; an observance whose title pattern
     leaves out the anniversary gets it added."""
     item = entry.occurrence
     if item.event is not None:
         return f"Example: {item.title}" if item.event.example else item.title
-    number = item.ordinal
+    number = words.ordinal(item.number, language) if item.number > 0 else ""
     if number and number not in item.title:
         return f"{item.title} ({number} anniversary)"
     return item.title
 
 
-def when(milestone: Milestone) -> str:
+def when(milestone: Milestone, language: str) -> str:
     """'30 working days before', '1 working day after', 'on the event day'."""
     if milestone.working_days == 0:
         return "on the event day"
-    return f"{plural(milestone.working_days, 'working day')} {milestone.when}"
+    return f"{words.plural(milestone.working_days, 'working day', language)} {milestone.when}"
 
 
 def conflict(found: Conflict) -> str:
@@ -71,58 +71,68 @@ def conflict_kinds(entry: Entry) -> str:
     return ", ".join(dict.fromkeys(kinds)) or "none"
 
 
-def jubilee(entry: Entry) -> str:
+def jubilee(entry: Entry, language: str) -> str:
     """'jubilee', 'next jubilee: 40th in 2030' or ''."""
     if entry.jubilee:
         return "jubilee"
     if entry.next_jubilee is not None:
         number, year = entry.next_jubilee
-        return f"next jubilee: {ordinal(number)} in {year}"
+        return f"next jubilee: {words.ordinal(number, language)} in {year}"
     return ""
 
 
-def timing(entry: Entry, home: str) -> list[str]:
+def timing(entry: Entry, home: str, language: str) -> list[str]:
     """The timed moments, and an event's own time, in the origin's zone and the organisation's."""
     lines = [
-        f"{m.name} ({minutes(timedelta(minutes=m.minutes))}): "
-        f"{both_zones(m.origin, m.origin + timedelta(minutes=m.minutes), home)}"
+        f"{m.name} ({words.minutes(timedelta(minutes=m.minutes), language)}): "
+        f"{words.both_zones(m.origin, m.origin + timedelta(minutes=m.minutes), home, language)}"
         for m in entry.moments
     ]
     event = entry.occurrence.event
     if event is not None and event.start is not None and event.end is not None:
-        lines.append(both_zones(event.start, event.end, home))
+        lines.append(words.both_zones(event.start, event.end, home, language))
     return lines
 
 
-def about(entry: Entry) -> list[str]:
+def about(entry: Entry, language: str) -> list[str]:
     """An event's venue and the anniversary it is held for, as ``reminders upcoming`` shows."""
     item = entry.occurrence
     lines = [f"at {item.event.venue}"] if item.event is not None and item.event.venue else []
-    if item.event is not None and item.observance is not None and item.ordinal:
-        lines.append(f"for the {item.ordinal} anniversary ({item.observance.id})")
+    if item.event is not None and item.observance is not None and item.number > 0:
+        lines.append(
+            f"for the {words.ordinal(item.number, language)} anniversary ({item.observance.id})"
+        )
     return lines
 
 
-def suggestion(entry: Entry) -> str:
+def suggestion(entry: Entry, language: str) -> str:
     moved = " (moved)" if entry.moved else ""
-    return f"suggested event date: {day(entry.event_date)}{moved}: {entry.suggestion}"
+    return f"suggested event date: {day(entry.event_date, language)}{moved}: {entry.suggestion}"
 
 
 def header(plan: Plan) -> list[str]:
     """The year's facts about the host country, as sentences."""
+    language = plan.language
     estimated = sum(all(e for _, e in holiday_names(name)) for _, name in plan.holidays)
     weekend = " and ".join(plan.weekend) if plan.weekend else "none"
     lines = [
         f"Host country: {plan.country}; weekend: {weekend}; public holidays: "
-        f"{plural(len(plan.holidays), 'day')}"
+        f"{words.plural(len(plan.holidays), 'day', language)}"
         + (f", {estimated} of them estimates" if estimated else "")
-        + (f"; own closures: {plural(len(plan.closures), 'day')}" if plan.closures else ""),
+        + (
+            f"; own closures: {words.plural(len(plan.closures), 'day', language)}"
+            if plan.closures
+            else ""
+        ),
     ]
     lines += [
-        f"{p.name}: {day(p.first)} to {day(p.last)} (an estimate, by the Umm al-Qura tables)"
+        f"{p.name}: {day(p.first, language)} to {day(p.last, language)} "
+        "(an estimate, by the Umm al-Qura tables)"
         for p in plan.ramadan
     ]
-    lines += [f"{p.name}: {day(p.first)} ({eid_note(p, plan.country)})" for p in plan.eids]
+    lines += [
+        f"{p.name}: {day(p.first, language)} ({eid_note(p, plan.country)})" for p in plan.eids
+    ]
     lines.append(
         f"Times in the origin's zone and in {plan.timezone}; milestones in working days of "
         f"{plan.country}"
@@ -176,17 +186,18 @@ def table(plan: Plan) -> str:
 def table_lines(plan: Plan) -> list[str]:
     """The lines of :func:`table` (some hold several, joined by line breaks), to be joined with
     line breaks; the last is "", for the line break at the end."""
+    language = plan.language
     lines = [f"{plan.organisation}: event plan for {plan.year}"]
     for line in header(plan):
         lines += wrap(line, rest="  ")
     if not plan.entries:
         lines += ["", f"No observances or events in {plan.year}."]
-    shared = _Shared()
+    shared = _Shared(language)
     tail, append = shared.tail, lines.append
     for entry in plan.entries:
         item = entry.occurrence
-        heading = f"{title(entry)}{' (jubilee)' if entry.jubilee else ''}"
-        on = day(item.date)
+        heading = f"{title(entry, language)}{' (jubilee)' if entry.jubilee else ''}"
+        on = day(item.date, language)
         if len(on) + 2 + len(heading) <= WIDTH and _plain(heading):
             append(f"\n{on}  {heading}")  # after an empty line; wrap() would keep it whole
         else:
@@ -195,7 +206,7 @@ def table_lines(plan: Plan) -> list[str]:
         if entry.next_jubilee is not None:
             append(shared.jubilee(entry))
         if entry.moments or item.event is not None:
-            for text in timing(entry, plan.timezone) + about(entry):
+            for text in timing(entry, plan.timezone, language) + about(entry, language):
                 lines += wrap(text, INDENT, INDENT + "  ")
         append(tail(entry))
     runs = plan.milestone_runs()
@@ -207,7 +218,12 @@ def table_lines(plan: Plan) -> list[str]:
         event_date = entries[first].event_date  # the same for every entry of the run
         written = done.get((m, event_date))
         if written is None:
-            written = "\n".join(wrap(f"{m.name} ({when(m)} {day(event_date)})", f"{day(m.date)}  "))
+            written = "\n".join(
+                wrap(
+                    f"{m.name} ({when(m, language)} {day(event_date, language)})",
+                    f"{day(m.date, language)}  ",
+                )
+            )
             done[(m, event_date)] = written
         lines += [written] * count
     lines.append("")  # the line break at the end, without copying the text once more
@@ -219,7 +235,8 @@ class _Shared:
     lines: a calendar of thousands of observances has a few thousand of them (the conflicts,
     suggestion and milestones of a day; the other observances near it), not one per entry."""
 
-    def __init__(self) -> None:
+    def __init__(self, language: str) -> None:
+        self.language = language
         self.details: dict[str, str] = {}
         self.jubilees: dict[tuple[int, int], str] = {}
         self.conflicts: dict[Conflict, str] = {}
@@ -231,7 +248,7 @@ class _Shared:
         assert entry.next_jubilee is not None
         found = self.jubilees.get(entry.next_jubilee)
         if found is None:
-            found = self.jubilees[entry.next_jubilee] = self.detail(jubilee(entry))
+            found = self.jubilees[entry.next_jubilee] = self.detail(jubilee(entry, self.language))
         return found
 
     def detail(self, text: str) -> str:
@@ -267,14 +284,16 @@ class _Shared:
         if not entry.conflicts:
             parts.append(f"{INDENT}no conflicts")
         if observance:
-            parts.append(self.detail(suggestion(entry)))
+            parts.append(self.detail(suggestion(entry, self.language)))
         if entry.milestones:
             text = self.milestones.get(entry.milestones)
             if text is None:
                 lines = [f"{INDENT}milestones:"]
                 for m in entry.milestones:
                     lines += wrap(
-                        f"{m.name} ({when(m)})", f"{INDENT}  {day(m.date)}  ", INDENT + " " * 19
+                        f"{m.name} ({when(m, self.language)})",
+                        f"{INDENT}  {day(m.date, self.language)}  ",
+                        INDENT + " " * 19,
                     )
                 text = self.milestones[entry.milestones] = "\n".join(lines)
             parts.append(text)
@@ -292,6 +311,7 @@ def esc(text: str) -> str:
 def markdown(plan: Plan) -> str:
     """The plan as GitHub-flavoured Markdown: the facts, a summary table, a section per entry,
     the milestones by date and the public holidays."""
+    language = plan.language
     out = [f"# Event plan {plan.year}: {esc(plan.organisation)}", ""]
     out += [f"- {esc(line)}" for line in header(plan)]
     out += ["", "## The year at a glance", ""]
@@ -301,19 +321,23 @@ def markdown(plan: Plan) -> str:
     else:
         out.append(f"No observances or events in {plan.year}.")
     for entry in plan.entries:
-        event_date = day(entry.event_date) + (" (moved)" if entry.moved else "")
+        event_date = day(entry.event_date, language) + (" (moved)" if entry.moved else "")
         out.append(
-            f"| {day(entry.date)} | {esc(title(entry))} | {esc(jubilee(entry)) or ' '} | "
+            f"| {day(entry.date, language)} | {esc(title(entry, language))} | "
+            f"{esc(jubilee(entry, language)) or ' '} | "
             f"{esc(conflict_kinds(entry))} | {event_date} |"
         )
     for entry in plan.entries:
-        out += ["", f"## {day(entry.date)}: {esc(title(entry))}", ""]
+        out += ["", f"## {day(entry.date, language)}: {esc(title(entry, language))}", ""]
         if entry.jubilee:
-            out.append(f"- **Jubilee:** the {entry.occurrence.ordinal} anniversary")
+            nth = words.ordinal(entry.occurrence.number, language)
+            out.append(f"- **Jubilee:** the {nth} anniversary")
         if entry.next_jubilee is not None:
             number, year = entry.next_jubilee
-            out.append(f"- Next jubilee: the {ordinal(number)} anniversary, in {year}")
-        details = timing(entry, plan.timezone) + about(entry)
+            out.append(
+                f"- Next jubilee: the {words.ordinal(number, language)} anniversary, in {year}"
+            )
+        details = timing(entry, plan.timezone, language) + about(entry, language)
         out += [f"- {esc(line[:1].upper() + line[1:])}" for line in details]
         for found in entry.conflicts:
             estimate = " (estimate)" if found.estimate else ""
@@ -322,12 +346,15 @@ def markdown(plan: Plan) -> str:
         if entry.kind == "observance":
             moved = " (moved)" if entry.moved else ""
             out.append(
-                f"- **Suggested event date:** {day(entry.event_date)}{moved}: "
+                f"- **Suggested event date:** {day(entry.event_date, language)}{moved}: "
                 f"{esc(entry.suggestion)}"
             )
         if entry.milestones:
             out += ["", "| Milestone | Date | Working days |", "| --- | --- | --- |"]
-            out += [f"| {esc(m.name)} | {day(m.date)} | {when(m)} |" for m in entry.milestones]
+            out += [
+                f"| {esc(m.name)} | {day(m.date, language)} | {when(m, language)} |"
+                for m in entry.milestones
+            ]
     out += ["", "## Milestones by date", ""]
     if plan.milestones:
         out += [
@@ -338,8 +365,8 @@ def markdown(plan: Plan) -> str:
         out.append("No milestones.")
     for m, entry in plan.milestones:
         out.append(
-            f"| {day(m.date)} | {esc(m.name)} | {when(m)} | {day(entry.event_date)} | "
-            f"{esc(title(entry))} |"
+            f"| {day(m.date, language)} | {esc(m.name)} | {when(m, language)} | "
+            f"{day(entry.event_date, language)} | {esc(title(entry, language))} |"
         )
     out += ["", f"## Public holidays in {esc(plan.country)}, {plan.year}", ""]
     listed = list(holidays(plan))
@@ -348,10 +375,10 @@ def markdown(plan: Plan) -> str:
     else:
         out.append("None.")
     for holiday, name, guessed in listed:
-        out.append(f"| {day(holiday)} | {esc(name)} | {'estimate' if guessed else ' '} |")
+        out.append(f"| {day(holiday, language)} | {esc(name)} | {'estimate' if guessed else ' '} |")
     if plan.closures:
         out += ["", f"## Own closures, {plan.year}", "", "| Date | Closed for |", "| --- | --- |"]
-        out += [f"| {day(closed)} | {esc(name)} |" for closed, name in plan.closures]
+        out += [f"| {day(closed, language)} | {esc(name)} |" for closed, name in plan.closures]
     return "\n".join(out) + "\n"
 
 
@@ -363,15 +390,16 @@ def csv_text(plan: Plan) -> str:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, CSV_COLUMNS, restval="")  # RFC 4180: CRLF, quotes doubled
     writer.writeheader()
+    language = plan.language
     for entry in plan.entries:
         item = entry.occurrence
         base = {
             "id": item.id,
             "calendar": item.calendar.id,
             "observance": item.observance.id if item.observance is not None else "",
-            "title": title(entry),
+            "title": title(entry, language),
             "event_date": entry.event_date.isoformat(),
-            "event_weekday": WEEKDAYS[entry.event_date.weekday()],
+            "event_weekday": words.weekday(entry.event_date, INTERFACE),
         }
         ahead = entry.next_jubilee
         writer.writerow(
@@ -379,13 +407,13 @@ def csv_text(plan: Plan) -> str:
                 **base,
                 "row": entry.kind,
                 "date": entry.date.isoformat(),
-                "weekday": WEEKDAYS[entry.date.weekday()],
+                "weekday": words.weekday(entry.date, INTERFACE),
                 "number": item.number or "",
-                "ordinal": item.ordinal,
+                "ordinal": words.ordinal(item.number, INTERFACE) if item.number > 0 else "",
                 "jubilee": str(entry.jubilee).lower(),
                 "next_jubilee": ahead[0] if ahead else "",
                 "next_jubilee_year": ahead[1] if ahead else "",
-                "moments": " | ".join(timing(entry, plan.timezone)),
+                "moments": " | ".join(timing(entry, plan.timezone, language)),
                 "venue": item.event.venue if item.event is not None else "",
                 "conflict_kinds": " ".join(dict.fromkeys(c.kind for c in entry.conflicts)),
                 "conflicts": " | ".join(
@@ -402,7 +430,7 @@ def csv_text(plan: Plan) -> str:
                     **base,
                     "row": "milestone",
                     "date": m.date.isoformat(),
-                    "weekday": WEEKDAYS[m.date.weekday()],
+                    "weekday": words.weekday(m.date, INTERFACE),
                     "milestone_id": m.id,
                     "milestone": m.name,
                     "working_days": m.working_days,

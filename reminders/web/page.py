@@ -34,12 +34,12 @@ from jinja2.exceptions import SecurityError
 
 from ..config.resources import bundled
 from ..config.templates import layered_environment, sandbox_refusal, template_file
+from ..core import words
 from ..core.dates import zone
 from ..core.errors import Problem
-from ..core.model import WEEKDAYS, Calendar, Occurrence
+from ..core.model import Calendar, Occurrence
 from ..core.occurrences import occurrences, title_for
 from ..core.settings import Loaded
-from ..core.words import MONTHS, duration_text, long_date, place, when
 from .feeds import ALL, FeedSet, calendar_path
 
 INDEX = "web/index.html"
@@ -97,34 +97,36 @@ def upcoming(calendars: Sequence[Calendar], today: date, examples: bool) -> list
     return [item for item in found if item.date < cutoff]
 
 
-def short_date(day: date) -> str:
+def day_month(day: date, language: str) -> str:
     """'Tuesday 19 January' (the script writes the visitor's dates the same way)."""
-    return f"{WEEKDAYS[day.weekday()]} {day.day} {MONTHS[day.month - 1]}"
+    return words.format_date(day, words.DAY_MONTH, language)
 
 
-def zoned(moment: datetime, zone_name: str, day: date) -> str:
+def zoned(moment: datetime, zone_name: str, day: date, language: str) -> str:
     """'13:00 Karachi time (Asia/Karachi)', with the date when it is not ``day`` there."""
     there = moment.astimezone(zone(zone_name))
-    text = f"{there:%H:%M} {place(zone_name)} time ({zone_name})"
-    return text if there.date() == day else f"{text}, {short_date(there.date())}"
+    text = f"{words.clock(there, language)} {words.place(zone_name, language)} time ({zone_name})"
+    return text if there.date() == day else f"{text}, {day_month(there.date(), language)}"
 
 
 def instant(
-    start: datetime, end: datetime, origin_zone: str, home: str, day: date
+    start: datetime, end: datetime, origin_zone: str, home: str, day: date, language: str
 ) -> dict[str, str]:
     """One timed start in the origin's zone, the organisation's (when other) and UTC."""
     utc = start.astimezone(UTC)
-    utc_text = f"{utc:%H:%M} UTC"
+    utc_text = f"{words.clock(utc, language)} UTC"
     return {
-        "origin": zoned(start, origin_zone, day),
-        "organisation": "" if origin_zone == home else zoned(start, home, day),
+        "origin": zoned(start, origin_zone, day, language),
+        "organisation": "" if origin_zone == home else zoned(start, home, day, language),
         "utc_iso": f"{utc:%Y-%m-%dT%H:%M:%SZ}",
-        "utc_text": utc_text if utc.date() == day else f"{utc_text}, {short_date(utc.date())}",
-        "duration_text": duration_text(end - start),
+        "utc_text": (
+            utc_text if utc.date() == day else f"{utc_text}, {day_month(utc.date(), language)}"
+        ),
+        "duration_text": words.duration_text(end - start, language),
     }
 
 
-def item_context(item: Occurrence, today: date, home: str) -> dict[str, Any]:
+def item_context(item: Occurrence, today: date, home: str, language: str) -> dict[str, Any]:
     """What the page shows of one occurrence or event."""
     days = (item.date - today).days
     out: dict[str, Any] = {
@@ -132,12 +134,12 @@ def item_context(item: Occurrence, today: date, home: str) -> dict[str, Any]:
         "title": item.title,
         "calendar": item.calendar.name,
         "date_iso": item.date.isoformat(),
-        "date_text": long_date(item.date),
-        "weekday": item.weekday,
+        "date_text": words.long_date(item.date, language),
+        "weekday": words.weekday(item.date, language),
         "days": days,
-        "when": when(days),
+        "when": words.when(days, language),
         "is_today": days == 0,
-        "ordinal": item.ordinal,
+        "ordinal": words.ordinal(item.number, language) if item.number > 0 else "",
         "jubilee": item.jubilee,
         "description": "",
         "moments": [],
@@ -151,14 +153,16 @@ def item_context(item: Occurrence, today: date, home: str) -> dict[str, Any]:
             {
                 "name": placed.moment.name,
                 "description": placed.moment.description,
-                **instant(placed.start, placed.end, placed.moment.timezone, home, item.date),
+                **instant(
+                    placed.start, placed.end, placed.moment.timezone, home, item.date, language
+                ),
             }
             for placed in item.moments
         ]
         return out
     timed = None
     if event.start is not None and event.end is not None:
-        timed = instant(event.start, event.end, event.timezone, home, item.date)
+        timed = instant(event.start, event.end, event.timezone, home, item.date, language)
     out["title"] = f"Example: {event.title}" if event.example else event.title
     out["description"] = event.description
     out["event"] = {
@@ -188,22 +192,24 @@ def page_context(
     org, feed = settings.organisation, settings.feed
     public = tuple(c for c in loaded.calendars if c.public)
     shown = upcoming(public, today, feed.include_examples)
+    language = org.language or words.ENGLISH
     return {
         "organisation": {
             "name": org.name,
             "timezone": org.timezone,
-            "place": place(org.timezone),
+            "place": words.place(org.timezone, language),
+            "language": language,
         },
         "feed": {
             "name": feed.name,
             "description": feed.description,
-            "refresh_text": duration_text(feed.refresh_interval),
+            "refresh_text": words.duration_text(feed.refresh_interval, language),
         },
         "today_iso": today.isoformat(),
-        "today_text": long_date(today),
+        "today_text": words.long_date(today, language),
         "subscriptions": [subscription(feed.base_url, *entry) for entry in feeds],
         "several_calendars": len(public) > 1,
-        "upcoming": [item_context(item, today, org.timezone) for item in shown],
+        "upcoming": [item_context(item, today, org.timezone, language) for item in shown],
         "plans": [{"year": year, "url": url} for year, url in plans],
     }
 
