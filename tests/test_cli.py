@@ -38,6 +38,8 @@ def test_upcoming_shows_weekday_ordinal_days_to_go_and_both_zones(cli: Cli) -> N
 def test_upcoming_on_the_day_and_an_empty_window(cli: Cli) -> None:
     code, out, _ = cli("--config", CONFIG, "upcoming", "--from", "2027-01-20", "--days", "1")
     assert code == 0
+    assert out.splitlines()[0].endswith("Wed 20 Jan 2027 (1 day; times in the origin's zone and in "
+                                        "Asia/Karachi)")  # fmt: skip
     assert "Wed 20 Jan 2027  today" in out
     code, out, _ = cli("--config", CONFIG, "upcoming", "--from", "2027-03-01", "--days", "30")
     assert code == 0

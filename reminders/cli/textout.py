@@ -31,7 +31,7 @@ def upcoming_lines(
     yield (
         f"{settings.organisation.name}: {words.format_date(start, words.TABLE, language)} to "
         f"{words.format_date(end, words.TABLE, language)} "
-        f"({words.number(days, language)} days; times in the origin's zone and in {home})"
+        f"({words.plural(days, 'day', language)}; times in the origin's zone and in {home})"
     )
     if not items:
         yield "Nothing in this window."
