@@ -229,6 +229,7 @@ def worker(args: argparse.Namespace) -> None:
     # Both variants import the same modules before anything is measured.
     import icalendar  # noqa: F401
 
+    from reminders.cli.gcpause import gc_paused
     from reminders.config.calendars import load_calendars
     from reminders.core.ics import FeedInfo, build_ics
 
@@ -241,7 +242,9 @@ def worker(args: argparse.Namespace) -> None:
 
     def build() -> bytes:
         if args.worker == "ours":
-            return build_ics(calendars, args.first, args.last, info, examples=True)
+            # As `reminders export` runs it: the collector paused (reminders/cli/gcpause.py).
+            with gc_paused():
+                return build_ics(calendars, args.first, args.last, info, examples=True)
         return baseline_ics(calendars, args.first, args.last, info)
 
     gc.collect()

@@ -157,6 +157,13 @@ def cmd_upcoming(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    from .gcpause import gc_paused
+
+    with gc_paused():  # the export's objects all live to the end (cli/gcpause.py)
+        return _export(args)
+
+
+def _export(args: argparse.Namespace) -> int:
     from ..config.load import load
     from ..core.ics import export_ics, year_window
     from .files import write_atomically
@@ -238,6 +245,13 @@ _DEST = {"from": "first", "to": "last", "calendar": "calendar", "output": "outpu
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
+    from .gcpause import gc_paused
+
+    with gc_paused():  # a large plan's objects all live to the end (cli/gcpause.py)
+        return _plan(args)
+
+
+def _plan(args: argparse.Namespace) -> int:
     from itertools import chain
 
     from ..config.load import load

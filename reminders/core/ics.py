@@ -13,7 +13,6 @@ Importing this module imports icalendar; only the commands that write ICS do.
 
 from __future__ import annotations
 
-import gc
 import re
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
@@ -270,25 +269,10 @@ def build_ics(
     *,
     examples: bool,
 ) -> bytes:
-    """The ICS bytes for ``calendars`` over the years ``first_year..last_year`` (inclusive)."""
-    # The build makes about a hundred objects per event, all of which live until the end;
-    # the cyclic garbage collector would scan them again and again for nothing.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        return _build(calendars, first_year, last_year, info, examples)
-    finally:
-        if collecting:
-            gc.enable()
+    """The ICS bytes for ``calendars`` over the years ``first_year..last_year`` (inclusive).
 
-
-def _build(
-    calendars: Sequence[Calendar],
-    first_year: int,
-    last_year: int,
-    info: FeedInfo,
-    examples: bool,
-) -> bytes:
+    The build makes about a hundred objects per event, all of which live until the end: the
+    ``export`` command runs it with the garbage collector paused (cli/gcpause.py)."""
     stamp = max((c.revised for c in calendars), default=datetime(2000, 1, 1, tzinfo=UTC))
     first, end = date(first_year, 1, 1), date(last_year + 1, 1, 1)
     vcal = new_vcalendar(info.name, info.description, stamp, info.refresh)

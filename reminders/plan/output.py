@@ -43,31 +43,20 @@ def plan_output(loaded: Loaded, year: int, fmt: str) -> bytes:
 def plan_parts(loaded: Loaded, year: int, fmt: str) -> Iterator[bytes]:
     """:func:`plan_output` in consecutive parts (a megabyte or so each for a large plan in the
     table or JSON format; one part for the others).  The plan is built, and any error raised,
-    before the first part."""
-    import gc
+    before the first part.  A large plan makes many objects that all live to the end: the
+    ``plan`` command runs this with the garbage collector paused (cli/gcpause.py)."""
+    plan = make_plan(loaded, year)
+    if fmt == "html":
+        from .html import render_html
 
-    # As in ics.build_ics: a large plan makes many objects that all live to the end, and the
-    # cyclic collector would scan them again and again for nothing (bench/RESULTS.md, section 5).
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        plan = make_plan(loaded, year)
-        if fmt == "html":
-            from .html import render_html
+        yield render_html(plan, loaded.settings)
+    elif fmt == "ics":
+        from .ics import plan_ics
 
-            yield render_html(plan, loaded.settings)
-        elif fmt == "ics":
-            from .ics import plan_ics
-
-            yield plan_ics(plan, loaded.settings)
-        else:
-            from .output import pieces
-
-            for text in pieces(plan, fmt):
-                yield text.encode("utf-8")
-    finally:
-        if collecting:
-            gc.enable()
+        yield plan_ics(plan, loaded.settings)
+    else:
+        for text in pieces(plan, fmt):
+            yield text.encode("utf-8")
 
 
 def json_text(plan: Plan) -> str:
