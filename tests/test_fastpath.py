@@ -26,7 +26,8 @@ import pytest
 
 from reminders.web.app import App
 from reminders.web.feeds import ALL, Resource
-from reminders.web.server import WebService, http_protocol
+from reminders.web.protocol import http_protocol
+from reminders.web.server import WebService
 from tests.test_tokens import NEW, PRIVATE, PRIVATE_CALENDAR
 from tests.test_web import load_project
 from tests.test_web_server import Served, make_site
@@ -598,12 +599,24 @@ def test_the_protocol_has_the_direct_path_only_with_a_site_and_the_expected_uvic
             "uvicorn.protocols.http.httptools_impl.STATUS_LINE", {200: b"HTTP/1.1 200 OK\r\n"}
         ),
     ]
-    for change in broken:
+    missing = [
+        "method HttpToolsProtocol.on_response_complete",
+        "HttpToolsProtocol.__init__ setting parser",
+        "STATUS_LINE with the bytes of 200 and 304",
+    ]
+    for change, named in zip(broken, missing, strict=True):
+        caplog.clear()
         with monkeypatch.context() as patch:
             change(patch)
             protocol = http_protocol(site)
             assert not hasattr(protocol, "_reply")
             assert hasattr(protocol, "data_received")  # still the head limit's protocol
+        # Not silently: the warning names what is missing.
+        (record,) = caplog.records
+        assert record.levelname == "WARNING"
+        assert named in record.getMessage()
+        assert "install the uvicorn that pyproject.toml names" in record.getMessage()
+    caplog.clear()
     assert hasattr(http_protocol(site), "_reply")
     assert caplog.records == []
 
