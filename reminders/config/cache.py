@@ -23,10 +23,11 @@ the cached state would go unseen; as git does for its index, files changed in th
 seconds are never cached.  Only valid inputs are cached, so an invalid file's problems show every
 time.  The cache is a plain optimisation: if it cannot be read or written, nothing else changes.
 
-The host country's calendar of ``reminders plan`` (hostcal.py) is kept the same way: python-holidays
-imports every country's module to find one (about 0.1 s, several times the rest of a small plan),
-and its answer depends only on the country, the weekend, the years, the versions of
-python-holidays and hijridate, and hostcal.py (see :func:`host_key`).  The organisation's own
+The host country's calendar of ``reminders plan`` (plan/hostcal.py) is kept the same way, through
+:func:`code_key`, :func:`recall` and :func:`keep` (plan/hostcache.py says what of it is kept):
+python-holidays imports every country's module to find one (about 0.1 s, several times the rest
+of a small plan), and its answer depends only on the country, the weekend, the years, the
+versions of python-holidays and hijridate, and hostcal.py.  The organisation's own
 closures (``[[holiday]]``) are not part of it: they are settings, cached with the config file
 above, and the plan adds them to the host calendar it reads from here (hostcal.with_closures).
 
@@ -322,10 +323,67 @@ def time_ns() -> int:
     return time.time_ns()
 
 
-# --- The host country's calendar of a plan -------------------------------------------------
+# --- What other folders keep here ---------------------------------------------------------
 #
-# One file per country, weekend and year, so that plans of other years keep theirs; the key in
-# it says which libraries (and which hostcal.py) computed it.
+# A folder above this one stores a value it computes slowly under a key of its own, by the same
+# rules as the loaded values: a key that differs is a miss, files are replaced whole, and a
+# failure changes nothing but speed.  The plan keeps the host country's calendar this way
+# (plan/hostcache.py says what of it is kept; config may not import plan).  ``code_key`` names
+# what made the value (the code file and the libraries, by location and installed version).
+
+
+def code_key(code_file: str, libraries: tuple[str, ...]) -> Key | None:
+    """The part of a key that says which code and libraries made a value; None if a library
+    cannot be found (the value is then computed, and not kept)."""
+    try:
+        found = tuple(library_key(name) for name in libraries)
+        code = file_stat(code_file)
+    except (OSError, ImportError, ValueError):
+        return None
+    if None in found:
+        return None
+    return {
+        "format": FORMAT,
+        "version": __version__,
+        "package": os.path.dirname(os.path.abspath(__file__)),
+        "code": (os.path.basename(code_file), code),
+        "python": sys.version,
+        "libraries": found,
+    }
+
+
+def entry_path(kind: str, name: str) -> str | None:
+    """Where a value named ``name`` of one ``kind`` is kept; None with the cache off."""
+    base = folder()
+    return None if base is None else os.path.join(base, f"{kind}-{fnv1a(name)}.marshal")
+
+
+def recall(path: str, wanted: Key) -> Any:
+    """The value kept at ``path`` under the key ``wanted``; None if the key differs or the
+    file is missing or unreadable."""
+    try:
+        with open(path, "rb") as handle:
+            stored_key, payload = marshal.load(handle)
+    except (OSError, EOFError, ValueError, TypeError):
+        return None
+    return payload if stored_key == wanted else None
+
+
+def keep(path: str, wanted: Key, payload: Any) -> None:
+    """Store ``payload`` (marshal-able) under ``wanted``; failures are ignored."""
+    # A temporary file of its own: the web app builds plans in threads of one process.
+    import tempfile  # only a value being stored pays for it
+
+    temp = None
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        handle, temp = tempfile.mkstemp(prefix=os.path.basename(path), dir=os.path.dirname(path))
+        with os.fdopen(handle, "wb") as out:
+            marshal.dump((wanted, payload), out)
+        os.replace(temp, path)
+    except (OSError, ValueError):
+        if temp is not None and os.path.exists(temp):
+            os.unlink(temp)
 
 
 # --- Values to marshal-able data and back -------------------------------------------------

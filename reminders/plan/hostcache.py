@@ -1,21 +1,18 @@
-"""The host country's calendar of a plan, kept in the start-up cache's folder.
+"""The host country's calendar of a plan, kept in the start-up cache (config/cache.py).
 
 python-holidays imports every country's module to find one (about 0.1 s, several times the rest
 of a small plan), and its answer depends only on the country, the weekend, the years, the
 versions of python-holidays and hijridate, and hostcal.py (see :func:`host_key`).  One file per
-country, weekend and year, so that plans of other years keep theirs; the key in it says which
-libraries (and which hostcal.py) computed it.
+country, weekend and year, so that plans of other years keep theirs.  The cache's mechanism
+(where, the key's common part, reading, atomic writing) is config/cache.py's; this module says
+only what of a host calendar is kept, since config may not import plan.
 """
 
 from __future__ import annotations
 
-import marshal
-import os
-import sys
 from datetime import date
 
-from .. import __version__
-from ..config.cache import FORMAT, file_stat, fnv1a, folder, library_key
+from ..config import cache
 from . import hostcal
 from .hostcal import HostCalendar, Period
 
@@ -28,41 +25,21 @@ HOST_LIBRARIES = ("holidays", "hijridate")
 
 def host_key(country: str, weekend: tuple[str, ...], year: int) -> Key | None:
     """Everything the host calendar of a plan of ``year`` is made from; None if unknown."""
-    try:
-        libraries = tuple(library_key(name) for name in HOST_LIBRARIES)
-        code = file_stat(os.path.join(os.path.dirname(os.path.abspath(__file__)), "hostcal.py"))
-    except (OSError, ImportError, ValueError):
+    made_by = cache.code_key(hostcal.__file__, HOST_LIBRARIES)
+    if made_by is None:
         return None
-    if None in libraries:
-        return None
-    return {
-        "format": FORMAT,
-        "version": __version__,
-        "package": os.path.dirname(os.path.abspath(__file__)),
-        "hostcal": code,
-        "python": sys.version,
-        "country": country,
-        "weekend": tuple(weekend),
-        "year": year,
-        "libraries": libraries,
-    }
-
-
-def _host_file(wanted: Key, base: str) -> str:
-    name = f"{wanted['country']}-{'-'.join(wanted['weekend'])}-{wanted['year']}"
-    return os.path.join(base, f"host-{fnv1a(name)}.marshal")
+    return {**made_by, "country": country, "weekend": tuple(weekend), "year": year}
 
 
 def host_calendar(
     country: str, weekend: tuple[str, ...], year: int, source: str = "config.toml"
 ) -> HostCalendar:
-    """``hostcal.host_calendar``, from the cache folder when it was computed by the same code,
+    """``hostcal.host_calendar``, from the cache when it was computed by the same code,
     libraries and arguments; computed and stored otherwise."""
-    base = folder()
-    wanted = host_key(country, weekend, year) if base is not None else None
-    if base is None or wanted is None:
+    path = cache.entry_path("host", f"{country}-{'-'.join(weekend)}-{year}")
+    wanted = host_key(country, weekend, year) if path is not None else None
+    if path is None or wanted is None:
         return hostcal.host_calendar(country, weekend, year, source)
-    path = _host_file(wanted, base)
     found = read_host(path, wanted)
     if found is not None:
         return found
@@ -73,12 +50,9 @@ def host_calendar(
 
 def read_host(path: str, wanted: Key) -> HostCalendar | None:
     """The host calendar stored at ``path`` if its key is ``wanted``; None if it is not, or if
-    the file is missing or unreadable."""
+    the file is missing, unreadable or not a host calendar."""
     try:
-        with open(path, "rb") as handle:
-            stored_key, (country, weekend, days, ramadan, eids) = marshal.load(handle)
-        if stored_key != wanted:
-            return None
+        country, weekend, days, ramadan, eids = cache.recall(path, wanted)
         return HostCalendar(
             country,
             frozenset(weekend),
@@ -86,7 +60,7 @@ def read_host(path: str, wanted: Key) -> HostCalendar | None:
             tuple(_period(stored) for stored in ramadan),
             tuple(_period(stored) for stored in eids),
         )
-    except (OSError, EOFError, ValueError, TypeError, IndexError, OverflowError):
+    except (ValueError, TypeError, IndexError, OverflowError):
         return None
 
 
@@ -99,19 +73,7 @@ def write_host(path: str, wanted: Key, host: HostCalendar) -> None:
         tuple(_stored(p) for p in host.ramadan),
         tuple(_stored(p) for p in host.eids),
     )
-    # A temporary file of its own: the web app builds plans in threads of one process.
-    import tempfile  # only a plan that stores its host calendar pays for it
-
-    temp = None
-    try:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        handle, temp = tempfile.mkstemp(prefix=os.path.basename(path), dir=os.path.dirname(path))
-        with os.fdopen(handle, "wb") as out:
-            marshal.dump((wanted, payload), out)
-        os.replace(temp, path)
-    except (OSError, ValueError):
-        if temp is not None and os.path.exists(temp):
-            os.unlink(temp)
+    cache.keep(path, wanted, payload)
 
 
 def _stored(period: Period) -> tuple[str, int, int, bool, str]:
