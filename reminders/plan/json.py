@@ -6,12 +6,12 @@ it.  :func:`document` gives it as JSON values; :func:`json_text` writes exactly 
 times faster: given ``indent``, json runs its pure-Python encoder.  tests/test_plan_fastpaths.py
 checks the two against each other.
 
-Why it is written by hand (bench/RESULTS.md, section 5, "orjson"): orjson with ``OPT_INDENT_2``
-gives the same bytes, but the target (a warm plan of 10,000 observances at least 10x faster
-than ``remind -s12``) was missed with it: 8.4x against this writer's 13.5x in the same run
-(0.34 s of CPU against 0.25 s): importing orjson costs about 20 ms (it imports dataclasses,
-uuid and inspect), the document as Python values 0.09 s, its 42 MB written whole 46 MB more
-memory at the peak.
+Why it is written by hand (bench/RESULTS.md, section 8): orjson with ``OPT_INDENT_2`` gives the
+same bytes, but missed the target (a warm plan of 10,000 observances at least 10x faster than
+``remind -s12``): 0.34 s of CPU against this writer's 0.25-0.26 s in two runs of bench/plan.py,
+9.5x remind's CPU time against 12.5x, and 8.4x against 13.5x by the wall clock in the loaded
+run: importing orjson costs about 20 ms (it imports dataclasses, uuid and inspect), the
+document as Python values 0.09 s, and its 42 MB written whole 46 MB more memory at the peak.
 """
 
 from __future__ import annotations
