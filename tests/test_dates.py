@@ -110,3 +110,102 @@ def test_rrule_until_as_a_local_date_is_accepted() -> None:
     rule = "FREQ=YEARLY;BYMONTH=1;BYMONTHDAY=1;UNTIL=20301231"
     assert dates.rrule_check(rule, 2020) is None
     assert sorted(dates.rrule_dates(rule, 2020, 2028, 2035)) == [2028, 2029, 2030]
+
+
+# --- Cases found by mutation testing (bench/mutants.py): each fails on a small change ------------
+
+
+@pytest.mark.parametrize(
+    ("number", "jubilee"),
+    [(10, True), (20, True), (25, True), (50, True), (75, True), (100, True), (5, False),
+     (15, False), (26, False), (0, False), (-10, False), (-25, False)],
+)  # fmt: skip
+def test_is_jubilee(number: int, jubilee: bool) -> None:
+    assert dates.is_jubilee(number) is jubilee
+
+
+@pytest.mark.parametrize(
+    ("number", "following"), [(-3, 10), (0, 10), (9, 10), (10, 20), (20, 25), (25, 30), (70, 75)]
+)
+def test_next_jubilee(number: int, following: int) -> None:
+    assert dates.next_jubilee(number) == following
+
+
+@pytest.mark.parametrize("number", [-1, -5, -100])
+def test_round_step_of_a_negative_number_is_zero(number: int) -> None:
+    assert dates.round_step(number) == 0
+
+
+@pytest.mark.parametrize(
+    ("year", "leap"), [(2024, True), (2027, False), (1900, False), (2000, True)]
+)
+def test_is_leap(year: int, leap: bool) -> None:
+    assert dates.is_leap(year) is leap
+
+
+def test_the_first_and_last_years_asked_for_are_included() -> None:
+    # The origin year's own date (the first anniversary's year is since + 1) and a December 31
+    # in the last year both count: the window is inclusive at both ends.
+    new_year = "FREQ=YEARLY;BYMONTH=1;BYMONTHDAY=1"
+    assert sorted(dates.rrule_dates(new_year, 2020, 2020, 2022)) == [2020, 2021, 2022]
+    year_end = "FREQ=YEARLY;BYMONTH=12;BYMONTHDAY=31"
+    assert dates.rrule_dates(year_end, 2020, 2021, 2022) == {
+        2021: date(2021, 12, 31),
+        2022: date(2022, 12, 31),
+    }
+
+
+def test_an_rrule_on_february_29_gives_leap_years_only() -> None:
+    found = dates.rrule_dates("FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29", 2020, 2020, 2028)
+    assert found == {2020: date(2020, 2, 29), 2024: date(2024, 2, 29), 2028: date(2028, 2, 29)}
+    assert dates.rrule_check("RRULE:FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29", 2020) is None
+
+
+@pytest.mark.parametrize("interval", ["1", "100"])
+def test_rrule_interval_from_1_to_100_is_accepted(interval: str) -> None:
+    assert (
+        dates.rrule_check(f"FREQ=YEARLY;BYMONTH=1;BYMONTHDAY=1;INTERVAL={interval}", 1900) is None
+    )
+
+
+@pytest.mark.parametrize("interval", ["0", "101", "-1", "00001", "x", "²"])
+def test_rrule_interval_outside_1_to_100_is_refused(interval: str) -> None:
+    problem = dates.rrule_check(f"FREQ=YEARLY;BYMONTH=1;BYMONTHDAY=1;INTERVAL={interval}", 2000)
+    assert problem == (
+        "an RRULE whose INTERVAL is a whole number from 1 to 100, such as 'INTERVAL=1'"
+    )
+
+
+def test_rrule_check_names_a_rule_that_never_happens() -> None:
+    problem = dates.rrule_check("FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30", 2000)
+    assert problem == "an RRULE that gives a date (it gives none from 2000 to 2149)"
+
+
+def test_rrule_check_names_both_dates_of_a_rule_with_two_a_year() -> None:
+    problem = dates.rrule_check("FREQ=YEARLY;BYMONTH=1,2;BYMONTHDAY=1", 2000)
+    assert problem == (
+        "an RRULE with at most one date a year (it gives 2000-01-01 and 2000-02-01 in 2000)"
+    )
+
+
+def test_rrule_check_shortens_a_long_parser_message_to_80_characters() -> None:
+    problem = dates.rrule_check("FREQ=YEARLY;BYDAY=" + "X" * 200, 2000)
+    assert problem is not None
+    reason = problem.removeprefix("an RRULE that python-dateutil can parse (").removesuffix(")")
+    assert len(reason) == 80
+    assert reason.endswith("...")
+    short = dates.rrule_check("FREQ=YEARLY;BYDAY=XX", 2000)
+    assert short is not None
+    assert not short.endswith("...)")
+
+
+def test_an_rrule_prefix_and_spaces_are_removed() -> None:
+    assert dates.normalise_rrule("  RRULE:FREQ=YEARLY;BYMONTH=5 ") == "FREQ=YEARLY;BYMONTH=5"
+    assert dates.normalise_rrule("rrule:FREQ=YEARLY") == "FREQ=YEARLY"
+    assert dates.normalise_rrule("FREQ=YEARLY") == "FREQ=YEARLY"
+
+
+def test_local_date_is_the_date_in_the_zone() -> None:
+    now = datetime(2027, 1, 19, 23, 30, tzinfo=ZoneInfo("UTC"))
+    assert dates.local_date(now, "Asia/Karachi") == date(2027, 1, 20)
+    assert dates.local_date(now, "America/New_York") == date(2027, 1, 19)

@@ -474,3 +474,77 @@ def test_a_postgresql_url_without_a_driver_uses_psycopg_3() -> None:
     assert engine_url("postgresql://u:pw@h/db").drivername == "postgresql+psycopg"
     assert engine_url("postgresql+psycopg2://u@h/db").drivername == "postgresql+psycopg2"
     assert engine_url("sqlite:///x.sqlite3").drivername == "sqlite"
+
+
+def test_due_lists_the_longest_waiting_first_whatever_the_ids(ledger: Ledger) -> None:
+    # The ids sort the other way round from the due times, and retries (due at next_attempt_at)
+    # mix with expired claims (due at lease_until), so only the due time gives this order.
+    ledger.mark_failed(claim(ledger, T0, "a:retry-late"), T0, "down", T0 + timedelta(minutes=9))
+    claim(ledger, T0 + timedelta(minutes=2), "b:lease")  # lease ends at T0 + 7 min
+    ledger.mark_failed(claim(ledger, T0, "c:retry-early"), T0, "down", T0 + timedelta(minutes=3))
+    claim(ledger, T0, "d:lease-early")  # lease ends at T0 + 5 min
+    assert [d.notice_id for d in ledger.due(T0 + timedelta(hours=1))] == [
+        "c:retry-early",
+        "d:lease-early",
+        "b:lease",
+        "a:retry-late",
+    ]
+
+
+def test_a_late_retry_is_marked_late_and_a_late_delivery_stays_late(ledger: Ledger) -> None:
+    retry_at = T0 + timedelta(minutes=1)
+    ledger.mark_failed(claim(ledger, T0, "n:on-time"), T0, "down", retry_at)
+    again = ledger.claim("n:on-time", "outbox", T0, T0 + timedelta(hours=2), LEASE, late=True)
+    assert again is not None
+    assert again.attempt == 2
+    assert again.late
+    row = ledger.get("n:on-time", "outbox")
+    assert row is not None
+    assert row.late
+
+    first = ledger.claim("n:late", "outbox", T0, T0, LEASE, late=True)
+    assert first is not None
+    ledger.mark_failed(first, T0, "down", retry_at)
+    retried = ledger.claim("n:late", "outbox", T0, retry_at, LEASE)
+    assert retried is not None
+    assert retried.late
+    never = ledger.claim("n:never-late", "outbox", T0, T0, LEASE)
+    assert never is not None
+    assert not never.late
+
+
+def test_the_default_limits_of_due_recent_and_problems(ledger: Ledger) -> None:
+    for n in range(1001):  # each a claim whose lease runs out at T0 + 5 min
+        claim(ledger, T0 + n * TICK, f"n:{n:04}")
+    assert len(ledger.due(T0 + timedelta(hours=1))) == 1000
+    assert len(ledger.recent()) == 20
+    assert [d.notice_id for d in ledger.recent()][:2] == ["n:1000", "n:0999"]
+    for n in range(51):
+        ledger.mark_missed(f"m:{n:02}", "outbox", T0, T0 + timedelta(hours=1), "too late")
+    assert len(ledger.problems(T0)) == 50
+
+
+def test_a_long_error_is_kept_to_its_first_2000_characters(ledger: Ledger) -> None:
+    error = "x" * 1999 + "yz" + "0" * 500
+    ledger.mark_failed(claim(ledger, T0), T0, error, None)
+    row = ledger.get(NOTICE, "outbox")
+    assert row is not None
+    assert row.last_error == error[:2000]
+    ledger.mark_missed("n:missed", "outbox", T0, T0, error)
+    missed = ledger.get("n:missed", "outbox")
+    assert missed is not None
+    assert missed.last_error == error[:2000]
+
+
+def test_the_password_is_hidden_wherever_the_database_error_repeats_it() -> None:
+    # The password here is also the host's address, so the driver's own message (which names
+    # the host) repeats it: the reason after the URL must show *** in its place.
+    ledger = Ledger("postgresql://reminders:127.0.0.1@127.0.0.1:1/ledger?connect_timeout=2")
+    with pytest.raises(LedgerError) as caught:
+        ledger.create_schema()
+    url, _, reason = str(caught.value).partition(": ")
+    assert url == "ledger postgresql+psycopg://reminders:***@127.0.0.1:1/ledger?connect_timeout=2"
+    assert "refused" in reason
+    assert "***" in reason
+    assert "127.0.0.1" not in reason
+    ledger.close()
