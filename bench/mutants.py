@@ -217,6 +217,10 @@ def _run_tests(tree: Path, tests: tuple[str, ...], timeout: float) -> str:
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
         return "timeout"
+    except BaseException:  # interrupted: leave no test run behind
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        raise
     return "survived" if code == 0 else "killed"
 
 
@@ -294,6 +298,8 @@ def main(argv: list[str] | None = None) -> int:
         help="exit 1 when a module kills fewer than this percentage",
     )
     args = parser.parse_args(argv)
+    # A stopped run still removes its temporary tree and the test run in progress.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     names = list(MODULES) if args.module == "all" else [args.module]
     summary = []
     for name in names:

@@ -10,9 +10,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from reminders.config.calendars import load_calendars
-from reminders.core.occurrences import occurrences
+from reminders.config.load import load
+from reminders.core.errors import UsageError
+from reminders.core.model import Occurrence
+from reminders.core.occurrences import event_occurrence, occurrences, title_for, upcoming
 
-from .conftest import FIXTURES, TODAY, assert_occurs, bundled_calendars
+from .conftest import FIXTURES, ROOT, TODAY, assert_occurs, bundled_calendars
 
 BUNDLED = bundled_calendars()
 UTC = ZoneInfo("UTC")
@@ -178,3 +181,92 @@ def test_every_window_is_complete_sorted_and_exact(start: date, length: int) -> 
     # Splitting the window in two gives the same occurrences.
     middle = start + timedelta(days=length // 2)
     assert occurrences(BUNDLED, start, middle) + occurrences(BUNDLED, middle, end) == found
+
+
+# --- Cases found by mutation testing (bench/mutants.py): each fails on a small change ------------
+
+
+def _ids(found: tuple[Occurrence, ...]) -> list[str]:
+    return [item.id for item in found]
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "expected"),
+    [
+        (date(2027, 11, 14), date(2027, 11, 15), ["movable:remembrance-sunday:2027"]),
+        (date(2027, 11, 13), date(2027, 11, 14), []),  # the end is not in the window
+        (date(2027, 11, 15), date(2027, 12, 1), []),
+        (date(2028, 2, 29), date(2028, 3, 1), ["leap:default-policy:2028",
+                                               "leap:march-first:2028", "leap:skipped:2028"]),
+        (date(2028, 2, 28), date(2028, 2, 29), []),
+        (date(2027, 3, 1), date(2027, 3, 2), ["leap:march-first:2027"]),
+        (date(2027, 2, 28), date(2027, 3, 1), ["leap:default-policy:2027"]),
+    ],
+)  # fmt: skip
+def test_the_window_is_half_open_on_movable_and_leap_day_dates(
+    start: date, end: date, expected: list[str]
+) -> None:
+    assert _ids(occurrences(LEAP, start, end)) == expected
+
+
+def test_the_first_anniversary_of_a_movable_observance_is_the_year_after_since() -> None:
+    assert _ids(occurrences(LEAP, date(1919, 1, 1), date(1920, 1, 1))) == []
+    (first,) = occurrences(LEAP, date(1920, 11, 1), date(1920, 12, 1))
+    assert (first.id, first.date, first.number) == (
+        "movable:remembrance-sunday:1920",
+        date(1920, 11, 14),
+        1,
+    )
+    assert first.title == "Remembrance Sunday (1st since 1919)"
+
+
+def test_the_first_anniversary_of_a_february_29_observance_is_the_year_after_since() -> None:
+    leap_only = [c for c in LEAP if c.id == "leap"]
+    assert _ids(occurrences(leap_only, date(2000, 1, 1), date(2001, 1, 1))) == []
+    found = occurrences(leap_only, date(2001, 1, 1), date(2002, 1, 1))
+    assert [(item.id, item.date, item.number) for item in found] == [
+        ("leap:default-policy:2001", date(2001, 2, 28), 1),
+        ("leap:march-first:2001", date(2001, 3, 1), 1),
+    ]
+
+
+def test_calendars_on_the_same_day_are_in_id_order_whatever_their_order() -> None:
+    both = (*BUNDLED, *LEAP)
+    window = (date(2027, 1, 1), date(2028, 12, 31))
+    found = occurrences(both, *window)
+    assert occurrences(tuple(reversed(both)), *window) == found
+    apia_day = [item.id for item in found if item.date == date(2027, 1, 20)]
+    assert apia_day == ["far:apia-noon:2027", "remembrance:january-20:2027"]
+
+
+def test_an_event_before_its_observance_began_is_numbered_zero() -> None:
+    (calendar,) = BUNDLED
+    event = next(e for e in calendar.events if e.observance)
+    assert event.start is not None
+    assert event.end is not None
+    early = event._replace(start=event.start.replace(year=1980), end=event.end.replace(year=1980))
+    item = event_occurrence(calendar, early)
+    assert item.number == 0
+    assert item.date.year == 1980
+
+
+@pytest.mark.parametrize(
+    ("start", "days"),
+    [(date(1899, 12, 31), 1), (date(2201, 1, 1), 1), (date(2200, 12, 31), 1)],
+)
+def test_upcoming_refuses_dates_outside_the_accepted_years(start: date, days: int) -> None:
+    loaded = load(str(ROOT / "config.toml"), TODAY)
+    with pytest.raises(UsageError, match="expected dates from 1900-01-01 to 2200-12-31"):
+        upcoming(loaded, start, days)
+
+
+def test_upcoming_accepts_the_first_and_last_accepted_days() -> None:
+    loaded = load(str(ROOT / "config.toml"), TODAY)
+    assert upcoming(loaded, date(1900, 1, 1), 1) == ()
+    assert upcoming(loaded, date(2200, 12, 30), 1) == ()
+    assert _ids(upcoming(loaded, date(2027, 1, 20), 1)) == ["remembrance:january-20:2027"]
+
+
+def test_title_for_fills_the_ordinal_number_year_and_since() -> None:
+    observance = LEAP[[c.id for c in LEAP].index("movable")].observances[0]
+    assert title_for(observance, 2027) == "Remembrance Sunday (108th since 1919)"
