@@ -12,13 +12,21 @@ from hypothesis import strategies as st
 
 from reminders.config.calendars import load_calendars
 from reminders.config.config_file import NOTICE_FIELDS, RECORD_NAMES, lead_days
+from reminders.config.load import load
 from reminders.config.schema import Invalid
-from reminders.core.errors import MISSING, ConfigError
-from reminders.core.model import WEEKDAYS
-from reminders.core.notices import fire_time, notices
-from reminders.core.settings import NoticeRule, Organisation
+from reminders.core.errors import MISSING, ConfigError, UsageError
+from reminders.core.model import WEEKDAYS, Observance
+from reminders.core.notices import (
+    applies,
+    find_notice,
+    fire_time,
+    notice_list,
+    notices,
+    year_occurrences,
+)
+from reminders.core.settings import MilestoneRule, NoticeRule, Organisation
 
-from .conftest import TODAY, bundled_calendars
+from .conftest import ROOT, TODAY, bundled_calendars
 
 ONE_DAY_CALENDAR = """\
 [calendar]
@@ -317,3 +325,119 @@ def test_relative_outbox_and_sqlite_paths_are_relative_to_the_config(tmp_path: P
     loaded = load_config(tmp_path / "config.toml")
     assert loaded.channels[0].option("folder") == str(tmp_path / "out")
     assert loaded.ledger.url == f"sqlite:///{tmp_path}/state/l.db"
+
+
+# --- Cases found by mutation testing (bench/mutants.py): each fails on a small change ------------
+
+
+def _observance(calendars: tuple, observance_id: str) -> Observance:  # type: ignore[type-arg]
+    for calendar in calendars:
+        found = calendar.observance(observance_id)
+        if found is not None:
+            return found  # type: ignore[no-any-return]
+    raise AssertionError(observance_id)
+
+
+@pytest.mark.parametrize("kind", ["notice", "milestone"])
+def test_a_rule_limited_by_observance_and_tag_needs_both(kind: str) -> None:
+    war = _observance(bundled_calendars(), "november-10")  # tagged 44-day-war
+    khojaly = _observance(bundled_calendars(), "february-26")
+
+    def make(
+        observances: tuple[str, ...] = (), tags: tuple[str, ...] = ()
+    ) -> NoticeRule | MilestoneRule:
+        if kind == "notice":
+            return rule(0, observances=observances, tags=tags)
+        return MilestoneRule("m", "Task", 5, observances=observances, tags=tags)
+
+    assert applies(make(), war)
+    assert applies(make(observances=("november-10",)), war)
+    assert not applies(make(observances=("november-10",)), khojaly)
+    assert applies(make(tags=("44-day-war",)), war)
+    assert not applies(make(tags=("44-day-war",)), khojaly)
+    assert applies(make(tags=("other", "44-day-war")), war)
+    assert not applies(make(observances=("november-10",), tags=("other",)), war)
+    assert not applies(make(observances=("february-26",), tags=("44-day-war",)), war)
+    assert applies(make(observances=("november-10", "x"), tags=("44-day-war",)), war)
+
+
+def test_notices_at_the_same_time_are_in_id_order_whatever_the_rule_order() -> None:
+    org = organisation("Asia/Karachi")
+    same_time = (
+        NoticeRule("zeta", 1, time(9), "planning", ("outbox",)),
+        NoticeRule("alpha", 1, time(9), "planning", ("outbox",)),
+    )
+    found = notices(bundled_calendars(), same_time, org, *WINDOW)
+    reversed_rules = notices(bundled_calendars(), same_time[::-1], org, *WINDOW)
+    assert [n.id for n in found] == [n.id for n in reversed_rules]
+    assert [n.id for n in found][:2] == [
+        "remembrance:january-20:2027:alpha",
+        "remembrance:january-20:2027:zeta",
+    ]
+
+
+def test_a_weekend_of_seven_days_leaves_the_send_day_alone(tmp_path: Path) -> None:
+    calendars = calendar_on(tmp_path, "01-20")  # a Wednesday in 2027
+    every_day = organisation("Asia/Karachi", weekend=WEEKDAYS)
+    (found,) = notices(calendars, (rule(0, weekend="previous-working-day"),), every_day, *WINDOW)
+    assert found.fire_at.date() == date(2027, 1, 20)
+
+
+def test_a_weekend_of_six_days_moves_back_to_the_one_working_day(tmp_path: Path) -> None:
+    calendars = calendar_on(tmp_path, "01-20")  # a Wednesday in 2027
+    only_monday = organisation("Asia/Karachi", weekend=tuple(d for d in WEEKDAYS if d != "Monday"))
+    (found,) = notices(calendars, (rule(0, weekend="previous-working-day"),), only_monday, *WINDOW)
+    assert found.fire_at.date() == date(2027, 1, 18)
+    assert found.days_before == 2
+
+
+def test_a_long_lead_notice_is_found_in_a_one_day_window(tmp_path: Path) -> None:
+    calendars = calendar_on(tmp_path, "01-20")
+    org = organisation("Pacific/Apia")
+    for days in (0, 1, 30, 90):
+        fires = datetime.combine(date(2027, 1, 20) - timedelta(days=days), time(9))
+        start = fires.replace(hour=0, tzinfo=ZoneInfo("Pacific/Apia"))
+        (found,) = notices(calendars, (rule(days),), org, start, start + timedelta(days=1))
+        assert found.fire_at.replace(tzinfo=None) == fires
+
+
+def test_a_notice_moved_off_the_weekend_is_found_from_its_send_day(tmp_path: Path) -> None:
+    calendars = calendar_on(tmp_path, "01-25")  # Monday 25 January 2027; 7 days before: Monday
+    org = organisation("Asia/Karachi", weekend=("Monday", "Sunday", "Saturday"))
+    moved = rule(7, weekend="previous-working-day")
+    start = datetime(2027, 1, 15, tzinfo=ZoneInfo("Asia/Karachi"))  # Friday
+    (found,) = notices(calendars, (moved,), org, start, start + timedelta(days=1))
+    assert found.fire_at.date() == date(2027, 1, 15)
+    assert found.days_before == 10
+
+
+def test_year_occurrences_keep_the_earlier_of_two_same_id_observances(tmp_path: Path) -> None:
+    (tmp_path / "a.toml").write_text(ONE_DAY_CALENDAR.format(date="05-01"), "utf-8")
+    later = ONE_DAY_CALENDAR.format(date="03-01").replace('id = "test"', 'id = "other"')
+    (tmp_path / "b.toml").write_text(later, "utf-8")
+    calendars = load_calendars(tmp_path, TODAY)
+    found = year_occurrences(calendars, 2027)
+    assert found["day"][0].date == date(2027, 3, 1)
+    org = organisation("Asia/Karachi")
+    notice = find_notice(calendars, rule(1), "day", 2027, org)
+    assert notice is not None
+    assert notice.fire_at == datetime(2027, 2, 28, 9, 0, tzinfo=ZoneInfo("Asia/Karachi"))
+    assert find_notice(calendars, rule(1), "unknown", 2027, org) is None
+
+
+@pytest.mark.parametrize(("start", "days"), [(date(1899, 12, 31), 1), (date(2200, 12, 31), 1)])
+def test_notice_list_refuses_dates_outside_the_accepted_years(start: date, days: int) -> None:
+    loaded = load(str(ROOT / "config.toml"), TODAY)
+    with pytest.raises(UsageError, match="expected dates from 1900-01-01 to 2200-12-31"):
+        notice_list(loaded, start, days)
+
+
+def test_notice_list_starts_at_midnight_in_the_organisations_zone() -> None:
+    loaded = load(str(ROOT / "config.toml"), TODAY)
+    every = notice_list(loaded, date(2027, 1, 1), 365)
+    assert every
+    first = every[0]
+    day = notice_list(loaded, first.fire_at.date(), 1)
+    assert first in day
+    assert notice_list(loaded, first.fire_at.date() + timedelta(days=1), 1)[:1] != [first]
+    assert notice_list(loaded, date(1900, 1, 1), 1) == []
