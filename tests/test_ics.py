@@ -16,7 +16,18 @@ from hypothesis import strategies as st
 from ical.calendar_stream import IcsCalendarStream
 
 from reminders.config.load import load
-from reminders.core.ics import FeedInfo, build_ics, calendar_text
+from reminders.core.errors import UsageError
+from reminders.core.ics import (
+    FeedInfo,
+    build_ics,
+    calendar_text,
+    describe_moment,
+    export_ics,
+    occurrence_ics,
+    year_window,
+)
+from reminders.core.model import Calendar, Event
+from reminders.core.occurrences import occurrences
 from reminders.plan.ics import plan_ics
 from reminders.plan.output import make_plan
 from tests.regenerate_golden import CASES, render
@@ -261,3 +272,116 @@ def test_any_calendar_name_and_description_give_clean_lines_that_read_back(
     assert str(parsed.get("X-WR-CALDESC", "")) == clean_description
     assert str(parsed.get("DESCRIPTION", "")) == clean_description
     assert "UID" not in parsed
+
+
+# --- Cases found by mutation testing (bench/mutants.py): each fails on a small change ------------
+
+INFO = FeedInfo("Feed", "About it", "test.example.org", timedelta(hours=12))
+
+
+def _bundled() -> tuple[Calendar, ...]:
+    return load(str(ROOT / "config.toml"), date(2026, 11, 23)).calendars
+
+
+def test_an_all_day_planned_event_is_a_date_valued_vevent() -> None:
+    (calendar,) = _bundled()
+    all_day = Event(
+        "open-day", "Open day", "Asia/Karachi", day=date(2027, 5, 4), description="Doors open."
+    )
+    data = build_ics((calendar._replace(events=(all_day,)),), 2027, 2027, INFO, examples=True)
+    parsed = icalendar.Calendar.from_ical(data)
+    (event,) = [e for e in parsed.walk("VEVENT") if "-event-" in str(e["UID"])]
+    assert str(event["UID"]) == "remembrance-event-open-day@test.example.org"
+    assert (event.decoded("DTSTART"), event.decoded("DTEND")) == (
+        date(2027, 5, 4),
+        date(2027, 5, 5),
+    )
+    assert b"DTSTART;VALUE=DATE:20270504\r\n" in data
+    assert str(event["SUMMARY"]) == "Open day"  # not an example: no "Example: "
+    assert str(event["DESCRIPTION"]) == "Doors open."
+    assert "LOCATION" not in event  # no venue
+    assert "RELATED-TO" not in event  # no observance
+    assert "CATEGORIES" not in event  # no tags
+    assert b"TZID=Asia/Karachi" not in data  # nothing zoned in Karachi, so no VTIMEZONE for it
+
+
+def test_the_attachment_of_one_occurrence_has_its_day_moments_and_events() -> None:
+    calendars = _bundled()
+    found = occurrences(calendars, date(2027, 1, 1), date(2028, 1, 1))
+    item = next(o for o in found if o.id == "remembrance:january-20:2027")
+    roundtable = next(o for o in found if o.event is not None)
+    data = occurrence_ics(item, (roundtable,), INFO)
+    parsed = icalendar.Calendar.from_ical(data)
+    uids = [str(e["UID"]) for e in parsed.walk("VEVENT")]
+    assert uids == [
+        "remembrance-january-20-2027@test.example.org",
+        "remembrance-january-20-2027-minute-of-silence@test.example.org",
+        "remembrance-event-khojaly-roundtable-2027@test.example.org",
+    ]
+    assert b"REFRESH-INTERVAL" not in data  # an attachment is not a subscription
+    assert [str(tz["TZID"]) for tz in parsed.walk("VTIMEZONE")] == ["Asia/Baku", "Asia/Karachi"]
+    moment = parsed.walk("VEVENT")[1]
+    assert str(moment["RELATED-TO"]) == uids[0]
+    assert str(moment["DESCRIPTION"]).endswith(
+        "\n\n12:00 Asia/Baku time, 37th anniversary of the January 20 Tragedy."
+    )
+
+
+def test_a_moment_without_a_description_is_described_by_its_time_alone() -> None:
+    calendars = _bundled()
+    item = next(
+        o
+        for o in occurrences(calendars, date(2027, 1, 20), date(2027, 1, 21))
+        if o.observance is not None
+    )
+    plain = item.moments[0]._replace(moment=item.moments[0].moment._replace(description=""))
+    assert describe_moment(item, plain) == (
+        "12:00 Asia/Baku time, 37th anniversary of the January 20 Tragedy."
+    )
+
+
+def test_year_window_defaults_and_errors() -> None:
+    loaded = load(str(ROOT / "config.toml"), date(2026, 11, 23))
+    feed = loaded.settings.feed
+    assert year_window(loaded, date(2026, 11, 23), None, None) == (
+        2026 - feed.past_years,
+        2026 + feed.future_years,
+    )
+    assert year_window(loaded, date(2026, 11, 23), 2030, 2030) == (2030, 2030)
+    assert year_window(loaded, date(2026, 11, 23), 1900, 2200) == (1900, 2200)
+    with pytest.raises(UsageError, match="--from 2031 is after --to 2030; expected --from <= --to"):
+        year_window(loaded, date(2026, 11, 23), 2031, 2030)
+    for first, last in ((1899, 2000), (2000, 2201)):
+        with pytest.raises(UsageError, match="out of range; expected years 1900 to 2200"):
+            year_window(loaded, date(2026, 11, 23), first, last)
+
+
+def test_export_of_an_unknown_calendar_names_the_known_ones() -> None:
+    loaded = load(str(ROOT / "config.toml"), date(2026, 11, 23))
+    with pytest.raises(UsageError, match="--calendar 'nope': no such calendar; expected one of: "
+                       "remembrance"):  # fmt: skip
+        export_ics(loaded, 2027, 2027, "nope", None)
+    alone = export_ics(loaded, 2027, 2027, "remembrance", False)
+    assert b"khojaly-roundtable" not in alone
+    assert b"khojaly-roundtable" in export_ics(loaded, 2027, 2027, "remembrance", True)
+
+
+def test_empty_names_and_descriptions_are_left_out_and_the_stamp_has_a_default() -> None:
+    data = build_ics(
+        (), 2027, 2027, FeedInfo("", " \n ", "x.org", timedelta(hours=1)), examples=True
+    )
+    assert b"NAME" not in data
+    assert b"DESCRIPTION" not in data
+    assert b"LAST-MODIFIED:20000101T000000Z\r\n" in data
+
+
+@pytest.mark.parametrize(
+    ("value", "multiline", "expected"),
+    [
+        ("  A\tname\r\n ", False, "A name"),
+        ("line one  \r\nline\x00two\n\n", True, "line one\nline two"),
+        ("a\u2028b", True, "a\nb"),
+    ],
+)
+def test_calendar_text_cases(value: str, multiline: bool, expected: str) -> None:
+    assert calendar_text(value, multiline=multiline) == expected
