@@ -439,3 +439,46 @@ def test_plan_milestones_are_in_date_order_with_their_entries() -> None:
     assert [m.date for m, _ in pairs] == sorted(m.date for m, _ in pairs)
     assert pairs[0][0].date == date(2026, 12, 8)  # booking the venue for January 20
     assert pairs[0][1].occurrence.id == "remembrance:january-20:2027"
+
+
+# --- Cases found by mutation testing (bench/mutants.py): each fails on a small change ------------
+
+
+def test_milestone_rules_limited_by_observance_or_tag(project: Project) -> None:
+    # Wednesday 20 and Thursday 21 January 2027; "also" shares "plain"'s day, not its rules.
+    body = (
+        observance("plain", "01-20")
+        + observance("also", "01-20")
+        + observance("tagged", "01-21", extra='tags = ["t"]')
+    )
+    rules = "".join(
+        f'\n[[milestone]]\nid = "{rule_id}"\nname = "{rule_id}"\nworking_days = 1\n{limit}\n'
+        for rule_id, limit in (
+            ("every", ""),
+            ("only-plain", 'observances = ["plain"]'),
+            ("by-tag", 'tags = ["t"]'),
+            ("plain-and-tag", 'observances = ["plain"]\ntags = ["t"]'),
+        )
+    )
+    plan = build_plan(loaded_project(project, body, rules), 2027, WEEKENDS_ONLY)
+    assert [m.id for m in entry(plan, "plain").milestones] == ["every", "only-plain"]
+    assert [m.id for m in entry(plan, "also").milestones] == ["every"]
+    assert [m.id for m in entry(plan, "tagged").milestones] == ["by-tag", "every"]
+    assert [m.date for m in entry(plan, "tagged").milestones] == [date(2027, 1, 20)] * 2
+
+
+def test_an_eid_that_is_a_public_holiday_is_listed_once(project: Project) -> None:
+    loaded = loaded_project(project, observance("leap", "02-29"))
+    item = entry(make_plan(loaded, 2028), "leap")
+    assert "eid" not in kinds(item)
+    assert [c.kind for c in item.conflicts if "Eid" in c.reason] == ["holiday"]
+
+
+def test_the_plans_holidays_and_eids_are_those_of_its_year() -> None:
+    plan = bundled_plan(2027)
+    assert plan.holidays
+    assert all(day.year == 2027 for day, _ in plan.holidays)
+    assert plan.holidays[0][0] == date(2027, 2, 5)  # the first of 2027, not one of 2026
+    assert [p.first.year for p in plan.eids] == [2027] * len(plan.eids)
+    assert {p.name.split()[1] for p in plan.eids} == {"al-Fitr", "al-Adha"}
+    assert plan.holidays == tuple(sorted(plan.holidays))
