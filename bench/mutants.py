@@ -23,6 +23,7 @@ its run. Each run has a time limit; a mutant that hangs the tests counts as kill
     .venv/bin/python bench/mutants.py ledger --sample 60 --seed 1
     .venv/bin/python bench/mutants.py all            # each module in turn, one at a time
     .venv/bin/python bench/mutants.py dates --list   # the mutants, without running anything
+    .venv/bin/python bench/mutants.py dates --line 82 # only the mutants of one line
 
 The exit status is 0 when every module reaches ``--fail-under`` (default 0: report only).
 """
@@ -235,13 +236,20 @@ def _copy_tree(dest: Path) -> None:
 
 
 def run_module(
-    name: str, sample: int | None, seed: int, timeout: float | None, listing: bool
+    name: str,
+    sample: int | None,
+    seed: int,
+    timeout: float | None,
+    listing: bool,
+    lines: set[int] | None = None,
 ) -> tuple[int, int, list[Mutant]]:
     path, tests = MODULES[name]
     source = (ROOT / path).read_text(encoding="utf-8")
     chosen = mutants(source)
     total = len(chosen)
-    if sample is not None and sample < total:
+    if lines:
+        chosen = [m for m in chosen if m.line in lines]
+    if sample is not None and sample < len(chosen):
         chosen = sorted(random.Random(seed).sample(chosen, sample), key=lambda m: m.index)
     if listing:
         for m in chosen:
@@ -292,6 +300,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--list", action="store_true", help="print the mutants and stop")
     parser.add_argument(
+        "--line",
+        type=int,
+        action="append",
+        help="only the mutants of this source line (repeatable)",
+    )
+    parser.add_argument(
         "--fail-under",
         type=float,
         default=0.0,
@@ -303,7 +317,9 @@ def main(argv: list[str] | None = None) -> int:
     names = list(MODULES) if args.module == "all" else [args.module]
     summary = []
     for name in names:
-        killed, ran, _ = run_module(name, args.sample, args.seed, args.timeout, args.list)
+        killed, ran, _ = run_module(
+            name, args.sample, args.seed, args.timeout, args.list, set(args.line or ())
+        )
         if ran:
             summary.append((name, killed, ran))
     if len(summary) > 1:

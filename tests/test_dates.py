@@ -209,3 +209,14 @@ def test_local_date_is_the_date_in_the_zone() -> None:
     now = datetime(2027, 1, 19, 23, 30, tzinfo=ZoneInfo("UTC"))
     assert dates.local_date(now, "Asia/Karachi") == date(2027, 1, 20)
     assert dates.local_date(now, "America/New_York") == date(2027, 1, 19)
+
+
+@pytest.mark.parametrize(
+    "rule",
+    ["FREQ=YEARLY;BYMONTH=1;BYMONTHDAY=1;DTSTART=20200101", "FREQ=YEARLY\nBYMONTH=1"],
+)
+def test_rrule_check_wants_one_line_without_dtstart(rule: str) -> None:
+    problem = dates.rrule_check(rule, 2000)
+    assert problem == (
+        "a single RRULE line without DTSTART, such as 'FREQ=YEARLY;BYMONTH=5;BYDAY=2SU'"
+    )
