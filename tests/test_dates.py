@@ -161,7 +161,7 @@ def test_an_rrule_on_february_29_gives_leap_years_only() -> None:
     assert dates.rrule_check("RRULE:FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29", 2020) is None
 
 
-@pytest.mark.parametrize("interval", ["1", "100"])
+@pytest.mark.parametrize("interval", ["1", "100", "0100"])  # at most four digits
 def test_rrule_interval_from_1_to_100_is_accepted(interval: str) -> None:
     assert (
         dates.rrule_check(f"FREQ=YEARLY;BYMONTH=1;BYMONTHDAY=1;INTERVAL={interval}", 1900) is None
@@ -220,3 +220,9 @@ def test_rrule_check_wants_one_line_without_dtstart(rule: str) -> None:
     assert problem == (
         "a single RRULE line without DTSTART, such as 'FREQ=YEARLY;BYMONTH=5;BYDAY=2SU'"
     )
+
+
+def test_an_equals_sign_inside_a_value_is_the_parsers_to_refuse() -> None:
+    problem = dates.rrule_check("FREQ=YEARLY;BYMONTH=1=2", 2000)
+    assert problem is not None
+    assert problem.startswith("an RRULE that python-dateutil can parse (")
