@@ -226,3 +226,11 @@ def test_an_equals_sign_inside_a_value_is_the_parsers_to_refuse() -> None:
     problem = dates.rrule_check("FREQ=YEARLY;BYMONTH=1=2", 2000)
     assert problem is not None
     assert problem.startswith("an RRULE that python-dateutil can parse (")
+
+
+def test_a_parser_message_of_80_characters_is_kept_whole_and_of_81_shortened() -> None:
+    prefix, bad = "an RRULE that python-dateutil can parse (", "FREQ=YEARLY;BYDAY="
+    whole = dates.rrule_check(bad + "X" * 63, 2000)  # "invalid 'BYDAY': XXX...": 80 characters
+    assert whole == f"{prefix}invalid 'BYDAY': {'X' * 63})"
+    shortened = dates.rrule_check(bad + "X" * 64, 2000)  # 81 characters: cut to 77 and "..."
+    assert shortened == f"{prefix}invalid 'BYDAY': {'X' * 60}...)"
