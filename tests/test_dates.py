@@ -234,3 +234,11 @@ def test_a_parser_message_of_80_characters_is_kept_whole_and_of_81_shortened() -
     assert whole == f"{prefix}invalid 'BYDAY': {'X' * 63})"
     shortened = dates.rrule_check(bad + "X" * 64, 2000)  # 81 characters: cut to 77 and "..."
     assert shortened == f"{prefix}invalid 'BYDAY': {'X' * 60}...)"
+
+
+def test_two_dates_in_the_origin_year_alone_are_refused() -> None:
+    # Only 2000 has dates (COUNT=2): the check starts on January 1 of the origin year.
+    problem = dates.rrule_check("FREQ=YEARLY;BYMONTH=1;BYMONTHDAY=1,2;COUNT=2", 2000)
+    assert problem == (
+        "an RRULE with at most one date a year (it gives 2000-01-01 and 2000-01-02 in 2000)"
+    )
