@@ -441,3 +441,23 @@ def test_notice_list_starts_at_midnight_in_the_organisations_zone() -> None:
     assert first in day
     assert notice_list(loaded, first.fire_at.date() + timedelta(days=1), 1)[:1] != [first]
     assert notice_list(loaded, date(1900, 1, 1), 1) == []
+
+
+def test_year_occurrences_are_those_dated_in_the_year(tmp_path: Path) -> None:
+    first_at_new_year = ONE_DAY_CALENDAR.format(date="01-01").replace(
+        "since = 2000", "since = 2026"
+    )
+    (tmp_path / "c.toml").write_text(first_at_new_year, "utf-8")
+    calendars = load_calendars(tmp_path, TODAY)
+    assert "day" not in year_occurrences(calendars, 2026)  # the first is on 1 January 2027
+    assert year_occurrences(calendars, 2027)["day"][0].date == date(2027, 1, 1)
+
+
+def test_notice_list_includes_a_notice_at_midnight_on_its_first_day() -> None:
+    loaded = load(str(ROOT / "config.toml"), TODAY)
+    at_midnight = (rule(0, at="00:00"),)
+    loaded = loaded._replace(settings=loaded.settings._replace(notices=at_midnight))
+    zone = ZoneInfo(loaded.settings.organisation.timezone)
+    (found,) = notice_list(loaded, date(2027, 1, 20), 1)
+    assert found.fire_at == datetime(2027, 1, 20, 0, 0, tzinfo=zone)
+    assert notice_list(loaded, date(2027, 1, 19), 1) == []
