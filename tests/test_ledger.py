@@ -548,3 +548,16 @@ def test_the_password_is_hidden_wherever_the_database_error_repeats_it() -> None
     assert "***" in reason
     assert "127.0.0.1" not in reason
     ledger.close()
+
+
+def test_each_change_stamps_updated_at_and_created_at_stays(ledger: Ledger) -> None:
+    taken = claim(ledger, T0)
+    ledger.mark_sent(taken, T0 + timedelta(minutes=3))
+    row = ledger.get(NOTICE, "outbox")
+    assert row is not None
+    assert (row.created_at, row.updated_at, row.sent_at) == (
+        T0,
+        T0 + timedelta(minutes=3),
+        T0 + timedelta(minutes=3),
+    )
+    assert (row.claimed_at, row.lease_until, row.attempts) == (T0, None, 1)
