@@ -335,7 +335,7 @@ def test_a_moment_without_a_description_is_described_by_its_time_alone() -> None
         if o.observance is not None
     )
     plain = item.moments[0]._replace(moment=item.moments[0].moment._replace(description=""))
-    assert describe_moment(item, plain) == (
+    assert describe_moment(item, plain, "en") == (
         "12:00 Asia/Baku time, 37th anniversary of the January 20 Tragedy."
     )
 

@@ -348,7 +348,7 @@ def test_a_rule_limited_by_observance_and_tag_needs_both(kind: str) -> None:
     ) -> NoticeRule | MilestoneRule:
         if kind == "notice":
             return rule(0, observances=observances, tags=tags)
-        return MilestoneRule("m", "Task", 5, observances=observances, tags=tags)
+        return MilestoneRule("m", "Task", 5, "before", observances, tags)
 
     assert applies(make(), war)
     assert applies(make(observances=("november-10",)), war)
@@ -363,10 +363,7 @@ def test_a_rule_limited_by_observance_and_tag_needs_both(kind: str) -> None:
 
 def test_notices_at_the_same_time_are_in_id_order_whatever_the_rule_order() -> None:
     org = organisation("Asia/Karachi")
-    same_time = (
-        NoticeRule("zeta", 1, time(9), "planning", ("outbox",)),
-        NoticeRule("alpha", 1, time(9), "planning", ("outbox",)),
-    )
+    same_time = (rule(1, id="zeta"), rule(1, id="alpha"))
     found = notices(bundled_calendars(), same_time, org, *WINDOW)
     reversed_rules = notices(bundled_calendars(), same_time[::-1], org, *WINDOW)
     assert [n.id for n in found] == [n.id for n in reversed_rules]
