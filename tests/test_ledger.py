@@ -561,3 +561,35 @@ def test_each_change_stamps_updated_at_and_created_at_stays(ledger: Ledger) -> N
         T0 + timedelta(minutes=3),
     )
     assert (row.claimed_at, row.lease_until, row.attempts) == (T0, None, 1)
+
+
+def test_every_method_refuses_naive_datetimes(ledger: Ledger) -> None:
+    naive = datetime(2026, 11, 23, 9)
+    for call in (
+        lambda: ledger.due(naive),
+        lambda: ledger.problems(naive),
+        lambda: ledger.mark_missed(NOTICE, "outbox", T0, naive, "late"),
+        lambda: ledger.mark_sent(claim(ledger, T0, "n:sent"), naive),
+    ):
+        with pytest.raises(ValueError, match="aware datetimes only"):
+            call()
+
+
+def test_an_in_memory_ledger_inspects_as_the_current_version() -> None:
+    ledger = Ledger("sqlite://")
+    assert ledger.inspect() is None  # no tables yet
+    ledger.create_schema()
+    assert ledger.inspect() == 2
+    assert ledger.schema_version() == 2
+    ledger.close()
+
+
+def test_the_owner_is_kept_to_200_characters(tmp_path: Path) -> None:
+    ledger = Ledger(f"sqlite:///{tmp_path / 'ledger.sqlite3'}", owner="h" * 300)
+    ledger.create_schema()
+    assert ledger.owner == "h" * 200
+    claim(ledger, T0)
+    row = ledger.get(NOTICE, "outbox")
+    assert row is not None
+    assert row.claimed_by == "h" * 200
+    ledger.close()
