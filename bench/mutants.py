@@ -54,7 +54,15 @@ MODULES: dict[str, tuple[str, tuple[str, ...]]] = {
     "notices": ("reminders/core/notices.py", ("tests/test_notices.py",)),
     "ics": ("reminders/core/ics.py", ("tests/test_ics.py",)),
     "plan": ("reminders/plan/plan.py", ("tests/test_plan.py",)),
-    "ledger": ("reminders/notify/ledger.py", ("tests/test_ledger.py",)),
+    "ledger": (
+        "reminders/notify/ledger.py",
+        (
+            "tests/test_ledger.py",
+            "tests/test_ledger_schema.py",
+            "tests/test_ledger_damaged.py",
+            "tests/test_read_only.py",
+        ),
+    ),
 }
 
 # What the tests read besides the package: copied into the temporary tree.
