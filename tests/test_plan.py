@@ -482,3 +482,13 @@ def test_the_plans_holidays_and_eids_are_those_of_its_year() -> None:
     assert [p.first.year for p in plan.eids] == [2027] * len(plan.eids)
     assert {p.name.split()[1] for p in plan.eids} == {"al-Fitr", "al-Adha"}
     assert plan.holidays == tuple(sorted(plan.holidays))
+
+
+def test_new_years_day_is_planned_and_a_shared_milestone_is_one_run(project: Project) -> None:
+    # Friday 1 January 2027: two observances on one day share their event date and milestones.
+    body = observance("new-year", "01-01") + observance("also-new-year", "01-01")
+    rule = '\n[[milestone]]\nid = "hall"\nname = "Book the hall"\nworking_days = 1\n'
+    plan = build_plan(loaded_project(project, body, rule), 2027, WEEKENDS_ONLY)
+    assert [e.occurrence.date for e in plan.entries] == [date(2027, 1, 1)] * 2
+    ((milestone, first, length),) = plan.milestone_runs()
+    assert (milestone.id, milestone.date, first, length) == ("hall", date(2026, 12, 31), 0, 2)
