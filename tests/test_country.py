@@ -172,3 +172,43 @@ def test_a_plan_template_that_fails_is_a_404_said_in_the_log(
     assert "SecurityError: access to attribute '__init__' of 'type' object is unsafe" in (
         error.getMessage()
     )
+
+
+def test_check_asks_python_holidays_once_per_country_and_library(
+    unknown_country: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After an edit ``check`` reads the country's answer from the start-up cache instead of
+    importing python-holidays again; another python-holidays (its files or version) asks anew."""
+    from reminders.config import cache
+    from reminders.plan import hostcache, hostcal
+
+    asked: list[str] = []
+    answer = hostcal.known_country
+
+    def counted(country: str) -> bool:
+        asked.append(country)
+        return answer(country)
+
+    monkeypatch.setattr(hostcal, "known_country", counted)
+    assert hostcache.known_country("XX") is False
+    assert hostcache.known_country("PK") is True
+    assert (hostcache.known_country("XX"), hostcache.known_country("PK")) == (False, True)
+    assert asked == ["XX", "PK"]
+
+    real_key = cache.library_key
+
+    def upgraded(name: str) -> object:
+        found = real_key(name)
+        return None if found is None else (*found[:3], ("0.0-upgraded",))
+
+    monkeypatch.setattr(cache, "library_key", upgraded)
+    assert hostcache.known_country("XX") is False
+    assert asked == ["XX", "PK", "XX"]
+
+    # Through the command, back on the real library (whose answer the upgrade replaced): asked
+    # once, then kept; the problem is reported on its line both times.
+    monkeypatch.setattr(cache, "library_key", real_key)
+    for _ in range(2):
+        code, _, err = cli("--config", "config.toml", "check")
+        assert (code, err.splitlines()) == (1, ["1 problem found:", f"  {PROBLEM}"])
+        assert asked == ["XX", "PK", "XX", "XX"]

@@ -143,6 +143,7 @@ def _check(config_path: str, today: date) -> tuple[CheckReport, Settings | None]
     validated config and calendars come from the cache.
     """
     from ..config import cache
+    from ..plan.hostcache import known_country
     from ..plan.hostcal import country_problems
 
     cached = cache.read(config_path, today)
@@ -155,7 +156,7 @@ def _check(config_path: str, today: date) -> tuple[CheckReport, Settings | None]
             )
             return report, known
         found, names, shown_dir = _check_notices(known, cached.calendars, today, True)
-        found = (*country_problems(known), *found)
+        found = (*country_problems(known, known_country), *found)
         if not found:
             cache.mark_templates_checked(config_path, marker)
         report = CheckReport(
@@ -170,7 +171,7 @@ def _check(config_path: str, today: date) -> tuple[CheckReport, Settings | None]
     try:
         settings = load_config(config_path)
         folder = settings.calendars_dir
-        problems.extend(country_problems(settings))
+        problems.extend(country_problems(settings, known_country))
     except InvalidInput as exc:
         problems.extend(exc.problems)
         folder = calendars_dir_hint(config_path)
