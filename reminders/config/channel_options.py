@@ -22,6 +22,7 @@ from .schema import (
     integer,
     is_one_line,
     list_of,
+    matching,
     one_of,
     optional_env_name,
     optional_text,
@@ -39,10 +40,9 @@ def email_address(value: Any) -> str:
     return value
 
 
-def host(value: Any) -> str:
-    if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z0-9.\-]+|\[[0-9a-fA-F:]+\]", value):
-        raise Invalid("a host name or IP address, such as 'smtp.example.org'")
-    return value
+host = matching(
+    r"[A-Za-z0-9.\-]+|\[[0-9a-fA-F:]+\]", "a host name or IP address, such as 'smtp.example.org'"
+)
 
 
 class ChannelType(NamedTuple):

@@ -46,6 +46,7 @@ from .schema import (
     is_one_line,
     list_of,
     local_time,
+    matching,
     one_of,
     optional_env_name,
     optional_file,
@@ -55,18 +56,12 @@ from .schema import (
     timezone_name,
 )
 
+country_code = matching(r"[A-Z]{2}", "an ISO 3166-1 alpha-2 country code in capitals, such as 'PK'")
 
-def country_code(value: Any) -> str:
-    if not isinstance(value, str) or not re.fullmatch(r"[A-Z]{2}", value):
-        raise Invalid("an ISO 3166-1 alpha-2 country code in capitals, such as 'PK'")
-    return value
-
-
-def language_tag(value: Any) -> str:
-    """A BCP 47 tag: it becomes the Content-Language of e-mails and the lang of HTML pages."""
-    if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*", value):
-        raise Invalid("a BCP 47 language tag, such as 'en', 'az' or 'az-Latn'")
-    return value
+# A BCP 47 tag: it becomes the Content-Language of e-mails and the lang of HTML pages.
+language_tag = matching(
+    r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*", "a BCP 47 language tag, such as 'en', 'az' or 'az-Latn'"
+)
 
 
 def weekday(value: Any) -> str:
@@ -75,11 +70,10 @@ def weekday(value: Any) -> str:
     return str(value)
 
 
-def domain(value: Any) -> str:
-    pattern = r"(?=.{1,253}\Z)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}"
-    if not isinstance(value, str) or not re.fullmatch(pattern, value):
-        raise Invalid("a lower-case domain name you control, such as 'embassy.example.org'")
-    return value
+domain = matching(
+    r"(?=.{1,253}\Z)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}",
+    "a lower-case domain name you control, such as 'embassy.example.org'",
+)
 
 
 def listen_address(value: Any) -> str:

@@ -145,11 +145,22 @@ def optional_file(value: Any) -> str:
     return value.strip()
 
 
-def env_name(value: Any) -> str:
-    """The name of an environment variable (secrets are named, never written, in the config)."""
-    if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", value):
-        raise Invalid("the name of an environment variable, such as 'REMINDERS_SMTP_PASSWORD'")
-    return value
+def matching(pattern: str, expected: str) -> Parser:
+    """A parser of strings that ``pattern`` matches in full, else Invalid(``expected``)."""
+
+    def parse(value: Any) -> str:
+        if not isinstance(value, str) or not re.fullmatch(pattern, value):
+            raise Invalid(expected)
+        return value
+
+    return parse
+
+
+# The name of an environment variable (secrets are named, never written, in the config).
+env_name = matching(
+    r"[A-Za-z_][A-Za-z0-9_]*",
+    "the name of an environment variable, such as 'REMINDERS_SMTP_PASSWORD'",
+)
 
 
 def optional_env_name(value: Any) -> str:
