@@ -28,10 +28,6 @@ from ..core.notices import Notice
 from ..core.settings import Settings
 from .channels.base import Message
 
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    pass
-
 
 class Rendered(NamedTuple):
     subject: str  # one line
