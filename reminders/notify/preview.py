@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..core.dates import FIRST_YEAR, LAST_YEAR
-from ..core.errors import InvalidInput, UsageError
+from ..core.errors import UsageError
 from ..core.settings import Loaded
 
 PREVIEW_FORMATS = ("text", "html", "eml")
@@ -20,8 +20,8 @@ def preview(
     """
     from ..config.templates import environment
     from ..core.notices import applies, find_notice
-    from .render import message_for, notice_ics, render_notice
-    from .template_check import render_problems
+    from .render import message_for, notice_ics
+    from .template_check import checked_render
 
     settings = loaded.settings
     rule = settings.rule(rule_id)
@@ -58,10 +58,7 @@ def preview(
         )
     now = notice.fire_at
     env = environment(settings.templates_dir)
-    problems = render_problems(env, notice, settings, now, late)
-    if problems:
-        raise InvalidInput(problems, "templates")
-    rendered = render_notice(env, notice, settings, now, late=late)
+    rendered = checked_render(env, notice, settings, now, late)
     if fmt == "text":
         return f"Subject: {rendered.subject}\n\n{rendered.text}".encode()
     if fmt == "html":

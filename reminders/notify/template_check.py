@@ -26,12 +26,12 @@ from jinja2.exceptions import SecurityError
 
 from ..config.templates import environment, sandbox_refusal, template_file
 from ..core import dates
-from ..core.errors import Problem
+from ..core.errors import InvalidInput, Problem
 from ..core.model import Calendar, Event, Fact, FixedDate, Moment, Observance, Occurrence
 from ..core.notices import Notice, fire_time, notices
 from ..core.occurrences import event_occurrence, place_moments, title_for
 from ..core.settings import NoticeRule, Settings
-from .render import notice_context, template_names
+from .render import Rendered, notice_context, render_notice, template_names
 
 HORIZON = timedelta(days=731)  # how far ahead a real notice is looked for
 SHORT_HORIZON = timedelta(days=45)  # looked at first
@@ -159,6 +159,17 @@ def render_problems(
                 expected = "a subject line (this template renders to nothing)"
                 out.append(Problem(template_file(folder, name), "", None, expected))
     return out
+
+
+def checked_render(
+    env: jinja2.Environment, notice: Notice, settings: Settings, now: datetime, late: bool
+) -> Rendered:
+    """One notice rendered as it is sent at ``now``; InvalidInput naming each template problem
+    (file and line) instead of a traceback (``preview`` and ``channel test``)."""
+    problems = render_problems(env, notice, settings, now, late)
+    if problems:
+        raise InvalidInput(problems, "templates")
+    return render_notice(env, notice, settings, now, late=late)
 
 
 def text_outside_blocks(env: jinja2.Environment, folder: str, name: str) -> list[Problem]:

@@ -16,7 +16,7 @@ import re
 from collections.abc import Mapping
 from datetime import datetime
 
-from ..core.errors import InvalidInput, UsageError
+from ..core.errors import UsageError
 from ..core.settings import Loaded, NoticeRule, Settings
 
 TYPE_CHECKING = False
@@ -53,8 +53,8 @@ def send_test(
     from ..config.templates import environment
     from ..core.dates import local_date
     from .channels import ChannelError, DeliveryError, build
-    from .render import message_for, notice_ics, render_notice
-    from .template_check import render_problems, sample_notice
+    from .render import message_for, notice_ics
+    from .template_check import checked_render, sample_notice
 
     settings = loaded.settings
     config = settings.channel(channel_id)
@@ -65,10 +65,7 @@ def send_test(
     today = local_date(now, settings.organisation.timezone)
     notice = sample_notice(rule, settings, today)
     env = environment(settings.templates_dir)
-    problems = render_problems(env, notice, settings, now, False)
-    if problems:
-        raise InvalidInput(problems, "templates")
-    rendered = render_notice(env, notice, settings, now)
+    rendered = checked_render(env, notice, settings, now, False)
     test_id = f"test:{channel_id}:{now:%Y%m%dt%H%M%Sz}:{rule.id}"
     message = message_for(notice, channel_id, rendered, notice_ics(notice, settings), now, False)
     message = message._replace(
