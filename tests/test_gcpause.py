@@ -6,15 +6,18 @@ from __future__ import annotations
 
 import gc
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from reminders.cli import main
 from reminders.cli.gcpause import gc_paused
 from reminders.config.load import load
+from reminders.core import ics
+from reminders.plan import output
 from reminders.web.app import build_pages
 from reminders.web.feeds import build_feeds
 
@@ -88,11 +91,24 @@ def test_the_servers_build_thread_never_pauses_the_collector(disables: list[str]
 @pytest.mark.usefixtures("collecting")
 @pytest.mark.parametrize("command", [["plan", "2027", "--format", "json"], ["export"]])
 def test_plan_and_export_pause_the_collector_and_switch_it_back_on(
-    command: list[str], disables: list[str], capsysbinary: pytest.CaptureFixture[bytes]
+    command: list[str],
+    disables: list[str],
+    capsysbinary: pytest.CaptureFixture[bytes],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    building: list[bool] = []  # the collector's state when the feed or the plan is built
+    for module, name in ((ics, "export_ics"), (output, "plan_parts")):
+        real = getattr(module, name)
+
+        def spy(*args: Any, _real: Callable[..., Any] = real) -> Any:
+            building.append(gc.isenabled())
+            return _real(*args)
+
+        monkeypatch.setattr(module, name, spy)
     assert main(["--config", str(ROOT / "config.toml"), *command]) == 0
     assert capsysbinary.readouterr().out  # the plan or the feed was written
     assert disables == ["MainThread"]
+    assert building == [False]  # built while paused, not merely paused and resumed beside it
     assert gc.isenabled()
 
 
