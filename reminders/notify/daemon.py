@@ -645,7 +645,9 @@ class Daemon:
     def _next_notice(self) -> dict[str, Any] | None:
         now = self.clock()
         due = now.astimezone(UTC).isoformat()
-        found = next((n[0] for key, n in sorted(self.plan.items()) if key > due and n), None)
+        # The earliest later fire time: one pass over the plan, not a sort of it per /healthz.
+        key = min((key for key, n in self.plan.items() if key > due and n), default=None)
+        found = None if key is None else self.plan[key][0]
         beyond = found is None
         if beyond and self.runtime is not None and self.horizon_end is not None:
             found = self._beyond(self.horizon_end)
