@@ -387,10 +387,8 @@ class Site:
         built for a build).  Built on the first request and kept for this build; called in a
         worker thread, it builds one plan at a time, and a plan asked for while it is being
         built is built once (the others wait for it)."""
-        from ..plan.hostcal import FIRST_YEAR, LAST_YEAR
-
         feeds = self.feeds
-        if not max(feeds.first_year, FIRST_YEAR) <= year <= min(feeds.last_year, LAST_YEAR):
+        if not serves_plan(feeds, year):
             return None
         plans, key = self._plans, (feeds.revision, year)  # update() swaps in a new dict
         if key in plans:
@@ -445,6 +443,14 @@ def plan_page(feeds: FeedSet, year: int) -> PreparedPage:
     return html_page(html, content_security_policy(html.decode("utf-8")))
 
 
+def serves_plan(feeds: FeedSet, year: int) -> bool:
+    """Whether /plan/YEAR is served for ``year``: a year of the feed's window that a plan can
+    cover (plan.hostcal's FIRST_YEAR to LAST_YEAR)."""
+    from ..plan.hostcal import FIRST_YEAR, LAST_YEAR
+
+    return max(feeds.first_year, FIRST_YEAR) <= year <= min(feeds.last_year, LAST_YEAR)
+
+
 class Pages(NamedTuple):
     """What a build serves besides the feeds, made from the same data and checked with them."""
 
@@ -465,7 +471,7 @@ def build_pages(feeds: FeedSet) -> Pages:
     (docs/web.md); their failure is the site's 404.  Cost: bench/RESULTS.md.
     """
     from ..core.errors import ConfigError, InvalidInput, ReminderError
-    from ..plan.hostcal import FIRST_YEAR, LAST_YEAR, country_problems
+    from ..plan.hostcal import country_problems
     from .page import INDEX, check_page, page_problem, render_index
 
     settings = feeds.loaded.settings
@@ -486,7 +492,7 @@ def build_pages(feeds: FeedSet) -> Pages:
         raise InvalidInput([page_problem(exc, folder, ICON)], "web page's templates") from None
     plans: dict[int, PreparedPage] = {}
     year = feeds.today.year
-    if max(feeds.first_year, FIRST_YEAR) <= year <= min(feeds.last_year, LAST_YEAR):
+    if serves_plan(feeds, year):
         try:
             plans[year] = plan_page(feeds, year)
         except ReminderError:
