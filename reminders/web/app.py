@@ -540,7 +540,7 @@ class App:
             if prepared is not None or path.startswith(CALENDARS):
                 await self.calendar(scope, send)
                 return
-            if sum(len(n) + len(v) for n, v in scope["headers"]) > MAX_HEADER_BYTES:
+            if headers_too_large(scope["headers"]):
                 await send_reply(send, TOO_LARGE_REPLIES[scope["method"] == "HEAD"])
                 return
         await self.fallback(scope, receive, send)
@@ -593,10 +593,16 @@ def admitted(prepared: dict[str, Prepared], path: str, query: bytes) -> Prepared
 async def refuse(scope: Scope, send: Send) -> None:
     """The one answer to a path that is not served: 404, or 431 for headers over the limit."""
     head = scope["method"] == "HEAD"
-    if sum(len(n) + len(v) for n, v in scope["headers"]) > MAX_HEADER_BYTES:
+    if headers_too_large(scope["headers"]):
         await send_reply(send, TOO_LARGE_REPLIES[head])
     else:
         await send_reply(send, NOT_FOUND_REPLIES[head])
+
+
+def headers_too_large(headers: Iterable[tuple[bytes, bytes]]) -> bool:
+    """Whether a request's headers pass MAX_HEADER_BYTES (names and values; feed_reply counts
+    the same while it reads them)."""
+    return sum(len(name) + len(value) for name, value in headers) > MAX_HEADER_BYTES
 
 
 def _param(query: bytes, name: str) -> str | None:
