@@ -260,3 +260,23 @@ def test_a_reload_whose_page_icon_or_plan_fails_keeps_the_whole_old_site(
     assert b"<!-- v2 -->" in applied["/"][1]
     assert b"<!-- v2 -->" in applied["/favicon.ico"][1]
     assert applied["/"][2] != before["/"][2]
+
+
+def test_the_page_is_dated_by_the_services_clock_as_the_feeds_are(project: Path) -> None:
+    """The page counts days from the date of the clock the service is given, the date its
+    feeds and its built page were made for; it was rendered again from the machine's date."""
+    from reminders.web.page import render_index
+
+    async def scenario() -> tuple[tuple[int, bytes, str], bytes, date]:
+        service = WebService(str(project / "config.toml"), environ={}, clock=lambda: NOW)
+        await service.start(service.load(), "127.0.0.1:0")
+        try:
+            got = await asyncio.to_thread(fetch, f"http://{service.address}", "/")
+            feeds = service.site.feeds
+            return got, render_index(feeds, TODAY).html, feeds.today
+        finally:
+            await service.stop()
+
+    (status, body, _), expected, today = run(scenario())
+    assert today == TODAY
+    assert (status, body) == (200, expected)

@@ -151,7 +151,11 @@ class WebService:
     # --- Building ---------------------------------------------------------------------------
 
     def today(self, loaded: Loaded) -> date:
-        return local_date(self.clock(), loaded.settings.organisation.timezone)
+        return self.today_in(loaded.settings.organisation.timezone)
+
+    def today_in(self, zone: str) -> date:
+        """The date in ``zone`` by this service's clock: the feeds' and the page's."""
+        return local_date(self.clock(), zone)
 
     def build(self, loaded: Loaded) -> FeedSet:
         """Tokens read, every feed built; raises ReminderError (bad tokens) without side effects.
@@ -256,7 +260,7 @@ class WebService:
             self.sock = None
             raise
         self.loaded = loaded
-        self.site = Site(feeds, self.health, pages=pages)
+        self.site = Site(feeds, self.health, self.today_in, pages)
         import uvicorn
 
         from .guard import Guard, open_file_limit
