@@ -13,6 +13,8 @@ import re
 import sys
 from datetime import UTC, datetime
 
+from ..config.schema import NOT_IN_A_LINE
+
 LOGGER = "reminders"
 FIELDS = ("notice", "channel", "event", "attempt", "fire_at", "error")
 
@@ -27,8 +29,8 @@ FIELDS = ("notice", "channel", "event", "attempt", "fire_at", "error")
 # (a traceback, the problems of a rejected reload) can never pass for an entry of its own, which
 # starts with its time stamp at the margin.
 _UNSAFE = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
-# The same, line feed included: for text that must stay on its one line (status's fields).
-_UNSAFE_IN_LINE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+# The same, line feed included, for text that must stay on its one line (status's fields): what
+# the config's schema refuses in a single line of text.
 CONTINUATION = "\n    "
 _NAMED = {"\r": "\\r", "\t": "\\t", "\n": "\\n"}
 
@@ -50,7 +52,7 @@ def safe_lines(text: str) -> str:
 def safe_line(text: str) -> str:
     """``text`` on one line, escaped as :func:`safe_lines` escapes it and a line feed as
     ``\\n``: for what a terminal shows of stored text (the ledger's errors, in ``status``)."""
-    return _UNSAFE_IN_LINE.sub(_escape, text)
+    return NOT_IN_A_LINE.sub(_escape, text)
 
 
 class HumanFormatter(logging.Formatter):

@@ -37,6 +37,7 @@ Where: ``$REMINDERS_CACHE_DIR``, else ``$XDG_CACHE_HOME/reminders``, else
 
 from __future__ import annotations
 
+import _thread
 import marshal
 import os
 import sys
@@ -167,7 +168,8 @@ def write(config_path: str, today: date, loaded: Loaded) -> None:
     if base is None or wanted is None or not _settled(wanted):
         return
     target = _file_for(config_path, base)
-    temp = f"{target}.{os.getpid()}.tmp"
+    # Its own temporary file per process and thread: the feed server loads configs in threads.
+    temp = f"{target}.{os.getpid()}.{_thread.get_ident()}.tmp"
     try:
         os.makedirs(base, exist_ok=True)
         large = sum(len(c.observances) + len(c.events) for c in loaded.calendars) >= LARGE
@@ -304,7 +306,8 @@ def mark_templates_checked(config_path: str, wanted: Key | None) -> None:
     if not _settled(wanted) or (changed and time_ns() - max(changed) <= SETTLED_NS):
         return
     target = _file_for(config_path, base) + ".templates"
-    temp = f"{target}.{os.getpid()}.tmp"
+    # Its own temporary file per process and thread: the feed server loads configs in threads.
+    temp = f"{target}.{os.getpid()}.{_thread.get_ident()}.tmp"
     try:
         os.makedirs(base, exist_ok=True)
         with open(temp, "wb") as handle:

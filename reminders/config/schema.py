@@ -56,7 +56,7 @@ def describe(fields: Sequence[Field]) -> str:
 # line is written into ICS content lines, mail headers, file names and logs, where a line break
 # or an escape sequence would forge a line of its own. The bidi marks (U+200E, U+200F, U+061C)
 # stay: right-to-left text uses them, and they reorder nothing after them.
-_NOT_IN_A_LINE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+NOT_IN_A_LINE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 # What text of several lines (a description, a fact) may not hold: it keeps its line feeds and
 # tabs (TOML has already made every CR LF of a multi-line string a line feed), and is escaped
 # wherever it is written (ICS text escaping, HTML escaping); other controls are not text.
@@ -83,12 +83,12 @@ def _refuse(found: re.Match[str] | None, expected: str) -> None:
 
 
 def is_one_line(value: str) -> bool:
-    return _NOT_IN_A_LINE.search(value) is None
+    return NOT_IN_A_LINE.search(value) is None
 
 
 def one_line(value: str) -> str:
-    """``value`` if it holds nothing :data:`_NOT_IN_A_LINE` refuses, else Invalid naming it."""
-    _refuse(_NOT_IN_A_LINE.search(value), ONE_LINE)
+    """``value`` if it holds nothing :data:`NOT_IN_A_LINE` refuses, else Invalid naming it."""
+    _refuse(NOT_IN_A_LINE.search(value), ONE_LINE)
     return value
 
 
