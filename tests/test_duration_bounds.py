@@ -23,9 +23,9 @@ from hypothesis import strategies as st
 from reminders.cli.run import make_daemon
 from reminders.config.calendars import load_calendars
 from reminders.config.config_file import load_config
-from reminders.core.dates import LAST_YEAR
 from reminders.core.ics import export_ics
 from reminders.core.notices import notice_list
+from reminders.core.occurrences import LAST_YEAR
 from reminders.core.settings import Loaded
 from reminders.notify.delivery import retry_wait
 from reminders.plan.hostcal import FIRST_YEAR as PLAN_FIRST

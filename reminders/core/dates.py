@@ -5,7 +5,7 @@ Pure functions of their arguments; nothing here reads the clock.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -152,9 +152,3 @@ def exists_on_clock(naive: datetime, tz_name: str) -> bool:
 def _through_utc(naive: datetime, tz_name: str) -> datetime:
     tz = zone(tz_name)
     return naive.replace(tzinfo=tz).astimezone(UTC).astimezone(tz)
-
-
-ONE_DAY = timedelta(days=1)
-
-
-FIRST_YEAR, LAST_YEAR = 1900, 2200  # the range of years the commands accept

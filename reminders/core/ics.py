@@ -22,10 +22,9 @@ from icalendar import Event as VEvent
 from icalendar import Timezone, vCategory, vDDDTypes, vDuration, vText
 
 from . import words
-from .dates import FIRST_YEAR, LAST_YEAR
 from .errors import UsageError
 from .model import Calendar, Occurrence, TimedMoment
-from .occurrences import occurrences
+from .occurrences import FIRST_YEAR, LAST_YEAR, occurrences
 from .settings import Loaded
 
 TYPE_CHECKING = False

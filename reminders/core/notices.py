@@ -19,10 +19,9 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time, timedelta
 
 from . import dates
-from .dates import FIRST_YEAR, LAST_YEAR
 from .errors import UsageError
 from .model import WEEKDAYS, Calendar, Observance, Occurrence
-from .occurrences import occurrences
+from .occurrences import FIRST_YEAR, LAST_YEAR, ONE_DAY, occurrences
 from .settings import Loaded, MilestoneRule, NoticeRule, Organisation
 
 TYPE_CHECKING = False
@@ -60,7 +59,7 @@ def send_day(rule: NoticeRule, day: date, weekend: Sequence[str]) -> date:
     send = day - timedelta(days=rule.days_before)
     if rule.weekend == "previous-working-day" and len(weekend) < 7:
         while WEEKDAYS[send.weekday()] in weekend:
-            send -= dates.ONE_DAY
+            send -= ONE_DAY
     return send
 
 

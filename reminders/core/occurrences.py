@@ -12,13 +12,15 @@ from datetime import UTC, date, datetime, timedelta
 from operator import itemgetter
 
 from . import dates, words
-from .dates import FIRST_YEAR, LAST_YEAR
 from .errors import UsageError
 from .model import Calendar, Event, FixedDate, Observance, Occurrence, TimedMoment
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from .settings import Loaded
+
+FIRST_YEAR, LAST_YEAR = 1900, 2200  # the years upcoming, notices, ICS and preview accept
+ONE_DAY = timedelta(days=1)
 
 
 def title_for(observance: Observance, year: int) -> str:
@@ -54,7 +56,7 @@ def _observance_occurrences(
 ) -> list[tuple[tuple[date, int, datetime, str, str], Occurrence]]:
     """The observance's occurrences in ``[start, end)``, each with its :func:`sort_key`."""
     first = max(start.year, observance.since + 1)
-    last = (end - dates.ONE_DAY).year
+    last = (end - ONE_DAY).year
     if first > last:
         return []
     return [
@@ -120,7 +122,7 @@ def occurrences(
     # case, a month-day other than February 29, is worked out here, as _occurrence does it,
     # without a call or a dictionary of dates per observance: the years whose date falls in the
     # window follow from the window's first and last month-days.
-    last_day = end - dates.ONE_DAY
+    last_day = end - ONE_DAY
     first_md, last_md = (start.month, start.day), (last_day.month, last_day.day)
     ordinal = words.ordinal
     for calendar in calendars:

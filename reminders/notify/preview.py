@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ..core.dates import FIRST_YEAR, LAST_YEAR
 from ..core.errors import UsageError
+from ..core.occurrences import FIRST_YEAR, LAST_YEAR
 from ..core.settings import Loaded
 
 PREVIEW_FORMATS = ("text", "html", "eml")
