@@ -492,3 +492,66 @@ def test_new_years_day_is_planned_and_a_shared_milestone_is_one_run(project: Pro
     assert [e.occurrence.date for e in plan.entries] == [date(2027, 1, 1)] * 2
     ((milestone, first, length),) = plan.milestone_runs()
     assert (milestone.id, milestone.date, first, length) == ("hall", date(2026, 12, 31), 0, 2)
+
+
+def test_the_organisations_closure_is_a_conflict_and_its_days_are_not_working_days(
+    project: Project,
+) -> None:
+    # Closed Wednesday 3 and Thursday 4 March 2027; build_plan adds the closures to the host.
+    closed = '\n[[holiday]]\nname = "Retreat"\ndate = "2027-03-03"\ndays = 2\n'
+    rule = (
+        '\n[[milestone]]\nid = "report"\nname = "Publish the report"\nworking_days = 1\n'
+        'when = "after"\n'
+    )
+    loaded = loaded_project(project, observance("retreat", "03-03"), closed + rule)
+    item = entry(build_plan(loaded, 2027, WEEKENDS_ONLY), "retreat")
+    assert [(c.kind, c.reason, c.estimate) for c in item.conflicts] == [
+        ("closure", "closed: Retreat (the organisation's own closure)", False)
+    ]
+    assert item.event_date == date(2027, 3, 2)  # Tuesday, a day before; Friday is two after
+    assert item.suggestion == (
+        "Wednesday is a day the organisation is closed (Retreat): a seminar or roundtable can "
+        "move to the nearest working day, Tuesday 2 Mar 2027 (1 day before); the remembrance "
+        "itself stays on Wednesday 3 Mar 2027"
+    )
+    # One working day after Tuesday 2 March, past the closed Wednesday and Thursday.
+    assert [m.date for m in item.milestones] == [date(2027, 3, 5)]
+
+
+def test_the_plans_holidays_and_closures_run_from_1_january_to_31_december(
+    project: Project,
+) -> None:
+    # A holiday and a two-day closure at each end of the year, by hand.
+    ends = {date(y, m, d): f"Holiday {y}-{m}-{d}" for y, m, d in ((2026, 12, 31), (2027, 1, 1))}
+    ends |= {date(y, m, d): f"Holiday {y}-{m}-{d}" for y, m, d in ((2027, 12, 31), (2028, 1, 1))}
+    closed = '\n[[holiday]]\nname = "Turn of the year"\nmonth = 12\nday = 31\ndays = 2\n'
+    loaded = loaded_project(project, observance("spring", "04-01"), closed)
+    plan = build_plan(loaded, 2027, WEEKENDS_ONLY._replace(holidays=ends))
+    assert plan.holidays == (
+        (date(2027, 1, 1), "Holiday 2027-1-1"),
+        (date(2027, 12, 31), "Holiday 2027-12-31"),
+    )
+    assert plan.closures == (
+        (date(2027, 1, 1), "Turn of the year"),
+        (date(2027, 12, 31), "Turn of the year"),
+    )
+
+
+def test_the_plan_is_in_the_organisations_language(project: Project) -> None:
+    loaded = loaded_project(project, observance("spring", "04-01"))
+    org = loaded.settings.organisation._replace(language="az")
+    in_azerbaijani = loaded._replace(settings=loaded.settings._replace(organisation=org))
+    assert build_plan(in_azerbaijani, 2027, WEEKENDS_ONLY).language == "az"
+
+
+def test_a_moment_is_placed_in_both_zones_with_its_length_in_minutes(project: Project) -> None:
+    moment = (
+        '[[observance.moment]]\nid = "vigil"\nname = "Vigil"\ntime = "23:30"\n'
+        'duration = "PT1H30M"\ntimezone = "Asia/Baku"\n'
+    )
+    loaded = loaded_project(project, observance("vigil", "03-03", extra=moment))
+    (placed,) = entry(build_plan(loaded, 2027, WEEKENDS_ONLY), "vigil").moments
+    assert placed.name == "Vigil"
+    assert placed.origin.isoformat() == "2027-03-03T23:30:00+04:00"
+    assert placed.local.isoformat() == "2027-03-04T00:30:00+05:00"  # Asia/Karachi: the next day
+    assert placed.minutes == 90
