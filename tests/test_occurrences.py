@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -13,7 +14,13 @@ from reminders.config.calendars import load_calendars
 from reminders.config.load import load
 from reminders.core.errors import UsageError
 from reminders.core.model import Occurrence
-from reminders.core.occurrences import event_occurrence, occurrences, title_for, upcoming
+from reminders.core.occurrences import (
+    event_occurrence,
+    occurrences,
+    sort_key,
+    title_for,
+    upcoming,
+)
 
 from .conftest import FIXTURES, ROOT, TODAY, assert_occurs, bundled_calendars
 
@@ -230,6 +237,15 @@ def test_the_first_anniversary_of_a_february_29_observance_is_the_year_after_sin
     ]
 
 
+def test_the_first_anniversary_of_a_fixed_date_observance_is_the_year_after_since() -> None:
+    # A window that starts in the year of the event itself (2020 for November 10).
+    found = occurrences(BUNDLED, date(2020, 1, 1), date(2022, 1, 1))
+    first = [item for item in found if item.id.startswith("remembrance:november-10:")]
+    assert [(item.id, item.date, item.number) for item in first] == [
+        ("remembrance:november-10:2021", date(2021, 11, 10), 1)
+    ]
+
+
 def test_calendars_on_the_same_day_are_in_id_order_whatever_their_order() -> None:
     both = (*BUNDLED, *LEAP)
     window = (date(2027, 1, 1), date(2028, 12, 31))
@@ -270,3 +286,72 @@ def test_upcoming_accepts_the_first_and_last_accepted_days() -> None:
 def test_title_for_fills_the_ordinal_number_year_and_since() -> None:
     observance = LEAP[[c.id for c in LEAP].index("movable")].observances[0]
     assert title_for(observance, 2027) == "Remembrance Sunday (108th since 1919)"
+
+
+ONE_DAY_OF_EACH_KIND = """\
+[calendar]
+id = "order"
+name = "Order"
+timezone = "Asia/Baku"
+revised = 2026-11-23T00:00:00Z
+
+[[observance]]
+id = "aa-movable"
+title = "{ordinal} movable"
+rrule = "FREQ=YEARLY;BYMONTH=3;BYMONTHDAY=10"
+since = 2000
+description = "A day by a rule."
+
+[[observance]]
+id = "zz-fixed"
+title = "{ordinal} fixed"
+date = "03-10"
+since = 2000
+description = "A fixed date."
+
+[[observance]]
+id = "zz-movable"
+title = "{ordinal} movable"
+rrule = "FREQ=YEARLY;BYMONTH=3;BYMONTHDAY=10"
+since = 2000
+description = "The same day by a rule."
+
+[[event]]
+id = "a-evening"
+title = "Evening"
+observance = "zz-fixed"
+start = 2027-03-10T18:00:00
+duration = "PT1H"
+
+[[event]]
+id = "b-morning"
+title = "Morning"
+start = 2027-03-10T09:00:00
+duration = "PT1H"
+
+[[event]]
+id = "c-all-day"
+title = "All day"
+date = 2027-03-10
+"""
+
+
+def test_one_day_lists_observances_then_all_day_events_then_timed_events_by_start(
+    tmp_path: Path,
+) -> None:
+    # Observances by id, whether worked out by rule or as fixed dates; then events, though their
+    # ids ("order:event:...") sort before the observances' and the evening's before the morning's.
+    (tmp_path / "order.toml").write_text(ONE_DAY_OF_EACH_KIND, "utf-8")
+    found = occurrences(load_calendars(tmp_path, TODAY), date(2027, 3, 10), date(2027, 3, 11))
+    assert _ids(found) == [
+        "order:aa-movable:2027",
+        "order:zz-fixed:2027",
+        "order:zz-movable:2027",
+        "order:event:c-all-day",
+        "order:event:b-morning",
+        "order:event:a-evening",
+    ]
+    # sort_key states that order (the plan's reference expansion sorts by it).
+    assert sorted(found, key=sort_key) == list(found)
+    # An event linked to no observance has no anniversary: it is numbered 0.
+    assert [(item.number, item.ordinal) for item in found[3:]] == [(0, ""), (0, ""), (27, "27th")]
