@@ -155,6 +155,15 @@ def test_the_first_and_last_years_asked_for_are_included() -> None:
     }
 
 
+def test_the_last_year_asked_for_ends_at_the_last_moment_of_december_31() -> None:
+    # A rule may carry a time of day; its date counts whatever the time (it was lost after 23:59).
+    late = "FREQ=YEARLY;BYMONTH=12;BYMONTHDAY=31;BYHOUR=23;BYMINUTE=59;BYSECOND=59"
+    assert dates.rrule_dates(late, 2020, 2021, 2022) == {
+        2021: date(2021, 12, 31),
+        2022: date(2022, 12, 31),
+    }
+
+
 def test_an_rrule_on_february_29_gives_leap_years_only() -> None:
     found = dates.rrule_dates("FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29", 2020, 2020, 2028)
     assert found == {2020: date(2020, 2, 29), 2024: date(2024, 2, 29), 2028: date(2028, 2, 29)}

@@ -119,7 +119,8 @@ def normalise_rrule(text: str) -> str:
 def rrule_dates(text: str, since: int, first_year: int, last_year: int) -> dict[int, date]:
     """The date in each year of ``first_year..last_year`` (inclusive) that the rule gives."""
     rule = _compiled(text, since)
-    found = rule.between(datetime(first_year, 1, 1), datetime(last_year, 12, 31, 23, 59), inc=True)
+    last_moment = datetime.combine(date(last_year, 12, 31), time.max)
+    found = rule.between(datetime(first_year, 1, 1), last_moment, inc=True)
     return {moment.year: moment.date() for moment in found}
 
 
