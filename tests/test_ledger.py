@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -24,6 +25,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import create_engine, text
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.engine import make_url
 
 from reminders.core.settings import Ledger as LedgerSettings
 from reminders.notify.ledger import (
@@ -34,6 +37,7 @@ from reminders.notify.ledger import (
     Claim,
     Ledger,
     LedgerError,
+    deliveries,
     engine_url,
     ledger_url,
 )
@@ -584,12 +588,109 @@ def test_an_in_memory_ledger_inspects_as_the_current_version() -> None:
     ledger.close()
 
 
-def test_the_owner_is_kept_to_200_characters(tmp_path: Path) -> None:
-    ledger = Ledger(f"sqlite:///{tmp_path / 'ledger.sqlite3'}", owner="h" * 300)
+def test_the_owner_is_kept_to_200_characters(database: Database) -> None:
+    # PostgreSQL refuses a longer value than its column takes: the column holds 200 characters.
+    ledger = Ledger(database.url, schema=database.schema, owner="h" * 300)
+    try:
+        ledger.create_schema()
+        assert ledger.owner == "h" * 200
+        claim(ledger, T0)
+        row = ledger.get(NOTICE, "outbox")
+        assert row is not None
+        assert row.claimed_by == "h" * 200
+    finally:
+        ledger.close()
+
+
+@pytest.fixture
+def away_from_utc(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The machine's local time and PostgreSQL's session time zone (PGTZ) in Asia/Karachi."""
+    monkeypatch.setenv("TZ", "Asia/Karachi")
+    monkeypatch.setenv("PGTZ", "Asia/Karachi")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def test_times_stay_utc_on_a_machine_and_a_server_in_another_zone(
+    away_from_utc: None, database: Database
+) -> None:
+    # SQLite keeps naive text and the server answers in its session zone: neither may shift an
+    # instant, and every datetime still comes back in UTC.
+    ledger = database.open()
     ledger.create_schema()
-    assert ledger.owner == "h" * 200
-    claim(ledger, T0)
+    fire_at = datetime(2027, 1, 20, 9, 0, tzinfo=ZoneInfo("Asia/Karachi"))
+    taken = ledger.claim(NOTICE, "outbox", fire_at, T0, LEASE)
+    assert taken is not None
     row = ledger.get(NOTICE, "outbox")
     assert row is not None
-    assert row.claimed_by == "h" * 200
-    ledger.close()
+    assert (row.fire_at, row.claimed_at, row.lease_until) == (
+        datetime(2027, 1, 20, 4, 0, tzinfo=UTC),
+        T0,
+        T0 + LEASE,
+    )
+    assert {row.fire_at.tzinfo, row.created_at.tzinfo, row.updated_at.tzinfo} == {UTC}
+    assert row.fire_at.hour == 4
+    assert ledger.due(T0 + LEASE - TICK) == []
+    assert [d.notice_id for d in ledger.due(T0 + LEASE)] == [NOTICE]
+
+
+def test_a_postgresql_ledger_stops_connecting_after_10_seconds_unless_the_url_says() -> None:
+    url = os.environ.get(PG_ENV, "")
+    if not url:
+        pytest.skip(PG_SKIP)
+    own = make_url(url).update_query_dict({"connect_timeout": "3"})
+    for given_url, seconds in ((url, "10"), (own.render_as_string(hide_password=False), "3")):
+        ledger = Ledger(given_url)
+        try:
+            with ledger._engine.connect() as conn:
+                parameters = conn.connection.driver_connection.info.get_parameters()
+        finally:
+            ledger.close()
+        assert parameters["connect_timeout"] == seconds
+
+
+def test_sqlite_connections_wait_ten_seconds_for_a_writer_in_wal_mode(tmp_path: Path) -> None:
+    # Another writer makes a connection wait (busy_timeout) instead of failing with "database is
+    # locked", and in WAL mode readers and the writer do not block each other; a read-only
+    # ledger waits as long, and leaves the journal mode alone (setting it writes the file).
+    path = tmp_path / "ledger.sqlite3"
+    writer = Ledger(f"sqlite:///{path}")
+    writer.create_schema()
+    reader = Ledger(f"sqlite:///{path}", read_only=True)
+    try:
+        for ledger in (writer, reader):
+            with ledger._connect(write=False) as conn:
+                settings = [
+                    conn.exec_driver_sql(f"PRAGMA {name}").scalar()
+                    for name in ("busy_timeout", "journal_mode")
+                ]
+            assert settings == [10000, "wal"]
+    finally:
+        reader.close()
+        writer.close()
+
+
+def test_a_row_the_schema_refuses_is_an_error_of_the_caller_not_a_damaged_ledger(
+    ledger: Ledger,
+) -> None:
+    # Only SQLite's word for a file that is not a database means "damaged"; a constraint the
+    # row breaks (an unknown state; on PostgreSQL, too long an owner) is raised as it is.
+    row = {
+        "notice_id": NOTICE,
+        "channel": "outbox",
+        "fire_at": T0,
+        "state": "lost",
+        "attempts": 1,
+        "late": False,
+        "created_at": T0,
+        "updated_at": T0,
+    }
+    with pytest.raises(sa_exc.IntegrityError), ledger._connect(write=True) as conn:
+        conn.execute(deliveries.insert().values(row))
+    if ledger.dialect == "postgresql":
+        too_long = {**row, "state": CLAIMED, "claimed_by": "h" * 201}
+        with pytest.raises(sa_exc.DataError), ledger._connect(write=True) as conn:
+            conn.execute(deliveries.insert().values(too_long))
+    assert ledger.get(NOTICE, "outbox") is None

@@ -77,12 +77,49 @@ def test_a_new_ledger_has_the_current_version_and_records_who_claims(database: D
     assert ledger.owner == f"{socket.gethostname()}:{os.getpid()}"  # host:pid by default
 
 
+# The columns of a version-2 ledger: (name, length, nullable).  Every release that reads or writes
+# a version-2 ledger (replicas of several releases, the upgrade's own DDL) relies on them, so a
+# change here needs a new version and an upgrade step.
+VERSION_2_COLUMNS = [
+    ("notice_id", None, False),
+    ("channel", None, False),
+    ("fire_at", None, False),
+    ("state", 16, False),
+    ("attempts", None, False),
+    ("last_error", None, True),
+    ("late", None, False),
+    ("token", 64, True),
+    ("claimed_by", 200, True),
+    ("claimed_at", None, True),
+    ("lease_until", None, True),
+    ("next_attempt_at", None, True),
+    ("sent_at", None, True),
+    ("created_at", None, False),
+    ("updated_at", None, False),
+]
+
+
+def layout(ledger: Ledger, table: str) -> list[tuple[str, int | None, bool]]:
+    with ledger._engine.connect() as conn:
+        found = inspect(conn).get_columns(table, schema=ledger.schema)
+    return [(c["name"], getattr(c["type"], "length", None), c["nullable"]) for c in found]
+
+
+def test_a_new_and_an_upgraded_ledger_have_the_columns_of_version_2(database: Database) -> None:
+    new = database.open()
+    new.create_schema()
+    assert layout(new, deliveries.name) == VERSION_2_COLUMNS
+    assert layout(new, meta.name) == [("key", 100, False), ("value", None, False)]
+
+
 def test_a_first_release_ledger_is_upgraded_and_keeps_its_rows(database: Database) -> None:
     ledger = database.open()
     make_v1(ledger)
     assert "claimed_by" not in columns(ledger)
     ledger.create_schema()
     assert "claimed_by" in columns(ledger)
+    # (the upgrade adds claimed_by after the others, so only the order differs)
+    assert sorted(layout(ledger, deliveries.name)) == sorted(VERSION_2_COLUMNS)
     assert ledger.schema_version() == SCHEMA_VERSION
     kept = ledger.get("embassy:january-20:2027:plan-30", "outbox")
     assert kept is not None
@@ -91,6 +128,15 @@ def test_a_first_release_ledger_is_upgraded_and_keeps_its_rows(database: Databas
     assert ledger.claim("embassy:january-20:2027:plan-30", "outbox", T0, T0, LEASE) is None
     ledger.create_schema()  # again: nothing to do, nothing lost
     assert ledger.counts()[SENT] == 1
+
+
+def test_a_ledger_that_records_version_1_is_upgraded_and_records_2(database: Database) -> None:
+    ledger = database.open()
+    make_v1(ledger)
+    ledger.set_meta("schema_version", "1")
+    ledger.create_schema()
+    assert "claimed_by" in columns(ledger)
+    assert ledger.schema_version() == SCHEMA_VERSION
 
 
 def test_a_ledger_of_a_newer_release_is_refused(database: Database) -> None:

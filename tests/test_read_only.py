@@ -19,8 +19,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, inspect, text
 
-from reminders.notify.ledger import SCHEMA_VERSION, Ledger
+from reminders.notify.ledger import SCHEMA_VERSION, Ledger, LedgerError, meta
 
+from . import test_ledger
 from .conftest import ROOT
 from .pg_harness import PG_ENV, PG_SKIP, fresh_database
 from .test_ledger_schema import make_v1
@@ -187,6 +188,42 @@ def test_a_read_only_ledger_refuses_writes(tmp_path: Path) -> None:
     assert missing.inspect() is None
     missing.close()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ledger.sqlite3"]
+
+
+database = test_ledger.database  # the fixture: SQLite, and PostgreSQL when configured
+
+
+def test_the_database_itself_refuses_a_write_through_a_read_only_ledger(
+    database: test_ledger.Database,
+) -> None:
+    # The methods that write raise before they reach the database; beneath them, SQLite's
+    # query_only and PostgreSQL's READ ONLY transactions refuse any write that slipped through.
+    writer = database.open()
+    writer.create_schema()
+    reader = Ledger(database.url, schema=database.schema, read_only=True)
+    try:
+        refused = pytest.raises(LedgerError, match=r"read-only|readonly")
+        with refused, reader._connect(write=False) as conn:
+            conn.execute(meta.insert().values(key="heartbeat", value="now"))
+        assert reader.get_meta("heartbeat") is None
+    finally:
+        reader.close()
+
+
+def test_a_ledger_without_its_meta_table_inspects_as_version_1(
+    database: test_ledger.Database,
+) -> None:
+    # Deliveries but no reminder_meta (a ledger made before the table, or half restored): no
+    # version is recorded, so it is the first release's; reading it must not fail.
+    writer = database.open()
+    make_v1(writer)
+    with writer._engine.begin() as conn:
+        meta.drop(conn)
+    reader = Ledger(database.url, schema=database.schema, read_only=True)
+    try:
+        assert reader.inspect() == 1
+    finally:
+        reader.close()
 
 
 # --- PostgreSQL -------------------------------------------------------------------------------
