@@ -20,6 +20,16 @@ The supervisor restarts a worker that dies (with a back-off: a worker that keeps
 it started waits longer each time, up to RESTART_MAX), forwards SIGHUP to every worker, and on
 SIGTERM or SIGINT stops them all (SIGTERM, then SIGKILL after STOP_GRACE) and exits 0.  A worker
 whose supervisor disappears stops by itself (server.serve_forever).
+
+Why not uvicorn's or gunicorn's supervisor (bench/workers.py, 2 workers, same worker body; the
+figures in docs/design-notes.md): both replace every worker process on SIGHUP instead of a rebuild
+in place.  uvicorn 0.55's Multiprocess closed kept-alive connections and, with a 30 s
+timeout_worker_healthcheck, took 23-34 s to put both workers on an edit under load (with its
+default 5 s the new worker was not ready in time and the reload was dropped; here 1.0-2.0 s),
+spawns (0.7-0.9 CPU s per worker start against
+0.45-0.51 forked) and restarts a failing worker with no back-off (10 starts, 8.5 CPU s in 20 s;
+here 4-6 and 0.06).  gunicorn 27 stops the old workers before the new ones serve (9-10 failed
+requests per reload under load) and, with a broken calendar at SIGHUP, leaves no worker serving.
 """
 
 from __future__ import annotations
