@@ -398,6 +398,15 @@ def test_a_long_lead_notice_is_found_in_a_one_day_window(tmp_path: Path) -> None
         assert found.fire_at.replace(tzinfo=None) == fires
 
 
+def test_a_notice_moved_back_six_days_is_found_in_a_window_ending_that_day(tmp_path: Path) -> None:
+    calendars = calendar_on(tmp_path, "01-24")  # Sunday 24 January 2027
+    only_monday = organisation("Asia/Karachi", weekend=tuple(d for d in WEEKDAYS if d != "Monday"))
+    start = datetime(2027, 1, 18, tzinfo=ZoneInfo("Asia/Karachi"))  # the Monday before
+    moved = (rule(0, weekend="previous-working-day"),)
+    (found,) = notices(calendars, moved, only_monday, start, start + timedelta(hours=12))
+    assert (found.fire_at, found.days_before) == (start.replace(hour=9), 6)
+
+
 def test_a_notice_moved_off_the_weekend_is_found_from_its_send_day(tmp_path: Path) -> None:
     calendars = calendar_on(tmp_path, "01-25")  # Monday 25 January 2027; 7 days before: Monday
     org = organisation("Asia/Karachi", weekend=("Monday", "Sunday", "Saturday"))
@@ -406,6 +415,19 @@ def test_a_notice_moved_off_the_weekend_is_found_from_its_send_day(tmp_path: Pat
     (found,) = notices(calendars, (moved,), org, start, start + timedelta(days=1))
     assert found.fire_at.date() == date(2027, 1, 15)
     assert found.days_before == 10
+
+
+def test_a_send_day_the_clocks_skipped_fires_the_next_day_and_is_found_in_that_days_window(
+    tmp_path: Path,
+) -> None:
+    # Samoa skipped 30 December 2011 (from UTC-10 to UTC+14): 09:00 that day is 09:00 on the 31st.
+    calendars = calendar_on(tmp_path, "12-30")
+    apia = ZoneInfo("Pacific/Apia")
+    start = datetime(2011, 12, 31, tzinfo=apia)
+    (found,) = notices(
+        calendars, (rule(0),), organisation("Pacific/Apia"), start, start + timedelta(1)
+    )
+    assert (found.id, found.fire_at) == ("test:day:2011:r0", datetime(2011, 12, 31, 9, tzinfo=apia))
 
 
 def test_year_occurrences_keep_the_earlier_of_two_same_id_observances(tmp_path: Path) -> None:
@@ -458,3 +480,27 @@ def test_notice_list_includes_a_notice_at_midnight_on_its_first_day() -> None:
     (found,) = notice_list(loaded, date(2027, 1, 20), 1)
     assert found.fire_at == datetime(2027, 1, 20, 0, 0, tzinfo=zone)
     assert notice_list(loaded, date(2027, 1, 19), 1) == []
+
+
+def test_a_config_without_notice_rules_lists_no_notices() -> None:
+    loaded = load(str(ROOT / "config.toml"), TODAY)
+    assert notice_list(loaded, date(2027, 1, 20), 1)  # the bundled config's rules fire that day
+    none = loaded._replace(settings=loaded.settings._replace(notices=()))
+    assert notice_list(none, date(2027, 1, 20), 1) == []
+
+
+def test_a_years_notice_is_for_the_observance_not_for_an_event_planned_before_it(
+    tmp_path: Path,
+) -> None:
+    with_event = ONE_DAY_CALENDAR.format(date="03-10") + (
+        '\n[[event]]\nid = "briefing"\ntitle = "Briefing"\nobservance = "day"\n'
+        'start = 2027-03-01T10:00:00\nduration = "PT1H"\n'
+    )
+    (tmp_path / "c.toml").write_text(with_event, "utf-8")
+    calendars = load_calendars(tmp_path, TODAY)
+    item, events = year_occurrences(calendars, 2027)["day"]
+    assert (item.id, item.date, item.event) == ("test:day:2027", date(2027, 3, 10), None)
+    assert [event.id for event in events] == ["test:event:briefing"]
+    notice = find_notice(calendars, rule(1), "day", 2027, organisation("Asia/Baku"))
+    assert notice is not None
+    assert notice.fire_at == datetime(2027, 3, 9, 9, 0, tzinfo=ZoneInfo("Asia/Baku"))

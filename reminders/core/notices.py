@@ -82,11 +82,13 @@ def notices(
     """Every notice firing in ``[start, end)`` (aware datetimes), sorted by fire time and id."""
     if not rules:
         return []
-    calendars = tuple(calendars)
     tz = dates.zone(organisation.timezone)
-    # Fire times come before their occurrence by the lead (plus up to a week moved off weekends).
+    # A send day is days_before, plus up to six days moved off a weekend, before its occurrence,
+    # and a fire time is on its send day or, when the clocks skipped that day (Samoa on 30
+    # December 2011), on the next: every notice firing in the window is for an occurrence dated
+    # in [first, last).
     first = start.astimezone(tz).date() + timedelta(days=min(r.days_before for r in rules) - 1)
-    last = end.astimezone(tz).date() + timedelta(days=max(r.days_before for r in rules) + 9)
+    last = end.astimezone(tz).date() + timedelta(days=max(r.days_before for r in rules) + 7)
     found = occurrences(calendars, first, last, examples=examples)
     planned = _events_by_occurrence(found)
     out = []
