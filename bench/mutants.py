@@ -288,6 +288,8 @@ def run_module(
                 print(f"  SURVIVED {path}:{m.line}: [{m.kind}] {m.text}", flush=True)
             else:
                 killed += 1
+                if outcome == "timeout":  # killed, but worth a look on a loaded machine
+                    print(f"  timeout  {path}:{m.line}: [{m.kind}] {m.text}", flush=True)
     ran = len(chosen)
     print(
         f"{name}: killed {killed}/{ran} ({100 * killed / ran:.0f}%), survived {ran - killed}",
