@@ -53,6 +53,7 @@ MODULES: dict[str, tuple[str, tuple[str, ...]]] = {
     "occurrences": ("reminders/core/occurrences.py", ("tests/test_occurrences.py",)),
     "notices": ("reminders/core/notices.py", ("tests/test_notices.py",)),
     "ics": ("reminders/core/ics.py", ("tests/test_ics.py",)),
+    "records": ("reminders/core/records.py", ("tests/test_records.py",)),
     "plan": ("reminders/plan/plan.py", ("tests/test_plan.py",)),
     "ledger": (
         "reminders/notify/ledger.py",

@@ -57,3 +57,17 @@ def test_model_records_pickle_and_keep_their_properties() -> None:
     assert isinstance(item, Occurrence)
     assert (item.ordinal, item.weekday, item.round_step) == ("37th", "Wednesday", 0)
     assert pickle.loads(pickle.dumps(item)) == item
+
+
+def test_a_nested_record_keeps_its_qualified_name_and_string_annotations() -> None:
+    class Inner(NamedTuple):
+        when: date
+        count: int = 1
+
+    assert Inner.__qualname__ == (
+        "test_a_nested_record_keeps_its_qualified_name_and_string_annotations.<locals>.Inner"
+    )
+    assert Inner.__name__ == "Inner"
+    # Not evaluated (``from __future__ import annotations``): the names, as written.
+    assert Inner.__annotations__ == {"when": "date", "count": "int"}
+    assert Point.__annotations__ == {"x": "int", "y": "int", "label": "str"}
