@@ -54,6 +54,7 @@ MODULES: dict[str, tuple[str, tuple[str, ...]]] = {
     "notices": ("reminders/core/notices.py", ("tests/test_notices.py",)),
     "ics": ("reminders/core/ics.py", ("tests/test_ics.py",)),
     "records": ("reminders/core/records.py", ("tests/test_records.py",)),
+    "errors": ("reminders/core/errors.py", ("tests/test_errors.py",)),
     "plan": ("reminders/plan/plan.py", ("tests/test_plan.py",)),
     "ledger": (
         "reminders/notify/ledger.py",
