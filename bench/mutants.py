@@ -55,6 +55,10 @@ MODULES: dict[str, tuple[str, tuple[str, ...]]] = {
     "ics": ("reminders/core/ics.py", ("tests/test_ics.py",)),
     "records": ("reminders/core/records.py", ("tests/test_records.py",)),
     "errors": ("reminders/core/errors.py", ("tests/test_errors.py",)),
+    "settings": (
+        "reminders/core/settings.py",
+        ("tests/test_settings.py", "tests/test_settings_table.py"),
+    ),
     "plan": ("reminders/plan/plan.py", ("tests/test_plan.py",)),
     "ledger": (
         "reminders/notify/ledger.py",
