@@ -59,6 +59,7 @@ MODULES: dict[str, tuple[str, tuple[str, ...]]] = {
         "reminders/core/settings.py",
         ("tests/test_settings.py", "tests/test_settings_table.py"),
     ),
+    "model": ("reminders/core/model.py", ("tests/test_model.py",)),
     "plan": ("reminders/plan/plan.py", ("tests/test_plan.py",)),
     "ledger": (
         "reminders/notify/ledger.py",
