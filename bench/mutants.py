@@ -60,6 +60,7 @@ MODULES: dict[str, tuple[str, tuple[str, ...]]] = {
         ("tests/test_settings.py", "tests/test_settings_table.py"),
     ),
     "model": ("reminders/core/model.py", ("tests/test_model.py",)),
+    "words": ("reminders/core/words.py", ("tests/test_words.py",)),
     "plan": ("reminders/plan/plan.py", ("tests/test_plan.py",)),
     "ledger": (
         "reminders/notify/ledger.py",

@@ -172,6 +172,20 @@ def test_both_zones_names_the_other_day() -> None:
     assert words.place("America/St_Johns", "en") == "St Johns"
 
 
+def test_both_zones_shows_an_end_from_ten_minutes_on() -> None:
+    """A minute of silence is a time; a ten-minute ceremony is a span."""
+    start = datetime(2027, 1, 20, 12, 0, tzinfo=ZoneInfo("Asia/Baku"))
+    shown = {
+        minutes: words.both_zones(start, start + timedelta(minutes=minutes), "Asia/Karachi", "en")
+        for minutes in (1, 9, 10)
+    }
+    assert shown == {
+        1: "12:00 Asia/Baku = 13:00 Asia/Karachi",  # the same day: not named again
+        9: "12:00 Asia/Baku = 13:00 Asia/Karachi",
+        10: "12:00-12:10 Asia/Baku = 13:00 Asia/Karachi",
+    }
+
+
 # --- The rule: words are written in core/words.py only ---------------------------------------
 
 MONTH_OR_WEEKDAY = re.compile(
