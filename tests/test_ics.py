@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from ical.calendar_stream import IcsCalendarStream
 
 from reminders.config.load import load
+from reminders.core import words
 from reminders.core.errors import UsageError
 from reminders.core.ics import (
     FeedInfo,
@@ -26,7 +27,7 @@ from reminders.core.ics import (
     occurrence_ics,
     year_window,
 )
-from reminders.core.model import Calendar, Event
+from reminders.core.model import Calendar, Event, FixedDate
 from reminders.core.occurrences import occurrences
 from reminders.plan.ics import plan_ics
 from reminders.plan.output import make_plan
@@ -385,3 +386,48 @@ def test_empty_names_and_descriptions_are_left_out_and_the_stamp_has_a_default()
 )
 def test_calendar_text_cases(value: str, multiline: bool, expected: str) -> None:
     assert calendar_text(value, multiline=multiline) == expected
+
+
+def test_an_observance_on_new_years_day_belongs_to_its_own_year_only() -> None:
+    (calendar,) = _bundled()
+    first = calendar.observances[0]._replace(rule=FixedDate(1, 1))
+    data = build_ics((calendar._replace(observances=(first,)),), 2027, 2027, INFO, examples=False)
+    days = [
+        (str(e["UID"]), e.decoded("DTSTART"))
+        for e in icalendar.Calendar.from_ical(data).walk("VEVENT")
+        if "minute" not in str(e["UID"])
+    ]
+    assert days == [("remembrance-january-20-2027@test.example.org", date(2027, 1, 1))]
+
+
+def test_the_feed_asks_for_its_words_in_the_organisations_language(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    loaded = load(str(ROOT / "config.toml"), date(2026, 11, 23))
+    org = loaded.settings.organisation._replace(language="az")
+    loaded = loaded._replace(settings=loaded.settings._replace(organisation=org))
+    heard = []
+    real = words.ordinal
+
+    def ordinal(value: int, language: str) -> str:
+        heard.append(language)
+        return real(value, language)
+
+    monkeypatch.setattr(words, "ordinal", ordinal)
+    export_ics(loaded, 2027, 2027, None, None)
+    # The descriptions speak the organisation's language (the titles are the calendar's own).
+    assert "az" in heard
+
+
+def test_the_attachments_time_zones_cover_what_a_one_year_export_covers() -> None:
+    calendars = _bundled()
+    found = occurrences(calendars, date(2027, 1, 1), date(2028, 1, 1))
+    item = next(o for o in found if o.id == "remembrance:january-20:2027")
+    roundtable = next(o for o in found if o.event is not None)
+
+    def zones(data: bytes) -> list[bytes]:
+        return [tz.to_ical() for tz in icalendar.Calendar.from_ical(data).walk("VTIMEZONE")]
+
+    attached = zones(occurrence_ics(item, (roundtable,), INFO))
+    assert attached == zones(build_ics(calendars, 2027, 2027, INFO, examples=True))
+    assert b"COMMENT:This timezone only works from 2027-01-01 to 2028-12-31" in attached[0]
