@@ -12,10 +12,10 @@ import pytest
 
 from reminders.cli import main
 from reminders.config.load import load
-from reminders.core.settings import Loaded
+from reminders.core.settings import Loaded, MilestoneRule
 from reminders.plan.hostcal import HostCalendar, holiday_names, host_calendar
 from reminders.plan.output import make_plan
-from reminders.plan.plan import Entry, Plan, build_plan
+from reminders.plan.plan import Entry, Milestone, Plan, build_plan, milestone_dates
 
 from .conftest import ROOT, TODAY
 
@@ -555,3 +555,116 @@ def test_a_moment_is_placed_in_both_zones_with_its_length_in_minutes(project: Pr
     assert placed.origin.isoformat() == "2027-03-03T23:30:00+04:00"
     assert placed.local.isoformat() == "2027-03-04T00:30:00+05:00"  # Asia/Karachi: the next day
     assert placed.minutes == 90
+
+
+def test_an_events_neighbours_are_the_other_observances_not_its_own(project: Project) -> None:
+    body = observance("middle", "06-15")
+    for day in (12, 13, 14, 16, 17, 18):  # six others within three days of the 15th
+        body += observance(f"june-{day}", f"06-{day}")
+    for event_id, day in (("seminar", 15), ("vigil", 16)):
+        body += f'\n[[event]]\nid = "{event_id}"\ntitle = "{event_id}"\n'
+        body += f'observance = "middle"\ndate = 2027-06-{day}\n'
+    loaded = loaded_project(project, body, "\n[plan]\nconflict_days = 3\n")
+    plan = build_plan(loaded, 2027, WEEKENDS_ONLY)
+    seminar, vigil = [e for e in plan.entries if e.kind == "event"]
+    # On its observance's day, an event has the observance's neighbours (not the observance).
+    assert neighbours(seminar) == [
+        "3 days after 27th june-12 (Saturday 12 Jun 2027)",
+        "2 days after 27th june-13 (Sunday 13 Jun 2027)",
+        "1 day after 27th june-14 (Monday 14 Jun 2027)",
+        "1 day before 27th june-16 (Wednesday 16 Jun 2027)",
+        "2 days before 27th june-17 (Thursday 17 Jun 2027)",
+        "and 1 more observance of this calendar within 3 days",
+    ]
+    assert neighbours(entry(plan, "middle")) == neighbours(seminar)
+    # A day after it, the observance a day before is still its own: five others, none more.
+    assert neighbours(vigil) == [
+        "3 days after 27th june-13 (Sunday 13 Jun 2027)",
+        "2 days after 27th june-14 (Monday 14 Jun 2027)",
+        "on the same day as 27th june-16 (Wednesday 16 Jun 2027)",
+        "1 day before 27th june-17 (Thursday 17 Jun 2027)",
+        "2 days before 27th june-18 (Friday 18 Jun 2027)",
+    ]
+
+
+def test_an_observance_twice_in_its_window_is_not_its_own_neighbour(project: Project) -> None:
+    # 400 days (more than [plan] conflict_days allows) puts 2026's, 2027's and 2028's dates of
+    # each observance in the window of 1 March 2027.
+    body = observance("first", "03-01") + observance("second", "03-02")
+    loaded = loaded_project(project, body)
+    wide = loaded.settings._replace(plan=loaded.settings.plan._replace(conflict_days=400))
+    plan = build_plan(loaded._replace(settings=wide), 2027, WEEKENDS_ONLY)
+    assert neighbours(entry(plan, "first")) == [
+        "364 days after 26th second (Monday 2 Mar 2026)",
+        "1 day before 27th second (Tuesday 2 Mar 2027)",
+        "367 days before 28th second (Thursday 2 Mar 2028)",
+    ]
+
+
+def test_a_milestone_of_no_working_days_is_on_the_event_date_even_a_weekend_day(
+    project: Project,
+) -> None:
+    rules = "".join(
+        f'\n[[milestone]]\nid = "{when}"\nname = "On the day"\nworking_days = 0\nwhen = "{when}"\n'
+        for when in ("before", "after")
+    )
+    config = '\n[plan]\nmove = "never"\n' + rules
+    loaded = loaded_project(project, observance("saturday", "01-23"), config)
+    item = entry(build_plan(loaded, 2027, WEEKENDS_ONLY), "saturday")
+    assert item.event_date == date(2027, 1, 23)  # Saturday, kept by move = "never"
+    assert [(m.id, m.date) for m in item.milestones] == [
+        ("after", date(2027, 1, 23)),
+        ("before", date(2027, 1, 23)),
+    ]
+
+
+def test_milestones_counted_without_a_table_of_working_days() -> None:
+    # HAND_2027: Friday 5 February is a holiday, Saturday and Sunday the weekend.
+    rules = [
+        MilestoneRule("report", "Publish the report", 1, "after", (), ()),
+        MilestoneRule("press", "Send the press release", 2, "before", (), ()),
+    ]
+    assert milestone_dates(rules, date(2027, 2, 4), HAND_2027) == (
+        Milestone("press", "Send the press release", date(2027, 2, 2), 2, "before"),
+        Milestone("report", "Publish the report", date(2027, 2, 8), 1, "after"),
+    )
+
+
+def test_a_rule_for_one_observance_gives_the_others_no_milestone(project: Project) -> None:
+    body = observance("chosen", "03-03") + observance("other", "03-04")
+    rule = (
+        '\n[[milestone]]\nid = "brief"\nname = "Brief the speakers"\nworking_days = 1\n'
+        'observances = ["chosen"]\n'
+    )
+    plan = build_plan(loaded_project(project, body, rule), 2027, WEEKENDS_ONLY)
+    assert [m.date for m in entry(plan, "chosen").milestones] == [date(2027, 3, 2)]
+    assert entry(plan, "other").milestones == ()
+
+
+def test_an_event_away_from_its_observance_has_every_neighbour_counted(project: Project) -> None:
+    body = observance("middle", "06-15")
+    for day in (12, 13, 14, 16, 17, 18):  # six within three days of 15 July
+        body += observance(f"july-{day}", f"07-{day}")
+    body += '\n[[event]]\nid = "later"\ntitle = "later"\nobservance = "middle"\ndate = 2027-07-15\n'
+    loaded = loaded_project(project, body, "\n[plan]\nconflict_days = 3\n")
+    (later,) = [e for e in build_plan(loaded, 2027, WEEKENDS_ONLY).entries if e.kind == "event"]
+    assert neighbours(later) == [
+        "3 days after 27th july-12 (Monday 12 Jul 2027)",
+        "2 days after 27th july-13 (Tuesday 13 Jul 2027)",
+        "1 day after 27th july-14 (Wednesday 14 Jul 2027)",
+        "1 day before 27th july-16 (Friday 16 Jul 2027)",
+        "2 days before 27th july-17 (Saturday 17 Jul 2027)",
+        "and 1 more observance of this calendar within 3 days",
+    ]
+
+
+def test_each_observance_names_its_own_next_jubilee(project: Project) -> None:
+    # In 2027: the 27th (the 30th in 2030), the 24th (the 25th in 2028), the 27th again.
+    body = observance("first", "03-01", 2000) + observance("second", "03-02", 2003)
+    body += observance("third", "03-03", 2000)
+    plan = build_plan(loaded_project(project, body), 2027, WEEKENDS_ONLY)
+    assert [entry(plan, name).next_jubilee for name in ("first", "second", "third")] == [
+        (30, 2030),
+        (25, 2028),
+        (30, 2030),
+    ]
