@@ -16,7 +16,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
@@ -290,9 +290,25 @@ def test_datetimes_come_back_as_aware_utc(ledger: Ledger) -> None:
     assert row.created_at.tzinfo is UTC
 
 
+class NoOffset(tzinfo):
+    """A zone that knows no offset: Python calls a datetime in it naive."""
+
+    def utcoffset(self, dt: datetime | None) -> timedelta | None:
+        return None
+
+    def dst(self, dt: datetime | None) -> timedelta | None:
+        return None
+
+    def tzname(self, dt: datetime | None) -> str | None:
+        return None
+
+
 def test_naive_datetimes_are_refused(ledger: Ledger) -> None:
     with pytest.raises(ValueError, match="aware datetimes only"):
         ledger.claim(NOTICE, "outbox", T0, datetime(2026, 11, 23, 9), LEASE)
+    # A tzinfo without an offset does not make a datetime aware.
+    with pytest.raises(ValueError, match="aware datetimes only"):
+        ledger.claim(NOTICE, "outbox", T0, datetime(2026, 11, 23, 9, tzinfo=NoOffset()), LEASE)
     assert ledger.get(NOTICE, "outbox") is None
 
 
@@ -426,6 +442,10 @@ def test_an_unreachable_postgresql_is_a_ledger_error_without_the_password() -> N
     assert "s3cret-pw" not in message
     assert message.startswith("ledger postgresql+psycopg://reminders:***@127.0.0.1:1/ledger")
     assert "refused" in message
+    assert (
+        caught.value.url
+        == "postgresql+psycopg://reminders:***@127.0.0.1:1/ledger?connect_timeout=2"
+    )
     with pytest.raises(LedgerError, match="reminders:\\*\\*\\*@") as caught:
         ledger.claim(NOTICE, "outbox", T0, T0, LEASE)
     assert "s3cret-pw" not in str(caught.value)
@@ -694,3 +714,30 @@ def test_a_row_the_schema_refuses_is_an_error_of_the_caller_not_a_damaged_ledger
         with pytest.raises(sa_exc.DataError), ledger._connect(write=True) as conn:
             conn.execute(deliveries.insert().values(too_long))
     assert ledger.get(NOTICE, "outbox") is None
+
+
+def test_the_time_columns_store_the_utc_instant_of_any_aware_datetime(ledger: Ledger) -> None:
+    # Written through the table itself (as the upgrade tests write a first-release row), not
+    # through a method that converts first: the column type converts, and refuses naive times.
+    karachi = datetime(2027, 1, 20, 9, 0, tzinfo=ZoneInfo("Asia/Karachi"))
+    row = {
+        "notice_id": NOTICE,
+        "channel": "outbox",
+        "state": MISSED,
+        "attempts": 0,
+        "late": False,
+        "created_at": karachi,
+        "updated_at": karachi,
+    }
+    with ledger._connect(write=True) as conn:
+        conn.execute(deliveries.insert().values({**row, "fire_at": karachi}))
+    found = ledger.get(NOTICE, "outbox")
+    assert found is not None
+    assert (found.fire_at, found.fire_at.tzinfo) == (datetime(2027, 1, 20, 4, 0, tzinfo=UTC), UTC)
+    naive = {**row, "notice_id": "n:naive", "fire_at": datetime(2027, 1, 20, 4, 0)}
+    with (
+        pytest.raises(sa_exc.StatementError, match="aware datetimes only"),
+        ledger._connect(write=True) as conn,
+    ):
+        conn.execute(deliveries.insert().values(naive))
+    assert ledger.get("n:naive", "outbox") is None
