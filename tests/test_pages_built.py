@@ -3,11 +3,12 @@
 No configuration may reach a request unchecked: a page template that fails on its first render
 answered 500 (there was no earlier good page), a broken icon template made /favicon.ico a 500,
 and a plan template or an unknown country was found by the first request of /plan/YEAR.  Now the
-start of ``serve`` (and ``run``) and every reload render all three from the new data before
-anything switches over: at start a failure stops with the message ``check`` gives; at a reload
-the whole old version keeps running.  What was built is what the first request gets.  The plans
-of the window's other years are still made on their first request, and their failure is the
-site's plain 404, never a 500.
+start of ``serve``, the daemon's first build (after its start) and every reload render all three
+from the new data before anything is served or switches over: at the start of ``serve`` a failure
+stops it with the message ``check`` gives (the daemon's feed then answers 503, see
+tests/test_feed_later.py); at a reload the whole old version keeps running.  What was built is
+what the first request gets.  The plans of the window's other years are still made on their first
+request, and their failure is the site's plain 404, never a 500.
 """
 
 from __future__ import annotations
@@ -235,6 +236,7 @@ def test_a_reload_whose_page_icon_or_plan_fails_keeps_the_whole_old_site(
         await daemon.start()
         try:
             assert daemon.web is not None
+            assert await daemon.web.ready() == "ready"  # built after the start
             base = f"http://{daemon.web.address}"
             before = await served(base)
             edit(project)

@@ -127,6 +127,7 @@ def get(url: str) -> tuple[bytes, str]:
 
 async def seen(daemon: Daemon) -> Seen:
     assert daemon.web is not None
+    assert await daemon.web.ready() == "ready"  # built after the start, in the background
     base = f"http://{daemon.web.address}"
     feed = await asyncio.to_thread(get, f"{base}/calendars/test.ics")
     health = json.loads((await asyncio.to_thread(get, f"{base}/healthz"))[0])

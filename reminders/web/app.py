@@ -89,6 +89,23 @@ def plain_reply(status: int, body: bytes, head: bool, extra: Headers | None = No
 
 # By "is it a HEAD request": the same headers, no body for HEAD.
 NOT_FOUND_REPLIES = {head: plain_reply(404, NOT_FOUND, head) for head in (False, True)}
+
+# Before the first build is served (the daemon schedules first and builds the feed meanwhile,
+# server.py): every path but /healthz gets a 503 that says why and when to ask again; never a
+# 404, which a client or a cache could keep as "this calendar is gone".
+BUILDING = b"Service Unavailable: the calendars are being built; try again in a few seconds.\n"
+FAILED = b"Service Unavailable: the calendars could not be built; the server's log says why.\n"
+RETRY_AFTER = {"building": b"10", "failed": b"60"}  # seconds
+UNAVAILABLE_REPLIES = {
+    (state, head): plain_reply(
+        503,
+        BUILDING if state == "building" else FAILED,
+        head,
+        [(b"retry-after", RETRY_AFTER[state]), (b"cache-control", b"no-store")],
+    )
+    for state in ("building", "failed")
+    for head in (False, True)
+}
 TOO_LARGE_REPLIES = {head: plain_reply(431, TOO_LARGE, head) for head in (False, True)}
 NOT_ALLOWED_REPLY = plain_reply(405, NOT_ALLOWED, False, [(b"allow", b"GET, HEAD")])
 
@@ -298,19 +315,36 @@ async def send_reply(send: Send, answer: Reply) -> None:
     await send({"type": "http.response.body", "body": answer.body})
 
 
+class FeedState(NamedTuple):
+    """What /healthz says of the feed (``"feed"``): ``state`` is ``"building"`` (the first
+    build runs; every other path answers 503), ``"ready"`` (served; a later rebuild that fails
+    leaves it so, with the previous feeds) or ``"failed"`` (the first build failed: 503 until a
+    build succeeds); ``since`` when that began; ``error`` the failed build's message."""
+
+    state: str
+    since: datetime | None
+    error: str | None = None
+
+
 class Site:
-    """What the app serves now.  ``update`` swaps in a new build as one assignment."""
+    """What the app serves now.  ``update`` swaps in a new build as one assignment.
+
+    Made with ``feeds=None``, it serves nothing but /healthz (a 503 for every other path) until
+    the first ``update``; ``since``: when that first build began.
+    """
 
     def __init__(
         self,
-        feeds: FeedSet,
+        feeds: FeedSet | None,
         health: Callable[[], dict[str, Any]] | None = None,
         today: Callable[[str], date] | None = None,
         pages: Pages | None = None,
+        since: datetime | None = None,
     ) -> None:
         self.health_extra = health
         self.today = today or _today_in
-        self.feeds = feeds
+        self.feeds: FeedSet | None = None
+        self.state = FeedState("building", since)
         self.prepared: dict[str, Prepared] = {}
         self._page: tuple[str, date, PreparedPage] | None = None
         self._good: PreparedPage | None = None  # the last page that rendered
@@ -318,7 +352,8 @@ class Site:
         self._plans: dict[tuple[str, int], PreparedPage | None] = {}
         self._icon: PreparedPage | None = None
         self._plan_lock = threading.Lock()  # one plan built at a time (see plan())
-        self.update(feeds, pages)
+        if feeds is not None:
+            self.update(feeds, pages)
 
     def update(self, feeds: FeedSet, pages: Pages | None = None) -> None:
         """Serve ``feeds`` and, when given, the ``pages`` built and checked with them
@@ -337,12 +372,27 @@ class Site:
         self._icon = None if pages is None else pages.icon
         if pages is not None:
             self._good = pages.page
+        self.state = FeedState("ready", feeds.built_at)
+
+    def failed(self, error: str, at: datetime) -> None:
+        """A build failed with ``error``: before the first one is served, the site says so
+        (503s, /healthz); once feeds are served, they stay, and so does "ready"."""
+        if self.feeds is None:
+            self.state = FeedState("failed", at, error)
+
+    def built(self) -> FeedSet:
+        """The feeds served; the App answers 503 before there are any, so the page, the icon
+        and the plans are asked for only once there are."""
+        feeds = self.feeds
+        if feeds is None:
+            raise RuntimeError("the feeds are not built yet")
+        return feeds
 
     def page(self) -> PreparedPage:
         """The index page with its Content-Security-Policy, rendered once per build and day."""
         from .page import render_index
 
-        feeds = self.feeds
+        feeds = self.built()
         today = self.today(feeds.loaded.settings.organisation.timezone)
         cached = self._page
         if cached is not None and cached[0] == feeds.revision and cached[1] == today:
@@ -370,7 +420,7 @@ class Site:
         icon = self._icon
         if icon is None:
             try:
-                icon = self._icon = favicon(self.feeds.loaded.settings.templates_dir)
+                icon = self._icon = favicon(self.built().loaded.settings.templates_dir)
             except Exception as exc:  # a template edited into a broken state: never a 500
                 log.error(
                     "the icon's template fails (%s: %s); /favicon.ico answers 404; "
@@ -387,7 +437,7 @@ class Site:
         built for a build).  Built on the first request and kept for this build; called in a
         worker thread, it builds one plan at a time, and a plan asked for while it is being
         built is built once (the others wait for it)."""
-        feeds = self.feeds
+        feeds = self.built()
         if not serves_plan(feeds, year):
             return None
         plans, key = self._plans, (feeds.revision, year)  # update() swaps in a new dict
@@ -419,15 +469,31 @@ class Site:
             return None
 
     def health(self) -> dict[str, Any]:
-        feeds = self.feeds
+        """``status`` is the server's (it answers); ``feed`` the feed's (:class:`FeedState`);
+        the data revision, when it was built, its years and public feeds are null (and no
+        feeds) until the first build is served."""
+        feeds, state = self.feeds, self.state
         out: dict[str, Any] = {
             "status": "ok",
-            "revision": feeds.revision,
-            "built": feeds.built_at.isoformat(timespec="seconds"),
-            "last_modified": datetime.fromtimestamp(feeds.last_modified, UTC).isoformat(),
-            "years": [feeds.first_year, feeds.last_year],
-            "feeds": list(feeds.public),
+            "feed": {
+                "state": state.state,
+                "since": None if state.since is None else state.since.isoformat(),
+                "error": state.error,
+            },
+            "revision": None,
+            "built": None,
+            "last_modified": None,
+            "years": None,
+            "feeds": [],
         }
+        if feeds is not None:
+            out.update(
+                revision=feeds.revision,
+                built=feeds.built_at.isoformat(timespec="seconds"),
+                last_modified=datetime.fromtimestamp(feeds.last_modified, UTC).isoformat(),
+                years=[feeds.first_year, feeds.last_year],
+                feeds=list(feeds.public),
+            )
         if self.health_extra is not None:
             out.update(self.health_extra())
         return out
@@ -537,6 +603,9 @@ class App:
             if prepared is not None and not prepared.resource.private:
                 await self.feed(prepared, scope, send, scope["query_string"])
                 return
+            if self.site.feeds is None and path != HEALTHZ:
+                await unavailable(self.site.state.state, scope, send)
+                return
             if prepared is not None or path.startswith(CALENDARS):
                 await self.calendar(scope, send)
                 return
@@ -561,6 +630,7 @@ class App:
 
 
 CALENDARS = "/calendars/"
+HEALTHZ = "/healthz"
 # Compared with when a request names no private calendar, so that it takes the steps of one
 # that does; it matches nothing (admitted() returns None for such a request whatever the token).
 NO_TOKENS: tuple[str, ...] = ("not-a-calendar-token-but-as-long-as-one",)
@@ -588,6 +658,16 @@ def admitted(prepared: dict[str, Prepared], path: str, query: bytes) -> Prepared
     if token is None:
         return None
     return found if token_valid(token, tokens) else None
+
+
+async def unavailable(state: str, scope: Scope, send: Send) -> None:
+    """The answer to any path but /healthz before the first build is served: 503 with
+    Retry-After (``state``: "building" or "failed"), or 431 for headers over the limit."""
+    head = scope["method"] == "HEAD"
+    if headers_too_large(scope["headers"]):
+        await send_reply(send, TOO_LARGE_REPLIES[head])
+    else:
+        await send_reply(send, UNAVAILABLE_REPLIES[state, head])
 
 
 async def refuse(scope: Scope, send: Send) -> None:
@@ -667,7 +747,7 @@ def _starlette(app: App) -> Any:
         exception_handlers={404: refused, 405: refused},
         routes=[
             Route("/", index, methods=["GET"]),
-            Route("/healthz", healthz, methods=["GET"]),
+            Route(HEALTHZ, healthz, methods=["GET"]),
             Route("/favicon.ico", icon, methods=["GET"]),
             Route("/plan/{year}", plan, methods=["GET"]),
         ],

@@ -7,6 +7,13 @@ organisation's date moves on (the page counts days; on January 1 the window of y
 Builds run in a worker thread and are swapped in whole; a build that fails (a broken calendar
 after an edit) is logged and the previous feeds stay up.  Under ``serve --workers N`` each forked
 worker process runs :func:`serve_forever` on the supervisor's socket (workers.py).
+
+``serve`` builds the feeds before it serves, so a configuration that cannot be served stops it.
+The daemon schedules first: it binds (a taken port still stops its start before anything is
+sent), serves /healthz at once and every other path as a 503 with Retry-After, and builds the
+feeds in the background once its notices are scheduled (:meth:`WebService.build_in_background`);
+/healthz says ``"feed": {"state": "building"}``, then ``"ready"``, or ``"failed"`` with the
+message until a build succeeds (app.FeedState).
 """
 
 from __future__ import annotations
@@ -17,9 +24,10 @@ import logging
 import os
 import signal
 import socket
+import threading
 from collections.abc import Callable, Coroutine, Iterator, Mapping
 from datetime import UTC, date, datetime
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 from ..config.sources import Stat, fingerprint, inputs_time
 from ..core.dates import local_date
@@ -34,6 +42,7 @@ if TYPE_CHECKING:
     from .guard import Guard
 
 log = logging.getLogger("reminders")
+T = TypeVar("T")
 
 DATE_CHECK = 30.0  # seconds between checks of the organisation's date
 
@@ -86,6 +95,36 @@ def run_loop(main: Coroutine[Any, Any, int]) -> int:
         return asyncio.run(main)
     with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
         return runner.run(main)
+
+
+async def off_loop(func: Callable[..., T], *args: Any) -> T:
+    """``func(*args)`` in a thread of its own, a daemon thread: a build can take many seconds
+    (bench/daemon.py, case 1: 17 s), and a stop meanwhile (SIGTERM) must not wait for a result
+    nobody will use, as it would for a thread of the loop's executor (asyncio.run joins them).
+    The build is pure computation on bytes in memory, so nothing is left half-written."""
+    loop = asyncio.get_running_loop()
+    done: asyncio.Future[T] = loop.create_future()
+
+    def settle(result: Any, error: BaseException | None) -> None:
+        if done.done():  # the awaiting task was cancelled (a stop)
+            return
+        if error is None:
+            done.set_result(result)
+        else:
+            done.set_exception(error)
+
+    def work() -> None:
+        result: Any = None
+        error: BaseException | None = None
+        try:
+            result = func(*args)
+        except BaseException as exc:  # handed to the awaiting task, which decides
+            error = exc
+        with contextlib.suppress(RuntimeError):  # the loop is closed: nobody waits any more
+            loop.call_soon_threadsafe(settle, result, error)
+
+    threading.Thread(target=work, name="feed-build", daemon=True).start()
+    return await done
 
 
 def _server_class() -> Any:
@@ -147,6 +186,7 @@ class WebService:
         self.building = False
         self.again: tuple[Loaded | None, str] | None = None  # a refresh asked for mid-build
         self.generation = 0  # counts installs: a build begun before one is not swapped in
+        self.settled = asyncio.Event()  # set once the first build is served, or has failed
 
     # --- Building ---------------------------------------------------------------------------
 
@@ -199,9 +239,11 @@ class WebService:
         self.loaded, self.stamp = loaded, stamp
         if self.guard is not None:
             self.guard.set_timeout(self._head_timeout(loaded))
-        old = self.site.feeds.revision
+        served = self.site.feeds
         self.site.update(feeds, pages)
-        if feeds.revision != old:
+        if served is None:  # the first build served (the daemon's start, or its reload)
+            self._serving(loaded, feeds)
+        elif feeds.revision != served.revision:
             log.info(
                 "%sfeeds rebuilt (%s): revision %s", self.prefix, why or "reload", feeds.revision
             )
@@ -241,9 +283,15 @@ class WebService:
         listen: str | None = None,
         sock: socket.socket | None = None,
         stamp: tuple[Stat, ...] | None = None,
+        *,
+        build_first: bool = True,
     ) -> None:
-        """Build the feeds, bind (or take ``sock``, already listening), and start serving;
-        ReminderError if either cannot be done.  ``stamp``: see :meth:`load_stamped`."""
+        """Bind (or take ``sock``, already listening), build the feeds, and start serving;
+        ReminderError if either cannot be done.  ``stamp``: see :meth:`load_stamped`.
+
+        ``build_first=False`` (the daemon): bind and serve, but build nothing yet; every path
+        but /healthz answers 503 until :meth:`build_in_background` has built the feeds.
+        """
         from .app import App, Site
 
         self.stamp = self._stamp(loaded) if stamp is None else stamp
@@ -252,15 +300,18 @@ class WebService:
         own = sock is None
         self.sock = sock if sock is not None else bind(listen or loaded.settings.feed.listen)
         self.address = shown_address(self.sock)
-        try:
-            feeds, pages = await asyncio.to_thread(self.build_site, loaded)
-        except BaseException:
-            if own:
-                self.sock.close()
-            self.sock = None
-            raise
+        if build_first:
+            try:
+                feeds, pages = await asyncio.to_thread(self.build_site, loaded)
+            except BaseException:
+                if own:
+                    self.sock.close()
+                self.sock = None
+                raise
+            self.site = Site(feeds, self.health, self.today_in, pages)
+        else:
+            self.site = Site(None, self.health, self.today_in, since=self.clock())
         self.loaded = loaded
-        self.site = Site(feeds, self.health, self.today_in, pages)
         import uvicorn
 
         from .guard import Guard, open_file_limit
@@ -285,6 +336,33 @@ class WebService:
             await asyncio.sleep(0.01)
         self.tasks.append(asyncio.ensure_future(self._watch()))
         self.tasks.append(asyncio.ensure_future(self._sweep(self.guard)))
+        if build_first:
+            self._serving(loaded, feeds)
+        else:
+            log.info(
+                "%slistening on http://%s; the feed answers 503 until it is built",
+                self.prefix,
+                self.address,
+            )
+
+    def build_in_background(self) -> None:
+        """The first build, after ``start(build_first=False)``: in a thread, while the event loop
+        goes on (the daemon's jobs, /healthz).  Nothing to do if feeds were installed meanwhile
+        (a daemon's reload): building the start's data then would only be thrown away.  A
+        refresh or reload asked for while it runs is not lost (:meth:`refresh`, generation)."""
+        if self.site.feeds is None and not self.building:
+            assert self.loaded is not None, "build_in_background() before start()"
+            self.tasks.append(asyncio.ensure_future(self.refresh(self.loaded, "start")))
+
+    async def ready(self) -> str:
+        """Wait for the first build to be served or to fail; its state (app.FeedState)."""
+        await self.settled.wait()
+        state: str = self.site.state.state
+        return state
+
+    def _serving(self, loaded: Loaded, feeds: FeedSet) -> None:
+        """Say, once, that the feed is served and where."""
+        self.settled.set()
         private = [c.id for c in loaded.calendars if not c.public]
         what = f"{len(feeds.public)} feed(s), years {feeds.first_year}-{feeds.last_year}" + (
             f"; private: {', '.join(private)}" if private else ""
@@ -322,15 +400,19 @@ class WebService:
         try:
             if loaded is None:
                 loaded = await asyncio.to_thread(self.load)
-            feeds, pages = await asyncio.to_thread(self.build_site, loaded)
-        except ReminderError as exc:
+            feeds, pages = await off_loop(self.build_site, loaded)
+        except Exception as exc:
+            if self.generation != generation:
+                return False  # a newer version was installed meanwhile: this one is moot
+            if isinstance(exc, ReminderError):
+                message = exc.message()
+            elif self.site.feeds is None:  # unforeseen, and nothing is served yet: said, too
+                log.exception("%sthe feed's first build", self.prefix)
+                message = f"the feed cannot be built: {type(exc).__name__}: {exc}"
+            else:
+                raise  # (the watcher logs it with its traceback)
             self.stamp = stamp
-            log.error(
-                "%sfeed rebuild (%s) rejected, still serving the previous feeds:\n%s",
-                self.prefix,
-                why or "reload",
-                exc.message(),
-            )
+            self._rejected(why, message)
             return False
         finally:
             self.building = False
@@ -338,6 +420,26 @@ class WebService:
             return False  # a newer version was installed while this one was built
         self._swap(loaded, feeds, pages, stamp, why)
         return True
+
+    def _rejected(self, why: str, message: str) -> None:
+        if self.site.feeds is not None:
+            log.error(
+                "%sfeed rebuild (%s) rejected, still serving the previous feeds:\n%s",
+                self.prefix,
+                why or "reload",
+                message,
+            )
+            return
+        self.site.failed(message, self.clock())
+        self.settled.set()
+        log.error(
+            "%sthe feed cannot be built (%s); every path but /healthz answers 503 until a "
+            "build succeeds (fix the files: the daemon's reload, or an edit of the tokens "
+            "file, builds it again):\n%s",
+            self.prefix,
+            why or "reload",
+            message,
+        )
 
     @property
     def prefix(self) -> str:
@@ -385,7 +487,8 @@ class WebService:
                     await self.refresh(None if self.watch_files else loaded, "a file changed")
                 elif waited >= DATE_CHECK:
                     waited = 0.0
-                    if self.today(loaded) != self.site.feeds.today:
+                    feeds = self.site.feeds
+                    if feeds is not None and self.today(loaded) != feeds.today:
                         await self.refresh(loaded, "the date changed")
             except Exception:  # the watcher must outlive any one failed rebuild
                 log.exception("feed watcher")
