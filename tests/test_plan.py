@@ -15,7 +15,14 @@ from reminders.config.load import load
 from reminders.core.settings import Loaded, MilestoneRule
 from reminders.plan.hostcal import HostCalendar, holiday_names, host_calendar
 from reminders.plan.output import make_plan
-from reminders.plan.plan import Entry, Milestone, Plan, build_plan, milestone_dates
+from reminders.plan.plan import (
+    Entry,
+    Milestone,
+    Plan,
+    WorkingDays,
+    build_plan,
+    milestone_dates,
+)
 
 from .conftest import ROOT, TODAY
 
@@ -599,6 +606,13 @@ def test_an_observance_twice_in_its_window_is_not_its_own_neighbour(project: Pro
         "1 day before 27th second (Tuesday 2 Mar 2027)",
         "367 days before 28th second (Thursday 2 Mar 2028)",
     ]
+    # 365 days: 2026's first is in the window of 1 March 2027, 2028's (366 days on) is not.
+    wide = loaded.settings._replace(plan=loaded.settings.plan._replace(conflict_days=365))
+    plan = build_plan(loaded._replace(settings=wide), 2027, WEEKENDS_ONLY)
+    assert neighbours(entry(plan, "first")) == [
+        "364 days after 26th second (Monday 2 Mar 2026)",
+        "1 day before 27th second (Tuesday 2 Mar 2027)",
+    ]
 
 
 def test_a_milestone_of_no_working_days_is_on_the_event_date_even_a_weekend_day(
@@ -668,3 +682,26 @@ def test_each_observance_names_its_own_next_jubilee(project: Project) -> None:
         (25, 2028),
         (30, 2030),
     ]
+
+
+def test_seven_observances_on_one_day_name_five_of_the_others_and_count_one(
+    project: Project,
+) -> None:
+    body = "".join(observance(f"day-{n}", "03-03") for n in range(1, 8))
+    plan = build_plan(loaded_project(project, body), 2027, WEEKENDS_ONLY)
+    same_day = [f"on the same day as 27th day-{n} (Wednesday 3 Mar 2027)" for n in range(1, 8)]
+    more = "and 1 more observance of this calendar within 3 days"
+    assert neighbours(entry(plan, "day-1")) == [*same_day[1:6], more]
+    assert neighbours(entry(plan, "day-7")) == [*same_day[0:5], more]
+
+
+def test_working_days_at_and_past_the_ends_of_the_table() -> None:
+    # The table of a plan for 2027: 2026 to 2028.  Thursday 1 January 2026 is its first day,
+    # Friday 29 December 2028 its last working day; a count that leaves it is the host's.
+    working = WorkingDays(WEEKENDS_ONLY, date(2026, 1, 1), date(2028, 12, 31))
+    assert working.count(date(2026, 1, 1), 1, -1) == date(2025, 12, 31)
+    assert working.count(date(2026, 1, 2), 1, -1) == date(2026, 1, 1)
+    assert working.count(date(2028, 12, 29), 1, 1) == date(2029, 1, 1)
+    assert working.count(date(2028, 12, 28), 1, 1) == date(2028, 12, 29)
+    assert working.count(date(2025, 12, 30), 1, 1) == date(2025, 12, 31)  # from before it
+    assert working.count(date(2029, 1, 3), 1, -1) == date(2029, 1, 2)  # from after it
