@@ -251,3 +251,27 @@ def test_two_dates_in_the_origin_year_alone_are_refused() -> None:
     assert problem == (
         "an RRULE with at most one date a year (it gives 2000-01-01 and 2000-01-02 in 2000)"
     )
+
+
+EASTER_ON_APRIL_25 = "FREQ=YEARLY;BYEASTER=0;BYMONTH=4;BYMONTHDAY=25"  # 1734, 1886, 1943, 2038
+# Every 50 years, on January 2 when it is a Monday: 1950, not 1800, 1850 or 1900.
+JANUARY_2_ON_A_MONDAY = "FREQ=YEARLY;INTERVAL=50;BYMONTH=1;BYMONTHDAY=2;BYDAY=MO"
+
+
+@pytest.mark.parametrize(
+    ("rule", "since", "none_from"),
+    [
+        (EASTER_ON_APRIL_25, 1737, None),  # 1886, 149 years on: the last year looked at
+        (EASTER_ON_APRIL_25, 1736, "1736 to 1885"),  # 1886, 150 years on: too late
+        (JANUARY_2_ON_A_MONDAY, 1800, "1800 to 1949"),  # 2 January 1950: a day too late
+    ],
+)
+def test_rrule_check_looks_for_a_date_in_the_150_years_from_the_origin_year(
+    rule: str, since: int, none_from: str | None
+) -> None:
+    problem = (
+        None
+        if none_from is None
+        else f"an RRULE that gives a date (it gives none from {none_from})"
+    )
+    assert dates.rrule_check(rule, since) == problem
