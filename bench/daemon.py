@@ -10,7 +10,10 @@ outbox, SQLite ledger and ``REMINDERS_CACHE_DIR`` all inside it):
    measured from just before the process is started to the time stamp of its log line "planned N
    notice(s) ...", and to the heartbeat it writes to the ledger at the end of its start (it is
    ready: jobs scheduled, catch-up done).  Memory is VmRSS and VmHWM (the peak) from
-   /proc/PID/status one second after the daemon is ready.
+   /proc/PID/status one second after the daemon is ready.  The daemon builds its feed after it
+   is ready (it schedules first), so the time to its log line "serving the feed on ..." and the
+   VmHWM one second after it are measured too: that peak is the start's with its feed, and it is
+   the one the memory target is checked on.
 2. **1,000 notices due in the same minute**: 1,000 observances on one date, one rule whose ``at``
    lies about 20 s after the daemon is started, the file channel.  Every delivery should be in the
    outbox within 10 s of its fire time.  Lateness is the ledger's ``sent_at`` minus the fire time;
@@ -70,6 +73,7 @@ MEMORY_TARGET = 300.0  # MB (VmRSS)
 LATENESS_TARGET = 10.0  # seconds
 RETRY_BACKOFF = 5  # seconds: the first retry after an outage of the channel
 PLANNED = re.compile(r"planned (\d+) notice\(s\) at (\d+) fire time\(s\)")
+SERVING = re.compile(r"serving the feed on ")
 MB = 1024 * 1024
 
 CALENDAR_HEAD = """\
@@ -357,6 +361,8 @@ class Start(NamedTuple):
     hwm: float
     notices: int
     fire_times: int
+    served: float  # seconds from process start to "serving the feed on ..."
+    served_hwm: float  # MB, VmHWM one second after that (and after ready)
 
 
 class Peer(NamedTuple):
@@ -395,6 +401,10 @@ def start_once(python: str, root: Path, env: dict[str, str]) -> Start:
     cpu = proc_cpu(daemon.process.pid)
     time.sleep(1.0)
     memory = proc_status(daemon.process.pid)
+    found = daemon.wait_for(lambda: daemon.logged(SERVING), 300, "the feed served")
+    assert isinstance(found, tuple)
+    time.sleep(1.0)
+    served = proc_status(daemon.process.pid)
     daemon.stop()
     return Start(
         stamp(record) - daemon.started,
@@ -404,6 +414,8 @@ def start_once(python: str, root: Path, env: dict[str, str]) -> Start:
         memory["VmHWM"],
         int(match.group(1)),
         int(match.group(2)),
+        stamp(found[0]) - daemon.started,
+        served["VmHWM"],
     )
 
 
@@ -544,6 +556,7 @@ def report_start(starts: list[Start], peers: list[Peer], bare: list[float], rule
         ("daemon: to 'planned N notice(s)'", [s.planned for s in starts]),
         ("daemon: to ready (heartbeat written)", ready),
         ("daemon: CPU s when ready (user+sys)", [s.cpu for s in starts]),
+        ("daemon: to 'serving the feed on ...'", [s.served for s in starts]),
         ("peer: APScheduler, 100,000 date jobs, ready", peer_ready),
         ("peer: python -I -S -c pass", bare),
     ]
@@ -558,7 +571,8 @@ def report_start(starts: list[Start], peers: list[Peer], bare: list[float], rule
         )
     mem_rows = [
         ("daemon: VmRSS 1 s after ready", [s.rss for s in starts]),
-        ("daemon: VmHWM (peak)", [s.hwm for s in starts]),
+        ("daemon: VmHWM 1 s after ready", [s.hwm for s in starts]),
+        ("daemon: VmHWM 1 s after the feed is served", [s.served_hwm for s in starts]),
         ("peer: APScheduler, 100,000 jobs, VmRSS", [p.rss for p in peers]),
         ("peer: APScheduler, 100,000 jobs, VmHWM", [p.hwm for p in peers]),
     ]
@@ -566,10 +580,11 @@ def report_start(starts: list[Start], peers: list[Peer], bare: list[float], rule
     for label, values in mem_rows:
         print(f"{label:<46} {spread(values, digits=1):>22}")
     ok_time = statistics.median(ready) < START_TARGET
-    ok_memory = statistics.median(s.hwm for s in starts) < MEMORY_TARGET
+    ok_memory = statistics.median(max(s.hwm, s.served_hwm) for s in starts) < MEMORY_TARGET
     print(
         f"target: start-up (to ready) under {START_TARGET:g} s: {verdict(ok_time)}; "
-        f"memory (VmHWM, so VmRSS too) under {MEMORY_TARGET:g} MB: {verdict(ok_memory)}"
+        f"memory (VmHWM with the feed built, so VmRSS too) under {MEMORY_TARGET:g} MB: "
+        f"{verdict(ok_memory)}"
     )
     return ok_time and ok_memory and min(notices) >= 100_000
 
