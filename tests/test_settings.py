@@ -4,12 +4,17 @@ record names its table's fields is tests/test_settings_table.py.)"""
 
 from __future__ import annotations
 
+from datetime import date
+from pathlib import Path
+
 import pytest
 
 from reminders.config.config_file import load_config
+from reminders.config.load import load
+from reminders.core.model import FixedDate
 from reminders.core.settings import ChannelConfig, Settings, links_for
 
-from .conftest import ROOT
+from .conftest import ROOT, TODAY
 
 
 @pytest.fixture(scope="module")
@@ -61,3 +66,33 @@ def test_a_channel_and_a_notice_rule_are_found_by_id(bundled: Settings) -> None:
     assert confirm is not None
     assert (confirm.id, confirm.days_before) == ("confirm-7", 7)
     assert bundled.rule("nope") is None
+
+
+def test_a_configuration_with_closures_loads_them_with_their_fields(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(
+        '[organisation]\nname = "Org"\ntimezone = "Asia/Karachi"\nuid_domain = "example.org"\n'
+        '[[holiday]]\nname = "Retreat"\ndate = "2027-03-03"\ndays = 2\n'
+        '[[holiday]]\nname = "Turn of the year"\nmonth = 12\nday = 31\n',
+        "utf-8",
+    )
+    retreat, new_year = load_config(path).closures
+    assert (retreat.name, retreat.rule, retreat.on, retreat.days) == (
+        "Retreat",
+        None,
+        date(2027, 3, 3),
+        2,
+    )
+    assert (new_year.name, new_year.rule, new_year.on, new_year.days) == (
+        "Turn of the year",
+        FixedDate(12, 31, "skip"),  # a closure on 29 February is not moved
+        None,
+        1,
+    )
+
+
+def test_a_loaded_configuration_holds_its_settings_and_calendars() -> None:
+    loaded = load(str(ROOT / "config.toml"), TODAY)
+    assert loaded.settings.organisation.uid_domain == "reminders.example.org"
+    assert [calendar.id for calendar in loaded.calendars] == ["remembrance"]
+    assert loaded == (loaded.settings, loaded.calendars)
