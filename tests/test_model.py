@@ -94,6 +94,15 @@ def test_an_observance_occurrence_says_what_it_is() -> None:
     assert item.id == "remembrance:january-20:2027"
     assert item.weekday == "Wednesday"
     assert (item.number, item.ordinal, item.jubilee, item.round_step) == (37, "37th", False, 0)
+    baku = ZoneInfo("Asia/Baku")
+    assert [(p.moment.id, p.start, p.end) for p in item.moments] == [
+        (
+            "minute-of-silence",
+            datetime(2027, 1, 20, 12, tzinfo=baku),
+            datetime(2027, 1, 20, 12, 1, tzinfo=baku),
+        )
+    ]
+    assert _occurrence(1).moments == ()  # none placed unless given
 
 
 def test_the_ordinal_jubilee_and_round_step_follow_the_number() -> None:
