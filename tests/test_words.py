@@ -93,6 +93,23 @@ def test_the_table_form_pads_the_day_so_columns_align() -> None:
     assert words.format_date(date(2027, 3, 6), words.SHORT, "en") == "Sat 6 Mar 2027"
 
 
+def test_the_named_forms_and_widths() -> None:
+    day = date(2027, 1, 20)
+    assert words.long_date(day, "en") == "Wednesday, 20 January 2027"
+    assert words.medium_date(day, "en") == "Wednesday 20 Jan 2027"
+    assert [words.weekday(day, "en", width) for width in ("wide", "abbreviated", "narrow")] == [
+        "Wednesday",
+        "Wed",
+        "W",
+    ]
+    assert words.weekday(day, "en") == "Wednesday"  # wide unless asked
+    assert words.month(12, "en") == "December"
+
+
+def test_a_form_may_start_and_end_with_literal_text() -> None:
+    assert words.format_date(date(2027, 1, 20), "(EEE) d MMM.", "en") == "(Wed) 20 Jan."
+
+
 def test_an_unknown_date_field_is_refused() -> None:
     with pytest.raises(ValueError, match="unknown date field 'QQ'"):
         words.format_date(date(2027, 1, 20), "QQ y", "en")
