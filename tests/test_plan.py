@@ -472,6 +472,14 @@ def test_milestone_rules_limited_by_observance_or_tag(project: Project) -> None:
     assert [m.id for m in entry(plan, "also").milestones] == ["every"]
     assert [m.id for m in entry(plan, "tagged").milestones] == ["by-tag", "every"]
     assert [m.date for m in entry(plan, "tagged").milestones] == [date(2027, 1, 20)] * 2
+    # By date, day and id, then in entry order: "also" and "plain" share the milestone "every".
+    assert [(m.id, e.occurrence.id.split(":")[1]) for m, e in plan.milestones] == [
+        ("every", "also"),
+        ("every", "plain"),
+        ("only-plain", "plain"),
+        ("by-tag", "tagged"),
+        ("every", "tagged"),
+    ]
 
 
 def test_an_eid_that_is_a_public_holiday_is_listed_once(project: Project) -> None:
@@ -613,6 +621,13 @@ def test_an_observance_twice_in_its_window_is_not_its_own_neighbour(project: Pro
         "364 days after 26th second (Monday 2 Mar 2026)",
         "1 day before 27th second (Tuesday 2 Mar 2027)",
     ]
+    # And in 2028: 2027's first is 366 days before, too far; 2029's, 365 days after, is near.
+    assert neighbours(
+        entry(build_plan(loaded._replace(settings=wide), 2028, WEEKENDS_ONLY), "first")
+    ) == [
+        "365 days after 27th second (Tuesday 2 Mar 2027)",
+        "1 day before 28th second (Thursday 2 Mar 2028)",
+    ]
 
 
 def test_a_milestone_of_no_working_days_is_on_the_event_date_even_a_weekend_day(
@@ -635,12 +650,12 @@ def test_a_milestone_of_no_working_days_is_on_the_event_date_even_a_weekend_day(
 def test_milestones_counted_without_a_table_of_working_days() -> None:
     # HAND_2027: Friday 5 February is a holiday, Saturday and Sunday the weekend.
     rules = [
-        MilestoneRule("report", "Publish the report", 1, "after", (), ()),
+        MilestoneRule("report", "Publish the report", 2, "after", (), ()),
         MilestoneRule("press", "Send the press release", 2, "before", (), ()),
     ]
     assert milestone_dates(rules, date(2027, 2, 4), HAND_2027) == (
         Milestone("press", "Send the press release", date(2027, 2, 2), 2, "before"),
-        Milestone("report", "Publish the report", date(2027, 2, 8), 1, "after"),
+        Milestone("report", "Publish the report", date(2027, 2, 9), 2, "after"),
     )
 
 
@@ -705,3 +720,22 @@ def test_working_days_at_and_past_the_ends_of_the_table() -> None:
     assert working.count(date(2028, 12, 28), 1, 1) == date(2028, 12, 29)
     assert working.count(date(2025, 12, 30), 1, 1) == date(2025, 12, 31)  # from before it
     assert working.count(date(2029, 1, 3), 1, -1) == date(2029, 1, 2)  # from after it
+
+
+def test_two_neighbours_as_near_keep_their_calendar_order_not_their_titles(
+    project: Project,
+) -> None:
+    body = "".join(
+        f'\n[[observance]]\nid = "{obs_id}"\ntitle = "{title}"\ndate = "{day}"\nsince = 2000\n'
+        'description = "A day for the plan\'s tests."\n'
+        for obs_id, title, day in (
+            ("x", "B x", "03-03"),
+            ("y", "A y", "03-03"),
+            ("z", "z", "03-02"),
+        )
+    )
+    plan = build_plan(loaded_project(project, body), 2027, WEEKENDS_ONLY)
+    assert neighbours(entry(plan, "z")) == [
+        "1 day before B x (Wednesday 3 Mar 2027)",
+        "1 day before A y (Wednesday 3 Mar 2027)",
+    ]
