@@ -477,6 +477,9 @@ def test_an_sqlite_file_that_cannot_be_opened_is_a_ledger_error(tmp_path: Path) 
 def test_other_databases_are_refused() -> None:
     with pytest.raises(LedgerError, match="SQLite or PostgreSQL only"):
         Ledger("mysql://events:pw@db.example.org/ledger")
+    with pytest.raises(LedgerError) as caught:
+        Ledger("ledger.sqlite3")
+    assert str(caught.value) == "ledger (unparsable URL): not a SQLAlchemy database URL"
 
 
 def test_an_in_memory_ledger_works_across_threads() -> None:

@@ -187,6 +187,11 @@ def test_a_read_only_ledger_refuses_writes(tmp_path: Path) -> None:
     missing = Ledger(f"sqlite:///{tmp_path / 'nowhere' / 'ledger.sqlite3'}", read_only=True)
     assert missing.inspect() is None
     missing.close()
+    # Read without asking inspect() first: SQLite still creates no file.
+    absent = Ledger(f"sqlite:///{tmp_path / 'absent.sqlite3'}", read_only=True)
+    with pytest.raises(LedgerError, match="unable to open database file"):
+        absent.counts()
+    absent.close()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ledger.sqlite3"]
 
 
