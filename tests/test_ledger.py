@@ -480,6 +480,10 @@ def test_other_databases_are_refused() -> None:
     with pytest.raises(LedgerError) as caught:
         Ledger("ledger.sqlite3")
     assert str(caught.value) == "ledger (unparsable URL): not a SQLAlchemy database URL"
+    with pytest.raises(LedgerError, match=r"^ledger postgresql\+nosuchdriver://u@h/db: cannot use"):
+        Ledger("postgresql+nosuchdriver://u@h/db")
+    with pytest.raises(ValueError, match="a schema name applies to PostgreSQL ledgers only"):
+        Ledger("sqlite://", schema="reminders")
 
 
 def test_an_in_memory_ledger_works_across_threads() -> None:
