@@ -143,6 +143,7 @@ def test_clock() -> None:
     ("minutes", "short", "long"),
     [
         (0, "0 min", "0 minutes"), (1, "1 min", "1 minute"), (30, "30 min", "30 minutes"),
+        (59, "59 min", "59 minutes"),
         (60, "1 h", "1 hour"), (61, "1 h 01 min", "1 hour 1 minute"),
         (90, "1 h 30 min", "1 hour 30 minutes"), (150, "2 h 30 min", "2 hours 30 minutes"),
         (1440, "24 h", "24 hours"),
