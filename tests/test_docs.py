@@ -60,7 +60,7 @@ def test_ci_runs_the_readme_test_command() -> None:
     readme = (ROOT / "README.md").read_text("utf-8")
     assert command == (
         "python3 -m venv .venv && .venv/bin/pip install -e '.[test]' && .venv/bin/python -m pytest"
-        " -n 4 --dist loadfile"
+        " -n 4 --dist loadgroup"
     )
     assert readme.index(command) < readme.index("## ")  # among the first things a reader sees
 

@@ -21,7 +21,9 @@ from . import fault_harness as faults
 from .daemon_harness import kill_leftovers
 from .pg_harness import PG_ENV, PG_SKIP, PrivateCluster, fresh_database
 
-pytestmark = pytest.mark.slow
+# The bursts measure timing promises: they run one after another on one worker, never beside
+# each other (--dist loadgroup).
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("faults")]
 
 WORKERS = 4
 KILLS = 3
