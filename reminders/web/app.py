@@ -33,7 +33,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections.abc import Callable, Iterable, MutableMapping
+from collections.abc import Callable, Iterable, Mapping, MutableMapping
 from datetime import UTC, date, datetime
 from email.utils import formatdate, parsedate_to_datetime
 from typing import Any, NamedTuple
@@ -97,14 +97,16 @@ BUILDING = b"Service Unavailable: the calendars are being built; try again in a 
 FAILED = b"Service Unavailable: the calendars could not be built; the server's log says why.\n"
 RETRY_AFTER = {"building": b"10", "failed": b"60"}  # seconds
 UNAVAILABLE_REPLIES = {
-    (state, head): plain_reply(
-        503,
-        BUILDING if state == "building" else FAILED,
-        head,
-        [(b"retry-after", RETRY_AFTER[state]), (b"cache-control", b"no-store")],
-    )
+    state: {
+        head: plain_reply(
+            503,
+            BUILDING if state == "building" else FAILED,
+            head,
+            [(b"retry-after", RETRY_AFTER[state]), (b"cache-control", b"no-store")],
+        )
+        for head in (False, True)
+    }
     for state in ("building", "failed")
-    for head in (False, True)
 }
 TOO_LARGE_REPLIES = {head: plain_reply(431, TOO_LARGE, head) for head in (False, True)}
 NOT_ALLOWED_REPLY = plain_reply(405, NOT_ALLOWED, False, [(b"allow", b"GET, HEAD")])
@@ -604,7 +606,7 @@ class App:
                 await self.feed(prepared, scope, send, scope["query_string"])
                 return
             if self.site.feeds is None and path != HEALTHZ:
-                await unavailable(self.site.state.state, scope, send)
+                await refuse(scope, send, UNAVAILABLE_REPLIES[self.site.state.state])
                 return
             if prepared is not None or path.startswith(CALENDARS):
                 await self.calendar(scope, send)
@@ -660,23 +662,17 @@ def admitted(prepared: dict[str, Prepared], path: str, query: bytes) -> Prepared
     return found if token_valid(token, tokens) else None
 
 
-async def unavailable(state: str, scope: Scope, send: Send) -> None:
-    """The answer to any path but /healthz before the first build is served: 503 with
-    Retry-After (``state``: "building" or "failed"), or 431 for headers over the limit."""
+async def refuse(
+    scope: Scope, send: Send, replies: Mapping[bool, Reply] = NOT_FOUND_REPLIES
+) -> None:
+    """The one answer to a path that is not served: ``replies`` by "is it a HEAD request" (the
+    404, or before the first build is served the 503 of UNAVAILABLE_REPLIES), or 431 for
+    headers over the limit."""
     head = scope["method"] == "HEAD"
     if headers_too_large(scope["headers"]):
         await send_reply(send, TOO_LARGE_REPLIES[head])
     else:
-        await send_reply(send, UNAVAILABLE_REPLIES[state, head])
-
-
-async def refuse(scope: Scope, send: Send) -> None:
-    """The one answer to a path that is not served: 404, or 431 for headers over the limit."""
-    head = scope["method"] == "HEAD"
-    if headers_too_large(scope["headers"]):
-        await send_reply(send, TOO_LARGE_REPLIES[head])
-    else:
-        await send_reply(send, NOT_FOUND_REPLIES[head])
+        await send_reply(send, replies[head])
 
 
 def headers_too_large(headers: Iterable[tuple[bytes, bytes]]) -> bool:
