@@ -21,7 +21,7 @@ import hashlib
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, time
 
-from ..core.dates import wall_time
+from ..core.dates import local_date, wall_time
 from ..core.errors import ReminderError
 from ..core.model import Calendar
 from ..core.settings import Loaded
@@ -94,6 +94,19 @@ def etag_of(data: bytes, suffix: str = "") -> str:
 def compress(data: bytes) -> bytes:
     """gzip with no name and no time stamp, so the same bytes always compress alike."""
     return gzip.compress(data, compresslevel=9, mtime=0)
+
+
+def feeds_from_files(
+    config_path: str, loaded: Loaded, tokens: Mapping[str, tuple[str, ...]], now: datetime
+) -> FeedSet:
+    """The feeds of ``loaded`` as they are served at ``now``: the window from the organisation's
+    local date, Last-Modified from the newest of the files they were read from."""
+    from ..config.sources import inputs_time
+
+    settings = loaded.settings
+    today = local_date(now, settings.organisation.timezone)
+    changed = inputs_time(config_path, settings.calendars_dir)
+    return build_feeds(loaded, today, tokens, changed, now)
 
 
 def build_feeds(

@@ -29,11 +29,11 @@ from collections.abc import Callable, Coroutine, Iterator, Mapping
 from datetime import UTC, date, datetime
 from typing import Any, NamedTuple, TypeVar
 
-from ..config.sources import Stat, fingerprint, inputs_time
+from ..config.sources import Stat, fingerprint
 from ..core.dates import local_date
 from ..core.errors import ReminderError
 from ..core.settings import Loaded
-from .feeds import FeedSet, build_feeds
+from .feeds import FeedSet, feeds_from_files
 from .protocol import http_protocol
 
 TYPE_CHECKING = False
@@ -146,11 +146,8 @@ def current_feeds(
     """The feeds as they are to be served at ``now``: tokens read, window from the local date."""
     from .tokens import load_tokens
 
-    settings = loaded.settings
-    tokens = load_tokens(settings.feed, loaded.calendars, environ)
-    today = local_date(now, settings.organisation.timezone)
-    changed = inputs_time(config_path, settings.calendars_dir)
-    return build_feeds(loaded, today, tokens, changed, now)
+    tokens = load_tokens(loaded.settings.feed, loaded.calendars, environ)
+    return feeds_from_files(config_path, loaded, tokens, now)
 
 
 class WebService:

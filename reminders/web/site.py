@@ -94,9 +94,8 @@ def export_site(
 
     Raises OutputError (one line, naming the path) when the folder cannot be written.
     """
-    from ..config.sources import inputs_time
     from ..plan.output import public_plan_html
-    from .feeds import build_feeds
+    from .feeds import feeds_from_files
     from .page import plan_years, render_index
 
     if not folder:
@@ -104,9 +103,8 @@ def export_site(
     now = now or datetime.now(UTC)
     settings = loaded.settings
     today = local_date(now, settings.organisation.timezone)
-    changed = inputs_time(config_path, settings.calendars_dir)
     # No tokens: private feeds are not written, so the export never needs the secrets.
-    feeds = build_feeds(loaded, today, {}, changed, now)
+    feeds = feeds_from_files(config_path, loaded, {}, now)
     page = render_index(feeds, today)
     years = plan_years(today, settings.feed.future_years)
     plans = [(year, public_plan_html(loaded, year)) for year in years]
