@@ -337,6 +337,17 @@ class Formatter(argparse.HelpFormatter):
         super().__init__(prog, width=max(width, 40) - 2)
 
 
+def add_start_date(command: argparse.ArgumentParser) -> None:
+    """``--from DATE``: the first day a listing looks at (``upcoming``, ``notices``)."""
+    command.add_argument(
+        "--from",
+        dest="start",
+        type=date_arg,
+        metavar="DATE",
+        help="start date YYYY-MM-DD (default: today in your time zone)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="reminders",
@@ -406,13 +417,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="how many days to look ahead (default: 365)",
     )
-    upcoming.add_argument(
-        "--from",
-        dest="start",
-        type=date_arg,
-        metavar="DATE",
-        help="start date YYYY-MM-DD (default: today in your time zone)",
-    )
+    add_start_date(upcoming)
     upcoming.set_defaults(run=cmd_upcoming)
 
     export = commands.add_parser(
@@ -578,13 +583,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="how many days to look ahead (default: 90)",
     )
-    notices.add_argument(
-        "--from",
-        dest="start",
-        type=date_arg,
-        metavar="DATE",
-        help="start date YYYY-MM-DD (default: today in your time zone)",
-    )
+    add_start_date(notices)
     notices.set_defaults(run=cmd_notices)
 
     status = commands.add_parser(
