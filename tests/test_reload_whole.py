@@ -302,7 +302,7 @@ def test_a_version_renders_the_soonest_notices_and_leaves_the_later_ones_to_thei
     """The notice that fails (day 11, the 37th anniversary) is the last of the horizon: a version
     that renders every notice refuses the edit; one that renders only the soonest notices (so
     that 100,000 pending notices do not hold the start for a minute) takes it, and that notice
-    then fails at its send, as a failed delivery."""
+    still fails when rendered as its send renders it (there, a failed delivery)."""
     from reminders.core.errors import InvalidInput
     from reminders.notify import reload
 
@@ -317,4 +317,10 @@ def test_a_version_renders_the_soonest_notices_and_leaves_the_later_ones_to_thei
     planned = [n.id for when in sorted(version.planned) for n in version.planned[when]]
     assert planned[-1] == "test:d0111:2027:lead"
     assert len(planned) == 7
+    # Left to its send, where rendering it (as notice_problems renders it, the way a delivery
+    # does) still fails: then a failed delivery, not a refused version.
+    (last,) = [n for when in version.planned for n in version.planned[when] if n.id == planned[-1]]
+    problems = reload.notice_problems(version.runtime, [last])
+    assert problems
+    assert "notice test:d0111:2027:lead" in problems[0].expected
     reload.close_channels(version.runtime.channels)
