@@ -84,34 +84,17 @@ TITLE = 'title = "{ordinal} anniversary of the January 20 Tragedy"'
 def checked_socket(config_path: str) -> Any:
     """What ``serve_workers`` does before any worker starts: check the files, bind."""
     from reminders.cli import logs
-    from reminders.web.server import bind
-    from reminders.web.tokens import load_tokens
+    from reminders.web.workers import checked_socket as checked
 
     logs.setup("human")
-    loaded = load(config_path, datetime.now(UTC).date())
-    load_tokens(loaded.settings.feed, loaded.calendars, os.environ)
-    return bind("127.0.0.1:0")
+    return checked(config_path, "127.0.0.1:0")
 
 
 def work(config_path: str, sock: Any, index: int, ready: Callable[[], None]) -> int:
-    """One worker: ``serve_forever`` on the inherited socket, as web/workers.py runs it."""
-    from reminders.core.errors import ReminderError
-    from reminders.web.server import Role, run_loop, serve_forever
+    """One worker: the very body web/workers.py runs in each of its workers."""
+    from reminders.web.workers import serve_as_worker
 
-    pid, parent = os.getpid(), os.getppid()
-    label = f"worker {index} (pid {pid})"
-    role = Role(
-        label=label,
-        sock=sock,
-        health=lambda: {"worker": index, "pid": pid},
-        ready=ready,
-        orphaned=lambda: os.getppid() != parent,
-    )
-    try:
-        return run_loop(serve_forever(config_path, None, role))
-    except ReminderError as exc:
-        print(f"reminders: {label}: {exc.message()}", file=sys.stderr, flush=True)
-        return exc.exit_code
+    return serve_as_worker(config_path, sock, index, ready)
 
 
 def serve_uvicorn(config_path: str, count: int, healthcheck: int) -> int:

@@ -42,6 +42,7 @@ import signal
 import socket
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -86,18 +87,44 @@ def check_platform() -> None:
 def serve_workers(config_path: str, listen: str | None, count: int) -> int:
     """``reminders serve --workers COUNT``: check, bind, fork, supervise; 0 after SIGTERM."""
     check_platform()
-    from ..config.load import load
-    from .tokens import load_tokens
-
-    # Every problem a worker would meet at its start is one message here, before any fork.
-    loaded = load(config_path, datetime.now(UTC).date())
-    load_tokens(loaded.settings.feed, loaded.calendars, os.environ)
-    sock = bind(listen or loaded.settings.feed.listen)
+    sock = checked_socket(config_path, listen)
     _preload()
     try:
         return Supervisor(config_path, sock, count).run()
     finally:
         sock.close()
+
+
+def checked_socket(config_path: str, listen: str | None) -> socket.socket:
+    """The files checked and the socket bound, before any worker starts: every problem a
+    worker would meet at its start is one message here, before any fork."""
+    from ..config.load import load
+    from .tokens import load_tokens
+
+    loaded = load(config_path, datetime.now(UTC).date())
+    load_tokens(loaded.settings.feed, loaded.calendars, os.environ)
+    return bind(listen or loaded.settings.feed.listen)
+
+
+def serve_as_worker(
+    config_path: str, sock: socket.socket, index: int, ready: Callable[[], None]
+) -> int:
+    """One worker's body: the feed server on the shared socket until it stops; its exit status.
+    ``ready`` is called once it serves; it stops by itself when its parent is gone."""
+    pid, parent = os.getpid(), os.getppid()
+    label = f"worker {index} (pid {pid})"
+    role = Role(
+        label=label,
+        sock=sock,
+        health=lambda: {"worker": index, "pid": pid},
+        ready=ready,
+        orphaned=lambda: os.getppid() != parent,
+    )
+    try:
+        return run_loop(serve_forever(config_path, None, role))
+    except ReminderError as exc:
+        print(f"reminders: {label}: {exc.message()}", file=sys.stderr)
+        return exc.exit_code
 
 
 def _preload() -> None:
@@ -320,24 +347,12 @@ class Supervisor:
         signal.signal(signal.SIGHUP, signal.SIG_IGN)
         for fd in (self.wake_r, self.wake_w, self.ready_r):
             os.close(fd)
-        pid, parent = os.getpid(), os.getppid()
-        label = slot.label(pid)
+        pid = os.getpid()
 
         def ready() -> None:
             os.write(self.ready_w, b"%d\n" % pid)
 
-        role = Role(
-            label=label,
-            sock=self.sock,
-            health=lambda: {"worker": slot.index, "pid": pid},
-            ready=ready,
-            orphaned=lambda: os.getppid() != parent,
-        )
-        try:
-            return run_loop(serve_forever(self.config_path, None, role))
-        except ReminderError as exc:
-            print(f"reminders: {label}: {exc.message()}", file=sys.stderr)
-            return exc.exit_code
+        return serve_as_worker(self.config_path, self.sock, slot.index, ready)
 
 
 def _signals() -> list[signal.Signals]:
