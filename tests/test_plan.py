@@ -275,6 +275,18 @@ def test_other_observances_within_conflict_days_and_not_beyond(project: Project)
     assert neighbours(entry(build_plan(narrower, 2027, WEEKENDS_ONLY), "first")) == []
 
 
+# The neighbours of "middle" (15 June 2027) among june-11 to june-18 with conflict_days = 3:
+# nearest first (the earlier of two at the same distance), then shown in date order.
+MIDDLE_NEIGHBOURS = [
+    "3 days after 27th june-12 (Saturday 12 Jun 2027)",
+    "2 days after 27th june-13 (Sunday 13 Jun 2027)",
+    "1 day after 27th june-14 (Monday 14 Jun 2027)",
+    "1 day before 27th june-16 (Wednesday 16 Jun 2027)",
+    "2 days before 27th june-17 (Thursday 17 Jun 2027)",
+    "and 1 more observance of this calendar within 3 days",
+]
+
+
 def test_the_five_nearest_observances_are_named_and_the_rest_counted(project: Project) -> None:
     body = observance("middle", "06-15")
     for day in (11, 12, 13, 14, 16, 17, 18):  # six within three days; the 11th is four away
@@ -282,14 +294,7 @@ def test_the_five_nearest_observances_are_named_and_the_rest_counted(project: Pr
     loaded = loaded_project(project, body, "\n[plan]\nconflict_days = 3\n")
     plan = build_plan(loaded, 2027, WEEKENDS_ONLY)
     # Nearest first (the earlier of two at the same distance), then shown in date order.
-    assert neighbours(entry(plan, "middle")) == [
-        "3 days after 27th june-12 (Saturday 12 Jun 2027)",
-        "2 days after 27th june-13 (Sunday 13 Jun 2027)",
-        "1 day after 27th june-14 (Monday 14 Jun 2027)",
-        "1 day before 27th june-16 (Wednesday 16 Jun 2027)",
-        "2 days before 27th june-17 (Thursday 17 Jun 2027)",
-        "and 1 more observance of this calendar within 3 days",
-    ]
+    assert neighbours(entry(plan, "middle")) == MIDDLE_NEIGHBOURS
 
 
 def test_the_weekend_comes_from_the_config() -> None:
@@ -583,14 +588,7 @@ def test_an_events_neighbours_are_the_other_observances_not_its_own(project: Pro
     plan = build_plan(loaded, 2027, WEEKENDS_ONLY)
     seminar, vigil = [e for e in plan.entries if e.kind == "event"]
     # On its observance's day, an event has the observance's neighbours (not the observance).
-    assert neighbours(seminar) == [
-        "3 days after 27th june-12 (Saturday 12 Jun 2027)",
-        "2 days after 27th june-13 (Sunday 13 Jun 2027)",
-        "1 day after 27th june-14 (Monday 14 Jun 2027)",
-        "1 day before 27th june-16 (Wednesday 16 Jun 2027)",
-        "2 days before 27th june-17 (Thursday 17 Jun 2027)",
-        "and 1 more observance of this calendar within 3 days",
-    ]
+    assert neighbours(seminar) == MIDDLE_NEIGHBOURS
     assert neighbours(entry(plan, "middle")) == neighbours(seminar)
     # A day after it, the observance a day before is still its own: five others, none more.
     assert neighbours(vigil) == [
