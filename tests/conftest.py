@@ -15,6 +15,13 @@ from reminders.config.calendars import load_calendars
 from reminders.core.model import Calendar, Occurrence
 from reminders.core.occurrences import occurrences
 
+# How the suite is handed to pytest-xdist's workers: pytest finds these hooks by their names here.
+from .suite_order import (  # noqa: F401
+    pytest_collection_finish,
+    pytest_collection_modifyitems,
+    pytest_configure,
+)
+
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 GOLDEN = Path(__file__).resolve().parent / "golden"
@@ -51,45 +58,6 @@ def assert_occurs(calendars: tuple[Calendar, ...], observance_id: str, year: int
     ]
     assert len(found) == 1, f"{observance_id} occurs {len(found)} times in {year}"
     return found[0]
-
-
-SHARED_SCOPES = ("module", "class")  # a session fixture is made once per worker anyway
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    # pytest-xdist would hand out the largest groups first; the suite orders its work itself
-    # (pytest_collection_modifyitems below), so it keeps the order it is given.
-    if hasattr(config.option, "loadscopereorder"):
-        config.option.loadscopereorder = False
-
-
-@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups (--dist loadgroup)
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """How the suite runs on several pytest-xdist workers (`--dist loadgroup`):
-
-    - a test that uses a fixture made once per module (a built wheel, a served feed, a browser)
-      runs on the worker of the other tests of its file, so the fixture is made once: such
-      tests are grouped by file, unless the file names a group of its own;
-    - every other test is handed out on its own, to the first worker that is free;
-    - the tests marked ``slow`` (real processes, real waits) come first, so that the last
-      minute of the run is not one worker waiting on a fault burst begun late while the
-      others are idle.
-    """
-    for item in items:
-        if item.get_closest_marker("xdist_group") is None and _shares_a_fixture(item):
-            item.add_marker(pytest.mark.xdist_group(item.path.stem))
-    items.sort(key=lambda item: item.get_closest_marker("slow") is None)  # stable
-
-
-def _shares_a_fixture(item: pytest.Item) -> bool:
-    info = getattr(item, "_fixtureinfo", None)
-    if info is None:
-        return False
-    return any(
-        definition.scope in SHARED_SCOPES and definition.baseid != ""  # "": a plugin's
-        for definitions in info.name2fixturedefs.values()
-        for definition in definitions
-    )
 
 
 DEFAULT_LISTEN = ("127.0.0.1", 8080)  # [feed] listen's default (reminders/config/config_file.py)

@@ -1,13 +1,18 @@
-"""How tests/conftest.py hands the suite to pytest-xdist's workers (`--dist loadgroup`)."""
+"""How tests/suite_order.py (imported by tests/conftest.py) hands the suite to pytest-xdist's
+workers (`--dist loadgroup`)."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from . import conftest
+from . import suite_order
+from .conftest import ROOT
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +67,7 @@ def test_the_hook_starts_slow_tests_first_and_keeps_the_order_otherwise() -> Non
         Stub("test_c:1", pytest.mark.slow, pytest.mark.xdist_group("faults")),
         Stub("test_b:2", pytest.mark.slow),
     ]
-    conftest.pytest_collection_modifyitems(items)
+    suite_order.pytest_collection_modifyitems(items)
     assert [item.name for item in items] == [
         "test_b:1",
         "test_c:1",
@@ -71,3 +76,82 @@ def test_the_hook_starts_slow_tests_first_and_keeps_the_order_otherwise() -> Non
         "test_a:2",
     ]
     assert [group(item) for item in items] == [None, "faults", None, None, None]
+
+
+GROUPED_FILE = """\
+import os
+import pytest
+
+@pytest.fixture(scope="module")
+def shared():
+    return os.environ["PYTEST_XDIST_WORKER"]
+
+@pytest.mark.parametrize("n", range(8))
+def test_uses_it(shared, n, record):
+    assert shared == os.environ["PYTEST_XDIST_WORKER"]  # made on the worker that uses it
+    record("fixture")
+"""
+
+NAMED_GROUP_FILE = """\
+import pytest
+
+pytestmark = pytest.mark.xdist_group("burst")
+
+@pytest.mark.parametrize("n", range(4))
+def test_in_the_burst(n, record):
+    record("burst")
+"""
+
+FREE_FILE = """\
+import pytest
+
+@pytest.mark.parametrize("n", range(8))
+def test_on_its_own(n, record):
+    record("free")
+"""
+
+CONFTEST = """\
+import os
+import pytest
+from tests.suite_order import (
+    pytest_collection_finish,
+    pytest_collection_modifyitems,
+    pytest_configure,
+)
+
+@pytest.fixture
+def record():
+    def write(what):
+        with open("ran.txt", "a") as log:
+            log.write(f"{what} {os.environ['PYTEST_XDIST_WORKER']}\\n")
+    return write
+"""
+
+
+@pytest.mark.slow
+def test_a_real_two_worker_run_keeps_each_group_on_one_worker(tmp_path: Path) -> None:
+    # The hooks' marks are worthless unless pytest-xdist's scheduler sees them: a real run of
+    # `pytest -n 2 --dist loadgroup`, as the README runs the suite, with the suite's hooks.
+    (tmp_path / "conftest.py").write_text(CONFTEST, "utf-8")
+    (tmp_path / "test_grouped.py").write_text(GROUPED_FILE, "utf-8")
+    (tmp_path / "test_burst_a.py").write_text(NAMED_GROUP_FILE, "utf-8")
+    (tmp_path / "test_burst_b.py").write_text(NAMED_GROUP_FILE, "utf-8")
+    (tmp_path / "test_free.py").write_text(FREE_FILE, "utf-8")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    command = ["-m", "pytest", "-n", "2", "--dist", "loadgroup", "-q", "-p", "no:cacheprovider"]
+    run = subprocess.run(
+        [sys.executable, *command],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    lines = [line.split() for line in (tmp_path / "ran.txt").read_text("utf-8").splitlines()]
+    workers: dict[str, set[str]] = {}
+    for what, worker in lines:
+        workers.setdefault(what, set()).add(worker)
+    assert len(lines) == 8 + 4 + 4 + 8
+    assert len(workers["fixture"]) == 1, workers  # made once, on one worker
+    assert len(workers["burst"]) == 1, workers  # a named group across two files
