@@ -71,6 +71,7 @@ NOTICE_CASES: tuple[tuple[str, str, int], ...] = (
     ("plan-30", "february-26", 2027),  # with the sample event
     ("confirm-7", "september-27", 2027),
     ("press-1", "february-26", 2027),  # the draft press note lists the sample event too
+    ("milestone:invitations", "february-26", 2027),  # a milestone's own notice, on its date
 )
 
 
@@ -82,15 +83,24 @@ def notice_files(rule_id: str, observance_id: str, year: int) -> dict[str, bytes
     from reminders.config.templates import environment
     from reminders.core.notices import find_notice
     from reminders.notify.render import render_notice
+    from reminders.plan.yearplans import YearPlans
 
     loaded = load(str(ROOT / "config.toml"), date(2026, 11, 23))
     settings = loaded.settings
-    rule = settings.rule(rule_id)
+    plans = YearPlans(loaded)  # the plan each notice carries, as the daemon gives it
+    milestone = rule_id.removeprefix("milestone:") if rule_id.startswith("milestone:") else None
+    rule = settings.rule(rule_id) if milestone is None else plans.notified_rule(milestone)
     assert rule is not None, rule_id
     notice = find_notice(loaded.calendars, rule, observance_id, year, settings.organisation)
     assert notice is not None, (observance_id, year)
-    rendered = render_notice(environment(settings.templates_dir), notice, settings, notice.fire_at)
-    stem = f"notices/{rule_id}-{observance_id}-{year}"
+    if milestone is not None:
+        notice = plans.find_milestone_notice(notice.occurrence, milestone)
+        assert notice is not None, (rule_id, observance_id, year)
+    env = environment(settings.templates_dir)
+    rendered = render_notice(
+        env, notice, settings, notice.fire_at, False, plans.of(notice.occurrence)
+    )
+    stem = f"notices/{rule_id.replace(':', '-')}-{observance_id}-{year}"
     return {
         f"{stem}.subject.txt": (rendered.subject + "\n").encode("utf-8"),
         f"{stem}.txt": rendered.text.encode("utf-8"),

@@ -21,16 +21,21 @@ CONFIG = str(ROOT / "config.toml")
 def test_notices_lists_fire_times_rules_channels_and_ids(cli: Cli) -> None:
     code, out, err = cli("--config", CONFIG, "notices", "--from", "2027-01-12", "--days", "9")
     assert (code, err) == (0, "")
+    # The milestone notice sits among the lead-time notices, at the plan's date for it (the
+    # press release 2 working days before Wednesday 20 January); the rule column fits its id.
     assert out.splitlines() == [
-        "3 notices from Tue 12 Jan 2027 for 9 days (fire times in Asia/Karachi):",
-        "  Wed 13 Jan 2027 09:00  confirm-7    -> outbox           37th anniversary of the "
-        "January 20 Tragedy (Wed 20 Jan 2027, 7 days before)",
+        "4 notices from Tue 12 Jan 2027 for 9 days (fire times in Asia/Karachi):",
+        "  Wed 13 Jan 2027 09:00  confirm-7               -> outbox           37th anniversary "
+        "of the January 20 Tragedy (Wed 20 Jan 2027, 7 days before)",
         "                          id remembrance:january-20:2027:confirm-7",
-        "  Tue 19 Jan 2027 10:00  press-1      -> outbox           37th anniversary of the "
-        "January 20 Tragedy (Wed 20 Jan 2027, 1 day before)",
+        "  Mon 18 Jan 2027 09:00  milestone:press-release -> outbox           37th anniversary "
+        "of the January 20 Tragedy (Wed 20 Jan 2027, Send the press release; 2 days before)",
+        "                          id remembrance:january-20:2027:milestone:press-release",
+        "  Tue 19 Jan 2027 10:00  press-1                 -> outbox           37th anniversary "
+        "of the January 20 Tragedy (Wed 20 Jan 2027, 1 day before)",
         "                          id remembrance:january-20:2027:press-1",
-        "  Wed 20 Jan 2027 08:00  day-of       -> outbox           37th anniversary of the "
-        "January 20 Tragedy (Wed 20 Jan 2027, on the day)",
+        "  Wed 20 Jan 2027 08:00  day-of                  -> outbox           37th anniversary "
+        "of the January 20 Tragedy (Wed 20 Jan 2027, on the day)",
         "                          id remembrance:january-20:2027:day-of",
     ]
 

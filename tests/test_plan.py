@@ -5,7 +5,7 @@ unknown country and a year out of range."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, time
 from pathlib import Path
 
 import pytest
@@ -648,8 +648,8 @@ def test_a_milestone_of_no_working_days_is_on_the_event_date_even_a_weekend_day(
 def test_milestones_counted_without_a_table_of_working_days() -> None:
     # HAND_2027: Friday 5 February is a holiday, Saturday and Sunday the weekend.
     rules = [
-        MilestoneRule("report", "Publish the report", 2, "after", (), ()),
-        MilestoneRule("press", "Send the press release", 2, "before", (), ()),
+        MilestoneRule("report", "Publish the report", 2, "after", (), (), (), 0, time(9), "x"),
+        MilestoneRule("press", "Send the press release", 2, "before", (), (), (), 0, time(9), "x"),
     ]
     assert milestone_dates(rules, date(2027, 2, 4), HAND_2027) == (
         Milestone("press", "Send the press release", date(2027, 2, 2), 2, "before"),

@@ -156,7 +156,9 @@ def test_preview_eml_without_an_email_channel_is_the_outbox_message(cli: Cli) ->
         (
             ("plan-31", "january-20", "2027"),
             "notice rule 'plan-31': no such rule; "
-            "expected one of: plan-30, confirm-7, press-1, day-of",
+            "expected one of: plan-30, confirm-7, press-1, day-of, milestone:book-venue, "
+            "milestone:invitations, milestone:speakers, milestone:press-release, "
+            "milestone:report (a [[milestone]] with channels as milestone:ID)",
         ),
         (
             ("day-of", "january-21", "2027"),

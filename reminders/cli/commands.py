@@ -282,7 +282,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_notices(args: argparse.Namespace) -> int:
     from ..config.load import load
-    from ..core.notices import notice_list
+    from ..plan.yearplans import notice_list
     from .textout import notice_lines
 
     loaded = load(_config_path(args), date.today())

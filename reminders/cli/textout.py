@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta, tzinfo
 from ..core import words
 from ..core.dates import zone
 from ..core.model import Occurrence
-from ..core.settings import Settings
+from ..core.settings import MILESTONE_PREFIX, Settings
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -76,14 +76,18 @@ def notice_lines(items: list[Notice], settings: Settings, start: date, days: int
         f"{words.plural(days, 'day', language)} "
         f"(fire times in {home}):"
     )
+    width = max((len(notice.rule.id) for notice in items), default=12)  # milestone:ID is long
     for notice in items:
         at = notice.fire_at.astimezone(zone(home))
         channels = ", ".join(notice.rule.channels)
+        lead = words.days_before(notice.days_before, language)
+        if notice.rule.id.startswith(MILESTONE_PREFIX):
+            lead = f"{notice.rule.description}; {lead}"
         yield (
             f"  {words.format_date(at.date(), words.TABLE, language)} {words.clock(at, language)}  "
-            f"{notice.rule.id:<12} -> {channels:<16} {notice.occurrence.title} "
+            f"{notice.rule.id:<{max(width, 12)}} -> {channels:<16} {notice.occurrence.title} "
             f"({words.format_date(notice.occurrence.date, words.TABLE, language)}, "
-            f"{words.days_before(notice.days_before, language)})"
+            f"{lead})"
         )
         yield f"  {'':<22}  id {notice.id}"
 

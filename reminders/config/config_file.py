@@ -214,6 +214,15 @@ MILESTONE_FIELDS = (
     Field("when", one_of("before", "after"), "before", "before or after the event"),
     Field("observances", ids, (), "only these observance ids (default: all)"),
     Field("tags", ids, (), "only observances with one of these tags (default: any)"),
+    Field("channels", ids, (), "ids of [[channel]] entries its notice goes to (default: none)"),
+    Field(
+        "notice_before",
+        integer(0, 250),
+        0,
+        "working days between its notice and its date (0: on the date)",
+    ),
+    Field("at", local_time, local_time("09:00"), "local send time of its notice"),
+    Field("template", template_name, "milestone", "its notice's template under templates/notices/"),
 )
 LEDGER_FIELDS = (
     Field("url", ledger_url, "sqlite:///var/ledger.sqlite3", "the delivery ledger's database"),
@@ -319,7 +328,7 @@ def load_config(path: str | os.PathLike[str]) -> Settings:
     channels = _channels(check, document.get("channel"), state)
     notices = _notices(check, document.get("notice"), {c.id for c in channels})
     plan = check.table(document.get("plan", {}), PLAN_FIELDS, ("plan",))
-    milestones = _milestones(check, document.get("milestone"))
+    milestones = _milestones(check, document.get("milestone"), {c.id for c in channels})
     closures = load_closures(check, document.get("holiday"))
     if check.problems or org is None or paths is None or feed is None:
         raise ConfigError(check.problems)
@@ -438,7 +447,7 @@ def _notices(check: Checker, raw: Any, channel_ids: set[str]) -> tuple[NoticeRul
     return tuple(out)
 
 
-def _milestones(check: Checker, raw: Any) -> tuple[MilestoneRule, ...]:
+def _milestones(check: Checker, raw: Any, channel_ids: set[str]) -> tuple[MilestoneRule, ...]:
     out: list[MilestoneRule] = []
     seen: set[str] = set()
     for index, values, _ in check.tables(raw, MILESTONE_FIELDS, ("milestone",)):
@@ -450,7 +459,14 @@ def _milestones(check: Checker, raw: Any) -> tuple[MilestoneRule, ...]:
             )
             continue
         seen.add(values["id"])
-        out.append(MilestoneRule(**values))
+        unknown = [name for name in values["channels"] if name not in channel_ids]
+        for name in unknown:
+            known = ", ".join(sorted(channel_ids)) or "none are configured"
+            check.add(
+                ("milestone", index, "channels"), name, f"the id of a [[channel]] entry ({known})"
+            )
+        if not unknown:
+            out.append(MilestoneRule(**values))
     return tuple(out)
 
 

@@ -90,7 +90,7 @@ def notices(
     first = start.astimezone(tz).date() + timedelta(days=min(r.days_before for r in rules) - 1)
     last = end.astimezone(tz).date() + timedelta(days=max(r.days_before for r in rules) + 7)
     found = occurrences(calendars, first, last, examples=examples)
-    planned = _events_by_occurrence(found)
+    planned = events_by_occurrence(found)
     out = []
     for item in found:
         if item.event is not None or item.observance is None:
@@ -105,7 +105,7 @@ def notices(
     return out
 
 
-def _events_by_occurrence(found: Iterable[Occurrence]) -> dict[str, tuple[Occurrence, ...]]:
+def events_by_occurrence(found: Iterable[Occurrence]) -> dict[str, tuple[Occurrence, ...]]:
     grouped: dict[str, list[Occurrence]] = {}
     for item in found:
         if item.event is not None and item.observance is not None:
@@ -123,7 +123,7 @@ def year_occurrences(
     expansion of the year serves every notice of it (a sweep may look up a thousand).
     """
     found = occurrences(calendars, date(year, 1, 1), date(year + 1, 1, 1), examples=examples)
-    planned = _events_by_occurrence(found)
+    planned = events_by_occurrence(found)
     out: dict[str, tuple[Occurrence, tuple[Occurrence, ...]]] = {}
     for item in found:
         if item.event is None and item.observance is not None:

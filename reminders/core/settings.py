@@ -120,10 +120,17 @@ class Plan(NamedTuple):
     ramadan: bool  # Ramadan and the two Eids are conflicts
 
 
+MILESTONE_PREFIX = "milestone:"  # a milestone notice's rule part: milestone:{id}
+
+
 class MilestoneRule(NamedTuple):
     """A ``[[milestone]]`` rule: a task ``working_days`` working days before (or after) the event.
 
-    Working days are the host country's: not a weekend day, not a public holiday.
+    Working days are the host country's: not a weekend day, not a public holiday, not one of the
+    organisation's own closures.  With ``channels``, the milestone is a notice of its own (id
+    ``{calendar}:{observance}:{year}:milestone:{id}``): it fires ``notice_before`` working days
+    before the milestone's date (0: on the date), at ``at`` in the organisation's time zone,
+    rendered with ``template``.
     """
 
     id: str
@@ -132,6 +139,19 @@ class MilestoneRule(NamedTuple):
     when: str  # "before" or "after"
     observances: tuple[str, ...]  # empty: every observance (unless tags narrow it)
     tags: tuple[str, ...]
+    channels: tuple[str, ...]  # empty: no notice, the milestone is only in the plan
+    notice_before: int  # working days between the notice and the milestone's date
+    at: time
+    template: str
+
+    @property
+    def notified(self) -> bool:
+        return bool(self.channels)
+
+    @property
+    def notice_id(self) -> str:
+        """The rule part of its notices' ids: ``milestone:{id}``."""
+        return f"{MILESTONE_PREFIX}{self.id}"
 
 
 class Closure(NamedTuple):
@@ -173,6 +193,12 @@ class Settings(NamedTuple):
     def rule(self, rule_id: str) -> NoticeRule | None:
         for item in self.notices:
             if item.id == rule_id:
+                return item
+        return None
+
+    def milestone(self, milestone_id: str) -> MilestoneRule | None:
+        for item in self.milestones:
+            if item.id == milestone_id:
                 return item
         return None
 

@@ -21,6 +21,7 @@ from typing import NamedTuple
 
 from ..core.model import Occurrence
 from ..core.notices import Notice, notices, year_notice, year_occurrences
+from ..core.settings import MILESTONE_PREFIX
 from .channels import DeliveryError
 from .ledger import Claim, Ledger, LedgerError
 from .runtime import Runtime
@@ -70,7 +71,8 @@ def deliver(
     try:
         if channel is None:
             raise DeliveryError(f"channel {channel_id!r} is no longer configured", transient=False)
-        rendered = render_notice(runtime.env, notice, runtime.settings, now, late=late)
+        plan = runtime.plans.of(notice.occurrence)
+        rendered = render_notice(runtime.env, notice, runtime.settings, now, late, plan)
         ics = notice_ics(notice, runtime.settings)
         message = message_for(notice, channel_id, rendered, ics, now, late)
         channel.send(message)
@@ -157,9 +159,11 @@ def _failed(
 
 
 def notices_by_id(runtime: Runtime, notice_ids: Iterable[str]) -> dict[str, Notice]:
-    """The notices ``{calendar}:{observance}:{year}:{rule}`` under the current runtime, by id.
+    """The notices ``{calendar}:{observance}:{year}:{rule}`` under the current runtime, by id,
+    and the milestone notices ``{calendar}:{observance}:{year}:milestone:{id}``.
 
-    Ids whose calendar, observance or rule is no longer configured are left out.  Each (calendar,
+    Ids whose calendar, observance or rule is no longer configured are left out (and so are
+    those of a milestone no longer notified).  Each (calendar,
     year) is expanded once, not once per id: the sweep resolves every retry it takes at once, and
     with a thousand retries of a large calendar that is the difference between a tenth of a
     second and a minute.
@@ -168,26 +172,39 @@ def notices_by_id(runtime: Runtime, notice_ids: Iterable[str]) -> dict[str, Noti
     years: dict[tuple[str, int], dict[str, tuple[Occurrence, tuple[Occurrence, ...]]]] = {}
     out: dict[str, Notice] = {}
     for notice_id in notice_ids:
-        parts = notice_id.split(":")
+        parts = notice_id.split(":", 3)
         if len(parts) != 4 or not parts[2].isdigit():
             continue
         calendar_id, observance_id, year, rule_id = parts
-        rule = settings.rule(rule_id)
-        if rule is None:
+        milestone = (
+            rule_id.removeprefix(MILESTONE_PREFIX) if rule_id.startswith(MILESTONE_PREFIX) else None
+        )
+        rule = settings.rule(rule_id) if milestone is None else None
+        if rule is None and milestone is None:
             continue
         key = (calendar_id, int(year))
         if key not in years:
             chosen = tuple(c for c in runtime.calendars if c.id == calendar_id)
             years[key] = year_occurrences(chosen, key[1], examples=settings.feed.include_examples)
         found = years[key].get(observance_id)
-        if found is not None:
+        if found is None:
+            continue
+        if rule is not None:
             out[notice_id] = year_notice(rule, found, settings.organisation)
+            continue
+        assert milestone is not None
+        notice = runtime.plans.find_milestone_notice(found[0], milestone)
+        if notice is not None:
+            out[notice_id] = notice
     return out
 
 
 def plan(runtime: Runtime, start: datetime, end: datetime) -> list[Notice]:
+    """The lead-time and milestone notices firing in ``[start, end)``, by fire time and id."""
+    from ..plan.yearplans import all_notices
+
     settings = runtime.settings
-    return notices(
+    lead = notices(
         runtime.calendars,
         settings.notices,
         settings.organisation,
@@ -195,6 +212,7 @@ def plan(runtime: Runtime, start: datetime, end: datetime) -> list[Notice]:
         end,
         examples=settings.feed.include_examples,
     )
+    return all_notices(runtime.plans, lead, start, end)
 
 
 def catch_up(

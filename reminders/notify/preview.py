@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..core.errors import UsageError
 from ..core.occurrences import FIRST_YEAR, LAST_YEAR
-from ..core.settings import Loaded
+from ..core.settings import MILESTONE_PREFIX, Loaded
 
 PREVIEW_FORMATS = ("text", "html", "eml")
 
@@ -20,14 +20,26 @@ def preview(
     """
     from ..config.templates import environment
     from ..core.notices import applies, find_notice
+    from ..plan.yearplans import YearPlans
     from .render import message_for, notice_ics
     from .template_check import checked_render
 
     settings = loaded.settings
-    rule = settings.rule(rule_id)
+    plans = YearPlans(loaded)
+    milestone = (
+        rule_id.removeprefix(MILESTONE_PREFIX) if rule_id.startswith(MILESTONE_PREFIX) else None
+    )
+    rule = settings.rule(rule_id) if milestone is None else plans.notified_rule(milestone)
     if rule is None:
-        known = ", ".join(r.id for r in settings.notices) or "the config has no [[notice]] rules"
-        raise UsageError(f"notice rule {rule_id!r}: no such rule; expected one of: {known}")
+        known = ", ".join(
+            [r.id for r in settings.notices]
+            + [r.notice_id for r in settings.milestones if r.notified]
+        )
+        known = known or "the config has no [[notice]] rules and no notified [[milestone]]"
+        raise UsageError(
+            f"notice rule {rule_id!r}: no such rule; expected one of: {known}"
+            " (a [[milestone]] with channels as milestone:ID)"
+        )
     observances = {o.id: o for c in loaded.calendars for o in c.observances}
     observance = observances.get(observance_id)
     if observance is None:
@@ -51,6 +63,13 @@ def preview(
         settings.organisation,
         examples=settings.feed.include_examples,
     )
+    if notice is not None and milestone is not None:
+        notice = plans.find_milestone_notice(notice.occurrence, milestone)
+        if notice is None:
+            raise UsageError(
+                f"milestone {milestone!r} has no date for observance {observance_id!r} in "
+                f"{year}; expected an observance the milestone applies to"
+            )
     if notice is None:
         raise UsageError(
             f"observance {observance_id!r} has no occurrence in {year}; expected a year from "
@@ -58,7 +77,7 @@ def preview(
         )
     now = notice.fire_at
     env = environment(settings.templates_dir)
-    rendered = checked_render(env, notice, settings, now, late)
+    rendered = checked_render(env, notice, settings, now, late, plans.of(notice.occurrence))
     if fmt == "text":
         return f"Subject: {rendered.subject}\n\n{rendered.text}".encode()
     if fmt == "html":

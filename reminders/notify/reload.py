@@ -78,7 +78,10 @@ def notice_problems(runtime: Runtime, notices: Iterable[Notice]) -> list[Problem
 
     found: dict[tuple[object, ...], Problem] = {}
     for notice in notices:
-        rendered = render_problems(runtime.env, notice, runtime.settings, notice.fire_at, False)
+        plan = runtime.plans.of(notice.occurrence)
+        rendered = render_problems(
+            runtime.env, notice, runtime.settings, notice.fire_at, False, plan
+        )
         for problem in rendered:
             key: tuple[object, ...] = (problem.file, problem.line, problem.expected)
             if key not in found:

@@ -25,8 +25,13 @@ import jinja2
 from ..core import dates, words
 from ..core.model import Occurrence, TimedMoment
 from ..core.notices import Notice
-from ..core.settings import Settings
+from ..core.settings import MILESTONE_PREFIX, Settings
 from .channels.base import Message
+from .plan_context import milestone_of, plan_context
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from ..plan.yearplans import NoticePlan
 
 
 class Rendered(NamedTuple):
@@ -105,11 +110,18 @@ def _event(item: Occurrence, home: str, language: str) -> dict[str, Any]:
     }
 
 
-def notice_context(notice: Notice, settings: Settings, now: datetime, late: bool) -> dict[str, Any]:
+def notice_context(
+    notice: Notice,
+    settings: Settings,
+    now: datetime,
+    late: bool,
+    plan: NoticePlan | None = None,
+) -> dict[str, Any]:
     """Every variable a notice template sees (templates/README.md lists them).
 
     ``days_to_go`` counts from the day the notice is sent (``now`` in the organisation's zone):
-    a notice sent late says how many days are really left.
+    a notice sent late says how many days are really left.  ``plan`` is the occurrence's entry
+    in the yearly plan (plan/yearplans.py); without one, ``plan.known`` is false.
     """
     org = settings.organisation
     home = dates.zone(org.timezone)
@@ -119,7 +131,17 @@ def notice_context(notice: Notice, settings: Settings, now: datetime, late: bool
     days = (item.date - now.astimezone(home).date()).days
     fire_at = notice.fire_at.astimezone(home)
     language = org.language or words.ENGLISH
+    today = now.astimezone(home).date()
+    planned = plan_context(plan, today, language)
+    milestone_id = (
+        rule.id[len(MILESTONE_PREFIX) :] if rule.id.startswith(MILESTONE_PREFIX) else None
+    )
+    milestone_rule = settings.milestone(milestone_id) if milestone_id is not None else None
     return {
+        "plan": planned,
+        "milestone": milestone_of(
+            planned, milestone_id, milestone_rule.notice_before if milestone_rule else 0
+        ),
         "organisation": {
             "name": org.name,
             "timezone": org.timezone,
@@ -170,10 +192,15 @@ def notice_context(notice: Notice, settings: Settings, now: datetime, late: bool
 
 
 def render_notice(
-    env: jinja2.Environment, notice: Notice, settings: Settings, now: datetime, late: bool = False
+    env: jinja2.Environment,
+    notice: Notice,
+    settings: Settings,
+    now: datetime,
+    late: bool = False,
+    plan: NoticePlan | None = None,
 ) -> Rendered:
     """The subject, text and HTML of a notice as it is sent at ``now``."""
-    context = notice_context(notice, settings, now, late)
+    context = notice_context(notice, settings, now, late, plan)
     names = template_names(notice.rule.template)
     subject = env.get_template(names["subject"]).render(context)
     return Rendered(

@@ -15,11 +15,12 @@ from typing import TYPE_CHECKING, NamedTuple
 from ..config.sources import Stat, fingerprint
 from ..core.errors import ConfigError, InvalidInput
 from ..core.model import Calendar
-from ..core.settings import Settings
+from ..core.settings import Loaded, Settings
 
 if TYPE_CHECKING:
     import jinja2
 
+    from ..plan.yearplans import YearPlans
     from .channels import Channel
 
 
@@ -29,6 +30,9 @@ class Runtime(NamedTuple):
     env: jinja2.Environment
     channels: dict[str, Channel]
     fingerprint: tuple[Stat, ...]
+    # The yearly plans of this version, each built once (the notices' plans, the milestone
+    # notices): a reload makes a new one, so a changed weekend or closure moves them.
+    plans: YearPlans
 
 
 def load_runtime(config_path: str, today: date, environ: Mapping[str, str]) -> Runtime:
@@ -37,6 +41,7 @@ def load_runtime(config_path: str, today: date, environ: Mapping[str, str]) -> R
     from ..config.config_file import load_config
     from ..config.templates import environment
     from ..plan.hostcal import country_problems
+    from ..plan.yearplans import YearPlans
     from . import channels as registry
     from .template_check import check_templates
 
@@ -62,7 +67,7 @@ def load_runtime(config_path: str, today: date, environ: Mapping[str, str]) -> R
     except BaseException:
         close_channels(built)
         raise
-    return Runtime(settings, calendars, env, built, stamp)
+    return Runtime(settings, calendars, env, built, stamp, YearPlans(Loaded(settings, calendars)))
 
 
 def close_channels(built: Mapping[str, Channel]) -> None:

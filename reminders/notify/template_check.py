@@ -25,12 +25,22 @@ from jinja2 import nodes
 from jinja2.exceptions import SecurityError
 
 from ..config.templates import environment, sandbox_refusal, template_file
-from ..core import dates
+from ..core import dates, words
 from ..core.errors import InvalidInput, Problem
-from ..core.model import Calendar, Event, Fact, FixedDate, Moment, Observance, Occurrence
+from ..core.model import (
+    WEEKDAYS,
+    Calendar,
+    Event,
+    Fact,
+    FixedDate,
+    Moment,
+    Observance,
+    Occurrence,
+)
 from ..core.notices import Notice, fire_time, notices
 from ..core.occurrences import event_occurrence, place_moments, title_for
-from ..core.settings import NoticeRule, Settings
+from ..core.settings import MilestoneRule, NoticeRule, Settings
+from ..plan.yearplans import NoticePlan, milestone_notice_rule
 from .render import Rendered, notice_context, render_notice, template_names
 
 HORIZON = timedelta(days=731)  # how far ahead a real notice is looked for
@@ -87,7 +97,10 @@ def template_problems(
     env: jinja2.Environment | None = None,
 ) -> list[Problem]:
     """Render each rule's templates with the samples (see the module docstring)."""
-    if not settings.notices:
+    milestone_rules = tuple(
+        milestone_notice_rule(rule) for rule in settings.milestones if rule.notified
+    )
+    if not settings.notices and not milestone_rules:
         return []
     if env is None:
         env = environment(settings.templates_dir, bytecode_folder())
@@ -104,26 +117,35 @@ def template_problems(
         for notice in notices(calendars, missing, org, start, start + span, examples=examples):
             real.setdefault(notice.rule.id, notice)
     problems: list[Problem] = []
-    for rule in settings.notices:
+    for rule in settings.notices + milestone_rules:
         for name in template_names(rule.template).values():
             problems.extend(text_outside_blocks(env, settings.templates_dir, name))
         sample = sample_notice(rule, settings, today)
         for notice in (real[rule.id], sample) if rule.id in real else (sample,):
             # On time with events, late without: each branch of both is rendered (in half the
-            # time of all four combinations; the two are independent in the templates).
+            # time of all four combinations; the two are independent in the templates).  The
+            # plan is a sample one too (see sample_plan); the daemon renders its soonest
+            # notices with their real plans before it uses a version (reload.py).
+            plan = sample_plan(notice, settings)
             with_events = notice._replace(events=notice.events or sample.events)
-            problems.extend(render_problems(env, with_events, settings, notice.fire_at, False))
+            at = notice.fire_at
+            problems.extend(render_problems(env, with_events, settings, at, False, plan))
             without = notice._replace(events=())
-            problems.extend(render_problems(env, without, settings, notice.fire_at + LATE_BY, True))
+            problems.extend(render_problems(env, without, settings, at + LATE_BY, True, plan))
     return _unique(problems)
 
 
 def render_problems(
-    env: jinja2.Environment, notice: Notice, settings: Settings, now: datetime, late: bool
+    env: jinja2.Environment,
+    notice: Notice,
+    settings: Settings,
+    now: datetime,
+    late: bool,
+    plan: NoticePlan | None = None,
 ) -> list[Problem]:
     """Render the three templates of one notice; every error becomes a Problem."""
     folder = settings.templates_dir
-    context = notice_context(notice, settings, now, late)
+    context = notice_context(notice, settings, now, late, plan)
     rule = notice.rule
     out = []
     for part, name in template_names(rule.template).items():
@@ -162,14 +184,19 @@ def render_problems(
 
 
 def checked_render(
-    env: jinja2.Environment, notice: Notice, settings: Settings, now: datetime, late: bool
+    env: jinja2.Environment,
+    notice: Notice,
+    settings: Settings,
+    now: datetime,
+    late: bool,
+    plan: NoticePlan | None = None,
 ) -> Rendered:
     """One notice rendered as it is sent at ``now``; InvalidInput naming each template problem
     (file and line) instead of a traceback (``preview`` and ``channel test``)."""
-    problems = render_problems(env, notice, settings, now, late)
+    problems = render_problems(env, notice, settings, now, late, plan)
     if problems:
         raise InvalidInput(problems, "templates")
-    return render_notice(env, notice, settings, now, late=late)
+    return render_notice(env, notice, settings, now, late, plan)
 
 
 def text_outside_blocks(env: jinja2.Environment, folder: str, name: str) -> list[Problem]:
@@ -275,6 +302,43 @@ def sample_notice(rule: NoticeRule, settings: Settings, today: date) -> Notice:
     )
     events = tuple(event_occurrence(calendar, event) for event in (timed, whole_day))
     return Notice(rule, occurrence, fire_time(rule, day, org), events)
+
+
+# Milestones of the sample plan when the config has none: one ahead of and one after the event.
+SAMPLE_MILESTONES = (
+    MilestoneRule(
+        "sample-venue", "Book the venue", 10, "before", (), (), (), 0, time(9), "milestone"
+    ),
+    MilestoneRule(
+        "sample-report", "Publish the report", 2, "after", (), (), (), 0, time(9), "milestone"
+    ),
+)
+
+
+def sample_plan(notice: Notice, settings: Settings) -> NoticePlan:
+    """A made-up plan for a notice's occurrence, with every kind of thing a plan says: its day
+    a public holiday (an estimate) in Ramadan, the event moved off it, and the config's
+    milestones (or two samples), some past and some ahead of the notice.  Computed by the plan's
+    own functions on a made-up host calendar, so no holiday library is needed."""
+    from ..plan.hostcal import HostCalendar, Period
+    from ..plan.plan import Entry, day_conflicts, milestone_dates, suggest
+
+    org = settings.organisation
+    language = org.language or words.ENGLISH
+    item = notice.occurrence
+    day = item.date
+    span = timedelta(days=10)
+    host = HostCalendar(
+        org.country,
+        frozenset(WEEKDAYS.index(name) for name in org.weekend),
+        {day: "Sample holiday (estimated)"},
+        (Period("Ramadan (sample)", day - span, day + span),),
+        closures={day + timedelta(days=1): "Sample closure"},
+    )
+    conflicts = tuple(day_conflicts(item, host, True, org.country, language))
+    event_date, why = suggest(item, None, host, "nearest", language)
+    milestones = milestone_dates(settings.milestones or SAMPLE_MILESTONES, event_date, host)
+    return NoticePlan(Entry(item, conflicts, event_date, why, (), milestones, None), host)
 
 
 def bytecode_folder() -> str | None:
