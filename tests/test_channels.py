@@ -21,7 +21,7 @@ import ssl
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from email import policy
 from email.message import EmailMessage
 from email.utils import format_datetime
@@ -45,6 +45,10 @@ from reminders.core.settings import ChannelConfig
 from reminders.notify.channels import TARGETS, Channel, ChannelError, DeliveryError, Message, build
 from reminders.notify.channels.chat import split_urls
 from reminders.notify.channels.smtp import build_mime
+
+from .clock_harness import Clock, Start, run
+from .daemon_harness import Project
+from .daemon_harness import Rule as HarnessRule
 
 KARACHI = ZoneInfo("Asia/Karachi")
 SUBJECT = "Xocalı soyqırımı — 35th anniversary / خوجالی نسل کشی کی برسی"
@@ -340,6 +344,56 @@ def test_describe_names_the_channel_without_secrets(rig: Rig) -> None:
     text = rig.channel.describe()
     assert text.startswith(rig.channel.type_name)
     assert not any(secret in text for secret in rig.secrets)
+
+
+# Wednesday 20 January 2027 is the observance of the daemon's project; its press release, a
+# [[milestone]] with a channel, is due 2 working days before: Monday 18 January, 09:00 Karachi.
+MILESTONE_DAY = datetime(2027, 1, 20, 4, 0, tzinfo=UTC)
+MILESTONE_AT = datetime(2027, 1, 18, 4, 0, tzinfo=UTC)
+MILESTONE = """
+[[milestone]]
+id = "press"
+name = "Send the press release"
+working_days = 2
+channels = ["outbox"]
+"""
+
+
+def test_a_milestone_notice_is_sent_by_the_daemon_once_through_each_type(
+    rig: Rig, tmp_path: Path
+) -> None:
+    """The daemon (on a moved clock) sends a milestone's own notice through the rig's channel,
+    in the channel's place ``outbox``, and the ledger keeps it from going again."""
+    (tmp_path / "project").mkdir()
+    project = Project(tmp_path / "project")
+    project.write([HarnessRule("day-of", MILESTONE_DAY)], extra=MILESTONE)
+    clock = Clock(MILESTONE_AT - timedelta(seconds=10))
+
+    async def scenario(start: Start) -> None:
+        running = await start()
+        runtime = running.daemon.runtime
+        assert runtime is not None
+        runtime.channels["outbox"].close()
+        running.daemon.runtime = runtime._replace(channels={"outbox": rig.channel})
+        await running.run_until(MILESTONE_AT + timedelta(seconds=5))
+        await running.daemon.replan()  # planned again: still sent once
+        await running.run_until(MILESTONE_AT + timedelta(seconds=15))
+        await running.stop()
+
+    run(project, clock, scenario)
+    (arrival,) = rig.arrivals()
+    assert arrival.subject == (
+        "Today: Send the press release for the 27th anniversary of day d0120 "
+        "(2 working days before Wednesday, 20 January 2027)"
+    )
+    body = " ".join(arrival.body.split())
+    assert "Today, Monday, 18 January 2027: Send the press release" in body
+    assert "Event date: Wednesday, 20 January 2027 (the day itself, a working day)." in body
+    ledger = project.ledger()
+    row = ledger.get("test:d0120:2027:milestone:press", "outbox")
+    ledger.close()
+    assert row is not None
+    assert (row.state, row.attempts, row.fire_at) == ("sent", 1, MILESTONE_AT)
 
 
 def _parent_is_a_file(tmp_path: Path) -> tuple[ChannelConfig, dict[str, str]]:
