@@ -439,3 +439,25 @@ def test_a_milestone_missed_while_down_is_caught_up_within_grace(
     assert row is not None
     assert (row.state, row.late) == (SENT, True)
     ledger.close()
+
+
+def test_the_sweep_finds_a_milestone_notice_by_its_id(tmp_path: Path) -> None:
+    from reminders.notify.delivery import notices_by_id
+    from reminders.notify.runtime import close_channels, load_runtime
+
+    generated(tmp_path)
+    runtime = load_runtime(str(tmp_path / "config.toml"), date(2026, 11, 23), {})
+    try:
+        ids = [
+            "generated:d0814:2027:milestone:press",
+            "generated:d0814:2027:milestone:quiet",  # in the plan only: no notice
+            "generated:d0814:2027:milestone:gone",  # no such milestone
+            "generated:d0814:2027:nothing",  # no such rule
+        ]
+        found = notices_by_id(runtime, ids)
+        assert list(found) == ids[:1]
+        notice = found[ids[0]]
+        assert notice.fire_at == wall_time(date(2027, 8, 11), time(9), KARACHI)
+        assert notice.rule.channels == ("outbox",)
+    finally:
+        close_channels(runtime.channels)
