@@ -14,8 +14,9 @@ Importing this module imports icalendar; only the commands that write ICS do.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 
 from icalendar import Calendar as VCalendar
 from icalendar import Event as VEvent
@@ -23,8 +24,9 @@ from icalendar import Timezone, vCategory, vDDDTypes, vDuration, vText
 
 from . import words
 from .errors import UsageError
+from .icsevents import Writer, calendar_events, moment_text, observance_text
 from .model import Calendar, Occurrence, TimedMoment
-from .occurrences import FIRST_YEAR, LAST_YEAR, occurrences
+from .occurrences import FIRST_YEAR, LAST_YEAR
 from .settings import Loaded
 
 TYPE_CHECKING = False
@@ -115,41 +117,18 @@ def observance_uid(item: Occurrence, domain: str) -> str:
 
 def describe_observance(item: Occurrence, language: str) -> str:
     """The DESCRIPTION of an observance's all-day VEVENT: what, facts with sources, moments."""
-    observance = item.observance
-    assert observance is not None
-    parts = [observance.description]
-    parts.append(
-        f"{item.date.year} marks the {words.ordinal(item.number, language)} anniversary "
-        f"(the events took place in {observance.since})."
-    )
-    if observance.facts:
-        lines = ["Facts and their sources:"]
-        for fact in observance.facts:
-            lines.append(f"- {fact.text} (Source: {fact.source}.)")
-        parts.append("\n".join(lines))
-    if item.moments:
-        lines = ["Timed moments:"]
-        for placed in item.moments:
-            lines.append(
-                f"- {words.clock(placed.start, language)} {placed.moment.timezone}: "
-                f"{placed.moment.name}"
-            )
-        parts.append("\n".join(lines))
-    return "\n\n".join(parts)
+    return "".join(observance_text(item, language))
 
 
 def describe_moment(item: Occurrence, placed: TimedMoment, language: str) -> str:
-    moment = placed.moment
-    head = f"{words.clock(placed.start, language)} {moment.timezone} time, {item.title}."
-    return f"{moment.description}\n\n{head}" if moment.description else head
+    return "".join(moment_text(item, placed, language))
 
 
 class Shared:
     """Property values that repeat across many VEVENTs, built once and never mutated.
 
-    Building a fresh value object per event (as ``Event.new`` does, through ~25 property
-    setters) costs more than serialising it; sharing them makes the export faster than plain
-    ``Event()`` + ``add()`` calls (bench/export.py). icalendar still escapes and folds each line.
+    What the plan's ICS (plan/ics.py) builds its VEVENTs with; the feed's VEVENTs are written
+    line by line (core/icsevents.py).
     """
 
     def __init__(self, stamp: datetime, domain: str, language: str) -> None:
@@ -198,66 +177,58 @@ class Shared:
         return vevent
 
 
-def observance_events(item: Occurrence, shared: Shared) -> list[VEvent]:
-    """The all-day VEVENT of one observance-year, then one zoned VEVENT per timed moment."""
-    observance = item.observance
-    assert observance is not None
-    uid = observance_uid(item, shared.domain)
-    day = shared.vevent(
-        uid,
-        item.date,
-        item.date + timedelta(days=1),
-        item.title,
-        describe_observance(item, shared.language),
-        observance.tags,
-    )
-    day["TRANSP"] = shared.transparent  # remembrance days make no one busy
-    out = [day]
-    for placed in item.moments:
-        moment = shared.vevent(
-            uid.replace("@", f"-{placed.moment.id}@", 1),
-            placed.start,
-            placed.end,
-            f"{placed.moment.name}: {item.title}",
-            describe_moment(item, placed, shared.language),
-            observance.tags,
-        )
-        moment["RELATED-TO"] = vText(uid)
-        moment["TRANSP"] = shared.transparent
-        out.append(moment)
-    return out
+END = b"END:VCALENDAR\r\n"
 
 
-def event_vevent(item: Occurrence, shared: Shared) -> VEvent:
-    """A planned event: zoned (or all-day), with its venue, linked to that year's observance."""
-    event = item.event
-    assert event is not None
-    summary = f"Example: {event.title}" if event.example else event.title
-    description = event.description
-    if event.example:
-        description = (
-            f"{description}\n\nThis is a sample event shipped with the calendar, "
-            "to show how a planned event looks."
-        ).strip()
-    if event.start is not None and event.end is not None:
-        start: date | datetime = event.start
-        end: date | datetime = event.end
-    else:
-        assert event.day is not None
-        start, end = event.day, event.day + timedelta(days=1)
-    vevent = shared.vevent(
-        f"{item.calendar.id}-event-{event.id}@{shared.domain}",
-        start,
-        end,
-        summary,
-        description,
-        event.tags,
-    )
-    if event.venue:
-        vevent["LOCATION"] = vText(event.venue)
-    if item.observance is not None:
-        vevent["RELATED-TO"] = vText(observance_uid(item, shared.domain))
-    return vevent
+def calendar_head(name: str, description: str, stamp: datetime, refresh: timedelta | None) -> bytes:
+    """The VCALENDAR's first line and properties (new_vcalendar), without its end."""
+    whole: bytes = new_vcalendar(name, description, stamp, refresh).to_ical()
+    assert whole.endswith(END)
+    return whole[: -len(END)]
+
+
+@lru_cache(maxsize=256)
+def vtimezone(tzid: str, first: date, last: date) -> bytes:
+    """The VTIMEZONE of ``tzid`` covering ``first..last``, from the time zone database."""
+    data: bytes = Timezone.from_tzid(tzid, first_date=first, last_date=last).to_ical()
+    return data
+
+
+def timezones(tzids: Iterable[str], first_year: int, last_year: int) -> list[bytes]:
+    """One VTIMEZONE per TZID used (UTC needs none), sorted by TZID, covering the window and
+    the year after it (as many clients expand a little past the end)."""
+    # Sorted: icalendar's add_missing_timezones() iterates a set, so its order (and the bytes)
+    # would change with the interpreter's hash seed.
+    first, last = date(first_year, 1, 1), date(last_year + 1, 12, 31)
+    return [vtimezone(tzid, first, last) for tzid in sorted(set(tzids) - {"UTC"})]
+
+
+def ics_parts(
+    calendars: Sequence[Calendar],
+    first_year: int,
+    last_year: int,
+    info: FeedInfo,
+    *,
+    examples: bool,
+) -> list[bytes | memoryview]:
+    """The ICS of ``calendars`` over ``first_year..last_year`` (inclusive), in parts whose
+    concatenation is the file: the VCALENDAR's head, its VTIMEZONEs, each calendar's VEVENTs
+    (in date order, calendar after calendar), its end.
+
+    Each event's DTSTAMP and LAST-MODIFIED are its own calendar's ``revised`` time, so an event
+    has the same bytes in every feed that carries it; the VCALENDAR's LAST-MODIFIED is the
+    newest of them."""
+    stamp = max((c.revised for c in calendars), default=datetime(2000, 1, 1, tzinfo=UTC))
+    pieces = [
+        calendar_events(c, first_year, last_year, info.uid_domain, info.language, examples)
+        for c in calendars
+    ]
+    return [
+        calendar_head(info.name, info.description, stamp, info.refresh),
+        *timezones(set().union(*(p.tzids for p in pieces)), first_year, last_year),
+        *(p.data for p in pieces),
+        END,
+    ]
 
 
 def build_ics(
@@ -268,31 +239,8 @@ def build_ics(
     *,
     examples: bool,
 ) -> bytes:
-    """The ICS bytes for ``calendars`` over the years ``first_year..last_year`` (inclusive).
-
-    The build makes about a hundred objects per event, all of which live until the end: the
-    ``export`` command runs it with the garbage collector paused (cli/gcpause.py)."""
-    stamp = max((c.revised for c in calendars), default=datetime(2000, 1, 1, tzinfo=UTC))
-    first, end = date(first_year, 1, 1), date(last_year + 1, 1, 1)
-    vcal = new_vcalendar(info.name, info.description, stamp, info.refresh)
-    shared = Shared(stamp, info.uid_domain, info.language)
-    for item in occurrences(calendars, first, end, examples=examples):
-        if item.event is not None:
-            vcal.subcomponents.append(event_vevent(item, shared))
-        else:
-            vcal.subcomponents.extend(observance_events(item, shared))
-    _add_timezones(vcal, shared, first, date(last_year + 1, 12, 31))
-    data: bytes = vcal.to_ical()
-    return data
-
-
-def _add_timezones(vcal: VCalendar, shared: Shared, first: date, last: date) -> None:
-    """One VTIMEZONE per TZID used, covering ``first..last``, first in the calendar."""
-    # Sorted: icalendar's add_missing_timezones() iterates a set, so its order (and the bytes)
-    # would change with the interpreter's hash seed.
-    for position, tzid in enumerate(sorted(shared.tzids - {"UTC"})):
-        vtimezone = Timezone.from_tzid(tzid, first_date=first, last_date=last)
-        vcal.subcomponents.insert(position, vtimezone)
+    """The ICS bytes for ``calendars`` over the years ``first_year..last_year`` (inclusive)."""
+    return b"".join(ics_parts(calendars, first_year, last_year, info, examples=examples))
 
 
 def occurrence_ics(
@@ -306,15 +254,17 @@ def occurrence_ics(
     """
     calendar = notice_occurrence.calendar
     year = notice_occurrence.date.year
-    vcal = new_vcalendar(info.name, info.description, calendar.revised, None)
-    shared = Shared(calendar.revised, info.uid_domain, info.language)
-    vcal.subcomponents.extend(observance_events(notice_occurrence, shared))
-    for item in events:
-        vcal.subcomponents.append(event_vevent(item, shared))
+    writer = Writer(info.uid_domain, info.language)
+    vevents = [writer.observance(notice_occurrence), *(writer.event(e) for e in events)]
     # The same VTIMEZONE range as a one-year export of that year.
-    _add_timezones(vcal, shared, date(year, 1, 1), date(year + 1, 12, 31))
-    data: bytes = vcal.to_ical()
-    return data
+    return b"".join(
+        [
+            calendar_head(info.name, info.description, calendar.revised, None),
+            *timezones(writer.tzids, year, year),
+            "".join(vevents).encode(),
+            END,
+        ]
+    )
 
 
 def year_window(
@@ -332,16 +282,9 @@ def year_window(
     return first, last
 
 
-def export_ics(
-    loaded: Loaded,
-    first: int,
-    last: int,
-    calendar_id: str | None,
-    examples: bool | None,
-) -> bytes:
-    """The ICS bytes of one calendar, or of all public calendars combined."""
-    from .ics import FeedInfo, build_ics
-
+def feed_of(loaded: Loaded, calendar_id: str | None) -> tuple[tuple[Calendar, ...], FeedInfo]:
+    """What the feed of one calendar, or of all public calendars combined, carries and is
+    called: its calendars and its FeedInfo."""
     settings = loaded.settings
     if calendar_id is None:
         chosen = tuple(c for c in loaded.calendars if c.public)
@@ -357,6 +300,28 @@ def export_ics(
         name, description = match[0].name, match[0].description
     domain = settings.organisation.uid_domain
     language = settings.organisation.language or words.ENGLISH
-    info = FeedInfo(name, description, domain, settings.feed.refresh_interval, language)
-    use_examples = settings.feed.include_examples if examples is None else examples
-    return build_ics(chosen, first, last, info, examples=use_examples)
+    return chosen, FeedInfo(name, description, domain, settings.feed.refresh_interval, language)
+
+
+def export_parts(
+    loaded: Loaded,
+    first: int,
+    last: int,
+    calendar_id: str | None,
+    examples: bool | None,
+) -> list[bytes | memoryview]:
+    """The ICS of one calendar, or of all public calendars combined, in parts (ics_parts)."""
+    chosen, info = feed_of(loaded, calendar_id)
+    use_examples = loaded.settings.feed.include_examples if examples is None else examples
+    return ics_parts(chosen, first, last, info, examples=use_examples)
+
+
+def export_ics(
+    loaded: Loaded,
+    first: int,
+    last: int,
+    calendar_id: str | None,
+    examples: bool | None,
+) -> bytes:
+    """The ICS bytes of one calendar, or of all public calendars combined."""
+    return b"".join(export_parts(loaded, first, last, calendar_id, examples))
