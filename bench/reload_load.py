@@ -56,7 +56,7 @@ from common import ROOT, header
 sys.path.insert(0, str(ROOT))
 
 from reminders.config.load import load
-from reminders.web.feeds import ALL, FeedSet, compress, etag_of
+from reminders.web.feeds import ALL, FeedSet, etag_of
 from reminders.web.server import current_feeds
 
 SERVING = re.compile(r"serving the feed on http://127\.0\.0\.1:(\d+) ")
@@ -101,18 +101,20 @@ def built(config: Path) -> FeedSet:
     return current_feeds(str(config), load(str(config), date.today()), {}, datetime.now(UTC))
 
 
-def versions_of(config: Path) -> dict[bytes, str]:
-    """Each version's /all.ics bytes, built in-process; each must parse with icalendar."""
+def versions_of(config: Path) -> dict[bytes, tuple[str, bytes]]:
+    """Each version's /all.ics bytes (and their gzip form), built in-process; each must parse
+    with icalendar."""
     import icalendar
 
-    found: dict[bytes, str] = {}
+    found: dict[bytes, tuple[str, bytes]] = {}
     for name in NAMES:
         replace_calendar(config, version_text(config, name))
-        body = built(config).resources[ALL].body
+        resource = built(config).resources[ALL]
+        body = resource.body
         events = icalendar.Calendar.from_ical(body).walk("VEVENT")
         if not any(f"(version {name})" in str(e.get("SUMMARY")) for e in events):
             sys.exit(f"version {name} does not carry its title")
-        found[body] = name
+        found[body] = (name, resource.gzipped)
     return found
 
 
@@ -202,10 +204,10 @@ async def exchange(
 class Versions:
     """The expected answers: each version's plain and gzip bytes and their ETags."""
 
-    def __init__(self, bodies: dict[bytes, str]) -> None:
-        self.plain = {body: (name, etag_of(body)) for body, name in bodies.items()}
+    def __init__(self, bodies: dict[bytes, tuple[str, bytes]]) -> None:
+        self.plain = {body: (name, etag_of(body)) for body, (name, _) in bodies.items()}
         self.zipped = {
-            compress(body): (name, etag_of(body, "-gzip")) for body, name in bodies.items()
+            zipped: (name, etag_of(body, "-gzip")) for body, (name, zipped) in bodies.items()
         }
 
 

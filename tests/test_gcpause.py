@@ -97,7 +97,7 @@ def test_plan_and_export_pause_the_collector_and_switch_it_back_on(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     building: list[bool] = []  # the collector's state when the feed or the plan is built
-    for module, name in ((ics, "export_ics"), (output, "plan_parts")):
+    for module, name in ((ics, "export_parts"), (output, "plan_parts")):
         real = getattr(module, name)
 
         def spy(*args: Any, _real: Callable[..., Any] = real) -> Any:

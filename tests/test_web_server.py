@@ -178,7 +178,7 @@ def test_serve_answers_validates_gzips_reloads_on_sighup_and_stops_on_sigterm(
     logged = next(line for line in lines if "feeds rebuilt (SIGHUP)" in line)
     revision = json.loads(served.request("GET", "/healthz")[2])["revision"]
     assert revision != health["revision"]
-    assert logged.endswith(f"revision {revision}")
+    assert logged.endswith(f"revision {revision}, 1 of 1 calendar(s) built again")
     status, headers, body = served.request("GET", CALENDAR, {"If-None-Match": etag})
     assert status == 200  # the old ETag is stale now
     assert headers["etag"] != etag

@@ -165,7 +165,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def _export(args: argparse.Namespace) -> int:
     from ..config.load import load
-    from ..core.ics import export_ics, year_window
+    from ..core.ics import export_parts, year_window
     from .files import write_atomically
 
     loaded = load(_config_path(args), date.today())
@@ -173,13 +173,14 @@ def _export(args: argparse.Namespace) -> int:
     if args.site is not None:
         return _export_site(args, loaded)
     first, last = year_window(loaded, today, args.first, args.last)
-    data = export_ics(loaded, first, last, args.calendar, args.examples)
+    # In parts (head, VTIMEZONEs, each calendar's VEVENTs, end): never joined into one copy.
+    parts = export_parts(loaded, first, last, args.calendar, args.examples)
     if args.output in (None, "-"):
-        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.writelines(parts)
         sys.stdout.buffer.flush()
     else:
-        write_atomically(args.output, data)
-        print(f"wrote {args.output} ({len(data)} bytes, {first}-{last})", file=sys.stderr)
+        size = write_atomically(args.output, parts)
+        print(f"wrote {args.output} ({size} bytes, {first}-{last})", file=sys.stderr)
     return EXIT_OK
 
 

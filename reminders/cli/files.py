@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from ..core.errors import OutputError
 
 
-def write_atomically(path: str, data: bytes | Iterable[bytes]) -> int:
+def write_atomically(path: str, data: bytes | Iterable[bytes | memoryview]) -> int:
     """Write ``data`` (bytes, or parts of them) to ``path`` through a temporary file and a
     rename: never a partial file.  Returns the number of bytes written."""
     import tempfile  # only the commands that write files pay for it

@@ -6,7 +6,9 @@ The rules (docs/ics.md and DESIGN.md "ICS: rules that must hold"):
 * each timed moment of that day is its own zoned VEVENT; events are zoned VEVENTs;
 * UIDs are derived from ids (``{calendar}-{observance}-{year}@{uid_domain}``), DTSTAMP and
   LAST-MODIFIED from the calendars' ``revised`` time, so the same inputs give the same bytes;
-* escaping, folding and CRLF are icalendar's job.
+* escaping, folding and CRLF are icalendar's job: the feed's VEVENTs are written line by line
+  by core/icsevents.py, each line as icalendar writes it (checked against a plain icalendar
+  build by tests/test_ics_pieces.py).
 
 Importing this module imports icalendar; only the commands that write ICS do.
 """

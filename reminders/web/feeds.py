@@ -25,6 +25,8 @@ from ..core.dates import local_date, wall_time
 from ..core.errors import ReminderError
 from ..core.model import Calendar
 from ..core.settings import Loaded
+from .feedcache import Builder, Built, FeedCache
+from .feedcache import etag_of as etag_of  # where the app and the tests take it from
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -67,6 +69,7 @@ class FeedSet(NamedTuple):
     revision: str  # a hash over every resource's ETag: the same data gives the same revision
     built_at: datetime  # UTC, when this build was made (informational)
     last_modified: int  # the newest Last-Modified of any resource
+    rebuilt: int = 0  # calendars whose events this build made (the others' were kept)
 
 
 class FeedError(ReminderError):
@@ -87,17 +90,18 @@ def window(loaded: Loaded, today: date) -> tuple[int, int]:
     return today.year - feed.past_years, today.year + feed.future_years
 
 
-def etag_of(data: bytes, suffix: str = "") -> str:
-    return f'"{hashlib.sha256(data).hexdigest()[:32]}{suffix}"'
-
-
 def compress(data: bytes) -> bytes:
-    """gzip with no name and no time stamp, so the same bytes always compress alike."""
+    """gzip with no name and no time stamp, so the same bytes always compress alike (what the
+    page and the plans are sent as; a feed's gzip form is assembled by feedcache.assemble)."""
     return gzip.compress(data, compresslevel=9, mtime=0)
 
 
 def feeds_from_files(
-    config_path: str, loaded: Loaded, tokens: Mapping[str, tuple[str, ...]], now: datetime
+    config_path: str,
+    loaded: Loaded,
+    tokens: Mapping[str, tuple[str, ...]],
+    now: datetime,
+    cache: FeedCache | None = None,
 ) -> FeedSet:
     """The feeds of ``loaded`` as they are served at ``now``: the window from the organisation's
     local date, Last-Modified from the newest of the files they were read from."""
@@ -106,7 +110,7 @@ def feeds_from_files(
     settings = loaded.settings
     today = local_date(now, settings.organisation.timezone)
     changed = inputs_time(config_path, settings.calendars_dir)
-    return build_feeds(loaded, today, tokens, changed, now)
+    return build_feeds(loaded, today, tokens, changed, now, cache)
 
 
 def build_feeds(
@@ -115,18 +119,20 @@ def build_feeds(
     tokens: Mapping[str, tuple[str, ...]],
     inputs_changed: int,
     built_at: datetime,
+    cache: FeedCache | None = None,
 ) -> FeedSet:
     """Build the combined feed and one feed per calendar (private ones carry their tokens).
 
     ``inputs_changed`` is the newest modification time (Unix seconds) of the files the data was
-    read from; ``built_at`` caps Last-Modified (a date in the future is never sent).
+    read from; ``built_at`` caps Last-Modified (a date in the future is never sent).  With a
+    ``cache`` (the feed server's), a calendar whose inputs did not change since the last build
+    keeps its bytes and is not built again (feedcache.py).
     """
-    from ..core.ics import export_ics
+    from ..core.ics import feed_of
 
+    settings = loaded.settings
     first, last = window(loaded, today)
-    year_start = wall_time(
-        date(today.year, 1, 1), time(0, 0), loaded.settings.organisation.timezone
-    )
+    year_start = wall_time(date(today.year, 1, 1), time(0, 0), settings.organisation.timezone)
     cap = int(built_at.timestamp())
 
     def stamp(calendars: tuple[Calendar, ...]) -> int:
@@ -136,34 +142,40 @@ def build_feeds(
         )
         return min(newest, cap)
 
-    def built(calendar: Calendar | None) -> bytes:
-        """One feed's bytes; a failure names the calendar's file (or the config's)."""
+    public, info = feed_of(loaded, None)
+    builder = Builder(
+        first, last, info.uid_domain, info.language, settings.feed.include_examples,
+        info.refresh, cache,
+    )  # fmt: skip
+
+    def built(calendar: Calendar) -> Built:
+        """One calendar's feed; a failure names the calendar's file."""
         try:
-            return export_ics(loaded, first, last, calendar.id if calendar else None, None)
+            return builder.calendar(calendar)
         except ReminderError:
             raise
         except Exception as exc:  # a library refusing a value the checks let through
-            source = calendar.source if calendar else loaded.settings.source
-            what = f"calendar {calendar.id!r}" if calendar else "the combined calendar"
-            raise FeedError(f"{source}: the feed of {what} cannot be built: {_why(exc)}") from exc
+            raise FeedError(
+                f"{calendar.source}: the feed of calendar {calendar.id!r} cannot be built: "
+                f"{_why(exc)}"
+            ) from exc
 
-    feed = loaded.settings.feed
+    feed = settings.feed
+    own = {calendar.id: built(calendar) for calendar in loaded.calendars}
+    combined = builder.combined(info.name, info.description, public, [own[c.id] for c in public])
+    if cache is not None:
+        cache.keep(builder.used)
     resources: dict[str, Resource] = {}
-    public = tuple(c for c in loaded.calendars if c.public)
-    # Each calendar first, so that a failure names the calendar's own file.
-    bodies = {calendar.id: built(calendar) for calendar in loaded.calendars}
-    body = built(None)
-    resources[ALL] = _resource(ALL, "", feed.name, feed.description, body, stamp(public), False, ())
+    resources[ALL] = _resource(ALL, "", feed.name, feed.description, combined, stamp(public))
     for calendar in loaded.calendars:
         path = calendar_path(calendar.id)
-        body = bodies[calendar.id]
         valid = () if calendar.public else tuple(tokens.get(calendar.id, ()))
         resources[path] = _resource(
             path,
             calendar.id,
             calendar.name,
             calendar.description,
-            body,
+            own[calendar.id],
             stamp((calendar,)),
             not calendar.public,
             valid,
@@ -181,6 +193,7 @@ def build_feeds(
         revision,
         built_at.astimezone(UTC),
         max(r.last_modified for r in resources.values()),
+        builder.built,
     )
 
 
@@ -189,21 +202,20 @@ def _resource(
     calendar: str,
     name: str,
     description: str,
-    body: bytes,
+    built: Built,
     last_modified: int,
-    private: bool,
-    tokens: tuple[str, ...],
+    private: bool = False,
+    tokens: tuple[str, ...] = (),
 ) -> Resource:
-    gzipped = compress(body)
     return Resource(
         path,
         calendar,
         name,
         description,
-        body,
-        gzipped,
-        etag_of(body),
-        etag_of(body, "-gzip"),
+        built.body,
+        built.gzipped,
+        built.etag,
+        built.gzip_etag,
         last_modified,
         private,
         tokens,

@@ -33,6 +33,7 @@ from ..config.sources import Stat, fingerprint
 from ..core.dates import local_date
 from ..core.errors import ReminderError
 from ..core.settings import Loaded
+from .feedcache import FeedCache
 from .feeds import FeedSet, feeds_from_files
 from .protocol import http_protocol
 
@@ -141,13 +142,18 @@ def _server_class() -> Any:
 
 
 def current_feeds(
-    config_path: str, loaded: Loaded, environ: Mapping[str, str], now: datetime
+    config_path: str,
+    loaded: Loaded,
+    environ: Mapping[str, str],
+    now: datetime,
+    cache: FeedCache | None = None,
 ) -> FeedSet:
-    """The feeds as they are to be served at ``now``: tokens read, window from the local date."""
+    """The feeds as they are to be served at ``now``: tokens read, window from the local date;
+    with ``cache``, the calendars that did not change since the last build are not built again."""
     from .tokens import load_tokens
 
     tokens = load_tokens(loaded.settings.feed, loaded.calendars, environ)
-    return feeds_from_files(config_path, loaded, tokens, now)
+    return feeds_from_files(config_path, loaded, tokens, now, cache)
 
 
 class WebService:
@@ -184,6 +190,7 @@ class WebService:
         self.again: tuple[Loaded | None, str] | None = None  # a refresh asked for mid-build
         self.generation = 0  # counts installs: a build begun before one is not swapped in
         self.settled = asyncio.Event()  # set once the first build is served, or has failed
+        self.cache = FeedCache()  # each calendar's built feed, kept until its inputs change
 
     # --- Building ---------------------------------------------------------------------------
 
@@ -202,7 +209,7 @@ class WebService:
         if self.address:
             feed = loaded.settings.feed.linked_to(self.address)
             loaded = loaded._replace(settings=loaded.settings._replace(feed=feed))
-        return current_feeds(self.config_path, loaded, self.environ, self.clock())
+        return current_feeds(self.config_path, loaded, self.environ, self.clock(), self.cache)
 
     def build_site(self, loaded: Loaded) -> tuple[FeedSet, Pages]:
         """Every feed, and the page, the icon and this year's plan made from them and checked
@@ -242,7 +249,12 @@ class WebService:
             self._serving(loaded, feeds)
         elif feeds.revision != served.revision:
             log.info(
-                "%sfeeds rebuilt (%s): revision %s", self.prefix, why or "reload", feeds.revision
+                "%sfeeds rebuilt (%s): revision %s, %d of %d calendar(s) built again",
+                self.prefix,
+                why or "reload",
+                feeds.revision,
+                feeds.rebuilt,
+                len(loaded.calendars),
             )
             self._warn_untokened(feeds)
 
