@@ -41,6 +41,7 @@ import cProfile
 import gc
 import hashlib
 import json
+import os
 import pstats
 import resource
 import shutil
@@ -59,6 +60,7 @@ from typing import Any
 from common import ROOT, default_python, header
 
 VARIANTS = ("ours", "baseline")
+OLD = "old"  # with --old TREE: that tree's build_ics (the build before issue 15), run beside
 UID_DOMAIN = "bench.example.org"
 REFRESH = timedelta(hours=12)
 ONE_DAY = timedelta(days=1)
@@ -170,23 +172,12 @@ def baseline_ics(calendars: Sequence[Any], first: int, last: int, info: Any) -> 
     """The same calendar with bare icalendar calls: Event() and .add(...) in a plain loop."""
     import icalendar
 
-    from reminders.core.ics import PRODID, describe_moment, describe_observance
+    from reminders.core.ics import describe_moment, describe_observance, new_vcalendar
     from reminders.core.occurrences import occurrences
 
     stamp = max(c.revised for c in calendars)
-    cal = icalendar.Calendar()
-    cal.add("version", "2.0")
-    cal.add("prodid", PRODID)
-    cal.add("method", "PUBLISH")
-    cal.add("name", info.name)
-    cal.add("x-wr-calname", info.name)
-    if info.description:
-        cal.add("description", info.description)
-        cal.add("x-wr-caldesc", info.description)
-    cal.add("last-modified", stamp)
-    cal.add("refresh-interval", info.refresh, parameters={"VALUE": "DURATION"})
-    cal.add("uid", info.uid)
-    cal.add("x-published-ttl", icalendar.vDuration(info.refresh))
+    # The calendar's own properties as ours (new_vcalendar): only the events are compared.
+    cal = new_vcalendar(info.name, info.description, stamp, info.refresh)
     domain = info.uid_domain
     items = occurrences(calendars, date(first, 1, 1), date(last + 1, 1, 1), examples=True)
     for item in items:
@@ -201,7 +192,7 @@ def baseline_ics(calendars: Sequence[Any], first: int, last: int, info: Any) -> 
         event.add("dtstart", item.date)
         event.add("dtend", item.date + ONE_DAY)
         event.add("summary", item.title)
-        event.add("description", describe_observance(item))
+        event.add("description", describe_observance(item, info.language))
         if observance.tags:
             event.add("categories", list(observance.tags))
         event.add("transp", "TRANSPARENT")
@@ -214,7 +205,7 @@ def baseline_ics(calendars: Sequence[Any], first: int, last: int, info: Any) -> 
             moment.add("dtstart", placed.start)
             moment.add("dtend", placed.end)
             moment.add("summary", f"{placed.moment.name}: {item.title}")
-            moment.add("description", describe_moment(item, placed))
+            moment.add("description", describe_moment(item, placed, info.language))
             if observance.tags:
                 moment.add("categories", list(observance.tags))
             moment.add("transp", "TRANSPARENT")
@@ -235,13 +226,11 @@ def worker(args: argparse.Namespace) -> None:
 
     calendars = load_calendars(Path(args.dir) / "calendars", date.today())
     (calendar,) = calendars
-    # As core/ics.py's export_ics builds it for --calendar ID.
-    info = FeedInfo(
-        calendar.name, calendar.description, UID_DOMAIN, REFRESH, f"{calendar.id}@{UID_DOMAIN}"
-    )
+    # As core/ics.py's export_ics builds it for --calendar ID (language: English).
+    info = FeedInfo(calendar.name, calendar.description, UID_DOMAIN, REFRESH)
 
     def build() -> bytes:
-        if args.worker == "ours":
+        if args.worker in ("ours", OLD):  # the same call; OLD runs with the old tree's package
             # As `reminders export` runs it: the collector paused (reminders/cli/gcpause.py).
             with gc_paused():
                 return build_ics(calendars, args.first, args.last, info, examples=True)
@@ -355,6 +344,9 @@ def print_profile(profiler: cProfile.Profile, top: int, variant: str) -> None:
 # --- The driver --------------------------------------------------------------------------------
 
 
+OLD_TREE: str | None = None  # --old: the tree whose reminders package the OLD variant imports
+
+
 def run_worker(
     python: str, variant: str, mode: str, folder: Path, first: int, last: int, *extra: str
 ) -> dict[str, Any]:
@@ -373,7 +365,13 @@ def run_worker(
         str(last),
         *extra,
     ]
-    done = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True)
+    env = dict(os.environ)
+    if variant == OLD:
+        assert OLD_TREE is not None
+        env["PYTHONPATH"] = OLD_TREE
+    else:
+        env["PYTHONPATH"] = str(ROOT)
+    done = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, env=env)
     if done.returncode != 0:
         sys.exit(f"worker {variant} {mode} failed:\n{done.stderr}")
     *text, last_line = done.stdout.rstrip("\n").split("\n")
@@ -398,14 +396,19 @@ def blocks(data: bytes, kind: bytes) -> dict[bytes, bytes]:
     return out
 
 
-def verify(python: str, folder: Path, first: int, last: int) -> str:
-    """Both variants give the same VEVENTs and VTIMEZONEs; returns the sha256 of ours."""
+def verify(python: str, folder: Path, first: int, last: int, variants: Sequence[str]) -> str:
+    """Both variants give the same VEVENTs and VTIMEZONEs (and the old tree, if given, the same
+    file as ours); returns the sha256 of ours."""
     outputs = {}
-    for variant in VARIANTS:
+    for variant in variants:
         out = folder / f"{variant}.ics"
         run_worker(python, variant, "dump", folder, first, last, "--out", str(out))
         outputs[variant] = out.read_bytes()
     ours, base = outputs["ours"], outputs["baseline"]
+    if OLD in outputs:
+        if outputs[OLD] != ours:
+            sys.exit("the old tree's export differs from ours")
+        print(f"check: the old tree's export is byte-identical to ours ({len(ours):,} bytes)")
     counts = {v: data.count(b"BEGIN:VEVENT\r\n") for v, data in outputs.items()}
     if counts["ours"] != counts["baseline"]:
         sys.exit(f"different VEVENT counts: {counts}")
@@ -459,17 +462,18 @@ def driver(args: argparse.Namespace) -> None:
             f"calendar: {args.observances} observances ({len(source.encode()):,} bytes of TOML) "
             f"in {folder}; years {first}-{last}"
         )
-        verify(python, folder, first, last)
+        variants = VARIANTS + ((OLD,) if args.old else ())
+        verify(python, folder, first, last, variants)
         print()
 
-        timed: dict[str, list[dict[str, Any]]] = {v: [] for v in VARIANTS}
-        traced: dict[str, list[dict[str, Any]]] = {v: [] for v in VARIANTS}
+        timed: dict[str, list[dict[str, Any]]] = {v: [] for v in variants}
+        traced: dict[str, list[dict[str, Any]]] = {v: [] for v in variants}
         for repeat in range(args.repeats):
-            order = VARIANTS if repeat % 2 == 0 else VARIANTS[::-1]
+            order = variants if repeat % 2 == 0 else variants[::-1]
             for variant in order:
                 timed[variant].append(run_worker(python, variant, "time", folder, first, last))
         for repeat in range(args.memory_repeats):
-            order = VARIANTS if repeat % 2 == 0 else VARIANTS[::-1]
+            order = variants if repeat % 2 == 0 else variants[::-1]
             for variant in order:
                 traced[variant].append(
                     run_worker(python, variant, "tracemalloc", folder, first, last)
@@ -521,7 +525,7 @@ def report(
     )
     print(head)
     print("-" * len(head))
-    for variant in VARIANTS:
+    for variant in timed:
         walls = [r["wall"] for r in timed[variant]]
         rss = med(variant, "maxrss_kib", timed)
         grew = statistics.median(r["maxrss_kib"] - r["maxrss_before_kib"] for r in timed[variant])
@@ -551,6 +555,19 @@ def report(
         f"{'' if not_slower else f' (ours takes {(wall_ratio - 1) * 100:.0f}% longer)'}; "
         f"'should be faster': {'yes' if faster else 'no'}"
     )
+    if OLD in timed:
+        speedup = med(OLD, "wall", timed) / med("ours", "wall", timed)
+        cpu_speedup = med(OLD, "cpu", timed) / med("ours", "cpu", timed)
+        paired_old = statistics.median(
+            a["wall"] / b["wall"] for a, b in zip(timed[OLD], timed["ours"], strict=True)
+        )
+        peak = med("ours", "maxrss_kib", timed) / 1024
+        print(
+            f"old/ours: wall {speedup:.2f}x (paired per repeat {paired_old:.2f}x), "
+            f"cpu {cpu_speedup:.2f}x; target 'at least 5x faster than the old build': "
+            f"{'MET' if speedup >= 5 else 'MISSED'}; ours' peak (maxrss, the calendar loaded "
+            f"too) {peak:.0f} MiB, target 150 MiB: {'MET' if peak <= 150 else 'MISSED'}"
+        )
 
 
 def main() -> None:
@@ -565,7 +582,18 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     parser.add_argument("--python", default=default_python(), help="interpreter for the workers")
     # Worker options (internal).
-    parser.add_argument("--worker", choices=VARIANTS, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--old",
+        metavar="TREE",
+        help="also run the build_ics of another source tree (e.g. a `git archive` of the commit "
+        "before a change) beside ours, from its own package",
+    )
+    parser.add_argument(
+        "--events-70k",
+        action="store_true",
+        help="the issue 15 case: 10,000 observances over 7 years (73,500 VEVENTs)",
+    )
+    parser.add_argument("--worker", choices=(*VARIANTS, OLD), help=argparse.SUPPRESS)
     parser.add_argument(
         "--mode",
         choices=("time", "tracemalloc", "profile", "dump"),
@@ -576,6 +604,13 @@ def main() -> None:
     parser.add_argument("--last", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.events_70k:
+        args.observances, args.years = 10_000, 7
+    if args.old:
+        global OLD_TREE
+        OLD_TREE = str(Path(args.old).resolve())
+        if not (Path(OLD_TREE) / "reminders" / "core" / "ics.py").exists():
+            parser.error(f"--old {args.old}: expected a source tree with reminders/core/ics.py")
     if args.worker:
         worker(args)
     else:
