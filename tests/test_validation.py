@@ -24,6 +24,7 @@ IANA = "an IANA time zone name such as 'Asia/Baku' or 'Europe/London'"
 MONTH_DAY = "a month and day written MM-DD, such as '01-20'"
 ISO_DURATION = "an ISO 8601 duration such as 'PT1M', 'PT2H30M' or 'P1D'"
 REFRESH_EXPECTED = "an ISO 8601 duration longer than zero, up to P366D, such as 'PT12H'"
+LANGUAGE_EXPECTED = "a BCP 47 language tag that CLDR knows, such as 'en', 'az', 'ru' or 'ur-PK'"
 OBSERVANCE_KEYS = "id, title, date, rrule, leap_day, since, description, tags, fact, moment"
 CALENDAR_KEYS = "id, name, description, timezone, public, revised"
 ONE_OF_DATE_RRULE = "exactly one of date = 'MM-DD' or rrule = 'FREQ=YEARLY;...'"
@@ -667,8 +668,18 @@ def test_valid_config_loads(config_file: Callable[[str], Path]) -> None:
             'country = "PK"\n',
             'country = "PK"\nlanguage = "az\\r\\nBcc: x@example.org"\n',
             "config.toml:5: organisation.language: got 'az\\r\\nBcc: x@example.org'; "
-            "expected a BCP 47 language tag, such as 'en', 'az' or 'az-Latn'",
+            f"expected {LANGUAGE_EXPECTED}",
             id="bad-language",
+        ),
+        *(
+            pytest.param(
+                'country = "PK"\n',
+                f'country = "PK"\nlanguage = "{tag}"\n',
+                f"config.toml:5: organisation.language: got '{tag}'; expected {LANGUAGE_EXPECTED}",
+                id=f"language-{tag}",
+            )
+            # Not a tag; a tag of no language CLDR knows; one Babel would read as English.
+            for tag in ("french", "xx", "zz-ZZ", "und")
         ),
         pytest.param(
             'uid_domain = "test.example.org"\n',

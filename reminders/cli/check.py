@@ -45,7 +45,7 @@ def check(
     report, settings = _check(config_path, today)
     if settings is None:
         return report
-    report = report._replace(warnings=link_warnings(settings))
+    report = report._replace(warnings=(*language_warnings(settings), *link_warnings(settings)))
     environ = os.environ if environ is None else environ
     # Without calendars (they failed to load) every private calendar would look unknown.
     found = token_problems(settings, report.calendars, environ) if report.calendars else ()
@@ -55,6 +55,15 @@ def check(
         return report
     problems, described = channel_problems(settings, environ, connect)
     return report._replace(problems=(*report.problems, *problems), channels=described)
+
+
+def language_warnings(settings: Settings) -> tuple[str, ...]:
+    """A language CLDR knows that has no translation yet (``fr``): its dates and numbers are
+    its own, its words English (core/words.py, docs/configuration.md)."""
+    from ..core import words
+
+    found = words.missing(settings.organisation.language)
+    return (f"organisation.language: {found}",) if found else ()
 
 
 def link_warnings(settings: Settings) -> tuple[str, ...]:

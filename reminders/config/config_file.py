@@ -16,6 +16,7 @@ import re
 from datetime import timedelta
 from typing import Any
 
+from ..core import words
 from ..core.errors import ConfigError, Problem
 from ..core.model import WEEKDAYS
 from ..core.settings import (
@@ -58,10 +59,20 @@ from .schema import (
 
 country_code = matching(r"[A-Z]{2}", "an ISO 3166-1 alpha-2 country code in capitals, such as 'PK'")
 
-# A BCP 47 tag: it becomes the Content-Language of e-mails and the lang of HTML pages.
-language_tag = matching(
-    r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*", "a BCP 47 language tag, such as 'en', 'az' or 'az-Latn'"
-)
+LANGUAGE_EXPECTED = "a BCP 47 language tag that CLDR knows, such as 'en', 'az', 'ru' or 'ur-PK'"
+_language_form = matching(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*", LANGUAGE_EXPECTED)
+
+
+def language_tag(value: Any) -> str:
+    """A BCP 47 tag of a language CLDR knows (Babel, asked for any tag but English's): it
+    becomes the Content-Language of e-mails and the lang of HTML pages, and chooses the words
+    (core/words.py). A known language with no translation yet is valid; ``check`` warns."""
+    tag = _language_form(value)
+    try:
+        words.missing(tag)
+    except ValueError:
+        raise Invalid(LANGUAGE_EXPECTED) from None
+    return tag
 
 
 def weekday(value: Any) -> str:

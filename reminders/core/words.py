@@ -4,22 +4,24 @@ Every output (the terminal, the notices and their templates' filters, the page, 
 format, the ICS titles and descriptions) writes these through this module, never with its own
 ``strftime`` or month table; tests/test_words.py greps the package to keep it so.
 
-Every function takes the language, a BCP 47 tag such as ``"en"`` (the organisation's
-``language`` setting), as a parameter. English is the one language today: every tag gets English
-words, so no output changes with the setting yet. How the languages will plug in, without
-changing a caller:
+Every function takes the language, a BCP 47 tag such as ``"en"``, ``"az"`` or ``"ur-PK"`` (the
+organisation's ``language`` setting), as a parameter. How a language is written:
 
-* dates: each form below is an LDML pattern (``"EEEE, d MMMM y"``); Babel's
-  ``format_date(day, pattern, locale=language)`` (or the locale's own ``date_formats``) replaces
-  :func:`_english_date`;
-* durations: Babel's ``format_timedelta``; plurals and ordinals: ``Locale.plural_form`` and
-  ``Locale.ordinal_form`` choose the form, the words come from gettext catalogs per language
-  (``reminders/locale/<lang>/LC_MESSAGES/``), as python-holidays keeps its holiday names;
-* numbers: Babel's ``format_decimal``.
-
-Babel is not imported now: ``reminders upcoming`` imports this module, and its start-up time is
-benchmarked (bench/startup.py). The languages issue will import Babel inside the functions that
-need it, once per language, cached.
+* English (``en`` and every regional English, ``en-GB``, ``en-US``): the project's own forms,
+  written here without Babel (``Wednesday, 20 January 2027``, ``13:00``, ``37th``), the same
+  bytes the golden files hold. ``reminders upcoming`` and ``check`` in English never import
+  Babel, and their start-up time is benchmarked (bench/startup.py).
+* Every other language CLDR knows: CLDR is the authority, through Babel (core/cldr.py, imported
+  inside the functions below, once per process, each locale parsed once): month and weekday
+  names, the date forms (each named form below is an LDML pattern for English and a CLDR
+  skeleton for the others, so a language gets its own order: ``20 Ocak 2027 Çarşamba``), the
+  time of day, the digits of numbers, and the plural and ordinal categories.
+* The words themselves ("day", "hour", "in 30 days", "on the day", an ordinal's suffix) are in
+  one table per language in core/languages.py (az, ru, tr, ur), each form under its CLDR
+  category, for now: the gettext catalogs (``reminders/locale/<lang>/LC_MESSAGES/``, edited by
+  translators) are the languages issue's next step and will take these tables' place. A
+  language CLDR knows but with no table yet (``fr``) gets CLDR's dates and numbers and English
+  words; ``check`` says so (:func:`missing`). A word a table lacks stays English too.
 
 Configuration tokens are not words: the weekday names of a ``weekend`` setting
 (``model.WEEKDAYS``) stay English whatever the language.
@@ -27,10 +29,12 @@ Configuration tokens are not words: the weekday names of a ``weekend`` setting
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 
 from .dates import zone
+from .languages import ANNIVERSARY, LANGUAGES, Language
 
 ENGLISH = "en"
 
@@ -51,32 +55,102 @@ WEEKDAY_DAY = "EEE d"  # Wed 20: a day in the plan's month picture
 MONTH_YEAR = "MMMM y"  # January 2027
 MONTH_DAY = "MMMM d"  # January 20: a fixed date's rule
 
+# The same forms for the other languages: a CLDR skeleton (the fields, not their order), which
+# each locale turns into its own pattern; LONG is the locale's full date format.
+SKELETONS = {
+    LONG: "full",
+    MEDIUM: "yMMMEEEEd",
+    SHORT: "yMMMEd",
+    TABLE: "yMMMEdd",
+    TABLE_NO_YEAR: "MMMEdd",
+    DAY_MONTH: "MMMMEEEEd",
+    WEEKDAY_DAY: "Ed",
+    MONTH_YEAR: "yMMMM",
+    MONTH_DAY: "MMMMd",
+}
+
+
+@lru_cache(maxsize=64)
+def is_english(language: str) -> bool:
+    """``en`` and every regional English (``en-GB``): the project's own English forms."""
+    return language.split("-", 1)[0].lower() == ENGLISH
+
+
+@lru_cache(maxsize=64)
+def _table(language: str) -> Language | None:
+    """The words of a tag's language (``ur-PK`` has Urdu's), if they are written and in the
+    script the tag names (``az-Cyrl`` has none: the Azerbaijani table is Latin)."""
+    if is_english(language):
+        return None
+    found = LANGUAGES.get(language.split("-", 1)[0].lower())
+    if found is None:
+        return None
+    from . import cldr
+
+    script = cldr.locale(language).script
+    return found if script in (None, found.script) else None
+
+
+def missing(language: str) -> str | None:
+    """What ``language`` lacks, for ``check`` (None when nothing): ValueError when CLDR has no
+    such language."""
+    if is_english(language):
+        return None
+    from . import cldr
+
+    cldr.locale(language)  # ValueError for a tag CLDR does not know
+    if _table(language) is not None:
+        return None
+    return (
+        f"no translation for {language} yet: dates and numbers follow CLDR, words stay English "
+        f"(translated: en, {', '.join(sorted(LANGUAGES))})"
+    )
+
 
 def weekday(day: date, language: str, width: str = "wide") -> str:
     """'Wednesday' (``wide``), 'Wed' (``abbreviated``) or 'W' (``narrow``)."""
-    name = _WEEKDAYS[day.weekday()]
-    return _narrow(name, width)
+    _width(width)
+    if not is_english(language):
+        from . import cldr
+
+        return cldr.weekday(day.weekday(), language, width)
+    return _narrow(_WEEKDAYS[day.weekday()], width)
 
 
 def month(number: int, language: str, width: str = "wide") -> str:
     """The name of month ``number`` (1-12): 'January', 'Jan' or 'J'."""
+    _width(width)
+    if not is_english(language):
+        from . import cldr
+
+        return cldr.month(number, language, width)
     return _narrow(_MONTHS[number - 1], width)
 
 
+def _width(width: str) -> None:
+    if width not in ("wide", "abbreviated", "narrow"):
+        raise ValueError(f"unknown width {width!r}: expected wide, abbreviated or narrow")
+
+
 def _narrow(name: str, width: str) -> str:
-    if width == "wide":
-        return name
     if width == "abbreviated":
         return name[:3]
     if width == "narrow":
         return name[0]
-    raise ValueError(f"unknown width {width!r}: expected wide, abbreviated or narrow")
+    return name
 
 
 @lru_cache(maxsize=8192)  # a plan names each of a year's days many times over
 def format_date(day: date, pattern: str, language: str) -> str:
-    """``day`` in one of the forms above (an LDML pattern), in ``language``."""
-    return _english_date(day, pattern)
+    """``day`` in one of the forms above (an LDML pattern), in ``language``; another pattern is
+    taken as LDML as it is."""
+    if is_english(language):
+        return _english_date(day, pattern)
+    from . import cldr
+
+    skeleton = SKELETONS.get(pattern)
+    own = cldr.date_pattern(language, skeleton) if skeleton else pattern
+    return cldr.format_date(day, own, language)
 
 
 def _english_date(day: date, pattern: str) -> str:
@@ -131,44 +205,103 @@ def medium_date(day: date, language: str) -> str:
 
 
 def clock(value: datetime | time, language: str) -> str:
-    """'13:00'."""
+    """'13:00' (the locale's own short time in another language: Urdu '1:00 PM')."""
+    if not is_english(language):
+        from . import cldr
+
+        return cldr.clock(time(value.hour, value.minute), language)
     return f"{value.hour:02d}:{value.minute:02d}"
 
 
 def number(value: int, language: str) -> str:
     """'37', '1000' (no grouping: anniversaries, counts and years read as written)."""
-    return str(value)
+    if is_english(language):
+        return str(value)
+    from . import cldr
+
+    return cldr.number(value, language)
 
 
 @lru_cache(maxsize=4096)  # a plan asks for the same few hundred thousands of times
-def ordinal(value: int, language: str) -> str:
-    """'1st', '2nd', '3rd', '4th', '11th', '12th', '13th', '21st', '101st', '111th', '112th'."""
-    if value % 100 in (11, 12, 13):
-        suffix = "th"
+def ordinal(value: int, language: str, noun: str = ANNIVERSARY) -> str:
+    """'1st', '2nd', '3rd', '4th', '11th', '12th', '13th', '21st', '101st', '111th', '112th';
+    az '37-ci', '40-cı'; ru '37-я' (for ``noun``: годовщина, and '37-й' for "day"); tr '37.';
+    ur '37ویں'. A language with no table: English suffixes on its own digits."""
+    table = _table(language)
+    if table is None:
+        if value % 100 in (11, 12, 13):
+            suffix = "th"
+        else:
+            suffix = {1: "st", 2: "nd", 3: "rd"}.get(value % 10, "th")
+    elif table.agree:
+        if noun not in table.agree:
+            raise ValueError(
+                f"no ordinal in {language} for {noun!r}: expected one of "
+                + ", ".join(sorted(table.agree))
+            )
+        suffix = table.agree[noun]
     else:
-        suffix = {1: "st", 2: "nd", 3: "rd"}.get(value % 10, "th")
+        from . import cldr
+
+        suffix = table.ordinal[cldr.ordinal_category(value, language)]
     return f"{number(value, language)}{suffix}"
 
 
+def _forms(count: int, forms: Mapping[str, str], language: str) -> str:
+    from . import cldr
+
+    return forms[cldr.plural_category(count, language)]
+
+
 def plural(count: int, word: str, language: str, many: str = "") -> str:
-    """'1 event', '2 events'; ``many`` when the plural is not ``word`` + 's'."""
+    """'1 event', '2 events'; ``many`` when the plural is not ``word`` + 's'. Russian '1 день',
+    '2 дня', '5 дней'."""
     return f"{number(count, language)} {plural_word(count, word, language, many)}"
 
 
 def plural_word(count: int, word: str, language: str, many: str = "") -> str:
     """'event' for 1, 'events' otherwise: the word alone, for a sentence that puts the count
-    elsewhere."""
+    elsewhere. A word the language's table lacks stays English."""
+    table = _table(language)
+    if table is not None and word in table.nouns:
+        return _forms(count, table.nouns[word], language)
     if count == 1:
         return word
     return many or f"{word}s"
 
 
+def _phrase(key: str, count: int, noun: str, language: str) -> str | None:
+    """The language's phrase ``key`` around ``count`` ``noun``; None in English (or with no
+    table)."""
+    table = _table(language)
+    if table is None:
+        return None
+    text = table.phrases[key]
+    if isinstance(text, str):
+        return text.replace("{x}", plural(count, noun, language))
+    return _forms(count, text, language).replace("{n}", number(count, language))
+
+
+def _fixed(key: str, language: str) -> str | None:
+    table = _table(language)
+    if table is None:
+        return None
+    text = table.phrases[key]
+    assert isinstance(text, str)
+    return text
+
+
 def minutes(span: timedelta, language: str) -> str:
     """'45 min', '1 h', '1 h 30 min': a moment's length in a terminal column."""
     total = int(span.total_seconds() // 60)
+    hours, rest = divmod(total, 60)
+    if _table(language) is not None:
+        parts = [plural(hours, "h", language)] if hours else []
+        if rest or not hours:
+            parts.append(plural(rest, "min", language))
+        return " ".join(parts)
     if total < 60:
         return f"{number(total, language)} min"
-    hours, rest = divmod(total, 60)
     return f"{hours} h {rest:02d} min" if rest else f"{hours} h"
 
 
@@ -183,12 +316,12 @@ def duration_text(span: timedelta, language: str) -> str:
 
 def when(days: int, language: str) -> str:
     """'today', 'tomorrow', 'in 30 days', 'yesterday', '3 days ago'."""
-    if days == 0:
-        return "today"
-    if days == 1:
-        return "tomorrow"
-    if days == -1:
-        return "yesterday"
+    named = {0: "today", 1: "tomorrow", -1: "yesterday"}.get(days)
+    if named:
+        return _fixed(named, language) or named
+    text = _phrase("in" if days > 0 else "ago", abs(days), "day", language)
+    if text is not None:
+        return text
     return (
         f"in {plural(days, 'day', language)}"
         if days > 0
@@ -198,13 +331,17 @@ def when(days: int, language: str) -> str:
 
 def days_before(days: int, language: str) -> str:
     """'on the day', '1 day before', '7 days before': a notice's lead."""
-    return "on the day" if days == 0 else f"{plural(days, 'day', language)} before"
+    if days == 0:
+        return _fixed("on the day", language) or "on the day"
+    return _phrase("lead", days, "day", language) or f"{plural(days, 'day', language)} before"
 
 
 def days_apart(days: int, language: str, unit: str = "day") -> str:
     """'1 day before', '3 days after' (``days`` > 0 is before); ``unit`` 'working day' too."""
     side = "before" if days > 0 else "after"
-    return f"{plural(abs(days), unit, language)} {side}"
+    return _phrase(side, abs(days), unit, language) or (
+        f"{plural(abs(days), unit, language)} {side}"
+    )
 
 
 def place(tz_name: str, language: str) -> str:
@@ -225,5 +362,8 @@ def both_zones(start: datetime, end: datetime, home: str, language: str) -> str:
         return text
     local = start.astimezone(zone(home))
     other = local.date()
-    day = "" if other == start.date() else f" on {format_date(other, TABLE_NO_YEAR, language)}"
+    day = ""
+    if other != start.date():
+        shown = format_date(other, TABLE_NO_YEAR, language)
+        day = f" on {shown}" if _table(language) is None else f", {shown}"
     return f"{text} = {clock(local, language)} {home}{day}"
