@@ -67,7 +67,7 @@ def language_tag(value: Any) -> str:
     """A BCP 47 tag of a language CLDR knows (Babel, asked for any tag but English's): it
     becomes the Content-Language of e-mails and the lang of HTML pages, and chooses the words
     (core/words.py). A known language with no translation yet is valid; ``check`` warns."""
-    tag = _language_form(value)
+    tag = str(_language_form(value))
     try:
         words.missing(tag)
     except ValueError:

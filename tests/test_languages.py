@@ -1,0 +1,379 @@
+"""The words in Azerbaijani, Russian, Turkish, Urdu and English (core/words.py), checked against
+CLDR as Babel has it, not against the tables they are written from: ordinals by CLDR's ordinal
+categories, counted words by its plural categories and unit names, dates in each language; and
+the config's language check, and English start-ups that never import Babel."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Callable
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from babel import Locale
+from babel.dates import format_timedelta
+from babel.units import format_unit
+from hypothesis import given
+from hypothesis import strategies as st
+
+from reminders.core import words
+from reminders.core.languages import LANGUAGES
+
+from .conftest import ROOT
+
+Cli = Callable[..., tuple[int, str, str]]
+TRANSLATED = ("az", "ru", "tr", "ur")
+# Every language, a regional tag of two, and two CLDR knows without a translation here.
+EVERY = ("en", "en-GB", "az", "ru", "tr", "ur", "ur-PK", "fr", "az-Cyrl")
+ONE_TO_120 = range(1, 121)
+
+# The issue's suffixes by CLDR ordinal category (issue 17, point 1), and for Russian the ending
+# годовщина (feminine nominative) takes.
+SUFFIXES = {
+    "en": {"one": "st", "two": "nd", "few": "rd", "other": "th"},
+    "en-GB": {"one": "st", "two": "nd", "few": "rd", "other": "th"},
+    "az": {"one": "-ci", "many": "-cı", "few": "-cü", "other": "-cu"},
+    "ru": {"other": "-я"},
+    "tr": {"other": "."},
+    "ur": {"other": "ویں"},
+    "ur-PK": {"other": "ویں"},
+}
+
+
+def cldr(language: str) -> Locale:
+    return Locale.parse(language, sep="-")
+
+
+# --- Ordinals ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("language", sorted(SUFFIXES))
+def test_ordinals_1_to_120_follow_cldrs_ordinal_categories(language: str) -> None:
+    suffix = SUFFIXES[language]
+    categories = {n: cldr(language).ordinal_form(n) for n in ONE_TO_120}
+    assert set(categories.values()) == set(suffix)  # each category the issue names occurs
+    assert [words.ordinal(n, language) for n in ONE_TO_120] == [
+        f"{n}{suffix[categories[n]]}" for n in ONE_TO_120
+    ]
+
+
+# Azerbaijani numerals' last word, whose last vowel the suffix -inci/-ıncı/-üncü/-uncu follows.
+AZ_UNITS = ("", "bir", "iki", "üç", "dörd", "beş", "altı", "yeddi", "səkkiz", "doqquz")
+AZ_TENS = ("", "on", "iyirmi", "otuz", "qırx", "əlli", "altmış", "yetmiş", "səksən", "doxsan")
+HARMONY = {"e": "-ci", "ə": "-ci", "i": "-ci", "a": "-cı", "ı": "-cı", "ö": "-cü", "ü": "-cü",
+           "o": "-cu", "u": "-cu"}  # fmt: skip
+
+
+def az_last_word(n: int) -> str:
+    if n % 10:
+        return AZ_UNITS[n % 10]
+    if n % 100:
+        return AZ_TENS[n % 100 // 10]
+    return "yüz"
+
+
+def test_azerbaijani_ordinals_1_to_120_follow_vowel_harmony() -> None:
+    """Independent of CLDR: the suffix's vowel is the last vowel of the numeral as said."""
+    for n in ONE_TO_120:
+        last_vowel = [c for c in az_last_word(n) if c in HARMONY][-1]
+        assert words.ordinal(n, "az") == f"{n}{HARMONY[last_vowel]}", az_last_word(n)
+
+
+@pytest.mark.parametrize(
+    ("language", "number", "expected"),
+    [
+        ("en", 1, "1st"), ("en", 2, "2nd"), ("en", 3, "3rd"), ("en", 11, "11th"),
+        ("en", 37, "37th"), ("en-GB", 112, "112th"),
+        ("az", 37, "37-ci"), ("az", 40, "40-cı"), ("az", 43, "43-cü"), ("az", 30, "30-cu"),
+        ("az", 1, "1-ci"), ("az", 6, "6-cı"), ("az", 9, "9-cu"), ("az", 100, "100-cü"),
+        ("ru", 37, "37-я"), ("tr", 37, "37."), ("ur", 37, "37ویں"), ("ur-PK", 37, "37ویں"),
+    ],
+)  # fmt: skip
+def test_the_issues_ordinals(language: str, number: int, expected: str) -> None:
+    assert words.ordinal(number, language) == expected
+
+
+def test_a_russian_ordinal_takes_the_ending_of_its_noun() -> None:
+    assert f"{words.ordinal(37, 'ru')} годовщина" == "37-я годовщина"
+    assert words.ordinal(37, "ru", "anniversary") == "37-я"
+    assert words.ordinal(37, "ru", "day") == "37-й"  # день
+    assert words.ordinal(3, "ru", "year") == "3-й"  # год
+    with pytest.raises(ValueError, match="no ordinal in ru for 'week': expected one of"):
+        words.ordinal(3, "ru", "week")
+    # A language whose ending does not depend on the noun ignores it.
+    assert words.ordinal(37, "az", "day") == words.ordinal(37, "az") == "37-ci"
+
+
+# --- Counted words ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("language", "count", "expected"),
+    [
+        ("en", 1, "1 day"), ("en", 2, "2 days"), ("en-GB", 0, "0 days"),
+        ("az", 1, "1 gün"), ("az", 5, "5 gün"), ("tr", 1, "1 gün"), ("tr", 5, "5 gün"),
+        ("ru", 1, "1 день"), ("ru", 2, "2 дня"), ("ru", 5, "5 дней"), ("ru", 11, "11 дней"),
+        ("ru", 21, "21 день"), ("ru", 22, "22 дня"), ("ru", 25, "25 дней"),
+        ("ru", 111, "111 дней"), ("ru", 0, "0 дней"),
+        ("ur", 1, "1 دن"), ("ur", 2, "2 دن"), ("ur-PK", 5, "5 دن"),
+    ],
+)  # fmt: skip
+def test_days_by_plural_category(language: str, count: int, expected: str) -> None:
+    assert words.plural(count, "day", language) == expected
+
+
+@pytest.mark.parametrize(
+    ("language", "counts", "expected"),
+    [
+        ("ru", (1, 2, 5, 11, 21, 22, 25, 111),
+         ("час", "часа", "часов", "часов", "час", "часа", "часов", "часов")),
+        ("ru", (1, 2, 5, 21), ("минута", "минуты", "минут", "минута")),
+        ("ru", (1, 2, 5), ("рабочий день", "рабочих дня", "рабочих дней")),
+        ("ru", (1, 3, 5, 21), ("год", "года", "лет", "год")),
+        ("ur", (1, 2), ("گھنٹہ", "گھنٹے")),
+        ("ur", (1, 2), ("کام کا دن", "کام کے دن")),
+    ],
+)  # fmt: skip
+def test_other_words_by_plural_category(
+    language: str, counts: tuple[int, ...], expected: tuple[str, ...]
+) -> None:
+    word = {
+        "час": "hour", "минута": "minute", "рабочий день": "working day", "год": "year",
+        "گھنٹہ": "hour", "کام کا دن": "working day",
+    }[expected[0]]  # fmt: skip
+    assert tuple(words.plural_word(n, word, language) for n in counts) == expected
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_every_table_writes_every_cldr_category(language: str) -> None:
+    """A form for each plural category the language has, and a suffix for each ordinal one."""
+    table = LANGUAGES[language]
+    plural = cldr(language).plural_form.tags | {"other"}
+    for word, forms in table.nouns.items():
+        assert set(forms) == plural, word
+    for key, phrase in table.phrases.items():
+        assert isinstance(phrase, str) or set(phrase) == plural, key
+    if not table.agree:
+        assert set(table.ordinal) == cldr(language).ordinal_form.tags | {"other"}
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_days_hours_and_minutes_are_cldrs_unit_names(language: str) -> None:
+    """The tables' words for 0 to 120 days, hours and minutes are CLDR's own long unit names,
+    and the terminal's short ones its short names."""
+    for n in range(121):
+        for word, unit in (("day", "duration-day"), ("hour", "duration-hour"),
+                           ("minute", "duration-minute")):  # fmt: skip
+            assert words.plural(n, word, language) == format_unit(n, unit, "long", locale=language)
+        if n < 60:
+            short = format_unit(n, "duration-minute", "short", locale=language)
+            assert words.minutes(timedelta(minutes=n), language) == short
+    hours = format_unit(2, "duration-hour", "short", locale=language)
+    rest = format_unit(5, "duration-minute", "short", locale=language)
+    assert words.minutes(timedelta(minutes=125), language) == f"{hours} {rest}"
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_days_to_go_are_cldrs_relative_days(language: str) -> None:
+    """'in 30 days' and '3 days ago' as CLDR's relative time writes them (past Urdu excepted:
+    CLDR has '3 دنوں پہلے', the tables the direct case '3 دن پہلے', as the press writes it)."""
+    for n in range(2, 121):
+        for days in (n, -n):
+            if language == "ur" and days < 0:
+                continue
+            expected = format_timedelta(
+                timedelta(days=days),
+                granularity="day",
+                threshold=10**9,
+                add_direction=True,
+                locale=language,
+            )
+            assert words.when(days, language) == expected
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("en", ("today", "tomorrow", "yesterday", "in 30 days", "3 days ago", "on the day",
+                "7 days before", "2 working days before", "1 day after")),
+        ("az", ("bu gün", "sabah", "dünən", "30 gün sonra", "3 gün əvvəl", "həmin gün",
+                "7 gün əvvəl", "2 iş günü əvvəl", "1 gün sonra")),
+        ("ru", ("сегодня", "завтра", "вчера", "через 30 дней", "3 дня назад", "в тот же день",
+                "за 7 дней", "за 2 рабочих дня до", "через 1 день после")),
+        ("tr", ("bugün", "yarın", "dün", "30 gün sonra", "3 gün önce", "aynı gün",
+                "7 gün önce", "2 iş günü önce", "1 gün sonra")),
+        ("ur", ("آج", "آئندہ کل", "گزشتہ کل", "30 دنوں میں", "3 دن پہلے", "اسی دن",
+                "7 دن پہلے", "2 کام کے دن پہلے", "1 دن بعد")),
+    ],
+)  # fmt: skip
+def test_the_phrases(language: str, expected: tuple[str, ...]) -> None:
+    assert (
+        *(words.when(days, language) for days in (0, 1, -1, 30, -3)),
+        words.days_before(0, language),
+        words.days_before(7, language),
+        words.days_apart(2, language, "working day"),
+        words.days_apart(-1, language),
+    ) == expected
+
+
+def test_durations() -> None:
+    span = timedelta(minutes=150)
+    assert [words.duration_text(span, lang) for lang in ("en", "az", "ru", "tr", "ur")] == [
+        "2 hours 30 minutes", "2 saat 30 dəqiqə", "2 часа 30 минут", "2 saat 30 dakika",
+        "2 گھنٹے 30 منٹ",
+    ]  # fmt: skip
+    assert words.duration_text(timedelta(minutes=1), "ru") == "1 минута"
+
+
+# --- Dates, times, numbers --------------------------------------------------------------------
+
+JANUARY_20 = date(2027, 1, 20)
+
+
+@pytest.mark.parametrize(
+    ("language", "long", "month_year", "table"),
+    [
+        ("en", "Wednesday, 20 January 2027", "January 2027", "Sat 06 Mar 2027"),
+        ("en-GB", "Wednesday, 20 January 2027", "January 2027", "Sat 06 Mar 2027"),
+        ("az", "Çərşənbə, 20 yanvar 2027", "yanvar 2027", "Ş., 06 mar 2027"),
+        ("ru", "среда, 20 января 2027\u202fг.", "январь 2027\u202fг.",
+         "сб, 06 мар. 2027\u202fг."),
+        ("tr", "20 Ocak 2027 Çarşamba", "Ocak 2027", "06 Mar 2027 Cmt"),
+        ("ur", "بدھ، 20 جنوری، 2027", "جنوری 2027", "ہفتہ، 06 مارچ، 2027"),
+        ("ur-PK", "بدھ، 20 جنوری، 2027", "جنوری 2027", "ہفتہ، 06 مارچ، 2027"),
+        ("fr", "mercredi 20 janvier 2027", "janvier 2027", "sam. 06 mars 2027"),
+    ],
+)  # fmt: skip
+def test_dates_in_each_language(language: str, long: str, month_year: str, table: str) -> None:
+    """Each language's own order and names (CLDR): the long form is its full date, a month
+    alone is in the nominative (Russian январь, not января), and the terminal's day padded."""
+    assert words.long_date(JANUARY_20, language) == long
+    assert words.format_date(JANUARY_20, words.MONTH_YEAR, language) == month_year
+    assert words.format_date(date(2027, 3, 6), words.TABLE, language) == table
+
+
+def test_names_times_and_numbers() -> None:
+    assert [words.month(1, lang) for lang in ("az", "ru", "tr", "ur")] == [
+        "yanvar", "январь", "Ocak", "جنوری",
+    ]  # fmt: skip
+    assert [words.weekday(JANUARY_20, lang) for lang in ("az", "ru", "tr", "ur")] == [
+        "Çərşənbə", "среда", "Çarşamba", "بدھ",
+    ]  # fmt: skip
+    assert words.weekday(JANUARY_20, "tr", "abbreviated") == "Çar"
+    assert words.clock(time(13, 5), "az") == "13:05"
+    assert words.clock(time(13, 5), "ur") == "1:05 PM"  # CLDR: Urdu writes a 12-hour clock
+    assert words.number(10000, "ru") == "10000"  # no grouping, in every language
+    start = datetime(2027, 1, 20, 23, 30, tzinfo=ZoneInfo("Asia/Baku"))
+    assert words.both_zones(start, start, "Asia/Karachi", "ru") == (
+        "23:30 Asia/Baku = 00:30 Asia/Karachi, чт, 21 янв."
+    )
+
+
+def test_a_language_without_a_translation_has_cldrs_dates_and_english_words() -> None:
+    assert words.missing("fr") == (
+        "no translation for fr yet: dates and numbers follow CLDR, words stay English "
+        "(translated: en, az, ru, tr, ur)"
+    )
+    assert words.missing("az-Cyrl") is not None  # the Azerbaijani table is in Latin script
+    assert [words.missing(tag) for tag in ("en", "en-GB", "az", "az-Latn", "ur-PK", "ru")] == [
+        None
+    ] * 6
+    assert words.plural(2, "day", "fr") == "2 days"
+    assert words.ordinal(2, "fr") == "2nd"
+    assert words.long_date(JANUARY_20, "fr") == "mercredi 20 janvier 2027"
+    for tag in ("french", "xx", "und"):
+        with pytest.raises(ValueError, match="unknown language"):
+            words.missing(tag)
+
+
+@given(
+    st.integers(min_value=0, max_value=10_000),
+    st.sampled_from(EVERY),
+    st.sampled_from(["day", "hour", "minute", "working day", "year", "notice"]),
+)
+def test_every_function_writes_something_for_every_language_and_count(
+    count: int, language: str, word: str
+) -> None:
+    day = date(2000, 1, 1) + timedelta(days=count)
+    moment = datetime(2027, 1, 20, count % 24, count % 60, tzinfo=ZoneInfo("Asia/Baku"))
+    texts = [
+        words.ordinal(count, language),
+        words.number(count, language),
+        words.plural(count, word, language),
+        words.plural_word(count, word, language),
+        words.when(count, language),
+        words.when(-count, language),
+        words.days_before(count, language),
+        words.days_apart(count, language),
+        words.days_apart(-count, language, "working day"),
+        words.minutes(timedelta(minutes=count), language),
+        words.duration_text(timedelta(minutes=count), language),
+        words.month(count % 12 + 1, language),
+        words.weekday(day, language, "narrow"),
+        words.clock(moment, language),
+        words.both_zones(moment, moment + timedelta(minutes=count), "Pacific/Apia", language),
+        *(words.format_date(day, form, language) for form in words.SKELETONS),
+    ]
+    assert all(text.strip() for text in texts), texts
+    assert words.number(count, language) in words.plural(count, word, language)
+
+
+# --- The config's language, and English start-ups without Babel -------------------------------
+
+
+def config_in(folder: Path, language: str) -> Path:
+    text = (ROOT / "config.toml").read_text("utf-8")
+    assert 'language = "en"' in text
+    path = folder / "config.toml"
+    path.write_text(text.replace('language = "en"', f'language = "{language}"'), "utf-8")
+    return path
+
+
+def test_check_warns_for_a_language_without_translation(cli: Cli, tmp_path: Path) -> None:
+    code, out, err = cli("--config", str(config_in(tmp_path, "fr")), "check")
+    assert code == 0, err
+    assert "All checks passed" in out
+    assert err.splitlines() == [
+        "warning: organisation.language: no translation for fr yet: dates and numbers follow "
+        "CLDR, words stay English (translated: en, az, ru, tr, ur)"
+    ]
+    code, _, err = cli("--config", str(config_in(tmp_path, "ur-PK")), "check")
+    assert (code, err) == (0, "")
+
+
+def test_check_refuses_what_is_not_a_language(cli: Cli, tmp_path: Path) -> None:
+    code, _, err = cli("--config", str(config_in(tmp_path, "french")), "check")
+    assert code != 0
+    assert (
+        "config.toml:9: organisation.language: got 'french'; expected a BCP 47 language tag "
+        "that CLDR knows, such as 'en', 'az', 'ru' or 'ur-PK'"
+    ) in err
+
+
+def imports_babel(folder: Path, *commands: str) -> bool:
+    """Run the commands in a new interpreter (each twice: a cache miss, then a hit) and say
+    whether Babel was imported."""
+    script = (
+        "import sys\n"
+        "from reminders.cli import main\n"
+        f"for argv in {[c.split() for c in commands]!r}:\n"
+        "    for _ in range(2):\n"
+        "        assert main(['--config', 'config.toml', *argv]) == 0, argv\n"
+        "print('babel' in sys.modules)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, cwd=folder, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    return {"True": True, "False": False}[done.stdout.splitlines()[-1]]
+
+
+@pytest.mark.slow
+def test_upcoming_and_check_in_english_do_not_import_babel(tmp_path: Path) -> None:
+    config_in(tmp_path, "en-GB")
+    assert not imports_babel(tmp_path, "upcoming", "check", "upcoming --days 1000")
+    config_in(tmp_path, "az")  # the same test sees Babel when it is there
+    assert imports_babel(tmp_path, "upcoming")
