@@ -5,6 +5,8 @@ the config's language check, and English start-ups that never import Babel."""
 
 from __future__ import annotations
 
+import marshal
+import os
 import subprocess
 import sys
 from collections.abc import Callable
@@ -13,13 +15,16 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from babel import Locale
+from babel import Locale, localedata
+from babel.dates import format_date as babel_date
+from babel.dates import format_time as babel_time
 from babel.dates import format_timedelta
+from babel.numbers import format_decimal
 from babel.units import format_unit
 from hypothesis import given
 from hypothesis import strategies as st
 
-from reminders.core import words
+from reminders.core import cldrdata, words
 from reminders.core.languages import LANGUAGES
 
 from .conftest import ROOT
@@ -321,6 +326,79 @@ def test_every_function_writes_something_for_every_language_and_count(
     assert words.number(count, language) in words.plural(count, word, language)
 
 
+# --- What is written without Babel, from a language's pack (core/cldrdata.py) --------------
+
+# The five languages, and others with other scripts, digits, clocks and plural rules.
+PACKED = (
+    "az", "ru", "tr", "ur", "ur-PK", "en-IN", "fr", "de", "ar", "fa", "hi", "bn", "mr", "zh",
+    "ja", "ko", "pl", "cy", "he", "th", "my", "am", "lt", "ga", "sw", "az-Cyrl",
+)  # fmt: skip
+
+
+@given(st.dates(min_value=date(1, 1, 1), max_value=date(9999, 12, 31)), st.sampled_from(PACKED))
+def test_the_packs_dates_are_babels(day: date, language: str) -> None:
+    """Every named form, written from the pack, is what Babel writes with the same pattern;
+    a field the pack does not write goes to Babel (never in the five languages)."""
+    pack = words.pack(language)
+    for skeleton in words.SKELETONS.values():
+        pattern = pack["patterns"][skeleton]
+        try:
+            ours = cldrdata.format_date(day, pattern, pack)
+        except cldrdata.Unsupported:
+            assert language not in (*TRANSLATED, "ur-PK"), pattern
+            ours = words.format_date(day, pattern, language)  # through Babel
+        assert ours == babel_date(day, pattern, locale=cldr(language)), (skeleton, pattern)
+
+
+@pytest.mark.parametrize("language", PACKED)
+def test_the_packs_times_of_day_are_babels(language: str) -> None:
+    pack = words.pack(language)
+    for minute in range(0, 24 * 60, 7):
+        moment = time(minute // 60, minute % 60)
+        expected = babel_time(moment, pack["time"], locale=cldr(language))
+        try:
+            assert cldrdata.clock(moment, pack) == expected
+        except cldrdata.Unsupported:
+            assert language not in (*TRANSLATED, "ur-PK"), pack["time"]
+
+
+@pytest.mark.parametrize("language", PACKED)
+def test_the_packs_numbers_are_babels(language: str) -> None:
+    for value in (*range(0, 10_001, 37), 10_000, -7, -120):
+        expected = format_decimal(value, locale=cldr(language), group_separator=False)
+        assert cldrdata.number(value, words.pack(language)) == expected
+
+
+def test_the_packs_categories_are_babels_in_every_language_cldr_has() -> None:
+    """Each distinct set of plural and ordinal rules of CLDR's languages, read by cldrdata, for
+    0 to 1200 and numbers where rules look at thousands and millions."""
+    rules = {}
+    for ident in localedata.locale_identifiers():
+        if "_" not in ident:
+            where = Locale.parse(ident)
+            for form in (where.plural_form, where.ordinal_form):
+                rules.setdefault(tuple(sorted(form.rules.items())), form)
+    assert len(rules) > 50
+    numbers = (*range(1201), 10_000, 10_001, 100_000, 1_000_000, 2_000_000, 1_000_001)
+    for written, form in rules.items():
+        pack = {"plural": written}
+        assert [cldrdata.plural_category(n, pack) for n in numbers] == [form(n) for n in numbers], (
+            written
+        )
+
+
+def test_a_pack_is_plain_data_for_the_cache() -> None:
+    pack = words.pack("ur-PK")
+    assert marshal.loads(marshal.dumps(pack)) == pack
+    assert (pack["script"], pack["digits"]) == (None, "0123456789")
+
+
+def test_an_unsupported_field_is_written_by_babel() -> None:
+    with pytest.raises(cldrdata.Unsupported, match="pattern field 'G'"):
+        cldrdata.format_date(JANUARY_20, "d MMMM y G", words.pack("az"))
+    assert words.format_date(JANUARY_20, "d MMMM y G", "az") == "20 yanvar 2027 b.e."
+
+
 # --- The config's language, and English start-ups without Babel -------------------------------
 
 
@@ -364,8 +442,14 @@ def imports_babel(folder: Path, *commands: str) -> bool:
         "        assert main(['--config', 'config.toml', *argv]) == 0, argv\n"
         "print('babel' in sys.modules)\n"
     )
+    env = {**os.environ, "REMINDERS_CACHE_DIR": str(folder / "cache")}
     done = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, cwd=folder, check=False
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        cwd=folder,
+        env=env,
+        check=False,
     )
     assert done.returncode == 0, done.stderr
     return {"True": True, "False": False}[done.stdout.splitlines()[-1]]
@@ -375,5 +459,13 @@ def imports_babel(folder: Path, *commands: str) -> bool:
 def test_upcoming_and_check_in_english_do_not_import_babel(tmp_path: Path) -> None:
     config_in(tmp_path, "en-GB")
     assert not imports_babel(tmp_path, "upcoming", "check", "upcoming --days 1000")
-    config_in(tmp_path, "az")  # the same test sees Babel when it is there
+
+
+@pytest.mark.slow
+def test_another_language_imports_babel_once(tmp_path: Path) -> None:
+    """The first run in Azerbaijani asks Babel, and the start-up cache keeps what it said: the
+    next run writes the same Azerbaijani without importing Babel (bench/startup.py: 6x)."""
+    config_in(tmp_path, "az")
     assert imports_babel(tmp_path, "upcoming")
+    assert not imports_babel(tmp_path, "upcoming", "check")
+    assert list((tmp_path / "cache").glob("cldr-*.marshal"))

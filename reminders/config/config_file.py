@@ -32,6 +32,7 @@ from ..core.settings import (
     links_for,
 )
 from .closures import load_closures
+from .langcache import prepare
 from .resources import ENV_CONFIG, PACKAGE, bundled, shown_path, state_folder
 from .schema import (
     Checker,
@@ -68,6 +69,7 @@ def language_tag(value: Any) -> str:
     becomes the Content-Language of e-mails and the lang of HTML pages, and chooses the words
     (core/words.py). A known language with no translation yet is valid; ``check`` warns."""
     tag = str(_language_form(value))
+    prepare(tag)  # CLDR's data of the language from the start-up cache: Babel not imported
     try:
         words.missing(tag)
     except ValueError:

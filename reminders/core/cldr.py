@@ -1,13 +1,16 @@
 """CLDR through Babel, behind core/words.py, for every language but English.
 
-core/words.py imports this module inside the functions that need it, and only for a language
-other than English, so that ``reminders upcoming`` and ``check`` in English never import Babel
-(tests/test_languages.py runs them and looks at ``sys.modules``). Each locale is parsed once per
-process (:func:`locale`); Babel loads the data of the languages used, and no other.
+core/words.py imports this module inside the functions that need it, only for a language other
+than English and only when the start-up cache has no pack of it, so that ``reminders upcoming``
+and ``check`` in English never import Babel (tests/test_languages.py runs them and looks at
+``sys.modules``). Each locale is parsed once per process (:func:`locale`); Babel loads the data
+of the languages used, and no other.
 
 What comes from here is CLDR's: month and weekday names, the date and time patterns, the digits
-of numbers, and the plural and ordinal categories (``one``, ``few``, ``many`` ...) that choose a
-word's form in words.py's tables.
+of numbers, and the plural and ordinal rules whose categories (``one``, ``few``, ``many`` ...)
+choose a word's form in core/languages.py's tables. :func:`pack` gathers them as plain values,
+which core/cldrdata.py writes from and the start-up cache keeps (so a run in a language that ran
+before imports no Babel); what cldrdata does not write (a rare pattern field) comes from here.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from __future__ import annotations
 import re
 from datetime import date, time
 from functools import lru_cache
+from typing import Any
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date as babel_date
@@ -72,6 +76,41 @@ def _widen(pattern: str, skeleton: str) -> str:
     return _FIELD.sub(sized, pattern)
 
 
+def pack(language: str, skeletons: tuple[str, ...]) -> dict[str, Any]:
+    """What core/words.py needs of a language, as plain values (core/cldrdata.py writes from
+    it, and the start-up cache keeps it): the names of days and months, the patterns of
+    ``skeletons``, the short time, the digits and the plural and ordinal rules."""
+    where = locale(language)
+
+    def names(table: Any, count: int, first: int) -> dict[str, dict[str, list[str]]]:
+        return {
+            context: {
+                width: [str(table[context][width][first + i]) for i in range(count)]
+                for width in ("wide", "abbreviated", "narrow")
+            }
+            for context in ("format", "stand-alone")
+        }
+
+    digits = "".join(number(d, language) for d in range(10))
+    negative = str(format_decimal(-7, locale=where, group_separator=False))
+    periods = where.day_periods["format"]["abbreviated"]
+    return {
+        "language": language,
+        "script": where.script,
+        "days": names(where.days, 7, 0),
+        "months": names(where.months, 12, 1),
+        "patterns": {skeleton: date_pattern(language, skeleton) for skeleton in skeletons},
+        "time": str(where.time_formats["short"].pattern),
+        "periods": {"am": str(periods["am"]), "pm": str(periods["pm"])},
+        "digits": digits,
+        "minus": negative[:-1] if negative.endswith(digits[7]) else None,
+        "plural": tuple((tag, str(rule)) for tag, rule in sorted(where.plural_form.rules.items())),
+        "ordinal": tuple(
+            (tag, str(rule)) for tag, rule in sorted(where.ordinal_form.rules.items())
+        ),
+    }
+
+
 def format_date(day: date, pattern: str, language: str) -> str:
     return str(babel_date(day, pattern, locale=locale(language)))
 
@@ -82,26 +121,6 @@ def clock(value: time, language: str) -> str:
     return str(babel_time(value, where.time_formats["short"], locale=where))
 
 
-def weekday(index: int, language: str, width: str) -> str:
-    """Weekday ``index`` (0 is Monday) as a name on its own (CLDR's stand-alone context)."""
-    return str(locale(language).days["stand-alone"][width][index])
-
-
-def month(number: int, language: str, width: str) -> str:
-    """Month ``number`` (1-12) as a name on its own: Russian ``январь``, not ``января``."""
-    return str(locale(language).months["stand-alone"][width][number])
-
-
 def number(value: int, language: str) -> str:
     """In the locale's digits, without grouping (years and anniversaries read as written)."""
     return str(format_decimal(value, locale=locale(language), group_separator=False))
-
-
-def plural_category(count: int, language: str) -> str:
-    """CLDR's cardinal category of ``count``: ``one``, ``few``, ``many``, ``other`` ..."""
-    return str(locale(language).plural_form(count))
-
-
-def ordinal_category(value: int, language: str) -> str:
-    """CLDR's ordinal category of ``value`` (Azerbaijani 37 is ``one``, 40 ``many``)."""
-    return str(locale(language).ordinal_form(value))

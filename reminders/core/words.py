@@ -33,6 +33,7 @@ from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 
+from . import cldrdata
 from .dates import zone
 from .languages import ANNIVERSARY, LANGUAGES, Language
 
@@ -70,6 +71,26 @@ SKELETONS = {
 }
 
 
+# Each language's CLDR data (core/cldrdata.py), from the start-up cache (config/langcache.py
+# calls remember) or from Babel the first time a language is asked for.
+_PACKS: dict[str, cldrdata.Pack] = {}
+
+
+def remember(language: str, pack: cldrdata.Pack) -> None:
+    """Use ``pack`` for ``language`` (kept from an earlier run), so Babel is not imported."""
+    _PACKS[language] = pack
+
+
+def pack(language: str) -> cldrdata.Pack:
+    """The CLDR data of ``language`` (not English); ValueError when CLDR has no such language."""
+    found = _PACKS.get(language)
+    if found is None:
+        from . import cldr
+
+        found = _PACKS[language] = cldr.pack(language, tuple(SKELETONS.values()))
+    return found
+
+
 @lru_cache(maxsize=64)
 def is_english(language: str) -> bool:
     """``en`` and every regional English (``en-GB``): the project's own English forms."""
@@ -85,9 +106,7 @@ def _table(language: str) -> Language | None:
     found = LANGUAGES.get(language.split("-", 1)[0].lower())
     if found is None:
         return None
-    from . import cldr
-
-    script = cldr.locale(language).script
+    script = pack(language)["script"]
     return found if script in (None, found.script) else None
 
 
@@ -96,9 +115,7 @@ def missing(language: str) -> str | None:
     such language."""
     if is_english(language):
         return None
-    from . import cldr
-
-    cldr.locale(language)  # ValueError for a tag CLDR does not know
+    pack(language)  # ValueError for a tag CLDR does not know
     if _table(language) is not None:
         return None
     return (
@@ -111,9 +128,7 @@ def weekday(day: date, language: str, width: str = "wide") -> str:
     """'Wednesday' (``wide``), 'Wed' (``abbreviated``) or 'W' (``narrow``)."""
     _width(width)
     if not is_english(language):
-        from . import cldr
-
-        return cldr.weekday(day.weekday(), language, width)
+        return str(pack(language)["days"]["stand-alone"][width][day.weekday()])
     return _narrow(_WEEKDAYS[day.weekday()], width)
 
 
@@ -121,9 +136,7 @@ def month(number: int, language: str, width: str = "wide") -> str:
     """The name of month ``number`` (1-12): 'January', 'Jan' or 'J'."""
     _width(width)
     if not is_english(language):
-        from . import cldr
-
-        return cldr.month(number, language, width)
+        return str(pack(language)["months"]["stand-alone"][width][number - 1])
     return _narrow(_MONTHS[number - 1], width)
 
 
@@ -146,11 +159,15 @@ def format_date(day: date, pattern: str, language: str) -> str:
     taken as LDML as it is."""
     if is_english(language):
         return _english_date(day, pattern)
-    from . import cldr
-
+    data = pack(language)
     skeleton = SKELETONS.get(pattern)
-    own = cldr.date_pattern(language, skeleton) if skeleton else pattern
-    return cldr.format_date(day, own, language)
+    own = data["patterns"][skeleton] if skeleton else pattern
+    try:
+        return cldrdata.format_date(day, own, data)
+    except cldrdata.Unsupported:
+        from . import cldr
+
+        return cldr.format_date(day, own, language)
 
 
 def _english_date(day: date, pattern: str) -> str:
@@ -207,9 +224,13 @@ def medium_date(day: date, language: str) -> str:
 def clock(value: datetime | time, language: str) -> str:
     """'13:00' (the locale's own short time in another language: Urdu '1:00 PM')."""
     if not is_english(language):
-        from . import cldr
+        moment = time(value.hour, value.minute)
+        try:
+            return cldrdata.clock(moment, pack(language))
+        except cldrdata.Unsupported:
+            from . import cldr
 
-        return cldr.clock(time(value.hour, value.minute), language)
+            return cldr.clock(moment, language)
     return f"{value.hour:02d}:{value.minute:02d}"
 
 
@@ -217,9 +238,12 @@ def number(value: int, language: str) -> str:
     """'37', '1000' (no grouping: anniversaries, counts and years read as written)."""
     if is_english(language):
         return str(value)
-    from . import cldr
+    try:
+        return cldrdata.number(value, pack(language))
+    except cldrdata.Unsupported:
+        from . import cldr
 
-    return cldr.number(value, language)
+        return cldr.number(value, language)
 
 
 @lru_cache(maxsize=4096)  # a plan asks for the same few hundred thousands of times
@@ -241,16 +265,12 @@ def ordinal(value: int, language: str, noun: str = ANNIVERSARY) -> str:
             )
         suffix = table.agree[noun]
     else:
-        from . import cldr
-
-        suffix = table.ordinal[cldr.ordinal_category(value, language)]
+        suffix = table.ordinal[cldrdata.ordinal_category(value, pack(language))]
     return f"{number(value, language)}{suffix}"
 
 
 def _forms(count: int, forms: Mapping[str, str], language: str) -> str:
-    from . import cldr
-
-    return forms[cldr.plural_category(count, language)]
+    return forms[cldrdata.plural_category(count, pack(language))]
 
 
 def plural(count: int, word: str, language: str, many: str = "") -> str:
