@@ -55,7 +55,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     #1386; its fix is proposed in PR #1388).  Where the suffix is missing, write it where this
     pytest keeps the node id; where pytest-xdist wrote it, leave it.
     """
-    if not session.config.getvalue("loadgroup"):  # set on an xdist worker under loadgroup
+    if not getattr(session.config.option, "loadgroup", False):  # an xdist worker's, under loadgroup
         return
     for item in session.items:
         names = sorted({_group_name(mark) for mark in item.iter_markers("xdist_group")})

@@ -84,11 +84,11 @@ import pytest
 
 @pytest.fixture(scope="module")
 def shared():
-    return os.environ["PYTEST_XDIST_WORKER"]
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
 
 @pytest.mark.parametrize("n", range(8))
 def test_uses_it(shared, n, record):
-    assert shared == os.environ["PYTEST_XDIST_WORKER"]  # made on the worker that uses it
+    assert shared == os.environ.get("PYTEST_XDIST_WORKER", "main")  # made where it is used
     record("fixture")
 """
 
@@ -123,35 +123,48 @@ from tests.suite_order import (
 def record():
     def write(what):
         with open("ran.txt", "a") as log:
-            log.write(f"{what} {os.environ['PYTEST_XDIST_WORKER']}\\n")
+            log.write(f"{what} {os.environ.get('PYTEST_XDIST_WORKER', 'main')}\\n")
     return write
 """
 
 
-@pytest.mark.slow
-def test_a_real_two_worker_run_keeps_each_group_on_one_worker(tmp_path: Path) -> None:
-    # The hooks' marks are worthless unless pytest-xdist's scheduler sees them: a real run of
-    # `pytest -n 2 --dist loadgroup`, as the README runs the suite, with the suite's hooks.
-    (tmp_path / "conftest.py").write_text(CONFTEST, "utf-8")
-    (tmp_path / "test_grouped.py").write_text(GROUPED_FILE, "utf-8")
-    (tmp_path / "test_burst_a.py").write_text(NAMED_GROUP_FILE, "utf-8")
-    (tmp_path / "test_burst_b.py").write_text(NAMED_GROUP_FILE, "utf-8")
-    (tmp_path / "test_free.py").write_text(FREE_FILE, "utf-8")
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    command = ["-m", "pytest", "-n", "2", "--dist", "loadgroup", "-q", "-p", "no:cacheprovider"]
+def run_pytest(folder: Path, *options: str) -> dict[str, set[str]]:
+    """Runs pytest on ``folder`` with the suite's hooks; which workers ran what."""
+    (folder / "conftest.py").write_text(CONFTEST, "utf-8")
+    (folder / "test_grouped.py").write_text(GROUPED_FILE, "utf-8")
+    (folder / "test_burst_a.py").write_text(NAMED_GROUP_FILE, "utf-8")
+    (folder / "test_burst_b.py").write_text(NAMED_GROUP_FILE, "utf-8")
+    (folder / "test_free.py").write_text(FREE_FILE, "utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}  # not our worker's
+    env["PYTHONPATH"] = str(ROOT)
     run = subprocess.run(
-        [sys.executable, *command],
-        cwd=tmp_path,
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *options],
+        cwd=folder,
         env=env,
         capture_output=True,
         text=True,
         timeout=120,
     )
     assert run.returncode == 0, run.stdout + run.stderr
-    lines = [line.split() for line in (tmp_path / "ran.txt").read_text("utf-8").splitlines()]
+    lines = [line.split() for line in (folder / "ran.txt").read_text("utf-8").splitlines()]
+    assert len(lines) == 8 + 4 + 4 + 8, lines
     workers: dict[str, set[str]] = {}
     for what, worker in lines:
         workers.setdefault(what, set()).add(worker)
-    assert len(lines) == 8 + 4 + 4 + 8
+    return workers
+
+
+@pytest.mark.slow
+def test_a_real_two_worker_run_keeps_each_group_on_one_worker(tmp_path: Path) -> None:
+    # The hooks' marks are worthless unless pytest-xdist's scheduler sees them: a real run of
+    # `pytest -n 2 --dist loadgroup`, as the README runs the suite, with the suite's hooks.
+    workers = run_pytest(tmp_path, "-n", "2", "--dist", "loadgroup")
     assert len(workers["fixture"]) == 1, workers  # made once, on one worker
     assert len(workers["burst"]) == 1, workers  # a named group across two files
+
+
+@pytest.mark.slow
+def test_the_hooks_stay_out_of_a_run_in_one_process(tmp_path: Path) -> None:
+    # `pytest tests/test_x.py`, as one runs a file while working: no worker, no group.
+    workers = run_pytest(tmp_path)
+    assert workers == {"fixture": {"main"}, "burst": {"main"}, "free": {"main"}}
