@@ -103,14 +103,18 @@ def test_sigkill_between_claim_and_send_delivers_exactly_once_after_the_lease(
     ledger.close()
 
 
-def test_sigterm_finishes_the_delivery_in_flight(project: Project) -> None:
-    rule = Rule("inflight", soon(3))
+@pytest.mark.parametrize("due", ["after the start", "before the start"])
+def test_sigterm_finishes_the_delivery_in_flight(project: Project, due: str) -> None:
+    # Due after the start: a fire job sends it.  Due before: the start's catch-up sends it (late),
+    # which is also where a fire time lands when a busy machine starts the daemon slowly.
+    rule = Rule("inflight", soon(3) if due == "after the start" else soon(-60))
     project.write([rule])
     daemon = Daemon(project, env={"REMINDERS_FAULT_PAUSE_AFTER_CLAIM": "2"})
     daemon.wait_logged("fault injection")
     assert daemon.stop(signal.SIGTERM) == 0
     assert len(project.outbox_files()) == 1
-    assert daemon.logged("waiting for 1 delivery(ies) in flight")
+    assert daemon.logged("SIGTERM received: finishing 1 delivery(ies) in flight, then stopping")
+    assert daemon.logged("stopped")
     ledger = project.ledger()
     row = ledger.get(rule.notice_id, "outbox")
     assert row is not None

@@ -260,7 +260,13 @@ class Daemon:
 
     def stop(self, why: str = "stop") -> None:
         if not self.stopping.is_set():
-            log.info("%s received: finishing deliveries in flight, then stopping", why)
+            # Counted now: the same line whether the delivery came from a fire job or from the
+            # catch-up of a start (which the start awaits, so none is left for the shutdown).
+            log.info(
+                "%s received: finishing %d delivery(ies) in flight, then stopping",
+                why,
+                len(self.inflight),
+            )
             self.stopping.set()
 
     async def shutdown(self) -> None:
