@@ -64,10 +64,10 @@ class Command(NamedTuple):
 MAIN = "import sys; from reminders.cli import main; sys.exit(main())"
 
 
-def other_language_config(language: str = "az") -> str:
-    """The bundled config.toml with another ``language``, in a folder of its own (its relative
+def other_language_config(root: Path = ROOT, language: str = "az") -> str:
+    """``root``'s config.toml with another ``language``, in a folder of its own (its relative
     paths stay there); the path, for $REMINDERS_CONFIG."""
-    text = (ROOT / "config.toml").read_text("utf-8")
+    text = (root / "config.toml").read_text("utf-8")
     if 'language = "en"' not in text:
         raise SystemExit('config.toml has no language = "en" line to change')
     folder = Path(tempfile.mkdtemp(prefix=f"startup-{language}-"))
@@ -76,19 +76,26 @@ def other_language_config(language: str = "az") -> str:
     return str(path)
 
 
-def tree_commands(python: str, label: str, tree: str, az_config: str) -> list[Command]:
+def tree_commands(python: str, label: str, tree: str) -> list[Command]:
     """Another checkout's ``upcoming``, ``check`` and ``upcoming`` in az, with PYTHONPATH at
-    it: the same run measures before and after a change."""
-    path = (("PYTHONPATH", tree),)
+    it and its own config.toml (an older tree may not read today's): the same run measures
+    before and after a change."""
+    az_config = other_language_config(Path(tree))
+    # A start-up cache of its own: trees sharing one would overwrite each other's entries (the
+    # keys name the code's folder) and each run would be a miss.
+    cache = tempfile.mkdtemp(prefix=f"startup-cache-{label}-")
+    code = (("PYTHONPATH", tree), ("REMINDERS_CACHE_DIR", cache))
+    english = (*code, ("REMINDERS_CONFIG", str(Path(tree, "config.toml"))))
+    azerbaijani = (*code, ("REMINDERS_CONFIG", az_config))
     argv = (python, "-P", "-c", MAIN)  # -P: not the working folder's reminders/ first
     return [
-        Command(f"{label}: upcoming", (*argv, "upcoming"), True, env=path),
-        Command(f"{label}: check", (*argv, "check"), True, env=path),
+        Command(f"{label}: upcoming", (*argv, "upcoming"), True, env=english),
+        Command(f"{label}: check", (*argv, "check"), True, env=english),
         Command(
             f"{label}: upcoming, language az",
             (*argv, "upcoming"),
             True,
-            env=(*path, ("REMINDERS_CONFIG", az_config)),
+            env=azerbaijani,
             target=TARGET_OTHER_LANGUAGE,
         ),
     ]
@@ -352,7 +359,7 @@ def main() -> None:
         label, _, tree = given.partition("=")
         if not tree or not Path(tree, "reminders").is_dir():
             parser.error(f"--tree {given!r}: expected LABEL=DIR, DIR a checkout with reminders/")
-        cmds += tree_commands(args.python, label, str(Path(tree).resolve()), az_config)
+        cmds += tree_commands(args.python, label, str(Path(tree).resolve()))
     header("reminders start-up benchmark", args.python, f"; cwd {ROOT}")
     print(
         f"{args.runs} timed rounds after {args.warmup} warm-up rounds; each round runs every "

@@ -24,7 +24,8 @@ def prepare(language: str) -> None:
     A language CLDR does not know is left to words, which raises when it is asked for it."""
     if words.is_english(language):
         return
-    path = cache.entry_path("cldr", language)
+    # Named for this installation too: two of them sharing a cache folder keep a file each.
+    path = cache.entry_path("cldr", f"{language} {CLDR_CODE}")
     made_by = cache.code_key(CLDR_CODE, ("babel",)) if path is not None else None
     if path is None or made_by is None:
         return
