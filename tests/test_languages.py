@@ -21,7 +21,7 @@ from babel.dates import format_time as babel_time
 from babel.dates import format_timedelta
 from babel.numbers import format_decimal
 from babel.units import format_unit
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from reminders.core import cldrdata, words
@@ -294,6 +294,8 @@ def test_a_language_without_a_translation_has_cldrs_dates_and_english_words() ->
             words.missing(tag)
 
 
+# The first example of a language asks Babel for its data: no deadline.
+@settings(deadline=None)
 @given(
     st.integers(min_value=0, max_value=10_000),
     st.sampled_from(EVERY),
@@ -335,6 +337,8 @@ PACKED = (
 )  # fmt: skip
 
 
+# The first example of a language asks Babel for its data: no deadline.
+@settings(deadline=None)
 @given(st.dates(min_value=date(1, 1, 1), max_value=date(9999, 12, 31)), st.sampled_from(PACKED))
 def test_the_packs_dates_are_babels(day: date, language: str) -> None:
     """Every named form, written from the pack, is what Babel writes with the same pattern;

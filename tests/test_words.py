@@ -14,7 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from reminders.config.load import load
@@ -43,6 +43,8 @@ def test_ordinal(number: int, expected: str) -> None:
     assert words.ordinal(number, "en") == expected
 
 
+# The first example of a language asks Babel for its data: no deadline.
+@settings(deadline=None)
 @given(st.integers(min_value=1, max_value=100_000), LANGUAGES)
 def test_ordinal_suffix_follows_english_rules(number: int, language: str) -> None:
     text = words.ordinal(number, language)
@@ -65,6 +67,8 @@ def test_plural(count: int, word: str, many: str, expected: str) -> None:
     assert words.plural(count, word, "en", many) == expected
 
 
+# The first example of a language asks Babel for its data: no deadline.
+@settings(deadline=None)
 @given(st.integers(min_value=0, max_value=10**6), LANGUAGES)
 def test_plural_is_the_singular_for_one_only(count: int, language: str) -> None:
     text = words.plural(count, "notice", language)
