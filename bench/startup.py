@@ -27,6 +27,7 @@ Standard library only.
 from __future__ import annotations
 
 import argparse
+import atexit
 import json
 import os
 import random
@@ -64,13 +65,20 @@ class Command(NamedTuple):
 MAIN = "import sys; from reminders.cli import main; sys.exit(main())"
 
 
+def _scratch(prefix: str) -> str:
+    """A temporary folder, removed when the benchmark ends."""
+    folder = tempfile.mkdtemp(prefix=prefix)
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return folder
+
+
 def other_language_config(root: Path = ROOT, language: str = "az") -> str:
     """``root``'s config.toml with another ``language``, in a folder of its own (its relative
     paths stay there); the path, for $REMINDERS_CONFIG."""
     text = (root / "config.toml").read_text("utf-8")
     if 'language = "en"' not in text:
         raise SystemExit('config.toml has no language = "en" line to change')
-    folder = Path(tempfile.mkdtemp(prefix=f"startup-{language}-"))
+    folder = Path(_scratch(f"startup-{language}-"))
     path = folder / "config.toml"
     path.write_text(text.replace('language = "en"', f'language = "{language}"'), "utf-8")
     return str(path)
@@ -83,7 +91,7 @@ def tree_commands(python: str, label: str, tree: str) -> list[Command]:
     az_config = other_language_config(Path(tree))
     # A start-up cache of its own: trees sharing one would overwrite each other's entries (the
     # keys name the code's folder) and each run would be a miss.
-    cache = tempfile.mkdtemp(prefix=f"startup-cache-{label}-")
+    cache = _scratch(f"startup-cache-{label}-")
     code = (("PYTHONPATH", tree), ("REMINDERS_CACHE_DIR", cache))
     english = (*code, ("REMINDERS_CONFIG", str(Path(tree, "config.toml"))))
     azerbaijani = (*code, ("REMINDERS_CONFIG", az_config))
