@@ -6,7 +6,10 @@ outbox, SQLite ledger and ``REMINDERS_CACHE_DIR`` all inside it):
 
 1. **100,000 pending notices**: a calendar of 10,000 observances on the next 13 days and 10 notice
    rules (``before = 0``, at ten different times), with ``horizon = "P14D"``, so that the daemon
-   plans 100,000 notices.  Start-up in under 10 s, resident memory under 300 MB.  Start-up is
+   plans 100,000 notices; since issue 16 every observance also has two notified milestones (one
+   on its event date, one a working day after: about 18,000 milestone notices more, their dates
+   from the yearly plan; ``--no-milestones`` leaves them out).  Start-up in under 10 s, resident
+   memory under 300 MB.  Start-up is
    measured from just before the process is started to the time stamp of its log line "planned N
    notice(s) ...", and to the heartbeat it writes to the ledger at the end of its start (it is
    ready: jobs scheduled, catch-up done).  Memory is VmRSS and VmHWM (the peak) from
@@ -126,6 +129,30 @@ id = "{id}"
 before = 0
 at = "{at}"
 template = "{template}"
+channels = ["outbox"]
+"""
+
+# Milestone notices for every observance of case 1 (issue 16): each observance's event date has
+# a notified milestone on it (at 16:00) and one a working day after it (at 17:00), counted by the
+# plan.  The event moves only forwards ([plan] move = "after"), so that no milestone of an
+# observance tomorrow falls before the start and the catch-up stays empty, as without them.
+MILESTONES = """
+[plan]
+move = "after"
+
+[[milestone]]
+id = "photos"
+name = "Take the photographs"
+working_days = 0
+at = "16:00"
+channels = ["outbox"]
+
+[[milestone]]
+id = "report"
+name = "Publish the report"
+working_days = 1
+when = "after"
+at = "17:00"
 channels = ["outbox"]
 """
 
@@ -300,9 +327,11 @@ def spawn_wall(argv: Sequence[str], env: dict[str, str]) -> float:
 # --- Generated projects ---------------------------------------------------------------------------
 
 
-def write_project(root: Path, days: Sequence[date], rules: Sequence[tuple[str, str]]) -> Path:
+def write_project(
+    root: Path, days: Sequence[date], rules: Sequence[tuple[str, str]], extra: str = ""
+) -> Path:
     """calendars/bench.toml with one observance per entry of ``days``, and config.toml with
-    ``rules`` as (id, HH:MM[:SS]); returns the config's path."""
+    ``rules`` as (id, HH:MM[:SS]) and ``extra`` after them; returns the config's path."""
     (root / "calendars").mkdir(parents=True, exist_ok=True)
     text = CALENDAR_HEAD + "".join(
         OBSERVANCE.format(index=index, month_day=f"{day:%m-%d}") for index, day in enumerate(days)
@@ -311,7 +340,7 @@ def write_project(root: Path, days: Sequence[date], rules: Sequence[tuple[str, s
     config = CONFIG.format(tz=TZ, backoff=f"PT{RETRY_BACKOFF}S") + "".join(
         RULE.format(id=rule_id, at=at, template="planning") for rule_id, at in rules
     )
-    (root / "config.toml").write_text(config, "utf-8")
+    (root / "config.toml").write_text(config + extra, "utf-8")
     return root / "config.toml"
 
 
@@ -322,11 +351,13 @@ def clean_state(root: Path) -> None:
     shutil.rmtree(root / "outbox", ignore_errors=True)
 
 
-def pending_project(root: Path, observances: int, rules: int) -> Path:
-    """``observances`` on the next 13 days (org time), ``rules`` at ten-minute steps from 08:00.
+def pending_project(root: Path, observances: int, rules: int, milestones: bool = True) -> Path:
+    """``observances`` on the next 13 days (org time), ``rules`` at ten-minute steps from 08:00,
+    and (``milestones``) the two notified milestones of :data:`MILESTONES`.
 
-    Every fire time is tomorrow or later and before the 14-day horizon ends, so the daemon plans
-    observances x rules notices and the catch-up finds nothing to send.
+    Every fire time is tomorrow or later, and every lead-time notice and milestone on the event
+    date is before the 14-day horizon ends, so the daemon plans observances x rules notices plus
+    one or two milestone notices per observance, and the catch-up finds nothing to send.
     """
     today = datetime.now(ZoneInfo(TZ)).date()
     days = [today + timedelta(days=1 + index % 13) for index in range(observances)]
@@ -335,6 +366,7 @@ def pending_project(root: Path, observances: int, rules: int) -> Path:
         root,
         days,
         [(f"r{index:02d}", f"{m // 60:02d}:{m % 60:02d}") for index, m in enumerate(minutes)],
+        MILESTONES if milestones else "",
     )
 
 
@@ -692,6 +724,9 @@ def main() -> None:
     parser.add_argument("--idle-runs", type=int, default=3, help="runs of 3. (default 3)")
     parser.add_argument("--observances", type=int, default=10_000, help="for 1.")
     parser.add_argument("--rules", type=int, default=10, help="for 1.")
+    parser.add_argument(
+        "--no-milestones", action="store_true", help="1. without milestone notices (before 16)"
+    )
     parser.add_argument("--due", type=int, default=1000, help="notices due at once, for 2.")
     parser.add_argument("--lead", type=float, default=20.0, help="seconds to the fire time, 2.")
     parser.add_argument("--outage-runs", type=int, default=1, help="runs of 2b. (default 1)")
@@ -713,7 +748,7 @@ def main() -> None:
         ok = True
         if "1" not in skip:
             pending = base / "pending"
-            pending_project(pending, args.observances, args.rules)
+            pending_project(pending, args.observances, args.rules, not args.no_milestones)
             bare_argv = [args.python, "-I", "-S", "-c", "pass"]
             start_once(args.python, pending, env)  # warm-up: byte code, OS cache, template cache
             peer_once(args.python, env, 100_000, 1.0)
