@@ -461,3 +461,17 @@ def test_the_sweep_finds_a_milestone_notice_by_its_id(tmp_path: Path) -> None:
         assert notice.rule.channels == ("outbox",)
     finally:
         close_channels(runtime.channels)
+
+
+def test_status_lists_the_next_milestone_notices_beside_the_others(tmp_path: Path) -> None:
+    from reminders.notify.status import status
+
+    loaded = generated(tmp_path)
+    now = wall_time(date(2027, 8, 10), time(12), KARACHI)
+    report = status(loaded, now, {}, recent=3)
+    # The config has no [[notice]] rules: everything next is a milestone, in fire-time order.
+    assert [(n.id, n.fire_at) for n in report.upcoming] == [
+        ("generated:d0802:2027:milestone:report", wall_time(date(2027, 8, 10), time(17), KARACHI)),
+        ("generated:d0814:2027:milestone:press", wall_time(date(2027, 8, 11), time(9), KARACHI)),
+        ("generated:d0806:2027:milestone:report", wall_time(date(2027, 8, 11), time(17), KARACHI)),
+    ]

@@ -39,17 +39,20 @@ def status(
     schema version is reported as needing the upgrade that ``reminders run`` makes.
     """
     from ..core.notices import notices
+    from ..plan.yearplans import with_milestones
     from .ledger import SCHEMA_VERSION, Ledger, LedgerError, LedgerVersionError, ledger_url
 
     settings = loaded.settings
-    upcoming = notices(
+    until = now + timedelta(days=60)
+    lead = notices(
         loaded.calendars,
         settings.notices,
         settings.organisation,
         now,
-        now + timedelta(days=60),
+        until,
         examples=settings.feed.include_examples,
-    )[:recent]
+    )
+    upcoming = with_milestones(loaded, lead, now, until)[:recent]  # milestone notices too
     folders = [(c.id, str(c.option("folder"))) for c in settings.channels if c.type == "file"]
     outboxes = tuple((channel, folder, os.path.isdir(folder)) for channel, folder in folders)
     report = StatusReport("", {}, None, upcoming, [], [], None, SCHEMA_VERSION, outboxes)

@@ -1,11 +1,12 @@
 """``reminders channel test ID``: one test notice through one channel, now, past the ledger.
 
 The notice is the sample that ``reminders check`` renders the templates with
-(template_check.sample_notice: a made-up 25th anniversary with facts, moments and events),
-rendered with the templates of a ``[[notice]]`` rule that uses the channel, and marked as a test
-in its subject and at the head of its text and HTML.  It is never claimed nor recorded in the
-ledger, so it can neither block nor mark a real delivery, and its id (``test:CHANNEL:TIME:RULE``)
-gives it an outbox file name and a Message-ID of its own.  What the receiver answered (the
+(template_check.sample_notice: a made-up 25th anniversary with facts, moments and events, with
+the made-up plan of template_check.sample_plan), rendered with the templates of a ``[[notice]]``
+rule that uses the channel, and marked as a test in its subject and at the head of its text and
+HTML.  It is never claimed nor recorded in the ledger, so it can neither block nor mark a real
+delivery, and its id (``test:CHANNEL:TIME:RULE``) gives it an outbox file name and a Message-ID
+of its own.  What the receiver answered (the
 file written, the SMTP server's reply, each Apprise URL's result) is returned for printing.
 """
 
@@ -54,7 +55,7 @@ def send_test(
     from ..core.dates import local_date
     from .channels import ChannelError, DeliveryError, build
     from .render import message_for, notice_ics
-    from .template_check import checked_render, sample_notice
+    from .template_check import checked_render, sample_notice, sample_plan
 
     settings = loaded.settings
     config = settings.channel(channel_id)
@@ -65,7 +66,7 @@ def send_test(
     today = local_date(now, settings.organisation.timezone)
     notice = sample_notice(rule, settings, today)
     env = environment(settings.templates_dir)
-    rendered = checked_render(env, notice, settings, now, False)
+    rendered = checked_render(env, notice, settings, now, False, sample_plan(notice, settings))
     test_id = f"test:{channel_id}:{now:%Y%m%dt%H%M%Sz}:{rule.id}"
     message = message_for(notice, channel_id, rendered, notice_ics(notice, settings), now, False)
     message = message._replace(

@@ -201,12 +201,20 @@ def notice_list(loaded: Loaded, start: date, days: int) -> list[Notice]:
     from ..core.notices import notice_list as lead_notices
 
     lead = lead_notices(loaded, start, days)  # checks the dates
-    if not any(rule.notified for rule in loaded.settings.milestones):
-        return lead  # no plan to build (python-holidays is slow to import)
     tz = loaded.settings.organisation.timezone
     begin = dates.wall_time(start, MIDNIGHT, tz)
     end = dates.wall_time(start + timedelta(days=days), MIDNIGHT, tz)
-    return all_notices(YearPlans(loaded), lead, begin, end)
+    return with_milestones(loaded, lead, begin, end)
+
+
+def with_milestones(
+    loaded: Loaded, lead: list[Notice], start: datetime, end: datetime
+) -> list[Notice]:
+    """:func:`all_notices` for a command: no plan is built when no milestone is notified
+    (python-holidays is slow to import)."""
+    if not any(rule.notified for rule in loaded.settings.milestones):
+        return lead
+    return all_notices(YearPlans(loaded), lead, start, end)
 
 
 def working_days_left(host: HostCalendar, today: date, day: date) -> int:
