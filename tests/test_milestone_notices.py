@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from reminders.config.load import load
 from reminders.config.templates import environment
@@ -474,4 +476,87 @@ def test_status_lists_the_next_milestone_notices_beside_the_others(tmp_path: Pat
         ("generated:d0802:2027:milestone:report", wall_time(date(2027, 8, 10), time(17), KARACHI)),
         ("generated:d0814:2027:milestone:press", wall_time(date(2027, 8, 11), time(9), KARACHI)),
         ("generated:d0806:2027:milestone:report", wall_time(date(2027, 8, 11), time(17), KARACHI)),
+    ]
+
+
+# --- Property: any weekend, closures and milestone rules ------------------------------------
+
+WEEKEND_DAYS = st.lists(st.sampled_from(WEEKDAYS), min_size=0, max_size=3, unique=True)
+CLOSURE_DAYS = st.lists(
+    st.dates(min_value=date(2026, 11, 1), max_value=date(2028, 2, 28)), max_size=12, unique=True
+)
+MILESTONE_RULES = st.lists(
+    st.tuples(
+        st.integers(0, 45),  # working days from the event date
+        st.sampled_from(("before", "after")),
+        st.integers(0, 12),  # notice_before
+        st.times(),
+    ),
+    min_size=1,
+    max_size=4,
+)
+WINDOW = st.tuples(
+    st.dates(min_value=date(2026, 10, 1), max_value=date(2028, 3, 1)), st.integers(1, 60)
+)
+
+
+@pytest.fixture(scope="module")
+def generated_loaded(tmp_path_factory: pytest.TempPathFactory) -> Loaded:
+    return generated(tmp_path_factory.mktemp("generated"))
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(weekend=WEEKEND_DAYS, closed=CLOSURE_DAYS, rules=MILESTONE_RULES, window=WINDOW)
+def test_a_window_of_milestone_notices_is_the_plan_counted_back_and_cut_to_the_window(
+    generated_loaded: Loaded,
+    weekend: list[str],
+    closed: list[date],
+    rules: list[tuple[int, str, int, time]],
+    window: tuple[date, int],
+) -> None:
+    """For any weekend, closures and notified milestones: each notice of a window fires on its
+    plan date counted back by notice_before working days, on a working day, and the window has
+    exactly the notices of the whole two years that fire inside it (the years it looks at are
+    enough)."""
+    base = generated_loaded.settings
+    template = base.milestones[0]
+    milestones = tuple(
+        template._replace(id=f"m{index}", working_days=days, when=when, notice_before=ahead, at=at)
+        for index, (days, when, ahead, at) in enumerate(rules)
+    )
+    closures = tuple(
+        base.closures[0]._replace(name="Closed", rule=None, on=day, days=1) for day in closed
+    )
+    changed = base._replace(
+        organisation=base.organisation._replace(weekend=tuple(weekend)),
+        milestones=milestones,
+        closures=closures,
+    )
+    plans = YearPlans(generated_loaded._replace(settings=changed))
+    zone = base.organisation.timezone
+    everything = plans.milestone_notices(
+        wall_time(date(2025, 1, 1), time(0), zone), wall_time(date(2029, 1, 1), time(0), zone)
+    )
+    rules_by_id = {rule.id: rule for rule in milestones}
+    for year in (2026, 2027):
+        plan = plans.plan(year)
+        mine = {n.id: n for n in everything if n.occurrence.date.year == year}
+        expected = set()
+        for entry in plan.entries:
+            for m in entry.milestones:
+                expected.add(f"{entry.occurrence.id}:milestone:{m.id}")
+                notice = mine[f"{entry.occurrence.id}:milestone:{m.id}"]
+                rule = rules_by_id[m.id]
+                day = notice.fire_at.date()
+                assert notice.fire_at == wall_time(day, rule.at, zone)
+                assert plan.host.is_working_day(day) or day == m.date
+                assert working_days_left(plan.host, day, m.date) == rule.notice_before
+        assert set(mine) == expected
+    first, days = window
+    start = wall_time(first, time(0), zone)
+    end = wall_time(first + timedelta(days=days), time(0), zone)
+    assert plans.milestone_notices(start, end) == [
+        n for n in everything if start <= n.fire_at < end
     ]
