@@ -560,3 +560,19 @@ def test_a_window_of_milestone_notices_is_the_plan_counted_back_and_cut_to_the_w
     assert plans.milestone_notices(start, end) == [
         n for n in everything if start <= n.fire_at < end
     ]
+
+
+def test_check_renders_a_milestones_templates_and_names_a_missing_one(tmp_path: Path) -> None:
+    from reminders.notify.template_check import check_templates
+
+    loaded = generated(tmp_path)
+    settings = loaded.settings
+    assert check_templates(settings, loaded.calendars, date(2026, 11, 23)) == []
+    broken = settings._replace(
+        milestones=(settings.milestones[0]._replace(template="nope"), *settings.milestones[1:])
+    )
+    problems = check_templates(broken, loaded.calendars, date(2026, 11, 23))
+    assert {(p.file.rsplit("/", 1)[-1], p.expected) for p in problems} == {
+        (name, "missing template (notice rule 'milestone:venue' has template = 'nope')")
+        for name in ("nope.subject.txt", "nope.txt", "nope.html")
+    }
