@@ -576,3 +576,41 @@ def test_check_renders_a_milestones_templates_and_names_a_missing_one(tmp_path: 
         (name, "missing template (notice rule 'milestone:venue' has template = 'nope')")
         for name in ("nope.subject.txt", "nope.txt", "nope.html")
     }
+
+
+@pytest.mark.parametrize(
+    ("keys", "message"),
+    [
+        (
+            'at = "10:00"',
+            "milestone[1].at: got '10:00'; expected a [[milestone]] with channels: without them "
+            "it has no notice, so at would do nothing",
+        ),
+        (
+            'notice_before = 2\ntemplate = "milestone"',
+            "milestone[1].notice_before: got 2; expected a [[milestone]] with channels: without "
+            "them it has no notice, so notice_before, template would do nothing",
+        ),
+        (
+            'channels = ["mail"]',
+            "milestone[1].channels: got 'mail'; expected the id of a [[channel]] entry (outbox)",
+        ),
+        (
+            'channels = ["outbox"]\nnotice_before = 300',
+            "milestone[1].notice_before: got 300; expected a whole number from 0 to 250",
+        ),
+    ],
+    ids=["at-without-channels", "notice-keys-without-channels", "unknown-channel", "too-far"],
+)
+def test_a_milestones_notice_settings_are_checked(tmp_path: Path, keys: str, message: str) -> None:
+    from reminders.core.errors import ConfigError
+
+    config = tmp_path / "config.toml"
+    config.write_text(
+        '[organisation]\nname = "X"\ntimezone = "Asia/Karachi"\nuid_domain = "x.example.org"\n'
+        '\n[[channel]]\nid = "outbox"\ntype = "file"\nfolder = "outbox"\n'
+        f'\n[[milestone]]\nid = "a"\nname = "A"\nworking_days = 3\n{keys}\n'
+    )
+    with pytest.raises(ConfigError) as raised:
+        load(str(config), date(2026, 11, 23))
+    assert [str(p).split(": ", 1)[1] for p in raised.value.problems] == [message]

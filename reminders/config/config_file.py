@@ -237,6 +237,8 @@ MILESTONE_FIELDS = (
     Field("at", local_time, local_time("09:00"), "local send time of its notice"),
     Field("template", template_name, "milestone", "its notice's template under templates/notices/"),
 )
+# The [[milestone]] keys that only its notice uses (meaningless without channels).
+NOTICE_ONLY = ("notice_before", "at", "template")
 LEDGER_FIELDS = (
     Field("url", ledger_url, "sqlite:///var/ledger.sqlite3", "the delivery ledger's database"),
     Field("url_env", optional_env_name, "", "environment variable that overrides url when set"),
@@ -463,7 +465,7 @@ def _notices(check: Checker, raw: Any, channel_ids: set[str]) -> tuple[NoticeRul
 def _milestones(check: Checker, raw: Any, channel_ids: set[str]) -> tuple[MilestoneRule, ...]:
     out: list[MilestoneRule] = []
     seen: set[str] = set()
-    for index, values, _ in check.tables(raw, MILESTONE_FIELDS, ("milestone",)):
+    for index, values, given in check.tables(raw, MILESTONE_FIELDS, ("milestone",)):
         if values is None:
             continue
         if values["id"] in seen:
@@ -472,6 +474,16 @@ def _milestones(check: Checker, raw: Any, channel_ids: set[str]) -> tuple[Milest
             )
             continue
         seen.add(values["id"])
+        # A notice's settings without a channel would send nothing, silently.
+        orphans = [key for key in NOTICE_ONLY if key in given]
+        if orphans and not values["channels"]:
+            check.add(
+                ("milestone", index, orphans[0]),
+                given[orphans[0]],
+                "a [[milestone]] with channels: without them it has no notice, so "
+                f"{', '.join(orphans)} would do nothing",
+            )
+            continue
         unknown = [name for name in values["channels"] if name not in channel_ids]
         for name in unknown:
             known = ", ".join(sorted(channel_ids)) or "none are configured"
