@@ -216,10 +216,11 @@ class Daemon:
         if signals:
             loop.add_signal_handler(signal.SIGHUP, lambda: self._background(self.reload("SIGHUP")))
         log.info(
-            "starting: %s, ledger %s, %d notice rule(s), channels: %s",
+            "starting: %s, ledger %s, %d notice rule(s), %d notified milestone(s), channels: %s",
             runtime.settings.source,
             self.ledger.shown_url,
             len(runtime.settings.notices),
+            sum(rule.notified for rule in runtime.settings.milestones),
             ", ".join(f"{k} ({c.describe()})" for k, c in runtime.channels.items()) or "none",
         )
         self.scheduler.start()
