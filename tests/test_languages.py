@@ -277,15 +277,27 @@ def test_names_times_and_numbers() -> None:
     )
 
 
+UNTIL_TRANSLATED = (
+    "the notices, feeds, page and plan are written in English until their text is translated "
+    "into {}, never half in one language and half in the other; "
+)
+
+
 def test_a_language_without_a_translation_has_cldrs_dates_and_english_words() -> None:
-    assert words.missing("fr") == (
-        "no translation for fr yet: dates and numbers follow CLDR, words stay English "
-        "(translated: en, az, ru, tr, ur)"
+    assert words.missing("fr") == UNTIL_TRANSLATED.format("fr") + (
+        "no words for fr yet either (written: en, az, ru, tr, ur)"
     )
-    assert words.missing("az-Cyrl") is not None  # the Azerbaijani table is in Latin script
-    assert [words.missing(tag) for tag in ("en", "en-GB", "az", "az-Latn", "ur-PK", "ru")] == [
-        None
-    ] * 6
+    # The Azerbaijani table is in Latin script: none for Cyrillic.
+    assert words.missing("az-Cyrl") == UNTIL_TRANSLATED.format("az-Cyrl") + (
+        "no words for az-Cyrl yet either (written: en, az, ru, tr, ur)"
+    )
+    for tag in ("az", "az-Latn", "ur-PK", "ru", "tr"):
+        assert words.missing(tag) == UNTIL_TRANSLATED.format(tag) + (
+            "its dates, numbers and counted words are ready (core/words.py)"
+        )
+        assert words.output_language(tag) == "en"
+    assert [words.missing(tag) for tag in ("en", "en-GB")] == [None, None]
+    assert [words.output_language(tag) for tag in ("", "en", "en-GB")] == ["en", "en", "en-GB"]
     assert words.plural(2, "day", "fr") == "2 days"
     assert words.ordinal(2, "fr") == "2nd"
     assert words.long_date(JANUARY_20, "fr") == "mercredi 20 janvier 2027"
@@ -419,11 +431,17 @@ def test_check_warns_for_a_language_without_translation(cli: Cli, tmp_path: Path
     assert code == 0, err
     assert "All checks passed" in out
     assert err.splitlines() == [
-        "warning: organisation.language: no translation for fr yet: dates and numbers follow "
-        "CLDR, words stay English (translated: en, az, ru, tr, ur)"
+        "warning: organisation.language: "
+        + UNTIL_TRANSLATED.format("fr")
+        + "no words for fr yet either (written: en, az, ru, tr, ur)"
     ]
     code, _, err = cli("--config", str(config_in(tmp_path, "ur-PK")), "check")
-    assert (code, err) == (0, "")
+    assert code == 0
+    assert err.splitlines() == [
+        "warning: organisation.language: "
+        + UNTIL_TRANSLATED.format("ur-PK")
+        + "its dates, numbers and counted words are ready (core/words.py)"
+    ]
 
 
 def test_check_refuses_what_is_not_a_language(cli: Cli, tmp_path: Path) -> None:

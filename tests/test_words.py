@@ -409,12 +409,27 @@ def test_the_organisations_language_reaches_the_words(
     english_too: set[str],
     in_azerbaijani: Loaded,
     heard: list[tuple[str, str]],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """Each output asks words in the organisation's language; English only where it is the
-    rule (a calendar's titles, the plan's CSV and JSON fields), never another language."""
+    """Each output asks words in the organisation's language once its text is translated (here:
+    as if Azerbaijani were); English only where it is the rule (a calendar's titles, the plan's
+    CSV and JSON fields), never another language."""
+    monkeypatch.setattr(words, "OUTPUTS", words.OUTPUTS | {"az"})
     output(in_azerbaijani)
     assert {language for _, language in heard} <= {"az", "en"}
     in_english = {name for name, language in heard if language == "en"}
     assert in_english <= english_too, in_english - english_too
     in_azerbaijani_words = {name for name, language in heard if language == "az"}
     assert {"clock", "ordinal"} <= in_azerbaijani_words
+
+
+@pytest.mark.parametrize("output", [_upcoming, _notices, _page, _plan, _feed])
+def test_an_output_not_yet_translated_is_english_from_end_to_end(
+    output: Callable[[Loaded], object], in_azerbaijani: Loaded, heard: list[tuple[str, str]]
+) -> None:
+    """Azerbaijani words are ready (tests/test_languages.py) but the templates' sentences are
+    not: every output asks its words in English, never English sentences around 'fevral'."""
+    assert "az" not in words.OUTPUTS
+    output(in_azerbaijani)
+    assert heard
+    assert {language for _, language in heard} == {"en"}

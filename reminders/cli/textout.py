@@ -26,7 +26,7 @@ def upcoming_lines(
     items: tuple[Occurrence, ...], settings: Settings, start: date, days: int
 ) -> Iterator[str]:
     home = settings.organisation.timezone
-    language = settings.organisation.language or words.ENGLISH
+    language = words.output_language(settings.organisation.language)
     end = start + timedelta(days=days - 1)
     yield (
         f"{settings.organisation.name}: {words.format_date(start, words.TABLE, language)} to "
@@ -69,7 +69,7 @@ def upcoming_lines(
 def notice_lines(items: list[Notice], settings: Settings, start: date, days: int) -> Iterator[str]:
     """``reminders notices``: one line per notice, at its fire time in the organisation's zone."""
     home = settings.organisation.timezone
-    language = settings.organisation.language or words.ENGLISH
+    language = words.output_language(settings.organisation.language)
     yield (
         f"{words.plural(len(items), 'notice', language)} from "
         f"{words.format_date(start, words.TABLE, language)} for "

@@ -234,7 +234,7 @@ def template_language(context: jinja2.runtime.Context) -> str:
         if isinstance(organisation, dict)
         else getattr(organisation, "language", None)
     )
-    return language or words.ENGLISH
+    return words.output_language(language or "")
 
 
 @jinja2.pass_context

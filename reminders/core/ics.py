@@ -301,7 +301,7 @@ def feed_of(loaded: Loaded, calendar_id: str | None) -> tuple[tuple[Calendar, ..
         chosen = (match[0],)
         name, description = match[0].name, match[0].description
     domain = settings.organisation.uid_domain
-    language = settings.organisation.language or words.ENGLISH
+    language = words.output_language(settings.organisation.language)
     return chosen, FeedInfo(name, description, domain, settings.feed.refresh_interval, language)
 
 

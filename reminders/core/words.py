@@ -21,7 +21,11 @@ organisation's ``language`` setting), as a parameter. How a language is written:
   category, for now: the gettext catalogs (``reminders/locale/<lang>/LC_MESSAGES/``, edited by
   translators) are the languages issue's next step and will take these tables' place. A
   language CLDR knows but with no table yet (``fr``) gets CLDR's dates and numbers and English
-  words; ``check`` says so (:func:`missing`). A word a table lacks stays English too.
+  words. A word a table lacks stays English too.
+* What the outputs use: :func:`output_language`. Until the templates' own sentences are
+  translated (the catalogs), an output in another language would be English sentences around
+  Azerbaijani dates, so every output is written in English for now, whatever the setting, and
+  ``check`` says so (:func:`missing`). The functions here write every language they are given.
 
 Configuration tokens are not words: the weekday names of a ``weekend`` setting
 (``model.WEEKDAYS``) stay English whatever the language.
@@ -110,17 +114,39 @@ def _table(language: str) -> Language | None:
     return found if script in (None, found.script) else None
 
 
+# The languages whose program text (the templates' sentences, the page, the plan's headings, the
+# feed's fixed words) is translated, so that an output can be written in them from end to end.
+# Until the gettext catalogs (the languages issue, point 2) add a language here, every output is
+# written in English: an organisation writing in Azerbaijani gets English notices, not English
+# sentences around Azerbaijani dates ("today" beside "26 fevral"). `check` says so (missing()).
+OUTPUTS = frozenset({ENGLISH})
+
+
+def output_language(language: str) -> str:
+    """The language the outputs are written in for the configured ``language`` ("" is English):
+    the language itself where its program text is translated (:data:`OUTPUTS`), else English.
+    Every output passes this, never the setting itself, to the functions below; they write any
+    language they are given (tests/test_languages.py)."""
+    if not language or is_english(language):
+        return language or ENGLISH
+    return language if language.split("-", 1)[0].lower() in OUTPUTS else ENGLISH
+
+
 def missing(language: str) -> str | None:
     """What ``language`` lacks, for ``check`` (None when nothing): ValueError when CLDR has no
     such language."""
     if is_english(language):
         return None
     pack(language)  # ValueError for a tag CLDR does not know
-    if _table(language) is not None:
+    if output_language(language) == language:
         return None
+    if _table(language) is not None:
+        ready = "its dates, numbers and counted words are ready (core/words.py)"
+    else:
+        ready = f"no words for {language} yet either (written: en, {', '.join(sorted(LANGUAGES))})"
     return (
-        f"no translation for {language} yet: dates and numbers follow CLDR, words stay English "
-        f"(translated: en, {', '.join(sorted(LANGUAGES))})"
+        f"the notices, feeds, page and plan are written in English until their text is "
+        f"translated into {language}, never half in one language and half in the other; {ready}"
     )
 
 

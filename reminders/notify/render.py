@@ -130,7 +130,7 @@ def notice_context(
     assert observance is not None
     days = (item.date - now.astimezone(home).date()).days
     fire_at = notice.fire_at.astimezone(home)
-    language = org.language or words.ENGLISH
+    language = words.output_language(org.language)
     today = now.astimezone(home).date()
     planned = plan_context(plan, today, language)
     milestone_id = (
@@ -145,7 +145,7 @@ def notice_context(
         "organisation": {
             "name": org.name,
             "timezone": org.timezone,
-            "language": language,
+            "language": org.language or words.ENGLISH,  # its lang: whom it is written for
             "country": org.country,
         },
         "rule": {
@@ -207,7 +207,7 @@ def render_notice(
         " ".join(subject.split()),  # one header line, whatever the template's line breaks
         env.get_template(names["text"]).render(context),
         env.get_template(names["html"]).render(context),
-        settings.organisation.language or "en",
+        settings.organisation.language or words.ENGLISH,
     )
 
 
@@ -221,7 +221,7 @@ def notice_ics(notice: Notice, settings: Settings) -> bytes:
         notice.occurrence.calendar.description,
         domain,
         settings.feed.refresh_interval,
-        settings.organisation.language or words.ENGLISH,
+        words.output_language(settings.organisation.language),
     )
     return occurrence_ics(notice.occurrence, notice.events, info)
 

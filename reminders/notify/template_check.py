@@ -324,7 +324,7 @@ def sample_plan(notice: Notice, settings: Settings) -> NoticePlan:
     from ..plan.plan import Entry, day_conflicts, milestone_dates, suggest
 
     org = settings.organisation
-    language = org.language or words.ENGLISH
+    language = words.output_language(org.language)
     item = notice.occurrence
     day = item.date
     span = timedelta(days=10)

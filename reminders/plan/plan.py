@@ -153,7 +153,7 @@ def build_plan(loaded: Loaded, year: int, host: HostCalendar) -> Plan:
     """The plan of ``year`` for the loaded calendars (examples as the feed settings say)."""
     settings = loaded.settings
     org = settings.organisation
-    language = org.language or words.ENGLISH
+    language = words.output_language(org.language)
     host = with_closures(host, settings.closures, year)
     within, policy = settings.plan.conflict_days, settings.plan.move
     examples = settings.feed.include_examples

@@ -192,7 +192,7 @@ def page_context(
     org, feed = settings.organisation, settings.feed
     public = tuple(c for c in loaded.calendars if c.public)
     shown = upcoming(public, today, feed.include_examples)
-    language = org.language or words.ENGLISH
+    language = words.output_language(org.language)
     return {
         "organisation": {
             "name": org.name,
