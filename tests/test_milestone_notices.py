@@ -614,3 +614,22 @@ def test_a_milestones_notice_settings_are_checked(tmp_path: Path, keys: str, mes
     with pytest.raises(ConfigError) as raised:
         load(str(config), date(2026, 11, 23))
     assert [str(p).split(": ", 1)[1] for p in raised.value.problems] == [message]
+
+
+def test_every_plan_variable_a_template_sees_is_documented() -> None:
+    readme = (ROOT / "templates" / "README.md").read_text("utf-8")
+    loaded = bundled()
+    plans = YearPlans(loaded)
+    lead = lead_notice(loaded, "plan-30", "february-26", 2027)
+    notice = plans.find_milestone_notice(lead.occurrence, "invitations")
+    assert notice is not None
+    context = notice_context(
+        notice, loaded.settings, notice.fire_at, False, plans.of(notice.occurrence)
+    )
+    plan, milestone = context["plan"], context["milestone"]
+    names = [f"plan.{key}" for key in plan if key not in ("conflicts", "milestones")]
+    names += ["plan.conflicts", "plan.milestones", "milestone"]
+    names += [f"conflict.{key}" for key in plan["conflicts"][0]]
+    names += [f"m.{key}" for key in plan["milestones"][0]]
+    assert set(milestone) == set(plan["milestones"][0]) | {"notice_before"}
+    assert [name for name in names if f"`{name}`" not in readme] == []
