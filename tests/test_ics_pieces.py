@@ -127,7 +127,17 @@ def calendars(draw: st.DrawFn, index: int) -> Calendar:
 SOME_CALENDARS = st.integers(1, 3).flatmap(
     lambda count: st.tuples(*(calendars(n) for n in range(count)))
 )
-INFO = st.builds(FeedInfo, LINE, TEXT, st.just("test.example.org"), st.just(timedelta(hours=12)))
+# What an output is written in (core/words.py output_language): English today, any language
+# whose words are ready once its text is translated.
+LANGUAGE = st.sampled_from(["en", "en-GB", "az", "ru", "tr", "ur-PK"])
+INFO = st.builds(
+    FeedInfo,
+    LINE,
+    TEXT,
+    st.just("test.example.org"),
+    st.just(timedelta(hours=12)),
+    language=LANGUAGE,
+)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -298,6 +298,7 @@ def test_a_language_without_a_translation_has_cldrs_dates_and_english_words() ->
         assert words.output_language(tag) == "en"
     assert [words.missing(tag) for tag in ("en", "en-GB")] == [None, None]
     assert [words.output_language(tag) for tag in ("", "en", "en-GB")] == ["en", "en", "en-GB"]
+    assert words.ordinal(2, "") == "2nd"  # no language given: English, never an error
     assert words.plural(2, "day", "fr") == "2 days"
     assert words.ordinal(2, "fr") == "2nd"
     assert words.long_date(JANUARY_20, "fr") == "mercredi 20 janvier 2027"

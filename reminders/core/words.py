@@ -97,8 +97,9 @@ def pack(language: str) -> cldrdata.Pack:
 
 @lru_cache(maxsize=64)
 def is_english(language: str) -> bool:
-    """``en`` and every regional English (``en-GB``): the project's own English forms."""
-    return language.split("-", 1)[0].lower() == ENGLISH
+    """``en``, every regional English (``en-GB``) and "" (no language given): the project's own
+    English forms."""
+    return not language or language.split("-", 1)[0].lower() == ENGLISH
 
 
 @lru_cache(maxsize=64)
