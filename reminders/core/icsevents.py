@@ -87,6 +87,8 @@ class Writer:
         self._values: dict[tuple[str, object], str] = {}
         self._times: dict[tuple[str, datetime, str], str] = {}
         self._suffixes: dict[str, str] = {}
+        self._stamp: datetime | None = None  # the last DTSTAMP value, and its two lines
+        self._stamps = ("", "")
 
     def value_line(self, name: str, value: object) -> str:
         """The line of a DTSTAMP, LAST-MODIFIED, all-day DTSTART/DTEND or CATEGORIES value."""
@@ -130,11 +132,14 @@ class Writer:
     ) -> str:
         """One VEVENT; ``summary`` and ``description`` in parts (Folder.line), ``extra`` further
         TEXT properties (LOCATION, RELATED-TO, TRANSP)."""
+        if stamp is not self._stamp:  # one calendar's events all carry the same object
+            dtstamp = self.value_line("DTSTAMP", stamp)
+            self._stamp, self._stamps = stamp, (dtstamp, self.value_line("LAST-MODIFIED", stamp))
         lines = {
             "SUMMARY": self.text.line("SUMMARY", *summary),
-            "DTSTAMP": self.value_line("DTSTAMP", stamp),
+            "DTSTAMP": self._stamps[0],
             "UID": fold(f"UID:{escape(uid)}"),
-            "LAST-MODIFIED": self.value_line("LAST-MODIFIED", stamp),
+            "LAST-MODIFIED": self._stamps[1],
         }
         if isinstance(start, datetime):
             assert isinstance(end, datetime)
