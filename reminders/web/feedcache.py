@@ -83,7 +83,8 @@ def assemble(
         ]
     )
     events = memoryview(body)[len(start) : len(body) - len(END)]
-    return Built(body, gzipped, etag_of(body), etag_of(body, "-gzip"), events, b"", tzids)
+    etag = etag_of(body)  # the gzip form's tag is the body's hash too (hashed once)
+    return Built(body, gzipped, etag, f'{etag[:-1]}-gzip"', events, b"", tzids)
 
 
 class FeedCache:
