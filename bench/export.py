@@ -11,8 +11,11 @@ What runs:
   3 facts each with its source, a timed moment on every 20th observance (several time zones, with
   and without DST), and non-ASCII text (Azerbaijani "Xocalı soyqırımı", Urdu "یادگاری دن").
   It is loaded with ``reminders.config.calendars.load_calendars`` (not timed).
-* **ours**: ``reminders.core.ics.build_ics(calendars, first, last, FeedInfo(...))``, the FeedInfo
-  built as ``reminders.core.ics.export_ics`` builds it for one calendar.
+* **ours**: ``reminders.core.ics.ics_parts(calendars, first, last, FeedInfo(...))``, the FeedInfo
+  built as ``reminders.core.ics.export_ics`` builds it for one calendar: the parts that
+  ``reminders export`` writes one after the other (never joined into one bytes object).
+* **old** (with ``--old TREE``): that tree's ``build_ics``, the same call, run with its own
+  package on PYTHONPATH (e.g. ``git archive`` of the commit before a change into /tmp/old15).
 * **baseline**: the same VCALENDAR and VEVENTs (same UID, DTSTAMP, LAST-MODIFIED, DTSTART/DTEND,
   SUMMARY, DESCRIPTION text, CATEGORIES, TRANSP, RELATED-TO, moments as zoned events with their
   VTIMEZONEs) built with ``icalendar.Event()`` and ``.add(...)`` in a plain loop, then
@@ -229,12 +232,19 @@ def worker(args: argparse.Namespace) -> None:
     # As core/ics.py's export_ics builds it for --calendar ID (language: English).
     info = FeedInfo(calendar.name, calendar.description, UID_DOMAIN, REFRESH)
 
-    def build() -> bytes:
-        if args.worker in ("ours", OLD):  # the same call; OLD runs with the old tree's package
-            # As `reminders export` runs it: the collector paused (reminders/cli/gcpause.py).
+    def build() -> list[Any]:
+        """The export as the variant's ``reminders export`` has it before writing: ours in
+        parts (it writes them one after the other, never joined), the others as one bytes."""
+        # As `reminders export` runs it: the collector paused (reminders/cli/gcpause.py).
+        if args.worker == "ours":
+            from reminders.core.ics import ics_parts
+
             with gc_paused():
-                return build_ics(calendars, args.first, args.last, info, examples=True)
-        return baseline_ics(calendars, args.first, args.last, info)
+                return ics_parts(calendars, args.first, args.last, info, examples=True)
+        if args.worker == OLD:  # the old tree's package (PYTHONPATH)
+            with gc_paused():
+                return [build_ics(calendars, args.first, args.last, info, examples=True)]
+        return [baseline_ics(calendars, args.first, args.last, info)]
 
     gc.collect()
     result: dict[str, Any] = {"variant": args.worker}
@@ -264,10 +274,14 @@ def worker(args: argparse.Namespace) -> None:
         print_profile(profiler, args.top, args.worker)
     else:  # dump
         data = build()
-        Path(args.out).write_bytes(data)
-    result["bytes"] = len(data)
-    result["vevents"] = data.count(b"BEGIN:VEVENT\r\n")
-    result["sha256"] = hashlib.sha256(data).hexdigest()
+        with Path(args.out).open("wb") as out:
+            out.writelines(data)
+    digest = hashlib.sha256()
+    for part in data:
+        digest.update(part)
+    result["bytes"] = sum(len(part) for part in data)
+    result["vevents"] = sum(bytes(part).count(b"BEGIN:VEVENT\r\n") for part in data)
+    result["sha256"] = digest.hexdigest()
     print(json.dumps(result))
 
 
@@ -321,15 +335,14 @@ def print_profile(profiler: cProfile.Profile, top: int, variant: str) -> None:
             print(f"{row[0]:>7.3f} {row[1]:>7.3f} {row[2]:>9}  {row[3]}")
     phases = (
         ("occurrences() (expansion)", "reminders/core/occurrences.py", "occurrences"),
-        ("_add_events (VEVENT objects)", "reminders/core/ics.py", "_add_events"),
-        ("  of which Event.new", "icalendar/cal/event.py", "new"),
-        ("describe_observance (text)", "reminders/core/ics.py", "describe_observance"),
+        ("calendar_events (ours' VEVENTs)", "reminders/core/icsevents.py", "calendar_events"),
+        ("  of which Folder.line (text)", "reminders/core/icsfold.py", "line"),
+        ("  of which observance_text", "reminders/core/icsevents.py", "observance_text"),
+        ("describe_observance (baseline)", "reminders/core/ics.py", "describe_observance"),
         ("Component.add (all calls)", "icalendar/cal/component.py", "add"),
-        ("_add_timezones (VTIMEZONE)", "reminders/core/ics.py", "_add_timezones"),
+        ("timezones (VTIMEZONE)", "reminders/core/ics.py", "timezones"),
         ("add_missing_timezones (baseline)", "icalendar/cal/calendar.py", "add_missing_timezones"),
-        ("  of which get_missing_tzids", "icalendar/cal/calendar.py", "get_missing_tzids"),
         ("Component.to_ical (serialise)", "icalendar/cal/component.py", "to_ical"),
-        ("  of which content_lines", "icalendar/cal/component.py", "content_lines"),
         ("  of which _foldline", "icalendar/parser/string.py", "_foldline"),
     )
     print()
