@@ -9,8 +9,10 @@ without the cache.
 
 from __future__ import annotations
 
+import gc
 import gzip
 import subprocess
+import tracemalloc
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -143,3 +145,22 @@ def test_the_combined_feed_is_each_public_calendars_events_in_turn(ten: Loaded) 
     start = combined.index(b"BEGIN:VEVENT")
     assert combined[start:] == b"".join(inner) + b"END:VCALENDAR\r\n"
     assert b"cal-9" not in combined  # private
+
+
+def test_a_build_holds_its_bytes_and_little_else(ten: Loaded) -> None:
+    """No icalendar object tree, no list of per-event pieces beside the bytes: what a build
+    leaves allocated is about its feeds' plain and gzip bytes."""
+    build(ten, None)  # imports, VTIMEZONEs and the other caches of a first build, not counted
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        cache = FeedCache()
+        feeds = build(ten, cache)
+        gc.collect()
+        held = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    data = sum(len(r.body) + len(r.gzipped) for r in feeds.resources.values())
+    assert data > 1_000_000
+    assert held < 1.1 * data, (held, data)
