@@ -7,10 +7,7 @@ dropped afterwards); without it those cases skip with the reason stated.
 from __future__ import annotations
 
 import itertools
-import json
 import os
-import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -42,7 +39,7 @@ from reminders.notify.ledger import (
     ledger_url,
 )
 
-from .conftest import ROOT
+from . import racers
 
 PG_ENV = "REMINDERS_TEST_POSTGRES_URL"
 PG_SKIP = "REMINDERS_TEST_POSTGRES_URL is not set; the PostgreSQL ledger tests need a server"
@@ -389,47 +386,14 @@ def test_racing_threads_claim_each_delivery_exactly_once(
     assert ledger.counts()[CLAIMED] == 50
 
 
-CLAIMER = """
-import json, os, sys, time
-from datetime import datetime, timedelta
-from reminders.notify.ledger import Ledger
-
-url, schema, go = sys.argv[1], sys.argv[2] or None, sys.argv[3]
-fire_at, now = datetime.fromisoformat(sys.argv[4]), datetime.fromisoformat(sys.argv[5])
-lease = timedelta(seconds=float(sys.argv[6]))
-ledger = Ledger(url, schema=schema)
-ledger.get_meta("warm-up")  # connected before the start signal
-while not os.path.exists(go):
-    time.sleep(0.001)
-won = [
-    f"cal:obs-{n}:2027:plan"
-    for n in range(50)
-    if ledger.claim(f"cal:obs-{n}:2027:plan", "outbox", fire_at, now, lease)
-]
-print(json.dumps(won))
-"""
-
-
 @pytest.mark.slow
 def test_racing_processes_claim_each_delivery_exactly_once(
-    database: Database, ledger: Ledger, tmp_path: Path
+    database: Database, ledger: Ledger
 ) -> None:
-    keys = Counter(f"cal:obs-{n}:2027:plan" for n in range(50))
-    for phase, now in enumerate((T0, T0 + LEASE)):  # new claims, then taking over expired ones
-        go = tmp_path / f"go-{phase}"
-        args = [sys.executable, "-c", CLAIMER, database.url, database.schema or "", str(go)]
-        processes = [
-            subprocess.Popen(
-                [*args, T0.isoformat(), now.isoformat(), str(LEASE.total_seconds())],
-                cwd=ROOT,
-                stdout=subprocess.PIPE,
-                text=True,
-            )
-            for _ in range(2)
-        ]
-        go.touch()
-        won = [json.loads(process.communicate(timeout=60)[0]) for process in processes]
-        assert [process.returncode for process in processes] == [0, 0]
+    keys = Counter(racers.KEYS)
+    for now in (T0, T0 + LEASE):  # new claims, then taking over expired ones
+        # Two processes, each connected, let go at once.
+        won = racers.race(racers.claim_all, 2, database.url, database.schema, T0, now, LEASE)
         assert Counter(itertools.chain(*won)) == keys
     assert {row.attempts for row in ledger.find(keys).values()} == {2}
 

@@ -8,10 +8,7 @@ from __future__ import annotations
 
 import os
 import socket
-import subprocess
-import sys
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import MetaData, inspect
@@ -19,8 +16,7 @@ from sqlalchemy.schema import CreateSchema
 
 from reminders.notify.ledger import SCHEMA_VERSION, SENT, Ledger, LedgerError, deliveries, meta
 
-from . import test_ledger
-from .conftest import ROOT
+from . import racers, test_ledger
 from .test_ledger import LEASE, T0, Database
 
 database = test_ledger.database  # the fixture: SQLite, and PostgreSQL when configured
@@ -150,43 +146,17 @@ def test_a_ledger_of_a_newer_release_is_refused(database: Database) -> None:
     assert f"versions up to {SCHEMA_VERSION}: upgrade it" in message
 
 
-CREATOR = """
-import os, sys, time
-from reminders.notify.ledger import Ledger
-url, schema, go = sys.argv[1], sys.argv[2] or None, sys.argv[3]
-ledger = Ledger(url, schema=schema, owner=f"replica-{sys.argv[4]}")
-while not os.path.exists(go):
-    time.sleep(0.001)
-ledger.create_schema()
-print(ledger.schema_version())
-"""
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize("start", ["empty", "first release"])
 def test_replicas_starting_at_once_create_or_upgrade_the_schema_once(
-    database: Database, tmp_path: Path, start: str
+    database: Database, start: str
 ) -> None:
     ledger = database.open()
     if start == "first release":
         make_v1(ledger)
-    go = tmp_path / "go"
-    processes = [
-        subprocess.Popen(
-            [sys.executable, "-c", CREATOR, database.url, database.schema or "", str(go), str(n)],
-            cwd=ROOT,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for n in range(6)
-    ]
-    go.touch()
-    results = [process.communicate(timeout=60) for process in processes]
-    assert [(p.returncode, err) for p, (_, err) in zip(processes, results, strict=True)] == [
-        (0, "")
-    ] * 6
-    assert [out.strip() for out, _ in results] == [str(SCHEMA_VERSION)] * 6
+    # Six processes, each with its own connection, all let go at once.
+    versions = racers.race(racers.create_schema, 6, database.url, database.schema)
+    assert versions == [SCHEMA_VERSION] * 6
     assert columns(ledger).count("claimed_by") == 1
     assert ledger.counts()[SENT] == (1 if start == "first release" else 0)
     claim = ledger.claim("cal:obs:2027:plan", "outbox", T0, T0 + timedelta(1), LEASE)
