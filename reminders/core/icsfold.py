@@ -98,9 +98,8 @@ def stand_in(last: str) -> str:
 
     icalendar's fold (``_foldline``) decides each break from the octets on the current physical
     line, whether it holds more than one character and whether its last character is ``\\``
-    or ``^`` (which it carries to the next line): the stand-in keeps those three, in ASCII (so
-    that :func:`fold_ascii` can take an ASCII text after it), and it is the same for every
-    ``last`` that folds on alike (so it can key a cache)."""
+    or ``^`` (which it carries to the next line): the stand-in keeps those three, in ASCII, and
+    it is the same for every ``last`` that folds on alike (so it can key a cache)."""
     if len(last) == 1:
         return last
     end = last[-1] if last[-1] in "\\^" else "x"
