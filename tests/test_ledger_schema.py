@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import os
 import socket
+import sqlite3
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import MetaData, inspect
 from sqlalchemy.schema import CreateSchema
 
+from reminders.notify import ledger as ledger_module
 from reminders.notify.ledger import SCHEMA_VERSION, SENT, Ledger, LedgerError, deliveries, meta
 
 from . import racers, test_ledger
@@ -161,3 +163,37 @@ def test_replicas_starting_at_once_create_or_upgrade_the_schema_once(
     assert ledger.counts()[SENT] == (1 if start == "first release" else 0)
     claim = ledger.claim("cal:obs:2027:plan", "outbox", T0, T0 + timedelta(1), LEASE)
     assert claim is not None
+
+
+class LockedCursor:
+    """A cursor whose first ``locked`` PRAGMA journal_mode calls fail as SQLite fails them while
+    another connection switches the same new file to WAL."""
+
+    def __init__(self, locked: int, message: str = "database is locked") -> None:
+        self.locked, self.message, self.calls = locked, message, 0
+
+    def execute(self, sql: str) -> None:
+        assert sql == "PRAGMA journal_mode=WAL"
+        self.calls += 1
+        if self.calls <= self.locked:
+            raise sqlite3.OperationalError(self.message)
+
+
+def test_the_switch_to_wal_is_tried_again_while_another_connection_holds_the_lock() -> None:
+    cursor = LockedCursor(locked=3)
+    ledger_module._journal_mode_wal(cursor)
+    assert cursor.calls == 4
+
+
+def test_the_switch_to_wal_gives_up_after_the_busy_timeout_and_at_once_on_another_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(ledger_module, "SQLITE_WAL_WAIT", 0.05)
+    forever = LockedCursor(locked=10**9)
+    with pytest.raises(sqlite3.OperationalError, match="locked"):
+        ledger_module._journal_mode_wal(forever)
+    assert 2 <= forever.calls <= 10  # tried again every 10 ms, then gave up
+    other = LockedCursor(locked=1, message="disk I/O error")
+    with pytest.raises(sqlite3.OperationalError, match="disk I/O"):
+        ledger_module._journal_mode_wal(other)
+    assert other.calls == 1
