@@ -263,11 +263,14 @@ class Daemon:
         if not self.stopping.is_set():
             # Counted now: the same line whether the delivery came from a fire job or from the
             # catch-up of a start (which the start awaits, so none is left for the shutdown).
-            log.info(
-                "%s received: finishing %d delivery(ies) in flight, then stopping",
-                why,
-                len(self.inflight),
-            )
+            if self.inflight:
+                log.info(
+                    "%s received: finishing %d delivery(ies) in flight, then stopping",
+                    why,
+                    len(self.inflight),
+                )
+            else:
+                log.info("%s received: no delivery in flight; stopping", why)
             self.stopping.set()
 
     async def shutdown(self) -> None:
