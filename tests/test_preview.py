@@ -254,7 +254,7 @@ def test_check_renders_templates_even_when_the_startup_cache_is_warm(
     assert "notice templates (templates/notices): day-of: ok" in out
     assert cache.read("config.toml", date.today()) is not None  # the next check is a cache hit
     layout = tmp_path / "templates" / "notices" / "layout.txt"
-    layout.write_text(layout.read_text("utf-8").replace("{{ rule.id }}", "{{ rule.name }}"))
+    layout.write_text(layout.read_text("utf-8").replace("notice=rule.id", "notice=rule.name"))
     code, out, err = cli("check")
     assert (code, out) == (1, "")
     assert err == (

@@ -564,7 +564,7 @@ def test_identical_problems_are_listed_once(
     monkeypatch.chdir(tmp_path)
     second = DAY_OF.replace('"day-of"\nbefore = 0', '"week"\nbefore = 7')
     config = make(rules=DAY_OF + second, own_templates=True)
-    edit(tmp_path / "templates" / "notices" / "layout.txt", "{{ rule.id }}", "{{ rule.di }}")
+    edit(tmp_path / "templates" / "notices" / "layout.txt", "notice=rule.id", "notice=rule.di")
     assert len(problems_of(config)) == 1
 
 

@@ -213,6 +213,12 @@ def environment(
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
+        extensions=["jinja2.ext.i18n"],
+    )
+    # The program text of the templates ({% trans %}, _()) from the gettext catalogs, in the
+    # language the template writes in (newstyle: a translation's placeholders are named).
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        _gettext, _ngettext, newstyle=True
     )
     env.filters["longdate"] = _longdate_filter
     env.filters["clock"] = _clock_filter
@@ -235,6 +241,51 @@ def template_language(context: jinja2.runtime.Context) -> str:
         else getattr(organisation, "language", None)
     )
     return words.output_language(language or "")
+
+
+# --- Program text: the gettext catalogs -------------------------------------------------------
+#
+# reminders/locale/reminders.pot holds every sentence the templates mark; each language has
+# reminders/locale/<lang>/LC_MESSAGES/reminders.po, edited by translators, and its compiled .mo
+# beside it (shipped in the package; docs/design-notes.md, "Program text in catalogs").  English
+# is the text in the templates itself: it never reads a catalog (nor imports gettext).
+
+LOCALE_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "locale")
+DOMAIN = "reminders"
+
+_catalogs: dict[tuple[str, str], Any] = {}
+
+
+def translations(language: str) -> Any:
+    """The catalog of ``language`` (a gettext translations object; one without the language's
+    file translates nothing), None for English. Read once per process and folder."""
+    if words.is_english(language):
+        return None
+    key = (LOCALE_DIR, language)
+    found = _catalogs.get(key)
+    if found is None:
+        import gettext
+
+        tag = language.replace("-", "_")
+        found = gettext.translation(
+            DOMAIN, LOCALE_DIR, languages=[tag, tag.split("_", 1)[0].lower()], fallback=True
+        )
+        _catalogs[key] = found
+    return found
+
+
+@jinja2.pass_context
+def _gettext(context: jinja2.runtime.Context, message: str) -> str:
+    catalog = translations(template_language(context))
+    return message if catalog is None else str(catalog.gettext(message))
+
+
+@jinja2.pass_context
+def _ngettext(context: jinja2.runtime.Context, singular: str, plural: str, count: int) -> str:
+    catalog = translations(template_language(context))
+    if catalog is None:
+        return singular if count == 1 else plural
+    return str(catalog.ngettext(singular, plural, count))
 
 
 @jinja2.pass_context
