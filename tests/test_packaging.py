@@ -33,6 +33,13 @@ def test_wheel_carries_the_bundled_data(wheel: Path) -> None:
     assert "reminders/_data/calendars/remembrance.toml" in names
     assert "reminders/_data/config.toml" in names
     assert any(name.startswith("reminders/_data/templates/") for name in names)
+    # The gettext catalogs travel compiled (reminders/config/templates.py reads the .mo files).
+    assert "reminders/locale/reminders.pot" in names
+    for language in ("az", "ru", "tr", "ur"):
+        folder = f"reminders/locale/{language}/LC_MESSAGES"
+        assert {f"{folder}/reminders.po", f"{folder}/reminders.mo"} <= names
+        mo = zipfile.ZipFile(wheel).read(f"{folder}/reminders.mo")
+        assert mo == (ROOT / folder / "reminders.mo").read_bytes()
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
     assert "reminders = reminders.cli:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
 
