@@ -555,7 +555,7 @@ def test_check_page_renders_the_plans_section_before_any_plan_exists(
     folder = copy_templates(tmp_path)
     index = folder / "web" / "index.html"
     text = index.read_text("utf-8")
-    index.write_text(text.replace("Event plan for {{ plan.year }}", "{{ plan.title }}"), "utf-8")
+    index.write_text(text.replace("year=plan.year", "year=plan.title"), "utf-8")
     number = next(
         i for i, line in enumerate(index.read_text("utf-8").split("\n"), 1) if "plan.title" in line
     )
