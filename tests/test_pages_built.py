@@ -74,8 +74,8 @@ def broken_icon(root: Path) -> None:
 def broken_plan(root: Path) -> None:
     replace(
         root / "templates" / "plan" / "index.html",
-        "<h1>Event plan {{ year }}</h1>",
-        "<h1>Event plan {{ year }} {{ 1 // (year - 2027) }}</h1>",
+        "<h1>{% trans year=year %}",
+        "<h1>{{ 1 // (year - 2027) }}{% trans year=year %}",
     )
 
 
