@@ -461,6 +461,16 @@ EXPLOSIVE = [
         id="str-format",
     ),
     pytest.param(
+        "{{ _('%(a)1000000000s', a=1) }}",  # filled by Jinja2's gettext, not the % operator
+        "a width or precision of '1000000000' in a format; expected a number up to 10000",
+        id="gettext",
+    ),
+    pytest.param(
+        "{{ ngettext('%(num)1000000000d day', '%(num)d days', 1) }}",
+        "a width or precision of '1000000000' in a format; expected a number up to 10000",
+        id="ngettext",
+    ),
+    pytest.param(
         "{{ 'x' | center(10**9) }}",
         "a center width of 1000000000; expected up to 10000",
         id="center",

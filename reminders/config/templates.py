@@ -274,18 +274,25 @@ def translations(language: str) -> Any:
     return found
 
 
+def _bounded_message(text: str) -> str:
+    """A message as Jinja2's gettext is about to fill it (``text % variables``, outside the
+    sandbox's operators): its formats bounded like any other (``%%`` is a literal %)."""
+    check_printf(text.replace("%%", ""))
+    return text
+
+
 @jinja2.pass_context
 def _gettext(context: jinja2.runtime.Context, message: str) -> str:
     catalog = translations(template_language(context))
-    return message if catalog is None else str(catalog.gettext(message))
+    return _bounded_message(message if catalog is None else str(catalog.gettext(message)))
 
 
 @jinja2.pass_context
 def _ngettext(context: jinja2.runtime.Context, singular: str, plural: str, count: int) -> str:
     catalog = translations(template_language(context))
     if catalog is None:
-        return singular if count == 1 else plural
-    return str(catalog.ngettext(singular, plural, count))
+        return _bounded_message(singular if count == 1 else plural)
+    return _bounded_message(str(catalog.ngettext(singular, plural, count)))
 
 
 @jinja2.pass_context
