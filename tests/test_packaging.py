@@ -156,3 +156,25 @@ def test_installed_bundled_config_keeps_its_state_in_the_xdg_state_folder(
     assert lines[1].startswith("Daemon: last seen ")
     assert lines[2] == f"Outbox: {state / 'outbox'} (channel outbox)"
     assert list(two.iterdir()) == []
+
+
+def test_installed_wheel_reads_its_own_catalogs(installed: dict[str, str], tmp_path: Path) -> None:
+    """The templates' catalogs are found inside the installed package, compiled, with no build
+    step (reminders/config/templates.py; docs/design-notes.md, "Program text in catalogs")."""
+    paths = installed["PYTHONPATH"].split(os.pathsep)
+    code = (
+        f"import sys; sys.path[:0] = {paths!r}; "
+        "from reminders.config import templates; "
+        "print(templates.LOCALE_DIR); "
+        "print(' '.join(type(templates.translations(l)).__name__ for l in "
+        "('az', 'ru', 'tr', 'ur', 'ur-PK', 'fr')))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-I", "-c", code], cwd=tmp_path, env=installed,
+        capture_output=True, text=True, check=False, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    folder, kinds = result.stdout.splitlines()
+    assert folder == os.path.join(paths[0], "reminders", "locale")
+    # fr has no catalog yet: it translates nothing (and the outputs are English anyway).
+    assert kinds.split() == ["GNUTranslations"] * 5 + ["NullTranslations"]
