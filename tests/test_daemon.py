@@ -47,7 +47,7 @@ def test_a_notice_arrives_once_by_file_and_mail_and_never_again_after_restart(
         )
         first.wait_logged("sent")
         assert first.stop() == 0
-        assert first.logged("SIGTERM received: no delivery in flight; stopping")
+        assert first.logged("SIGTERM received: ")  # (what is in flight: test_daemon_clock.py)
         assert first.logged("stopped")
 
         second = Daemon(project)

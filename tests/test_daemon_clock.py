@@ -85,6 +85,7 @@ def test_smtp_server_down_is_retried_and_delivered_once_it_is_back(
 
     run(project, clock, scenario)
     assert len(messages) == 1
+    assert records.logged("stop received: no delivery in flight; stopping")
     assert records.logged("stopped")
     row = ledger.get(rule.notice_id, "mail")
     assert row is not None
