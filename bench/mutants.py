@@ -52,7 +52,9 @@ MODULES: dict[str, tuple[str, tuple[str, ...]]] = {
     "dates": ("reminders/core/dates.py", ("tests/test_dates.py",)),
     "occurrences": ("reminders/core/occurrences.py", ("tests/test_occurrences.py",)),
     "notices": ("reminders/core/notices.py", ("tests/test_notices.py",)),
-    "ics": ("reminders/core/ics.py", ("tests/test_ics.py",)),
+    "ics": ("reminders/core/ics.py", ("tests/test_ics.py", "tests/test_ics_pieces.py")),
+    "icsevents": ("reminders/core/icsevents.py", ("tests/test_ics_pieces.py", "tests/test_ics.py")),
+    "icsfold": ("reminders/core/icsfold.py", ("tests/test_ics_pieces.py",)),
     "records": ("reminders/core/records.py", ("tests/test_records.py",)),
     "errors": ("reminders/core/errors.py", ("tests/test_errors.py",)),
     "settings": (
@@ -60,7 +62,12 @@ MODULES: dict[str, tuple[str, tuple[str, ...]]] = {
         ("tests/test_settings.py", "tests/test_settings_table.py"),
     ),
     "model": ("reminders/core/model.py", ("tests/test_model.py",)),
-    "words": ("reminders/core/words.py", ("tests/test_words.py",)),
+    "words": ("reminders/core/words.py", ("tests/test_words.py", "tests/test_languages.py")),
+    "cldrdata": ("reminders/core/cldrdata.py", ("tests/test_languages.py", "tests/test_words.py")),
+    "languages": (
+        "reminders/core/languages.py",
+        ("tests/test_languages.py", "tests/test_words.py"),
+    ),
     "plan": ("reminders/plan/plan.py", ("tests/test_plan.py",)),
     "ledger": (
         "reminders/notify/ledger.py",

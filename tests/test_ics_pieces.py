@@ -18,7 +18,7 @@ from icalendar.parser import Contentline, Parameters
 
 from reminders.core import icsfold
 from reminders.core.ics import FeedInfo, build_ics, occurrence_ics
-from reminders.core.icsfold import Folder, fold_by_octets
+from reminders.core.icsfold import Folder, fold_by_octets, safe_cut, stand_in
 from reminders.core.model import Calendar, Event, Fact, FixedDate, Moment, Observance, YearlyRule
 from reminders.core.occurrences import occurrences
 
@@ -150,6 +150,24 @@ def test_the_fold_by_octets_is_icalendars(line: tuple[str, str]) -> None:
 def test_the_fold_in_use_is_the_one_by_octets() -> None:
     """The installed icalendar folds the samples as fold_by_octets does (else it is used)."""
     assert icsfold.fold is fold_by_octets
+
+
+def test_a_stand_in_keeps_what_the_fold_reads_and_nothing_else() -> None:
+    """Its length in octets, whether it holds one character or more, a ``\\`` or ``^`` at its
+    end; in ASCII otherwise, so lines that fold on alike share one stand-in (a cache key)."""
+    assert stand_in("é") == "é"  # one character stays one, whatever its octets
+    assert stand_in("\U0001d11e") == "\U0001d11e"
+    assert stand_in("ab") == stand_in("cd") == "xx"
+    assert stand_in("aé") == stand_in("xyz") == "xxx"
+    assert stand_in("ab\\") == "xx\\"
+    assert stand_in("éé^") == "xxxx^"
+
+
+def test_escaping_may_stop_only_after_text_not_ending_in_a_backslash_or_cr() -> None:
+    for text in ("", "ab", "a\n", "\\a", "a;"):
+        assert safe_cut(text) is True, text
+    for text in ("a\\", "\\", "a\r"):
+        assert safe_cut(text) is False, text
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

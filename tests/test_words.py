@@ -138,6 +138,9 @@ def test_dates_are_english_whatever_the_machines_locale(day: date, language: str
 def test_a_width_that_is_not_one_is_refused() -> None:
     with pytest.raises(ValueError, match="expected wide, abbreviated or narrow"):
         words.weekday(date(2027, 1, 20), "en", "short")
+    for language in ("en", "az"):
+        with pytest.raises(ValueError, match="unknown width 'short'"):
+            words.month(1, language, "short")
 
 
 def test_clock() -> None:
