@@ -53,7 +53,7 @@ MODULES: dict[str, tuple[str, tuple[str, ...]]] = {
     "occurrences": ("reminders/core/occurrences.py", ("tests/test_occurrences.py",)),
     "notices": ("reminders/core/notices.py", ("tests/test_notices.py",)),
     "ics": ("reminders/core/ics.py", ("tests/test_ics.py", "tests/test_ics_pieces.py")),
-    "icsevents": ("reminders/core/icsevents.py", ("tests/test_ics_pieces.py", "tests/test_ics.py")),
+    "icsevents": ("reminders/core/icsevents.py", ("tests/test_ics.py", "tests/test_ics_pieces.py")),
     "icsfold": ("reminders/core/icsfold.py", ("tests/test_ics_pieces.py",)),
     "records": ("reminders/core/records.py", ("tests/test_records.py",)),
     "errors": ("reminders/core/errors.py", ("tests/test_errors.py",)),

@@ -416,6 +416,26 @@ def test_an_unsupported_field_is_written_by_babel() -> None:
     assert words.format_date(JANUARY_20, "d MMMM y G", "az") == "20 yanvar 2027 b.e."
 
 
+def test_a_time_of_day_the_pack_cannot_write_is_babels() -> None:
+    """Traditional Chinese writes its short time with the day period ``B`` (``Bh:mm``)."""
+    one_pm = time(13, 5)
+    with pytest.raises(cldrdata.Unsupported, match="pattern field 'B'"):
+        cldrdata.clock(one_pm, words.pack("zh-Hant"))
+    assert words.clock(one_pm, "zh-Hant") == babel_time(one_pm, "short", locale="zh_Hant")
+    assert words.clock(one_pm, "zh-Hant") == "下午1:05"
+
+
+def test_a_negative_number_the_pack_cannot_write_is_babels(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A pack whose locale's minus sign was not found (no CLDR locale today; a cached pack made
+    by another Babel could be one) has Babel write negative numbers."""
+    pack = dict(words.pack("ur"), minus=None)
+    monkeypatch.setitem(words._PACKS, "ur", pack)
+    with pytest.raises(cldrdata.Unsupported, match="negative"):
+        cldrdata.number(-7, pack)
+    assert words.number(-7, "ur") == format_decimal(-7, locale="ur") == "-7"
+    assert words.number(7, "ur") == "7"
+
+
 # --- The config's language, and English start-ups without Babel -------------------------------
 
 
