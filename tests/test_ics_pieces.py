@@ -18,6 +18,7 @@ from icalendar.parser import Contentline, Parameters
 
 from reminders.core import icsfold
 from reminders.core.ics import FeedInfo, build_ics, occurrence_ics
+from reminders.core.icsevents import Writer
 from reminders.core.icsfold import Folder, fold_by_octets, safe_cut, stand_in
 from reminders.core.model import Calendar, Event, Fact, FixedDate, Moment, Observance, YearlyRule
 from reminders.core.occurrences import occurrences
@@ -161,6 +162,16 @@ def test_a_stand_in_keeps_what_the_fold_reads_and_nothing_else() -> None:
     assert stand_in("aé") == stand_in("xyz") == "xxx"
     assert stand_in("ab\\") == "xx\\"
     assert stand_in("éé^") == "xxxx^"
+
+
+def test_a_kept_line_is_kept_per_zone_not_per_instant() -> None:
+    """Aware datetimes of one instant compare equal; their lines differ by the zone."""
+    writer = Writer("example.org", "en")
+    utc = datetime(2027, 1, 20, 9, 0, tzinfo=UTC)
+    baku = utc.astimezone(ZoneInfo("Asia/Baku"))
+    for line in (writer.value_line, writer.time_line):
+        assert line("DTSTART", utc) == "DTSTART:20270120T090000Z"
+        assert line("DTSTART", baku) == "DTSTART;TZID=Asia/Baku:20270120T130000"
 
 
 def test_escaping_may_stop_only_after_text_not_ending_in_a_backslash_or_cr() -> None:
