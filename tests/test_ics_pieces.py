@@ -153,6 +153,28 @@ def test_the_fold_in_use_is_the_one_by_octets() -> None:
     assert icsfold.fold is fold_by_octets
 
 
+def test_the_samples_that_choose_the_fold_take_every_branch_of_its_rule() -> None:
+    """A line under 75 octets, a break stepped back off a multi-octet character, a ``\\`` and
+    a ``^`` carried to the next line: each is in some sample, so an icalendar that treats one
+    of them otherwise makes ``fold`` its own."""
+    taken = set()
+    for line in icsfold._SAMPLES:
+        data = line.encode()
+        if len(data) < 75:
+            taken.add("short")
+        start = 0
+        while len(data) - start > 74:
+            cut = start + 74
+            while data[cut] & 0xC0 == 0x80:
+                cut -= 1
+                taken.add("stepped back")
+            if data[cut - 1 : cut] in (b"\\", b"^"):
+                cut -= 1
+                taken.add(f"carried {data[cut : cut + 1].decode()}")
+            start = cut
+    assert taken == {"short", "stepped back", "carried \\", "carried ^"}
+
+
 def test_a_stand_in_keeps_what_the_fold_reads_and_nothing_else() -> None:
     """Its length in octets, whether it holds one character or more, a ``\\`` or ``^`` at its
     end; in ASCII otherwise, so lines that fold on alike share one stand-in (a cache key)."""
@@ -172,6 +194,26 @@ def test_a_kept_line_is_kept_per_zone_not_per_instant() -> None:
     for line in (writer.value_line, writer.time_line):
         assert line("DTSTART", utc) == "DTSTART:20270120T090000Z"
         assert line("DTSTART", baku) == "DTSTART;TZID=Asia/Baku:20270120T130000"
+
+
+def test_a_title_is_split_after_its_last_field() -> None:
+    """The text after the pattern's last field is every year's (kept); the rest changes."""
+    found = [
+        Observance("a", "Day of {since}: {ordinal} anniversary", FixedDate(1, 20), 1990, ""),
+        Observance("b", "{ordinal} anniversary of it", FixedDate(1, 21), 1990, ""),
+        Observance("c", "Day of {year}", FixedDate(1, 22), 1990, ""),
+        Observance("d", "A day", FixedDate(1, 23), 1990, ""),
+    ]
+    revised = datetime(2026, 1, 1, tzinfo=UTC)
+    calendar = Calendar("c", "C", "", "Asia/Baku", True, revised, "c.toml", tuple(found), ())
+    items = occurrences((calendar,), date(2027, 1, 1), date(2028, 1, 1))
+    writer = Writer("example.org", "en")
+    assert [writer.title(item) for item in items] == [
+        ("", "Day of 1990: 37th", " anniversary"),
+        ("", "37th", " anniversary of it"),
+        ("", "Day of 2027", ""),
+        ("", "A day", ""),
+    ]
 
 
 def test_escaping_may_stop_only_after_text_not_ending_in_a_backslash_or_cr() -> None:

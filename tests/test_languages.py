@@ -367,6 +367,23 @@ def test_the_packs_dates_are_babels(day: date, language: str) -> None:
         assert ours == babel_date(day, pattern, locale=cldr(language)), (skeleton, pattern)
 
 
+# Every width of the fields the pack writes, beyond those the named forms use.
+FIELDS = (
+    "E", "EE", "EEE", "EEEE", "EEEEE", "ccc", "cccc", "ccccc",
+    "M", "MM", "MMM", "MMMM", "MMMMM", "L", "LL", "LLL", "LLLL", "LLLLL",
+    "d", "dd", "y", "yy", "yyyy",
+)  # fmt: skip
+
+
+@pytest.mark.parametrize("language", PACKED)
+def test_the_packs_fields_are_babels_at_every_width(language: str) -> None:
+    pack = words.pack(language)
+    for day in (date(2027, 1, 6), date(2028, 12, 31)):
+        for field in FIELDS:
+            expected = babel_date(day, field, locale=cldr(language))
+            assert cldrdata.format_date(day, field, pack) == expected, field
+
+
 @pytest.mark.parametrize("language", PACKED)
 def test_the_packs_times_of_day_are_babels(language: str) -> None:
     pack = words.pack(language)
