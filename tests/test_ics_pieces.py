@@ -18,7 +18,7 @@ from icalendar.parser import Contentline, Parameters
 
 from reminders.core import icsfold
 from reminders.core.ics import FeedInfo, build_ics, occurrence_ics
-from reminders.core.icsevents import Writer
+from reminders.core.icsevents import Writer, calendar_events
 from reminders.core.icsfold import Folder, fold_by_octets, safe_cut, stand_in
 from reminders.core.model import Calendar, Event, Fact, FixedDate, Moment, Observance, YearlyRule
 from reminders.core.occurrences import occurrences
@@ -257,6 +257,14 @@ def test_the_export_is_a_plain_icalendar_build(
     last = first + years - 1
     ours = build_ics(chosen, first, last, info, examples=examples)
     assert ours == reference_ics(chosen, first, last, info, examples)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(calendar=calendars(0), first=st.integers(2025, 2027))
+def test_a_calendars_piece_counts_its_vevents(calendar: Calendar, first: int) -> None:
+    piece = calendar_events(calendar, first, first + 1, "test.example.org", "en", True)
+    text = bytes(piece.data).decode()
+    assert piece.vevents == text.count("BEGIN:VEVENT\r\n") == text.count("END:VEVENT\r\n")
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

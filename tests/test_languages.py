@@ -398,7 +398,7 @@ def test_the_packs_times_of_day_are_babels(language: str) -> None:
 
 @pytest.mark.parametrize("language", PACKED)
 def test_the_packs_numbers_are_babels(language: str) -> None:
-    for value in (*range(0, 10_001, 37), 10_000, -7, -120):
+    for value in (*range(0, 10_001, 37), 10_000, -1, -7, -120):
         expected = format_decimal(value, locale=cldr(language), group_separator=False)
         assert cldrdata.number(value, words.pack(language)) == expected
 
@@ -419,6 +419,12 @@ def test_the_packs_categories_are_babels_in_every_language_cldr_has() -> None:
         assert [cldrdata.plural_category(n, pack) for n in numbers] == [form(n) for n in numbers], (
             written
         )
+
+
+def test_a_plural_rule_cldrdata_cannot_read_is_refused() -> None:
+    pack = {"plural": (("one", "n is 1"),)}
+    with pytest.raises(ValueError, match="a CLDR plural rule this module does not read: 'n is 1'"):
+        cldrdata.plural_category(1, pack)
 
 
 def test_a_pack_is_plain_data_for_the_cache() -> None:
