@@ -384,6 +384,29 @@ def test_the_packs_fields_are_babels_at_every_width(language: str) -> None:
             assert cldrdata.format_date(day, field, pack) == expected, field
 
 
+TIME_FIELDS = ("H", "HH", "k", "kk", "h", "hh", "K", "KK", "m", "mm", "a", "aa", "aaa")
+# Fields the pack leaves to Babel: other widths (or none CLDR has), other fields.
+NOT_WRITTEN = ("c", "cc", "ddd", "HHH", "kkk", "hhh", "KKK", "mmm", "aaaa", "G", "B")
+
+
+@pytest.mark.parametrize("language", ["az", "ur", "ja", "en-IN"])
+def test_the_packs_time_fields_are_babels_at_every_width(language: str) -> None:
+    """Midnight is 0 or 24 (``H``, ``k``), 12 or 0 (``h``, ``K``); and a quote written twice."""
+    pack = words.pack(language)
+    for hour in (0, 1, 11, 12, 13, 23):
+        moment = time(hour, 5)
+        for field in TIME_FIELDS:
+            expected = babel_time(moment, field, locale=cldr(language))
+            assert cldrdata.clock(moment, dict(pack, time=field)) == expected, (field, hour)
+    day = date(2027, 1, 20)
+    assert cldrdata.format_date(day, "d''", pack) == babel_date(day, "d''", locale=cldr(language))
+    for field in NOT_WRITTEN:
+        with pytest.raises(cldrdata.Unsupported, match=f"pattern field '{field}'"):
+            cldrdata.format_date(day, field, pack)
+        with pytest.raises(cldrdata.Unsupported, match=f"pattern field '{field}'"):
+            cldrdata.clock(time(13, 5), dict(pack, time=field))
+
+
 @pytest.mark.parametrize("language", PACKED)
 def test_the_packs_times_of_day_are_babels(language: str) -> None:
     pack = words.pack(language)
