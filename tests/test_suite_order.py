@@ -168,3 +168,14 @@ def test_the_hooks_stay_out_of_a_run_in_one_process(tmp_path: Path) -> None:
     # `pytest tests/test_x.py`, as one runs a file while working: no worker, no group.
     workers = run_pytest(tmp_path)
     assert workers == {"fixture": {"main"}, "burst": {"main"}, "free": {"main"}}
+
+
+def test_the_package_byte_code_is_written_before_the_tests_even_where_python_would_not() -> None:
+    # Written by pytest_configure, so that the suite's `reminders` processes read it instead of
+    # compiling the package each (PYTHONDONTWRITEBYTECODE=1 stops Python writing it).
+    import importlib.util
+
+    sources = sorted(suite_order.PACKAGE.rglob("*.py"))
+    assert len(sources) > 50
+    missing = [s for s in sources if not Path(importlib.util.cache_from_source(str(s))).is_file()]
+    assert missing == []
