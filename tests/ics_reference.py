@@ -20,8 +20,8 @@ from reminders.core.ics import (
     describe_moment,
     describe_observance,
     new_vcalendar,
-    observance_uid,
 )
+from reminders.core.icsevents import event_text, event_uid, observance_uid
 from reminders.core.model import Calendar, Occurrence
 from reminders.core.occurrences import occurrences
 
@@ -58,21 +58,10 @@ def observance_events(item: Occurrence, shared: Shared) -> list[VEvent]:
 def event_vevent(item: Occurrence, shared: Shared) -> VEvent:
     event = item.event
     assert event is not None
-    summary = f"Example: {event.title}" if event.example else event.title
-    description = event.description
-    if event.example:
-        description = (
-            f"{description}\n\nThis is a sample event shipped with the calendar, "
-            "to show how a planned event looks."
-        ).strip()
-    if event.start is not None and event.end is not None:
-        start: date | datetime = event.start
-        end: date | datetime = event.end
-    else:
-        assert event.day is not None
-        start, end = event.day, event.day + timedelta(days=1)
+    # What the event says (the same text as the feed's): only its serialisation is compared.
+    summary, description, start, end = event_text(item)
     vevent = shared.vevent(
-        f"{item.calendar.id}-event-{event.id}@{shared.domain}",
+        event_uid(item, shared.domain),
         start,
         end,
         summary,

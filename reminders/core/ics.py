@@ -112,11 +112,6 @@ def new_vcalendar(
     return vcal
 
 
-def observance_uid(item: Occurrence, domain: str) -> str:
-    assert item.observance is not None
-    return f"{item.calendar.id}-{item.observance.id}-{item.date.year}@{domain}"
-
-
 def describe_observance(item: Occurrence, language: str) -> str:
     """The DESCRIPTION of an observance's all-day VEVENT: what, facts with sources, moments."""
     return "".join(observance_text(item, language))

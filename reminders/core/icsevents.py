@@ -161,7 +161,7 @@ class Writer:
         """The all-day VEVENT of one observance-year, then one zoned VEVENT per timed moment."""
         observance = item.observance
         assert observance is not None
-        uid = f"{item.calendar.id}-{observance.id}-{item.date.year}@{self.domain}"
+        uid = observance_uid(item, self.domain)
         stamp = item.calendar.revised
         out = [
             self.vevent(
@@ -194,28 +194,14 @@ class Writer:
         """A planned event: zoned (or all-day), with its venue, linked to that year's observance."""
         event = item.event
         assert event is not None
-        summary = f"Example: {event.title}" if event.example else event.title
-        description = event.description
-        if event.example:
-            description = (
-                f"{description}\n\nThis is a sample event shipped with the calendar, "
-                "to show how a planned event looks."
-            ).strip()
-        if event.start is not None and event.end is not None:
-            start: date | datetime = event.start
-            end: date | datetime = event.end
-        else:
-            assert event.day is not None
-            start, end = event.day, event.day + ONE_DAY
+        summary, description, start, end = event_text(item)
         extra = []
         if event.venue:
             extra.append(("LOCATION", "", event.venue))
         if item.observance is not None:
-            year = item.date.year
-            related = f"{item.calendar.id}-{item.observance.id}-{year}@{self.domain}"
-            extra.append(("RELATED-TO", "", related))
+            extra.append(("RELATED-TO", "", observance_uid(item, self.domain)))
         return self.vevent(
-            f"{item.calendar.id}-event-{event.id}@{self.domain}",
+            event_uid(item, self.domain),
             start,
             end,
             ("", summary, ""),
@@ -244,6 +230,35 @@ class Writer:
 
     def item(self, item: Occurrence) -> str:
         return self.event(item) if item.event is not None else self.observance(item)
+
+
+def observance_uid(item: Occurrence, domain: str) -> str:
+    """The UID of an observance-year (an event's RELATED-TO names that of its year)."""
+    assert item.observance is not None
+    return f"{item.calendar.id}-{item.observance.id}-{item.date.year}@{domain}"
+
+
+def event_uid(item: Occurrence, domain: str) -> str:
+    assert item.event is not None
+    return f"{item.calendar.id}-event-{item.event.id}@{domain}"
+
+
+def event_text(item: Occurrence) -> tuple[str, str, date | datetime, date | datetime]:
+    """A planned event's SUMMARY, DESCRIPTION, start and end (an all-day event ends the next
+    day); the bundled sample says it is one."""
+    event = item.event
+    assert event is not None
+    summary = f"Example: {event.title}" if event.example else event.title
+    description = event.description
+    if event.example:
+        description = (
+            f"{description}\n\nThis is a sample event shipped with the calendar, "
+            "to show how a planned event looks."
+        ).strip()
+    if event.start is not None and event.end is not None:
+        return summary, description, event.start, event.end
+    assert event.day is not None
+    return summary, description, event.day, event.day + ONE_DAY
 
 
 def observance_text(item: Occurrence, language: str) -> tuple[str, str, str]:

@@ -23,7 +23,8 @@ from icalendar import Event as VEvent
 from icalendar import vText
 
 from ..core import words
-from ..core.ics import Shared, new_vcalendar, observance_uid
+from ..core.ics import Shared, new_vcalendar
+from ..core.icsevents import observance_uid
 from ..core.settings import Settings
 from .plan import Entry, Milestone, Plan
 
