@@ -98,7 +98,7 @@ def channel_config(kind: str, **raw: Any) -> ChannelConfig:
             assert field.default is not MISSING, f"{kind} needs {field.name}"
             options[field.name] = field.default
     assert not raw, f"unknown options {raw}"
-    return ChannelConfig("team", kind, tuple(sorted(options.items())))
+    return ChannelConfig("team", kind, tuple(sorted(options.items())), "")
 
 
 def closed_port() -> int:

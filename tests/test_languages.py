@@ -558,3 +558,79 @@ def test_another_language_imports_babel_once(tmp_path: Path) -> None:
     assert imports_babel(tmp_path, "upcoming")
     assert not imports_babel(tmp_path, "upcoming", "check")
     assert list((tmp_path / "cache").glob("cldr-*.marshal"))
+
+
+# --- languages, and the language of a channel, a notice rule and a milestone -------------------
+
+
+def config_with(folder: Path, org: str = "", channel: str = "", notice: str = "") -> Path:
+    """The bundled config with extra lines in [organisation], the outbox channel and plan-30."""
+    text = (ROOT / "config.toml").read_text("utf-8")
+    text = text.replace('language = "en"\n', f'language = "en"\n{org}\n', 1)
+    text = text.replace('folder = "var/outbox"\n', f'folder = "var/outbox"\n{channel}\n', 1)
+    text = text.replace('id = "plan-30"\n', f'id = "plan-30"\n{notice}\n', 1)
+    path = folder / "config.toml"
+    path.write_text(text, "utf-8")
+    return path
+
+
+def test_languages_default_to_the_language_alone(tmp_path: Path) -> None:
+    from reminders.config.config_file import load_config
+
+    settings = load_config(config_with(tmp_path))
+    assert settings.organisation.languages == ("en",)
+    assert settings.organisation.language_for("", "") == "en"
+
+
+def test_languages_put_the_default_first_and_name_each_output(tmp_path: Path) -> None:
+    from reminders.config.config_file import load_config
+
+    settings = load_config(
+        config_with(
+            tmp_path,
+            org='languages = ["ur", "az", "en", "ur"]',
+            channel='language = "ur"',
+            notice='language = "az"',
+        )
+    )
+    org = settings.organisation
+    assert org.languages == ("en", "ur", "az")
+    rule = settings.rule("plan-30")
+    channel = settings.channel("outbox")
+    assert rule is not None
+    assert channel is not None
+    assert (rule.language, channel.language) == ("az", "ur")
+    assert org.language_for(channel.language, rule.language) == "ur"  # the channel's wins
+    assert org.language_for("", rule.language) == "az"
+
+
+def test_languages_without_the_default_and_a_language_not_configured_are_refused(
+    tmp_path: Path,
+) -> None:
+    from reminders.config.config_file import load_config
+    from reminders.core.errors import ConfigError
+
+    with pytest.raises(ConfigError) as raised:
+        load_config(config_with(tmp_path, org='languages = ["ur"]'))
+    assert [str(p).split("/")[-1] for p in raised.value.problems] == [
+        "config.toml:10: organisation.languages: got ['ur']; expected a list that includes the "
+        "default language 'en' (organisation.language)"
+    ]
+    with pytest.raises(ConfigError) as raised:
+        load_config(
+            config_with(
+                tmp_path,
+                org='languages = ["en", "ur"]',
+                channel='language = "tr"',
+                notice='language = "french"',
+            )
+        )
+    shown = [str(p) for p in raised.value.problems]
+    assert any(
+        "notice[1].language: got 'french'; expected a BCP 47 language tag" in s for s in shown
+    ), shown
+    assert any(
+        "channel[1].language: got 'tr'; expected one of the organisation's languages "
+        "(organisation.languages: en, ur)" in s
+        for s in shown
+    ), shown

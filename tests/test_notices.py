@@ -48,7 +48,7 @@ tags = ["t"]
 
 
 def organisation(tz: str, weekend: tuple[str, ...] = ("Saturday", "Sunday")) -> Organisation:
-    return Organisation("Org", tz, "PK", weekend, "en", "test.example.org")
+    return Organisation("Org", tz, "PK", weekend, "en", "test.example.org", ("en",))
 
 
 # The [[notice]] table's defaults, as the config gives them to a rule that does not set them.
@@ -348,7 +348,7 @@ def test_a_rule_limited_by_observance_and_tag_needs_both(kind: str) -> None:
     ) -> NoticeRule | MilestoneRule:
         if kind == "notice":
             return rule(0, observances=observances, tags=tags)
-        return MilestoneRule("m", "Task", 5, "before", observances, tags, (), 0, time(9), "x")
+        return MilestoneRule("m", "Task", 5, "before", observances, tags, (), 0, time(9), "x", "")
 
     assert applies(make(), war)
     assert applies(make(observances=("november-10",)), war)

@@ -49,7 +49,7 @@ def test_a_derived_base_url_follows_the_address_the_server_really_listens_on(
 
 
 def test_a_channel_option_is_found_by_name_and_a_missing_one_raises() -> None:
-    channel = ChannelConfig("mail", "smtp", (("host", "smtp.example.org"), ("port", 587)))
+    channel = ChannelConfig("mail", "smtp", (("host", "smtp.example.org"), ("port", 587)), "")
     assert channel.option("host") == "smtp.example.org"
     assert channel.option("port") == 587
     with pytest.raises(KeyError, match="user"):

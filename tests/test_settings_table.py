@@ -90,7 +90,16 @@ def test_a_config_without_the_optional_tables_has_the_tables_defaults(tmp_path) 
     }
     assert loaded.organisation.country == "PK"
     milestone = loaded.milestones[0]._asdict()
-    optional = ("when", "observances", "tags", "channels", "notice_before", "at", "template")
+    optional = (
+        "when",
+        "observances",
+        "tags",
+        "channels",
+        "notice_before",
+        "at",
+        "template",
+        "language",
+    )
     assert {k: milestone[k] for k in optional} == {
         k: v for k, v in defaults(config.MILESTONE_FIELDS).items()
     }

@@ -92,9 +92,22 @@ TYPES: dict[str, ChannelType] = {
     ),
 }
 
+
+def _language_tag(value: Any) -> str:
+    from .config_file import language_tag  # imported by then: it imports this module
+
+    return language_tag(value)
+
+
 CHANNEL_FIELDS = (
     Field("id", text, help="the channel's id, named by notice rules"),
     Field("type", one_of(*TYPES), help="the channel type"),
+    Field(
+        "language",
+        _language_tag,
+        "",
+        "the language of what it receives (default: the notice rule's or the organisation's)",
+    ),
 )
 
 

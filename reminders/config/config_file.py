@@ -117,6 +117,16 @@ ORGANISATION_FIELDS = (
     Field("weekend", list_of(weekday, "weekday names"), ("Saturday", "Sunday"), "weekend days"),
     Field("language", language_tag, "en", "the language of notices, pages and plans"),
     Field("uid_domain", domain, help="a domain you control; it makes event UIDs unique"),
+    Field(
+        "languages",
+        list_of(language_tag, "language tags such as ['en', 'ur']"),
+        (),
+        "every language outputs are written in (default: [language])",
+    ),
+)
+# A channel's, notice rule's or milestone's language: one of the organisation's languages.
+LANGUAGE_FIELD = Field(
+    "language", language_tag, "", "the language it is written in (default: the organisation's)"
 )
 PATHS_FIELDS = (
     Field("calendars", folder, None, "calendar folder; default: the bundled calendars"),
@@ -202,6 +212,7 @@ NOTICE_FIELDS = (
         "what a send day on a weekend does",
     ),
     Field("description", optional_text, "", "what the notice is for"),
+    LANGUAGE_FIELD,
 )
 # A key whose record field has another name: [[notice]] before is NoticeRule.days_before.
 RECORD_NAMES = {"before": "days_before"}
@@ -236,6 +247,7 @@ MILESTONE_FIELDS = (
     ),
     Field("at", local_time, local_time("09:00"), "local send time of its notice"),
     Field("template", template_name, "milestone", "its notice's template under templates/notices/"),
+    LANGUAGE_FIELD,
 )
 # The [[milestone]] keys that only its notice uses (meaningless without channels).
 NOTICE_ONLY = ("notice_before", "at", "template")
@@ -334,6 +346,8 @@ def load_config(path: str | os.PathLike[str]) -> Settings:
             "at most six weekend days (the plan counts working days)",
         )
         org = None
+    if org is not None:
+        org = _languages(check, org)
     paths = check.table(document.get("paths", {}), PATHS_FIELDS, ("paths",))
     feed = check.table(document.get("feed", {}), FEED_FIELDS, ("feed",))
     ledger = check.table(document.get("ledger", {}), LEDGER_FIELDS, ("ledger",))
@@ -345,6 +359,8 @@ def load_config(path: str | os.PathLike[str]) -> Settings:
     plan = check.table(document.get("plan", {}), PLAN_FIELDS, ("plan",))
     milestones = _milestones(check, document.get("milestone"), {c.id for c in channels})
     closures = load_closures(check, document.get("holiday"))
+    if org is not None:
+        _named_languages(check, org["languages"], document, channels, notices, milestones)
     if check.problems or org is None or paths is None or feed is None:
         raise ConfigError(check.problems)
     assert ledger is not None
@@ -365,6 +381,45 @@ def load_config(path: str | os.PathLike[str]) -> Settings:
         closures=closures,
         config_path=os.path.abspath(path),
     )
+
+
+def _languages(check: Checker, org: dict[str, Any]) -> dict[str, Any] | None:
+    """``languages`` with the default ``language`` first (``[language]`` when not given)."""
+    given = tuple(dict.fromkeys(org["languages"]))
+    if given and org["language"] not in given:
+        check.add(
+            ("organisation", "languages"),
+            list(given),
+            f"a list that includes the default language {org['language']!r}"
+            " (organisation.language)",
+        )
+        return None
+    return {**org, "languages": (org["language"], *(x for x in given if x != org["language"]))}
+
+
+def _named_languages(
+    check: Checker,
+    languages: tuple[str, ...],
+    document: dict[str, Any],
+    channels: tuple[ChannelConfig, ...],
+    notices: tuple[NoticeRule, ...],
+    milestones: tuple[MilestoneRule, ...],
+) -> None:
+    """A channel, notice rule or milestone writes in one of the organisation's languages."""
+    expected = (
+        "one of the organisation's languages (organisation.languages: " + ", ".join(languages) + ")"
+    )
+    named: tuple[tuple[str, tuple[ChannelConfig | NoticeRule | MilestoneRule, ...]], ...] = (
+        ("channel", channels),
+        ("notice", notices),
+        ("milestone", milestones),
+    )
+    for table, items in named:
+        # Each by its index in the file (an entry refused for another key is not in items).
+        where = {t.get("id"): i for i, t in enumerate(document.get(table) or ()) if type(t) is dict}
+        for item in items:
+            if item.language and item.language not in languages:
+                check.add((table, where[item.id], "language"), item.language, expected)
 
 
 def _feed(values: dict[str, Any], base: str) -> Feed:
@@ -428,8 +483,11 @@ def _channels(check: Checker, raw: Any, state: str) -> tuple[ChannelConfig, ...]
             continue
         seen.add(values["id"])
         channel_id, channel_type = values.pop("id"), values.pop("type")
+        language = values.pop("language")
         options = resolve_paths(channel_type, values, state)
-        out.append(ChannelConfig(channel_id, channel_type, tuple(sorted(options.items()))))
+        out.append(
+            ChannelConfig(channel_id, channel_type, tuple(sorted(options.items())), language)
+        )
     return tuple(out)
 
 

@@ -29,8 +29,17 @@ class Organisation(NamedTuple):
     timezone: str
     country: str
     weekend: tuple[str, ...]
-    language: str
+    language: str  # the default language: the feed's default URL, a notice with none named
     uid_domain: str
+    languages: tuple[str, ...]  # every language outputs are written in; the default first
+
+    def language_for(self, *named: str) -> str:
+        """The language of an output: the first of ``named`` that is set (a channel's, then
+        its notice rule's), else the default."""
+        for language in named:
+            if language:
+                return language
+        return self.language
 
 
 class Feed(NamedTuple):
@@ -80,6 +89,7 @@ class NoticeRule(NamedTuple):
     tags: tuple[str, ...]  # empty: no tag filter
     weekend: str  # "keep" or "previous-working-day"
     description: str
+    language: str  # its notices' language where a channel names none ("": the default)
 
 
 class ChannelConfig(NamedTuple):
@@ -88,6 +98,7 @@ class ChannelConfig(NamedTuple):
     id: str
     type: str
     options: tuple[tuple[str, object], ...]
+    language: str  # what it receives is written in this language ("": the rule's or default)
 
     def option(self, name: str) -> object:
         for key, value in self.options:
@@ -143,6 +154,7 @@ class MilestoneRule(NamedTuple):
     notice_before: int  # working days between the notice and the milestone's date
     at: time
     template: str
+    language: str  # its notice's language where a channel names none ("": the default)
 
     @property
     def notified(self) -> bool:

@@ -307,10 +307,10 @@ def sample_notice(rule: NoticeRule, settings: Settings, today: date) -> Notice:
 # Milestones of the sample plan when the config has none: one ahead of and one after the event.
 SAMPLE_MILESTONES = (
     MilestoneRule(
-        "sample-venue", "Book the venue", 10, "before", (), (), (), 0, time(9), "milestone"
+        "sample-venue", "Book the venue", 10, "before", (), (), (), 0, time(9), "milestone", ""
     ),
     MilestoneRule(
-        "sample-report", "Publish the report", 2, "after", (), (), (), 0, time(9), "milestone"
+        "sample-report", "Publish the report", 2, "after", (), (), (), 0, time(9), "milestone", ""
     ),
 )
 

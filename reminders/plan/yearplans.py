@@ -62,6 +62,7 @@ def milestone_notice_rule(rule: MilestoneRule) -> NoticeRule:
         tags=rule.tags,
         weekend="keep",  # a milestone is on a working day; so is its notice
         description=rule.name,
+        language=rule.language,
     )
 
 
