@@ -15,7 +15,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
 from reminders.config import templates
-from reminders.core import words
+from reminders.core import i18n, words
 
 from .conftest import GOLDEN, ROOT
 
@@ -38,7 +38,7 @@ def test_the_template_holds_every_sentence_the_templates_mark(tmp_path: Path) ->
     extracted = tmp_path / "reminders.pot"
     CommandLineInterface().run(
         ["pybabel", "-q", "extract", "-F", str(ROOT / "pyproject.toml"), "--no-wrap",
-         "-o", str(extracted), str(ROOT / "templates")]
+         "-o", str(extracted), str(ROOT / "reminders"), str(ROOT / "templates")]
     )  # fmt: skip
     marked = msgids(catalog(extracted))
     assert len(marked) > 50  # the notices' sentences at least
@@ -79,7 +79,7 @@ def test_a_translated_sentence_is_written_in_the_output_language(
     folder.mkdir(parents=True)
     with (folder / "reminders.mo").open("wb") as handle:
         write_mo(handle, po)
-    monkeypatch.setattr(templates, "LOCALE_DIR", str(tmp_path / "locale"))
+    monkeypatch.setattr(i18n, "LOCALE_DIR", str(tmp_path / "locale"))
     config = tmp_path / "config.toml"
     text = (ROOT / "config.toml").read_text("utf-8")
     assert text.count('language = "en"') == 1

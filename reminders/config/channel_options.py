@@ -13,6 +13,7 @@ import re
 from datetime import timedelta
 from typing import Any, NamedTuple
 
+from .language_tag import language_tag
 from .schema import (
     Field,
     Invalid,
@@ -93,18 +94,12 @@ TYPES: dict[str, ChannelType] = {
 }
 
 
-def _language_tag(value: Any) -> str:
-    from .config_file import language_tag  # imported by then: it imports this module
-
-    return language_tag(value)
-
-
 CHANNEL_FIELDS = (
     Field("id", text, help="the channel's id, named by notice rules"),
     Field("type", one_of(*TYPES), help="the channel type"),
     Field(
         "language",
-        _language_tag,
+        language_tag,
         "",
         "the language of what it receives (default: the notice rule's or the organisation's)",
     ),

@@ -16,7 +16,6 @@ import re
 from datetime import timedelta
 from typing import Any
 
-from ..core import words
 from ..core.errors import ConfigError, Problem
 from ..core.model import WEEKDAYS
 from ..core.settings import (
@@ -32,7 +31,7 @@ from ..core.settings import (
     links_for,
 )
 from .closures import load_closures
-from .langcache import prepare
+from .language_tag import language_tag
 from .resources import ENV_CONFIG, PACKAGE, bundled, shown_path, state_folder
 from .schema import (
     Checker,
@@ -59,22 +58,6 @@ from .schema import (
 )
 
 country_code = matching(r"[A-Z]{2}", "an ISO 3166-1 alpha-2 country code in capitals, such as 'PK'")
-
-LANGUAGE_EXPECTED = "a BCP 47 language tag that CLDR knows, such as 'en', 'az', 'ru' or 'ur-PK'"
-_language_form = matching(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*", LANGUAGE_EXPECTED)
-
-
-def language_tag(value: Any) -> str:
-    """A BCP 47 tag of a language CLDR knows (Babel, asked for any tag but English's): it
-    becomes the Content-Language of e-mails and the lang of HTML pages, and chooses the words
-    (core/words.py). A known language with no translation yet is valid; ``check`` warns."""
-    tag = str(_language_form(value))
-    prepare(tag)  # CLDR's data of the language from the start-up cache: Babel not imported
-    try:
-        words.missing(tag)
-    except ValueError:
-        raise Invalid(LANGUAGE_EXPECTED) from None
-    return tag
 
 
 def weekday(value: Any) -> str:

@@ -15,7 +15,7 @@ from jinja2 import filters as jinja_filters
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from ..core import words
+from ..core import i18n, words
 
 
 def wrap(value: str, width: int = 76, first: str = "", rest: str = "") -> str:
@@ -250,28 +250,8 @@ def template_language(context: jinja2.runtime.Context) -> str:
 # beside it (shipped in the package; docs/design-notes.md, "Program text in catalogs").  English
 # is the text in the templates itself: it never reads a catalog (nor imports gettext).
 
-LOCALE_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "locale")
-DOMAIN = "reminders"
-
-_catalogs: dict[tuple[str, str], Any] = {}
-
-
-def translations(language: str) -> Any:
-    """The catalog of ``language`` (a gettext translations object; one without the language's
-    file translates nothing), None for English. Read once per process and folder."""
-    if words.is_english(language):
-        return None
-    key = (LOCALE_DIR, language)
-    found = _catalogs.get(key)
-    if found is None:
-        import gettext
-
-        tag = language.replace("-", "_")
-        found = gettext.translation(
-            DOMAIN, LOCALE_DIR, languages=[tag, tag.split("_", 1)[0].lower()], fallback=True
-        )
-        _catalogs[key] = found
-    return found
+# The catalogs themselves are read by core/i18n.py, for the templates and for Python's text alike.
+translations = i18n.translations
 
 
 def _bounded_message(text: str) -> str:
