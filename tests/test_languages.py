@@ -634,3 +634,32 @@ def test_languages_without_the_default_and_a_language_not_configured_are_refused
         "(organisation.languages: en, ur)" in s
         for s in shown
     ), shown
+
+
+@pytest.mark.parametrize(
+    ("language", "name", "direction"),
+    [
+        ("en", "English", "ltr"),
+        ("en-GB", "English", "ltr"),
+        ("az", "Azərbaycanca", "ltr"),
+        ("ru", "Русский", "ltr"),
+        ("tr", "Türkçe", "ltr"),
+        ("ur", "اردو", "rtl"),
+        ("ur-PK", "اردو", "rtl"),
+        ("fr", "Français", "ltr"),  # CLDR's own name, its first letter upper-case
+        ("fa", "فارسی", "rtl"),
+        ("he", "עברית", "rtl"),
+    ],
+)
+def test_each_language_is_named_in_itself_with_its_direction(
+    language: str, name: str, direction: str
+) -> None:
+    assert words.autonym(language) == name
+    assert words.direction(language) == direction
+
+
+def test_a_tag_cldr_does_not_know_has_no_name_and_no_direction() -> None:
+    with pytest.raises(ValueError, match="unknown language 'french'"):
+        words.autonym("french")
+    with pytest.raises(ValueError, match="unknown language 'french'"):
+        words.direction("french")

@@ -97,6 +97,8 @@ def pack(language: str, skeletons: tuple[str, ...]) -> dict[str, Any]:
     return {
         "language": language,
         "script": where.script,
+        "direction": str(where.text_direction),  # "rtl" or "ltr"
+        "name": str(where.get_display_name(where)),  # the language named in itself
         "days": names(where.days, 7, 0),
         "months": names(where.months, 12, 1),
         "patterns": {skeleton: date_pattern(language, skeleton) for skeleton in skeletons},

@@ -151,6 +151,31 @@ def missing(language: str) -> str | None:
     )
 
 
+# Each language named in itself, as a list of languages (the page's switcher) names it. CLDR's
+# own name is the adjective in lower case for some ("azərbaycan", "русский"); these are the
+# names a reader looks for. A language not listed gets CLDR's name, its first letter upper-case.
+_AUTONYMS = {"en": "English", "az": "Azərbaycanca", "ru": "Русский", "tr": "Türkçe", "ur": "اردو"}
+
+
+def autonym(language: str) -> str:
+    """The language named in itself: 'English', 'Azərbaycanca', 'Русский', 'Türkçe', 'اردو';
+    a regional tag is named as its language (``ur-PK``: 'اردو'), and a language CLDR knows
+    but not listed here by CLDR ('Français'). ValueError when CLDR has no such language."""
+    primary = language.split("-", 1)[0].lower()
+    if is_english(language) or primary in _AUTONYMS:
+        return _AUTONYMS[primary or ENGLISH]
+    name = str(pack(language)["name"])
+    return name[:1].upper() + name[1:]
+
+
+def direction(language: str) -> str:
+    """``"rtl"`` for a language written right to left (Urdu, Arabic, Persian, Hebrew), else
+    ``"ltr"``: an HTML output's ``dir``. ValueError when CLDR has no such language."""
+    if is_english(language):
+        return "ltr"
+    return "rtl" if pack(language)["direction"] == "rtl" else "ltr"
+
+
 def weekday(day: date, language: str, width: str = "wide") -> str:
     """'Wednesday' (``wide``), 'Wed' (``abbreviated``) or 'W' (``narrow``)."""
     _width(width)
