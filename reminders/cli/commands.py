@@ -15,7 +15,14 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 
 from .. import __version__
-from ..core.errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, ReminderError, UsageError
+from ..core.errors import (
+    EXIT_INTERRUPTED,
+    EXIT_INVALID,
+    EXIT_OK,
+    EXIT_USAGE,
+    ReminderError,
+    UsageError,
+)
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -292,6 +299,17 @@ def cmd_notices(args: argparse.Namespace) -> int:
     for line in notice_lines(items, loaded.settings, start, args.days):
         print(line)
     return EXIT_OK
+
+
+def cmd_orgs(args: argparse.Namespace) -> int:
+    from datetime import UTC
+
+    from .orgs import orgs_lines
+
+    lines, ok = orgs_lines(_config_path(args), datetime.now(UTC))
+    for line in lines:
+        print(line)
+    return EXIT_OK if ok else EXIT_INVALID
 
 
 def cmd_status(args: argparse.Namespace) -> int:
@@ -587,6 +605,16 @@ def build_parser() -> argparse.ArgumentParser:
     add_start_date(notices)
     notices.set_defaults(run=cmd_notices)
 
+    orgs = commands.add_parser(
+        "orgs",
+        formatter_class=Formatter,
+        help="list the organisations of a deployment, each with its state",
+        description="Load every organisations/ID.toml of the config's [paths] organisations "
+        "folder and list each: name, time zone, host country, languages, and its next notice "
+        "or the problems of its file. Exits 1 when an organisation's file has problems.",
+    )
+    orgs.set_defaults(run=cmd_orgs)
+
     status = commands.add_parser(
         "status",
         formatter_class=Formatter,
@@ -630,7 +658,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
     preview.set_defaults(run=cmd_preview)
     _config_after_command([*commands.choices.values(), channel_test])
+    _org_option([commands.choices[name] for name in ORG_COMMANDS if name in commands.choices])
     return parser
+
+
+# The commands that work for one organisation of a deployment (config/organisations.py).
+ORG_COMMANDS = ("upcoming", "export", "notices", "preview", "status", "plan")
+
+
+def _org_option(parsers: Iterable[argparse.ArgumentParser]) -> None:
+    for sub in parsers:
+        sub.add_argument(
+            "--org",
+            metavar="ID",
+            default=None,
+            help="the organisation (organisations/ID.toml) of a deployment of several",
+        )
 
 
 def _config_after_command(parsers: Iterable[argparse.ArgumentParser]) -> None:
@@ -654,6 +697,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if run is None:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
+    from ..config.load import select
+
+    select(getattr(args, "org", None))
     try:
         return run(args)
     except ReminderError as exc:

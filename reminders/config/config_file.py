@@ -114,6 +114,7 @@ LANGUAGE_FIELD = Field(
 PATHS_FIELDS = (
     Field("calendars", folder, None, "calendar folder; default: the bundled calendars"),
     Field("templates", folder, None, "template folder; default: the bundled templates"),
+    Field("organisations", folder, None, "folder of organisation files; default: one organisation"),
 )
 # Bounds of every duration: each is added to dates or times, and these keep every result within
 # the years the program computes (and the retry waits, doubled per attempt, within reach).

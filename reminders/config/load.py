@@ -6,9 +6,29 @@ from datetime import date
 
 from ..core.settings import Loaded
 
+# The organisation a command works for (``--org ID``; None: the one-organisation case). Set once
+# per command by the CLI (select), read by load: every command loads through it.
+_selected: str | None = None
+
+
+def select(org_id: str | None) -> None:
+    """Make :func:`load` give the organisation ``org_id`` of the deployment (None: config.toml)."""
+    global _selected
+    _selected = org_id
+
 
 def load(config_path: str, today: date) -> Loaded:
-    """The config and its calendars, validated; from the start-up cache when nothing changed."""
+    """The config and its calendars, validated; from the start-up cache when nothing changed.
+    With an organisation selected (``--org``), that organisation's (config/organisations.py)."""
+    if _selected is not None:
+        from .langcache import prepare
+        from .organisations import find
+
+        found = find(config_path, _selected, today)
+        prepare(found.settings.organisation.language)
+        for language in found.settings.organisation.languages:
+            prepare(language)
+        return found
     from . import cache
     from .langcache import prepare
 

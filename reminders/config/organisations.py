@@ -1,0 +1,271 @@
+"""Many organisations in one deployment: ``organisations/ID.toml``, each over ``config.toml``.
+
+``config.toml``'s ``[paths] organisations`` names a folder; every ``*.toml`` in it is one
+organisation, its id the file's name (``islamabad.toml`` is ``islamabad``). Without that key the
+config is the one-organisation case and nothing here is used.
+
+An organisation's file holds what is its own; everything else comes from ``config.toml``, which
+keeps the defaults and the shared remembrance calendars once:
+
+* ``[organisation]``: any key of config.toml's table (name, time zone, host country, weekend,
+  language and languages, uid_domain); a key not given is config.toml's. Giving ``language``
+  without ``languages`` makes ``languages`` that one language.
+* ``[paths] calendars``: its own calendar folder (planned events, private calendars), relative to
+  its file, read beside the shared calendars (a calendar id must not be in both).
+* ``[feed]``: ``name``, ``description``, ``include_examples``, ``tokens_env`` and ``tokens_file``
+  (its private calendars' tokens); the rest of the feed (where it listens) is the deployment's.
+* ``[plan]``: any key, over config.toml's.
+* ``[[channel]]``, ``[[notice]]``, ``[[milestone]]``: each added to config.toml's, or replacing
+  the one of config.toml with the same id.
+* ``[[holiday]]``: its own closures, added to config.toml's.
+
+Each file is checked on its own: a problem names the organisation's file and line, and one
+organisation's broken file does not stop the others (:func:`load_organisations` returns its
+problems beside the others' settings).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from datetime import date
+from typing import Any, NamedTuple
+
+from ..core.errors import MISSING, CalendarError, ConfigError, Problem
+from ..core.model import Calendar
+from ..core.settings import Loaded, Settings
+from . import config_file as cf
+from .closures import load_closures
+from .resources import shown_path
+from .schema import Checker, Field, folder, read_toml
+
+ORG_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
+ORG_ID_EXPECTED = "a file name of lower-case letters, digits and hyphens, such as 'islamabad.toml'"
+
+# The [feed] keys an organisation may set; the others are the deployment's.
+ORG_FEED_KEYS = ("name", "description", "include_examples", "tokens_env", "tokens_file")
+ORG_PATHS_FIELDS = (
+    Field("calendars", folder, None, "its own calendar folder, beside the shared ones"),
+)
+ORG_TOP_FIELDS = (
+    Field("organisation", cf._section, None),
+    Field("paths", cf._section, None),
+    Field("feed", cf._section, None),
+    Field("plan", cf._section, None),
+    Field("channel", cf._section, None),
+    Field("notice", cf._section, None),
+    Field("milestone", cf._section, None),
+    Field("holiday", cf._section, None),
+)
+
+
+class Organisation(NamedTuple):
+    """One organisation of a deployment: its id, its file, and its settings (config.toml's
+    defaults with its own file over them), or the problems of its file."""
+
+    id: str
+    path: str  # its file, absolute
+    settings: Settings | None  # None when its file has problems
+    calendars_dir: str  # its own calendar folder ("" for none)
+    problems: tuple[Problem, ...]
+
+
+def folder_of(config_path: str) -> str | None:
+    """The organisations folder a config names (absolute), None for the one-organisation case.
+    Read from the config file itself, which must be valid."""
+    document, _, _ = read_toml(config_path, shown_path(config_path))
+    paths = document.get("paths") if isinstance(document, dict) else None
+    value = paths.get("organisations") if isinstance(paths, dict) else None
+    if not isinstance(value, str) or not value:
+        return None
+    return os.path.join(os.path.dirname(os.path.abspath(config_path)), value)
+
+
+def organisation_files(folder: str) -> tuple[list[tuple[str, str]], list[Problem]]:
+    """The (id, path) of every ``*.toml`` in ``folder``, sorted by id, and the problems of names
+    that are no organisation id."""
+    where = shown_path(folder)
+    try:
+        names = sorted(os.listdir(folder))
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        return [], [Problem(where, "", None, f"a readable folder of organisations ({reason})")]
+    found: list[tuple[str, str]] = []
+    problems: list[Problem] = []
+    for name in names:
+        if not name.endswith(".toml"):
+            continue
+        stem = name[: -len(".toml")]
+        path = os.path.join(folder, name)
+        if not ORG_ID.fullmatch(stem):
+            problems.append(Problem(shown_path(path), "", stem, ORG_ID_EXPECTED))
+            continue
+        found.append((stem, path))
+    if not found and not problems:
+        problems.append(Problem(where, "", None, "at least one organisation file (*.toml)"))
+    return found, problems
+
+
+def _with_defaults(
+    fields: tuple[Field, ...], base: Any, keys: tuple[str, ...] = ()
+) -> tuple[Field, ...]:
+    """``fields`` (or those named in ``keys``) with config.toml's validated values as defaults."""
+    return tuple(
+        Field(f.name, f.parse, getattr(base, f.name), f.help)
+        for f in fields
+        if not keys or f.name in keys
+    )
+
+
+def _merged(base: tuple[Any, ...], own: tuple[Any, ...]) -> tuple[Any, ...]:
+    """config.toml's records with the organisation's: one with the same id replaces it."""
+    mine = {item.id: item for item in own}
+    kept = tuple(mine.pop(item.id, item) for item in base)
+    return kept + tuple(item for item in own if item.id in mine)
+
+
+def load_organisation(base: Settings, org_id: str, path: str) -> Organisation:
+    """One organisation's file over config.toml's settings ``base``."""
+    shown = shown_path(path)
+    document, source, problems = read_toml(path, shown)
+    if document is None:
+        return Organisation(org_id, os.path.abspath(path), None, "", tuple(problems))
+    check = Checker(shown, source)
+    check.table(document, ORG_TOP_FIELDS, ())
+    raw_org = document.get("organisation", {})
+    org = check.table(
+        raw_org, _with_defaults(cf.ORGANISATION_FIELDS, base.organisation), ("organisation",)
+    )
+    if org is not None:
+        if isinstance(raw_org, dict) and "language" in raw_org and "languages" not in raw_org:
+            org["languages"] = ()
+        org = cf._languages(check, org)
+    paths = check.table(document.get("paths", {}), ORG_PATHS_FIELDS, ("paths",))
+    feed = check.table(
+        document.get("feed", {}),
+        _with_defaults(cf.FEED_FIELDS, base.feed, ORG_FEED_KEYS),
+        ("feed",),
+    )
+    plan = check.table(
+        document.get("plan", {}), _with_defaults(cf.PLAN_FIELDS, base.plan), ("plan",)
+    )
+    folder = os.path.dirname(os.path.abspath(path))
+    own_channels = cf._channels(check, document.get("channel"), cf._state_base(base.config_path))
+    channels = _merged(base.channels, own_channels)
+    channel_ids = {c.id for c in channels}
+    notices = _merged(base.notices, cf._notices(check, document.get("notice"), channel_ids))
+    milestones = _merged(
+        base.milestones, cf._milestones(check, document.get("milestone"), channel_ids)
+    )
+    closures = base.closures + load_closures(check, document.get("holiday"))
+    if org is not None:
+        named: tuple[tuple[str, tuple[Any, ...]], ...] = (
+            ("channel", channels),
+            ("notice", notices),
+            ("milestone", milestones),
+        )
+        for table, items in named:
+            for item in items:
+                if item.language and item.language not in org["languages"]:
+                    where = _index_of(document.get(table), item.id)
+                    check.add(
+                        (table, where, "language")
+                        if where is not None
+                        else ("organisation", "languages"),
+                        item.language,
+                        "one of the organisation's languages (organisation.languages: "
+                        + ", ".join(org["languages"])
+                        + ")",
+                    )
+    if check.problems or org is None or paths is None or feed is None or plan is None:
+        return Organisation(org_id, os.path.abspath(path), None, "", tuple(check.problems))
+    feed_values = {
+        **feed,
+        "tokens_file": cf._file_path(folder, feed["tokens_file"])
+        if feed["tokens_file"] != base.feed.tokens_file
+        else base.feed.tokens_file,
+    }
+    settings = base._replace(
+        source=shown,
+        organisation=base.organisation._replace(**org),
+        feed=base.feed._replace(**feed_values),
+        plan=base.plan._replace(**plan),
+        channels=channels,
+        notices=notices,
+        milestones=milestones,
+        closures=closures,
+    )
+    own = os.path.join(folder, paths["calendars"]) if paths["calendars"] else ""
+    return Organisation(org_id, os.path.abspath(path), settings, own, ())
+
+
+def _index_of(raw: Any, item_id: str) -> int | None:
+    if isinstance(raw, list):
+        for index, table in enumerate(raw):
+            if isinstance(table, dict) and table.get("id") == item_id:
+                return index
+    return None
+
+
+def load_organisations(
+    config_path: str,
+) -> tuple[Settings, tuple[Organisation, ...], list[Problem]]:
+    """config.toml's settings (ConfigError when it has problems), every organisation of its
+    folder (each with its settings or its problems), and the folder's own problems."""
+    base = cf.load_config(config_path)
+    folder = folder_of(config_path)
+    if folder is None:
+        return base, (), []
+    files, problems = organisation_files(folder)
+    return base, tuple(load_organisation(base, oid, path) for oid, path in files), problems
+
+
+def loaded_organisation(org: Organisation, shared: tuple[Calendar, ...], today: date) -> Loaded:
+    """An organisation's settings with the shared calendars and its own (CalendarError, or
+    ConfigError for a broken file)."""
+    from .calendars import load_calendars
+
+    if org.settings is None:
+        raise ConfigError(list(org.problems))
+    own: tuple[Calendar, ...] = ()
+    if org.calendars_dir:
+        own = load_calendars(org.calendars_dir, today)
+        clash = {c.id for c in shared} & {c.id for c in own}
+        if clash:
+            raise CalendarError(
+                [
+                    Problem(
+                        next(c.source for c in own if c.id == cid),
+                        "calendar.id",
+                        cid,
+                        "an id not used by a shared calendar (config.toml's calendars folder)",
+                    )
+                    for cid in sorted(clash)
+                ]
+            )
+    return Loaded(org.settings, tuple(sorted(shared + own, key=lambda c: c.id)))
+
+
+def find(config_path: str, org_id: str, today: date) -> Loaded:
+    """The organisation ``org_id`` of a deployment, loaded (for ``--org ID``)."""
+    from .calendars import load_calendars
+
+    base, orgs, problems = load_organisations(config_path)
+    if not orgs and not problems:
+        raise ConfigError(
+            [
+                Problem(
+                    shown_path(config_path),
+                    "paths.organisations",
+                    MISSING,
+                    f"a folder of organisations, for --org {org_id}",
+                )
+            ]
+        )
+    for org in orgs:
+        if org.id == org_id:
+            return loaded_organisation(org, load_calendars(base.calendars_dir, today), today)
+    known = ", ".join(o.id for o in orgs) or "none"
+    raise ConfigError(
+        [Problem(shown_path(config_path), "--org", org_id, f"the id of an organisation ({known})")]
+    )

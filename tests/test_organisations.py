@@ -1,0 +1,151 @@
+"""Many organisations in one deployment (config/organisations.py): files, defaults, overrides,
+problems per file, ``--org`` and ``reminders orgs``."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from reminders.config.organisations import load_organisations
+
+from .conftest import ROOT
+
+Cli = Callable[..., tuple[int, str, str]]
+EXAMPLE = ROOT / "examples" / "ministry"
+
+
+@pytest.fixture
+def ministry(tmp_path: Path) -> Path:
+    """A copy of the two-organisation example, its paths pointing at the bundled folders."""
+    folder = tmp_path / "ministry"
+    shutil.copytree(EXAMPLE, folder)
+    config = folder / "config.toml"
+    text = config.read_text("utf-8")
+    text = text.replace('"../../calendars"', f'"{ROOT / "calendars"}"')
+    text = text.replace('"../../templates"', f'"{ROOT / "templates"}"')
+    config.write_text(text, "utf-8")
+    return folder
+
+
+def test_each_organisation_is_its_file_over_the_config(ministry: Path) -> None:
+    base, orgs, problems = load_organisations(str(ministry / "config.toml"))
+    assert problems == []
+    assert [o.id for o in orgs] == ["baku", "islamabad"]
+    baku, islamabad = (o.settings for o in orgs)
+    assert baku is not None
+    assert islamabad is not None
+    # Baku gives only its name and language: the rest is config.toml's.
+    assert baku.organisation.name == "Bakı ofisi"
+    assert (baku.organisation.language, baku.organisation.languages) == ("az", ("az",))
+    assert (baku.organisation.timezone, baku.organisation.country) == ("Asia/Baku", "AZ")
+    assert baku.organisation.uid_domain == base.organisation.uid_domain
+    assert [r.id for r in baku.notices] == ["plan-30", "day-of"]
+    assert baku.notices == base.notices
+    # Islamabad replaces plan-30 (a second channel, in Urdu) and keeps day-of.
+    assert islamabad.organisation.languages == ("en", "ur")
+    assert [r.id for r in islamabad.notices] == ["plan-30", "day-of"]
+    assert islamabad.notices[0].channels == ("outbox", "partners-ur")
+    assert islamabad.notices[1] == base.notices[1]
+    channels = {c.id: c for c in islamabad.channels}
+    assert channels["partners-ur"].language == "ur"
+    assert str(channels["outbox"].option("folder")).endswith("var/outbox/islamabad")
+    assert [m.id for m in islamabad.milestones] == ["book-venue"]
+
+
+def test_orgs_lists_every_organisation_with_its_next_notice(cli: Cli, ministry: Path) -> None:
+    code, out, err = cli("--config", str(ministry / "config.toml"), "orgs")
+    assert (code, err) == (0, "")
+    lines = out.splitlines()
+    assert lines[0].startswith("2 organisation(s) in ")
+    assert lines[1] == "  baku: Bakı ofisi (Asia/Baku, AZ; az)"
+    assert lines[2].startswith("    next notice ")
+    assert lines[3] == "  islamabad: Embassy in Islamabad (Asia/Karachi, PK; en, ur)"
+    assert lines[4].endswith("-> outbox, partners-ur")
+
+
+def test_one_broken_file_is_reported_and_the_others_go_on(cli: Cli, ministry: Path) -> None:
+    (ministry / "organisations" / "baku.toml").write_text(
+        '[organisation]\nname = "Bakı ofisi"\ntimezone = "Asia/Bakuu"\n', "utf-8"
+    )
+    code, out, _ = cli("--config", str(ministry / "config.toml"), "orgs")
+    assert code == 1
+    lines = out.splitlines()
+    assert lines[1] == "  baku: 1 problem(s); not loaded"
+    assert lines[2].startswith("    ")
+    assert "baku.toml:3: organisation.timezone: got 'Asia/Bakuu'; expected" in lines[2]
+    assert lines[3] == "  islamabad: Embassy in Islamabad (Asia/Karachi, PK; en, ur)"
+    # The healthy organisation's commands still work; the broken one's say why not.
+    code, out, _ = cli("--config", str(ministry / "config.toml"), "upcoming", "--org", "islamabad")
+    assert code == 0
+    assert out.startswith("Embassy in Islamabad: ")
+    code, _, err = cli("--config", str(ministry / "config.toml"), "upcoming", "--org", "baku")
+    assert code == 1
+    assert "baku.toml:3: organisation.timezone: got 'Asia/Bakuu'" in err
+
+
+def test_a_language_not_of_the_organisation_names_its_file(ministry: Path) -> None:
+    """config.toml's outbox has no language; a channel of Baku's in Urdu is refused there."""
+    path = ministry / "organisations" / "baku.toml"
+    path.write_text(
+        path.read_text("utf-8")
+        + '\n[[channel]]\nid = "urdu"\ntype = "file"\nfolder = "var/u"\nlanguage = "ur"\n',
+        "utf-8",
+    )
+    _, orgs, _ = load_organisations(str(ministry / "config.toml"))
+    baku = orgs[0]
+    assert baku.settings is None
+    (problem,) = baku.problems
+    assert str(problem).endswith(
+        "baku.toml:16: channel[2].language: got 'ur'; expected one of the organisation's "
+        "languages (organisation.languages: az)"
+    )
+
+
+def test_unknown_org_and_a_config_without_organisations(cli: Cli, ministry: Path) -> None:
+    code, _, err = cli("--config", str(ministry / "config.toml"), "plan", "2027", "--org", "oslo")
+    assert code == 1
+    assert "--org: got 'oslo'; expected the id of an organisation (baku, islamabad)" in err
+    code, out, _ = cli("--config", str(ROOT / "config.toml"), "orgs")
+    assert code == 0
+    assert out.endswith(
+        "one organisation (Sample Embassy, Islamabad); [paths] organisations names none\n"
+    )
+    code, _, err = cli("--config", str(ROOT / "config.toml"), "upcoming", "--org", "baku")
+    assert code == 1
+    assert "paths.organisations: missing; expected a folder of organisations, for --org baku" in err
+
+
+def test_a_file_name_that_is_no_id_and_an_own_calendar(
+    cli: Cli, ministry: Path, tmp_path: Path
+) -> None:
+    (ministry / "organisations" / "Bad Name.toml").write_text("", "utf-8")
+    _, _, problems = load_organisations(str(ministry / "config.toml"))
+    assert [str(p).split("/")[-1] for p in problems] == [
+        "Bad Name.toml: got 'Bad Name'; expected a file name of lower-case letters, digits and "
+        "hyphens, such as 'islamabad.toml'"
+    ]
+    (ministry / "organisations" / "Bad Name.toml").unlink()
+    own = ministry / "organisations" / "baku-calendars"
+    own.mkdir()
+    (own / "seminars.toml").write_text(
+        '[calendar]\nid = "baku-seminars"\nname = "Seminars"\ntimezone = "Asia/Baku"\n'
+        "public = false\nrevised = 2026-12-01T00:00:00Z\n\n"
+        '[[event]]\nid = "seminar"\ntitle = "Seminar on Khojaly"\ndate = 2027-02-24\n',
+        "utf-8",
+    )
+    path = ministry / "organisations" / "baku.toml"
+    path.write_text(path.read_text("utf-8") + '\n[paths]\ncalendars = "baku-calendars"\n', "utf-8")
+    code, out, err = cli(
+        "--config", str(ministry / "config.toml"), "upcoming", "--org", "baku", "--from",
+        "2027-02-20", "--days", "10",
+    )  # fmt: skip
+    assert code == 0, err
+    assert "Seminar on Khojaly" in out
+    code, out, _ = cli(
+        "--config", str(ministry / "config.toml"), "upcoming", "--org", "islamabad", "--from",
+        "2027-02-20", "--days", "10",
+    )  # fmt: skip
+    assert "Seminar on Khojaly" not in out
