@@ -149,3 +149,18 @@ def test_a_file_name_that_is_no_id_and_an_own_calendar(
         "2027-02-20", "--days", "10",
     )  # fmt: skip
     assert "Seminar on Khojaly" not in out
+
+
+def test_check_checks_every_organisation(cli: Cli, ministry: Path) -> None:
+    config = str(ministry / "config.toml")
+    code, out, _ = cli("--config", config, "check")
+    assert code == 0
+    assert "organisation baku (" in out
+    assert out.splitlines()[-2].endswith("Embassy in Islamabad, Asia/Karachi, PK, en, ur: ok")
+    path = ministry / "organisations" / "islamabad.toml"
+    path.write_text(path.read_text("utf-8").replace('"partners-ur"]', '"partners"]'), "utf-8")
+    code, _, err = cli("--config", config, "check")
+    assert code == 1
+    assert "islamabad.toml:" in err
+    assert "notice[1].channels: got 'partners'; expected the id of a [[channel]] entry" in err
+    assert not (ministry / "var").exists()  # check writes nothing

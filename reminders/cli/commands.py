@@ -106,6 +106,12 @@ def cmd_check(args: argparse.Namespace) -> int:
         return counted(count, word, ENGLISH)
 
     report = check(_config_path(args), date.today(), connect=args.connect)
+    org_lines: list[str] = []
+    if not report.problems:  # each organisation over a valid config.toml (config/organisations.py)
+        from .orgs import check_organisations
+
+        org_lines, org_problems = check_organisations(_config_path(args), date.today())
+        report = report._replace(problems=tuple(org_problems))
     if report.problems:
         print(f"{plural(len(report.problems), 'problem')} found:", file=sys.stderr)
         for problem in report.problems:
@@ -126,6 +132,8 @@ def cmd_check(args: argparse.Namespace) -> int:
         print(f"notice templates ({report.templates_dir}/notices): {names}: ok")
     for channel in report.channels:
         print(f"channel {channel}")
+    for line in org_lines:
+        print(line)
     print(
         f"All checks passed: {plural(len(report.calendars), 'calendar')}, "
         f"{plural(observances, 'observance')}, {plural(events, 'event')}."

@@ -7,12 +7,12 @@ problems of its file (one broken file does not hide the others; the command then
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from ..config.organisations import Organisation, load_organisations, loaded_organisation
 from ..core import words
 from ..core.dates import local_date, zone
-from ..core.errors import ReminderError
+from ..core.errors import Problem, ReminderError
 from ..core.model import Calendar
 
 HORIZON_DAYS = 400  # how far ahead the next notice is looked for
@@ -68,3 +68,34 @@ def _org_lines(
         f"    next notice {when} (in {words.plural(after, 'day', words.ENGLISH)}): "
         f"{first.rule.id} for {first.occurrence.title} -> {', '.join(first.rule.channels)}",
     ], True
+
+
+def check_organisations(config_path: str, today: date) -> tuple[list[str], list[Problem]]:
+    """``reminders check`` of a deployment's organisations: a line per organisation that loads
+    with its calendars, and the problems of those that do not (each naming its file)."""
+    from ..config.calendars import load_calendars
+    from ..config.organisations import folder_of
+
+    if folder_of(config_path) is None:
+        return [], []
+    base, orgs, found = load_organisations(config_path)
+    problems = list(found)
+    lines = []
+    try:
+        shared = load_calendars(base.calendars_dir, today)
+    except ReminderError:
+        return [], problems  # the shared calendars' problems are check's own report
+    for org in orgs:
+        try:
+            loaded = loaded_organisation(org, shared, today)
+        except ReminderError as exc:
+            problems.extend(
+                getattr(exc, "problems", None) or [Problem(org.path, "", None, exc.message())]
+            )
+            continue
+        o = loaded.settings.organisation
+        lines.append(
+            f"organisation {org.id} ({loaded.settings.source}): {o.name}, {o.timezone}, "
+            f"{o.country}, {', '.join(o.languages)}: ok"
+        )
+    return lines, problems
