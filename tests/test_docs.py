@@ -36,7 +36,11 @@ def documented(page: str, table: str) -> set[str]:
         ("configuration.md", "`[[milestone]]`", config.MILESTONE_FIELDS),
         ("configuration.md", "`[daemon]`", config.DAEMON_FIELDS),
         ("calendar-format.md", "`[calendar]`", calendars.CALENDAR_FIELDS),
-        ("calendar-format.md", "`[[observance]]`", calendars.OBSERVANCE_FIELDS[:-2]),
+        (
+            "calendar-format.md",
+            "`[[observance]]`",
+            (*calendars.OBSERVANCE_FIELDS[:-3], calendars.OBSERVANCE_FIELDS[-1]),
+        ),
         ("calendar-format.md", "`[[observance.fact]]`", calendars.FACT_FIELDS),
         ("calendar-format.md", "`[[observance.moment]]`", calendars.MOMENT_FIELDS),
         ("calendar-format.md", "`[[event]]`", calendars.EVENT_FIELDS),

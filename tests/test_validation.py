@@ -25,8 +25,10 @@ MONTH_DAY = "a month and day written MM-DD, such as '01-20'"
 ISO_DURATION = "an ISO 8601 duration such as 'PT1M', 'PT2H30M' or 'P1D'"
 REFRESH_EXPECTED = "an ISO 8601 duration longer than zero, up to P366D, such as 'PT12H'"
 LANGUAGE_EXPECTED = "a BCP 47 language tag that CLDR knows, such as 'en', 'az', 'ru' or 'ur-PK'"
-OBSERVANCE_KEYS = "id, title, date, rrule, leap_day, since, description, tags, fact, moment"
-CALENDAR_KEYS = "id, name, description, timezone, public, revised"
+OBSERVANCE_KEYS = (
+    "id, title, date, rrule, leap_day, since, description, tags, fact, moment, translations"
+)
+CALENDAR_KEYS = "id, name, description, timezone, public, revised, language, translations"
 ONE_OF_DATE_RRULE = "exactly one of date = 'MM-DD' or rrule = 'FREQ=YEARLY;...'"
 ONE_LINE = "one line of text, without line breaks, tabs or other control characters"
 ONE_OF_START_DATE = "exactly one of start = <local date-time> (with duration) or date = <date>"

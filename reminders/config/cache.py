@@ -55,7 +55,7 @@ if TYPE_CHECKING:
 
     Key = dict[str, Any]
 
-FORMAT = 10
+FORMAT = 11
 ENV_DIR = "REMINDERS_CACHE_DIR"
 SETTLED_NS = 2_000_000_000  # files younger than this are not cached (see the module docstring)
 

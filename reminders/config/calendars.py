@@ -15,7 +15,17 @@ from typing import Any
 
 from ..core import dates
 from ..core.errors import MISSING, CalendarError, Problem
-from ..core.model import Calendar, Event, Fact, FixedDate, Moment, Observance, YearlyRule
+from ..core.model import (
+    Calendar,
+    Event,
+    Fact,
+    FixedDate,
+    Moment,
+    Observance,
+    Translation,
+    YearlyRule,
+)
+from .language_tag import LANGUAGE_EXPECTED, language_tag
 from .resources import shown_path
 from .schema import (
     Checker,
@@ -75,6 +85,8 @@ CALENDAR_FIELDS = (
     Field("timezone", timezone_name, help="the IANA time zone where the events happened"),
     Field("public", boolean, True),
     Field("revised", utc_datetime, None),
+    Field("language", language_tag, "en"),
+    Field("translations", _raw, None),
 )
 OBSERVANCE_FIELDS = (
     Field("id", ident, help="an id such as 'january-20'"),
@@ -87,11 +99,13 @@ OBSERVANCE_FIELDS = (
     Field("tags", list_of(ident, "ids"), ()),
     Field("fact", _raw, None),
     Field("moment", _raw, None),
+    Field("translations", _raw, None),
 )
 FACT_FIELDS = (
     Field("text", paragraphs, help="the fact, in the calendar's own words"),
     Field("source", text, help="where the fact comes from (publication, date, speaker)"),
     Field("published", calendar_date, None),
+    Field("translations", _raw, None),
 )
 MOMENT_FIELDS = (
     Field("id", ident, help="an id such as 'minute-of-silence'"),
@@ -104,6 +118,7 @@ MOMENT_FIELDS = (
     ),
     Field("timezone", timezone_name, None),
     Field("description", optional_paragraphs, ""),
+    Field("translations", _raw, None),
 )
 EVENT_FIELDS = (
     Field("id", ident, help="an id such as 'roundtable-2027'"),
@@ -117,7 +132,36 @@ EVENT_FIELDS = (
     Field("observance", ident, None),
     Field("example", boolean, False),
     Field("tags", list_of(ident, "ids"), ()),
+    Field("translations", _raw, None),
 )
+# A translation table (``[observance.translations.az]``): the item's texts in that language, who
+# translated them and whether a native speaker has reviewed them (docs/calendar-format.md).
+_WHO = (
+    Field(
+        "translator", text, help="who translated it, such as 'A. Aliyev' or 'draft, not reviewed'"
+    ),
+    Field("reviewed", boolean, False),
+)
+TRANSLATION_FIELDS = {
+    "calendar": (Field("name", text, None), Field("description", optional_text, None), *_WHO),
+    "observance": (
+        Field("title", title_pattern, None),
+        Field("description", paragraphs, None),
+        *_WHO,
+    ),
+    "fact": (Field("text", paragraphs, None), *_WHO),
+    "moment": (Field("name", text, None), Field("description", optional_paragraphs, None), *_WHO),
+    "event": (
+        Field("title", text, None),
+        Field("venue", optional_text, None),
+        Field("description", optional_paragraphs, None),
+        *_WHO,
+    ),
+}
+# Placeholders that stand for the same thing: a translation may write the anniversary as
+# {ordinal} or {number} whichever its grammar wants (Russian: "{number}-я годовщина").
+_SAME_PLACEHOLDER = {"ordinal": "number", "number": "number", "year": "year", "since": "since"}
+
 TOP_FIELDS = (
     Field("calendar", _raw, help="a [calendar] table"),
     Field("observance", _raw, None),
@@ -175,6 +219,10 @@ def load_calendar_file(
         else:
             claimed[head["id"]] = shown
     default_tz = head["timezone"] if head else "UTC"
+    own = head["language"] if head else "en"
+    head_translations = translations(
+        check, head["translations"] if head else None, "calendar", ("calendar",), own
+    )
 
     # Ids are claimed even when another key of their table is bad, so that a duplicate id or an
     # event linked to that observance is judged on the id alone.
@@ -182,7 +230,7 @@ def load_calendar_file(
     observances: list[Observance] = []
     ids: dict[str, tuple[str | int, ...]] = {}  # the key path that claimed each id
     for index, values, raw in check.tables(top["observance"], OBSERVANCE_FIELDS, ("observance",)):
-        observance = _observance(check, index, values, raw, default_tz, today)
+        observance = _observance(check, index, values, raw, default_tz, today, own)
         _claim_id(check, ids, raw.get("id"), ("observance", index, "id"))
         if observance is not None:
             observances.append(observance)
@@ -190,7 +238,7 @@ def load_calendar_file(
     events: list[Event] = []
     observance_ids = set(ids)
     for index, values, raw in check.tables(top["event"], EVENT_FIELDS, ("event",)):
-        event = _event(check, index, values, raw, default_tz, observance_ids)
+        event = _event(check, index, values, raw, default_tz, observance_ids, own)
         _claim_id(check, ids, raw.get("id"), ("event", index, "id"))
         if event is not None:
             events.append(event)
@@ -211,8 +259,76 @@ def load_calendar_file(
             source=shown,
             observances=tuple(observances),
             events=tuple(events),
+            language=own,
+            translations=head_translations,
         ),
         [],
+    )
+
+
+def translations(
+    check: Checker,
+    raw: Any,
+    kind: str,
+    path: tuple[str | int, ...],
+    own: str,
+    title: str | None = None,
+) -> tuple[Translation, ...]:
+    """The ``translations`` table of one item: a table per language tag (``az``, ``ur-PK``), each
+    with some of the item's texts (TRANSLATION_FIELDS[kind]), ``translator`` and ``reviewed``.
+
+    ``own`` is the calendar's language (a translation into it is refused); ``title`` the item's
+    title pattern, whose placeholders a translated title must keep."""
+    if raw is None:
+        return ()
+    here = (*path, "translations")
+    if not isinstance(raw, dict):
+        check.add(here, raw, "a table of translations by language, such as [...translations.az]")
+        return ()
+    fields = TRANSLATION_FIELDS[kind]
+    text_keys = [f.name for f in fields if f.name not in ("translator", "reviewed")]
+    out = []
+    for tag, table in raw.items():
+        at = (*here, tag)
+        try:
+            language_tag(tag)
+        except Invalid:
+            check.add(at, tag, f"{LANGUAGE_EXPECTED}, naming a table of translated texts")
+            continue
+        if tag.split("-", 1)[0].lower() == own.split("-", 1)[0].lower():
+            check.add(at, tag, f"a language other than the calendar's own ({own})")
+            continue
+        values = check.table(table, fields, at)
+        if values is None:
+            continue
+        given = tuple((key, values[key]) for key in text_keys if values[key] is not None)
+        if not given:
+            check.add(at, MISSING, "at least one of " + ", ".join(text_keys))
+            continue
+        if title is not None and values.get("title") is not None:
+            problem = _placeholders(values["title"], title)
+            if problem:
+                check.add((*at, "title"), values["title"], problem)
+                continue
+        out.append(Translation(tag, given, values["translator"], values["reviewed"]))
+    return tuple(sorted(out))
+
+
+def _placeholders(translated: str, original: str) -> str:
+    """What is wrong with a translated title's placeholders, or ''."""
+
+    def kinds(pattern: str) -> set[str]:
+        return {_SAME_PLACEHOLDER[n] for _, n, _, _ in _TITLE_PARTS(pattern) if n is not None}
+
+    want, got = kinds(original), kinds(translated)
+    if want == got:
+        return ""
+    shown = ", ".join(
+        "{" + n + "}" for n in sorted(n for _, n, _, _ in _TITLE_PARTS(original) if n)
+    )
+    return (
+        f"a title with the placeholders of the original ({shown or 'none'}; "
+        "{ordinal} and {number} may stand for each other)"
     )
 
 
@@ -267,19 +383,24 @@ def _observance(
     raw: Mapping[str, Any],
     default_tz: str,
     today: date,
+    own: str,
 ) -> Observance | None:
     path: tuple[str | int, ...] = ("observance", index)
     problems_before = len(check.problems)
-    facts = [
-        Fact(v["text"], v["source"], v["published"])
-        for _, v, _ in check.tables(raw.get("fact"), FACT_FIELDS, (*path, "fact"))
-        if v is not None
-    ]
+    facts = []
+    for f_index, v, _ in check.tables(raw.get("fact"), FACT_FIELDS, (*path, "fact")):
+        if v is not None:
+            fact_path = (*path, "fact", f_index)
+            found = translations(check, v["translations"], "fact", fact_path, own)
+            facts.append(Fact(v["text"], v["source"], v["published"], found))
     moments: list[Moment] = []
     moment_ids: set[str] = set()
     for m_index, v, _ in check.tables(raw.get("moment"), MOMENT_FIELDS, (*path, "moment")):
         if v is None:
             continue
+        moment_translations = translations(
+            check, v["translations"], "moment", (*path, "moment", m_index), own
+        )
         if v["id"] in moment_ids:
             check.add(
                 (*path, "moment", m_index, "id"),
@@ -296,10 +417,12 @@ def _observance(
                 v["duration"],
                 v["timezone"] or default_tz,
                 v["description"],
+                moment_translations,
             )
         )
     if values is None:
         return None
+    found = translations(check, values["translations"], "observance", path, own, values["title"])
     ok = True
     if values["since"] > today.year:
         check.add((*path, "since"), values["since"], f"a year not after {today.year} (this year)")
@@ -338,6 +461,7 @@ def _observance(
         facts=tuple(facts),
         moments=tuple(moments),
         tags=values["tags"],
+        translations=found,
     )
 
 
@@ -348,10 +472,12 @@ def _event(
     raw: Mapping[str, Any],
     default_tz: str,
     observance_ids: set[str],
+    own: str,
 ) -> Event | None:
     if values is None:
         return None
     path: tuple[str | int, ...] = ("event", index)
+    found = translations(check, values["translations"], "event", path, own)
     tz = values["timezone"] or default_tz
     ok = True
     if values["observance"] is not None and values["observance"] not in observance_ids:
@@ -418,4 +544,5 @@ def _event(
         observance=values["observance"],
         example=values["example"],
         tags=values["tags"],
+        translations=found,
     )

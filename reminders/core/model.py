@@ -34,12 +34,30 @@ else:
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
+class Translation(NamedTuple):
+    """An item's texts in one more language than the calendar's own (``[....translations.az]``).
+
+    ``texts`` pairs a key of the item (``title``, ``description``, ``text``, ``name``, ``venue``)
+    with its text in ``language``; a key not in it keeps the calendar's own text.
+    core/translate.py puts a calendar into a language with these.
+    """
+
+    language: str  # the tag as the file writes it: 'az', 'ur', 'ur-PK'
+    texts: tuple[tuple[str, str], ...]
+    translator: str
+    reviewed: bool = False
+
+
 class Fact(NamedTuple):
-    """A statement about the commemorated event, with the source it comes from."""
+    """A statement about the commemorated event, with the source it comes from.
+
+    The ``source`` is cited as it is, in every language; only ``text`` is translated.
+    """
 
     text: str
     source: str
     published: date | None = None
+    translations: tuple[Translation, ...] = ()
 
 
 class Moment(NamedTuple):
@@ -51,6 +69,7 @@ class Moment(NamedTuple):
     duration: timedelta
     timezone: str
     description: str = ""
+    translations: tuple[Translation, ...] = ()
 
 
 class FixedDate(NamedTuple):
@@ -107,6 +126,7 @@ class Observance(NamedTuple):
     facts: tuple[Fact, ...] = ()
     moments: tuple[Moment, ...] = ()
     tags: tuple[str, ...] = ()
+    translations: tuple[Translation, ...] = ()
 
 
 class Event(NamedTuple):
@@ -127,6 +147,7 @@ class Event(NamedTuple):
     observance: str | None = None  # id of the observance it belongs to, if any
     example: bool = False
     tags: tuple[str, ...] = ()
+    translations: tuple[Translation, ...] = ()
 
     @property
     def local_date(self) -> date:
@@ -138,7 +159,14 @@ class Event(NamedTuple):
 
 
 class Calendar(NamedTuple):
-    """One calendar source file."""
+    """One calendar source file.
+
+    ``language`` is the language its texts are written in (``[calendar] language``);
+    ``translations`` are the calendar's own name and description in other languages (each item
+    has its own). ``shown`` is "" for the calendar as the file writes it, and the language it was
+    put into by ``translate.calendar_in`` (whose ``text_language`` says, per text, which
+    language it is actually written in).
+    """
 
     id: str
     name: str
@@ -149,6 +177,9 @@ class Calendar(NamedTuple):
     source: str  # the file it came from, as shown in messages
     observances: tuple[Observance, ...] = ()
     events: tuple[Event, ...] = ()
+    language: str = "en"
+    translations: tuple[Translation, ...] = ()
+    shown: str = ""
 
     def observance(self, observance_id: str) -> Observance | None:
         for item in self.observances:

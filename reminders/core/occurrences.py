@@ -14,6 +14,7 @@ from operator import itemgetter
 from . import dates, words
 from .errors import UsageError
 from .model import Calendar, Event, FixedDate, Observance, Occurrence, TimedMoment
+from .translate import text_language
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -23,16 +24,16 @@ FIRST_YEAR, LAST_YEAR = 1900, 2200  # the years upcoming, notices, ICS and previ
 ONE_DAY = timedelta(days=1)
 
 
-def title_for(observance: Observance, year: int) -> str:
+def title_for(observance: Observance, year: int, calendar: Calendar | None = None) -> str:
     """The title of the observance in ``year``, its placeholders filled in.
 
-    The ``{ordinal}`` is English: a calendar's titles are written by its author in one language,
-    which the languages issue will let a calendar state; until then English, the language of the
-    bundled calendars.
+    The ``{ordinal}`` is written in the title's own language: that of ``calendar`` (the
+    observance's, as ``translate.calendar_in`` gave it), English without one.
     """
     number = year - observance.since
+    language = words.ENGLISH if calendar is None else text_language(calendar, observance, "title")
     return observance.title.format(
-        ordinal=words.ordinal(number, words.ENGLISH),
+        ordinal=words.ordinal(number, language),
         number=number,
         year=year,
         since=observance.since,
@@ -74,7 +75,7 @@ def _occurrence(
     title = observance.title
     if "{" in title:
         title = title.format(
-            ordinal=words.ordinal(number, words.ENGLISH),
+            ordinal=words.ordinal(number, text_language(calendar, observance, "title")),
             number=number,
             year=year,
             since=observance.since,
@@ -134,6 +135,8 @@ def occurrences(
                 continue
             month, mday = month_day = rule[:2]
             since = observance.since
+            # The title's own language writes its {ordinal} (a translated title: its language).
+            language = text_language(calendar, observance, "title")
             first = start.year if month_day >= first_md else start.year + 1
             if first <= since:
                 first = since + 1
@@ -144,7 +147,7 @@ def occurrences(
                 title = observance.title
                 if "{" in title:
                     title = title.format(
-                        ordinal=ordinal(number, words.ENGLISH),
+                        ordinal=ordinal(number, language),
                         number=number,
                         year=year,
                         since=since,

@@ -181,7 +181,7 @@ def event_context(entry: Entry, home: str, language: str) -> dict[str, Any] | No
             time_text += f"; {clock_text(event.start.astimezone(zone(home)), item.date, language)}"
     belongs = ""
     if item.observance is not None and item.number > 0:
-        belongs = title_for(item.observance, item.date.year)
+        belongs = title_for(item.observance, item.date.year, item.calendar)
     return {
         "example": event.example,
         "venue": event.venue,

@@ -170,7 +170,7 @@ def item_context(item: Occurrence, today: date, home: str, language: str) -> dic
         "venue": event.venue,
         "time": timed,
         # The day it belongs to, such as "35th anniversary of the Khojaly Genocide".
-        "observance": title_for(item.observance, item.date.year)
+        "observance": title_for(item.observance, item.date.year, item.calendar)
         if item.observance is not None and item.number > 0
         else "",
     }
