@@ -164,3 +164,39 @@ def test_check_checks_every_organisation(cli: Cli, ministry: Path) -> None:
     assert "islamabad.toml:" in err
     assert "notice[1].channels: got 'partners'; expected the id of a [[channel]] entry" in err
     assert not (ministry / "var").exists()  # check writes nothing
+
+
+def test_the_overview_has_every_organisation_per_observance(cli: Cli, ministry: Path) -> None:
+    config = str(ministry / "config.toml")
+    code, out, err = cli("--config", config, "plan", "2027", "--overview", "--format", "json")
+    assert code == 0, err
+    import json
+
+    document = json.loads(out)
+    assert [o["id"] for o in document["organisations"]] == ["baku", "islamabad"]
+    khojaly = next(o for o in document["observances"] if o["id"] == "remembrance:february-26")
+    assert khojaly["date"] == "2027-02-26"
+    islamabad = khojaly["organisations"]["islamabad"]
+    assert islamabad["state"] == "nothing"
+    assert islamabad["event_date"] == "2027-02-26"  # a Friday: a working day in Pakistan
+    assert any("in Ramadan 1448" in c for c in islamabad["conflicts"])
+    assert islamabad["next_milestone"]["name"] == "Book the venue"
+    # The same bytes twice; every format but ics.
+    assert cli("--config", config, "plan", "2027", "--overview", "--format", "json")[1] == out
+    for fmt in ("table", "md", "csv", "html"):
+        code, text, err = cli("--config", config, "plan", "2027", "--overview", "--format", fmt)
+        assert code == 0, (fmt, err)
+        assert "Khojaly" in text
+    code, _, err = cli("--config", config, "plan", "2027", "--overview", "--format", "ics")
+    assert code == 2
+    assert "--overview: got --format ics; expected one of table, md, csv, json, html" in err
+
+
+def test_the_overview_shows_a_broken_organisation(cli: Cli, ministry: Path) -> None:
+    (ministry / "organisations" / "baku.toml").write_text("[organisation]\nname = 5\n", "utf-8")
+    code, out, _ = cli("--config", str(ministry / "config.toml"), "plan", "2027", "--overview")
+    assert code == 0
+    assert "  baku: not loaded (its file has problems)" in out
+    assert out.splitlines()[-1].endswith(
+        "baku.toml:2: organisation.name: got 5; expected a non-empty string"
+    )

@@ -274,6 +274,8 @@ def _plan(args: argparse.Namespace) -> int:
     from ..plan.output import plan_parts
     from .files import write_atomically
 
+    if getattr(args, "overview", False):
+        return _overview(args)
     loaded = load(_config_path(args), date.today())
     parts = plan_parts(loaded, args.year, args.format)
     # The plan is built, and any error reported, with the first part, before a byte is written.
@@ -285,6 +287,27 @@ def _plan(args: argparse.Namespace) -> int:
     else:
         size = write_atomically(args.output, parts)
         print(f"wrote {args.output} ({size} bytes, {args.format})", file=sys.stderr)
+    return EXIT_OK
+
+
+def _overview(args: argparse.Namespace) -> int:
+    from ..plan.overview import OVERVIEW_FORMATS, overview_output
+    from .files import write_atomically
+
+    if args.format not in OVERVIEW_FORMATS:
+        raise UsageError(
+            f"--overview: got --format {args.format}; expected one of "
+            + ", ".join(OVERVIEW_FORMATS)
+        )
+    if getattr(args, "org", None):
+        raise UsageError("--overview: it covers every organisation; leave out --org")
+    data = overview_output(_config_path(args), args.year, args.format, date.today())
+    if args.output in (None, "-"):
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+    else:
+        size = write_atomically(args.output, [data])
+        print(f"wrote {args.output} ({size} bytes, overview {args.format})", file=sys.stderr)
     return EXIT_OK
 
 
@@ -583,6 +606,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--output",
         metavar="FILE",
         help="write to FILE, atomically (default: standard output)",
+    )
+    plan.add_argument(
+        "--overview",
+        action="store_true",
+        help="for a deployment of several organisations: per observance, every organisation's "
+        "event date or 'nothing planned', conflicts, next milestone (every format but ics)",
     )
     plan.set_defaults(run=cmd_plan)
 
