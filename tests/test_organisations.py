@@ -168,21 +168,30 @@ def test_check_checks_every_organisation(cli: Cli, ministry: Path) -> None:
 
 def test_the_overview_has_every_organisation_per_observance(cli: Cli, ministry: Path) -> None:
     config = str(ministry / "config.toml")
-    code, out, err = cli("--config", config, "plan", "2027", "--overview", "--format", "json")
-    assert code == 0, err
     import json
+    from datetime import date
 
+    from reminders.plan.overview import overview_output
+
+    # Milestones from a fixed day on (the command's is today's).
+    out = overview_output(config, 2027, "json", date(2026, 12, 7)).decode("utf-8")
     document = json.loads(out)
     assert [o["id"] for o in document["organisations"]] == ["baku", "islamabad"]
     khojaly = next(o for o in document["observances"] if o["id"] == "remembrance:february-26")
     assert khojaly["date"] == "2027-02-26"
-    islamabad = khojaly["organisations"]["islamabad"]
-    assert islamabad["state"] == "nothing"
-    assert islamabad["event_date"] == "2027-02-26"  # a Friday: a working day in Pakistan
-    assert any("in Ramadan 1448" in c for c in islamabad["conflicts"])
-    assert islamabad["next_milestone"]["name"] == "Book the venue"
+    baku = khojaly["organisations"]["baku"]
+    assert baku["state"] == "nothing"
+    assert baku["event_date"] == "2027-02-26"  # a Friday: a working day in Azerbaijan
+    assert any("in Ramadan 1448" in c for c in baku["conflicts"])
+    assert baku["next_milestone"] == {"name": "Book the venue", "date": "2027-01-14"}
+    islamabad = khojaly["organisations"]["islamabad"]  # its roundtable, on the 25th
+    assert (islamabad["state"], islamabad["event_date"]) == ("conflict", "2027-02-25")
+    assert islamabad["next_milestone"] == {"name": "Book the venue", "date": "2027-01-13"}
     # The same bytes twice; every format but ics.
-    assert cli("--config", config, "plan", "2027", "--overview", "--format", "json")[1] == out
+    assert overview_output(config, 2027, "json", date(2026, 12, 7)).decode("utf-8") == out
+    code, out, err = cli("--config", config, "plan", "2027", "--overview", "--format", "json")
+    assert code == 0, err
+    assert json.loads(out)["organisations"] == document["organisations"]
     for fmt in ("table", "md", "csv", "html"):
         code, text, err = cli("--config", config, "plan", "2027", "--overview", "--format", fmt)
         assert code == 0, (fmt, err)
@@ -199,4 +208,38 @@ def test_the_overview_shows_a_broken_organisation(cli: Cli, ministry: Path) -> N
     assert "  baku: not loaded (its file has problems)" in out
     assert out.splitlines()[-1].endswith(
         "baku.toml:2: organisation.name: got 5; expected a non-empty string"
+    )
+
+
+def test_planned_events_of_an_organisation_join_the_shared_calendar(
+    cli: Cli, ministry: Path
+) -> None:
+    """Islamabad's roundtable is linked to February 26: planned, moved a day, in Ramadan; the
+    event is Islamabad's alone."""
+    config = str(ministry / "config.toml")
+    code, out, err = cli("--config", config, "plan", "2027", "--overview", "--format", "csv")
+    assert code == 0, err
+    rows = [line.split(",") for line in out.splitlines()]
+    khojaly = {r[3]: r for r in rows if r[0] == "remembrance:february-26"}
+    roundtable = "Roundtable on the 35th anniversary of the Khojaly Genocide"
+    assert khojaly["islamabad"][4:8] == ["conflict", "2027-02-25", roundtable, "yes"]
+    assert khojaly["baku"][4] == "nothing"
+    code, out, _ = cli("--config", config, "upcoming", "--org", "baku", "--from", "2027-02-20")
+    assert "Roundtable" not in out
+    # An observance the shared calendar does not have, and a calendar that is not shared.
+    path = ministry / "organisations" / "baku.toml"
+    path.write_text(
+        path.read_text("utf-8")
+        + '\n[[event]]\nid = "e1"\ntitle = "A"\ndate = 2027-02-24\nobservance = "khojaly"\n'
+        + '\n[[event]]\nid = "e2"\ntitle = "B"\ndate = 2027-02-24\ncalendar = "other"\n',
+        "utf-8",
+    )
+    code, _, err = cli("--config", config, "upcoming", "--org", "baku")
+    assert code == 1
+    assert (
+        "baku.toml:16: event[1].observance: got 'khojaly'; expected the id of an observance" in err
+    )
+    assert (
+        "baku.toml:22: event[2].calendar: got 'other'; "
+        "expected the id of a shared calendar (remembrance)" in err
     )

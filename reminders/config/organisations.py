@@ -35,9 +35,10 @@ from ..core.errors import MISSING, CalendarError, ConfigError, Problem
 from ..core.model import Calendar
 from ..core.settings import Loaded, Settings
 from . import config_file as cf
+from .calendars import EVENT_FIELDS
 from .closures import load_closures
 from .resources import shown_path
-from .schema import Checker, Field, folder, read_toml
+from .schema import Checker, Field, folder, ident, read_toml
 
 ORG_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
 ORG_ID_EXPECTED = "a file name of lower-case letters, digits and hyphens, such as 'islamabad.toml'"
@@ -56,6 +57,7 @@ ORG_TOP_FIELDS = (
     Field("notice", cf._section, None),
     Field("milestone", cf._section, None),
     Field("holiday", cf._section, None),
+    Field("event", cf._section, None),
 )
 
 
@@ -68,6 +70,8 @@ class Organisation(NamedTuple):
     settings: Settings | None  # None when its file has problems
     calendars_dir: str  # its own calendar folder ("" for none)
     problems: tuple[Problem, ...]
+    source: str = ""  # its file's text (for the lines of its [[event]] tables' problems)
+    events: object = None  # its [[event]] tables, as read (checked with the shared calendars)
 
 
 def folder_of(config_path: str) -> str | None:
@@ -196,7 +200,9 @@ def load_organisation(base: Settings, org_id: str, path: str) -> Organisation:
         closures=closures,
     )
     own = os.path.join(folder, paths["calendars"]) if paths["calendars"] else ""
-    return Organisation(org_id, os.path.abspath(path), settings, own, ())
+    return Organisation(
+        org_id, os.path.abspath(path), settings, own, (), source, document.get("event")
+    )
 
 
 def _index_of(raw: Any, item_id: str) -> int | None:
@@ -227,6 +233,8 @@ def loaded_organisation(org: Organisation, shared: tuple[Calendar, ...], today: 
 
     if org.settings is None:
         raise ConfigError(list(org.problems))
+    if org.events is not None:
+        shared = planned_events(org, shared)
     own: tuple[Calendar, ...] = ()
     if org.calendars_dir:
         own = load_calendars(org.calendars_dir, today)
@@ -244,6 +252,54 @@ def loaded_organisation(org: Organisation, shared: tuple[Calendar, ...], today: 
                 ]
             )
     return Loaded(org.settings, tuple(sorted(shared + own, key=lambda c: c.id)))
+
+
+# An organisation's planned event: a calendar's [[event]] table, with the shared calendar it
+# belongs to (the observance it is linked to is that calendar's).
+ORG_EVENT_FIELDS = (
+    *(f for f in EVENT_FIELDS),
+    Field("calendar", ident, None, "the id of the shared calendar of its observance"),
+)
+
+
+def planned_events(org: Organisation, shared: tuple[Calendar, ...]) -> tuple[Calendar, ...]:
+    """The shared calendars with the organisation's ``[[event]]`` tables added to theirs (for
+    this organisation alone), or ConfigError naming its file's lines."""
+    from .calendars import _claim_id, _event
+
+    check = Checker(shown_path(org.path), org.source)
+    by_id = {c.id: c for c in shared}
+    added: dict[str, list[Any]] = {}
+    claimed: dict[str, dict[str, tuple[str | int, ...]]] = {}
+    for index, values, raw in check.tables(org.events, ORG_EVENT_FIELDS, ("event",)):
+        if values is None:
+            continue
+        calendar_id = values.pop("calendar")
+        if calendar_id is None and len(shared) == 1:
+            calendar_id = shared[0].id
+        target = by_id.get(calendar_id) if calendar_id is not None else None
+        if target is None:
+            check.add(
+                ("event", index, "calendar"),
+                MISSING if calendar_id is None else calendar_id,
+                "the id of a shared calendar (" + ", ".join(sorted(by_id)) + ")",
+            )
+            continue
+        ids = claimed.setdefault(
+            target.id,
+            {i: (f"the shared calendar {target.id}",) for i in (*(o.id for o in target.observances),
+                                      *(e.id for e in target.events))},
+        )  # fmt: skip
+        observance_ids = {o.id for o in target.observances}
+        event = _event(check, index, values, raw, target.timezone, observance_ids, target.language)
+        _claim_id(check, ids, raw.get("id"), ("event", index, "id"))
+        if event is not None:
+            added.setdefault(target.id, []).append(event)
+    if check.problems:
+        raise ConfigError(check.problems)
+    return tuple(
+        c._replace(events=c.events + tuple(added[c.id])) if c.id in added else c for c in shared
+    )
 
 
 def find(config_path: str, org_id: str, today: date) -> Loaded:
