@@ -3,6 +3,7 @@ validation, and ``translate.calendar_in`` / ``text_language``, the seam every ou
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -317,4 +318,53 @@ def test_the_calendar_language_must_be_a_language_tag(
     )
     assert problems(tmp_path, source, monkeypatch) == [
         f"calendars/sample.toml:6: calendar.language: got 'english'; expected {LANGUAGE_EXPECTED}"
+    ]
+
+
+def test_check_lists_every_untranslated_and_unreviewed_text_per_configured_language(
+    project: Callable[..., Path],
+    cli: Callable[..., tuple[int, str, str]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    config = project({"sample.toml": SOURCE})
+    text = config.read_text("utf-8").replace(
+        'uid_domain = "test.example.org"\n',
+        'uid_domain = "test.example.org"\nlanguages = ["en", "az"]\n',
+    )
+    config.write_text(text, "utf-8")
+    monkeypatch.chdir(config.parent)
+    code, out, err = cli("check", "--config", "config.toml")
+    assert code == 0, err
+    assert "All checks passed" in out
+    warnings = [line for line in err.splitlines() if "calendars/sample.toml" in line]
+    assert warnings == [
+        "warning: calendars/sample.toml: calendar 'sample' in az: 2 text(s) with no "
+        "translation, 4 unreviewed; a text with no translation is shown in en (the calendar's "
+        "language) and marked as en (ICS LANGUAGE=, HTML lang=), never passed off as another "
+        "language",
+        "warning: calendars/sample.toml:4: calendar.description: no az translation; shown in "
+        "en, marked as such",
+        "warning: calendars/sample.toml:21: observance 'january-20'.translations.az.title: "
+        "the az translation is not reviewed (translator: test translator)",
+        "warning: calendars/sample.toml:22: observance 'january-20'.translations.az.description: "
+        "the az translation is not reviewed (translator: test translator)",
+        "warning: calendars/sample.toml:35: observance 'january-20'.fact[1].translations.az.text: "
+        "the az translation is not reviewed (translator: test translator)",
+        "warning: calendars/sample.toml:39: observance 'january-20'.fact[2].text: no az "
+        "translation; shown in en, marked as such",
+        "warning: calendars/sample.toml:49: "
+        "observance 'january-20'.moment[1].translations.az.name: the az translation is not "
+        "reviewed (translator: test translator)",
+    ]
+
+
+def test_the_daemon_s_start_says_one_line_per_language(tmp_path: Path) -> None:
+    (calendar,) = load(tmp_path, SOURCE)
+    assert translate.summary([calendar], ("en", "az", "ru", "tr")) == [
+        "az: 2 text(s) with no translation, shown in their calendar's language and marked as "
+        "such; 4 translation(s) not reviewed (reminders check lists them)",
+        "ru: 8 text(s) with no translation, shown in their calendar's language and marked as "
+        "such; 1 translation(s) not reviewed (reminders check lists them)",
+        "tr: 9 text(s) with no translation, shown in their calendar's language and marked as "
+        "such (reminders check lists them)",
     ]

@@ -18,6 +18,8 @@ from ..core.settings import Loaded, Settings
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import NamedTuple
+
+    from ..core import translate
 else:
     from ..core.records import NamedTuple  # typing.NamedTuple without importing typing (start-up)
 
@@ -45,7 +47,13 @@ def check(
     report, settings = _check(config_path, today)
     if settings is None:
         return report
-    report = report._replace(warnings=(*language_warnings(settings), *link_warnings(settings)))
+    report = report._replace(
+        warnings=(
+            *language_warnings(settings),
+            *link_warnings(settings),
+            *translation_warnings(settings, report.calendars),
+        )
+    )
     environ = os.environ if environ is None else environ
     # Without calendars (they failed to load) every private calendar would look unknown.
     found = token_problems(settings, report.calendars, environ) if report.calendars else ()
@@ -64,6 +72,54 @@ def language_warnings(settings: Settings) -> tuple[str, ...]:
 
     found = words.missing(settings.organisation.language)
     return (f"organisation.language: {found}",) if found else ()
+
+
+def translation_warnings(settings: Settings, calendars: tuple[Calendar, ...]) -> tuple[str, ...]:
+    """For every configured language but a calendar's own: every text of it with no translation
+    (shown in the calendar's language, marked as such) or an unreviewed one, with its file and
+    line (docs/calendar-format.md, "Translations")."""
+    from ..config.calendars import text_lines
+    from ..core import translate
+
+    out = []
+    for calendar in calendars:
+        lines: dict[tuple[str | int, ...], int] | None = None
+        for language in settings.organisation.languages:
+            found = translate.missing(calendar, language)
+            if not found:
+                continue
+            if lines is None:
+                lines = text_lines(calendar)
+            untranslated = sum(item.translation is None for item in found)
+            out.append(
+                f"{calendar.source}: calendar {calendar.id!r} in {language}: {untranslated} "
+                f"text(s) with no translation, {len(found) - untranslated} unreviewed; a text "
+                f"with no translation is shown in {calendar.language} (the calendar's "
+                f"language) and marked as {calendar.language} (ICS LANGUAGE=, HTML lang=), "
+                "never passed off as another language"
+            )
+            for item in found:
+                out.append(_translation_warning(calendar, item, lines))
+    return tuple(out)
+
+
+def _translation_warning(
+    calendar: Calendar, item: translate.Missing, lines: dict[tuple[str | int, ...], int]
+) -> str:
+    from ..config.calendars import text_name
+
+    path = item.text.path
+    if item.translation is None:
+        what = f"no {item.language} translation; shown in {calendar.language}, marked as such"
+    else:
+        path = (*path[:-1], "translations", item.translation.language, path[-1])
+        what = (
+            f"the {item.translation.language} translation is not reviewed "
+            f"(translator: {item.translation.translator})"
+        )
+    line = lines.get(path) or lines.get(path[:-1])
+    where = f"{calendar.source}:{line}" if line else calendar.source
+    return f"{where}: {text_name(calendar, path)}: {what}"
 
 
 def link_warnings(settings: Settings) -> tuple[str, ...]:

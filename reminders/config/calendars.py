@@ -35,6 +35,7 @@ from .schema import (
     calendar_date,
     duration_within,
     ident,
+    index_lines,
     integer,
     key_name,
     list_of,
@@ -330,6 +331,26 @@ def _placeholders(translated: str, original: str) -> str:
         f"a title with the placeholders of the original ({shown or 'none'}; "
         "{ordinal} and {number} may stand for each other)"
     )
+
+
+def text_lines(calendar: Calendar) -> dict[tuple[str | int, ...], int]:
+    """The line of every key of ``calendar``'s file by its key path (``("observance", 0,
+    "title")``, indexes from 0), read again from the file ({} if it cannot be)."""
+    try:
+        with open(calendar.source, encoding="utf-8") as handle:
+            return index_lines(handle.read())
+    except (OSError, UnicodeDecodeError):
+        return {}
+
+
+def text_name(calendar: Calendar, path: tuple[str | int, ...]) -> str:
+    """How messages name a key of a valid calendar: ``observance 'january-20'.fact[2].text``."""
+    names: dict[tuple[str | int, ...], str] = {}
+    for index, observance in enumerate(calendar.observances):
+        names[("observance", index)] = f"observance {observance.id!r}"
+    for index, event in enumerate(calendar.events):
+        names[("event", index)] = f"event {event.id!r}"
+    return key_name(path, names)
 
 
 def item_names(document: Mapping[str, Any]) -> dict[tuple[str | int, ...], str]:

@@ -454,7 +454,7 @@ class Checker:
 
     def line_of(self, path: tuple[str | int, ...]) -> int | None:
         if self._lines is None:  # built on the first problem: valid files never pay for it
-            self._lines = _index_lines(self._source) if self._source else {}
+            self._lines = index_lines(self._source) if self._source else {}
         for cut in range(len(path), 0, -1):
             line = self._lines.get(path[:cut])
             if line is not None:
@@ -549,7 +549,7 @@ _HEADER = re.compile(r"\s*(\[\[?)\s*([A-Za-z0-9_.\- ]+?)\s*\]\]?\s*(?:#.*)?$")
 _KEY = re.compile(r"\s*([A-Za-z0-9_\-]+)\s*=")
 
 
-def _index_lines(source: str) -> dict[tuple[str | int, ...], int]:
+def index_lines(source: str) -> dict[tuple[str | int, ...], int]:
     """Map key paths to 1-based line numbers for documents written in the usual TOML style.
 
     The TOML parser gives no positions, so this follows table headers (``[calendar]``,

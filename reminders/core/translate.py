@@ -35,7 +35,7 @@ that, for its language alone: ``ur-PK`` reads ``[... .translations.ur]``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from .model import Calendar, Event, Fact, Moment, Observance, Translation
 
@@ -226,3 +226,26 @@ def missing(calendar: Calendar, language: str) -> list[Missing]:
         elif not translation.reviewed:
             found.append(Missing(text, language, translation))
     return found
+
+
+def summary(calendars: Iterable[Calendar], languages: Iterable[str]) -> list[str]:
+    """One line per language of ``languages`` in which some text of ``calendars`` has no, or an
+    unreviewed, translation (for the daemon's start; ``reminders check`` lists the texts)."""
+    lines = []
+    calendars = tuple(calendars)
+    for language in languages:
+        found = [item for calendar in calendars for item in missing(calendar, language)]
+        if not found:
+            continue
+        untranslated = sum(item.translation is None for item in found)
+        unreviewed = len(found) - untranslated
+        parts = []
+        if untranslated:
+            parts.append(
+                f"{untranslated} text(s) with no translation, shown in their calendar's "
+                "language and marked as such"
+            )
+        if unreviewed:
+            parts.append(f"{unreviewed} translation(s) not reviewed")
+        lines.append(f"{language}: {'; '.join(parts)} (reminders check lists them)")
+    return lines

@@ -35,6 +35,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol, TypeVar
 
 from ..config.sources import Stat, fingerprint
+from ..core import translate
 from ..core.errors import ReminderError, UsageError
 from ..core.notices import Notice
 from ..core.settings import Loaded
@@ -223,6 +224,8 @@ class Daemon:
             sum(rule.notified for rule in runtime.settings.milestones),
             ", ".join(f"{k} ({c.describe()})" for k, c in runtime.channels.items()) or "none",
         )
+        for line in translate.summary(runtime.calendars, runtime.settings.organisation.languages):
+            log.info("translations: %s", line)
         self.scheduler.start()
         await self.catch_up(now)
         self._schedule_service_jobs(runtime)
