@@ -277,7 +277,14 @@ def _plan(args: argparse.Namespace) -> int:
     if getattr(args, "overview", False):
         return _overview(args)
     loaded = load(_config_path(args), date.today())
-    parts = plan_parts(loaded, args.year, args.format)
+    languages = loaded.settings.organisation.languages
+    if args.language is not None and args.language not in languages:
+        raise UsageError(
+            f"--language {args.language!r} is not one of the organisation's languages; "
+            f"expected one of {', '.join(languages)} ([organisation] languages in "
+            f"{loaded.settings.source})"
+        )
+    parts = plan_parts(loaded, args.year, args.format, args.language)
     # The plan is built, and any error reported, with the first part, before a byte is written.
     parts = chain([next(parts)], parts)
     if args.output in (None, "-"):
@@ -600,6 +607,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="table: for the terminal (default); md: Markdown; html: a printable page with a "
         "year at a glance; csv: for spreadsheets; json: for programs (docs/plan.md); ics: the "
         "milestones as all-day events to subscribe to",
+    )
+    plan.add_argument(
+        "--language",
+        metavar="LANG",
+        help="the language to write the plan in: one of [organisation] languages (default: "
+        "the organisation's language)",
     )
     plan.add_argument(
         "-o",

@@ -2,10 +2,11 @@
 
 python-holidays imports every country's module to find one (about 0.1 s, several times the rest
 of a small plan), and its answer depends only on the country, the weekend, the years, the
-versions of python-holidays and hijridate, and hostcal.py (see :func:`host_key`).  One file per
-country, weekend and year, so that plans of other years keep theirs.  The cache's mechanism
-(where, the key's common part, reading, atomic writing) is config/cache.py's; this module says
-only what of a host calendar is kept, since config may not import plan.
+versions of python-holidays and hijridate, hostcal.py and the language the holidays are named in
+(see :func:`host_key`).  One file per country, weekend, year and language (English's file has no
+language in its name), so that plans of other years and languages keep theirs.  The cache's
+mechanism (where, the key's common part, reading, atomic writing) is config/cache.py's; this
+module says only what of a host calendar is kept, since config may not import plan.
 """
 
 from __future__ import annotations
@@ -23,12 +24,19 @@ if TYPE_CHECKING:
 HOST_LIBRARIES = ("holidays", "hijridate")
 
 
-def host_key(country: str, weekend: tuple[str, ...], year: int) -> Key | None:
-    """Everything the host calendar of a plan of ``year`` is made from; None if unknown."""
+def host_key(country: str, weekend: tuple[str, ...], year: int, language: str = "en") -> Key | None:
+    """Everything the host calendar of a plan of ``year`` in ``language`` is made from; None
+    if unknown."""
     made_by = cache.code_key(hostcal.__file__, HOST_LIBRARIES)
     if made_by is None:
         return None
-    return {**made_by, "country": country, "weekend": tuple(weekend), "year": year}
+    return {
+        **made_by,
+        "country": country,
+        "weekend": tuple(weekend),
+        "year": year,
+        "language": language,
+    }
 
 
 def known_country(country: str) -> bool:
@@ -49,18 +57,24 @@ def known_country(country: str) -> bool:
 
 
 def host_calendar(
-    country: str, weekend: tuple[str, ...], year: int, source: str = "config.toml"
+    country: str,
+    weekend: tuple[str, ...],
+    year: int,
+    source: str = "config.toml",
+    language: str = "en",
 ) -> HostCalendar:
     """``hostcal.host_calendar``, from the cache when it was computed by the same code,
     libraries and arguments; computed and stored otherwise."""
-    path = cache.entry_path("host", f"{country}-{'-'.join(weekend)}-{year}")
-    wanted = host_key(country, weekend, year) if path is not None else None
+    language = language or "en"
+    named = "" if language.split("-", 1)[0].lower() == "en" else f"-{language}"
+    path = cache.entry_path("host", f"{country}-{'-'.join(weekend)}-{year}{named}")
+    wanted = host_key(country, weekend, year, language) if path is not None else None
     if path is None or wanted is None:
-        return hostcal.host_calendar(country, weekend, year, source)
+        return hostcal.host_calendar(country, weekend, year, source, language)
     found = read_host(path, wanted)
     if found is not None:
         return found
-    made = hostcal.host_calendar(country, weekend, year, source)
+    made = hostcal.host_calendar(country, weekend, year, source, language)
     write_host(path, wanted, made)
     return made
 
@@ -69,13 +83,16 @@ def read_host(path: str, wanted: Key) -> HostCalendar | None:
     """The host calendar stored at ``path`` if its key is ``wanted``; None if it is not, or if
     the file is missing, unreadable or not a host calendar."""
     try:
-        country, weekend, days, ramadan, eids = cache.recall(path, wanted)
+        country, weekend, days, ramadan, eids, names, names_language = cache.recall(path, wanted)
         return HostCalendar(
             country,
             frozenset(weekend),
             {date.fromordinal(ordinal): name for ordinal, name in days},
             tuple(_period(stored) for stored in ramadan),
             tuple(_period(stored) for stored in eids),
+            hostcal.NO_DAYS,
+            {date.fromordinal(ordinal): name for ordinal, name in names},
+            str(names_language),
         )
     except (ValueError, TypeError, IndexError, OverflowError):
         return None
@@ -89,6 +106,8 @@ def write_host(path: str, wanted: Key, host: HostCalendar) -> None:
         tuple((day.toordinal(), name) for day, name in host.holidays.items()),
         tuple(_stored(p) for p in host.ramadan),
         tuple(_stored(p) for p in host.eids),
+        tuple((day.toordinal(), name) for day, name in host.names.items()),
+        host.names_language,
     )
     cache.keep(path, wanted, payload)
 

@@ -27,7 +27,7 @@ from ..core.model import WEEKDAYS
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import NamedTuple
+    from typing import Any, NamedTuple
 
     from ..core.settings import Closure, Settings
 else:
@@ -77,12 +77,24 @@ class HostCalendar(NamedTuple):
     eids: tuple[Period, ...] = ()
     # The organisation's own closures ([[holiday]]): days off that are not public holidays.
     closures: Mapping[date, str] = NO_DAYS
+    # The public holidays' names in the plan's language where python-holidays has them, by
+    # date, each part marked as ``holidays`` marks it (" (estimated)"): :func:`local_names`.
+    # Empty: the names of ``holidays`` (English) are the ones shown.
+    names: Mapping[date, str] = NO_DAYS
+    # The python-holidays language of ``names`` ("ur_PK", "az"); "" when they are English.
+    names_language: str = ""
 
     def is_weekend(self, day: date) -> bool:
         return day.weekday() in self.weekend
 
     def holiday(self, day: date) -> str | None:
         return self.holidays.get(day)
+
+    def holiday_name(self, day: date) -> str | None:
+        """The public holiday of ``day`` as named to people: in the plan's language where
+        python-holidays has it (``names``), else in English."""
+        found = self.names.get(day)
+        return self.holidays.get(day) if found is None else found
 
     def closure(self, day: date) -> str | None:
         return self.closures.get(day)
@@ -162,9 +174,17 @@ def check_year(year: int) -> None:
 
 
 def host_calendar(
-    country: str, weekend: Sequence[str], year: int, source: str = "config.toml"
+    country: str,
+    weekend: Sequence[str],
+    year: int,
+    source: str = "config.toml",
+    language: str = "en",
 ) -> HostCalendar:
     """The host calendar for ``year`` and the years on either side (milestones reach into them).
+
+    The public holidays are read in English (``holidays``: what the Eids are matched by and the
+    estimate marks read from) and, for another ``language`` that python-holidays has for the
+    country, in it too (``names``, :func:`holiday_language`).
 
     An unknown country is a ConfigError naming ``organisation.country`` in ``source``.
     """
@@ -193,13 +213,74 @@ def host_calendar(
     for day, name in sorted(found.items()):
         names[day] = name
     ramadan, eids = hijri_periods(years)
+    local: Mapping[date, str] = NO_DAYS
+    local_language = holiday_language(language, languages)
+    if local_language is not None:
+        translated = holidays.country_holidays(country, years=years, language=local_language)
+        local = local_names(names, translated)
     return HostCalendar(
         country,
         frozenset(WEEKDAYS.index(d) for d in weekend),
         names,
         ramadan,
         host_eids(eids, names),
+        NO_DAYS,
+        local,
+        local_language or "",
     )
+
+
+def holiday_language(language: str, supported: Sequence[str]) -> str | None:
+    """The python-holidays language that names a country's holidays in ``language`` (a BCP 47
+    tag): the tag itself ("ur_PK" for ``ur-PK``), else its language alone ("az"), else a
+    regional form of it ("ur_PK" for ``ur``); None for English, or when the country has no
+    names in the language (Pakistan in Russian)."""
+    if not language or language.split("-", 1)[0].lower() == "en":
+        return None
+    tag = language.replace("-", "_")
+    base = tag.split("_", 1)[0].lower()
+    for wanted in (tag, base):
+        if wanted in supported:
+            return wanted
+    return next((name for name in sorted(supported) if name.split("_", 1)[0] == base), None)
+
+
+def local_names(english: Mapping[date, str], translated: Any) -> dict[date, str]:
+    """The names of ``translated`` (a python-holidays object in another language) by date, each
+    part marked as the English part of the same day is: python-holidays' own translated mark
+    ("(təxmini)", "(اندازاً)") taken off and the English one put after it, so that
+    :func:`holiday_names` reads both alike.  A day whose parts do not line up with the English
+    ones keeps its English name (none does in python-holidays 0.109)."""
+
+    def label(name: str) -> str:
+        try:
+            return str(translated.tr(getattr(translated, name))).replace("%s", "")
+        except (AttributeError, TypeError):
+            return ""
+
+    estimated, observed_estimated, observed = (
+        label("estimated_label"),
+        label("observed_estimated_label"),
+        label("observed_label"),
+    )
+    out: dict[date, str] = {}
+    for day, name in english.items():
+        own = translated.get(day)
+        ours = name.split("; ")
+        theirs = str(own).split("; ") if own is not None else []
+        if len(theirs) != len(ours):
+            out[day] = name
+            continue
+        parts = []
+        for part, mine in zip(theirs, ours, strict=True):
+            guessed = _estimated(mine)[1]
+            if observed_estimated and part.endswith(observed_estimated):
+                part = part.removesuffix(observed_estimated) + observed
+            elif estimated and part.endswith(estimated):
+                part = part.removesuffix(estimated)
+            parts.append(f"{part} {ESTIMATED}" if guessed else part)
+        out[day] = "; ".join(parts)
+    return out
 
 
 def host_eids(tables: Sequence[Period], holidays: Mapping[date, str]) -> tuple[Period, ...]:
@@ -259,21 +340,31 @@ def english(languages: Sequence[str]) -> str | None:
     return next((name for name in languages if name.startswith("en")), None)
 
 
-def eid_source(period: Period, country: str) -> str:
+def eid_source(period: Period, country: str, language: str = "en") -> str:
     """Where an Eid's date comes from, for people: "a public holiday in PK, by python-holidays"
     or "by the Umm al-Qura tables"."""
+    from ..core.i18n import t
+
     if period.public_holiday:
-        return f"a public holiday in {country}, by python-holidays"
-    return "by the Umm al-Qura tables"
+        return t(language, "a public holiday in %(country)s, by python-holidays") % {
+            "country": country
+        }
+    return t(language, "by the Umm al-Qura tables")
 
 
-def eid_note(period: Period, country: str) -> str:
+def eid_note(period: Period, country: str, language: str = "en") -> str:
     """:func:`eid_source` and whether the date is an estimate: "a public holiday in PK, by
     python-holidays; an estimate", "a public holiday in TR, by python-holidays", or "an
     estimate, by the Umm al-Qura tables"."""
+    from ..core.i18n import t
+
     if period.public_holiday:
-        return eid_source(period, country) + ("; an estimate" if period.estimate else "")
-    return "an estimate, " + eid_source(period, country)
+        if not period.estimate:
+            return eid_source(period, country, language)
+        return t(language, "a public holiday in %(country)s, by python-holidays; an estimate") % {
+            "country": country
+        }
+    return t(language, "an estimate, by the Umm al-Qura tables")
 
 
 def closure_days(closures: Iterable[Closure], first: date, last: date) -> dict[date, str]:

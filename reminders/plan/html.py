@@ -20,22 +20,29 @@ import jinja2
 from ..config.templates import layered_environment
 from ..core import words
 from ..core.dates import zone
+from ..core.i18n import t
 from ..core.occurrences import title_for
 from ..core.settings import Settings
 from .hostcal import Period, eid_source
 from .picture import count_text, display_title, entry_id, holiday_name, picture, short_label
-from .plan import Entry, Plan
+from .plan import Entry, Plan, holiday_note, period_name
+from .text import weekend_text
 
 INDEX = "plan/index.html"
 
-CONFLICT_LABELS = {
-    "weekend": "Weekend",
-    "holiday": "Public holiday",
-    "closure": "Own closure",
-    "ramadan": "Ramadan",
-    "eid": "Eid",
-    "observance": "Another remembrance day",
-}
+
+def conflict_label(kind: str, language: str) -> str:
+    """A kind of conflict as the page names it: 'Weekend', 'Public holiday'."""
+    labels = {
+        "weekend": t(language, "Weekend"),
+        "holiday": t(language, "Public holiday"),
+        "closure": t(language, "Own closure"),
+        "ramadan": t(language, "Ramadan"),
+        "eid": t(language, "Eid"),
+        "observance": t(language, "Another remembrance day"),
+    }
+    return labels.get(kind, kind.capitalize())
+
 
 # --- Rendering ----------------------------------------------------------------------------
 
@@ -63,16 +70,21 @@ def plan_context(plan: Plan, settings: Settings) -> dict[str, Any]:
         if milestone.date.year != plan.year:
             outside[milestone.date.year] += 1
     language = plan.language
+    configured = settings.organisation.language
     return {
         "organisation": {
             "name": plan.organisation,
             "timezone": plan.timezone,
             "place": words.place(plan.timezone, language),
-            "language": settings.organisation.language,  # as written: the lang of the HTML
+            # The lang of the HTML: the plan's language, or the organisation's as written when
+            # the plan is in it (a regional English, "en-GB", stays so).
+            "language": configured if words.output_language(configured) == language else language,
+            "direction": words.direction(language),
         },
         "year": plan.year,
         "country": plan.country,
-        "weekend_text": " and ".join(plan.weekend) or "none",
+        "weekend_text": weekend_text(plan),
+        "holiday_note": holiday_note(plan),
         "counts": {
             "observances": sum(1 for e in plan.entries if e.kind == "observance"),
             "events": sum(1 for e in plan.entries if e.kind == "event"),
@@ -88,7 +100,7 @@ def plan_context(plan: Plan, settings: Settings) -> dict[str, Any]:
             {
                 "date_iso": d.isoformat(),
                 "date_text": words.long_date(d, language),
-                **holiday_name(name),
+                **holiday_name(name, language),
             }
             for d, name in plan.holidays
         ],
@@ -98,7 +110,7 @@ def plan_context(plan: Plan, settings: Settings) -> dict[str, Any]:
             for d, name in plan.closures
         ],
         "eids": [
-            {**period_context(p, language), "source_text": eid_source(p, plan.country)}
+            {**period_context(p, language), "source_text": eid_source(p, plan.country, language)}
             for p in plan.eids
         ]
         if ramadan
@@ -114,7 +126,7 @@ def entry_context(entry: Entry, home: str, language: str) -> dict[str, Any]:
     return {
         "id": entry_id(entry),
         "kind": entry.kind,
-        "title": display_title(entry),
+        "title": display_title(entry, language),
         "calendar": item.calendar.name,
         "date_iso": entry.date.isoformat(),
         "date_text": words.long_date(entry.date, language),
@@ -141,7 +153,7 @@ def entry_context(entry: Entry, home: str, language: str) -> dict[str, Any]:
         "conflicts": [
             {
                 "kind": c.kind,
-                "label": CONFLICT_LABELS.get(c.kind, c.kind.capitalize()),
+                "label": conflict_label(c.kind, language),
                 "reason": c.reason,
                 "estimate": c.estimate,
             }
@@ -170,13 +182,14 @@ def event_context(entry: Entry, home: str, language: str) -> dict[str, Any] | No
     event = item.event
     if event is None:
         return None
-    time_text = "All day"
+    time_text = t(language, "All day")
     if event.start is not None and event.end is not None:
-        time_text = (
-            f"{words.clock(event.start, language)}-{words.clock(event.end, language)} "
-            f"{words.place(event.timezone, language)} time"
-        )
-        time_text += f" ({event.timezone})"
+        time_text = t(language, "%(start)s-%(end)s %(place)s time (%(zone)s)") % {
+            "start": words.clock(event.start, language),
+            "end": words.clock(event.end, language),
+            "place": words.place(event.timezone, language),
+            "zone": event.timezone,
+        }
         if event.timezone != home:
             time_text += f"; {clock_text(event.start.astimezone(zone(home)), item.date, language)}"
     belongs = ""
@@ -193,8 +206,15 @@ def event_context(entry: Entry, home: str, language: str) -> dict[str, Any] | No
 def clock_text(moment: datetime, day: date, language: str) -> str:
     """'13:00 Karachi time (Asia/Karachi)', with the date when it is not ``day`` there."""
     name = str(moment.tzinfo)
-    text = f"{words.clock(moment, language)} {words.place(name, language)} time ({name})"
-    return text if moment.date() == day else f"{text}, {words.long_date(moment.date(), language)}"
+    values = {
+        "time": words.clock(moment, language),
+        "place": words.place(name, language),
+        "zone": name,
+        "date": words.long_date(moment.date(), language),
+    }
+    if moment.date() == day:
+        return t(language, "%(time)s %(place)s time (%(zone)s)") % values
+    return t(language, "%(time)s %(place)s time (%(zone)s), %(date)s") % values
 
 
 def short_date(day: date, language: str) -> str:
@@ -204,7 +224,7 @@ def short_date(day: date, language: str) -> str:
 
 def period_context(period: Period, language: str) -> dict[str, Any]:
     return {
-        "name": period.name,
+        "name": period_name(period.name, language),
         "first_text": words.long_date(period.first, language),
         "last_text": words.long_date(period.last, language),
         "one_day": period.first == period.last,
@@ -229,7 +249,7 @@ def timeline(plan: Plan) -> list[dict[str, Any]]:
                 "weekday": words.weekday(day, language, "abbreviated"),
                 "name": milestone.name,
                 "for": short_label(entry, language),
-                "for_title": display_title(entry),
+                "for_title": display_title(entry, language),
                 "entry_id": entry_id(entry),
                 "count_text": count_text(milestone.working_days, milestone.when, language),
                 "event_date_text": short_date(entry.event_date, language),

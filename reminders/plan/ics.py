@@ -12,17 +12,22 @@ rules that must hold"):
   ``{calendar}-{observance}-{year}.event-date@{uid_domain}`` (ids cannot hold a dot, so it never
   meets a milestone's UID);
 * DTSTAMP and LAST-MODIFIED from the calendars' ``revised``, never the clock: the same plan gives
-  the same bytes.
+  the same bytes;
+* in a language other than the organisation's default, ``LANGUAGE=`` on every text property
+  (SUMMARY, DESCRIPTION; the calendar's NAME and DESCRIPTION), and the UIDs of the default
+  language's plan: the same milestone in another language is the same event.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from icalendar import Event as VEvent
 from icalendar import vText
 
 from ..core import words
+from ..core.i18n import t
 from ..core.ics import Shared, new_vcalendar
 from ..core.icsevents import observance_uid
 from ..core.settings import Settings
@@ -50,28 +55,44 @@ def describe_milestone(
     """The DESCRIPTION: the event date, how the day was counted, and why the event is then
     (``closures``: the organisation has closures of its own, skipped too)."""
     count = milestone.working_days
-    skipped = (
-        "weekends, public holidays and own closures"
-        if closures
-        else ("weekends and public holidays")
-    )
-    counted = (
-        "On the event date."
-        if count == 0
-        else f"{words.plural(count, 'working day', language)} {milestone.when} the event date, "
-        f"counted in working days of "
-        f"{country} ({skipped} skipped)."
-    )
+    if count == 0:
+        counted = t(language, "On the event date.")
+    else:
+        if closures:
+            skipped = t(language, "weekends, public holidays and own closures")
+        else:
+            skipped = t(language, "weekends and public holidays")
+        days = words.plural(count, "working day", language)
+        if milestone.when == "before":
+            text = t(
+                language,
+                "%(days)s before the event date, counted in working days of %(country)s "
+                "(%(skipped)s skipped).",
+            )
+        else:
+            text = t(
+                language,
+                "%(days)s after the event date, counted in working days of %(country)s "
+                "(%(skipped)s skipped).",
+            )
+        counted = text % {"days": days, "country": country, "skipped": skipped}
     return (
-        f"{milestone.name} for the {entry.occurrence.title}.\n\n"
-        f"Event date: {words.medium_date(entry.event_date, language)}.\n"
-        f"Why that date: {entry.suggestion}.\n"
-        f"{counted}"
+        t(language, "%(name)s for the %(title)s.")
+        % {"name": milestone.name, "title": entry.occurrence.title}
+        + "\n\n"
+        + t(language, "Event date: %(date)s.")
+        % {"date": words.medium_date(entry.event_date, language)}
+        + "\n"
+        + t(language, "Why that date: %(why)s.") % {"why": entry.suggestion}
+        + "\n"
+        + counted
     )
 
 
-def plan_events(plan: Plan, shared: Shared) -> list[VEvent]:
-    """The milestones and the moved event dates of the plan's observances, by date."""
+def plan_events(plan: Plan, shared: Shared, tagged: str = "") -> list[VEvent]:
+    """The milestones and the moved event dates of the plan's observances, by date (``tagged``:
+    the language their text properties say they are in, with ``LANGUAGE=``; "" for none)."""
+    language = plan.language
     # An event date taken from a real planned event is that event's date: the feed has it.
     planned = {
         (e.occurrence.calendar.id, e.occurrence.observance.id, e.date)
@@ -104,7 +125,7 @@ def plan_events(plan: Plan, shared: Shared) -> list[VEvent]:
                 event_date_uid(entry, shared.domain),
                 entry.event_date,
                 entry.event_date + ONE_DAY,
-                f"Suggested event date: {item.title}",
+                t(language, "Suggested event date: %(title)s") % {"title": item.title},
                 f"{entry.suggestion}.",
                 ("event-date",),
             )
@@ -112,20 +133,40 @@ def plan_events(plan: Plan, shared: Shared) -> list[VEvent]:
             vevent["RELATED-TO"] = vText(observance_uid(item, shared.domain))
             found.append(((entry.event_date, str(vevent["UID"])), vevent))
     found.sort(key=lambda pair: pair[0])
+    if tagged:
+        for _, vevent in found:
+            tag_language(vevent, tagged, ("SUMMARY", "DESCRIPTION"))
     return [vevent for _, vevent in found]
+
+
+def tag_language(component: Any, language: str, names: tuple[str, ...]) -> None:
+    """``LANGUAGE=language`` on the text properties ``names`` of ``component`` it has."""
+    for name in names:
+        value = component.get(name)
+        if value is not None:
+            value.params["LANGUAGE"] = language
 
 
 def plan_ics(plan: Plan, settings: Settings) -> bytes:
     """The plan's milestones (and moved event dates) as ICS bytes; deterministic."""
     org = settings.organisation
     domain = org.uid_domain
+    language = plan.language
     stamp = max((e.occurrence.calendar.revised for e in plan.entries), default=UNREVISED)
-    name = f"{plan.organisation}: plan {plan.year}"
-    description = (
-        f"Preparation milestones for the remembrance days of {plan.year}, counted in working "
-        f"days of {plan.country}, and the suggested event dates."
-    )
+    name = t(language, "%(organisation)s: plan %(year)s") % {
+        "organisation": plan.organisation,
+        "year": plan.year,
+    }
+    description = t(
+        language,
+        "Preparation milestones for the remembrance days of %(year)s, counted in working days "
+        "of %(country)s, and the suggested event dates.",
+    ) % {"year": plan.year, "country": plan.country}
     vcal = new_vcalendar(name, description, stamp, settings.feed.refresh_interval)
-    vcal.subcomponents.extend(plan_events(plan, Shared(stamp, domain, plan.language)))
+    # The default language's plan says nothing of its language (as the default feed).
+    tagged = "" if words.output_language(org.language) == language else language
+    if tagged:
+        tag_language(vcal, tagged, ("NAME", "X-WR-CALNAME", "DESCRIPTION", "X-WR-CALDESC"))
+    vcal.subcomponents.extend(plan_events(plan, Shared(stamp, domain, language), tagged))
     data: bytes = vcal.to_ical()
     return data

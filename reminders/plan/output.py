@@ -13,39 +13,44 @@ from .text import csv_text, markdown, table, table_lines
 PLAN_FORMATS = ("table", "md", "html", "csv", "json", "ics")
 
 
-def make_plan(loaded: Loaded, year: int) -> Plan:
-    """The plan of ``year``: the host country's calendar read (kept in the start-up cache
-    folder, as python-holidays is slow to import), then plan.build_plan."""
+def make_plan(loaded: Loaded, year: int, language: str | None = None) -> Plan:
+    """The plan of ``year`` in ``language`` (one of the organisation's languages; None: its
+    default): the host country's calendar read, its holidays named in that language where
+    python-holidays has them (kept in the start-up cache folder, as python-holidays is slow to
+    import), then plan.build_plan."""
+    from ..core import words
     from .hostcache import host_calendar
     from .plan import build_plan
 
     org = loaded.settings.organisation
+    written = words.output_language(org.language if language is None else language)
     try:
-        host = host_calendar(org.country, org.weekend, year, loaded.settings.source)
+        host = host_calendar(org.country, org.weekend, year, loaded.settings.source, written)
     except ConfigError as exc:  # an unknown country: said as check says it, with its line
         raise ConfigError(country_problems(loaded.settings) or exc.problems) from None
-    return build_plan(loaded, year, host)
+    return build_plan(loaded, year, host, written)
 
 
-def public_plan_html(loaded: Loaded, year: int) -> bytes:
-    """The HTML plan of ``year`` for the web page and ``export --site``: public calendars only."""
+def public_plan_html(loaded: Loaded, year: int, language: str | None = None) -> bytes:
+    """The HTML plan of ``year`` for the web page and ``export --site``: public calendars only,
+    in ``language`` (None: the organisation's default)."""
     from .html import render_html
 
     public = Loaded(loaded.settings, tuple(c for c in loaded.calendars if c.public))
-    return render_html(make_plan(public, year), loaded.settings)
+    return render_html(make_plan(public, year, language), loaded.settings)
 
 
-def plan_output(loaded: Loaded, year: int, fmt: str) -> bytes:
+def plan_output(loaded: Loaded, year: int, fmt: str, language: str | None = None) -> bytes:
     """The plan of ``year`` in one of PLAN_FORMATS, as bytes (UTF-8 text, or ICS)."""
-    return b"".join(plan_parts(loaded, year, fmt))
+    return b"".join(plan_parts(loaded, year, fmt, language))
 
 
-def plan_parts(loaded: Loaded, year: int, fmt: str) -> Iterator[bytes]:
+def plan_parts(loaded: Loaded, year: int, fmt: str, language: str | None = None) -> Iterator[bytes]:
     """:func:`plan_output` in consecutive parts (a megabyte or so each for a large plan in the
     table or JSON format; one part for the others).  The plan is built, and any error raised,
     before the first part.  A large plan makes many objects that all live to the end: the
     ``plan`` command runs this with the garbage collector paused (cli/gcpause.py)."""
-    plan = make_plan(loaded, year)
+    plan = make_plan(loaded, year, language)
     if fmt == "html":
         from .html import render_html
 

@@ -19,8 +19,9 @@ from datetime import date, timedelta
 from typing import Any
 
 from ..core import words
+from ..core.i18n import nt, t
 from .hostcal import holiday_names
-from .plan import Entry, Plan
+from .plan import Entry, Plan, joined, period_name
 
 # The picture: one small SVG per month, laid out by the page's style sheet (four to a row on a
 # wide screen and on paper, fewer on a phone), in SVG user units.
@@ -29,18 +30,23 @@ BLOCK = 7 * CELL  # a month's width
 HEAD = 42  # a month's name and weekday letters
 MAX_LABELS = 3  # remembrance days named under a month; further ones are counted instead
 TOOLTIP_LINES = 6  # per kind of mark on one day
-LEGEND = (  # (sample cell's fill, its mark, the text), in reading order, five to a row
-    ("workday", "", "Working day"),
-    ("weekend", "", "Weekend"),
-    ("holiday", "", "Public holiday"),
-    ("holiday-estimate", "", "Holiday, estimated date"),
-    ("workday", "ramadan estimate", "Ramadan (estimate)"),
-    ("observance", "", "Remembrance day"),
-    ("observance", "conflict", "… with a conflict"),
-    ("workday", "event", "Event planned or moved"),
-    ("workday", "milestone", "Milestone"),
-    ("workday", "eid", "Eid (estimate)"),
-)
+
+
+def legend(language: str) -> tuple[tuple[str, str, str], ...]:
+    """(sample cell's fill, its mark, the text), in reading order, five to a row."""
+    return (
+        ("workday", "", t(language, "Working day")),
+        ("weekend", "", t(language, "Weekend")),
+        ("holiday", "", t(language, "Public holiday")),
+        ("holiday-estimate", "", t(language, "Holiday, estimated date")),
+        ("workday", "ramadan estimate", t(language, "Ramadan (estimate)")),
+        ("observance", "", t(language, "Remembrance day")),
+        ("observance", "conflict", t(language, "… with a conflict")),
+        ("workday", "event", t(language, "Event planned or moved")),
+        ("workday", "milestone", t(language, "Milestone")),
+        ("workday", "eid", t(language, "Eid (estimate)")),
+    )
+
 
 _ORDINAL = re.compile(r"\b\d+(?:st|nd|rd|th) anniversary of (?:the )?")
 
@@ -54,31 +60,34 @@ def entry_id(entry: Entry) -> str:
     return f"entry-{item.calendar.id}-{item.observance.id}-{item.date.year}"
 
 
-def display_title(entry: Entry) -> str:
+def display_title(entry: Entry, language: str) -> str:
     """The title as shown: a sample event says that it is one."""
     event = entry.occurrence.event
-    return (
-        f"Example: {event.title}" if event is not None and event.example else entry.occurrence.title
-    )
+    if event is not None and event.example:
+        return t(language, "Example: %(title)s") % {"title": event.title}
+    return entry.occurrence.title
 
 
 def count_text(working_days: int, when: str, language: str) -> str:
     """'on the event date', '1 working day before the event date'."""
     if working_days == 0:
-        return "on the event date"
-    return f"{words.plural(working_days, 'working day', language)} {when} the event date"
+        return t(language, "on the event date")
+    days = words.plural(working_days, "working day", language)
+    if when == "before":
+        return t(language, "%(days)s before the event date") % {"days": days}
+    return t(language, "%(days)s after the event date") % {"days": days}
 
 
-def holiday_name(name: str) -> dict[str, Any]:
+def holiday_name(name: str, language: str) -> dict[str, Any]:
     """A python-holidays name as shown: two holidays on one day joined by "and"; ``estimate``
     when every one of them is an estimated date, else the estimated one says so."""
     parts = holiday_names(name)
     estimate = all(guessed for _, guessed in parts)
+    dated = t(language, "%(name)s (estimated date)")
     shown = [
-        f"{part}{' (estimated date)' if guessed and not estimate else ''}"
-        for part, guessed in parts
+        dated % {"name": part} if guessed and not estimate else part for part, guessed in parts
     ]
-    return {"name": " and ".join(shown), "estimate": estimate}
+    return {"name": joined(shown, language), "estimate": estimate}
 
 
 # --- The picture --------------------------------------------------------------------------
@@ -89,24 +98,33 @@ def picture(plan: Plan, ramadan: bool) -> dict[str, Any]:
     days named under each and every marked day told in words, for a tap or a screen reader)
     and a legend of sample cells."""
     notes = day_notes(plan, ramadan)
-    legend = []
-    for fill, mark, text in LEGEND:
+    language = plan.language
+    keys = []
+    for fill, mark, text in legend(language):
         sample = day_cell(
-            0, 0, None, {mark: [text]} if mark else {}, fill == "weekend", plan.language, fill
+            0, 0, None, {mark: [text]} if mark else {}, fill == "weekend", language, fill
         )
         sample["title"] = ""  # the text beside it says it
         sample["marks"] = [{**mark, "title": ""} for mark in sample["marks"]]
-        legend.append({"cell": sample, "text": text})
+        keys.append({"cell": sample, "text": text})
+    if ramadan:
+        description = t(
+            language,
+            "Twelve months of %(year)s: weekends, public holidays in %(country)s, Ramadan and "
+            "the Eids, the remembrance days, moved event dates and milestones.",
+        )
+    else:
+        description = t(
+            language,
+            "Twelve months of %(year)s: weekends, public holidays in %(country)s, the "
+            "remembrance days, moved event dates and milestones.",
+        )
     return {
-        "title": f"{plan.year} at a glance",
-        "description": (
-            f"Twelve months of {plan.year}: weekends, public holidays in {plan.country}"
-            + (", Ramadan and the Eids" if ramadan else "")
-            + ", the remembrance days, moved event dates and milestones."
-        ),
+        "title": t(language, "%(year)s at a glance") % {"year": plan.year},
+        "description": description % {"year": plan.year, "country": plan.country},
         "cell": CELL,
         "months": [month_block(plan, month, notes) for month in range(1, 13)],
-        "legend": legend,
+        "legend": keys,
     }
 
 
@@ -127,7 +145,7 @@ def month_block(plan: Plan, month: int, notes: dict[date, dict[str, list[str]]])
         )
         cells.append(cell)
         told = cell["title"].split("\n")[1:]
-        if told and told != ["Weekend"]:
+        if told and told != [t(language, "Weekend")]:
             days.append({"iso": cell["iso"], "date_text": told_date(day, language), "lines": told})
     return {
         "id": f"month-{month}",
@@ -183,7 +201,8 @@ def month_labels(plan: Plan, month: int) -> list[dict[str, Any]]:
     ]
     if len(shown) < len(days):
         more = len(days) - len(shown)
-        labels.append({"text": f"+ {more} more (see the list)", "link": "", "more": True})
+        text = nt(plan.language, "+ %(n)s more (see the list)", "+ %(n)s more (see the list)", more)
+        labels.append({"text": text % {"n": more}, "link": "", "more": True})
     return labels
 
 
@@ -193,43 +212,63 @@ def day_notes(plan: Plan, ramadan: bool) -> dict[date, dict[str, list[str]]]:
     first, last = date(plan.year, 1, 1), date(plan.year, 12, 31)
     language = plan.language
     for day, name in plan.holidays:
-        shown = holiday_name(name)
+        shown = holiday_name(name, language)
         key = "holiday-estimate" if shown["estimate"] else "holiday"
-        estimated = " (an estimated date)" if shown["estimate"] else ""
-        notes[day][key].append(f"Public holiday in {plan.country}: {shown['name']}{estimated}")
+        if shown["estimate"]:
+            text = t(language, "Public holiday in %(country)s: %(name)s (an estimated date)")
+        else:
+            text = t(language, "Public holiday in %(country)s: %(name)s")
+        notes[day][key].append(text % {"country": plan.country, "name": shown["name"]})
     for day, name in plan.closures:
-        notes[day]["holiday"].append(f"Own closure: {name}")
+        notes[day]["holiday"].append(t(language, "Own closure: %(name)s") % {"name": name})
     if ramadan:
         for period in plan.ramadan:
             kind = "ramadan estimate" if period.estimate else "ramadan"
-            text = (
-                f"{period.name}: {words.long_date(period.first, language)} to "
-                f"{words.long_date(period.last, language)}"
-            )
+            if period.estimate:
+                said = t(language, "%(name)s: %(first)s to %(last)s (an estimate)")
+            else:
+                said = t(language, "%(name)s: %(first)s to %(last)s")
+            text = said % {
+                "name": period_name(period.name, language),
+                "first": words.long_date(period.first, language),
+                "last": words.long_date(period.last, language),
+            }
             day = max(period.first, first)
             while day <= min(period.last, last):
-                notes[day][kind].append(text + (" (an estimate)" if period.estimate else ""))
+                notes[day][kind].append(text)
                 day += timedelta(days=1)
         # An Eid that is a public holiday is marked as one, on the host's date, above.
         for period in (p for p in plan.eids if not p.public_holiday):
-            estimate = " (an estimate by the Umm al-Qura tables)" if period.estimate else ""
-            notes[period.first]["eid"].append(f"{period.name}{estimate}")
+            name = period_name(period.name, language)
+            if period.estimate:
+                name = t(language, "%(name)s (an estimate by the Umm al-Qura tables)") % {
+                    "name": name
+                }
+            notes[period.first]["eid"].append(name)
     for entry in plan.entries:
         if entry.kind == "observance":
             notes[entry.date]["observance"].append(entry.occurrence.title)
             for conflict in entry.conflicts:
-                notes[entry.date]["conflict"].append(f"Conflict: {conflict.reason}")
+                notes[entry.date]["conflict"].append(
+                    t(language, "Conflict: %(reason)s") % {"reason": conflict.reason}
+                )
             if entry.moved:
                 notes[entry.event_date]["event"].append(
-                    f"Suggested event date for the {entry.occurrence.title}: {entry.suggestion}"
+                    t(language, "Suggested event date for the %(title)s: %(why)s")
+                    % {"title": entry.occurrence.title, "why": entry.suggestion}
                 )
         else:
-            notes[entry.date]["event"].append(f"Planned event: {display_title(entry)}")
+            notes[entry.date]["event"].append(
+                t(language, "Planned event: %(title)s") % {"title": display_title(entry, language)}
+            )
         for milestone in entry.milestones:
             notes[milestone.date]["milestone"].append(
-                f"{milestone.name} "
-                f"({count_text(milestone.working_days, milestone.when, language)}): "
-                f"{entry.occurrence.title}"
+                t(language, "%(name)s (%(counted)s): %(title)s")
+                % {
+                    "name": milestone.name,
+                    "counted": count_text(milestone.working_days, milestone.when, language),
+                    "title": entry.occurrence.title,
+                }
             )
     return notes
 
@@ -257,13 +296,17 @@ def day_cell(
             fill = "weekend"
     lines = [] if day is None else [words.long_date(day, language)]
     if weekend and day is not None:
-        lines.append("Weekend")
+        lines.append(t(language, "Weekend"))
     marks = []
     for kind in ("holiday", "holiday-estimate", "observance", "ramadan", "ramadan estimate",
                  "eid", "conflict", "event", "milestone"):  # fmt: skip
         texts = notes.get(kind, [])
         if len(texts) > TOOLTIP_LINES:  # a crowded day: the list below the picture has them all
-            texts = [*texts[: TOOLTIP_LINES - 1], f"... and {len(texts) - TOOLTIP_LINES + 1} more"]
+            more = len(texts) - TOOLTIP_LINES + 1
+            texts = [
+                *texts[: TOOLTIP_LINES - 1],
+                nt(language, "... and %(n)s more", "... and %(n)s more", more) % {"n": more},
+            ]
         lines += texts
         path = MARKS.get(kind.split()[0])
         if texts and path is not None:

@@ -25,6 +25,7 @@ from datetime import date, datetime, timedelta
 
 from ..core import words
 from ..core.dates import is_jubilee, next_jubilee, zone
+from ..core.i18n import nt, t
 from ..core.model import Occurrence
 from ..core.notices import applies
 from ..core.occurrences import occurrences
@@ -39,7 +40,6 @@ else:
 
 _new = tuple.__new__  # a record from a tuple of its fields, without its __new__'s keywords
 JUBILEE_AHEAD = 5  # years: a jubilee this close is named, so budgets can be planned early
-MOON = " (an estimate: the date depends on the sighting of the moon)"
 
 
 class Conflict(NamedTuple):
@@ -149,11 +149,13 @@ class Plan(NamedTuple):
         return [run for key in sorted(groups) for run in groups[key]]
 
 
-def build_plan(loaded: Loaded, year: int, host: HostCalendar) -> Plan:
-    """The plan of ``year`` for the loaded calendars (examples as the feed settings say)."""
+def build_plan(loaded: Loaded, year: int, host: HostCalendar, language: str | None = None) -> Plan:
+    """The plan of ``year`` for the loaded calendars (examples as the feed settings say), its
+    sentences in ``language`` (one of the organisation's languages; None: its default) as
+    :func:`~reminders.core.words.output_language` has it."""
     settings = loaded.settings
     org = settings.organisation
-    language = words.output_language(org.language)
+    language = words.output_language(org.language if language is None else language)
     host = with_closures(host, settings.closures, year)
     within, policy = settings.plan.conflict_days, settings.plan.move
     examples = settings.feed.include_examples
@@ -199,7 +201,7 @@ def build_plan(loaded: Loaded, year: int, host: HostCalendar) -> Plan:
                 pair = joined[(id(on_day), id(near))] = (on_day + near, on_day, near)
             conflicts = pair[0]
         if item.event is not None:
-            event_date, why = item.date, "a planned event: its date is fixed"
+            event_date, why = item.date, t(language, "a planned event: its date is fixed")
             milestones: tuple[Milestone, ...] = ()
             ahead = None
         else:
@@ -246,7 +248,11 @@ def build_plan(loaded: Loaded, year: int, host: HostCalendar) -> Plan:
         org.country,
         org.weekend,
         tuple(entries),
-        tuple((d, n) for d, n in sorted(host.holidays.items()) if first <= d <= last),
+        tuple(
+            (d, host.names.get(d, n))
+            for d, n in sorted(host.holidays.items())
+            if first <= d <= last
+        ),
         tuple(p for p in host.ramadan if p.last >= first and p.first <= last),
         tuple(p for p in host.eids if first <= p.first <= last),
         host,
@@ -263,28 +269,54 @@ def day_conflicts(
     found = []
     if host.is_weekend(day):
         found.append(
-            Conflict("weekend", f"{words.weekday(day, language)} is a weekend day in {country}")
+            Conflict(
+                "weekend",
+                t(language, "%(weekday)s is a weekend day in %(country)s")
+                % {"weekday": words.weekday(day, language), "country": country},
+            )
         )
-    holiday = host.holiday(day)
+    holiday = host.holiday_name(day)
     if holiday is not None:
         parts = holiday_names(holiday)
         # A day that is also a holiday of fixed date is a holiday for certain.
         estimate = all(guessed for _, guessed in parts)
-        name = " and ".join(f"{part}{MOON if guessed else ''}" for part, guessed in parts)
-        found.append(Conflict("holiday", f"public holiday in {country}: {name}", estimate))
+        moon = t(language, "%(name)s (an estimate: the date depends on the sighting of the moon)")
+        name = joined(
+            [moon % {"name": part} if guessed else part for part, guessed in parts], language
+        )
+        found.append(
+            Conflict(
+                "holiday",
+                t(language, "public holiday in %(country)s: %(name)s")
+                % {"country": country, "name": name},
+                estimate,
+            )
+        )
     closure = host.closure(day)
     if closure is not None:
-        found.append(Conflict("closure", f"closed: {closure} (the organisation's own closure)"))
+        found.append(
+            Conflict(
+                "closure",
+                t(language, "closed: %(name)s (the organisation's own closure)")
+                % {"name": closure},
+            )
+        )
     if ramadan:
         period = host.ramadan_on(day)
         if period is not None:
             found.append(
                 Conflict(
                     "ramadan",
-                    f"in {period.name} (by the Umm al-Qura tables: "
-                    f"{words.medium_date(period.first, language)} to "
-                    f"{words.medium_date(period.last, language)}; an estimate, the start depends "
-                    "on the moon)",
+                    t(
+                        language,
+                        "in %(period)s (by the Umm al-Qura tables: %(first)s to %(last)s; an "
+                        "estimate, the start depends on the moon)",
+                    )
+                    % {
+                        "period": period_name(period.name, language),
+                        "first": words.medium_date(period.first, language),
+                        "last": words.medium_date(period.last, language),
+                    },
                     True,
                 )
             )
@@ -292,9 +324,38 @@ def day_conflicts(
         # An Eid that is a public holiday is the holiday conflict above, on the host's date.
         if eid is not None and not eid.public_holiday:
             found.append(
-                Conflict("eid", f"{eid.name} by the Umm al-Qura tables (an estimate)", True)
+                Conflict(
+                    "eid",
+                    t(language, "%(eid)s by the Umm al-Qura tables (an estimate)")
+                    % {"eid": period_name(eid.name, language)},
+                    True,
+                )
             )
     return found
+
+
+def joined(parts: Sequence[str], language: str) -> str:
+    """'A', 'A and B', 'A and B and C': names of one day, as the plan joins them."""
+    if not parts:
+        return ""
+    out = parts[0]
+    for part in parts[1:]:
+        out = t(language, "%(first)s and %(second)s") % {"first": out, "second": part}
+    return out
+
+
+def period_name(name: str, language: str) -> str:
+    """A Period's name ("Ramadan 1448", "Eid al-Fitr 1448", made by hostcal.hijri_periods) in
+    ``language``: the program's words for Ramadan and the Eids, the Hijri year in its digits."""
+    kind, _, year = name.rpartition(" ")
+    if not year.isdigit():
+        return name
+    text = {
+        "Ramadan": t(language, "Ramadan %(year)s"),
+        "Eid al-Fitr": t(language, "Eid al-Fitr %(year)s"),
+        "Eid al-Adha": t(language, "Eid al-Adha %(year)s"),
+    }.get(kind)
+    return name if text is None else text % {"year": words.number(int(year), language)}
 
 
 NEIGHBOURS_SHOWN = 5  # nearest other observances named per entry; the rest are counted
@@ -400,8 +461,16 @@ class Neighbours:
                 within, language = self.within, self.language
                 counted = self.counted[more] = Conflict(
                     "observance",
-                    f"and {words.plural(more, 'more observance', language)} of this calendar "
-                    f"within {words.plural(within, 'day', language)}",
+                    nt(
+                        language,
+                        "and %(n)s more observance of this calendar within %(days)s",
+                        "and %(n)s more observances of this calendar within %(days)s",
+                        more,
+                    )
+                    % {
+                        "n": words.number(more, language),
+                        "days": words.plural(within, "day", language),
+                    },
                 )
             found += (counted,)
         return found
@@ -438,11 +507,17 @@ class _Window:
         found = self.worded.get(index)
         if found is None:
             gap, other = self.near[index]
-            where = "on the same day as" if gap == 0 else words.days_apart(gap, self.language)
-            found = Conflict(
-                "observance",
-                f"{where} {other.title} ({words.medium_date(other.date, self.language)})",
-            )
+            language = self.language
+            values = {
+                "title": other.title,
+                "date": words.medium_date(other.date, language),
+                "apart": words.days_apart(gap, language) if gap else "",
+            }
+            if gap == 0:
+                text = t(language, "on the same day as %(title)s (%(date)s)") % values
+            else:
+                text = t(language, "%(apart)s %(title)s (%(date)s)") % values
+            found = Conflict("observance", text)
             self.worded[index] = found
         return found
 
@@ -455,26 +530,49 @@ def suggest(
     if linked is not None and linked.event is not None:
         return (
             linked.date,
-            f"planned: {linked.event.title} on {words.medium_date(linked.date, language)}",
+            t(language, "planned: %(title)s on %(date)s")
+            % {"title": linked.event.title, "date": words.medium_date(linked.date, language)},
         )
     if host.is_working_day(day):
-        return day, "the day itself, a working day"
+        return day, t(language, "the day itself, a working day")
     if host.is_weekend(day):
-        what = "a weekend day"
+        what = t(language, "a weekend day")
     elif host.holiday(day) is not None:
-        what = "a public holiday"
+        what = t(language, "a public holiday")
     else:
-        what = f"a day the organisation is closed ({host.closure(day)})"
+        what = t(language, "a day the organisation is closed (%(name)s)") % {
+            "name": host.closure(day)
+        }
     if policy == "never":
-        return day, f'the day itself, though {what} ([plan] move = "never")'
+        return day, t(language, 'the day itself, though %(what)s ([plan] move = "never")') % {
+            "what": what
+        }
     moved = host.nearest_working_day(day, policy)
-    which = {"nearest": "nearest", "before": "previous", "after": "next"}[policy]
-    return moved, (
-        f"{words.weekday(day, language)} is {what}: a seminar or roundtable can move to the "
-        f"{which} working day, {words.medium_date(moved, language)} "
-        f"({words.days_apart((day - moved).days, language)}); the remembrance itself stays on "
-        f"{words.medium_date(day, language)}"
-    )
+    if policy == "before":
+        text = t(
+            language,
+            "%(weekday)s is %(what)s: a seminar or roundtable can move to the previous working "
+            "day, %(moved)s (%(apart)s); the remembrance itself stays on %(day)s",
+        )
+    elif policy == "after":
+        text = t(
+            language,
+            "%(weekday)s is %(what)s: a seminar or roundtable can move to the next working "
+            "day, %(moved)s (%(apart)s); the remembrance itself stays on %(day)s",
+        )
+    else:
+        text = t(
+            language,
+            "%(weekday)s is %(what)s: a seminar or roundtable can move to the nearest working "
+            "day, %(moved)s (%(apart)s); the remembrance itself stays on %(day)s",
+        )
+    return moved, text % {
+        "weekday": words.weekday(day, language),
+        "what": what,
+        "moved": words.medium_date(moved, language),
+        "apart": words.days_apart((day - moved).days, language),
+        "day": words.medium_date(day, language),
+    }
 
 
 def milestone_dates(
@@ -539,7 +637,20 @@ def placed_moments(item: Occurrence, tz_name: str) -> tuple[PlacedMoment, ...]:
 
 
 def holidays(plan: Plan) -> Iterator[tuple[date, str, bool]]:
-    """Each public holiday of the year: two on one day are two holidays."""
-    for holiday, joined in plan.holidays:
-        for name, estimate in holiday_names(joined):
+    """Each public holiday of the year (its name in the plan's language where python-holidays
+    has it: :func:`holiday_note`): two on one day are two holidays."""
+    for holiday, names in plan.holidays:
+        for name, estimate in holiday_names(names):
             yield holiday, name, estimate
+
+
+def holiday_note(plan: Plan) -> str:
+    """'' when the public holidays are named in the plan's language (English, or a language
+    python-holidays has for the country); else the sentence that says they are in English."""
+    language = plan.language
+    if words.is_english(language) or plan.host.names_language or not plan.holidays:
+        return ""
+    return t(
+        language,
+        "Holiday names in English: python-holidays has no names in %(language)s for %(country)s.",
+    ) % {"language": words.autonym(language), "country": plan.country}

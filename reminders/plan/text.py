@@ -12,22 +12,30 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from ..core import words
+from ..core.i18n import nt, t
 from .hostcal import eid_note, holiday_names
-from .plan import Conflict, Entry, Milestone, Plan, holidays
+from .plan import Conflict, Entry, Milestone, Plan, holiday_note, holidays, joined, period_name
 
 WIDTH = 100  # the table fits a terminal of 100 columns
 INDENT = " " * 17  # under "Wed 20 Jan 2027  "
-LABELS = {
-    "weekend": "weekend",
-    "holiday": "public holiday",
-    "closure": "own closure",
-    "ramadan": "Ramadan",
-    "eid": "Eid",
-    "observance": "another observance",
-}
-# The CSV's and the JSON's fields are an interface for programs (docs/plan.md): their weekday and
-# ordinal stay English whatever the organisation's language; their prose (titles, moments,
-# conflicts, reasons) is in it.
+
+
+def label(kind: str, language: str) -> str:
+    """A kind of conflict as the Markdown summary names it: 'weekend', 'public holiday'."""
+    found = {
+        "weekend": t(language, "weekend"),
+        "holiday": t(language, "public holiday"),
+        "closure": t(language, "own closure"),
+        "ramadan": t(language, "Ramadan"),
+        "eid": t(language, "Eid"),
+        "observance": t(language, "another observance"),
+    }
+    return found[kind]
+
+
+# The CSV's and the JSON's fields are an interface for programs (docs/plan.md): their names, their
+# tokens (kinds, "true", "before") and their weekday and ordinal stay English whatever the plan's
+# language; their prose (titles, moments, conflicts, reasons) is in it.
 INTERFACE = words.ENGLISH
 CSV_COLUMNS = (
     "row", "id", "calendar", "observance", "date", "weekday", "title", "number", "ordinal",
@@ -47,37 +55,54 @@ def title(entry: Entry, language: str) -> str:
     leaves out the anniversary gets it added."""
     item = entry.occurrence
     if item.event is not None:
-        return f"Example: {item.title}" if item.event.example else item.title
+        if item.event.example:
+            return t(language, "Example: %(title)s") % {"title": item.title}
+        return item.title
     number = words.ordinal(item.number, language) if item.number > 0 else ""
     if number and number not in item.title:
-        return f"{item.title} ({number} anniversary)"
+        return t(language, "%(title)s (%(ordinal)s anniversary)") % {
+            "title": item.title,
+            "ordinal": number,
+        }
     return item.title
 
 
 def when(milestone: Milestone, language: str) -> str:
     """'30 working days before', '1 working day after', 'on the event day'."""
     if milestone.working_days == 0:
-        return "on the event day"
-    return f"{words.plural(milestone.working_days, 'working day', language)} {milestone.when}"
+        return t(language, "on the event day")
+    days = words.plural(milestone.working_days, "working day", language)
+    if milestone.when == "before":
+        return t(language, "%(days)s before") % {"days": days}
+    return t(language, "%(days)s after") % {"days": days}
 
 
-def conflict(found: Conflict) -> str:
-    return f"conflict{' (estimate)' if found.estimate else ''}: {found.reason}"
+def conflict(found: Conflict, language: str) -> str:
+    if found.estimate:
+        return t(language, "conflict (estimate): %(reason)s") % {"reason": found.reason}
+    return t(language, "conflict: %(reason)s") % {"reason": found.reason}
 
 
-def conflict_kinds(entry: Entry) -> str:
+def conflict_kinds(entry: Entry, language: str) -> str:
     """'Ramadan (estimate), weekend', or 'none'."""
-    kinds = [f"{LABELS[c.kind]}{' (estimate)' if c.estimate else ''}" for c in entry.conflicts]
-    return ", ".join(dict.fromkeys(kinds)) or "none"
+    estimated = t(language, "%(kind)s (estimate)")
+    kinds = [
+        estimated % {"kind": label(c.kind, language)} if c.estimate else label(c.kind, language)
+        for c in entry.conflicts
+    ]
+    return ", ".join(dict.fromkeys(kinds)) or t(language, "none")
 
 
 def jubilee(entry: Entry, language: str) -> str:
     """'jubilee', 'next jubilee: 40th in 2030' or ''."""
     if entry.jubilee:
-        return "jubilee"
+        return t(language, "jubilee")
     if entry.next_jubilee is not None:
         number, year = entry.next_jubilee
-        return f"next jubilee: {words.ordinal(number, language)} in {year}"
+        return t(language, "next jubilee: %(ordinal)s in %(year)s") % {
+            "ordinal": words.ordinal(number, language),
+            "year": year,
+        }
     return ""
 
 
@@ -97,46 +122,83 @@ def timing(entry: Entry, home: str, language: str) -> list[str]:
 def about(entry: Entry, language: str) -> list[str]:
     """An event's venue and the anniversary it is held for, as ``reminders upcoming`` shows."""
     item = entry.occurrence
-    lines = [f"at {item.event.venue}"] if item.event is not None and item.event.venue else []
+    lines = []
+    if item.event is not None and item.event.venue:
+        lines.append(t(language, "at %(venue)s") % {"venue": item.event.venue})
     if item.event is not None and item.observance is not None and item.number > 0:
         lines.append(
-            f"for the {words.ordinal(item.number, language)} anniversary ({item.observance.id})"
+            t(language, "for the %(ordinal)s anniversary (%(id)s)")
+            % {"ordinal": words.ordinal(item.number, language), "id": item.observance.id}
         )
     return lines
 
 
 def suggestion(entry: Entry, language: str) -> str:
-    moved = " (moved)" if entry.moved else ""
-    return f"suggested event date: {day(entry.event_date, language)}{moved}: {entry.suggestion}"
+    if entry.moved:
+        text = t(language, "suggested event date: %(date)s (moved): %(why)s")
+    else:
+        text = t(language, "suggested event date: %(date)s: %(why)s")
+    return text % {"date": day(entry.event_date, language), "why": entry.suggestion}
+
+
+def weekend_text(plan: Plan) -> str:
+    """The host country's weekend days, named in the plan's language: 'Saturday and Sunday'."""
+    from ..core.model import WEEKDAYS
+
+    names = [
+        words.weekday(date(2024, 1, 1 + WEEKDAYS.index(name)), plan.language)  # 2024-01-01: Monday
+        for name in plan.weekend
+    ]
+    return joined(names, plan.language) if names else t(plan.language, "none")
 
 
 def header(plan: Plan) -> list[str]:
     """The year's facts about the host country, as sentences."""
     language = plan.language
     estimated = sum(all(e for _, e in holiday_names(name)) for _, name in plan.holidays)
-    weekend = " and ".join(plan.weekend) if plan.weekend else "none"
-    lines = [
-        f"Host country: {plan.country}; weekend: {weekend}; public holidays: "
-        f"{words.plural(len(plan.holidays), 'day', language)}"
-        + (f", {estimated} of them estimates" if estimated else "")
-        + (
-            f"; own closures: {words.plural(len(plan.closures), 'day', language)}"
-            if plan.closures
-            else ""
-        ),
-    ]
+    values = {
+        "country": plan.country,
+        "weekend": weekend_text(plan),
+        "days": words.plural(len(plan.holidays), "day", language),
+        "n": words.number(estimated, language),
+        "closed": words.plural(len(plan.closures), "day", language),
+    }
+    first = t(
+        language, "Host country: %(country)s; weekend: %(weekend)s; public holidays: %(days)s"
+    )
+    if estimated:
+        first += nt(language, ", %(n)s of them an estimate", ", %(n)s of them estimates", estimated)
+    if plan.closures:
+        first += t(language, "; own closures: %(closed)s")
+    lines = [first % values]
     lines += [
-        f"{p.name}: {day(p.first, language)} to {day(p.last, language)} "
-        "(an estimate, by the Umm al-Qura tables)"
+        t(language, "%(name)s: %(first)s to %(last)s (an estimate, by the Umm al-Qura tables)")
+        % {
+            "name": period_name(p.name, language),
+            "first": day(p.first, language),
+            "last": day(p.last, language),
+        }
         for p in plan.ramadan
     ]
     lines += [
-        f"{p.name}: {day(p.first, language)} ({eid_note(p, plan.country)})" for p in plan.eids
+        t(language, "%(name)s: %(date)s (%(note)s)")
+        % {
+            "name": period_name(p.name, language),
+            "date": day(p.first, language),
+            "note": eid_note(p, plan.country, language),
+        }
+        for p in plan.eids
     ]
     lines.append(
-        f"Times in the origin's zone and in {plan.timezone}; milestones in working days of "
-        f"{plan.country}"
+        t(
+            language,
+            "Times in the origin's zone and in %(zone)s; milestones in working days of %(country)s",
+        )
+        % {"zone": plan.timezone, "country": plan.country}
     )
+    note = holiday_note(plan)
+    if note:
+        lines.append(note)
     return lines
 
 
@@ -187,16 +249,22 @@ def table_lines(plan: Plan) -> list[str]:
     """The lines of :func:`table` (some hold several, joined by line breaks), to be joined with
     line breaks; the last is "", for the line break at the end."""
     language = plan.language
-    lines = [f"{plan.organisation}: event plan for {plan.year}"]
+    lines = [
+        t(language, "%(organisation)s: event plan for %(year)s")
+        % {"organisation": plan.organisation, "year": plan.year}
+    ]
     for line in header(plan):
         lines += wrap(line, rest="  ")
     if not plan.entries:
-        lines += ["", f"No observances or events in {plan.year}."]
+        lines += ["", t(language, "No observances or events in %(year)s.") % {"year": plan.year}]
     shared = _Shared(language)
     tail, append = shared.tail, lines.append
+    jubilee_heading = t(language, "%(title)s (jubilee)")
     for entry in plan.entries:
         item = entry.occurrence
-        heading = f"{title(entry, language)}{' (jubilee)' if entry.jubilee else ''}"
+        heading = title(entry, language)
+        if entry.jubilee:
+            heading = jubilee_heading % {"title": heading}
         on = day(item.date, language)
         if len(on) + 2 + len(heading) <= WIDTH and _plain(heading):
             append(f"\n{on}  {heading}")  # after an empty line; wrap() would keep it whole
@@ -211,7 +279,12 @@ def table_lines(plan: Plan) -> list[str]:
         append(tail(entry))
     runs = plan.milestone_runs()
     total = sum(count for _, _, count in runs)
-    lines += ["", f"Milestones by date ({total})" if total else "No milestones."]
+    lines += [
+        "",
+        t(language, "Milestones by date (%(n)s)") % {"n": total}
+        if total
+        else t(language, "No milestones."),
+    ]
     done: dict[tuple[Milestone, date], str] = {}
     entries = plan.entries
     for m, first, count in runs:
@@ -220,7 +293,12 @@ def table_lines(plan: Plan) -> list[str]:
         if written is None:
             written = "\n".join(
                 wrap(
-                    f"{m.name} ({when(m, language)} {day(event_date, language)})",
+                    t(language, "%(name)s (%(when)s %(date)s)")
+                    % {
+                        "name": m.name,
+                        "when": when(m, language),
+                        "date": day(event_date, language),
+                    },
                     f"{day(m.date, language)}  ",
                 )
             )
@@ -279,19 +357,20 @@ class _Shared:
         for one in entry.conflicts:
             text = self.conflicts.get(one)
             if text is None:
-                text = self.conflicts[one] = self.detail(conflict(one))
+                text = self.conflicts[one] = self.detail(conflict(one, self.language))
             parts.append(text)
         if not entry.conflicts:
-            parts.append(f"{INDENT}no conflicts")
+            parts.append(INDENT + t(self.language, "no conflicts"))
         if observance:
             parts.append(self.detail(suggestion(entry, self.language)))
         if entry.milestones:
             text = self.milestones.get(entry.milestones)
             if text is None:
-                lines = [f"{INDENT}milestones:"]
+                lines = [INDENT + t(self.language, "milestones:")]
                 for m in entry.milestones:
                     lines += wrap(
-                        f"{m.name} ({when(m, self.language)})",
+                        t(self.language, "%(name)s (%(when)s)")
+                        % {"name": m.name, "when": when(m, self.language)},
                         f"{INDENT}  {day(m.date, self.language)}  ",
                         INDENT + " " * 19,
                     )
@@ -312,72 +391,122 @@ def markdown(plan: Plan) -> str:
     """The plan as GitHub-flavoured Markdown: the facts, a summary table, a section per entry,
     the milestones by date and the public holidays."""
     language = plan.language
-    out = [f"# Event plan {plan.year}: {esc(plan.organisation)}", ""]
+
+    def row(*cells: str) -> str:
+        return "| " + " | ".join(cells) + " |"
+
+    def rule(count: int) -> str:
+        return "| " + " | ".join(["---"] * count) + " |"
+
+    moved_mark = t(language, " (moved)")
+    out = [
+        t(language, "# Event plan %(year)s: %(organisation)s")
+        % {"year": plan.year, "organisation": esc(plan.organisation)},
+        "",
+    ]
     out += [f"- {esc(line)}" for line in header(plan)]
-    out += ["", "## The year at a glance", ""]
+    out += ["", t(language, "## The year at a glance"), ""]
     if plan.entries:
-        out += ["| Date | Observance or event | Jubilee | Conflicts | Event date |"]
-        out += ["| --- | --- | --- | --- | --- |"]
+        out.append(
+            row(
+                t(language, "Date"),
+                t(language, "Observance or event"),
+                t(language, "Jubilee"),
+                t(language, "Conflicts"),
+                t(language, "Event date"),
+            )
+        )
+        out.append(rule(5))
     else:
-        out.append(f"No observances or events in {plan.year}.")
+        out.append(t(language, "No observances or events in %(year)s.") % {"year": plan.year})
     for entry in plan.entries:
-        event_date = day(entry.event_date, language) + (" (moved)" if entry.moved else "")
+        event_date = day(entry.event_date, language) + (moved_mark if entry.moved else "")
         out.append(
             f"| {day(entry.date, language)} | {esc(title(entry, language))} | "
             f"{esc(jubilee(entry, language)) or ' '} | "
-            f"{esc(conflict_kinds(entry))} | {event_date} |"
+            f"{esc(conflict_kinds(entry, language))} | {event_date} |"
         )
     for entry in plan.entries:
         out += ["", f"## {day(entry.date, language)}: {esc(title(entry, language))}", ""]
         if entry.jubilee:
             nth = words.ordinal(entry.occurrence.number, language)
-            out.append(f"- **Jubilee:** the {nth} anniversary")
+            out.append(
+                "- " + t(language, "**Jubilee:** the %(ordinal)s anniversary") % {"ordinal": nth}
+            )
         if entry.next_jubilee is not None:
             number, year = entry.next_jubilee
             out.append(
-                f"- Next jubilee: the {words.ordinal(number, language)} anniversary, in {year}"
+                "- "
+                + t(language, "Next jubilee: the %(ordinal)s anniversary, in %(year)s")
+                % {"ordinal": words.ordinal(number, language), "year": year}
             )
         details = timing(entry, plan.timezone, language) + about(entry, language)
         out += [f"- {esc(line[:1].upper() + line[1:])}" for line in details]
         for found in entry.conflicts:
-            estimate = " (estimate)" if found.estimate else ""
-            out.append(f"- **Conflict{estimate}:** {esc(found.reason)}")
-        out += [] if entry.conflicts else ["- No conflicts"]
+            if found.estimate:
+                text = t(language, "**Conflict (estimate):** %(reason)s")
+            else:
+                text = t(language, "**Conflict:** %(reason)s")
+            out.append("- " + text % {"reason": esc(found.reason)})
+        out += [] if entry.conflicts else ["- " + t(language, "No conflicts")]
         if entry.kind == "observance":
-            moved = " (moved)" if entry.moved else ""
+            moved = moved_mark if entry.moved else ""
             out.append(
-                f"- **Suggested event date:** {day(entry.event_date, language)}{moved}: "
-                f"{esc(entry.suggestion)}"
+                "- "
+                + t(language, "**Suggested event date:** %(date)s: %(why)s")
+                % {"date": day(entry.event_date, language) + moved, "why": esc(entry.suggestion)}
             )
         if entry.milestones:
-            out += ["", "| Milestone | Date | Working days |", "| --- | --- | --- |"]
+            out += [
+                "",
+                row(t(language, "Milestone"), t(language, "Date"), t(language, "Working days")),
+                rule(3),
+            ]
             out += [
                 f"| {esc(m.name)} | {day(m.date, language)} | {when(m, language)} |"
                 for m in entry.milestones
             ]
-    out += ["", "## Milestones by date", ""]
+    out += ["", t(language, "## Milestones by date"), ""]
     if plan.milestones:
         out += [
-            "| Date | Milestone | Working days | Event date | For |",
-            "| --- | --- | --- | --- | --- |",
+            row(
+                t(language, "Date"),
+                t(language, "Milestone"),
+                t(language, "Working days"),
+                t(language, "Event date"),
+                t(language, "For"),
+            ),
+            rule(5),
         ]
     else:
-        out.append("No milestones.")
+        out.append(t(language, "No milestones."))
     for m, entry in plan.milestones:
         out.append(
             f"| {day(m.date, language)} | {esc(m.name)} | {when(m, language)} | "
             f"{day(entry.event_date, language)} | {esc(title(entry, language))} |"
         )
-    out += ["", f"## Public holidays in {esc(plan.country)}, {plan.year}", ""]
+    out += [
+        "",
+        t(language, "## Public holidays in %(country)s, %(year)s")
+        % {"country": esc(plan.country), "year": plan.year},
+        "",
+    ]
     listed = list(holidays(plan))
     if listed:
-        out += ["| Date | Holiday | Estimate |", "| --- | --- | --- |"]
+        out += [row(t(language, "Date"), t(language, "Holiday"), t(language, "Estimate")), rule(3)]
     else:
-        out.append("None.")
+        out.append(t(language, "None."))
+    estimate = t(language, "estimate")
     for holiday, name, guessed in listed:
-        out.append(f"| {day(holiday, language)} | {esc(name)} | {'estimate' if guessed else ' '} |")
+        out.append(f"| {day(holiday, language)} | {esc(name)} | {estimate if guessed else ' '} |")
     if plan.closures:
-        out += ["", f"## Own closures, {plan.year}", "", "| Date | Closed for |", "| --- | --- |"]
+        out += [
+            "",
+            t(language, "## Own closures, %(year)s") % {"year": plan.year},
+            "",
+            row(t(language, "Date"), t(language, "Closed for")),
+            rule(2),
+        ]
         out += [f"| {day(closed, language)} | {esc(name)} |" for closed, name in plan.closures]
     return "\n".join(out) + "\n"
 
@@ -391,6 +520,7 @@ def csv_text(plan: Plan) -> str:
     writer = csv.DictWriter(buffer, CSV_COLUMNS, restval="")  # RFC 4180: CRLF, quotes doubled
     writer.writeheader()
     language = plan.language
+    estimated = t(language, " (estimate)")
     for entry in plan.entries:
         item = entry.occurrence
         base = {
@@ -417,7 +547,7 @@ def csv_text(plan: Plan) -> str:
                 "venue": item.event.venue if item.event is not None else "",
                 "conflict_kinds": " ".join(dict.fromkeys(c.kind for c in entry.conflicts)),
                 "conflicts": " | ".join(
-                    f"{c.kind}{' (estimate)' if c.estimate else ''}: {c.reason}"
+                    f"{c.kind}{estimated if c.estimate else ''}: {c.reason}"
                     for c in entry.conflicts
                 ),
                 "moved": str(entry.moved).lower(),
