@@ -22,12 +22,10 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -159,7 +157,8 @@ t0 = time.perf_counter()
 code = main(sys.argv[1:])
 wall = time.perf_counter() - t0
 usage = resource.getrusage(resource.RUSAGE_SELF)
-print(f"@@ {code} {wall:.4f} {usage.ru_utime + usage.ru_stime:.4f} {usage.ru_maxrss}", file=sys.stderr)
+cpu = usage.ru_utime + usage.ru_stime
+print(f"@@ {code} {wall:.4f} {cpu:.4f} {usage.ru_maxrss}", file=sys.stderr)
 """
 
 
@@ -205,9 +204,8 @@ def main() -> int:
             "overview.json",
         ),
     }
-    print(
-        f"{'orgs':>5} | {'command':<16} | {'wall s (median)':>15} | {'CPU s':>6} | {'peak RSS MiB':>12}"
-    )
+    head = ("orgs", "command", "wall s (median)", "CPU s", "peak RSS MiB")
+    print(f"{head[0]:>5} | {head[1]:<16} | {head[2]:>15} | {head[3]:>6} | {head[4]:>12}")
     print(f"{'-' * 5} | {'-' * 16} | {'-' * 15} | {'-' * 6} | {'-' * 12}")
     for size in sizes:
         config = write_ministry(base / f"n{size}", size)

@@ -23,7 +23,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime, timedelta
 
-from ..core import words
+from ..core import translate, words
 from ..core.dates import is_jubilee, next_jubilee, zone
 from ..core.i18n import nt, t
 from ..core.model import Occurrence
@@ -163,7 +163,10 @@ def build_plan(loaded: Loaded, year: int, host: HostCalendar, language: str | No
     # the year's own items are those of the wider window that fall in it (the order stays).
     first, end = date(year, 1, 1), date(year + 1, 1, 1)
     margin = timedelta(days=within)
-    around = occurrences(loaded.calendars, first - margin, end + margin, examples=examples)
+    # The calendars' own texts (titles, moments, venues) in the plan's language where they are
+    # translated (core/translate.py), else as their files write them.
+    calendars = [translate.calendar_in(calendar, language) for calendar in loaded.calendars]
+    around = occurrences(calendars, first - margin, end + margin, examples=examples)
     items = [o for o in around if first <= o.date < end]
     neighbours = Neighbours((o for o in around if o.event is None), within, language)
     # A real planned event fixes the event date; a sample one (example = true) does not.

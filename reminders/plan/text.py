@@ -13,6 +13,7 @@ from datetime import date, timedelta
 
 from ..core import words
 from ..core.i18n import nt, t
+from ..core.translate import text_language
 from .hostcal import eid_note, holiday_names
 from .plan import Conflict, Entry, Milestone, Plan, holiday_note, holidays, joined, period_name
 
@@ -58,13 +59,16 @@ def title(entry: Entry, language: str) -> str:
         if item.event.example:
             return t(language, "Example: %(title)s") % {"title": item.title}
         return item.title
-    number = words.ordinal(item.number, language) if item.number > 0 else ""
-    if number and number not in item.title:
-        return t(language, "%(title)s (%(ordinal)s anniversary)") % {
-            "title": item.title,
-            "ordinal": number,
-        }
-    return item.title
+    if item.number <= 0 or item.observance is None:
+        return item.title
+    # The title's own language writes its ordinal (an untranslated title: the calendar's).
+    written = text_language(item.calendar, item.observance, "title")
+    if words.ordinal(item.number, written) in item.title:
+        return item.title
+    return t(language, "%(title)s (%(ordinal)s anniversary)") % {
+        "title": item.title,
+        "ordinal": words.ordinal(item.number, language),
+    }
 
 
 def when(milestone: Milestone, language: str) -> str:
