@@ -128,7 +128,7 @@ def test_a_file_name_that_is_no_id_and_an_own_calendar(
         "hyphens, such as 'islamabad.toml'"
     ]
     (ministry / "organisations" / "Bad Name.toml").unlink()
-    own = ministry / "organisations" / "baku-calendars"
+    own = ministry / "organisations" / "baku"
     own.mkdir()
     (own / "seminars.toml").write_text(
         '[calendar]\nid = "baku-seminars"\nname = "Seminars"\ntimezone = "Asia/Baku"\n'
@@ -137,7 +137,7 @@ def test_a_file_name_that_is_no_id_and_an_own_calendar(
         "utf-8",
     )
     path = ministry / "organisations" / "baku.toml"
-    path.write_text(path.read_text("utf-8") + '\n[paths]\ncalendars = "baku-calendars"\n', "utf-8")
+    path.write_text(path.read_text("utf-8") + '\n[paths]\ncalendars = "baku"\n', "utf-8")
     code, out, err = cli(
         "--config", str(ministry / "config.toml"), "upcoming", "--org", "baku", "--from",
         "2027-02-20", "--days", "10",
@@ -243,3 +243,48 @@ def test_planned_events_of_an_organisation_join_the_shared_calendar(
         "baku.toml:22: event[2].calendar: got 'other'; "
         "expected the id of a shared calendar (remembrance)" in err
     )
+
+
+def test_an_organisation_names_only_its_own_secrets_and_files(ministry: Path) -> None:
+    """Baku's administrator cannot point at Islamabad's SMTP password, tokens or calendars."""
+    path = ministry / "organisations" / "baku.toml"
+    path.write_text(
+        path.read_text("utf-8")
+        + '\n[feed]\ntokens_env = "REMINDERS_ISLAMABAD_TOKENS"\n'
+        + 'tokens_file = "islamabad/tokens.txt"\n'
+        + '\n[paths]\ncalendars = "../organisations/islamabad"\n'
+        + '\n[[channel]]\nid = "mail"\ntype = "email"\nhost = "smtp.example.org"\n'
+        + 'sender = "a@example.org"\nrecipients = ["b@example.org"]\n'
+        + 'username = "a@example.org"\npassword_env = "REMINDERS_ISLAMABAD_SMTP_PASSWORD"\n',
+        "utf-8",
+    )
+    _, orgs, _ = load_organisations(str(ministry / "config.toml"))
+    baku = orgs[0]
+    assert baku.settings is None
+    shown = sorted(str(p).split("baku.toml:", 1)[1].split(": ", 1)[1] for p in baku.problems)
+    assert shown == [
+        "channel[2].password_env: got 'REMINDERS_ISLAMABAD_SMTP_PASSWORD'; expected an "
+        "environment variable of this organisation's: REMINDERS_BAKU_...",
+        "feed.tokens_env: got 'REMINDERS_ISLAMABAD_TOKENS'; expected an environment variable "
+        "of this organisation's: REMINDERS_BAKU_...",
+        "feed.tokens_file: got 'islamabad/tokens.txt'; expected a path inside this "
+        "organisation's folder (baku/...)",
+        "paths.calendars: got '../organisations/islamabad'; expected a path inside this "
+        "organisation's folder (baku/...)",
+    ]
+
+
+def test_an_organisations_text_is_data_not_a_template(cli: Cli, ministry: Path) -> None:
+    """A Jinja2 expression in an organisation's file is printed as written, not evaluated."""
+    path = ministry / "organisations" / "islamabad.toml"
+    text = path.read_text("utf-8").replace(
+        'name = "Embassy in Islamabad"', 'name = "{{ 7 * 7 }} {{ settings }} Embassy"'
+    )
+    path.write_text(text, "utf-8")
+    code, out, err = cli(
+        "--config", str(ministry / "config.toml"), "preview", "plan-30", "february-26", "2027",
+        "--org", "islamabad",
+    )  # fmt: skip
+    assert code == 0, err
+    assert "{{ 7 * 7 }} {{ settings }} Embassy" in out
+    assert "49" not in out.replace("2049", "")

@@ -18,6 +18,12 @@ keeps the defaults and the shared remembrance calendars once:
 * ``[[channel]]``, ``[[notice]]``, ``[[milestone]]``: each added to config.toml's, or replacing
   the one of config.toml with the same id.
 * ``[[holiday]]``: its own closures, added to config.toml's.
+* ``[[event]]``: its planned events, linked to the shared calendars' observances.
+
+What a file names stays its own (:func:`_confined`): the environment variables of its secrets
+start with ``REMINDERS_<ID>_``, and its calendar folder and tokens file are inside
+``organisations/ID/``. Its texts are data, never templates: the templates are the deployment's
+and render in the sandbox (config/templates.py) with the organisation's own settings alone.
 
 Each file is checked on its own: a problem names the organisation's file and line, and one
 organisation's broken file does not stop the others (:func:`load_organisations` returns its
@@ -181,6 +187,7 @@ def load_organisation(base: Settings, org_id: str, path: str) -> Organisation:
                         + ", ".join(org["languages"])
                         + ")",
                     )
+    _confined(check, org_id, folder, document, paths, feed)
     if check.problems or org is None or paths is None or feed is None or plan is None:
         return Organisation(org_id, os.path.abspath(path), None, "", tuple(check.problems))
     feed_values = {
@@ -203,6 +210,46 @@ def load_organisation(base: Settings, org_id: str, path: str) -> Organisation:
     return Organisation(
         org_id, os.path.abspath(path), settings, own, (), source, document.get("event")
     )
+
+
+def env_prefix(org_id: str) -> str:
+    """The environment variables an organisation's file may name: ``REMINDERS_ISLAMABAD_...``."""
+    return "REMINDERS_" + org_id.upper().replace("-", "_") + "_"
+
+
+def _confined(
+    check: Checker,
+    org_id: str,
+    folder: str,
+    document: dict[str, Any],
+    paths: dict[str, Any] | None,
+    feed: dict[str, Any] | None,
+) -> None:
+    """What an organisation's file names stays its own: the environment variables of its secrets
+    (channel passwords, chat URLs, feed tokens) start with :func:`env_prefix`, and its files
+    (its calendar folder, its tokens file) are inside its own folder ``organisations/ID/``; so no
+    organisation's administrator can name another's secret, token or private calendar."""
+    prefix = env_prefix(org_id)
+    named: list[tuple[tuple[str | int, ...], object]] = []
+    for index, table in enumerate(document.get("channel") or ()):
+        if isinstance(table, dict):
+            named += [(("channel", index, k), v) for k, v in table.items() if k.endswith("_env")]
+    raw_feed = document.get("feed")
+    if isinstance(raw_feed, dict) and "tokens_env" in raw_feed:
+        named.append((("feed", "tokens_env"), raw_feed["tokens_env"]))
+    for where, value in named:
+        if isinstance(value, str) and value and not value.startswith(prefix):
+            check.add(where, value, f"an environment variable of this organisation's: {prefix}...")
+    own = os.path.join(folder, org_id)
+    files = []
+    if paths is not None and paths["calendars"]:
+        files.append((("paths", "calendars"), paths["calendars"]))
+    if feed is not None and isinstance(raw_feed, dict) and raw_feed.get("tokens_file"):
+        files.append((("feed", "tokens_file"), raw_feed["tokens_file"]))
+    for where, value in files:
+        full = os.path.realpath(os.path.join(folder, value))
+        if full != os.path.realpath(own) and not full.startswith(os.path.realpath(own) + os.sep):
+            check.add(where, value, f"a path inside this organisation's folder ({org_id}/...)")
 
 
 def _index_of(raw: Any, item_id: str) -> int | None:
