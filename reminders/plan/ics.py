@@ -31,6 +31,7 @@ from ..core.i18n import t
 from ..core.ics import Shared, new_vcalendar
 from ..core.icsevents import observance_uid
 from ..core.settings import Settings
+from ..core.translate import same_language, text_language
 from .plan import Entry, Milestone, Plan
 
 ONE_DAY = timedelta(days=1)
@@ -89,10 +90,21 @@ def describe_milestone(
     )
 
 
-def plan_events(plan: Plan, shared: Shared, tagged: str = "") -> list[VEvent]:
-    """The milestones and the moved event dates of the plan's observances, by date (``tagged``:
-    the language their text properties say they are in, with ``LANGUAGE=``; "" for none)."""
+def plan_events(plan: Plan, shared: Shared, default: str = "") -> list[VEvent]:
+    """The milestones and the moved event dates of the plan's observances, by date.
+
+    A text property written in another language than ``default`` (the organisation's; "": no
+    property is tagged) says its language with ``LANGUAGE=``: a DESCRIPTION and a suggested
+    date's SUMMARY are in the plan's language; a milestone's SUMMARY, the milestone's name (the
+    configuration's) and the observance's title, in the title's (core/translate.py)."""
     language = plan.language
+
+    def tag(vevent: VEvent, summary: str) -> None:
+        if default and not same_language(summary, default):
+            tag_language(vevent, summary, ("SUMMARY",))
+        if default and not same_language(language, default):
+            tag_language(vevent, language, ("DESCRIPTION",))
+
     # An event date taken from a real planned event is that event's date: the feed has it.
     planned = {
         (e.occurrence.calendar.id, e.occurrence.observance.id, e.date)
@@ -119,6 +131,7 @@ def plan_events(plan: Plan, shared: Shared, tagged: str = "") -> list[VEvent]:
             )
             vevent["TRANSP"] = shared.transparent
             vevent["RELATED-TO"] = vText(observance_uid(item, shared.domain))
+            tag(vevent, text_language(item.calendar, item.observance, "title"))
             found.append(((milestone.date, str(vevent["UID"])), vevent))
         if entry.moved and (item.calendar.id, item.observance.id, entry.event_date) not in planned:
             vevent = shared.vevent(
@@ -131,11 +144,9 @@ def plan_events(plan: Plan, shared: Shared, tagged: str = "") -> list[VEvent]:
             )
             vevent["TRANSP"] = shared.transparent
             vevent["RELATED-TO"] = vText(observance_uid(item, shared.domain))
+            tag(vevent, language)
             found.append(((entry.event_date, str(vevent["UID"])), vevent))
     found.sort(key=lambda pair: pair[0])
-    if tagged:
-        for _, vevent in found:
-            tag_language(vevent, tagged, ("SUMMARY", "DESCRIPTION"))
     return [vevent for _, vevent in found]
 
 
@@ -164,9 +175,9 @@ def plan_ics(plan: Plan, settings: Settings) -> bytes:
     ) % {"year": plan.year, "country": plan.country}
     vcal = new_vcalendar(name, description, stamp, settings.feed.refresh_interval)
     # The default language's plan says nothing of its language (as the default feed).
-    tagged = "" if words.output_language(org.language) == language else language
-    if tagged:
-        tag_language(vcal, tagged, ("NAME", "X-WR-CALNAME", "DESCRIPTION", "X-WR-CALDESC"))
-    vcal.subcomponents.extend(plan_events(plan, Shared(stamp, domain, language), tagged))
+    default = words.output_language(org.language)
+    if not same_language(language, default):
+        tag_language(vcal, language, ("NAME", "X-WR-CALNAME", "DESCRIPTION", "X-WR-CALDESC"))
+    vcal.subcomponents.extend(plan_events(plan, Shared(stamp, domain, language), default))
     data: bytes = vcal.to_ical()
     return data
