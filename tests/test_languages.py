@@ -663,3 +663,24 @@ def test_a_tag_cldr_does_not_know_has_no_name_and_no_direction() -> None:
         words.autonym("french")
     with pytest.raises(ValueError, match="unknown language 'french'"):
         words.direction("french")
+
+
+@pytest.mark.parametrize(
+    ("language", "baku", "karachi"),
+    [
+        ("en", "Baku", "Karachi"),
+        ("az", "Bakı", "Karaçi"),
+        ("ru", "Баку", "Карачи"),
+        ("tr", "Bakü", "Karaçi"),
+        ("ur", "باکو", "کراچی"),
+        ("ur-PK", "باکو", "کراچی"),
+    ],
+)
+def test_a_zones_place_is_named_in_the_language(language: str, baku: str, karachi: str) -> None:
+    assert words.place("Asia/Baku", language) == baku
+    assert words.place("Asia/Karachi", language) == karachi
+
+
+def test_a_zone_cldr_names_no_city_of_keeps_its_own_name() -> None:
+    assert words.place("UTC", "az") == "UTC"
+    assert words.place("America/Argentina/Buenos_Aires", "en") == "Buenos Aires"

@@ -99,6 +99,13 @@ def pack(language: str, skeletons: tuple[str, ...]) -> dict[str, Any]:
         "script": where.script,
         "direction": str(where.text_direction),  # "rtl" or "ltr"
         "name": str(where.get_display_name(where)),  # the language named in itself
+        # The exemplar city of each time zone CLDR names in this language ("Asia/Karachi":
+        # "کراچی"): a few kilobytes, read by words.place without Babel.
+        "cities": {
+            str(name): str(names["city"])
+            for name, names in sorted(where.time_zones.items())
+            if names.get("city")
+        },
         "days": names(where.days, 7, 0),
         "months": names(where.months, 12, 1),
         "patterns": {skeleton: date_pattern(language, skeleton) for skeleton in skeletons},

@@ -417,7 +417,13 @@ def days_apart(days: int, language: str, unit: str = "day") -> str:
 
 
 def place(tz_name: str, language: str) -> str:
-    """The place a zone is named after: 'Asia/Baku' -> 'Baku'."""
+    """The place a zone is named after: 'Asia/Baku' -> 'Baku'; in another language CLDR's name
+    of the zone's city (az 'Bakı', ru 'Баку', ur 'باکو'), or the English one where CLDR has
+    none."""
+    if not is_english(language):
+        found = pack(language)["cities"].get(tz_name)
+        if found:
+            return str(found)
     return tz_name.rsplit("/", 1)[-1].replace("_", " ")
 
 
