@@ -180,6 +180,40 @@ def page_bytes(day: str) -> bytes:
     return render_index(feeds, today).html
 
 
+# The page of the bundled config with five languages configured, one golden file per language:
+# tests/golden/web/index-DATE.LANG.html (tests/test_page_languages.py).
+WEB_LANGUAGES = ("en", "az", "ru", "tr", "ur")
+
+
+def language_pages(day: str) -> dict[str, bytes]:
+    """The subscribe page (``GET /LANG/``) in each of WEB_LANGUAGES, by golden file name."""
+    from datetime import date, datetime
+
+    from reminders.config.calendars import load_calendars
+    from reminders.config.config_file import load_config
+    from reminders.core import words
+    from reminders.core.settings import Loaded
+    from reminders.web.feeds import build_feeds
+    from reminders.web.page import render_index
+
+    today = date.fromisoformat(day)
+    settings = load_config(ROOT / "config.toml")
+    org = settings.organisation._replace(languages=WEB_LANGUAGES)
+    settings = settings._replace(organisation=org)
+    loaded = Loaded(settings, load_calendars(settings.calendars_dir, today))
+    built_at = datetime.fromisoformat(WEB_BUILT_AT)
+    feeds = build_feeds(loaded, today, {}, inputs_changed=0, built_at=built_at)
+    before = words.OUTPUTS
+    words.OUTPUTS = frozenset(WEB_LANGUAGES)  # as the tests have it
+    try:
+        return {
+            f"web/index-{day}.{language}.html": render_index(feeds, today, language=language).html
+            for language in WEB_LANGUAGES
+        }
+    finally:
+        words.OUTPUTS = before
+
+
 def render(args: tuple[str, ...]) -> bytes:
     """Run ``reminders ARGS`` in-process and return what it wrote to standard output."""
     from reminders.cli import main
@@ -223,6 +257,9 @@ def main() -> int:
         name = f"web/index-{day}.html"
         (GOLDEN / name).write_bytes(page_bytes(day))
         print(f"wrote tests/golden/{name}")
+        for name, data in language_pages(day).items():
+            (GOLDEN / name).write_bytes(data)
+            print(f"wrote tests/golden/{name}")
     return 0
 
 

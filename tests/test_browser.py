@@ -8,8 +8,16 @@ expectations are computed from ``occurrences()`` for today, never written down.
 
 Then the plan of the current year on a phone (the months wrap, the legend shows, a month's days
 open by tap), and axe-core, the checker inside Lighthouse, over the page and the plan: no
-violation of WCAG 2 A and AA or of its best practices.  axe-core comes from npm (.ci/run installs
-it into the git-ignored tests/.node); without it those two tests skip and say so.
+violation of WCAG 2 A and AA or of its best practices.
+
+The server is configured with five languages (en, the default, az, ru, tr, ur): the page in each
+language (``/LANG/``) is photographed (a PNG per language in the test's folder), and its layout
+is measured, not its fonts: in Urdu the page runs right to left (the heading, the paragraphs,
+the switcher, the subscribe buttons and the next day's bar on the right), in the others left to
+right; the counts and times the script writes are in the page's language; axe-core passes.
+
+axe-core comes from npm (.ci/run installs it into the git-ignored tests/.node); without it the
+tests that run it skip and say so.
 """
 
 from __future__ import annotations
@@ -43,6 +51,7 @@ CHROMEDRIVER = Path("/usr/bin/chromedriver")
 VISITOR_ZONE = "America/New_York"
 BASE_URL = "https://calendars.example.org/remembrance"
 LISTEN = ("--listen", "127.0.0.1:0")  # any free port; the log line says which
+LANGUAGES = ("en", "az", "ru", "tr", "ur")  # the server's, the default first
 
 pytestmark = [
     pytest.mark.slow,
@@ -60,11 +69,14 @@ def config(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("served")
     text = (ROOT / "config.toml").read_text("utf-8")
     text = text.replace("[feed]\n", f'[feed]\nbase_url = "{BASE_URL}"\n')
+    languages = ", ".join(f'"{language}"' for language in LANGUAGES)
+    text = text.replace('language = "en"\n', f'language = "en"\nlanguages = [{languages}]\n', 1)
     text = text.replace(
         "[paths]\n",
         f"[paths]\ncalendars = '{ROOT / 'calendars'}'\ntemplates = '{ROOT / 'templates'}'\n",
     )
     assert BASE_URL in text
+    assert "languages = [" in text
     path = folder / "config.toml"
     path.write_text(text, "utf-8")
     return path

@@ -138,6 +138,8 @@ def test_every_file_is_the_bytes_the_app_serves(project: Path, tmp_path: Path) -
         "calendars",
         "calendars/remembrance.ics",
         "calendars/remembrance.ics.gz",
+        "en",
+        "en/index.html",  # the page in each configured language, at /LANG/
         "index.html",
         *PLANS,
     ]
@@ -150,6 +152,7 @@ def test_every_file_is_the_bytes_the_app_serves(project: Path, tmp_path: Path) -
         assert Path(f"{file}.gz").read_bytes() == gzipped
         assert plain.startswith(b"BEGIN:VCALENDAR\r\n")
     assert (site / "index.html").read_bytes() == client.get("/").content
+    assert (site / "en" / "index.html").read_bytes() == client.get("/en/").content
     assert f"wrote {site}/all.ics ({len((site / 'all.ics').read_bytes())} bytes)" in lines
 
 
@@ -181,6 +184,7 @@ def test_a_second_export_touches_nothing(project: Path, tmp_path: Path) -> None:
         f"unchanged {site}/calendars/remembrance.ics",
         f"unchanged {site}/calendars/remembrance.ics.gz",
         f"unchanged {site}/index.html",
+        f"unchanged {site}/en/index.html",
         f"unchanged {site}/plan/2026.html",
         f"unchanged {site}/plan/2027.html",
     ]
@@ -252,7 +256,7 @@ def test_only_private_calendars_give_an_empty_combined_feed(project: Path, tmp_p
     add_board(project, public=False)
     site = tmp_path / "site"
     feeds, lines = export(project, site)
-    assert listing(site) == ["all.ics", "all.ics.gz", "index.html", *PLANS]
+    assert listing(site) == ["all.ics", "all.ics.gz", "en", "en/index.html", "index.html", *PLANS]
     combined = (site / "all.ics").read_bytes()
     assert combined == feeds.resources["/all.ics"].body
     assert b"BEGIN:VCALENDAR\r\n" in combined
@@ -308,8 +312,8 @@ def test_a_failure_half_way_changes_nothing(project: Path, tmp_path: Path) -> No
     assert raised.value.message() == f"cannot write {gz}: a folder is in the way; expected a file"
     assert (site / "all.ics").read_bytes() == b"the previous export\r\n"
     assert os.stat(site / "all.ics").st_mtime == 1_700_000_000
-    # Only the empty plan/ folder is new: folders are made before the files are staged.
-    assert listing(site) == ["all.ics", "calendars", "calendars/remembrance.ics.gz", "plan"]
+    # Only the empty en/ and plan/ folders are new: folders are made before the files are staged.
+    assert listing(site) == ["all.ics", "calendars", "calendars/remembrance.ics.gz", "en", "plan"]
 
 
 def test_folder_is_a_file(cli: Callable[..., tuple[int, str, str]], project: Path) -> None:
@@ -338,7 +342,7 @@ def test_calendars_folder_is_a_file(
     assert err == (
         f"reminders: cannot write {site}/calendars: a file is in the way; expected a folder\n"
     )
-    assert listing(site) in (["calendars"], ["calendars", "plan"])
+    assert listing(site) == ["calendars"]  # calendars/ is the first folder made (in name order)
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders")
@@ -377,7 +381,7 @@ def test_folder_not_writable_for_root_without_its_override(project: Path, tmp_pa
     finally:
         site.chmod(0o755)
     assert (done.returncode, done.stdout) == (1, "")
-    assert done.stderr == f"reminders: cannot write {site}/plan: Permission denied\n"
+    assert done.stderr == f"reminders: cannot write {site}/en: Permission denied\n"
     assert listing(site) == ["calendars"]
 
 
@@ -425,7 +429,7 @@ def test_cli_export_writes_and_reports(
     assert (code, out) == (0, "")
     size = len((site / "calendars" / "remembrance.ics").read_bytes())
     assert f"wrote {site}/calendars/remembrance.ics ({size} bytes)\n" in err
-    assert err.count("\n") == 7
+    assert err.count("\n") == 8
     code, _, err = cli("--config", str(project), "export", "--site", str(site))
     assert code == 0
     assert err.startswith(f"unchanged {site}/all.ics\n")

@@ -377,7 +377,7 @@ def test_page_is_html_with_security_headers(client: TestClient) -> None:
     assert reply.headers["x-content-type-options"] == "nosniff"
 
 
-@pytest.mark.parametrize("path", ["/", "/plan/2027"])
+@pytest.mark.parametrize("path", ["/", "/en/", "/plan/2027"])
 def test_pages_are_gzipped_with_a_strong_etag_per_representation(
     client: TestClient, path: str
 ) -> None:
@@ -393,7 +393,9 @@ def test_pages_are_gzipped_with_a_strong_etag_per_representation(
     assert plain.headers["etag"] == f'"{digest}"'
     assert packed.headers["etag"] == f'"{digest}-gzip"'
     for reply in (plain, packed):
-        assert reply.headers["vary"] == "accept-encoding"
+        # "/" is the page in the language Accept-Language picks: a cache keeps one per language
+        vary = "accept-encoding, accept-language" if path == "/" else "accept-encoding"
+        assert reply.headers["vary"] == vary
         assert reply.headers["cache-control"] == "no-cache"
         assert reply.headers["content-type"] == "text/html; charset=utf-8"
         assert reply.headers["content-security-policy"].startswith("default-src 'none'")
@@ -406,7 +408,7 @@ def test_pages_are_gzipped_with_a_strong_etag_per_representation(
         )
         assert (again.status, again.body) == (304, b"")
         assert again.headers["etag"] == reply.headers["etag"]
-        assert again.headers["vary"] == "accept-encoding"
+        assert again.headers["vary"] == vary
     changed = fetch(client, "GET", path, if_none_match='"something-else"')
     assert (changed.status, changed.body) == (200, plain.body)
     head = fetch(client, "HEAD", path, accept_encoding="gzip")

@@ -192,17 +192,25 @@ class PreparedPage:
     """A page (or the icon) with its replies built once: 200 by (HEAD, gzip), 304 by gzip.
 
     Each representation has its own strong ETag (the gzip one the body's hash with ``-gzip``,
-    as the feeds'), every reply says ``Vary: Accept-Encoding``, and ``Cache-Control: no-cache``
-    makes browsers ask again each time, which a matching If-None-Match answers with a 304.
+    as the feeds'), every reply says ``Vary: Accept-Encoding`` (``vary``: and Accept-Language
+    for ``/``, whose language the header picks), and ``Cache-Control: no-cache`` makes browsers
+    ask again each time, which a matching If-None-Match answers with a 304.
     """
 
     __slots__ = ("body", "csp", "etags", "not_modified", "replies")
 
-    def __init__(self, body: bytes, content_type: bytes, headers: Headers, csp: str = "") -> None:
+    def __init__(
+        self,
+        body: bytes,
+        content_type: bytes,
+        headers: Headers,
+        csp: str = "",
+        vary: bytes = b"accept-encoding",
+    ) -> None:
         self.body, self.csp = body, csp
         gzipped = compress(body)
         tags = {False: etag_of(body).encode(), True: etag_of(body, "-gzip").encode()}
-        common: Headers = [(b"cache-control", b"no-cache"), (b"vary", b"accept-encoding")]
+        common: Headers = [(b"cache-control", b"no-cache"), (b"vary", vary)]
         self.replies: dict[tuple[bool, bool], Reply] = {}
         self.not_modified: dict[bool, Reply] = {}
         for gz in (False, True):
@@ -240,10 +248,18 @@ def page_reply(page: PreparedPage, method: str, headers: Iterable[tuple[bytes, b
 PAGE_HEADERS: Headers = [(b"referrer-policy", b"no-referrer")]
 
 
-def html_page(html: bytes, csp: str) -> PreparedPage:
-    """A page for people, under its own strict Content-Security-Policy."""
+NEGOTIATED = b"accept-encoding, accept-language"  # the Vary of "/": the header picks the page
+
+
+def html_page(
+    html: bytes, csp: str, language: str = "", vary: bytes = b"accept-encoding"
+) -> PreparedPage:
+    """A page for people, under its own strict Content-Security-Policy; ``language``: its
+    Content-Language, when it has one."""
     headers = [(b"content-security-policy", csp.encode()), *PAGE_HEADERS]
-    return PreparedPage(html, b"text/html; charset=utf-8", headers, csp)
+    if language:
+        headers.append((b"content-language", language.encode("ascii")))
+    return PreparedPage(html, b"text/html; charset=utf-8", headers, csp, vary)
 
 
 _gzip_answers: dict[bytes, bool] = {}
@@ -348,8 +364,10 @@ class Site:
         self.feeds: FeedSet | None = None
         self.state = FeedState("building", since)
         self.prepared: dict[str, Prepared] = {}
-        self._page: tuple[str, date, PreparedPage] | None = None
-        self._good: PreparedPage | None = None  # the last page that rendered
+        # (revision, date, {(language, negotiated): page}): the page in each language, as
+        # "/LANG/" and as "/" (negotiated: Vary names Accept-Language), for one build and day
+        self._page: tuple[str, date, dict[tuple[str, bool], PreparedPage]] | None = None
+        self._good: dict[str, PreparedPage] = {}  # the last page that rendered, by language
         # (revision, year) -> page; None: the configuration cannot make that plan
         self._plans: dict[tuple[str, int], PreparedPage | None] = {}
         self._icon: PreparedPage | None = None
@@ -364,7 +382,10 @@ class Site:
         plans are made on their first request (as in tests of the feeds alone)."""
         refresh = int(feeds.loaded.settings.feed.refresh_interval.total_seconds())
         prepared = {path: Prepared(r, refresh) for path, r in feeds.resources.items()}
-        page = None if pages is None else (feeds.revision, pages.today, pages.page)
+        page = None
+        if pages is not None:
+            made = {(language, False): one for language, one in pages.pages.items()}
+            page = (feeds.revision, pages.today, made)
         plans: dict[tuple[str, int], PreparedPage | None] = {}
         if pages is not None:
             plans.update(((feeds.revision, year), plan) for year, plan in pages.plans.items())
@@ -373,7 +394,7 @@ class Site:
         self.prepared, self.feeds, self._page, self._plans = prepared, feeds, page, plans
         self._icon = None if pages is None else pages.icon
         if pages is not None:
-            self._good = pages.page
+            self._good = dict(pages.pages)
         self.state = FeedState("ready", feeds.built_at)
 
     def failed(self, error: str, at: datetime) -> None:
@@ -390,31 +411,50 @@ class Site:
             raise RuntimeError("the feeds are not built yet")
         return feeds
 
-    def page(self) -> PreparedPage:
-        """The index page with its Content-Security-Policy, rendered once per build and day."""
+    def languages(self) -> tuple[str, ...]:
+        """The languages the page is served in (``[organisation] languages``, default first)."""
+        org = self.built().loaded.settings.organisation
+        return org.languages or (org.language,)
+
+    def page(self, language: str = "", negotiated: bool = False) -> PreparedPage:
+        """The index page in ``language`` ("" the default) with its Content-Security-Policy,
+        rendered once per build, day and language; ``negotiated``: as ``/`` serves it (the same
+        bytes, ``Vary: Accept-Encoding, Accept-Language``)."""
         from .page import render_index
 
         feeds = self.built()
+        language = language or self.languages()[0]
         today = self.today(feeds.loaded.settings.organisation.timezone)
         cached = self._page
-        if cached is not None and cached[0] == feeds.revision and cached[1] == today:
-            return cached[2]
-        try:
-            rendered = render_index(feeds, today)
-        except Exception as exc:  # a template edited into a broken state: keep the last page
-            if self._good is None:
-                raise
-            log.error(
-                "the page's template fails (%s: %s); serving the last good page; "
-                "'reminders check' shows where",
-                type(exc).__name__,
-                exc,
-            )
-            return self._good
-        page = html_page(rendered.html, rendered.csp)
-        self._page = (feeds.revision, today, page)
-        self._good = page
-        return page
+        if cached is None or cached[0] != feeds.revision or cached[1] != today:
+            cached = self._page = (feeds.revision, today, {})
+        made = cached[2]
+        found = made.get((language, negotiated))
+        if found is not None:
+            return found
+        plain = made.get((language, False))
+        if plain is None:
+            try:
+                rendered = render_index(feeds, today, language=language)
+            except Exception as exc:  # a template edited into a broken state: the last page
+                good = self._good.get(language)
+                if good is None:
+                    raise
+                log.error(
+                    "the page's template fails (%s: %s); serving the last good page; "
+                    "'reminders check' shows where",
+                    type(exc).__name__,
+                    exc,
+                )
+                plain = good
+            else:
+                plain = html_page(rendered.html, rendered.csp, language)
+                self._good[language] = plain
+            made[language, False] = plain
+        if not negotiated:
+            return plain
+        twin = made[language, True] = html_page(plain.body, plain.csp, language, NEGOTIATED)
+        return twin
 
     def icon(self) -> PreparedPage | None:
         """``/favicon.ico``, made with the build (:func:`build_pages`), or on the first request
@@ -523,7 +563,7 @@ class Pages(NamedTuple):
     """What a build serves besides the feeds, made from the same data and checked with them."""
 
     today: date  # the organisation's date the page was rendered for (the feeds')
-    page: PreparedPage  # "/"
+    pages: dict[str, PreparedPage]  # "/LANG/" (and "/"): the page in each configured language
     icon: PreparedPage  # "/favicon.ico"
     plans: dict[int, PreparedPage]  # this year's plan, when the feed's window holds it
 
@@ -550,10 +590,14 @@ def build_pages(feeds: FeedSet) -> Pages:
     problems = check_page(feeds.loaded, feeds.today)
     if problems:
         raise InvalidInput(problems, "web page's templates")
-    try:
-        rendered = render_index(feeds, feeds.today)
-    except Exception as exc:
-        raise InvalidInput([page_problem(exc, folder, INDEX)], "web page's templates") from None
+    pages: dict[str, PreparedPage] = {}
+    for language in settings.organisation.languages or (settings.organisation.language,):
+        try:
+            rendered = render_index(feeds, feeds.today, language=language)
+        except Exception as exc:
+            problem = page_problem(exc, folder, INDEX)
+            raise InvalidInput([problem], "web page's templates") from None
+        pages[language] = html_page(rendered.html, rendered.csp, language)
     try:
         icon = favicon(folder)
     except Exception as exc:
@@ -570,7 +614,7 @@ def build_pages(feeds: FeedSet) -> Pages:
 
             problem = page_problem(exc, folder, PLAN)
             raise InvalidInput([problem], f"plan of {year} (/plan/{year})") from None
-    return Pages(feeds.today, html_page(rendered.html, rendered.csp), icon, plans)
+    return Pages(feeds.today, pages, icon, plans)
 
 
 ICON = "web/icon.svg"
@@ -702,7 +746,22 @@ def _starlette(app: App) -> Any:
         return _Sent(lambda send: send_reply(send, answer))
 
     async def index(request: Request) -> Any:
-        return page_response(request, site.page())
+        """The page in the language the visitor's Accept-Language picks (negotiation.py)."""
+        from .negotiation import negotiate
+
+        wanted = None
+        for name, value in request.scope["headers"]:
+            if name == b"accept-language":
+                wanted = value if wanted is None else wanted + b"," + value
+        language = negotiate(wanted, site.languages())
+        return page_response(request, site.page(language, negotiated=True))
+
+    async def in_language(request: Request) -> Any:
+        """``/LANG/``: the page in a configured language, named explicitly."""
+        language = request.path_params["language"]
+        if language not in site.languages():
+            raise HTTPException(404)
+        return page_response(request, site.page(language))
 
     async def icon(request: Request) -> Any:
         found = site.icon()
@@ -746,6 +805,7 @@ def _starlette(app: App) -> Any:
             Route(HEALTHZ, healthz, methods=["GET"]),
             Route("/favicon.ico", icon, methods=["GET"]),
             Route("/plan/{year}", plan, methods=["GET"]),
+            Route("/{language}/", in_language, methods=["GET"]),
         ],
     )
     # Starlette would answer "/healthz/" with a redirect to a URL built from the request's Host

@@ -12,6 +12,14 @@ organisation's zone and in UTC.  The inline script rewrites the UTC times into t
 zone and recounts "in N days" from the visitor's date, since a page written by
 ``reminders export --site`` may be read days after it was made.
 
+**One page per language.**  The page is written in each of ``[organisation] languages``: its
+sentences from the catalogs (``_()`` in the template, :func:`~reminders.core.i18n.t` here),
+dates, times and numbers by ``core/words``, and the script's words handed to it translated
+(:func:`script_words`; the script writes its dates, times and counts with the browser's ``Intl``
+in the page's language).  The page of a language other than the default links that language's
+feeds (``/LANG/all.ics``); a switcher links the page in every other language (``/LANG/``), each
+named in itself.  Urdu and every language written right to left get ``dir="rtl"``.
+
 Rendering is deterministic: the same feeds and ``today`` give the same bytes (a golden file
 holds them).  ``check_page`` renders the page with the real data so that ``reminders check``
 reports a broken web template with its file and line.
@@ -37,9 +45,11 @@ from ..config.templates import layered_environment, sandbox_refusal, template_fi
 from ..core import words
 from ..core.dates import zone
 from ..core.errors import Problem
+from ..core.i18n import t
 from ..core.model import Calendar, Occurrence
 from ..core.occurrences import occurrences, title_for
 from ..core.settings import Loaded
+from ..core.translate import calendar_in, same_language, text_language
 from .feeds import ALL, FeedSet, calendar_path
 
 INDEX = "web/index.html"
@@ -102,11 +112,23 @@ def day_month(day: date, language: str) -> str:
     return words.format_date(day, words.DAY_MONTH, language)
 
 
+def on_day(text: str, day: date, shown: date, language: str) -> str:
+    """``text`` (a time), with the date when the time falls on another day than ``shown``:
+    '03:00 UTC, Wednesday 20 January'."""
+    if day == shown:
+        return text
+    return t(language, "%(time)s, %(date)s") % {"time": text, "date": day_month(day, language)}
+
+
 def zoned(moment: datetime, zone_name: str, day: date, language: str) -> str:
     """'13:00 Karachi time (Asia/Karachi)', with the date when it is not ``day`` there."""
     there = moment.astimezone(zone(zone_name))
-    text = f"{words.clock(there, language)} {words.place(zone_name, language)} time ({zone_name})"
-    return text if there.date() == day else f"{text}, {day_month(there.date(), language)}"
+    text = t(language, "%(time)s %(place)s time (%(zone)s)") % {
+        "time": words.clock(there, language),
+        "place": words.place(zone_name, language),
+        "zone": zone_name,
+    }
+    return on_day(text, there.date(), day, language)
 
 
 def instant(
@@ -114,25 +136,33 @@ def instant(
 ) -> dict[str, str]:
     """One timed start in the origin's zone, the organisation's (when other) and UTC."""
     utc = start.astimezone(UTC)
-    utc_text = f"{words.clock(utc, language)} UTC"
+    utc_text = t(language, "%(time)s UTC") % {"time": words.clock(utc, language)}
     return {
         "origin": zoned(start, origin_zone, day, language),
         "organisation": "" if origin_zone == home else zoned(start, home, day, language),
         "utc_iso": f"{utc:%Y-%m-%dT%H:%M:%SZ}",
-        "utc_text": (
-            utc_text if utc.date() == day else f"{utc_text}, {day_month(utc.date(), language)}"
-        ),
+        "utc_text": on_day(utc_text, utc.date(), day, language),
         "duration_text": words.duration_text(end - start, language),
     }
 
 
+def other(text_language: str, page_language: str) -> str:
+    """``text_language`` where it is not the page's language (the ``lang`` the text needs: a
+    text with no translation, left in its calendar's language), else ""."""
+    return "" if same_language(text_language, page_language) else text_language
+
+
 def item_context(item: Occurrence, today: date, home: str, language: str) -> dict[str, Any]:
-    """What the page shows of one occurrence or event."""
+    """What the page shows of one occurrence or event (of a calendar put into ``language`` by
+    ``translate.calendar_in``; each ``*_lang`` is the language of a text not in ``language``)."""
     days = (item.date - today).days
+    calendar = item.calendar
     out: dict[str, Any] = {
         "kind": item.kind,
         "title": item.title,
-        "calendar": item.calendar.name,
+        "title_lang": "",
+        "calendar": calendar.name,
+        "calendar_lang": other(text_language(calendar, calendar, "name"), language),
         "date_iso": item.date.isoformat(),
         "date_text": words.long_date(item.date, language),
         "weekday": words.weekday(item.date, language),
@@ -142,17 +172,27 @@ def item_context(item: Occurrence, today: date, home: str, language: str) -> dic
         "ordinal": words.ordinal(item.number, language) if item.number > 0 else "",
         "jubilee": item.jubilee,
         "description": "",
+        "description_lang": "",
         "moments": [],
         "event": None,
     }
     event = item.event
     if event is None:
-        assert item.observance is not None
-        out["description"] = item.observance.description
+        observance = item.observance
+        assert observance is not None
+        out["title_lang"] = other(text_language(calendar, observance, "title"), language)
+        out["description"] = observance.description
+        out["description_lang"] = other(
+            text_language(calendar, observance, "description"), language
+        )
         out["moments"] = [
             {
                 "name": placed.moment.name,
+                "name_lang": other(text_language(calendar, placed.moment, "name"), language),
                 "description": placed.moment.description,
+                "description_lang": other(
+                    text_language(calendar, placed.moment, "description"), language
+                ),
                 **instant(
                     placed.start, placed.end, placed.moment.timezone, home, item.date, language
                 ),
@@ -163,15 +203,24 @@ def item_context(item: Occurrence, today: date, home: str, language: str) -> dic
     timed = None
     if event.start is not None and event.end is not None:
         timed = instant(event.start, event.end, event.timezone, home, item.date, language)
-    out["title"] = f"Example: {event.title}" if event.example else event.title
+    out["title"] = (
+        t(language, "Example: %(title)s") % {"title": event.title} if event.example else event.title
+    )
+    out["title_lang"] = other(text_language(calendar, event, "title"), language)
     out["description"] = event.description
+    out["description_lang"] = other(text_language(calendar, event, "description"), language)
+    belongs = item.observance is not None and item.number > 0
     out["event"] = {
         "example": event.example,
         "venue": event.venue,
+        "venue_lang": other(text_language(calendar, event, "venue"), language),
         "time": timed,
         # The day it belongs to, such as "35th anniversary of the Khojaly Genocide".
-        "observance": title_for(item.observance, item.date.year, item.calendar)
-        if item.observance is not None and item.number > 0
+        "observance": title_for(item.observance, item.date.year, calendar)
+        if item.observance is not None and belongs
+        else "",
+        "observance_lang": other(text_language(calendar, item.observance, "title"), language)
+        if item.observance is not None and belongs
         else "",
     }
     return out
@@ -182,35 +231,127 @@ def page_context(
     today: date,
     feeds: Iterable[tuple[str, str, str]],
     plans: Sequence[tuple[int, str]] = (),
+    language: str = "",
 ) -> dict[str, Any]:
-    """Every variable ``web/index.html`` sees (templates/README.md lists them).
+    """Every variable ``web/index.html`` sees (templates/README.md lists them), for the page in
+    ``language`` (one of ``[organisation] languages``; "" is the default).
 
-    ``feeds`` is (URL path, name, description) of each public feed, the combined one first;
-    ``plans`` is (year, URL) of each yearly plan page.
+    ``feeds`` is (URL path, name, description) of each public feed, the combined one first, as
+    the default language serves them (the page of another language links its own,
+    :func:`language_path`); ``plans`` is (year, URL) of each yearly plan page.
     """
     settings = loaded.settings
     org, feed = settings.organisation, settings.feed
-    public = tuple(c for c in loaded.calendars if c.public)
+    configured = language or org.language
+    written = words.output_language(configured)
+    # Each calendar's texts in the page's language where it has them (translate.py).
+    public = tuple(calendar_in(c, written) for c in loaded.calendars if c.public)
     shown = upcoming(public, today, feed.include_examples)
-    language = words.output_language(org.language)
+    default = org.languages[0] if org.languages else org.language
+    # The configuration's texts (the organisation's name, the feed's) are written in the
+    # default language.
+    config_lang = other(org.language, written)
     return {
         "organisation": {
             "name": org.name,
+            "name_lang": config_lang,
             "timezone": org.timezone,
-            "place": words.place(org.timezone, language),
-            "language": language,
+            "place": words.place(org.timezone, written),
+            "language": written,
+            "direction": words.direction(written),
         },
         "feed": {
             "name": feed.name,
+            "name_lang": config_lang,
             "description": feed.description,
-            "refresh_text": words.duration_text(feed.refresh_interval, language),
+            "description_lang": config_lang,
+            "refresh_text": words.duration_text(feed.refresh_interval, written),
         },
         "today_iso": today.isoformat(),
-        "today_text": words.long_date(today, language),
-        "subscriptions": [subscription(feed.base_url, *entry) for entry in feeds],
+        "today_text": words.long_date(today, written),
+        "subscriptions": subscriptions(
+            feed.base_url,
+            feeds,
+            public,
+            language_path("", configured, default),
+            written,
+            config_lang,
+        ),
         "several_calendars": len(public) > 1,
-        "upcoming": [item_context(item, today, org.timezone, language) for item in shown],
+        "upcoming": [item_context(item, today, org.timezone, written) for item in shown],
         "plans": [{"year": year, "url": url} for year, url in plans],
+        "languages": switcher(feed.base_url, org.languages, configured),
+        "script": script_words(written),
+    }
+
+
+def subscriptions(
+    base_url: str,
+    feeds: Iterable[tuple[str, str, str]],
+    calendars: Sequence[Calendar],
+    prefix: str,
+    language: str,
+    config_lang: str,
+) -> list[dict[str, str]]:
+    """Each feed's addresses (:func:`subscription`) under ``prefix`` ("" or ``/LANG``), named
+    as ``calendars`` (in the page's language) name them; the combined feed by the
+    configuration, in the default language."""
+    by_path = {calendar_path(c.id): c for c in calendars}
+    out = []
+    for path, name, about in feeds:
+        found = by_path.get(path)
+        names = {"name_lang": config_lang, "description_lang": config_lang}
+        if found is not None:
+            name, about = found.name, found.description
+            names = {
+                "name_lang": other(text_language(found, found, "name"), language),
+                "description_lang": other(text_language(found, found, "description"), language),
+            }
+        out.append({**subscription(base_url, prefix + path, name, about), **names})
+    return out
+
+
+def language_path(path: str, language: str, default: str) -> str:
+    """The URL path of a feed (or the page, ``/``) in ``language``: as it is for the default
+    language, under ``/LANG`` for the others (``/az/all.ics``, ``/az/calendars/ID.ics``)."""
+    return path if language == default else f"/{language}{path}"
+
+
+def page_path(language: str) -> str:
+    """The page in ``language``, named explicitly (the default's too): ``/en/``, ``/ur/``."""
+    return f"/{language}/"
+
+
+def switcher(base_url: str, languages: Sequence[str], current: str) -> list[dict[str, Any]]:
+    """The links to the page in each configured language, each named in itself ('Azərbaycanca',
+    'اردو'); empty when there is one language."""
+    if len(languages) < 2:
+        return []
+    return [
+        {
+            "language": tag,
+            "name": words.autonym(tag),
+            "direction": words.direction(words.output_language(tag)),
+            "url": base_url + page_path(tag),
+            "current": tag == current,
+        }
+        for tag in languages
+    ]
+
+
+def script_words(language: str) -> dict[str, Any]:
+    """What the page's script writes, in ``language`` (the script holds no words of its own):
+    the copy button's words once it has copied (its label is the page's), the sentences around
+    a time, and the locale its ``Intl`` calls use. That is the page's language, except that
+    English is written as the server writes it, day first and on a 24-hour clock (``en-GB``):
+    'Wednesday 20 January', '03:00'."""
+    return {
+        "locale": "en-GB" if words.is_english(language) else language,
+        "copied": t(language, "Copied"),
+        "press": t(language, "Press Ctrl+C"),
+        "your_time": t(language, "%(time)s your time (%(zone)s)"),
+        "on_day": t(language, "%(time)s, %(date)s"),
+        "counted": t(language, "Days are counted from your date, %(date)s."),
     }
 
 
@@ -279,9 +420,13 @@ def plan_url(base_url: str, year: int) -> str:
 
 
 def render_index(
-    feeds: FeedSet, today: date, plans: Sequence[tuple[int, str]] | None = None
+    feeds: FeedSet,
+    today: date,
+    plans: Sequence[tuple[int, str]] | None = None,
+    language: str = "",
 ) -> Rendered:
-    """The page for ``today`` (the organisation's date) and its Content-Security-Policy.
+    """The page for ``today`` (the organisation's date) in ``language`` ("" the default) and
+    its Content-Security-Policy.
 
     ``plans`` defaults to the plans of this year and the next, at ``/plan/YEAR``.
     """
@@ -293,7 +438,7 @@ def render_index(
         base = feeds.loaded.settings.feed.base_url
         future = feeds.loaded.settings.feed.future_years
         plans = [(year, plan_url(base, year)) for year in plan_years(today, future)]
-    context = page_context(feeds.loaded, today, entries, plans)
+    context = page_context(feeds.loaded, today, entries, plans, language)
     return render_page(feeds.loaded.settings.templates_dir, context)
 
 
@@ -303,21 +448,23 @@ def render_index(
 def check_page(loaded: Loaded, today: date) -> list[Problem]:
     """Problems of the web templates, found by rendering the page with the real data.
 
-    It is rendered twice, without and with a sample yearly plan, so the plans section is
-    checked before the first plan exists.  Each error names the template file and line.
+    It is rendered in each configured language, without and with a sample yearly plan, so the
+    plans section is checked before the first plan exists.  Each error names the template file
+    and line (once, however many languages meet it).
     """
     settings = loaded.settings
     folder = settings.templates_dir
     feeds = public_feeds(loaded)
     sample = [(today.year, plan_url(settings.feed.base_url, today.year))]
     problems: list[Problem] = []
-    for plans in ((), sample):
-        try:
-            render_page(folder, page_context(loaded, today, feeds, plans))
-        except Exception as exc:
-            problem = page_problem(exc, folder, INDEX)
-            if problem not in problems:
-                problems.append(problem)
+    for language in settings.organisation.languages or ("",):
+        for plans in ((), sample):
+            try:
+                render_page(folder, page_context(loaded, today, feeds, plans, language))
+            except Exception as exc:
+                problem = page_problem(exc, folder, INDEX)
+                if problem not in problems:
+                    problems.append(problem)
     return problems
 
 

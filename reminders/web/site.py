@@ -3,7 +3,8 @@
 For when one machine is not enough: nginx or a CDN serves the folder (docs/web.md has an nginx
 configuration that keeps the headers right).  The folder holds exactly what is served::
 
-    index.html                   the page
+    index.html                   the page, in the default language
+    LANG/index.html              the page in each configured language (/LANG/, the default's too)
     plan/YEAR.html               the yearly plans the page links (this year and the next)
     all.ics, all.ics.gz          the combined feed and its gzip twin
     calendars/ID.ics, ID.ics.gz  each public calendar
@@ -68,9 +69,14 @@ class SiteFile(NamedTuple):
 
 
 def site_files(
-    feeds: FeedSet, page: bytes, now: int, plans: Sequence[tuple[int, bytes]] = ()
+    feeds: FeedSet,
+    page: bytes,
+    now: int,
+    plans: Sequence[tuple[int, bytes]] = (),
+    languages: Sequence[tuple[str, bytes]] = (),
 ) -> list[SiteFile]:
-    """Every file of the site for one build: public feeds with their gzip twins, and the page.
+    """Every file of the site for one build: public feeds with their gzip twins, and the page
+    (``page``, the default language's; ``languages``: (language, page) of each configured one).
 
     The page has no Last-Modified in the app; its file gets ``now`` when its bytes change, so that
     nginx's validators (made from the time and size) change with it.
@@ -82,6 +88,8 @@ def site_files(
         files.append(SiteFile(name, resource.body, resource.last_modified, True))
         files.append(SiteFile(name + ".gz", resource.gzipped, resource.last_modified, True))
     files.append(SiteFile("index.html", page, now, False))
+    for language, html in languages:
+        files.append(SiteFile(f"{language}/index.html", html, now, False))
     for year, html in plans:
         files.append(SiteFile(f"plan/{year}.html", html, now, False))
     return files
@@ -105,10 +113,15 @@ def export_site(
     today = local_date(now, settings.organisation.timezone)
     # No tokens: private feeds are not written, so the export never needs the secrets.
     feeds = feeds_from_files(config_path, loaded, {}, now)
-    page = render_index(feeds, today)
+    org = settings.organisation
+    pages = [
+        (language, render_index(feeds, today, language=language).html)
+        for language in org.languages or (org.language,)
+    ]
     years = plan_years(today, settings.feed.future_years)
     plans = [(year, public_plan_html(loaded, year)) for year in years]
-    lines = write_site(folder, site_files(feeds, page.html, int(now.timestamp()), plans))
+    files = site_files(feeds, pages[0][1], int(now.timestamp()), plans, pages)
+    lines = write_site(folder, files)
     private = sorted(r.calendar for r in feeds.resources.values() if r.private)
     if private:
         lines.append(f"not written (private, served only with a token): {', '.join(private)}")
@@ -120,7 +133,7 @@ def write_site(folder: str, files: list[SiteFile]) -> list[str]:
     _make_folder(folder)
     lines = []
     with _locked(folder):
-        for sub in {os.path.dirname(f.name) for f in files} - {""}:
+        for sub in sorted({os.path.dirname(f.name) for f in files} - {""}):
             _make_folder(os.path.join(folder, *sub.split("/")))
         for sub in ("", "calendars"):
             _remove_staging_leftovers(os.path.join(folder, sub))

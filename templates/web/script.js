@@ -4,29 +4,54 @@
 //   "13:00 your time (Europe/Berlin)", with the date when it is not the day's own date;
 // - "in N days" is recounted from the visitor's date, since an exported page may be days old;
 // - the copy buttons appear and copy the calendar address.
+// It holds no words of its own: the sentences come translated in <body data-words> (page.py's
+// script_words), and dates, times and counts are written by the browser's Intl in the page's
+// language (<html lang>; data-words' "locale" where the page's English is written day first).
 (function () {
   "use strict";
-  var MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
-    "September", "October", "November", "December"];
   var DAY = 86400000;
-  var zone, format;
+  var said = {};
+  try {
+    said = JSON.parse(document.body.getAttribute("data-words") || "{}");
+  } catch (error) {
+    said = {};
+  }
+  var locale = said.locale || document.documentElement.lang;
+
+  function fill(sentence, values) {
+    return String(sentence).replace(/%\((\w+)\)s/g, function (whole, name) {
+      return Object.prototype.hasOwnProperty.call(values, name) ? values[name] : whole;
+    });
+  }
+
+  var zone, numeric, clock, dayMonth, fullDate, relative;
   try {
     zone = new Intl.DateTimeFormat().resolvedOptions().timeZone;
-    // Parts, not a formatted string: the words stay English and the same in every browser.
-    format = new Intl.DateTimeFormat("en-GB", {
-      timeZone: zone, hourCycle: "h23", weekday: "long", year: "numeric", month: "2-digit",
-      day: "2-digit", hour: "2-digit", minute: "2-digit"
+    // The visitor's calendar date as numbers, to count days with.
+    numeric = new Intl.DateTimeFormat(locale, {
+      timeZone: zone, calendar: "gregory", numberingSystem: "latn",
+      year: "numeric", month: "numeric", day: "numeric"
+    });
+    clock = new Intl.DateTimeFormat(locale, { timeZone: zone, timeStyle: "short" });
+    dayMonth = new Intl.DateTimeFormat(locale, {
+      timeZone: zone, calendar: "gregory", weekday: "long", day: "numeric", month: "long"
+    });
+    fullDate = new Intl.DateTimeFormat(locale, {
+      timeZone: zone, calendar: "gregory", dateStyle: "full"
     });
   } catch (error) {
     zone = "";
   }
+  try {
+    relative = new Intl.RelativeTimeFormat(locale, { numeric: "auto" });
+  } catch (error) {
+    relative = null;  // the server's words stay
+  }
 
-  function parts(instant) {
+  function isoDate(instant) {
     var out = {};
-    format.formatToParts(instant).forEach(function (part) { out[part.type] = part.value; });
-    out.iso = out.year + "-" + out.month + "-" + out.day;
-    out.date = out.weekday + " " + parseInt(out.day, 10) + " " + MONTHS[parseInt(out.month, 10) - 1];
-    return out;
+    numeric.formatToParts(instant).forEach(function (part) { out[part.type] = part.value; });
+    return out.year + "-" + ("0" + out.month).slice(-2) + "-" + ("0" + out.day).slice(-2);
   }
 
   function dayNumber(iso) {
@@ -34,28 +59,23 @@
     return Date.UTC(+bits[0], +bits[1] - 1, +bits[2]) / DAY;
   }
 
-  function words(days) {
-    if (days === 0) { return "today"; }
-    if (days === 1) { return "tomorrow"; }
-    if (days === -1) { return "yesterday"; }
-    return days > 0 ? "in " + days + " days" : -days + " days ago";
-  }
-
   if (zone) {
     document.querySelectorAll("time.visitor[datetime]").forEach(function (element) {
       var when = new Date(element.getAttribute("datetime"));
-      if (isNaN(when.getTime())) { return; }
-      var here = parts(when);
-      var text = here.hour + ":" + here.minute + " your time (" + zone + ")";
-      if (here.iso !== element.getAttribute("data-day")) { text += ", " + here.date; }
+      if (isNaN(when.getTime()) || !said.your_time) { return; }
+      var text = fill(said.your_time, { time: clock.format(when), zone: zone });
+      if (isoDate(when) !== element.getAttribute("data-day") && said.on_day) {
+        text = fill(said.on_day, { time: text, date: dayMonth.format(when) });
+      }
       element.textContent = text;
     });
 
-    var now = parts(new Date());
-    var today = dayNumber(now.iso);
+    var now = new Date();
+    var todayIso = isoDate(now);
+    var today = dayNumber(todayIso);
     document.querySelectorAll(".when[data-date]").forEach(function (element) {
       var days = Math.round(dayNumber(element.getAttribute("data-date")) - today);
-      element.textContent = words(days);
+      if (relative) { element.textContent = relative.format(days, "day"); }
       var item = element.closest(".item");
       if (item) {
         item.classList.toggle("today", days === 0);
@@ -63,26 +83,27 @@
       }
     });
     var counted = document.getElementById("counted-from");
-    if (counted && counted.getAttribute("data-today") !== now.iso) {
-      counted.textContent = "Days are counted from your date, " + now.date + " " + now.year + ".";
+    if (counted && counted.getAttribute("data-today") !== todayIso && said.counted) {
+      counted.textContent = fill(said.counted, { date: fullDate.format(now) });
     }
   }
 
   document.querySelectorAll("button.copy[data-copy]").forEach(function (button) {
     var field = document.getElementById(button.getAttribute("data-copy"));
     if (!field) { return; }
+    var label = button.textContent;
     button.hidden = false;
     field.addEventListener("focus", function () { field.select(); });
     button.addEventListener("click", function () {
       field.select();
       function done() {
-        button.textContent = "Copied";
-        window.setTimeout(function () { button.textContent = "Copy"; }, 2000);
+        button.textContent = said.copied || label;
+        window.setTimeout(function () { button.textContent = label; }, 2000);
       }
       function fallback() {
         var copied = false;
         try { copied = document.execCommand("copy"); } catch (error) { copied = false; }
-        if (copied) { done(); } else { button.textContent = "Press Ctrl+C"; }
+        if (copied) { done(); } else if (said.press) { button.textContent = said.press; }
       }
       if (navigator.clipboard && window.isSecureContext) {
         navigator.clipboard.writeText(field.value).then(done, fallback);
