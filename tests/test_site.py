@@ -673,6 +673,18 @@ def test_nginx_serves_the_page(nginx_site: tuple[Nginx, Path, FeedSet]) -> None:
     assert headers["content-security-policy"] == hashes.sub("'unsafe-inline'", policy)
 
 
+def test_nginx_serves_the_page_of_each_language(nginx_site: tuple[Nginx, Path, FeedSet]) -> None:
+    nginx, site, feeds = nginx_site
+    page = app_client(feeds).get("/en/")
+    status, headers, body = nginx.get("/en/", {"accept-encoding": "identity"})
+    assert status == 200
+    assert body == (site / "en" / "index.html").read_bytes() == page.content
+    for name in ("content-type", "cache-control", "referrer-policy", "x-content-type-options"):
+        assert headers[name] == page.headers[name], name
+    for path in ("/en", "/fr/", "/en/index.html", "/plan/"):  # only what was exported, as named
+        assert nginx.get(path)[0] == 404, path
+
+
 def test_nginx_serves_the_yearly_plans(nginx_site: tuple[Nginx, Path, FeedSet]) -> None:
     nginx, site, _ = nginx_site
     status, headers, body = nginx.get("/plan/2027", {"accept-encoding": "identity"})

@@ -211,6 +211,7 @@ def item_context(item: Occurrence, today: date, home: str, language: str) -> dic
     out["description_lang"] = other(text_language(calendar, event, "description"), language)
     belongs = item.observance is not None and item.number > 0
     out["event"] = {
+        "title": event.title,  # without "Example: " (the page writes that around it)
         "example": event.example,
         "venue": event.venue,
         "venue_lang": other(text_language(calendar, event, "venue"), language),
