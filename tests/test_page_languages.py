@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import example, given
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from starlette.testclient import TestClient
 
@@ -385,18 +385,42 @@ def test_check_renders_every_language(five: FeedSet, tmp_path: Path) -> None:
     assert "'nope' is undefined" in problems[0].expected
 
 
-def test_export_writes_the_page_in_every_language(five: FeedSet, tmp_path: Path) -> None:
+def test_export_writes_the_page_in_every_language(project: Any, tmp_path: Path) -> None:
+    config = project({"open.toml": PARTLY})
+    text = config.read_text("utf-8")
+    config.write_text(text.replace("[organisation]\n", '[organisation]\nlanguages = ["en", "az"]\n'))
+    loaded = load(config)
+    assert loaded.settings.organisation.languages == ("en", "az")
     site = tmp_path / "site"
-    export_site(str(ROOT / "config.toml"), five.loaded, str(site), now=BUILT_AT)
-    with TestClient(App(Site(five, today=lambda _zone: TODAY))) as client:
-        for language in LANGUAGES:
-            assert (site / language / "index.html").read_bytes() == client.get(
-                f"/{language}/"
-            ).content
+    export_site(str(config), loaded, str(site), now=BUILT_AT)
+    with TestClient(App(Site(feeds_of(loaded), today=lambda _zone: TODAY))) as client:
+        for language in ("en", "az"):
+            served = client.get(f"/{language}/").content
+            assert (site / language / "index.html").read_bytes() == served
         assert (site / "index.html").read_bytes() == client.get("/").content  # the default
+    assert b'<html lang="az" dir="ltr">' in (site / "az" / "index.html").read_bytes()
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_each_languages_page_equals_its_golden_file(five: FeedSet, language: str) -> None:
     expected = (GOLDEN / "web" / golden_name(language)).read_bytes()
     assert render_index(five, TODAY, language=language).html == expected
+
+
+@settings(
+    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.lists(st.sampled_from(LANGUAGES), min_size=1, max_size=5, unique=True))
+def test_any_set_of_languages_renders_a_page_in_each(five: FeedSet, chosen: list[str]) -> None:
+    loaded = multilingual(five.loaded, tuple(chosen))
+    feeds = feeds_of(loaded)
+    for language in chosen:
+        page = page_in(feeds, language)
+        assert html_element(page).attrs["lang"] == language
+        switcher = [
+            a.attrs["hreflang"] for nav in page.all("nav", "languages") for a in nav.all("a")
+        ]
+        assert switcher == (chosen if len(chosen) > 1 else [])
+        prefix = "" if language == chosen[0] else f"/{language}"
+        first = next(page.all("article", "feed")).one("input").attrs["value"]
+        assert first == f"{BASE}{prefix}/all.ics"
