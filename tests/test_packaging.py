@@ -160,13 +160,13 @@ def test_installed_bundled_config_keeps_its_state_in_the_xdg_state_folder(
 
 def test_installed_wheel_reads_its_own_catalogs(installed: dict[str, str], tmp_path: Path) -> None:
     """The templates' catalogs are found inside the installed package, compiled, with no build
-    step (reminders/config/templates.py; docs/design-notes.md, "Program text in catalogs")."""
+    step (reminders/core/i18n.py; docs/design-notes.md, "Program text in catalogs")."""
     paths = installed["PYTHONPATH"].split(os.pathsep)
     code = (
         f"import sys; sys.path[:0] = {paths!r}; "
-        "from reminders.config import templates; "
-        "print(templates.LOCALE_DIR); "
-        "print(' '.join(type(templates.translations(l)).__name__ for l in "
+        "from reminders.core import i18n; "
+        "print(i18n.LOCALE_DIR); "
+        "print(' '.join(type(i18n.translations(l)).__name__ for l in "
         "('az', 'ru', 'tr', 'ur', 'ur-PK', 'fr')))"
     )
     result = subprocess.run(

@@ -219,10 +219,9 @@ def test_non_ascii_text_survives_and_html_carries_the_language(
     config = make(calendar, language="az")
     rendered = rendered_for(config, "day-of", "khojaly", 2027)
     title = "Xocalı soyqırımının 35th ildönümü — خوجالی نسل کشی کی برسی"
-    # The templates' sentences are English until their catalogs come, so the words are English
-    # too (core/words.py output_language), never "today" beside "26 fevral"; the html and the
-    # e-mail still say whom it is for (az).
-    assert rendered.subject == f"{title} (today, Friday, 26 February 2027)"
+    # Azerbaijani has its catalog and its words (core/words.py OUTPUTS): the template's words
+    # are Azerbaijani; the title is the calendar's own text.
+    assert rendered.subject == f"{title} (bu gün, Cümə, 26 fevral 2027)"
     assert rendered.text.startswith(f"{title}\n")
     assert "Şəhər 25–26 fevral 1992-ci il gecəsi" in rendered.text
     assert "- Seminar: Xocalı — سیمینار\n" in rendered.text

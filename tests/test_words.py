@@ -314,7 +314,7 @@ SPIED = (
 
 @pytest.fixture(scope="module")
 def in_azerbaijani() -> Loaded:
-    """The bundled config with ``language = "az"`` (English words still, until they come)."""
+    """The bundled config with ``language = "az"``."""
     loaded = load(str(ROOT / "config.toml"), TODAY)
     org = loaded.settings.organisation._replace(language="az")
     return loaded._replace(settings=loaded.settings._replace(organisation=org))
@@ -414,10 +414,10 @@ def test_the_organisations_language_reaches_the_words(
     heard: list[tuple[str, str]],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """Each output asks words in the organisation's language once its text is translated (here:
-    as if Azerbaijani were); English only where it is the rule (a calendar's titles, the plan's
-    CSV and JSON fields), never another language."""
-    monkeypatch.setattr(words, "OUTPUTS", words.OUTPUTS | {"az"})
+    """Each output asks words in the organisation's language (Azerbaijani: its catalog is
+    bundled); English only where it is the rule (a calendar's titles, the plan's CSV and JSON
+    fields), never another language."""
+    assert "az" in words.OUTPUTS
     output(in_azerbaijani)
     assert {language for _, language in heard} <= {"az", "en"}
     in_english = {name for name, language in heard if language == "en"}
@@ -427,12 +427,13 @@ def test_the_organisations_language_reaches_the_words(
 
 
 @pytest.mark.parametrize("output", [_upcoming, _notices, _page, _plan, _feed])
-def test_an_output_not_yet_translated_is_english_from_end_to_end(
+def test_an_output_in_a_language_with_no_catalog_is_english_from_end_to_end(
     output: Callable[[Loaded], object], in_azerbaijani: Loaded, heard: list[tuple[str, str]]
 ) -> None:
-    """Azerbaijani words are ready (tests/test_languages.py) but the templates' sentences are
-    not: every output asks its words in English, never English sentences around 'fevral'."""
-    assert "az" not in words.OUTPUTS
-    output(in_azerbaijani)
+    """French dates are ready (CLDR) but no catalog translates the program's text into French:
+    every output asks its words in English, never English sentences around 'février'."""
+    assert "fr" not in words.OUTPUTS
+    org = in_azerbaijani.settings.organisation._replace(language="fr", languages=("fr",))
+    output(in_azerbaijani._replace(settings=in_azerbaijani.settings._replace(organisation=org)))
     assert heard
     assert {language for _, language in heard} == {"en"}

@@ -66,12 +66,18 @@ def check(
 
 
 def language_warnings(settings: Settings) -> tuple[str, ...]:
-    """A language CLDR knows that has no translation yet (``fr``): its dates and numbers are
-    its own, its words English (core/words.py, docs/configuration.md)."""
+    """A configured language CLDR knows that has no catalog or no word table (``fr``): its
+    outputs are written in English, never mixed (core/words.py, docs/languages.md)."""
     from ..core import words
 
-    found = words.missing(settings.organisation.language)
-    return (f"organisation.language: {found}",) if found else ()
+    org = settings.organisation
+    out = []
+    for language in org.languages or (org.language,):
+        found = words.missing(language)
+        if found:
+            key = "organisation.language" if language == org.language else "organisation.languages"
+            out.append(f"{key}: {found}")
+    return tuple(out)
 
 
 def translation_warnings(settings: Settings, calendars: tuple[Calendar, ...]) -> tuple[str, ...]:

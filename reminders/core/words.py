@@ -22,10 +22,11 @@ organisation's ``language`` setting), as a parameter. How a language is written:
   translators) are the languages issue's next step and will take these tables' place. A
   language CLDR knows but with no table yet (``fr``) gets CLDR's dates and numbers and English
   words. A word a table lacks stays English too.
-* What the outputs use: :func:`output_language`. Until the templates' own sentences are
-  translated (the catalogs), an output in another language would be English sentences around
-  Azerbaijani dates, so every output is written in English for now, whatever the setting, and
-  ``check`` says so (:func:`missing`). The functions here write every language they are given.
+* What the outputs use: :func:`output_language`: a language whose program text is in a bundled
+  catalog and whose words are in a table (:data:`OUTPUTS`: en, az, ru, tr, ur), else English
+  (an output in another language would be English sentences around French dates), and
+  ``check`` says what is missing (:func:`missing`). The functions here write every language
+  they are given.
 
 Configuration tokens are not words: the weekday names of a ``weekend`` setting
 (``model.WEEKDAYS``) stay English whatever the language.
@@ -116,21 +117,25 @@ def _table(language: str) -> Language | None:
 
 
 # The languages whose program text (the templates' sentences, the page, the plan's headings, the
-# feed's fixed words) is translated, so that an output can be written in them from end to end.
-# Until the gettext catalogs (the languages issue, point 2) add a language here, every output is
-# written in English: an organisation writing in Azerbaijani gets English notices, not English
-# sentences around Azerbaijani dates ("today" beside "26 fevral"). `check` says so (missing()).
-OUTPUTS = frozenset({ENGLISH})
+# feed's fixed words) is in a bundled gettext catalog (reminders/locale/<lang>/LC_MESSAGES/, kept
+# complete by tests/test_catalogs.py) and whose words are in core/languages.py, so that an output
+# can be written in them from end to end. Another language CLDR knows (``fr``) has neither: its
+# outputs are written in English, never English sentences around French dates ("today" beside
+# "26 février"), and `check` says what is missing (missing()).
+OUTPUTS = frozenset({ENGLISH, "az", "ru", "tr", "ur"})
 
 
 def output_language(language: str) -> str:
     """The language the outputs are written in for the configured ``language`` ("" is English):
-    the language itself where its program text is translated (:data:`OUTPUTS`), else English.
-    Every output passes this, never the setting itself, to the functions below; they write any
-    language they are given (tests/test_languages.py)."""
+    the language itself where its program text is translated (:data:`OUTPUTS`) and its words are
+    written in the script the tag names (``ur-PK`` is Urdu; ``az-Cyrl`` is not: the Azerbaijani
+    catalog and words are Latin), else English. Every output passes this, never the setting
+    itself, to the functions below; they write any language they are given."""
     if not language or is_english(language):
         return language or ENGLISH
-    return language if language.split("-", 1)[0].lower() in OUTPUTS else ENGLISH
+    if language.split("-", 1)[0].lower() not in OUTPUTS or _table(language) is None:
+        return ENGLISH
+    return language
 
 
 def missing(language: str) -> str | None:
@@ -141,13 +146,27 @@ def missing(language: str) -> str | None:
     pack(language)  # ValueError for a tag CLDR does not know
     if output_language(language) == language:
         return None
-    if _table(language) is not None:
-        ready = "its dates, numbers and counted words are ready (core/words.py)"
-    else:
-        ready = f"no words for {language} yet either (written: en, {', '.join(sorted(LANGUAGES))})"
+    base = language.split("-", 1)[0].lower()
+    lacks = []
+    if base not in OUTPUTS:
+        lacks.append(
+            f"no catalog of the program's text (reminders/locale/{base}/LC_MESSAGES/reminders.po;"
+            f" bundled: {', '.join(sorted(OUTPUTS - {ENGLISH}))})"
+        )
+    if _table(language) is None:
+        if base in LANGUAGES:
+            lacks.append(
+                f"no word table in the script it names (core/languages.py writes {base} in "
+                f"{LANGUAGES[base].script})"
+            )
+        else:
+            lacks.append(
+                f"no word table (core/languages.py; written: en, {', '.join(sorted(LANGUAGES))})"
+            )
     return (
-        f"the notices, feeds, page and plan are written in English until their text is "
-        f"translated into {language}, never half in one language and half in the other; {ready}"
+        f"{language} has {' and '.join(lacks)}: the notices, feeds, page and plan are written "
+        f"in English, never half in one language and half in the other (docs/languages.md "
+        f"says how to add a language)"
     )
 
 
