@@ -400,7 +400,12 @@ def _named_languages(
     )
     for table, items in named:
         # Each by its index in the file (an entry refused for another key is not in items).
-        where = {t.get("id"): i for i, t in enumerate(document.get(table) or ()) if type(t) is dict}
+        # An id that is not a string was refused already (and may be unhashable: a list).
+        where = {
+            t["id"]: i
+            for i, t in enumerate(document.get(table) or ())
+            if type(t) is dict and type(t.get("id")) is str
+        }
         for item in items:
             if item.language and item.language not in languages:
                 check.add((table, where[item.id], "language"), item.language, expected)
