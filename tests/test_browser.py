@@ -323,9 +323,14 @@ def described(found: list[dict[str, Any]]) -> str:
     reason="needs axe-core, which .ci/run installs with npm into tests/.node "
     "(npm install --prefix tests/.node axe-core)",
 )
-@pytest.mark.parametrize("which", ["page", "plan"])
+# "/" is the English page; Azerbaijani and Urdu (right to left) stand for the other languages,
+# whose pages differ from these in words only (each run costs about 0.7 s).
+@pytest.mark.parametrize("which", ["page", "page-az", "page-ur", "plan"])
 def test_axe_core_finds_no_violation(browser: Any, server: str, config: Path, which: str) -> None:
-    path = "/" if which == "page" else plan_path(config)
+    if which == "plan":
+        path = plan_path(config)
+    else:
+        path = "/" if which == "page" else f"/{which.removeprefix('page-')}/"
     browser.get_log("browser")  # empty it: only what this page logs counts below
     browser.get(server + path)
     try:
@@ -369,4 +374,161 @@ def test_plan_on_a_phone_wraps_shows_the_legend_and_tells_a_day_by_tap(
         assert link.get_attribute("href").endswith(f"#entry-remembrance-january-20-{year}")
     finally:
         browser.set_window_size(1200, 1000)
+        browser.get(f"{server}/")
+
+
+# --- The page in each language ----------------------------------------------------------------
+
+# Where things sit, measured in the page: the text of an element (a Range over its contents, so a
+# block's width does not hide where its words are), the boxes of lists' items, computed styles.
+LAYOUT = """
+function text(selector) {
+  var element = document.querySelector(selector);
+  var range = document.createRange();
+  range.selectNodeContents(element);
+  var box = range.getBoundingClientRect();
+  return {left: box.left, right: box.right};
+}
+function boxes(selector) {
+  return Array.prototype.map.call(document.querySelectorAll(selector), function (element) {
+    var box = element.getBoundingClientRect();
+    return {left: box.left, right: box.right};
+  });
+}
+function style(selector) { return getComputedStyle(document.querySelector(selector)); }
+var main = document.querySelector("main").getBoundingClientRect();
+return {
+  lang: document.documentElement.lang,
+  dir: style("html").direction,
+  content: {left: main.left, right: main.right},
+  texts: ["h1", "p.org", "#subscribe-title", "#upcoming-title", "nav:not(.languages) a",
+          "p.org"].map(text),
+  switcher: boxes("nav.languages li"),
+  buttons: boxes("#subscribe article.feed:first-of-type ul.links li"),
+  rows: {switcher: boxes("nav.languages ul")[0],
+         buttons: boxes("#subscribe article.feed:first-of-type ul.links")[0]},
+  bar: {start: style(".item.next").borderInlineStartWidth,
+        left: style(".item.next").borderLeftWidth, right: style(".item.next").borderRightWidth},
+  times: {left: style("ul.times").paddingLeft, right: style("ul.times").paddingRight},
+  address: style("#address-1").direction,
+  width: document.documentElement.clientWidth,
+  scroll: document.documentElement.scrollWidth
+};
+"""
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_page_in_each_language_is_laid_out_in_its_direction(
+    browser: Any, server: str, tmp_path: Path, language: str
+) -> None:
+    browser.get(f"{server}/{language}/")
+    try:
+        shot = tmp_path / f"page-{language}.png"
+        assert browser.save_screenshot(str(shot))
+        assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        found = browser.execute_script(LAYOUT)
+        rtl = language == "ur"
+        assert (found["lang"], found["dir"]) == (language, "rtl" if rtl else "ltr")
+        left, right = found["content"]["left"], found["content"]["right"]
+        for box in found["texts"]:  # each heading and short paragraph starts at its side
+            if rtl:
+                assert abs(box["right"] - right) <= 1, (box, right)
+                assert box["left"] > left + 20, (box, left)
+            else:
+                assert abs(box["left"] - left) <= 1, (box, left)
+        # The switcher and the subscribe buttons read from the start side: the first on the right
+        # in Urdu, on the left in the others.
+        for name in ("switcher", "buttons"):
+            row, whole = found[name], found["rows"][name]
+            assert len(row) >= 4
+            edges = [box["right"] for box in row] if rtl else [box["left"] for box in row]
+            assert edges == sorted(edges, reverse=rtl), row
+            side = "right" if rtl else "left"
+            assert abs(row[0][side] - whole[side]) <= 1, (name, row[0], whole)
+        # The next day's bar and the times' indent are on the start side.
+        assert found["bar"]["start"] == "4px"
+        assert (found["bar"]["right"], found["bar"]["left"]) == (
+            ("4px", "0px") if rtl else ("0px", "4px")
+        )
+        indent = found["times"]["right"] if rtl else found["times"]["left"]
+        assert indent != "0px"
+        assert found["times"]["left" if rtl else "right"] == "0px"
+        assert found["address"] == "ltr"  # an address reads left to right everywhere
+        assert found["scroll"] <= found["width"]  # nothing sticks out sideways
+    finally:
+        browser.get(f"{server}/")
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_scripts_counts_and_times_are_in_the_pages_language(
+    browser: Any, server: str, config: Path, language: str
+) -> None:
+    from reminders.core.i18n import t
+
+    browser.get(f"{server}/{language}/")
+    try:
+        first = next(item for item in coming(config) if item.event is None)
+        days = (first.date - datetime.now(ZoneInfo(VISITOR_ZONE)).date()).days
+        # What Intl writes in the page's language, and in the browser's own (English).
+        locale = "en-GB" if language == "en" else language
+        said, english = browser.execute_script(
+            "var days = arguments[0];"
+            "function count(locale) {"
+            "  return new Intl.RelativeTimeFormat(locale, {numeric: 'auto'}).format(days, 'day');"
+            "}"
+            "return [count(arguments[1]), count('en')];",
+            days,
+            locale,
+        )
+        shown = css(css(browser, "ol.days li.item.observance"), "p.date .when").text
+        assert shown == said
+        if language != "en":
+            assert shown != english
+        placed = next(item for item in coming(config) if item.moments and item.event is None)
+        utc = placed.moments[0].start.astimezone(UTC)
+        element = css(browser, f'time.visitor[datetime="{utc:%Y-%m-%dT%H:%M:%SZ}"]')
+        clock = browser.execute_script(
+            "return new Intl.DateTimeFormat(arguments[0], {timeZone: arguments[1],"
+            " timeStyle: 'short'}).format(new Date(arguments[2]));",
+            locale,
+            VISITOR_ZONE,
+            f"{utc:%Y-%m-%dT%H:%M:%SZ}",
+        )
+        sentence = t(language, "%(time)s your time (%(zone)s)")
+        assert element.text == sentence % {"time": clock, "zone": VISITOR_ZONE}
+        if language != "en":
+            assert "your time" not in element.text
+    finally:
+        browser.get(f"{server}/")
+
+
+def test_the_root_page_follows_the_browsers_language(browser: Any, server: str) -> None:
+    """``/`` is the page in the language the browser asks for (its Accept-Language, set here
+    through the DevTools protocol), right to left in Urdu; the switcher leads to the others."""
+    agent = browser.execute_script("return navigator.userAgent")
+    browser.execute_cdp_cmd("Network.enable", {})
+    try:
+        for asked, language, direction in (
+            ("ur-PK,ur;q=0.9,en;q=0.5", "ur", "rtl"),
+            ("de-DE,az;q=0.7", "az", "ltr"),
+            ("de-DE", "en", "ltr"),
+        ):
+            browser.execute_cdp_cmd(
+                "Network.setUserAgentOverride", {"userAgent": agent, "acceptLanguage": asked}
+            )
+            browser.get(f"{server}/")
+            shown = browser.execute_script(
+                "return [document.documentElement.lang,"
+                " getComputedStyle(document.documentElement).direction]"
+            )
+            assert shown == [language, direction], asked
+            current = css(browser, 'nav.languages a[aria-current="page"]')
+            assert current.get_attribute("hreflang") == language
+        link = css(browser, 'nav.languages a[hreflang="ur"]')
+        assert link.text == "اردو"
+        assert link.get_attribute("href") == f"{BASE_URL}/ur/"
+    finally:
+        browser.execute_cdp_cmd(
+            "Network.setUserAgentOverride", {"userAgent": agent, "acceptLanguage": "en-US,en"}
+        )
         browser.get(f"{server}/")
