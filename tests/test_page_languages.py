@@ -388,7 +388,9 @@ def test_check_renders_every_language(five: FeedSet, tmp_path: Path) -> None:
 def test_export_writes_the_page_in_every_language(project: Any, tmp_path: Path) -> None:
     config = project({"open.toml": PARTLY})
     text = config.read_text("utf-8")
-    config.write_text(text.replace("[organisation]\n", '[organisation]\nlanguages = ["en", "az"]\n'))
+    config.write_text(
+        text.replace("[organisation]\n", '[organisation]\nlanguages = ["en", "az"]\n')
+    )
     loaded = load(config)
     assert loaded.settings.organisation.languages == ("en", "az")
     site = tmp_path / "site"
