@@ -699,14 +699,14 @@ class CountedPlans:
         self.original = output.public_plan_html
         monkeypatch.setattr(output, "public_plan_html", self)
 
-    def __call__(self, loaded: Loaded, year: int) -> bytes:
+    def __call__(self, loaded: Loaded, year: int, language: str | None = None) -> bytes:
         with self.lock:
             self.built[year] = self.built.get(year, 0) + 1
             self.running += 1
             self.most = max(self.most, self.running)
         try:
             time.sleep(self.seconds)  # a large calendar's plan takes seconds to build
-            return self.original(loaded, year)
+            return self.original(loaded, year, language)
         finally:
             with self.lock:
                 self.running -= 1

@@ -224,6 +224,19 @@ def test_build_pages_renders_every_language(five: FeedSet) -> None:
         assert page.body == render_index(five, TODAY, language=language).html
 
 
+def test_the_plan_in_each_language(client: TestClient) -> None:
+    default = client.get("/plan/2027")
+    assert default.status_code == 200
+    assert client.get("/en/plan/2027").content == default.content
+    for language in ("az", "ur"):
+        reply = client.get(f"/{language}/plan/2027")
+        assert reply.status_code == 200
+        assert html_element(read(reply.content)).attrs["lang"] == language
+        assert reply.content != default.content
+    for path in ("/fr/plan/2027", "/az/plan/1800", "/az/plan/x", "/az/plan/"):
+        assert client.get(path).status_code == 404, path
+
+
 # --- What each page says ------------------------------------------------------------------------
 
 
@@ -260,6 +273,13 @@ def test_each_page_links_its_languages_feeds(five: FeedSet, language: str) -> No
     assert first.one("a", "primary").attrs["href"] == webcal
     for field in first.all("input"):
         assert field.attrs["dir"] == "ltr"  # an address reads left to right in Urdu too
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_each_page_links_the_plans_in_its_language(five: FeedSet, language: str) -> None:
+    links = [a.attrs["href"] for a in page_in(five, language).by_id("plans").all("a")]
+    prefix = "" if language == "en" else f"/{language}"
+    assert links == [f"{BASE}{prefix}/plan/2026", f"{BASE}{prefix}/plan/2027"]
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -401,6 +421,13 @@ def test_export_writes_the_page_in_every_language(project: Any, tmp_path: Path) 
             assert (site / language / "index.html").read_bytes() == served
         assert (site / "index.html").read_bytes() == client.get("/").content  # the default
     assert b'<html lang="az" dir="ltr">' in (site / "az" / "index.html").read_bytes()
+    for year in (2026, 2027):
+        assert (site / "az" / "plan" / f"{year}.html").read_bytes() == client.get(
+            f"/az/plan/{year}"
+        ).content
+        assert (site / "en" / "plan" / f"{year}.html").read_bytes() == (
+            site / "plan" / f"{year}.html"
+        ).read_bytes()
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

@@ -43,6 +43,8 @@ from .conftest import ROOT, TODAY
 
 NOW = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)  # the build time of every export here
 PLANS = ["plan", "plan/2026.html", "plan/2027.html"]  # the plans the page links, this year's on
+# The page and the plans at /en/ and /en/plan/YEAR too (each configured language's folder).
+ENGLISH = ["en", "en/index.html", "en/plan", "en/plan/2026.html", "en/plan/2027.html"]
 INPUTS_TIME = int(datetime(2026, 11, 25, 8, 0, tzinfo=UTC).timestamp())  # the files' mtimes
 NGINX = "/usr/sbin/nginx"
 FEED_HEADERS = (
@@ -138,8 +140,7 @@ def test_every_file_is_the_bytes_the_app_serves(project: Path, tmp_path: Path) -
         "calendars",
         "calendars/remembrance.ics",
         "calendars/remembrance.ics.gz",
-        "en",
-        "en/index.html",  # the page in each configured language, at /LANG/
+        *ENGLISH,  # the page and plans in each configured language, at /LANG/
         "index.html",
         *PLANS,
     ]
@@ -187,6 +188,8 @@ def test_a_second_export_touches_nothing(project: Path, tmp_path: Path) -> None:
         f"unchanged {site}/en/index.html",
         f"unchanged {site}/plan/2026.html",
         f"unchanged {site}/plan/2027.html",
+        f"unchanged {site}/en/plan/2026.html",
+        f"unchanged {site}/en/plan/2027.html",
     ]
 
 
@@ -256,7 +259,7 @@ def test_only_private_calendars_give_an_empty_combined_feed(project: Path, tmp_p
     add_board(project, public=False)
     site = tmp_path / "site"
     feeds, lines = export(project, site)
-    assert listing(site) == ["all.ics", "all.ics.gz", "en", "en/index.html", "index.html", *PLANS]
+    assert listing(site) == ["all.ics", "all.ics.gz", *ENGLISH, "index.html", *PLANS]
     combined = (site / "all.ics").read_bytes()
     assert combined == feeds.resources["/all.ics"].body
     assert b"BEGIN:VCALENDAR\r\n" in combined
@@ -312,8 +315,10 @@ def test_a_failure_half_way_changes_nothing(project: Path, tmp_path: Path) -> No
     assert raised.value.message() == f"cannot write {gz}: a folder is in the way; expected a file"
     assert (site / "all.ics").read_bytes() == b"the previous export\r\n"
     assert os.stat(site / "all.ics").st_mtime == 1_700_000_000
-    # Only the empty en/ and plan/ folders are new: folders are made before the files are staged.
-    assert listing(site) == ["all.ics", "calendars", "calendars/remembrance.ics.gz", "en", "plan"]
+    # Only the empty folders are new: folders are made before the files are staged.
+    assert listing(site) == [
+        *("all.ics", "calendars", "calendars/remembrance.ics.gz", "en", "en/plan", "plan")
+    ]
 
 
 def test_folder_is_a_file(cli: Callable[..., tuple[int, str, str]], project: Path) -> None:
@@ -429,7 +434,7 @@ def test_cli_export_writes_and_reports(
     assert (code, out) == (0, "")
     size = len((site / "calendars" / "remembrance.ics").read_bytes())
     assert f"wrote {site}/calendars/remembrance.ics ({size} bytes)\n" in err
-    assert err.count("\n") == 8
+    assert err.count("\n") == 10
     code, _, err = cli("--config", str(project), "export", "--site", str(site))
     assert code == 0
     assert err.startswith(f"unchanged {site}/all.ics\n")
@@ -694,6 +699,9 @@ def test_nginx_serves_the_yearly_plans(nginx_site: tuple[Nginx, Path, FeedSet]) 
     assert headers["content-type"] == "text/html; charset=utf-8"
     assert headers["content-security-policy"].startswith("default-src 'none'; style-src ")
     assert nginx.get("/plan/2031")[0] == 404  # not exported
+    status, _, body = nginx.get("/en/plan/2027", {"accept-encoding": "identity"})
+    assert (status, body) == (200, (site / "en" / "plan" / "2027.html").read_bytes())
+    assert nginx.get("/fr/plan/2027")[0] == 404
     assert nginx.get("/plan/2027.html")[0] == 404  # only the page's own address
 
 

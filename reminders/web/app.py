@@ -369,7 +369,8 @@ class Site:
         self._page: tuple[str, date, dict[tuple[str, bool], PreparedPage]] | None = None
         self._good: dict[str, PreparedPage] = {}  # the last page that rendered, by language
         # (revision, year) -> page; None: the configuration cannot make that plan
-        self._plans: dict[tuple[str, int], PreparedPage | None] = {}
+        # (revision, year, language) -> page; None: the configuration cannot make that plan
+        self._plans: dict[tuple[str, int, str], PreparedPage | None] = {}
         self._icon: PreparedPage | None = None
         self._plan_lock = threading.Lock()  # one plan built at a time (see plan())
         if feeds is not None:
@@ -386,9 +387,12 @@ class Site:
         if pages is not None:
             made = {(language, False): one for language, one in pages.pages.items()}
             page = (feeds.revision, pages.today, made)
-        plans: dict[tuple[str, int], PreparedPage | None] = {}
+        plans: dict[tuple[str, int, str], PreparedPage | None] = {}
         if pages is not None:
-            plans.update(((feeds.revision, year), plan) for year, plan in pages.plans.items())
+            default = feeds.loaded.settings.organisation.language
+            plans.update(
+                ((feeds.revision, year, default), plan) for year, plan in pages.plans.items()
+            )
         # Plain assignments; a request sees the old build or the new one.  The page is rendered
         # again even when the feeds are the same: a rebuild may follow a template edit.
         self.prepared, self.feeds, self._page, self._plans = prepared, feeds, page, plans
@@ -473,27 +477,29 @@ class Site:
                 return None
         return icon
 
-    def plan(self, year: int) -> PreparedPage | None:
-        """The yearly plan page of ``year`` (public calendars only) and its policy; None for a
-        year outside the feed's window (so at most one plan per year of the window is ever
-        built for a build).  Built on the first request and kept for this build; called in a
-        worker thread, it builds one plan at a time, and a plan asked for while it is being
-        built is built once (the others wait for it)."""
+    def plan(self, year: int, language: str = "") -> PreparedPage | None:
+        """The yearly plan page of ``year`` (public calendars only) in ``language`` (one of
+        the organisation's; "" its default) and its policy; None for a year outside the feed's
+        window (so at most one plan per year of the window and language is ever built for a
+        build).  Built on the first request and kept for this build; called in a worker
+        thread, it builds one plan at a time, and a plan asked for while it is being built is
+        built once (the others wait for it)."""
         feeds = self.built()
         if not serves_plan(feeds, year):
             return None
-        plans, key = self._plans, (feeds.revision, year)  # update() swaps in a new dict
+        language = language or feeds.loaded.settings.organisation.language
+        plans, key = self._plans, (feeds.revision, year, language)  # update() swaps in a new dict
         if key in plans:
             return plans[key]
         with self._plan_lock:
             if key not in plans:
-                built = self._build_plan(feeds, year)
+                built = self._build_plan(feeds, year, language)
                 if self.feeds is feeds:  # else update() ran meanwhile: not for the new build
                     plans[key] = built
                 return built
             return plans[key]
 
-    def _build_plan(self, feeds: FeedSet, year: int) -> PreparedPage | None:
+    def _build_plan(self, feeds: FeedSet, year: int, language: str) -> PreparedPage | None:
         """The plan page, or None (a 404, remembered for the build) when the configuration
         cannot make one: a country python-holidays does not know, a weekend of seven days, a
         plan template that fails, whatever it raises.  That is said once in the log, never as
@@ -502,12 +508,14 @@ class Site:
         from ..core.errors import ReminderError
 
         try:
-            return plan_page(feeds, year)
+            return plan_page(feeds, year, language)
         except Exception as exc:
             why = (
                 exc.message() if isinstance(exc, ReminderError) else f"{type(exc).__name__}: {exc}"
             )
-            log.error("the plan of %d cannot be made (/plan/%d answers 404): %s", year, year, why)
+            default = language == feeds.loaded.settings.organisation.language
+            path = f"/plan/{year}" if default else f"/{language}/plan/{year}"
+            log.error("the plan of %d cannot be made (%s answers 404): %s", year, path, why)
             return None
 
     def health(self) -> dict[str, Any]:
@@ -541,13 +549,13 @@ class Site:
         return out
 
 
-def plan_page(feeds: FeedSet, year: int) -> PreparedPage:
-    """The plan of ``year`` as served, from the public calendars of ``feeds``; raises what
-    making it raises."""
+def plan_page(feeds: FeedSet, year: int, language: str | None = None) -> PreparedPage:
+    """The plan of ``year`` as served, from the public calendars of ``feeds``, in ``language``
+    (one of the organisation's; None: its default); raises what making it raises."""
     from ..plan.output import public_plan_html
     from .page import content_security_policy
 
-    html = public_plan_html(feeds.loaded, year)
+    html = public_plan_html(feeds.loaded, year, language)
     return html_page(html, content_security_policy(html.decode("utf-8")))
 
 
@@ -778,7 +786,10 @@ def _starlette(app: App) -> Any:
         if not (text.isascii() and text.isdigit() and len(text) <= 4):
             raise HTTPException(404)
         # A plan of a large calendar takes a while to build: not on the event loop.
-        found = await run_in_threadpool(site.plan, int(text))
+        language = request.path_params.get("language", "")
+        if language and language not in site.languages():
+            raise HTTPException(404)
+        found = await run_in_threadpool(site.plan, int(text), language)
         if found is None:
             raise HTTPException(404)
         return page_response(request, found)
@@ -806,6 +817,7 @@ def _starlette(app: App) -> Any:
             Route("/favicon.ico", icon, methods=["GET"]),
             Route("/plan/{year}", plan, methods=["GET"]),
             Route("/{language}/", in_language, methods=["GET"]),
+            Route("/{language}/plan/{year}", plan, methods=["GET"]),
         ],
     )
     # Starlette would answer "/healthz/" with a redirect to a URL built from the request's Host

@@ -416,8 +416,10 @@ def plan_years(today: date, future_years: int) -> list[int]:
     return [y for y in range(today.year, last + 1) if FIRST_YEAR <= y <= LAST_YEAR]
 
 
-def plan_url(base_url: str, year: int) -> str:
-    return f"{base_url}/plan/{year}"
+def plan_url(base_url: str, year: int, prefix: str = "") -> str:
+    """The plan of ``year``: ``/plan/YEAR``, or ``/LANG/plan/YEAR`` with the ``prefix`` of a
+    language other than the default (:func:`language_path`)."""
+    return f"{base_url}{prefix}/plan/{year}"
 
 
 def render_index(
@@ -429,16 +431,20 @@ def render_index(
     """The page for ``today`` (the organisation's date) in ``language`` ("" the default) and
     its Content-Security-Policy.
 
-    ``plans`` defaults to the plans of this year and the next, at ``/plan/YEAR``.
+    ``plans`` defaults to the plans of this year and the next, at ``/plan/YEAR`` (in another
+    language than the default, ``/LANG/plan/YEAR``: the plan in the page's language).
     """
     entries = [
         (path, feeds.resources[path].name, feeds.resources[path].description)
         for path in feeds.public
     ]
     if plans is None:
-        base = feeds.loaded.settings.feed.base_url
-        future = feeds.loaded.settings.feed.future_years
-        plans = [(year, plan_url(base, year)) for year in plan_years(today, future)]
+        settings = feeds.loaded.settings
+        base, future = settings.feed.base_url, settings.feed.future_years
+        prefix = language_path(
+            "", language or settings.organisation.language, settings.organisation.language
+        )
+        plans = [(year, plan_url(base, year, prefix)) for year in plan_years(today, future)]
     context = page_context(feeds.loaded, today, entries, plans, language)
     return render_page(feeds.loaded.settings.templates_dir, context)
 

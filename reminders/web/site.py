@@ -6,6 +6,7 @@ configuration that keeps the headers right).  The folder holds exactly what is s
     index.html                   the page, in the default language
     LANG/index.html              the page in each configured language (/LANG/, the default's too)
     plan/YEAR.html               the yearly plans the page links (this year and the next)
+    LANG/plan/YEAR.html          the same plans in each configured language (/LANG/plan/YEAR)
     all.ics, all.ics.gz          the combined feed and its gzip twin
     calendars/ID.ics, ID.ics.gz  each public calendar
 
@@ -74,9 +75,12 @@ def site_files(
     now: int,
     plans: Sequence[tuple[int, bytes]] = (),
     languages: Sequence[tuple[str, bytes]] = (),
+    language_plans: Sequence[tuple[str, int, bytes]] = (),
 ) -> list[SiteFile]:
     """Every file of the site for one build: public feeds with their gzip twins, and the page
-    (``page``, the default language's; ``languages``: (language, page) of each configured one).
+    (``page``, the default language's; ``languages``: (language, page) of each configured one)
+    and the plans (``plans``: (year, page) in the default language; ``language_plans``:
+    (language, year, page) in the others).
 
     The page has no Last-Modified in the app; its file gets ``now`` when its bytes change, so that
     nginx's validators (made from the time and size) change with it.
@@ -92,6 +96,8 @@ def site_files(
         files.append(SiteFile(f"{language}/index.html", html, now, False))
     for year, html in plans:
         files.append(SiteFile(f"plan/{year}.html", html, now, False))
+    for language, year, html in language_plans:
+        files.append(SiteFile(f"{language}/plan/{year}.html", html, now, False))
     return files
 
 
@@ -120,7 +126,13 @@ def export_site(
     ]
     years = plan_years(today, settings.feed.future_years)
     plans = [(year, public_plan_html(loaded, year)) for year in years]
-    files = site_files(feeds, pages[0][1], int(now.timestamp()), plans, pages)
+    # The default's plans are the same bytes at /plan/YEAR and /LANG/plan/YEAR.
+    others = [(pages[0][0], year, html) for year, html in plans] + [
+        (language, year, public_plan_html(loaded, year, language))
+        for language, _ in pages[1:]
+        for year in years
+    ]
+    files = site_files(feeds, pages[0][1], int(now.timestamp()), plans, pages, others)
     lines = write_site(folder, files)
     private = sorted(r.calendar for r in feeds.resources.values() if r.private)
     if private:
@@ -135,8 +147,8 @@ def write_site(folder: str, files: list[SiteFile]) -> list[str]:
     with _locked(folder):
         for sub in sorted({os.path.dirname(f.name) for f in files} - {""}):
             _make_folder(os.path.join(folder, *sub.split("/")))
-        for sub in ("", "calendars"):
-            _remove_staging_leftovers(os.path.join(folder, sub))
+        for sub in sorted({"", "calendars"} | {os.path.dirname(f.name) for f in files}):
+            _remove_staging_leftovers(os.path.join(folder, *sub.split("/")))
         staged: list[tuple[str, str]] = []
         try:
             for item in files:
