@@ -212,6 +212,7 @@ WORDS = st.sampled_from(
     [
         *("a", "of", "remembrance", "44-day", "Xocalı", "یوم", "«x»", "-", "x" * 40, "y" * 79),
         *("z" * 101, "\t", "\n", "\u00a0", "\u3000", "\u200c", " ", ""),
+        *("2027\u202fг.", "\u202f", "10\u00a0000", "\u00a0x", "x\u202f"),
     ]
 )
 INDENTS = st.sampled_from(
@@ -225,6 +226,11 @@ INDENTS = st.sampled_from(
 @settings(max_examples=400, deadline=None)
 @given(words=st.lists(WORDS, max_size=40), indents=INDENTS, joiner=st.sampled_from([" ", ""]))
 @example(words=["\u00a0"], indents=("Wed 20 Jan 2027  ", INDENT), joiner=" ")
+@example(
+    words=["ср,", "20", "янв.", "2027\u202fг.", "\u202f", "x" * 90],
+    indents=("", INDENT),
+    joiner=" ",
+)
 @example(words=["x" * 83, "y"], indents=(INDENT, INDENT + "  "), joiner=" ")
 def test_wrap_gives_the_lines_of_textwrap(
     words: list[str], indents: tuple[str, str], joiner: str

@@ -209,3 +209,13 @@ def test_english_words_never_reach_a_translated_table(loaded: Loaded) -> None:
                     "weekend", "working day", "no conflicts", "next jubilee", " to "):  # fmt: skip
         assert english not in text, english
     assert {"ru"} <= words.OUTPUTS
+
+
+def test_the_served_plan_page_is_rendered_in_the_language_asked(loaded: Loaded) -> None:
+    # What /plan/YEAR serves (web/app.py's plan_page): the default language without one.
+    from reminders.plan.output import public_plan_html
+
+    urdu = public_plan_html(loaded, 2027, "ur").decode("utf-8")
+    assert '<html lang="ur" dir="rtl">' in urdu
+    assert "<h1>تقریبات کا منصوبہ 2027</h1>" in urdu
+    assert '<html lang="en">' in public_plan_html(loaded, 2027).decode("utf-8")

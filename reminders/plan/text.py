@@ -9,6 +9,7 @@ the choice of format in output.py.
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 from ..core import words
@@ -61,8 +62,12 @@ def title(entry: Entry, language: str) -> str:
         return item.title
     if item.number <= 0 or item.observance is None:
         return item.title
-    # The title's own language writes its ordinal (an untranslated title: the calendar's).
-    written = text_language(item.calendar, item.observance, "title")
+    # The title's own language writes its ordinal (an untranslated title: the calendar's; a
+    # calendar not put into another language has no translated text to look up).
+    calendar = item.calendar
+    written = (
+        text_language(calendar, item.observance, "title") if calendar.shown else calendar.language
+    )
     if words.ordinal(item.number, written) in item.title:
         return item.title
     return t(language, "%(title)s (%(ordinal)s anniversary)") % {
@@ -206,9 +211,19 @@ def header(plan: Plan) -> list[str]:
     return lines
 
 
+# The no-break spaces CLDR puts inside a date or a number ("2027\u202fг.", "10\xa0000"): textwrap
+# keeps them inside their words, as wrap() does, unless a word is made of them alone.
+_GLUED = str.maketrans("\xa0\u202f", "xx")
+_GLUE_ALONE = re.compile("(?:^| )[\xa0\u202f]+(?: |$)")
+
+
 def _plain(text: str) -> bool:
     """Words between single spaces and nothing else: what :func:`wrap` fills by itself."""
-    return text.isprintable() and text[:1] != " " and text[-1:] != " " and "  " not in text
+    if text[:1] == " " or text[-1:] == " " or "  " in text:
+        return False
+    if text.isprintable():
+        return True
+    return text.translate(_GLUED).isprintable() and _GLUE_ALONE.search(text) is None
 
 
 def wrap(text: str, first: str = "", rest: str = INDENT) -> list[str]:
