@@ -124,18 +124,35 @@ NOTICE_CASES: tuple[tuple[str, str, int], ...] = (
 )
 
 
-def notice_files(rule_id: str, observance_id: str, year: int) -> dict[str, bytes]:
-    """The subject, text and HTML of a bundled notice at its fire time, by golden file name."""
+# Notices in each of the other bundled languages (the English ones are NOTICE_CASES):
+# notices/RULE-OBSERVANCE-YEAR.LANG.subject.txt, .txt and .html (tests/test_notice_languages.py).
+NOTICE_LANGUAGES = ("az", "ru", "tr", "ur")
+NOTICE_LANGUAGE_CASES: tuple[tuple[str, str, int], ...] = (
+    ("day-of", "january-20", 2027),  # timed moments in two zones
+    ("plan-30", "february-26", 2027),  # the checklist, the plan and its milestones, an event
+)
+
+
+def notice_files(
+    rule_id: str, observance_id: str, year: int, language: str = ""
+) -> dict[str, bytes]:
+    """The subject, text and HTML of a bundled notice at its fire time, by golden file name; in
+    ``language`` (one of NOTICE_LANGUAGES, the bundled config with the five languages) or, by
+    default, as the bundled config sends it."""
     from datetime import date
 
     from reminders.config.load import load
     from reminders.config.templates import environment
-    from reminders.core.notices import find_notice
+    from reminders.core.notices import find_notice, notice_in
     from reminders.notify.render import render_notice
     from reminders.plan.yearplans import YearPlans
 
     loaded = load(str(ROOT / "config.toml"), date(2026, 11, 23))
     settings = loaded.settings
+    if language:
+        org = settings.organisation._replace(languages=("en", *NOTICE_LANGUAGES))
+        settings = settings._replace(organisation=org)
+        loaded = loaded._replace(settings=settings)
     plans = YearPlans(loaded)  # the plan each notice carries, as the daemon gives it
     milestone = rule_id.removeprefix("milestone:") if rule_id.startswith("milestone:") else None
     rule = settings.rule(rule_id) if milestone is None else plans.notified_rule(milestone)
@@ -146,10 +163,16 @@ def notice_files(rule_id: str, observance_id: str, year: int) -> dict[str, bytes
         notice = plans.find_milestone_notice(notice.occurrence, milestone)
         assert notice is not None, (rule_id, observance_id, year)
     env = environment(settings.templates_dir)
-    rendered = render_notice(
-        env, notice, settings, notice.fire_at, False, plans.of(notice.occurrence)
-    )
+    if language:
+        shown = notice_in(notice, language, loaded.calendars)
+        plan = plans.of(notice.occurrence, language)
+        rendered = render_notice(env, shown, settings, notice.fire_at, False, plan, language)
+    else:
+        plan = plans.of(notice.occurrence)
+        rendered = render_notice(env, notice, settings, notice.fire_at, False, plan)
     stem = f"notices/{rule_id.replace(':', '-')}-{observance_id}-{year}"
+    if language:
+        stem += f".{language}"
     return {
         f"{stem}.subject.txt": (rendered.subject + "\n").encode("utf-8"),
         f"{stem}.txt": rendered.text.encode("utf-8"),
@@ -252,6 +275,11 @@ def main() -> int:
         for name, data in notice_files(*case).items():
             (GOLDEN / name).write_bytes(data)
             print(f"wrote tests/golden/{name}")
+    for case in NOTICE_LANGUAGE_CASES:
+        for language in NOTICE_LANGUAGES:
+            for name, data in notice_files(*case, language).items():
+                (GOLDEN / name).write_bytes(data)
+                print(f"wrote tests/golden/{name}")
     (GOLDEN / "web").mkdir(exist_ok=True)
     for day in WEB_DATES:
         name = f"web/index-{day}.html"

@@ -370,7 +370,9 @@ def cmd_preview(args: argparse.Namespace) -> int:
     from ..notify.preview import preview
 
     loaded = load(_config_path(args), date.today())
-    data = preview(loaded, args.rule, args.observance, args.year, args.format, args.late)
+    data = preview(
+        loaded, args.rule, args.observance, args.year, args.format, args.late, args.language
+    )
     sys.stdout.buffer.write(data)
     sys.stdout.buffer.flush()
     return EXIT_OK
@@ -705,6 +707,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--late",
         action="store_true",
         help="render it as sent late (after the daemon was not running at its time)",
+    )
+    preview.add_argument(
+        "--language",
+        metavar="LANG",
+        help="one of organisation.languages (default: the language of the channel it is shown "
+        "for: the channel's, else the rule's, else the organisation's default)",
     )
     preview.set_defaults(run=cmd_preview)
     _config_after_command([*commands.choices.values(), channel_test])

@@ -21,7 +21,7 @@ from datetime import date, datetime, time, timedelta
 from . import dates
 from .errors import UsageError
 from .model import WEEKDAYS, Calendar, Observance, Occurrence
-from .occurrences import FIRST_YEAR, LAST_YEAR, ONE_DAY, occurrences
+from .occurrences import FIRST_YEAR, LAST_YEAR, ONE_DAY, _occurrence, event_occurrence, occurrences
 from .settings import Loaded, MilestoneRule, NoticeRule, Organisation
 
 TYPE_CHECKING = False
@@ -45,6 +45,33 @@ class Notice(NamedTuple):
     def days_before(self) -> int:
         """Days from the send day to the occurrence (more than the rule's when moved back)."""
         return (self.occurrence.date - self.fire_at.date()).days
+
+
+def notice_in(notice: Notice, language: str, calendars: Iterable[Calendar] = ()) -> Notice:
+    """``notice`` with its calendar's texts in ``language`` (translate.calendar_in: the title,
+    its {ordinal}, the description, facts, moments and its events' titles, venues and
+    descriptions, where the calendar translates them; the others as its file writes them). The
+    same rule, fire time, occurrence id and dates. ``calendars`` are the calendars as their
+    files write them (the occurrence's may already be in another language: a plan's)."""
+    from .translate import calendar_in
+
+    item = notice.occurrence
+    source = item.calendar
+    if source.shown:
+        source = next((c for c in calendars if c.id == source.id and not c.shown), source)
+    shown = calendar_in(source, language) if not source.shown else source
+    observance = shown.observance(item.observance.id) if item.observance is not None else None
+    if shown is item.calendar or observance is None:
+        return notice
+    _, occurrence = _occurrence(shown, observance, item.date.year, item.date)
+    by_id = {event.id: event for event in shown.events}
+    events = tuple(
+        event_occurrence(shown, by_id[e.event.id])
+        if e.event is not None and e.event.id in by_id and e.calendar.id == shown.id
+        else e
+        for e in notice.events
+    )
+    return notice._replace(occurrence=occurrence, events=events)
 
 
 def applies(rule: NoticeRule | MilestoneRule, observance: Observance) -> bool:

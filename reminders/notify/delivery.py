@@ -49,7 +49,7 @@ def deliver(
     ``clock`` and ``sleep`` are the time this delivery lives on: its claim, its lease and the
     waits of :func:`_record` (the daemon's; tests give one whose ``sleep`` moves its ``clock``).
     """
-    from .render import message_for, notice_ics, render_notice
+    from .render import for_channel, message_for, notice_ics, render_notice
 
     daemon = runtime.settings.daemon
     now = clock()
@@ -71,9 +71,12 @@ def deliver(
     try:
         if channel is None:
             raise DeliveryError(f"channel {channel_id!r} is no longer configured", transient=False)
-        plan = runtime.plans.of(notice.occurrence)
-        rendered = render_notice(runtime.env, notice, runtime.settings, now, late, plan)
-        ics = notice_ics(notice, runtime.settings)
+        # In the channel's language (else the rule's, else the default): each channel of a rule
+        # may read another, and each is its own delivery.
+        shown, language = for_channel(notice, runtime.settings, channel_id, runtime.calendars)
+        plan = runtime.plans.of(notice.occurrence, language)
+        rendered = render_notice(runtime.env, shown, runtime.settings, now, late, plan, language)
+        ics = notice_ics(shown, runtime.settings, language)
         message = message_for(notice, channel_id, rendered, ics, now, late)
         channel.send(message)
     except DeliveryError as exc:

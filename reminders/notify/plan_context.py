@@ -13,6 +13,7 @@ from datetime import date
 from typing import Any
 
 from ..core import words
+from ..core.i18n import nt, t
 from ..plan.plan import Milestone
 from ..plan.yearplans import NoticePlan, working_days_left
 
@@ -33,27 +34,33 @@ NO_PLAN: dict[str, Any] = {
 def count_text(working_days: int, when: str, language: str) -> str:
     """'on the event date', '20 working days before the event date'."""
     if working_days == 0:
-        return "on the event date"
-    return f"{words.plural(working_days, 'working day', language)} {when} the event date"
+        return t(language, "on the event date")
+    days = words.plural(working_days, "working day", language)
+    if when == "after":
+        return t(language, "%(days)s after the event date") % {"days": days}
+    return t(language, "%(days)s before the event date") % {"days": days}
 
 
 def left_text(left: int, past: bool, language: str) -> str:
     """'today', 'past', 'in 3 working days'."""
     if past:
-        return "past"
+        return t(language, "past")
     if left == 0:
-        return "today"
-    return f"in {words.plural(left, 'working day', language)}"
+        return t(language, "today")
+    return nt(language, "in %(n)s working day", "in %(n)s working days", left) % {
+        "n": words.number(left, language)
+    }
 
 
 def relative_text(milestone: Milestone, event_date: date, language: str) -> str:
     """'20 working days before Friday, 26 February 2027', 'on the event date, Friday, ...'."""
     when = words.long_date(event_date, language)
     if milestone.working_days == 0:
-        return f"on the event date, {when}"
-    return (
-        f"{words.plural(milestone.working_days, 'working day', language)} {milestone.when} {when}"
-    )
+        return t(language, "on the event date, %(date)s") % {"date": when}
+    days = words.plural(milestone.working_days, "working day", language)
+    if milestone.when == "after":
+        return t(language, "%(days)s after %(date)s") % {"days": days, "date": when}
+    return t(language, "%(days)s before %(date)s") % {"days": days, "date": when}
 
 
 def milestone_context(

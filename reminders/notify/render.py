@@ -17,15 +17,18 @@ found by ``reminders check`` and at daemon start, not at 09:00 on the day.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
 import jinja2
 
 from ..core import dates, words
-from ..core.model import Occurrence, TimedMoment
-from ..core.notices import Notice
+from ..core.i18n import t
+from ..core.model import Calendar, Occurrence, TimedMoment
+from ..core.notices import Notice, notice_in
 from ..core.settings import MILESTONE_PREFIX, Settings
+from ..core.translate import same_language, text_language
 from .channels.base import Message
 from .plan_context import milestone_of, plan_context
 
@@ -38,7 +41,7 @@ class Rendered(NamedTuple):
     subject: str  # one line
     text: str
     html: str
-    language: str = "en"  # the organisation's language tag: Content-Language of an e-mail
+    language: str = "en"  # the language it is written in: Content-Language of an e-mail
 
 
 def template_names(template: str) -> dict[str, str]:
@@ -50,15 +53,45 @@ def template_names(template: str) -> dict[str, str]:
     }
 
 
+def notice_language(settings: Settings, notice: Notice, channel_id: str = "") -> str:
+    """The language a notice is written in for one channel: the channel's, else its rule's,
+    else the organisation's default (``Organisation.language_for``), as
+    ``words.output_language`` has it (English for a language with no catalog)."""
+    channel = settings.channel(channel_id) if channel_id else None
+    chosen = settings.organisation.language_for(
+        channel.language if channel is not None else "", notice.rule.language
+    )
+    return words.output_language(chosen)
+
+
+def for_channel(
+    notice: Notice, settings: Settings, channel_id: str, calendars: Sequence[Calendar] = ()
+) -> tuple[Notice, str]:
+    """The notice as one channel receives it: its language (:func:`notice_language`) and the
+    notice with its calendar's texts in that language (``core.notices.notice_in``; the
+    ``calendars`` as their files write them)."""
+    language = notice_language(settings, notice, channel_id)
+    return notice_in(notice, language, calendars), language
+
+
+def _other(calendar: Calendar, item: Any, key: str, language: str) -> str:
+    """The language of one calendar text where it is not the notice's (a text with no
+    translation, left in its calendar's language: the HTML marks it with ``lang``), else ""."""
+    found = text_language(calendar, item, key)
+    return "" if same_language(found, language) else found
+
+
 # --- The context --------------------------------------------------------------------------
 
 
-def _moment(placed: TimedMoment, home: str, language: str) -> dict[str, Any]:
+def _moment(placed: TimedMoment, calendar: Calendar, home: str, language: str) -> dict[str, Any]:
     start, zone_name = placed.start, placed.moment.timezone
     local = start.astimezone(dates.zone(home))
     return {
         "name": placed.moment.name,
+        "name_lang": _other(calendar, placed.moment, "name", language),
         "description": placed.moment.description,
+        "description_lang": _other(calendar, placed.moment, "description", language),
         "origin_time": f"{words.clock(start, language)} {zone_name}",
         "origin_clock": words.clock(start, language),
         "origin_zone": zone_name,
@@ -92,10 +125,17 @@ def _event(item: Occurrence, home: str, language: str) -> dict[str, Any]:
         day = local.date()
     else:
         day = item.date
-        start_local = f"{words.long_date(day, language)} (all day)"
+        start_local = t(language, "%(date)s (all day)") % {"date": words.long_date(day, language)}
     return {
         "id": event.id,
-        "title": f"Example: {event.title}" if event.example else event.title,
+        "title": (
+            t(language, "Example: %(title)s") % {"title": event.title}
+            if event.example
+            else event.title
+        ),
+        "title_lang": _other(item.calendar, event, "title", language),
+        "venue_lang": _other(item.calendar, event, "venue", language),
+        "description_lang": _other(item.calendar, event, "description", language),
         "example": event.example,
         "date": day,
         "date_text": words.long_date(day, language),
@@ -116,8 +156,11 @@ def notice_context(
     now: datetime,
     late: bool,
     plan: NoticePlan | None = None,
+    language: str | None = None,
 ) -> dict[str, Any]:
-    """Every variable a notice template sees (templates/README.md lists them).
+    """Every variable a notice template sees (templates/README.md lists them), in ``language``
+    (None: the rule's, else the organisation's default; see :func:`notice_language`); the
+    notice's calendar texts are as given (:func:`for_channel` puts them in the language).
 
     ``days_to_go`` counts from the day the notice is sent (``now`` in the organisation's zone):
     a notice sent late says how many days are really left.  ``plan`` is the occurrence's entry
@@ -130,7 +173,8 @@ def notice_context(
     assert observance is not None
     days = (item.date - now.astimezone(home).date()).days
     fire_at = notice.fire_at.astimezone(home)
-    language = words.output_language(org.language)
+    if language is None:
+        language = notice_language(settings, notice)
     today = now.astimezone(home).date()
     planned = plan_context(plan, today, language)
     milestone_id = (
@@ -145,7 +189,8 @@ def notice_context(
         "organisation": {
             "name": org.name,
             "timezone": org.timezone,
-            "language": org.language or words.ENGLISH,  # its lang: whom it is written for
+            "language": language,  # its lang: the language it is written in
+            "direction": words.direction(language),  # its dir: "rtl" for Urdu
             "country": org.country,
         },
         "rule": {
@@ -159,11 +204,13 @@ def notice_context(
             "id": observance.id,
             "title": observance.title,
             "description": observance.description,
+            "description_lang": _other(item.calendar, observance, "description", language),
             "tags": list(observance.tags),
             "since": observance.since,
         },
         "occurrence": {
             "title": item.title,
+            "title_lang": _other(item.calendar, observance, "title", language),
             "date": item.date,
             "date_text": words.long_date(item.date, language),
             "weekday": words.weekday(item.date, language),
@@ -175,9 +222,16 @@ def notice_context(
             "when": words.when(days, language),
             "is_today": days == 0,
         },
-        "moments": [_moment(placed, org.timezone, language) for placed in item.moments],
+        "moments": [
+            _moment(placed, item.calendar, org.timezone, language) for placed in item.moments
+        ],
         "facts": [
-            {"text": fact.text, "source": fact.source, "published": fact.published}
+            {
+                "text": fact.text,
+                "text_lang": _other(item.calendar, fact, "text", language),
+                "source": fact.source,
+                "published": fact.published,
+            }
             for fact in observance.facts
         ],
         "events": [_event(event, org.timezone, language) for event in notice.events],
@@ -198,30 +252,40 @@ def render_notice(
     now: datetime,
     late: bool = False,
     plan: NoticePlan | None = None,
+    language: str | None = None,
 ) -> Rendered:
-    """The subject, text and HTML of a notice as it is sent at ``now``."""
-    context = notice_context(notice, settings, now, late, plan)
+    """The subject, text and HTML of a notice as it is sent at ``now``, in ``language`` (None:
+    the rule's, else the organisation's default). ``plan`` is the plan in that language."""
+    if language is None:
+        language = notice_language(settings, notice)
+        notice = notice_in(notice, language)
+    context = notice_context(notice, settings, now, late, plan, language)
     names = template_names(notice.rule.template)
     subject = env.get_template(names["subject"]).render(context)
     return Rendered(
         " ".join(subject.split()),  # one header line, whatever the template's line breaks
         env.get_template(names["text"]).render(context),
         env.get_template(names["html"]).render(context),
-        settings.organisation.language or words.ENGLISH,
+        language,
     )
 
 
-def notice_ics(notice: Notice, settings: Settings) -> bytes:
-    """The occurrence as the ICS attachment of a notice (the feed's UIDs)."""
+def notice_ics(notice: Notice, settings: Settings, language: str | None = None) -> bytes:
+    """The occurrence as the ICS attachment of a notice (the feed's UIDs), in ``language``
+    (None: the rule's, else the organisation's default): the notice's calendar texts as given
+    (:func:`for_channel` puts them in the language), the ICS's own words in it."""
     from ..core.ics import FeedInfo, occurrence_ics
 
+    if language is None:
+        language = notice_language(settings, notice)
+        notice = notice_in(notice, language)
     domain = settings.organisation.uid_domain
     info = FeedInfo(
         notice.occurrence.title,
         notice.occurrence.calendar.description,
         domain,
         settings.feed.refresh_interval,
-        words.output_language(settings.organisation.language),
+        language,
     )
     return occurrence_ics(notice.occurrence, notice.events, info)
 

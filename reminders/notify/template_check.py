@@ -142,10 +142,12 @@ def render_problems(
     now: datetime,
     late: bool,
     plan: NoticePlan | None = None,
+    language: str | None = None,
 ) -> list[Problem]:
-    """Render the three templates of one notice; every error becomes a Problem."""
+    """Render the three templates of one notice (in ``language``: see render.notice_context);
+    every error becomes a Problem."""
     folder = settings.templates_dir
-    context = notice_context(notice, settings, now, late, plan)
+    context = notice_context(notice, settings, now, late, plan, language)
     rule = notice.rule
     out = []
     for part, name in template_names(rule.template).items():
@@ -190,13 +192,15 @@ def checked_render(
     now: datetime,
     late: bool,
     plan: NoticePlan | None = None,
+    language: str | None = None,
 ) -> Rendered:
-    """One notice rendered as it is sent at ``now``; InvalidInput naming each template problem
-    (file and line) instead of a traceback (``preview`` and ``channel test``)."""
-    problems = render_problems(env, notice, settings, now, late, plan)
+    """One notice rendered as it is sent at ``now`` (in ``language``: see render.render_notice);
+    InvalidInput naming each template problem (file and line) instead of a traceback
+    (``preview`` and ``channel test``)."""
+    problems = render_problems(env, notice, settings, now, late, plan, language)
     if problems:
         raise InvalidInput(problems, "templates")
-    return render_notice(env, notice, settings, now, late, plan)
+    return render_notice(env, notice, settings, now, late, plan, language)
 
 
 def text_outside_blocks(env: jinja2.Environment, folder: str, name: str) -> list[Problem]:
@@ -315,16 +319,17 @@ SAMPLE_MILESTONES = (
 )
 
 
-def sample_plan(notice: Notice, settings: Settings) -> NoticePlan:
+def sample_plan(notice: Notice, settings: Settings, language: str | None = None) -> NoticePlan:
     """A made-up plan for a notice's occurrence, with every kind of thing a plan says: its day
     a public holiday (an estimate) in Ramadan, the event moved off it, and the config's
     milestones (or two samples), some past and some ahead of the notice.  Computed by the plan's
-    own functions on a made-up host calendar, so no holiday library is needed."""
+    own functions on a made-up host calendar, so no holiday library is needed. Its sentences in
+    ``language`` (None: the organisation's default)."""
     from ..plan.hostcal import HostCalendar, Period
     from ..plan.plan import Entry, day_conflicts, milestone_dates, suggest
 
     org = settings.organisation
-    language = words.output_language(org.language)
+    language = words.output_language(org.language if language is None else language)
     item = notice.occurrence
     day = item.date
     span = timedelta(days=10)

@@ -54,7 +54,7 @@ def send_test(
     from ..config.templates import environment
     from ..core.dates import local_date
     from .channels import ChannelError, DeliveryError, build
-    from .render import message_for, notice_ics
+    from .render import for_channel, message_for, notice_ics
     from .template_check import checked_render, sample_notice, sample_plan
 
     settings = loaded.settings
@@ -65,10 +65,15 @@ def send_test(
     rule = _rule_for(settings, channel_id, rule_id)
     today = local_date(now, settings.organisation.timezone)
     notice = sample_notice(rule, settings, today)
+    # In the channel's language, as the daemon sends to it (the banner stays English: it is
+    # the operator's).
+    shown, language = for_channel(notice, settings, channel_id)
     env = environment(settings.templates_dir)
-    rendered = checked_render(env, notice, settings, now, False, sample_plan(notice, settings))
+    plan = sample_plan(shown, settings, language)
+    rendered = checked_render(env, shown, settings, now, False, plan, language)
     test_id = f"test:{channel_id}:{now:%Y%m%dt%H%M%Sz}:{rule.id}"
-    message = message_for(notice, channel_id, rendered, notice_ics(notice, settings), now, False)
+    ics = notice_ics(shown, settings, language)
+    message = message_for(notice, channel_id, rendered, ics, now, False)
     message = message._replace(
         delivery_id=f"{test_id}/{channel_id}",
         notice_id=test_id,

@@ -80,39 +80,50 @@ class YearPlans:
 
     def __init__(self, loaded: Loaded) -> None:
         self.loaded = loaded
-        self.plans: dict[int, Plan] = {}
-        self.index: dict[int, dict[str, Entry]] = {}
-        self.events: dict[int, dict[str, tuple[Occurrence, ...]]] = {}
+        # By (year, language): "" is the organisation's default language.
+        self.plans: dict[tuple[int, str], Plan] = {}
+        self.index: dict[tuple[int, str], dict[str, Entry]] = {}
+        self.events: dict[tuple[int, str], dict[str, tuple[Occurrence, ...]]] = {}
         self.lock = threading.Lock()
         self.rules = {rule.id: milestone_notice_rule(rule) for rule in loaded.settings.milestones}
         self.notified = {rule.id: rule for rule in loaded.settings.milestones if rule.notified}
 
-    def plan(self, year: int) -> Plan:
-        """The plan of ``year``, as ``reminders plan YEAR`` builds it."""
-        found = self.plans.get(year)
+    def plan(self, year: int, language: str = "") -> Plan:
+        """The plan of ``year``, as ``reminders plan YEAR`` builds it, in ``language`` (a
+        notice's: its sentences and the calendars' texts; "" the organisation's default)."""
+        key = (year, self._own(language))
+        found = self.plans.get(key)
         if found is not None:
             return found
         with self.lock:
-            found = self.plans.get(year)
+            found = self.plans.get(key)
             if found is None:
                 from .output import make_plan
 
-                found = make_plan(self.loaded, year)
-                self.index[year] = {
+                found = make_plan(self.loaded, year, key[1] or None)
+                self.index[key] = {
                     e.occurrence.id: e for e in found.entries if e.occurrence.event is None
                 }
-                self.events[year] = events_by_occurrence(e.occurrence for e in found.entries)
-                self.plans[year] = found
+                self.events[key] = events_by_occurrence(e.occurrence for e in found.entries)
+                self.plans[key] = found
         return found
 
-    def of(self, occurrence: Occurrence) -> NoticePlan | None:
-        """The plan of an observance's occurrence (None for one outside the plan's years)."""
+    def of(self, occurrence: Occurrence, language: str = "") -> NoticePlan | None:
+        """The plan of an observance's occurrence (None for one outside the plan's years), in
+        ``language`` ("" the organisation's default)."""
         year = occurrence.date.year
         if not FIRST_YEAR < year < LAST_YEAR:
             return None
-        plan = self.plan(year)
-        entry = self.index[year].get(occurrence.id)
+        plan = self.plan(year, language)
+        entry = self.index[(year, self._own(language))].get(occurrence.id)
         return None if entry is None else NoticePlan(entry, plan.host)
+
+    def _own(self, language: str) -> str:
+        """ "" for the organisation's default language (one plan, however it is named)."""
+        from ..core import words
+
+        default = words.output_language(self.loaded.settings.organisation.language)
+        return "" if not language or language == default else language
 
     def notified_rule(self, milestone: str) -> NoticeRule | None:
         """The notice rule of a notified milestone (None: no such milestone, or no channels)."""
@@ -128,7 +139,7 @@ class YearPlans:
         out: list[Notice] = []
         for year in self._years(start.astimezone(local).date(), end.astimezone(local).date()):
             plan = self.plan(year)
-            entries, events = plan.entries, self.events[year]
+            entries, events = plan.entries, self.events[(year, "")]
             fired: dict[tuple[date, str], datetime] = {}
             for milestone, first, count in plan.milestone_runs():
                 rule = self.notified.get(milestone.id)
@@ -159,7 +170,7 @@ class YearPlans:
             if m.id == milestone:
                 day = found.host.working_days_from(m.date, rule.notice_before, -1)
                 tz = self.loaded.settings.organisation.timezone
-                events = self.events[occurrence.date.year].get(occurrence.id, ())
+                events = self.events[(occurrence.date.year, "")].get(occurrence.id, ())
                 at = dates.wall_time(day, rule.at, tz)
                 return Notice(self.rules[milestone], occurrence, at, events)
         return None
