@@ -288,3 +288,17 @@ def test_an_organisations_text_is_data_not_a_template(cli: Cli, ministry: Path) 
     assert code == 0, err
     assert "{{ 7 * 7 }} {{ settings }} Embassy" in out
     assert "49" not in out.replace("2049", "")
+
+
+def test_an_organisation_selected_by_one_command_is_not_the_next_ones(
+    cli: Cli, ministry: Path
+) -> None:
+    from datetime import date
+
+    from reminders.config.load import load
+
+    code, _, _ = cli("--config", str(ministry / "config.toml"), "upcoming", "--org", "baku")
+    assert code == 0
+    assert load(str(ROOT / "config.toml"), date(2026, 12, 7)).settings.organisation.name == (
+        "Sample Embassy, Islamabad"
+    )
