@@ -373,3 +373,22 @@ def test_the_templates_key_names_the_libraries_the_check_asks(copied: Path) -> N
     assert names == ["holidays", "jinja2", "markupsafe"]
     versions = dict(zip(names, (library[3] for library in found["libraries"]), strict=True))
     assert versions["holidays"] == (importlib_version("holidays"),)
+
+
+def test_the_templates_key_changes_with_a_catalog(
+    copied: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A translation edited and compiled again is rendered by the next check: the templates'
+    sentences come from the catalogs (reminders/locale/)."""
+    catalogs = tmp_path / "locale"
+    shutil.copytree(cache.CATALOGS, catalogs)
+    monkeypatch.setattr(cache, "CATALOGS", str(catalogs))
+    loaded = load(str(copied), TODAY)
+    before = cache.templates_key(str(copied), loaded, TODAY)
+    assert before is not None
+    assert sorted(name for name, _ in before["catalogs"]) == sorted(
+        str(p) for p in catalogs.rglob("*") if p.is_file()
+    )
+    compiled = catalogs / "ur" / "LC_MESSAGES" / "reminders.mo"
+    compiled.write_bytes(compiled.read_bytes() + b"\0")
+    assert cache.templates_key(str(copied), loaded, TODAY) != before

@@ -520,16 +520,16 @@ def test_check_refuses_what_is_not_a_language(cli: Cli, tmp_path: Path) -> None:
     ) in err
 
 
-def imports_babel(folder: Path, *commands: str) -> bool:
+def imports_babel(folder: Path, *commands: str, asked: str = "'babel' in sys.modules") -> bool:
     """Run the commands in a new interpreter (each twice: a cache miss, then a hit) and say
-    whether Babel was imported."""
+    whether Babel was imported (or what ``asked``, a Python expression, says)."""
     script = (
         "import sys\n"
         "from reminders.cli import main\n"
         f"for argv in {[c.split() for c in commands]!r}:\n"
         "    for _ in range(2):\n"
         "        assert main(['--config', 'config.toml', *argv]) == 0, argv\n"
-        "print('babel' in sys.modules)\n"
+        f"print({asked})\n"
     )
     env = {**os.environ, "REMINDERS_CACHE_DIR": str(folder / "cache")}
     done = subprocess.run(
@@ -548,6 +548,12 @@ def imports_babel(folder: Path, *commands: str) -> bool:
 def test_upcoming_and_check_in_english_do_not_import_babel(tmp_path: Path) -> None:
     config_in(tmp_path, "en-GB")
     assert not imports_babel(tmp_path, "upcoming", "check", "upcoming --days 1000")
+    # Nor reads a catalog: English is the msgids themselves (core/i18n.py). (The gettext
+    # module itself is imported by argparse, whatever the language.)
+    read = "bool(sys.modules['reminders.core.i18n']._catalogs)"
+    assert not imports_babel(tmp_path, "upcoming", "check", asked=read)
+    config_in(tmp_path, "ur")
+    assert imports_babel(tmp_path, "check", asked=read)  # the same question can say yes
 
 
 @pytest.mark.slow

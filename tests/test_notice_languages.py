@@ -318,3 +318,55 @@ def test_preview_refuses_a_language_the_organisation_does_not_write(
     ) in err
     assert "Traceback" not in err
     assert words.output_language("fr") == "en"
+
+
+def test_the_notice_in_two_languages_in_docs_languages_md_is_real_output(
+    cli: Any, tmp_path: Path
+) -> None:
+    """docs/languages.md shows the first lines of one notice in English and in Urdu, as
+    ``preview --language`` prints them: each block is the start of that output."""
+    text = (ROOT / "docs" / "languages.md").read_text("utf-8")
+    section = text.split("## One notice in two languages", 1)[1]
+    blocks = re.findall(r"```\n(.*?)```", section, re.S)
+    assert len(blocks) == 2
+    config = tmp_path / "config.toml"
+    own = (ROOT / "config.toml").read_text("utf-8")
+    config.write_text(
+        own.replace('language = "en"\n', 'language = "en"\nlanguages = ["en", "ur"]\n', 1), "utf-8"
+    )
+    for block, language in zip(blocks, ("en", "ur"), strict=True):
+        code, out, err = cli(
+            "--config", str(config), "preview", "confirm-7", "september-27", "2027",
+            "--language", language,
+        )  # fmt: skip
+        assert code == 0, err
+        assert out.startswith(block), language
+
+
+def test_check_renders_a_rule_in_each_language_its_channels_receive(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A translation that breaks a template (a placeholder the English does not have) is found
+    by check in the language of the channel that receives it, not at 09:00 on the day."""
+    from babel.messages.mofile import write_mo
+
+    from reminders.core import i18n
+    from reminders.notify.template_check import check_templates
+
+    with (LOCALE / "ur" / "LC_MESSAGES" / "reminders.po").open("rb") as handle:
+        catalog = read_po(handle)
+    catalog["A checklist to start from:"].string = "%(nowhere)s"
+    folder = tmp_path / "locale" / "ur" / "LC_MESSAGES"
+    folder.mkdir(parents=True)
+    with (folder / "reminders.mo").open("wb") as handle:
+        write_mo(handle, catalog)
+    monkeypatch.setattr(i18n, "LOCALE_DIR", str(tmp_path / "locale"))
+    monkeypatch.setattr(i18n, "_catalogs", {})
+    outbox = FIVE.channel("outbox")
+    assert outbox is not None
+    in_english = FIVE._replace(channels=(outbox,))
+    assert check_templates(in_english, LOADED.calendars, date(2026, 11, 23)) == []
+    in_urdu = FIVE._replace(channels=(outbox._replace(language="ur"),))
+    found = [str(p) for p in check_templates(in_urdu, LOADED.calendars, date(2026, 11, 23))]
+    assert found, "the broken Urdu sentence was not found"
+    assert all("KeyError" in line and "planning" in line for line in found), found

@@ -68,11 +68,13 @@ def check(
 def language_warnings(settings: Settings) -> tuple[str, ...]:
     """A configured language CLDR knows that has no catalog or no word table (``fr``): its
     outputs are written in English, never mixed (core/words.py, docs/languages.md)."""
+    from ..config.langcache import prepare
     from ..core import words
 
     org = settings.organisation
     out = []
     for language in org.languages or (org.language,):
+        prepare(language)  # its CLDR data from the start-up cache: Babel not imported
         found = words.missing(language)
         if found:
             key = "organisation.language" if language == org.language else "organisation.languages"

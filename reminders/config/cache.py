@@ -49,6 +49,9 @@ from ..core import model, settings
 from ..core.settings import Loaded
 from .resources import state_folder
 
+# The program's catalogs (core/i18n.py's LOCALE_DIR, named here without importing it).
+CATALOGS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "locale")
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
@@ -258,6 +261,9 @@ def templates_key(config_path: str, loaded: Loaded, today: date) -> Key | None:
         **base,
         "day": today.toordinal(),
         "templates": tree_stats(loaded.settings.templates_dir),
+        # The templates' sentences come from the catalogs: a translation edited (a .mo
+        # compiled again) is rendered by the next check.
+        "catalogs": tree_stats(CATALOGS),
         "libraries": libraries,
     }
 

@@ -41,7 +41,7 @@ from ..core.notices import Notice, fire_time, notices
 from ..core.occurrences import event_occurrence, place_moments, title_for
 from ..core.settings import MilestoneRule, NoticeRule, Settings
 from ..plan.yearplans import NoticePlan, milestone_notice_rule
-from .render import Rendered, notice_context, render_notice, template_names
+from .render import Rendered, notice_context, notice_language, render_notice, template_names
 
 HORIZON = timedelta(days=731)  # how far ahead a real notice is looked for
 SHORT_HORIZON = timedelta(days=45)  # looked at first
@@ -132,6 +132,15 @@ def template_problems(
             problems.extend(render_problems(env, with_events, settings, at, False, plan))
             without = notice._replace(events=())
             problems.extend(render_problems(env, without, settings, at + LATE_BY, True, plan))
+        # In each other language its channels receive, the sample once more: a catalog's
+        # translation that breaks a template (a placeholder it does not have) is found here.
+        default = notice_language(settings, sample)
+        for language in sorted(
+            {notice_language(settings, sample, channel) for channel in rule.channels} - {default}
+        ):
+            plan = sample_plan(sample, settings, language)
+            at = sample.fire_at
+            problems.extend(render_problems(env, sample, settings, at, False, plan, language))
     return _unique(problems)
 
 
