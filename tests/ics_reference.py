@@ -21,45 +21,62 @@ from reminders.core.ics import (
     describe_observance,
     new_vcalendar,
 )
-from reminders.core.icsevents import event_text, event_uid, observance_uid
+from reminders.core.icsevents import Voice, event_parts, event_uid, observance_uid
 from reminders.core.model import Calendar, Occurrence
 from reminders.core.occurrences import occurrences
+from reminders.core.translate import text_language
 
 
-def observance_events(item: Occurrence, shared: Shared) -> list[VEvent]:
+def _in(vevent: VEvent, name: str, language: str, voice: Voice) -> None:
+    """The LANGUAGE= of ``name`` as the feed's rule wants it (icsevents.Voice)."""
+    value = voice.param(language).removeprefix(";LANGUAGE=")
+    if value and name in vevent:
+        vevent[name].params["LANGUAGE"] = value
+
+
+def observance_events(item: Occurrence, shared: Shared, voice: Voice) -> list[VEvent]:
     observance = item.observance
     assert observance is not None
     uid = observance_uid(item, shared.domain)
+    title_language = text_language(item.calendar, observance, "title")
     day = shared.vevent(
         uid,
         item.date,
         item.date + timedelta(days=1),
         item.title,
-        describe_observance(item, shared.language),
+        describe_observance(item, shared.language, voice),
         observance.tags,
     )
+    _in(day, "SUMMARY", title_language, voice)
+    _in(day, "DESCRIPTION", shared.language, voice)
     day["TRANSP"] = shared.transparent
     out = [day]
     for placed in item.moments:
+        name_language = text_language(item.calendar, placed.moment, "name")
+        spoken = voice.speaks(name_language, title_language)
+        name = voice.mark(placed.moment.name, name_language, spoken)
+        title = voice.mark(item.title, title_language, spoken)
         moment = shared.vevent(
             uid.replace("@", f"-{placed.moment.id}@", 1),
             placed.start,
             placed.end,
-            f"{placed.moment.name}: {item.title}",
-            describe_moment(item, placed, shared.language),
+            f"{name}: {title}",
+            describe_moment(item, placed, shared.language, voice),
             observance.tags,
         )
+        _in(moment, "SUMMARY", spoken, voice)
+        _in(moment, "DESCRIPTION", shared.language, voice)
         moment["RELATED-TO"] = vText(uid)
         moment["TRANSP"] = shared.transparent
         out.append(moment)
     return out
 
 
-def event_vevent(item: Occurrence, shared: Shared) -> VEvent:
+def event_vevent(item: Occurrence, shared: Shared, voice: Voice) -> VEvent:
     event = item.event
     assert event is not None
     # What the event says (the same text as the feed's): only its serialisation is compared.
-    summary, description, start, end = event_text(item)
+    summary, description, start, end, languages = event_parts(item, shared.language, voice)
     vevent = shared.vevent(
         event_uid(item, shared.domain),
         start,
@@ -68,8 +85,11 @@ def event_vevent(item: Occurrence, shared: Shared) -> VEvent:
         description,
         event.tags,
     )
+    _in(vevent, "SUMMARY", languages[0], voice)
+    _in(vevent, "DESCRIPTION", languages[1], voice)
     if event.venue:
         vevent["LOCATION"] = vText(event.venue)
+        _in(vevent, "LOCATION", text_language(item.calendar, event, "venue"), voice)
     if item.observance is not None:
         vevent["RELATED-TO"] = vText(observance_uid(item, shared.domain))
     return vevent
@@ -80,15 +100,16 @@ def reference_ics(
 ) -> bytes:
     stamp = max((c.revised for c in calendars), default=datetime(2000, 1, 1, tzinfo=UTC))
     first, end = date(first_year, 1, 1), date(last_year + 1, 1, 1)
-    vcal = new_vcalendar(info.name, info.description, stamp, info.refresh)
+    vcal = new_vcalendar(info.name, info.description, stamp, info.refresh, info.head_languages())
     tzids: set[str] = set()
+    voice = info.voice()
     for calendar in calendars:
         shared = Shared(calendar.revised, info.uid_domain, info.language)
         for item in occurrences((calendar,), first, end, examples=examples):
             if item.event is not None:
-                vcal.subcomponents.append(event_vevent(item, shared))
+                vcal.subcomponents.append(event_vevent(item, shared, voice))
             else:
-                vcal.subcomponents.extend(observance_events(item, shared))
+                vcal.subcomponents.extend(observance_events(item, shared, voice))
         tzids |= shared.tzids
     last = date(last_year + 1, 12, 31)
     for position, tzid in enumerate(sorted(tzids - {"UTC"})):
@@ -104,11 +125,12 @@ def reference_occurrence_ics(
 ) -> bytes:
     calendar = notice_occurrence.calendar
     year = notice_occurrence.date.year
-    vcal = new_vcalendar(info.name, info.description, calendar.revised, None)
+    vcal = new_vcalendar(info.name, info.description, calendar.revised, None, info.head_languages())
     shared = Shared(calendar.revised, info.uid_domain, info.language)
-    vcal.subcomponents.extend(observance_events(notice_occurrence, shared))
+    voice = info.voice()
+    vcal.subcomponents.extend(observance_events(notice_occurrence, shared, voice))
     for item in events:
-        vcal.subcomponents.append(event_vevent(item, shared))
+        vcal.subcomponents.append(event_vevent(item, shared, voice))
     for position, tzid in enumerate(sorted(shared.tzids - {"UTC"})):
         vtimezone = Timezone.from_tzid(
             tzid, first_date=date(year, 1, 1), last_date=date(year + 1, 12, 31)

@@ -20,8 +20,18 @@ from reminders.core import icsfold
 from reminders.core.ics import FeedInfo, build_ics, occurrence_ics
 from reminders.core.icsevents import Writer, calendar_events
 from reminders.core.icsfold import Folder, fold_by_octets, safe_cut, stand_in
-from reminders.core.model import Calendar, Event, Fact, FixedDate, Moment, Observance, YearlyRule
+from reminders.core.model import (
+    Calendar,
+    Event,
+    Fact,
+    FixedDate,
+    Moment,
+    Observance,
+    Translation,
+    YearlyRule,
+)
 from reminders.core.occurrences import occurrences
+from reminders.core.translate import calendar_in
 
 from .ics_reference import reference_ics, reference_occurrence_ics
 
@@ -63,6 +73,22 @@ TITLE = st.one_of(
 )
 
 
+TRANSLATED = ("az", "ru", "ur")  # the languages random items have texts in
+
+
+@st.composite
+def translations(
+    draw: st.DrawFn, keys: dict[str, st.SearchStrategy[str]]
+) -> tuple[Translation, ...]:
+    """Some of ``keys`` in some of TRANSLATED (a language with none of them gets no table)."""
+    out = []
+    for language in draw(st.lists(st.sampled_from(TRANSLATED), unique=True, max_size=3)):
+        given = tuple((k, draw(v)) for k, v in keys.items() if draw(st.booleans()))
+        if given:
+            out.append(Translation(language, given, "test", draw(st.booleans())))
+    return tuple(sorted(out))
+
+
 @st.composite
 def observances(draw: st.DrawFn, index: int) -> Observance:
     rule: FixedDate | YearlyRule
@@ -81,12 +107,18 @@ def observances(draw: st.DrawFn, index: int) -> Observance:
             timedelta(minutes=draw(st.integers(1, 120))),
             draw(st.sampled_from(ZONES)),
             draw(TEXT),
+            draw(translations({"name": LINE, "description": TEXT})),
         )
         for n in range(draw(st.integers(0, 2)))
     )
-    facts = tuple(Fact(draw(TEXT), draw(LINE)) for _ in range(draw(st.integers(0, 3))))
+    facts = tuple(
+        Fact(draw(TEXT), draw(LINE), None, draw(translations({"text": TEXT})))
+        for _ in range(draw(st.integers(0, 3)))
+    )
     tags = tuple(draw(st.lists(LINE, max_size=3)))
-    return Observance(f"obs-{index}", draw(TITLE), rule, since, draw(TEXT), facts, moments, tags)
+    found = draw(translations({"title": TITLE, "description": TEXT}))
+    title, text = draw(TITLE), draw(TEXT)
+    return Observance(f"obs-{index}", title, rule, since, text, facts, moments, tags, found)
 
 
 @st.composite
@@ -100,6 +132,7 @@ def events(draw: st.DrawFn, index: int, observance_ids: list[str]) -> Event:
         "observance": linked,
         "example": draw(st.booleans()),
         "tags": tuple(draw(st.lists(LINE, max_size=2))),
+        "translations": draw(translations({"title": LINE, "venue": LINE, "description": TEXT})),
     }
     if draw(st.booleans()):
         return Event(f"ev-{index}", draw(LINE), zone, day=day, **common)
@@ -122,6 +155,8 @@ def calendars(draw: st.DrawFn, index: int) -> Calendar:
         f"cal{index}.toml",
         found,
         planned,
+        "en",
+        draw(translations({"name": LINE, "description": TEXT})),
     )
 
 
@@ -138,6 +173,9 @@ INFO = st.builds(
     st.just("test.example.org"),
     st.just(timedelta(hours=12)),
     language=LANGUAGE,
+    default=st.sampled_from(["", "en", "az"]),
+    name_language=st.sampled_from(["", "en", "az", "ur"]),
+    description_language=st.sampled_from(["", "en", "ru"]),
 )
 
 
@@ -255,6 +293,7 @@ def test_the_export_is_a_plain_icalendar_build(
     chosen: tuple[Calendar, ...], info: FeedInfo, first: int, years: int, examples: bool
 ) -> None:
     last = first + years - 1
+    chosen = tuple(calendar_in(c, info.language) for c in chosen)  # as a feed in it has them
     ours = build_ics(chosen, first, last, info, examples=examples)
     assert ours == reference_ics(chosen, first, last, info, examples)
 
@@ -270,6 +309,7 @@ def test_a_calendars_piece_counts_its_vevents(calendar: Calendar, first: int) ->
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(calendar=calendars(0), info=INFO)
 def test_an_attachment_is_a_plain_icalendar_build(calendar: Calendar, info: FeedInfo) -> None:
+    calendar = calendar_in(calendar, info.language)
     items = occurrences((calendar,), date(2025, 1, 1), date(2028, 1, 1))
     days = [i for i in items if i.event is None]
     for day in days[:3]:

@@ -185,11 +185,25 @@ def _export(args: argparse.Namespace) -> int:
 
     loaded = load(_config_path(args), date.today())
     today = today_in(loaded.settings.organisation.timezone)
+    languages = loaded.settings.organisation.languages
+    if args.language is not None:
+        if args.site is not None:
+            raise UsageError(
+                "--language with --site: the site holds every configured language "
+                "(LANG/all.ics ...); expected one of them"
+            )
+        if args.language not in languages:
+            raise UsageError(
+                f"--language {args.language!r}: not one of [organisation] languages; "
+                f"expected one of: {', '.join(languages)}"
+            )
     if args.site is not None:
         return _export_site(args, loaded)
     first, last = year_window(loaded, today, args.first, args.last)
     # In parts (head, VTIMEZONEs, each calendar's VEVENTs, end): never joined into one copy.
-    parts = export_parts(loaded, first, last, args.calendar, args.examples)
+    parts = export_parts(
+        loaded, first, last, args.calendar, args.examples, args.language or languages[0]
+    )
     if args.output in (None, "-"):
         sys.stdout.buffer.writelines(parts)
         sys.stdout.buffer.flush()
@@ -512,6 +526,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--output",
         metavar="FILE",
         help="write to FILE, atomically (default: standard output)",
+    )
+    export.add_argument(
+        "--language",
+        metavar="LANG",
+        help="write the feed in LANG, one of [organisation] languages (default: the first); "
+        "texts with no translation stay in the calendar's language, marked LANGUAGE=",
     )
     examples = export.add_mutually_exclusive_group()
     examples.add_argument(

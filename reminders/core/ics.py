@@ -26,7 +26,7 @@ from icalendar import Timezone, vCategory, vDDDTypes, vDuration, vText
 
 from . import words
 from .errors import UsageError
-from .icsevents import Writer, calendar_events, moment_text, observance_text
+from .icsevents import Voice, Writer, calendar_events, moment_text, observance_text
 from .model import Calendar, Occurrence, TimedMoment
 from .occurrences import FIRST_YEAR, LAST_YEAR
 from .settings import Loaded
@@ -47,7 +47,22 @@ class FeedInfo(NamedTuple):
     description: str
     uid_domain: str
     refresh: timedelta
-    language: str = "en"  # the organisation's: the words of titles and descriptions (words.py)
+    language: str = "en"  # the feed's: its program text and words (words.py, i18n.py)
+    default: str = ""  # the organisation's default language ("": ``language``): LANGUAGE= rule
+    # The languages ``name`` and ``description`` are written in ("": ``language``).
+    name_language: str = ""
+    description_language: str = ""
+
+    def voice(self) -> Voice:
+        return Voice(self.language, self.default)
+
+    def head_languages(self) -> tuple[str, str]:
+        """The LANGUAGE= values of the calendar's name and description ("" for none)."""
+        voice = self.voice()
+        return tuple(  # type: ignore[return-value]
+            voice.param(given or self.language).removeprefix(";LANGUAGE=")
+            for given in (self.name_language, self.description_language)
+        )
 
 
 # Characters that must not reach a content line as they are: the C0 controls and DEL (CR, LF,
@@ -82,8 +97,18 @@ def _explicit_text(value: str) -> vText:
     return text
 
 
+def _in(text: vText, language: str) -> vText:
+    if language:
+        text.params["LANGUAGE"] = language
+    return text
+
+
 def new_vcalendar(
-    name: str, description: str, stamp: datetime, refresh: timedelta | None
+    name: str,
+    description: str,
+    stamp: datetime,
+    refresh: timedelta | None,
+    languages: tuple[str, str] = ("", ""),
 ) -> VCalendar:
     """A VCALENDAR with this project's calendar-level properties and no component yet.
 
@@ -91,7 +116,8 @@ def new_vcalendar(
     LAST-MODIFIED from ``stamp``, and with ``refresh`` ``REFRESH-INTERVAL;VALUE=DURATION`` and
     ``X-PUBLISHED-TTL``.  No UID on the VCALENDAR (DESIGN.md rule 6): vdirsyncer, and so khal,
     gives every event it splits off a feed the first UID line of its text, so a calendar-level
-    UID would make every event one item.
+    UID would make every event one item. ``languages``: the LANGUAGE= of the name and of the
+    description ("" for none).
     """
     vcal = VCalendar.new(
         prodid=PRODID, method="PUBLISH", last_modified=stamp, refresh_interval=refresh
@@ -99,12 +125,12 @@ def new_vcalendar(
     del vcal["UID"]  # icalendar's new() makes a random one
     description = calendar_text(description, multiline=True)
     if description:
-        vcal["DESCRIPTION"] = vText(description)
-        vcal["X-WR-CALDESC"] = _explicit_text(description)
+        vcal["DESCRIPTION"] = _in(vText(description), languages[1])
+        vcal["X-WR-CALDESC"] = _in(_explicit_text(description), languages[1])
     name = calendar_text(name, multiline=False)
     if name:
-        vcal["NAME"] = _explicit_text(name)
-        vcal["X-WR-CALNAME"] = _explicit_text(name)
+        vcal["NAME"] = _in(_explicit_text(name), languages[0])
+        vcal["X-WR-CALNAME"] = _in(_explicit_text(name), languages[0])
     if refresh is not None:
         # RFC 7986 wants VALUE=DURATION on REFRESH-INTERVAL; X-PUBLISHED-TTL is Outlook's name.
         vcal["REFRESH-INTERVAL"].params["VALUE"] = "DURATION"
@@ -112,13 +138,15 @@ def new_vcalendar(
     return vcal
 
 
-def describe_observance(item: Occurrence, language: str) -> str:
+def describe_observance(item: Occurrence, language: str, voice: Voice | None = None) -> str:
     """The DESCRIPTION of an observance's all-day VEVENT: what, facts with sources, moments."""
-    return "".join(observance_text(item, language))
+    return "".join(observance_text(item, language, voice or Voice(language))[:3])
 
 
-def describe_moment(item: Occurrence, placed: TimedMoment, language: str) -> str:
-    return "".join(moment_text(item, placed, language))
+def describe_moment(
+    item: Occurrence, placed: TimedMoment, language: str, voice: Voice | None = None
+) -> str:
+    return "".join(moment_text(item, placed, language, voice or Voice(language))[:3])
 
 
 class Shared:
@@ -177,9 +205,15 @@ class Shared:
 END = b"END:VCALENDAR\r\n"
 
 
-def calendar_head(name: str, description: str, stamp: datetime, refresh: timedelta | None) -> bytes:
+def calendar_head(
+    name: str,
+    description: str,
+    stamp: datetime,
+    refresh: timedelta | None,
+    languages: tuple[str, str] = ("", ""),
+) -> bytes:
     """The VCALENDAR's first line and properties (new_vcalendar), without its end."""
-    whole: bytes = new_vcalendar(name, description, stamp, refresh).to_ical()
+    whole: bytes = new_vcalendar(name, description, stamp, refresh, languages).to_ical()
     assert whole.endswith(END)
     return whole[: -len(END)]
 
@@ -217,11 +251,13 @@ def ics_parts(
     newest of them."""
     stamp = max((c.revised for c in calendars), default=datetime(2000, 1, 1, tzinfo=UTC))
     pieces = [
-        calendar_events(c, first_year, last_year, info.uid_domain, info.language, examples)
+        calendar_events(
+            c, first_year, last_year, info.uid_domain, info.language, examples, info.default
+        )
         for c in calendars
     ]
     return [
-        calendar_head(info.name, info.description, stamp, info.refresh),
+        calendar_head(info.name, info.description, stamp, info.refresh, info.head_languages()),
         *timezones(set().union(*(p.tzids for p in pieces)), first_year, last_year),
         *(p.data for p in pieces),
         END,
@@ -251,12 +287,13 @@ def occurrence_ics(
     """
     calendar = notice_occurrence.calendar
     year = notice_occurrence.date.year
-    writer = Writer(info.uid_domain, info.language)
+    writer = Writer(info.uid_domain, info.language, info.default)
     vevents = [writer.observance(notice_occurrence), *(writer.event(e) for e in events)]
     # The same VTIMEZONE range as a one-year export of that year.
+    head = info.head_languages()
     return b"".join(
         [
-            calendar_head(info.name, info.description, calendar.revised, None),
+            calendar_head(info.name, info.description, calendar.revised, None, head),
             *timezones(writer.tzids, year, year),
             "".join(vevents).encode(),
             END,
@@ -279,13 +316,23 @@ def year_window(
     return first, last
 
 
-def feed_of(loaded: Loaded, calendar_id: str | None) -> tuple[tuple[Calendar, ...], FeedInfo]:
+def feed_of(
+    loaded: Loaded, calendar_id: str | None, language: str = ""
+) -> tuple[tuple[Calendar, ...], FeedInfo]:
     """What the feed of one calendar, or of all public calendars combined, carries and is
-    called: its calendars and its FeedInfo."""
+    called, in ``language`` ("": the organisation's default): its calendars (as
+    ``translate.calendar_in`` puts them in that language) and its FeedInfo."""
+    from .translate import calendar_in, text_language
+
     settings = loaded.settings
+    # Until a language's program text is translated (words.OUTPUTS), its feed is all English.
+    default = words.output_language(settings.organisation.language)
+    wanted = words.output_language(language or default)
     if calendar_id is None:
-        chosen = tuple(c for c in loaded.calendars if c.public)
+        chosen = tuple(calendar_in(c, wanted) for c in loaded.calendars if c.public)
         name, description = settings.feed.name, settings.feed.description
+        # The config's texts are written in the default language.
+        languages = (default, default)
     else:
         match = [c for c in loaded.calendars if c.id == calendar_id]
         if not match:
@@ -293,11 +340,24 @@ def feed_of(loaded: Loaded, calendar_id: str | None) -> tuple[tuple[Calendar, ..
             raise UsageError(
                 f"--calendar {calendar_id!r}: no such calendar; expected one of: {known}"
             )
-        chosen = (match[0],)
-        name, description = match[0].name, match[0].description
+        shown = calendar_in(match[0], wanted)
+        chosen = (shown,)
+        name, description = shown.name, shown.description
+        languages = (
+            text_language(shown, shown, "name"),
+            text_language(shown, shown, "description"),
+        )
     domain = settings.organisation.uid_domain
-    language = words.output_language(settings.organisation.language)
-    return chosen, FeedInfo(name, description, domain, settings.feed.refresh_interval, language)
+    info = FeedInfo(
+        name,
+        description,
+        domain,
+        settings.feed.refresh_interval,
+        wanted,
+        default,
+        *languages,
+    )
+    return chosen, info
 
 
 def export_parts(
@@ -306,9 +366,11 @@ def export_parts(
     last: int,
     calendar_id: str | None,
     examples: bool | None,
+    language: str = "",
 ) -> list[bytes | memoryview]:
-    """The ICS of one calendar, or of all public calendars combined, in parts (ics_parts)."""
-    chosen, info = feed_of(loaded, calendar_id)
+    """The ICS of one calendar, or of all public calendars combined, in parts (ics_parts), in
+    ``language`` ("": the organisation's default)."""
+    chosen, info = feed_of(loaded, calendar_id, language)
     use_examples = loaded.settings.feed.include_examples if examples is None else examples
     return ics_parts(chosen, first, last, info, examples=use_examples)
 

@@ -15,6 +15,15 @@ event).  Here no icalendar object outlives its line:
 
 tests/test_ics_pieces.py checks the bytes against icalendar's own build of the same events
 (tests/ics_reference.py), on random calendars.
+
+Languages (docs/ics.md, "Languages"): a Writer writes its program text (the year's sentence,
+"Example:", the headings) in its ``language`` and the calendar's texts as the calendar it is
+given has them (``translate.calendar_in``). A text property gets ``LANGUAGE=`` with the
+language it is written in where that is not the organisation's default language, and in a feed
+of another language than the default on every text property, so that a text left in the
+calendar's own language for want of a translation says so. A property made of several texts
+(a description with its facts) takes the feed's language, and a text in it that is in another
+language is marked in place, ``[en] ...``: nothing is silently mixed.
 """
 
 from __future__ import annotations
@@ -31,9 +40,11 @@ from icalendar.caselessdict import canonsort_keys
 from icalendar.parser import Contentline, Parameters
 
 from . import words
+from .i18n import t
 from .icsfold import Folder, escape, fold
 from .model import Calendar, Occurrence, TimedMoment
 from .occurrences import occurrences
+from .translate import Item, same_language, text_language
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -79,9 +90,10 @@ class Piece(NamedTuple):
 class Writer:
     """The VEVENTs of observance-years and planned events, as text (see the module docstring)."""
 
-    def __init__(self, domain: str, language: str) -> None:
+    def __init__(self, domain: str, language: str, default: str = "") -> None:
         self.domain = domain
         self.language = language
+        self.voice = Voice(language, default)
         self.tzids: set[str] = set()
         self.text = Folder()
         self._values: dict[tuple[str, object], str] = {}
@@ -124,19 +136,20 @@ class Writer:
         uid: str,
         start: date | datetime,
         end: date | datetime,
-        summary: tuple[str, str, str],
-        description: tuple[str, str, str],
+        summary: tuple[str, str, str, str],
+        description: tuple[str, str, str, str],
         tags: tuple[str, ...],
         stamp: datetime,
         extra: Iterable[tuple[str, str, str]] = (),
     ) -> str:
-        """One VEVENT; ``summary`` and ``description`` in parts (Folder.line), ``extra`` further
-        TEXT properties (LOCATION, RELATED-TO, TRANSP)."""
+        """One VEVENT; ``summary`` and ``description`` in parts (Folder.line) and the language
+        they are written in, ``extra`` further TEXT properties (LOCATION, RELATED-TO, TRANSP),
+        their name with its parameters."""
         if stamp is not self._stamp:  # one calendar's events all carry the same object
             dtstamp = self.value_line("DTSTAMP", stamp)
             self._stamp, self._stamps = stamp, (dtstamp, self.value_line("LAST-MODIFIED", stamp))
         lines = {
-            "SUMMARY": self.text.line("SUMMARY", *summary),
+            "SUMMARY": self.text.line("SUMMARY" + self.voice.param(summary[3]), *summary[:3]),
             "DTSTAMP": self._stamps[0],
             "UID": fold(f"UID:{escape(uid)}"),
             "LAST-MODIFIED": self._stamps[1],
@@ -148,12 +161,13 @@ class Writer:
         else:
             lines["DTSTART"] = self.value_line("DTSTART", start)
             lines["DTEND"] = self.value_line("DTEND", end)
-        if any(description):
-            lines["DESCRIPTION"] = self.text.line("DESCRIPTION", *description)
+        if any(description[:3]):
+            name = "DESCRIPTION" + self.voice.param(description[3])
+            lines["DESCRIPTION"] = self.text.line(name, *description[:3])
         if tags:
             lines["CATEGORIES"] = self.value_line("CATEGORIES", tags)
         for name, head, middle in extra:
-            lines[name] = self.text.line(name, head, middle)
+            lines[name.split(";", 1)[0]] = self.text.line(name, head, middle)
         body = "\r\n".join(lines[name] for name in ORDER if name in lines)
         return f"BEGIN:VEVENT\r\n{body}\r\nEND:VEVENT\r\n"
 
@@ -163,26 +177,33 @@ class Writer:
         assert observance is not None
         uid = observance_uid(item, self.domain)
         stamp = item.calendar.revised
+        title = self.title(item)
+        title_language = text_language(item.calendar, observance, "title")
         out = [
             self.vevent(
                 uid,
                 item.date,
                 item.date + ONE_DAY,
-                self.title(item),
-                observance_text(item, self.language),
+                (*title, title_language),
+                observance_text(item, self.language, self.voice),
                 observance.tags,
                 stamp,
                 (TRANSPARENT,),  # remembrance days make no one busy
             )
         ]
         for placed in item.moments:
+            moment = placed.moment
+            name_language = text_language(item.calendar, moment, "name")
+            spoken = self.voice.speaks(name_language, title_language)
+            head = self.voice.mark(moment.name, name_language, spoken)
+            middle = self.voice.mark(title[1], title_language, spoken)
             out.append(
                 self.vevent(
-                    uid.replace("@", f"-{placed.moment.id}@", 1),
+                    uid.replace("@", f"-{moment.id}@", 1),
                     placed.start,
                     placed.end,
-                    (f"{placed.moment.name}: ", *self.title(item)[1:]),
-                    moment_text(item, placed, self.language),
+                    (f"{head}: ", middle, title[2], spoken),
+                    moment_text(item, placed, self.language, self.voice),
                     observance.tags,
                     stamp,
                     (("RELATED-TO", "", uid), TRANSPARENT),
@@ -194,18 +215,19 @@ class Writer:
         """A planned event: zoned (or all-day), with its venue, linked to that year's observance."""
         event = item.event
         assert event is not None
-        summary, description, start, end = event_text(item)
+        summary, description, start, end, languages = event_parts(item, self.language, self.voice)
         extra = []
         if event.venue:
-            extra.append(("LOCATION", "", event.venue))
+            where = text_language(item.calendar, event, "venue")
+            extra.append(("LOCATION" + self.voice.param(where), "", event.venue))
         if item.observance is not None:
             extra.append(("RELATED-TO", "", observance_uid(item, self.domain)))
         return self.vevent(
             event_uid(item, self.domain),
             start,
             end,
-            ("", summary, ""),
-            ("", description, ""),
+            ("", summary, "", languages[0]),
+            ("", description, "", languages[1]),
             event.tags,
             item.calendar.revised,
             extra,
@@ -243,59 +265,166 @@ def event_uid(item: Occurrence, domain: str) -> str:
     return f"{item.calendar.id}-event-{item.event.id}@{domain}"
 
 
-def event_text(item: Occurrence) -> tuple[str, str, date | datetime, date | datetime]:
+class Voice:
+    """Which language a feed's text properties say they are in (see the module's docstring).
+
+    ``language``: the feed's program text; ``default``: the organisation's default language
+    ("": the feed's own). The default language's feed marks only a text in another language;
+    any other feed marks every text property."""
+
+    def __init__(self, language: str, default: str = "") -> None:
+        self.language = language
+        self.default = default or language
+        self.every = not same_language(language, self.default)
+
+    def param(self, language: str) -> str:
+        """``;LANGUAGE=xx`` for a property written in ``language``, or ""."""
+        if self.every or not same_language(language, self.default):
+            return f";LANGUAGE={language}"
+        return ""
+
+    def speaks(self, *languages: str) -> str:
+        """The language of a property made of texts in ``languages`` (none for program
+        text): the feed's, unless every text in it is in one other language."""
+        if not languages or any(same_language(x, self.language) for x in languages):
+            return self.language
+        first = languages[0]
+        return first if all(same_language(x, first) for x in languages) else self.language
+
+    @staticmethod
+    def mark(text: str, language: str, spoken: str) -> str:
+        """``text`` as part of a property in ``spoken``: marked ``[xx] `` where it is in
+        another language."""
+        return text if same_language(language, spoken) else f"[{language}] {text}"
+
+
+ENGLISH_VOICE = Voice(words.ENGLISH)
+
+
+def _language(item: Occurrence, of: Item, key: str) -> str:
+    return text_language(item.calendar, of, key)
+
+
+def event_text(
+    item: Occurrence, language: str = words.ENGLISH, voice: Voice = ENGLISH_VOICE
+) -> tuple[str, str, date | datetime, date | datetime]:
     """A planned event's SUMMARY, DESCRIPTION, start and end (an all-day event ends the next
     day); the bundled sample says it is one."""
+    return event_parts(item, language, voice)[:4]
+
+
+def event_parts(
+    item: Occurrence, language: str, voice: Voice
+) -> tuple[str, str, date | datetime, date | datetime, tuple[str, str]]:
+    """``event_text`` and the languages of the SUMMARY and the DESCRIPTION."""
     event = item.event
     assert event is not None
-    summary = f"Example: {event.title}" if event.example else event.title
-    description = event.description
+    title_language = _language(item, event, "title")
+    text_lang = _language(item, event, "description")
     if event.example:
-        description = (
-            f"{description}\n\nThis is a sample event shipped with the calendar, "
-            "to show how a planned event looks."
-        ).strip()
+        summary_lang = language
+        title = voice.mark(event.title, title_language, language)
+        summary = t(language, "Example: %(title)s") % {"title": title}
+        sample = t(
+            language,
+            "This is a sample event shipped with the calendar, to show how a planned event looks.",
+        )
+        description_lang = language
+        own = voice.mark(event.description, text_lang, language) if event.description else ""
+        description = f"{own}\n\n{sample}".strip()
+    else:
+        summary, summary_lang = event.title, title_language
+        description, description_lang = event.description, text_lang
     if event.start is not None and event.end is not None:
-        return summary, description, event.start, event.end
-    assert event.day is not None
-    return summary, description, event.day, event.day + ONE_DAY
+        start: date | datetime = event.start
+        end: date | datetime = event.end
+    else:
+        assert event.day is not None
+        start, end = event.day, event.day + ONE_DAY
+    return summary, description, start, end, (summary_lang, description_lang)
 
 
-def observance_text(item: Occurrence, language: str) -> tuple[str, str, str]:
+def _year_parts(language: str, year: int, ordinal: str, since: int) -> tuple[str, str, str]:
+    """The year's sentence of an observance-year in three parts: the text before the year and
+    the ordinal (whichever comes first), those and what lies between them, and the text after
+    them (which every year of the observance shares)."""
+    sentence = t(
+        language, "%(year)s marks the %(ordinal)s anniversary (the events took place in %(since)s)."
+    )
+    pattern = sentence.replace("%(since)s", str(since))
+    marks = [(pattern.index(m), m) for m in ("%(year)s", "%(ordinal)s") if m in pattern]
+    first = min(marks)[0] if marks else len(pattern)
+    last = max(at + len(m) for at, m in marks) if marks else len(pattern)
+    middle = pattern[first:last] % {"year": year, "ordinal": ordinal}
+    return pattern[:first].replace("%%", "%"), middle, pattern[last:].replace("%%", "%")
+
+
+def observance_text(
+    item: Occurrence, language: str, voice: Voice = ENGLISH_VOICE
+) -> tuple[str, str, str, str]:
     """The DESCRIPTION of an observance's all-day VEVENT (what, facts with sources, moments) in
-    three parts: the text before the year and the ordinal, those, and the text after them."""
+    three parts: the text before the year and the ordinal, those, and the text after them; and
+    the language it is written in (the feed's: its sentences are)."""
     observance = item.observance
     assert observance is not None
-    year = f"{item.date.year} marks the {words.ordinal(item.number, language)}"
-    after = [f" anniversary (the events took place in {observance.since})."]
+    before, year, after_year = _year_parts(
+        language, item.date.year, words.ordinal(item.number, language), observance.since
+    )
+    described = voice.mark(
+        observance.description, _language(item, observance, "description"), language
+    )
+    after = [after_year]
     if observance.facts:
-        lines = ["Facts and their sources:"]
+        lines = [t(language, "Facts and their sources:")]
         for fact in observance.facts:
-            lines.append(f"- {fact.text} (Source: {fact.source}.)")
+            text = voice.mark(fact.text, _language(item, fact, "text"), language)
+            source = t(language, "(Source: %(source)s.)") % {"source": fact.source}
+            lines.append(f"- {text} {source}")
         after.append("\n".join(lines))
     if item.moments:
-        lines = ["Timed moments:"]
+        lines = [t(language, "Timed moments:")]
         for placed in item.moments:
+            name = voice.mark(placed.moment.name, _language(item, placed.moment, "name"), language)
             lines.append(
-                f"- {words.clock(placed.start, language)} {placed.moment.timezone}: "
-                f"{placed.moment.name}"
+                f"- {words.clock(placed.start, language)} {placed.moment.timezone}: {name}"
             )
         after.append("\n".join(lines))
-    return observance.description + "\n\n", year, "\n\n".join(after)
+    return described + "\n\n" + before, year, "\n\n".join(after), language
 
 
-def moment_text(item: Occurrence, placed: TimedMoment, language: str) -> tuple[str, str, str]:
-    """The DESCRIPTION of a timed moment's VEVENT: its own text, then the year's line."""
+def moment_text(
+    item: Occurrence, placed: TimedMoment, language: str, voice: Voice = ENGLISH_VOICE
+) -> tuple[str, str, str, str]:
+    """The DESCRIPTION of a timed moment's VEVENT: its own text, then the year's line; and the
+    language it is written in (the feed's)."""
     moment = placed.moment
-    line = f"{words.clock(placed.start, language)} {moment.timezone} time, {item.title}."
-    return (f"{moment.description}\n\n" if moment.description else "", line, "")
+    assert item.observance is not None
+    title = voice.mark(item.title, _language(item, item.observance, "title"), language)
+    line = t(language, "%(time)s %(zone)s time, %(title)s.") % {
+        "time": words.clock(placed.start, language),
+        "zone": moment.timezone,
+        "title": title,
+    }
+    own = ""
+    if moment.description:
+        own = voice.mark(moment.description, _language(item, moment, "description"), language)
+        own += "\n\n"
+    return (own, line, "", language)
 
 
 def calendar_events(
-    calendar: Calendar, first_year: int, last_year: int, domain: str, language: str, examples: bool
+    calendar: Calendar,
+    first_year: int,
+    last_year: int,
+    domain: str,
+    language: str,
+    examples: bool,
+    default: str = "",
 ) -> Piece:
-    """The VEVENTs of ``calendar`` over ``first_year..last_year`` (inclusive), in date order."""
-    writer = Writer(domain, language)
+    """The VEVENTs of ``calendar`` over ``first_year..last_year`` (inclusive), in date order;
+    ``calendar`` as ``translate.calendar_in`` gave it in ``language``, ``default`` the
+    organisation's default language ("": ``language``)."""
+    writer = Writer(domain, language, default)
     out = BytesIO()  # grows in place; getvalue() hands over its buffer without a copy
     count = 0
     start, end = date(first_year, 1, 1), date(last_year + 1, 1, 1)

@@ -660,7 +660,7 @@ class App:
             if self.site.feeds is None and path != HEALTHZ:
                 await refuse(scope, send, UNAVAILABLE_REPLIES[self.site.state.state])
                 return
-            if prepared is not None or path.startswith(CALENDARS):
+            if prepared is not None or calendars_part(path)[1]:
                 await self.calendar(scope, send)
                 return
             if headers_too_large(scope["headers"]):
@@ -690,19 +690,32 @@ HEALTHZ = "/healthz"
 NO_TOKENS: tuple[str, ...] = ("not-a-calendar-token-but-as-long-as-one",)
 
 
+def calendars_part(path: str) -> tuple[str, str]:
+    """``("", "/calendars/...")`` for a path under /calendars/, ``("/az", "/calendars/...")``
+    for one under a language's (``/az/calendars/...``), else ``("", "")``."""
+    if path.startswith(CALENDARS):
+        return "", path
+    slash = path.find("/", 1)
+    if slash > 1 and path.startswith(CALENDARS, slash):
+        return path[:slash], path[slash:]
+    return "", ""
+
+
 def admitted(prepared: dict[str, Prepared], path: str, query: bytes) -> Prepared | None:
     """The private feed a request may have, or None: one path for every such request.
 
-    The token comes from ``?token=`` or from the path (``/calendars/{token}/{id}.ics``); it is
+    The token comes from ``?token=`` or from the path (``/calendars/{token}/{id}.ics``, in a
+    language ``/{lang}/calendars/{token}/{id}.ics``); it is
     compared in constant time with the calendar's tokens, or with NO_TOKENS when the path names
     no private calendar, so that an unknown calendar, a public one asked for by the path form
     and a private one with a wrong or missing token take the same steps to the same refusal.
     """
     found = prepared.get(path)
-    given, slash, name = path[len(CALENDARS) :].partition("/")
+    language, rest = calendars_part(path)
+    given, slash, name = rest[len(CALENDARS) :].partition("/")
     if found is None and slash and "/" not in name:
         token: str | None = given
-        found = prepared.get(CALENDARS + name)
+        found = prepared.get(language + CALENDARS + name)
     else:
         token = _param(query, "token") if query else None
     if found is None or not found.resource.private:

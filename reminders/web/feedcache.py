@@ -111,17 +111,18 @@ class Builder:
 
     def __init__(
         self, first: int, last: int, domain: str, language: str, examples: bool,
-        refresh: timedelta, cache: FeedCache | None,
+        refresh: timedelta, cache: FeedCache | None, default: str = "",
     ) -> None:  # fmt: skip
         self.first, self.last = first, last
         self.domain, self.language, self.examples = domain, language, examples
+        self.default = default  # the organisation's default language ("": ``language``)
         self.refresh = refresh
         self.cache = cache
         self.used: dict[Hashable, Built] = {}
         self.built = 0  # calendars whose VEVENTs this build made (the others were kept)
 
     def _key(self, *what: object) -> Hashable:
-        settings = (self.domain, self.language, self.examples, self.refresh)
+        settings = (self.domain, self.language, self.default, self.examples, self.refresh)
         return (*what, self.first, self.last, settings)
 
     def _kept(self, key: Hashable) -> Built | None:
@@ -131,36 +132,53 @@ class Builder:
         return found
 
     def calendar(self, calendar: Calendar) -> Built:
-        """A calendar's own feed (head from its name, description and ``revised``)."""
+        """A calendar's own feed (head from its name, description and ``revised``), the
+        calendar as ``translate.calendar_in`` put it in the builder's language."""
         key = self._key("calendar", calendar)
         found = self._kept(key)
         if found is not None:
             return found
-        from ..core.ics import calendar_head  # icalendar: only what builds feeds imports it
+        from ..core.ics import FeedInfo, calendar_head  # icalendar: only what builds feeds
         from ..core.icsevents import calendar_events
+        from ..core.translate import text_language
 
         piece = calendar_events(
-            calendar, self.first, self.last, self.domain, self.language, self.examples
-        )
+            calendar, self.first, self.last, self.domain, self.language, self.examples,
+            self.default,
+        )  # fmt: skip
         self.built += 1
-        head = calendar_head(calendar.name, calendar.description, calendar.revised, self.refresh)
+        info = FeedInfo(
+            calendar.name, calendar.description, self.domain, self.refresh, self.language,
+            self.default, text_language(calendar, calendar, "name"),
+            text_language(calendar, calendar, "description"),
+        )  # fmt: skip
+        head = calendar_head(
+            calendar.name, calendar.description, calendar.revised, self.refresh,
+            info.head_languages(),
+        )  # fmt: skip
         stream = deflate(piece.data)
         built = assemble(head, self.first, self.last, [(piece.data, stream)], piece.tzids)
         found = self.used[key] = built._replace(deflated=stream)
         return found
 
     def combined(
-        self, name: str, description: str, calendars: Sequence[Calendar], built: Sequence[Built]
+        self,
+        name: str,
+        description: str,
+        calendars: Sequence[Calendar],
+        built: Sequence[Built],
+        languages: tuple[str, str] = ("", ""),
     ) -> Built:
-        """The combined feed of ``calendars`` (built: their own feeds, in the same order)."""
-        key = self._key("all", name, description, tuple(calendars))
+        """The combined feed of ``calendars`` (built: their own feeds, in the same order);
+        ``languages``: the LANGUAGE= of its name and description ("" for none)."""
+        key = self._key("all", name, description, tuple(calendars), languages)
         found = self._kept(key)
         if found is not None:
             return found
         from ..core.ics import calendar_head
 
         stamp = max((c.revised for c in calendars), default=datetime(2000, 1, 1, tzinfo=UTC))
-        head = calendar_head(name, description, stamp, self.refresh)
+        head = calendar_head(name, description, stamp, self.refresh, languages)
         tzids = frozenset().union(*(b.tzids for b in built))
         parts = [(b.events, b.deflated) for b in built]
         found = self.used[key] = assemble(head, self.first, self.last, parts, tzids)

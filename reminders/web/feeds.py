@@ -18,13 +18,14 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from datetime import UTC, date, datetime, time
 
 from ..core.dates import local_date, wall_time
 from ..core.errors import ReminderError
 from ..core.model import Calendar
 from ..core.settings import Loaded
+from ..core.translate import calendar_in
 from .feedcache import Builder, Built, FeedCache
 from .feedcache import etag_of as etag_of  # where the app and the tests take it from
 
@@ -51,6 +52,7 @@ class Resource(NamedTuple):
     last_modified: int  # Unix seconds
     private: bool = False  # served only under one of ``tokens``
     tokens: tuple[str, ...] = ()  # a private calendar's valid tokens (none: not served at all)
+    language: str = ""  # the language of a feed at /LANG/...; "" for the default language's
 
     @property
     def filename(self) -> str:
@@ -70,6 +72,9 @@ class FeedSet(NamedTuple):
     built_at: datetime  # UTC, when this build was made (informational)
     last_modified: int  # the newest Last-Modified of any resource
     rebuilt: int = 0  # calendars whose events this build made (the others' were kept)
+    # The public feeds of each configured language but the default, as ``public`` has them
+    # (``/az/all.ics``, ``/az/calendars/{id}.ics``), in the order of [organisation] languages.
+    translated: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
 class FeedError(ReminderError):
@@ -81,8 +86,17 @@ def _why(exc: Exception) -> str:
     return f"{type(exc).__name__}: {text[:200]}" if text else type(exc).__name__
 
 
-def calendar_path(calendar_id: str) -> str:
-    return f"/calendars/{calendar_id}.ics"
+def calendar_path(calendar_id: str, language: str = "") -> str:
+    """``/calendars/{id}.ics``, or ``/{language}/calendars/{id}.ics`` in another language than
+    the default."""
+    return (
+        f"/{language}/calendars/{calendar_id}.ics" if language else f"/calendars/{calendar_id}.ics"
+    )
+
+
+def all_path(language: str = "") -> str:
+    """``/all.ics``, or ``/{language}/all.ics`` in another language than the default."""
+    return f"/{language}{ALL}" if language else ALL
 
 
 def window(loaded: Loaded, today: date) -> tuple[int, int]:
@@ -142,44 +156,55 @@ def build_feeds(
         )
         return min(newest, cap)
 
-    public, info = feed_of(loaded, None)
-    builder = Builder(
-        first, last, info.uid_domain, info.language, settings.feed.include_examples,
-        info.refresh, cache,
-    )  # fmt: skip
-
-    def built(calendar: Calendar) -> Built:
-        """One calendar's feed; a failure names the calendar's file."""
-        try:
-            return builder.calendar(calendar)
-        except ReminderError:
-            raise
-        except Exception as exc:  # a library refusing a value the checks let through
-            raise FeedError(
-                f"{calendar.source}: the feed of calendar {calendar.id!r} cannot be built: "
-                f"{_why(exc)}"
-            ) from exc
-
     feed = settings.feed
-    own = {calendar.id: built(calendar) for calendar in loaded.calendars}
-    combined = builder.combined(info.name, info.description, public, [own[c.id] for c in public])
-    if cache is not None:
-        cache.keep(builder.used)
     resources: dict[str, Resource] = {}
-    resources[ALL] = _resource(ALL, "", feed.name, feed.description, combined, stamp(public))
-    for calendar in loaded.calendars:
-        path = calendar_path(calendar.id)
-        valid = () if calendar.public else tuple(tokens.get(calendar.id, ()))
+    used: dict[Hashable, Built] = {}
+    rebuilt = 0
+    translated: list[tuple[str, tuple[str, ...]]] = []
+    # Every language's feeds are built with the default's (docs/web.md, "Languages"): the same
+    # steps, so a request for any of them is answered from prepared bytes alike.
+    for index, language in enumerate(settings.organisation.languages):
+        tag = "" if index == 0 else language
+        public, info = feed_of(loaded, None, language)
+        builder = Builder(
+            first, last, info.uid_domain, info.language, feed.include_examples, info.refresh,
+            cache, info.default,
+        )  # fmt: skip
+        own = {}
+        for calendar in loaded.calendars:
+            shown = calendar_in(calendar, info.language)
+            own[calendar.id] = (shown, _built(builder, shown))
+        combined = builder.combined(
+            info.name, info.description, public, [own[c.id][1] for c in public],
+            info.head_languages(),
+        )  # fmt: skip
+        used.update(builder.used)
+        rebuilt += builder.built
+        path = all_path(tag)
         resources[path] = _resource(
-            path,
-            calendar.id,
-            calendar.name,
-            calendar.description,
-            own[calendar.id],
-            stamp((calendar,)),
-            not calendar.public,
-            valid,
+            path, "", info.name, info.description, combined, stamp(public), language=tag
         )
+        for calendar in loaded.calendars:
+            shown, built = own[calendar.id]
+            path = calendar_path(calendar.id, tag)
+            valid = () if calendar.public else tuple(tokens.get(calendar.id, ()))
+            resources[path] = _resource(
+                path,
+                calendar.id,
+                shown.name,
+                shown.description,
+                built,
+                stamp((calendar,)),
+                not calendar.public,
+                valid,
+                tag,
+            )
+        if tag:
+            paths = (all_path(tag), *(calendar_path(c.id, tag) for c in public))
+            translated.append((tag, paths))
+    if cache is not None:
+        cache.keep(used)
+    public = tuple(c for c in loaded.calendars if c.public)
     revision = hashlib.sha256(
         "\n".join(f"{p} {r.etag} {r.last_modified}" for p, r in sorted(resources.items())).encode()
     ).hexdigest()[:16]
@@ -193,8 +218,21 @@ def build_feeds(
         revision,
         built_at.astimezone(UTC),
         max(r.last_modified for r in resources.values()),
-        builder.built,
+        rebuilt,
+        tuple(translated),
     )
+
+
+def _built(builder: Builder, calendar: Calendar) -> Built:
+    """One calendar's feed; a failure names the calendar's file."""
+    try:
+        return builder.calendar(calendar)
+    except ReminderError:
+        raise
+    except Exception as exc:  # a library refusing a value the checks let through
+        raise FeedError(
+            f"{calendar.source}: the feed of calendar {calendar.id!r} cannot be built: {_why(exc)}"
+        ) from exc
 
 
 def _resource(
@@ -206,6 +244,7 @@ def _resource(
     last_modified: int,
     private: bool = False,
     tokens: tuple[str, ...] = (),
+    language: str = "",
 ) -> Resource:
     return Resource(
         path,
@@ -219,4 +258,5 @@ def _resource(
         last_modified,
         private,
         tokens,
+        language,
     )

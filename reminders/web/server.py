@@ -456,7 +456,7 @@ class WebService:
 
     def _warn_untokened(self, feeds: FeedSet) -> None:
         for resource in feeds.resources.values():
-            if resource.private and not resource.tokens:
+            if resource.private and not resource.tokens and not resource.language:
                 log.warning(
                     "private calendar %r has no token, so it is not served; add "
                     "'%s=TOKEN' to $%s or the tokens file",

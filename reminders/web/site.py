@@ -9,6 +9,7 @@ configuration that keeps the headers right).  The folder holds exactly what is s
     LANG/plan/YEAR.html          the same plans in each configured language (/LANG/plan/YEAR)
     all.ics, all.ics.gz          the combined feed and its gzip twin
     calendars/ID.ics, ID.ics.gz  each public calendar
+    LANG/all.ics, LANG/calendars/ID.ics (and .gz)   the same in each other configured language
 
 The ``.gz`` twins are the very bytes the app sends with ``Content-Encoding: gzip`` (nginx's
 ``gzip_static`` serves them as they are), and each feed file's modification time is the feed's
@@ -16,9 +17,9 @@ Last-Modified, so nginx sends the same Last-Modified as the app.  Private calend
 written: their feeds exist only behind tokens, and the export does not even read the tokens.
 
 **Stale files.**  A calendar that was deleted or made private must not stay served, so after
-writing, every ``*.ics`` and ``*.ics.gz`` in ``calendars/`` that is not part of this export is
-removed.  Nothing else is ever deleted: other files in the folder are left as they are (and the
-nginx configuration does not serve them).
+writing, every ``*.ics`` and ``*.ics.gz`` in ``calendars/`` (and in ``LANG/calendars/`` of each
+language written) that is not part of this export is removed.  Nothing else is ever deleted:
+other files in the folder are left as they are (and the nginx configuration does not serve them).
 
 **A failure half-way leaves no mix.** Each file is first written in full to a temporary file in its
 own folder (flushed to disk, modification time set); only when every file is staged are they renamed
@@ -77,16 +78,18 @@ def site_files(
     languages: Sequence[tuple[str, bytes]] = (),
     language_plans: Sequence[tuple[str, int, bytes]] = (),
 ) -> list[SiteFile]:
-    """Every file of the site for one build: public feeds with their gzip twins, and the page
-    (``page``, the default language's; ``languages``: (language, page) of each configured one)
-    and the plans (``plans``: (year, page) in the default language; ``language_plans``:
-    (language, year, page) in the others).
+    """Every file of the site for one build: public feeds with their gzip twins (each other
+    configured language's under ``LANG/``, as the app serves them), and the page (``page``,
+    the default language's; ``languages``: (language, page) of each configured one) and the
+    plans (``plans``: (year, page) in the default language; ``language_plans``: (language,
+    year, page) in the others).
 
     The page has no Last-Modified in the app; its file gets ``now`` when its bytes change, so that
     nginx's validators (made from the time and size) change with it.
     """
     files = []
-    for path in feeds.public:
+    every = [*feeds.public, *(path for _, paths in feeds.translated for path in paths)]
+    for path in every:
         resource = feeds.resources[path]
         name = path.lstrip("/")
         files.append(SiteFile(name, resource.body, resource.last_modified, True))
@@ -167,7 +170,8 @@ def write_site(folder: str, files: list[SiteFile]) -> list[str]:
             for temp, _ in staged:
                 with contextlib.suppress(FileNotFoundError):
                     os.unlink(temp)  # only those not renamed: after a failure
-        lines += _remove_stale(folder, {f.name for f in files})
+        for sub in _feed_folders(files):
+            lines += _remove_stale(folder, {f.name for f in files}, sub)
         for sub in {os.path.dirname(f.name) for f in files}:
             _sync_folder(os.path.join(folder, *sub.split("/")) if sub else folder)
     return lines
@@ -251,9 +255,16 @@ def _remove_staging_leftovers(folder: str) -> None:
                     os.unlink(entry.path)
 
 
-def _remove_stale(folder: str, names: set[str]) -> list[str]:
-    """Remove feed files in ``calendars/`` that this export did not write; never anything else."""
-    calendars = os.path.join(folder, "calendars")
+def _feed_folders(files: list[SiteFile]) -> list[str]:
+    """``calendars`` and each language's ``LANG/calendars``: where feed files are written."""
+    found = {os.path.dirname(f.name) for f in files}
+    return sorted({"calendars"} | {sub for sub in found if sub.endswith("/calendars")})
+
+
+def _remove_stale(folder: str, names: set[str], sub: str = "calendars") -> list[str]:
+    """Remove feed files in ``sub`` (``calendars/``, ``az/calendars/``) that this export did
+    not write; never anything else."""
+    calendars = os.path.join(folder, *sub.split("/"))
     lines = []
     try:
         entries = sorted(os.scandir(calendars), key=lambda e: e.name)
@@ -262,7 +273,7 @@ def _remove_stale(folder: str, names: set[str]) -> list[str]:
     except OSError as exc:
         raise OutputError(calendars, exc.strerror or str(exc)) from None
     for entry in entries:
-        if not entry.name.endswith(FEED_SUFFIXES) or f"calendars/{entry.name}" in names:
+        if not entry.name.endswith(FEED_SUFFIXES) or f"{sub}/{entry.name}" in names:
             continue
         if entry.is_dir(follow_symlinks=False):
             continue
