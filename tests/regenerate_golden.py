@@ -99,6 +99,33 @@ def plan_language_cases(config: Path) -> tuple[tuple[str, tuple[str, ...]], ...]
     )
 
 
+# The bundled feed of 2027 (every public calendar, the sample event included) in each of the
+# five languages, as /all.ics and /LANG/all.ics serve it: feed/all-2027.LANG.ics
+# (tests/test_feed_languages.py).
+FEED_LANGUAGES = ("en", "az", "ru", "tr", "ur")
+
+
+def feed_language_cases(config: Path) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    return tuple(
+        (
+            f"feed/all-2027.{language}.ics",
+            (
+                "--config",
+                str(config),
+                "export",
+                "--from",
+                "2027",
+                "--to",
+                "2027",
+                "--examples",
+                "--language",
+                language,
+            ),
+        )
+        for language in FEED_LANGUAGES
+    )
+
+
 @contextlib.contextmanager
 def every_output_language() -> Iterator[None]:
     """core/words.OUTPUTS with the five languages, while the catalogs' languages are not yet
@@ -268,6 +295,11 @@ def main() -> int:
 
     with tempfile.TemporaryDirectory() as folder, every_output_language():
         for name, args in plan_language_cases(languages_config(Path(folder))):
+            (GOLDEN / name).write_bytes(render(args))
+            print(f"wrote tests/golden/{name}")
+    (GOLDEN / "feed").mkdir(exist_ok=True)
+    with tempfile.TemporaryDirectory() as folder, every_output_language():
+        for name, args in feed_language_cases(languages_config(Path(folder))):
             (GOLDEN / name).write_bytes(render(args))
             print(f"wrote tests/golden/{name}")
     (GOLDEN / "notices").mkdir(exist_ok=True)

@@ -77,9 +77,10 @@ def test_the_golden_notices_are_in_their_language_from_end_to_end() -> None:
     assert html.startswith('<!DOCTYPE html>\n<html lang="ur" dir="rtl">\n')
     assert '<div lang="ur" dir="rtl" ' in html
     assert "دن کے مقررہ اوقات" in html  # "Timed moments of the day"
-    # The bundled calendar has no Urdu title yet: it is shown in English, and marked so.
-    assert '<h1 dir="auto" lang="en" ' in html
-    assert '<title lang="en">' in html
+    # The bundled calendar has its Urdu title: in the page's language, so not marked.
+    assert '<h1 dir="auto" style=' in html
+    assert "<title>سانحۂ 20 جنوری کی 37ویں برسی</title>" in html
+    assert ' lang="en"' not in html
     # In English nothing needs marking: only the page's own two lang attributes.
     en = notice_files("day-of", "january-20", 2027)
     assert en["notices/day-of-january-20-2027.html"].decode().count(' lang="') == 2
