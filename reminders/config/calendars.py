@@ -25,7 +25,7 @@ from ..core.model import (
     Translation,
     YearlyRule,
 )
-from .language_tag import LANGUAGE_EXPECTED, language_tag
+from .language_tag import LANGUAGE_EXPECTED, language_tag, translation_tag
 from .resources import shown_path
 from .schema import (
     Checker,
@@ -292,7 +292,7 @@ def translations(
     for tag, table in raw.items():
         at = (*here, tag)
         try:
-            language_tag(tag)
+            translation_tag(tag)
         except Invalid:
             check.add(at, tag, f"{LANGUAGE_EXPECTED}, naming a table of translated texts")
             continue

@@ -24,3 +24,31 @@ def language_tag(value: Any) -> str:
     except ValueError:
         raise Invalid(LANGUAGE_EXPECTED) from None
     return tag
+
+
+_LOCALE_DATA: list[str] = []  # Babel's locale-data folder, found once
+
+
+def _locale_data() -> str:
+    if not _LOCALE_DATA:
+        import os
+        from importlib.machinery import PathFinder
+
+        spec = PathFinder.find_spec("babel")  # finds the package without importing it
+        origin = spec.origin if spec is not None and spec.origin else ""
+        _LOCALE_DATA.append(os.path.join(os.path.dirname(origin), "locale-data"))
+    return _LOCALE_DATA[0]
+
+
+def translation_tag(value: Any) -> str:
+    """The language of a calendar's translation table (``[observance.translations.az]``): a
+    BCP 47 tag whose language CLDR has (``az``, ``ur-PK``). Looked up in Babel's locale data
+    by file name, without importing Babel or making the language's pack: a calendar of any
+    languages loads as fast in English (bench/startup.py)."""
+    import os
+
+    tag = str(_language_form(value))
+    language = tag.split("-", 1)[0].lower()
+    if not os.path.exists(os.path.join(_locale_data(), f"{language}.dat")):
+        raise Invalid(LANGUAGE_EXPECTED)
+    return tag
