@@ -220,3 +220,24 @@ def test_the_served_plan_page_is_rendered_in_the_language_asked(loaded: Loaded) 
     assert '<html lang="ur" dir="rtl">' in urdu
     assert "<h1>تقریبات کا منصوبہ 2027</h1>" in urdu
     assert '<html lang="en">' in public_plan_html(loaded, 2027).decode("utf-8")
+
+
+def test_the_machine_interface_stays_english_and_the_prose_is_translated(loaded: Loaded) -> None:
+    import json
+
+    english = json.loads(plan_output(loaded, 2027, "json", "en"))
+    russian = json.loads(plan_output(loaded, 2027, "json", "ru"))
+    assert list(russian) == list(english)
+    assert list(russian["entries"][0]) == list(english["entries"][0])
+    first = russian["entries"][0]
+    assert (first["weekday"], first["ordinal"]) == ("Wednesday", "37th")
+    assert [c["kind"] for e in russian["entries"] for c in e["conflicts"]] == [
+        c["kind"] for e in english["entries"] for c in e["conflicts"]
+    ]
+    assert russian["host"]["ramadan"][0]["name"] == "Рамадан 1448"
+    assert russian["host"]["eids"][0]["name"] == "Ураза-байрам 1448"
+    assert first["suggestion"] == "сам этот день, рабочий"
+    csv_en = plan_output(loaded, 2027, "csv", "en").decode("utf-8").splitlines()
+    csv_ru = plan_output(loaded, 2027, "csv", "ru").decode("utf-8").splitlines()
+    assert csv_ru[0] == csv_en[0]  # the header: the columns' names
+    assert csv_ru[1].startswith("observance,remembrance:january-20:2027,remembrance,")

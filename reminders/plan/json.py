@@ -23,7 +23,7 @@ import orjson
 
 from ..core import words
 from ..core.model import Event
-from .plan import Conflict, Entry, Milestone, Plan, holidays
+from .plan import Conflict, Entry, Milestone, Plan, holidays, period_name
 
 T = TypeVar("T")
 
@@ -147,7 +147,7 @@ def host_json(plan: Plan) -> dict[str, object]:
         "closures": [{"date": d.isoformat(), "name": name} for d, name in plan.closures],
         "ramadan": [
             {
-                "name": p.name,
+                "name": period_name(p.name, plan.language),
                 "first": p.first.isoformat(),
                 "last": p.last.isoformat(),
                 "estimate": p.estimate,
@@ -156,7 +156,7 @@ def host_json(plan: Plan) -> dict[str, object]:
         ],
         "eids": [
             {
-                "name": p.name,
+                "name": period_name(p.name, plan.language),
                 "date": p.first.isoformat(),
                 "estimate": p.estimate,
                 "source": p.source,
