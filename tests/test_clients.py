@@ -298,3 +298,54 @@ def test_the_table_of_writings_in_the_docs_is_what_the_parsers_do(tmp_path: Path
     assert found == docs_table()
     # The project writes the one writing every parser shows whole.
     assert set(found["escaped, VALUE=TEXT"].values()) == {"whole"}
+
+
+# ---- the feed in another language: Russian (Cyrillic) and Urdu (right to left) --------------
+
+LANGUAGE_FEEDS = ("ru", "ur")
+
+
+def language_feed(language: str) -> Path:
+    """The bundled feed of 2027 in ``language`` (tests/golden/feed/, as /LANG/all.ics serves it;
+    tests/test_feed_languages.py checks it against the build)."""
+    return ROOT / "tests" / "golden" / "feed" / f"all-2027.{language}.ics"
+
+
+def shown_in(language: str) -> list[Shown]:
+    """Every event of the feed as a client must show it: the times of SHOWN_2027 (the same
+    events, the same UIDs) with the titles in the language, as written in the file."""
+    from datetime import UTC, datetime
+
+    out = []
+    for event in icalendar.Calendar.from_ical(language_feed(language).read_bytes()).walk("VEVENT"):
+        start = event["DTSTART"].dt
+        when = (
+            start.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+            if isinstance(start, datetime)
+            else start.isoformat()
+        )
+        out.append(Shown(when, str(event["SUMMARY"])))
+    return sorted(out)
+
+
+def test_the_language_feeds_hold_the_events_of_the_english_one() -> None:
+    for language in LANGUAGE_FEEDS:
+        assert [s.start for s in shown_in(language)] == [s.start for s in SHOWN_2027]
+    assert Shown(
+        "2027-01-20T08:00:00Z", "Минута молчания: 37-я годовщина трагедии 20 Января"
+    ) in shown_in("ru")
+    assert Shown("2027-02-26", "خوجالی نسل کشی کی 35ویں برسی") in shown_in("ur")
+
+
+@pytest.mark.parametrize("language", LANGUAGE_FEEDS)
+def test_calcurse_and_khal_show_the_feed_in_its_language(language: str, tmp_path: Path) -> None:
+    path = language_feed(language)
+    assert sorted(calcurse_shows(path, tmp_path / "calcurse")) == shown_in(language)
+    assert sorted(khal_imports(path, tmp_path)) == shown_in(language)
+
+
+@pytest.mark.parametrize("parser", ["libical", "ical.js", "vobject"])
+@pytest.mark.parametrize("language", LANGUAGE_FEEDS)
+def test_parsers_read_the_feed_in_its_language(language: str, parser: str) -> None:
+    report = PARSERS[parser](language_feed(language))
+    assert sorted(events_of(report)) == shown_in(language)
