@@ -73,19 +73,29 @@ def notice_problems(runtime: Runtime, notices: Iterable[Notice]) -> list[Problem
     filter on a title, a test on a number); an ICS attachment can fail on a value the checks
     let through.  Each distinct problem is reported once, with the first notice it was seen in.
     """
-    from .render import notice_ics
+    from ..core import words
+    from .render import for_channel, notice_ics
     from .template_check import render_problems
 
+    default = words.output_language(runtime.settings.organisation.language)
     found: dict[tuple[object, ...], Problem] = {}
-    for notice in notices:
-        plan = runtime.plans.of(notice.occurrence)
-        rendered = render_problems(
-            runtime.env, notice, runtime.settings, notice.fire_at, False, plan
-        )
-        for problem in rendered:
-            key: tuple[object, ...] = (problem.file, problem.line, problem.expected)
-            if key not in found:
-                found[key] = problem._replace(expected=f"{problem.expected} (notice {notice.id})")
+    for original in notices:
+        # In each language its channels receive (the calendar's texts in it too).
+        shown: dict[str, Notice] = {}
+        for channel in original.rule.channels:
+            notice, language = for_channel(original, runtime.settings, channel, runtime.calendars)
+            shown.setdefault(language, notice)
+        for language, notice in shown.items():
+            plan = runtime.plans.of(original.occurrence, language)
+            rendered = render_problems(
+                runtime.env, notice, runtime.settings, notice.fire_at, False, plan, language
+            )
+            where = notice.id if language == default else f"{notice.id}, in {language}"
+            for problem in rendered:
+                key: tuple[object, ...] = (problem.file, problem.line, problem.expected)
+                if key not in found:
+                    found[key] = problem._replace(expected=f"{problem.expected} (notice {where})")
+        notice = original
         try:
             notice_ics(notice, runtime.settings)
         except Exception as exc:  # a library refusing a value: reported, never a traceback
