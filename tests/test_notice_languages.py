@@ -162,6 +162,10 @@ def test_every_template_renders_in_every_language_with_sample_data(
             left = [f for f in ENGLISH_LEFT[language] if f in part]
             assert not left, left
     assert f'<html lang="{language}"' in rendered.html
+    # The sample calendar has no translations: its texts are English, and marked so in
+    # another language's HTML (never passed off as that language).
+    marked = '<h1 dir="auto" lang="en" ' in rendered.html
+    assert marked == (language != "en")
     assert ('dir="rtl"' in rendered.html) == (language == "ur")
 
 

@@ -273,19 +273,24 @@ def render_notice(
 def notice_ics(notice: Notice, settings: Settings, language: str | None = None) -> bytes:
     """The occurrence as the ICS attachment of a notice (the feed's UIDs), in ``language``
     (None: the rule's, else the organisation's default): the notice's calendar texts as given
-    (:func:`for_channel` puts them in the language), the ICS's own words in it."""
+    (:func:`for_channel` puts them in the language), the ICS's own words in it; ``LANGUAGE=``
+    on its text properties as the feeds have it (core/ics.py: an attachment in the default
+    language marks a text in another, one in another language marks every text)."""
     from ..core.ics import FeedInfo, occurrence_ics
 
     if language is None:
         language = notice_language(settings, notice)
         notice = notice_in(notice, language)
-    domain = settings.organisation.uid_domain
+    item = notice.occurrence
     info = FeedInfo(
-        notice.occurrence.title,
-        notice.occurrence.calendar.description,
-        domain,
+        item.title,
+        item.calendar.description,
+        settings.organisation.uid_domain,
         settings.feed.refresh_interval,
         language,
+        words.output_language(settings.organisation.language),
+        text_language(item.calendar, item.observance, "title") if item.observance else "",
+        text_language(item.calendar, item.calendar, "description"),
     )
     return occurrence_ics(notice.occurrence, notice.events, info)
 
