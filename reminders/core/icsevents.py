@@ -30,6 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from io import BytesIO
 from string import Formatter
 from typing import cast
@@ -42,7 +43,7 @@ from icalendar.parser import Contentline, Parameters
 from . import words
 from .i18n import t
 from .icsfold import Folder, escape, fold
-from .model import Calendar, Occurrence, TimedMoment
+from .model import Calendar, Observance, Occurrence, TimedMoment
 from .occurrences import occurrences
 from .translate import Item, same_language, text_language
 
@@ -87,18 +88,32 @@ class Piece(NamedTuple):
     vevents: int
 
 
+class Lines:
+    """Content lines that do not depend on the language, kept for every writer of one build."""
+
+    def __init__(self) -> None:
+        self.values: dict[tuple[str, object], str] = {}
+        self.times: dict[tuple[str, datetime, str], str] = {}
+        self.uids: dict[str, str] = {}
+
+
 class Writer:
     """The VEVENTs of observance-years and planned events, as text (see the module docstring)."""
 
-    def __init__(self, domain: str, language: str, default: str = "") -> None:
+    def __init__(
+        self, domain: str, language: str, default: str = "", lines: Lines | None = None
+    ) -> None:
         self.domain = domain
         self.language = language
         self.voice = Voice(language, default)
         self.tzids: set[str] = set()
         self.text = Folder()
-        self._values: dict[tuple[str, object], str] = {}
-        self._times: dict[tuple[str, datetime, str], str] = {}
+        # The lines that are the same in every language (times, stamps, categories, UIDs):
+        # shared by the writers of one build's languages (``lines``), else this writer's own.
+        shared = lines or Lines()
+        self._values, self._times, self._uids = shared.values, shared.times, shared.uids
         self._suffixes: dict[str, str] = {}
+        self._said: dict[int, Said] = {}  # observance_text's memo
         self._stamp: datetime | None = None  # the last DTSTAMP value, and its two lines
         self._stamps = ("", "")
 
@@ -128,7 +143,7 @@ class Writer:
             vevent.add(name, value)
             ical: bytes = vevent.content_line(name, vevent[name]).to_ical()
             line = self._times[key] = ical.decode()
-            self.tzids.add(zone)
+        self.tzids.add(zone)  # the line may come from another language's writer
         return line
 
     def vevent(
@@ -151,7 +166,7 @@ class Writer:
         lines = {
             "SUMMARY": self.text.line("SUMMARY" + self.voice.param(summary[3]), *summary[:3]),
             "DTSTAMP": self._stamps[0],
-            "UID": fold(f"UID:{escape(uid)}"),
+            "UID": self._uids.get(uid) or self._uids.setdefault(uid, fold(f"UID:{escape(uid)}")),
             "LAST-MODIFIED": self._stamps[1],
         }
         if isinstance(start, datetime):
@@ -185,7 +200,7 @@ class Writer:
                 item.date,
                 item.date + ONE_DAY,
                 (*title, title_language),
-                observance_text(item, self.language, self.voice),
+                observance_text(item, self.language, self.voice, self._said),
                 observance.tags,
                 stamp,
                 (TRANSPARENT,),  # remembrance days make no one busy
@@ -276,12 +291,15 @@ class Voice:
         self.language = language
         self.default = default or language
         self.every = not same_language(language, self.default)
+        self._params: dict[str, str] = {}
 
     def param(self, language: str) -> str:
         """``;LANGUAGE=xx`` for a property written in ``language``, or ""."""
-        if self.every or not same_language(language, self.default):
-            return f";LANGUAGE={language}"
-        return ""
+        found = self._params.get(language)
+        if found is None:
+            marked = self.every or not same_language(language, self.default)
+            found = self._params[language] = f";LANGUAGE={language}" if marked else ""
+        return found
 
     def speaks(self, *languages: str) -> str:
         """The language of a property made of texts in ``languages`` (none for program
@@ -344,10 +362,11 @@ def event_parts(
     return summary, description, start, end, (summary_lang, description_lang)
 
 
-def _year_parts(language: str, year: int, ordinal: str, since: int) -> tuple[str, str, str]:
-    """The year's sentence of an observance-year in three parts: the text before the year and
-    the ordinal (whichever comes first), those and what lies between them, and the text after
-    them (which every year of the observance shares)."""
+@lru_cache(maxsize=1024)
+def _year_split(language: str, since: int) -> tuple[str, str, str]:
+    """The year's sentence of an observance in ``language`` with its ``since`` filled in, in
+    three parts: the text before the year and the ordinal (whichever comes first), those and
+    what lies between them (a pattern), and the text after them (which every year shares)."""
     sentence = t(
         language, "%(year)s marks the %(ordinal)s anniversary (the events took place in %(since)s)."
     )
@@ -355,32 +374,57 @@ def _year_parts(language: str, year: int, ordinal: str, since: int) -> tuple[str
     marks = [(pattern.index(m), m) for m in ("%(year)s", "%(ordinal)s") if m in pattern]
     first = min(marks)[0] if marks else len(pattern)
     last = max(at + len(m) for at, m in marks) if marks else len(pattern)
-    middle = pattern[first:last] % {"year": year, "ordinal": ordinal}
-    return pattern[:first].replace("%%", "%"), middle, pattern[last:].replace("%%", "%")
+    return (
+        pattern[:first].replace("%%", "%"),
+        pattern[first:last],
+        pattern[last:].replace("%%", "%"),
+    )
+
+
+def _year_parts(language: str, year: int, ordinal: str, since: int) -> tuple[str, str, str]:
+    """The year's sentence of an observance-year in three parts (:func:`_year_split`)."""
+    before, middle, after = _year_split(language, since)
+    return before, middle % {"year": year, "ordinal": ordinal}, after
+
+
+# What an observance's description says that every year shares: the observance (kept, so that
+# its id stays its own), the description as marked, and the facts with their sources.
+Said = tuple[Observance, str, str]
 
 
 def observance_text(
-    item: Occurrence, language: str, voice: Voice = ENGLISH_VOICE
+    item: Occurrence,
+    language: str,
+    voice: Voice = ENGLISH_VOICE,
+    memo: dict[int, Said] | None = None,
 ) -> tuple[str, str, str, str]:
     """The DESCRIPTION of an observance's all-day VEVENT (what, facts with sources, moments) in
     three parts: the text before the year and the ordinal, those, and the text after them; and
-    the language it is written in (the feed's: its sentences are)."""
+    the language it is written in (the feed's: its sentences are). ``memo`` keeps what every
+    year of an observance shares, for a writer that writes many years."""
     observance = item.observance
     assert observance is not None
+    said = memo.get(id(observance)) if memo is not None else None
+    if said is None or said[0] is not observance:
+        described = voice.mark(
+            observance.description, _language(item, observance, "description"), language
+        )
+        facts = ""
+        if observance.facts:
+            lines = [t(language, "Facts and their sources:")]
+            for fact in observance.facts:
+                text = voice.mark(fact.text, _language(item, fact, "text"), language)
+                source = t(language, "(Source: %(source)s.)") % {"source": fact.source}
+                lines.append(f"- {text} {source}")
+            facts = "\n".join(lines)
+        said = (observance, described, facts)
+        if memo is not None:
+            memo[id(observance)] = said
+    _, described, facts = said
     before, year, after_year = _year_parts(
         language, item.date.year, words.ordinal(item.number, language), observance.since
     )
-    described = voice.mark(
-        observance.description, _language(item, observance, "description"), language
-    )
-    after = [after_year]
-    if observance.facts:
-        lines = [t(language, "Facts and their sources:")]
-        for fact in observance.facts:
-            text = voice.mark(fact.text, _language(item, fact, "text"), language)
-            source = t(language, "(Source: %(source)s.)") % {"source": fact.source}
-            lines.append(f"- {text} {source}")
-        after.append("\n".join(lines))
+    after = [after_year, facts] if facts else [after_year]
     if item.moments:
         lines = [t(language, "Timed moments:")]
         for placed in item.moments:
@@ -420,11 +464,13 @@ def calendar_events(
     language: str,
     examples: bool,
     default: str = "",
+    lines: Lines | None = None,
 ) -> Piece:
     """The VEVENTs of ``calendar`` over ``first_year..last_year`` (inclusive), in date order;
     ``calendar`` as ``translate.calendar_in`` gave it in ``language``, ``default`` the
-    organisation's default language ("": ``language``)."""
-    writer = Writer(domain, language, default)
+    organisation's default language ("": ``language``); ``lines``: those shared with the
+    other languages' writers of the same build."""
+    writer = Writer(domain, language, default, lines)
     out = BytesIO()  # grows in place; getvalue() hands over its buffer without a copy
     count = 0
     start, end = date(first_year, 1, 1), date(last_year + 1, 1, 1)

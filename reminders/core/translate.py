@@ -67,6 +67,9 @@ def translation_of(item: Item, language: str) -> Translation | None:
     its language alone (``ur`` for ``ur-PK``), else None."""
     if not item.translations:
         return None
+    for found in item.translations:  # the tag as the file writes it: the usual case
+        if found.language == language:
+            return found
     wanted = language.lower()
     fallback = None
     short = base(language)
@@ -81,7 +84,7 @@ def translation_of(item: Item, language: str) -> Translation | None:
 
 def same_language(one: str, other: str) -> bool:
     """``en`` and ``en-GB``, ``ur`` and ``ur-PK``: the same language for a calendar's texts."""
-    return base(one) == base(other)
+    return one == other or base(one) == base(other)
 
 
 def text_language(calendar: Calendar, item: Item, key: str) -> str:

@@ -32,6 +32,8 @@ from ..core.model import Calendar
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import NamedTuple
+
+    from ..core.icsevents import Lines
 else:
     from ..core.records import NamedTuple  # typing.NamedTuple without importing typing (start-up)
 
@@ -112,10 +114,12 @@ class Builder:
     def __init__(
         self, first: int, last: int, domain: str, language: str, examples: bool,
         refresh: timedelta, cache: FeedCache | None, default: str = "",
+        lines: Lines | None = None,
     ) -> None:  # fmt: skip
         self.first, self.last = first, last
         self.domain, self.language, self.examples = domain, language, examples
         self.default = default  # the organisation's default language ("": ``language``)
+        self.lines = lines  # the VEVENT lines of no language, shared with the other languages
         self.refresh = refresh
         self.cache = cache
         self.used: dict[Hashable, Built] = {}
@@ -144,7 +148,7 @@ class Builder:
 
         piece = calendar_events(
             calendar, self.first, self.last, self.domain, self.language, self.examples,
-            self.default,
+            self.default, self.lines,
         )  # fmt: skip
         self.built += 1
         info = FeedInfo(

@@ -161,6 +161,9 @@ def build_feeds(
     used: dict[Hashable, Built] = {}
     rebuilt = 0
     translated: list[tuple[str, tuple[str, ...]]] = []
+    from ..core.icsevents import Lines
+
+    lines = Lines()  # what every language's VEVENTs share (times, stamps, UIDs), made once
     # Every language's feeds are built with the default's (docs/web.md, "Languages"): the same
     # steps, so a request for any of them is answered from prepared bytes alike.
     for index, language in enumerate(settings.organisation.languages):
@@ -168,7 +171,7 @@ def build_feeds(
         public, info = feed_of(loaded, None, language)
         builder = Builder(
             first, last, info.uid_domain, info.language, feed.include_examples, info.refresh,
-            cache, info.default,
+            cache, info.default, lines,
         )  # fmt: skip
         own = {}
         for calendar in loaded.calendars:
