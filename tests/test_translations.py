@@ -4,7 +4,7 @@ validation, and ``translate.calendar_in`` / ``text_language``, the seam every ou
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -15,6 +15,8 @@ from reminders.core.errors import CalendarError
 from reminders.core.model import Calendar, Translation
 from reminders.core.occurrences import occurrences, title_for
 from tests.conftest import TODAY
+
+NOW = datetime(2026, 11, 23, 6, tzinfo=UTC)
 
 LANGUAGE_EXPECTED = "a BCP 47 language tag that CLDR knows, such as 'en', 'az', 'ru' or 'ur-PK'"
 
@@ -367,4 +369,35 @@ def test_the_daemon_s_start_says_one_line_per_language(tmp_path: Path) -> None:
         "such; 1 translation(s) not reviewed (reminders check lists them)",
         "tr: 9 text(s) with no translation, shown in their calendar's language and marked as "
         "such (reminders check lists them)",
+    ]
+
+
+def test_the_daemon_logs_the_summary_at_its_start(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    import asyncio
+    import logging
+
+    from reminders.notify.daemon import Daemon
+    from tests.test_daemon_schedule import CONFIG
+
+    load(tmp_path, SOURCE)
+    config = CONFIG.format(tz="Asia/Baku").replace(
+        'uid_domain = "test.example.org"\n',
+        'uid_domain = "test.example.org"\nlanguages = ["en", "az"]\n',
+    )
+    (tmp_path / "config.toml").write_text(config, "utf-8")
+
+    async def run() -> None:
+        daemon = Daemon(str(tmp_path / "config.toml"), environ={}, clock=lambda: NOW)
+        await daemon.start()
+        daemon.stopping.set()
+        await daemon.shutdown()
+
+    with caplog.at_level(logging.INFO, logger="reminders"):
+        asyncio.run(run())
+    lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("translations:")]
+    assert lines == [
+        "translations: az: 2 text(s) with no translation, shown in their calendar's language and "
+        "marked as such; 4 translation(s) not reviewed (reminders check lists them)"
     ]
