@@ -76,6 +76,10 @@ def test_the_golden_notices_are_in_their_language_from_end_to_end() -> None:
     html = ur["notices/day-of-january-20-2027.ur.html"].decode()
     assert html.startswith('<!DOCTYPE html>\n<html lang="ur" dir="rtl">\n')
     assert '<div lang="ur" dir="rtl" ' in html
+    # Lists indented from the right, the milestones' cells spaced on their left.
+    assert "padding:0 20px 0 0;" in html
+    assert "padding:0 0 0 20px;" not in html
+    assert "padding:2px 0 2px 12px;" in html
     assert "دن کے مقررہ اوقات" in html  # "Timed moments of the day"
     # The bundled calendar has its Urdu title: in the page's language, so not marked.
     assert '<h1 dir="auto" style=' in html

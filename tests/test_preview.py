@@ -230,7 +230,7 @@ def test_check_lists_template_problems_and_exits_1(
     monkeypatch.chdir(tmp_path)
     with_templates(NOTICE_RULES)
     template = tmp_path / "templates" / "notices" / "day-of.html"
-    template.write_text(template.read_text("utf-8").replace("{% endif %}", "", 1))
+    template.write_text(template.read_text("utf-8").replace("{% endif %}\n", "", 1))
     (tmp_path / "templates" / "notices" / "day-of.txt").unlink()
     code, out, err = cli("check")
     assert (code, out) == (1, "")
