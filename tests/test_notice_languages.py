@@ -379,3 +379,25 @@ def test_check_renders_a_rule_in_each_language_its_channels_receive(
     found = [str(p) for p in check_templates(in_urdu, LOADED.calendars, date(2026, 11, 23))]
     assert found, "the broken Urdu sentence was not found"
     assert all("KeyError" in line and "planning" in line for line in found), found
+
+
+def test_channel_test_writes_in_the_channels_language(cli: Any, tmp_path: Path) -> None:
+    """``reminders channel test`` renders the sample notice as the daemon would for that
+    channel: in its language (the banner, the operator's, stays English)."""
+    folder = tmp_path / "project"
+    folder.mkdir()
+    config = folder / "config.toml"
+    text = (ROOT / "config.toml").read_text("utf-8")
+    text = text.replace('language = "en"\n', 'language = "en"\nlanguages = ["en", "ur"]\n', 1)
+    text = text.replace('folder = "var/outbox"\n', 'folder = "var/outbox"\nlanguage = "ur"\n', 1)
+    config.write_text(text, "utf-8")
+    code, _, err = cli("--config", str(config), "channel", "test", "outbox")
+    assert (code, err) == (0, "")
+    (written,) = (folder / "var" / "outbox").iterdir()
+    sent = written.read_text("utf-8")
+    # "Start planning" in Urdu; the sample calendar's title is English (no translation), its
+    # ordinal written in the title's own language.
+    assert sent.startswith("Subject: [TEST] منصوبہ بندی شروع کریں: 25th anniversary of a sample ")
+    assert sent.split("\n", 1)[0].endswith(" دنوں میں)")  # "in N days", in Urdu
+    assert "\n\nTEST NOTICE, sent with 'reminders channel test outbox'" in sent
+    assert "آغاز کے لیے ایک فہرست:" in sent  # "A checklist to start from:"
