@@ -401,3 +401,45 @@ def test_channel_test_writes_in_the_channels_language(cli: Any, tmp_path: Path) 
     assert sent.split("\n", 1)[0].endswith(" دنوں میں)")  # "in N days", in Urdu
     assert "\n\nTEST NOTICE, sent with 'reminders channel test outbox'" in sent
     assert "آغاز کے لیے ایک فہرست:" in sent  # "A checklist to start from:"
+
+
+def test_a_reload_renders_the_soonest_notices_in_each_language_of_their_channels(
+    tmp_path: Path,
+) -> None:
+    """reload.notice_problems renders a notice in each language its channels receive: a
+    template that fails only right to left is found, and the problem names the language."""
+    import shutil
+
+    from reminders.core.notices import find_notice
+    from reminders.notify.reload import notice_problems
+    from reminders.notify.runtime import Runtime
+    from reminders.plan.yearplans import YearPlans
+
+    templates = tmp_path / "templates"
+    shutil.copytree(ROOT / "templates", templates)
+    subject = templates / "notices" / "planning.subject.txt"
+    subject.write_text(
+        '{{ 1 // (organisation.direction == "ltr") }}' + subject.read_text("utf-8"), "utf-8"
+    )
+    loaded = _five(LOADED)
+    outbox = loaded.settings.channel("outbox")
+    assert outbox is not None
+    rule = loaded.settings.rule("plan-30")
+    assert rule is not None
+    notice = find_notice(loaded.calendars, rule, "february-26", 2027, loaded.settings.organisation)
+    assert notice is not None
+
+    def problems(language: str) -> list[str]:
+        settings_ = loaded.settings._replace(
+            templates_dir=str(templates), channels=(outbox._replace(language=language),)
+        )
+        version = loaded._replace(settings=settings_)
+        runtime = Runtime(
+            settings_, loaded.calendars, environment(str(templates)), {}, (), YearPlans(version)
+        )
+        return [str(p) for p in notice_problems(runtime, [notice])]
+
+    assert problems("az") == []
+    (found,) = problems("ur")
+    assert "planning.subject.txt:1: rendering failed: ZeroDivisionError" in found
+    assert found.endswith(f"(notice {notice.id}, in ur)")
