@@ -1,10 +1,10 @@
 """The words of each language but English, one table per language (az, ru, tr, ur).
 
 core/words.py writes them; CLDR (core/cldr.py) decides which form a count or an ordinal takes.
-These tables hold the words until the gettext catalogs (``reminders/locale/<lang>/LC_MESSAGES/``,
-managed with Babel's extract / update / compile and edited by translators, not programmers)
-take their place, the languages issue's next step; each phrase here is then one message of a
-catalog, its forms the catalog's plural forms. English is written in words.py itself.
+The program's sentences are in the gettext catalogs (``reminders/locale/<lang>/LC_MESSAGES/``,
+edited by translators, docs/languages.md); these tables keep the counted words and ordinal
+endings every output composes ("5 дней", "37-ci"), each form under its CLDR category, which a
+sentence of a catalog then holds as a placeholder. English is written in words.py itself.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ class Language(NamedTuple):
     phrases: Mapping[str, str | Mapping[str, str]]
 
 
-# Until the gettext catalogs: no native speaker has reviewed these yet.
+# No native speaker has reviewed these yet (like the catalogs' entries marked unreviewed).
 LANGUAGES: Mapping[str, Language] = {
     "az": Language(
         script="Latn",

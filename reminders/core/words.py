@@ -18,10 +18,10 @@ organisation's ``language`` setting), as a parameter. How a language is written:
   time of day, the digits of numbers, and the plural and ordinal categories.
 * The words themselves ("day", "hour", "in 30 days", "on the day", an ordinal's suffix) are in
   one table per language in core/languages.py (az, ru, tr, ur), each form under its CLDR
-  category, for now: the gettext catalogs (``reminders/locale/<lang>/LC_MESSAGES/``, edited by
-  translators) are the languages issue's next step and will take these tables' place. A
-  language CLDR knows but with no table yet (``fr``) gets CLDR's dates and numbers and English
-  words. A word a table lacks stays English too.
+  category; the sentences around them are in the gettext catalogs (core/i18n.py,
+  ``reminders/locale/<lang>/LC_MESSAGES/``, edited by translators). A language CLDR knows but
+  with no table (``fr``) gets CLDR's dates and numbers and English words (and, with no catalog,
+  English outputs: :func:`output_language`). A word a table lacks stays English too.
 * What the outputs use: :func:`output_language`: a language whose program text is in a bundled
   catalog and whose words are in a table (:data:`OUTPUTS`: en, az, ru, tr, ur), else English
   (an output in another language would be English sentences around French dates), and
