@@ -391,3 +391,18 @@ def test_the_documented_nginx_block_serves_each_language_s_feeds_and_nothing_els
     for path in ("/az/index.html", "/../all.ics", "/az/x/all.ics", "/calendars/a/b.ics",
                  "/az/calendars/.ics", "/AZERI/all.ics"):  # fmt: skip
         assert not matches(path), path
+
+
+def test_the_served_feeds_are_the_exports_in_each_language(feeds: FeedSet) -> None:
+    """build_feeds makes each calendar's occurrences once for all its languages (icsevents.
+    expanded); each language's feed is still byte for byte its export."""
+    from reminders.core.ics import export_ics
+
+    loaded = feeds.loaded
+    for language in FEED_LANGUAGES:
+        tag = "" if language == "en" else f"/{language}"
+        for calendar, path in ((None, "/all.ics"), ("remembrance", "/calendars/remembrance.ics")):
+            exported = export_ics(
+                loaded, feeds.first_year, feeds.last_year, calendar, None, language
+            )
+            assert feeds.resources[tag + path].body == exported, (language, path)

@@ -381,6 +381,8 @@ def export_ics(
     last: int,
     calendar_id: str | None,
     examples: bool | None,
+    language: str = "",
 ) -> bytes:
-    """The ICS bytes of one calendar, or of all public calendars combined."""
-    return b"".join(export_parts(loaded, first, last, calendar_id, examples))
+    """The ICS bytes of one calendar, or of all public calendars combined, in ``language``
+    ("": the organisation's default)."""
+    return b"".join(export_parts(loaded, first, last, calendar_id, examples, language))

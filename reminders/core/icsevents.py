@@ -89,12 +89,72 @@ class Piece(NamedTuple):
 
 
 class Lines:
-    """Content lines that do not depend on the language, kept for every writer of one build."""
+    """Content lines that do not depend on the language, kept for every writer of one build,
+    and each calendar's occurrences (:func:`expanded`)."""
 
     def __init__(self) -> None:
         self.values: dict[tuple[str, object], str] = {}
         self.times: dict[tuple[str, datetime, str], str] = {}
         self.uids: dict[str, str] = {}
+        self.occurrences: dict[tuple[str, date, date, bool], Expanded] = {}
+
+
+# A calendar and its occurrences in a window, as ``occurrences()`` gave them.
+Expanded = tuple[Calendar, tuple[Occurrence, ...]]
+
+
+def expanded(
+    calendar: Calendar,
+    start: date,
+    end: date,
+    examples: bool,
+    kept: dict[tuple[str, date, date, bool], Expanded],
+) -> tuple[Occurrence, ...]:
+    """``occurrences((calendar,), start, end)``, made once per build for all the languages of
+    a calendar: the occurrences of the calendar in another language (``translate.calendar_in``
+    keeps its items, their order and their dates) are those of the first one asked for, with
+    its items, titles and moments in this language. The same tuple, by construction, as
+    ``occurrences()`` gives (tests/test_feed_languages.py compares the two)."""
+    key = (calendar.id, start, end, examples)
+    found = kept.get(key)
+    if found is None:
+        items = occurrences((calendar,), start, end, examples=examples)
+        kept[key] = (calendar, items)
+        return items
+    first, items = found
+    if first is calendar:
+        return items
+    observances = {id(a): b for a, b in zip(first.observances, calendar.observances, strict=True)}
+    events = {id(a): b for a, b in zip(first.events, calendar.events, strict=True)}
+    out = []
+    new = tuple.__new__
+    for item in items:
+        observance = observances[id(item.observance)] if item.observance is not None else None
+        if item.event is not None:
+            event = events[id(item.event)]
+            fields = (calendar, item.date, event.title, item.number, observance, event, ())
+            out.append(new(Occurrence, fields))
+            continue
+        assert observance is not None
+        title = observance.title
+        if "{" in title:
+            language = text_language(calendar, observance, "title")
+            title = title.format(
+                ordinal=words.ordinal(item.number, language),
+                number=item.number,
+                year=item.date.year,
+                since=observance.since,
+            )
+        moments = item.moments
+        if moments:
+            by_id = {moment.id: moment for moment in observance.moments}
+            moments = tuple(
+                TimedMoment(by_id[placed.moment.id], placed.start, placed.end) for placed in moments
+            )
+        out.append(
+            new(Occurrence, (calendar, item.date, title, item.number, observance, None, moments))
+        )
+    return tuple(out)
 
 
 class Writer:
@@ -474,7 +534,11 @@ def calendar_events(
     out = BytesIO()  # grows in place; getvalue() hands over its buffer without a copy
     count = 0
     start, end = date(first_year, 1, 1), date(last_year + 1, 1, 1)
-    for item in occurrences((calendar,), start, end, examples=examples):
+    if lines is None:
+        items = occurrences((calendar,), start, end, examples=examples)
+    else:
+        items = expanded(calendar, start, end, examples, lines.occurrences)
+    for item in items:
         text = writer.item(item)
         out.write(text.encode())
         count += 1 + len(item.moments)
