@@ -76,6 +76,11 @@ TITLES = {
 }
 
 
+def without_languages(text: str) -> str:
+    """The config without its own ``languages`` line (the bench sets its own)."""
+    return re.sub(r"^languages = .*\n", "", text, count=1, flags=re.MULTILINE)
+
+
 def q(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)
 
@@ -155,7 +160,7 @@ def project(folder: Path, count: int, languages: tuple[str, ...]) -> Path:
     if not calendars.exists():
         calendars.mkdir(parents=True)
         (calendars / "remembrance.toml").write_text(calendar_toml(count), encoding="utf-8")
-    text = (ROOT / "config.toml").read_text(encoding="utf-8")
+    text = without_languages((ROOT / "config.toml").read_text(encoding="utf-8"))
     text = text.replace(
         '\nlanguage = "en"\n', f'\nlanguage = "en"\nlanguages = {json.dumps(list(languages))}\n', 1
     )
@@ -307,7 +312,7 @@ def requests_part(args: argparse.Namespace, folder: Path) -> bool:
         if shutil.which(tool) is None:
             sys.exit(f"{tool} is not on PATH (the requests part needs it)")
     config = ROOT / "config.toml"
-    text = config.read_text(encoding="utf-8").replace(
+    text = without_languages(config.read_text(encoding="utf-8")).replace(
         '\nlanguage = "en"\n', f'\nlanguage = "en"\nlanguages = {json.dumps(list(LANGUAGES))}\n', 1
     )
     text = text.replace('# calendars = "calendars"', f"calendars = {q(str(ROOT / 'calendars'))}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import socket
 import textwrap
 from collections.abc import Callable, Iterator
@@ -23,6 +24,16 @@ from .suite_order import (  # noqa: F401
 )
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def english_config_text() -> str:
+    """The bundled config.toml as one English organisation: without its ``languages`` line (it
+    writes English and Urdu), for the tests of what one language gives, and those that add
+    their own ``languages``."""
+    text = (ROOT / "config.toml").read_text("utf-8")
+    return re.sub(r"^languages = .*\n", "", text, count=1, flags=re.MULTILINE)
+
+
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 GOLDEN = Path(__file__).resolve().parent / "golden"
 TODAY = date(2026, 11, 23)  # a fixed "today" for loaders that reject a future `since`

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -76,12 +77,12 @@ def languages_config(folder: Path) -> Path:
     """The bundled config.toml with the five languages configured (English the default),
     written into ``folder`` (its calendars and templates are still the bundled ones)."""
     text = (ROOT / "config.toml").read_text(encoding="utf-8")
-    if "\nlanguages = " not in text:
-        text = text.replace(
-            '\nlanguage = "en"\n',
-            '\nlanguage = "en"\nlanguages = ["en", "az", "ru", "tr", "ur"]\n',
-            1,
-        )
+    text = re.sub(r"^languages = .*\n", "", text, count=1, flags=re.MULTILINE)
+    text = text.replace(
+        '\nlanguage = "en"\n',
+        '\nlanguage = "en"\nlanguages = ["en", "az", "ru", "tr", "ur"]\n',
+        1,
+    )
     path = folder / "config-languages.toml"
     path.write_text(text, encoding="utf-8")
     return path

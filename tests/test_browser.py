@@ -42,7 +42,7 @@ from reminders.core.model import Occurrence
 from reminders.core.occurrences import occurrences
 from reminders.core.words import DAY_MONTH, format_date, long_date, when
 
-from .conftest import ROOT
+from .conftest import ROOT, english_config_text
 
 CHROMIUM = Path("/usr/bin/chromium")
 # axe-core, the accessibility checker that Lighthouse runs, installed by .ci/run with npm.
@@ -67,7 +67,7 @@ pytestmark = [
 def config(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A copy of the repository's config with a public base URL and the repository's folders."""
     folder = tmp_path_factory.mktemp("served")
-    text = (ROOT / "config.toml").read_text("utf-8")
+    text = english_config_text()
     text = text.replace("[feed]\n", f'[feed]\nbase_url = "{BASE_URL}"\n')
     languages = ", ".join(f'"{language}"' for language in LANGUAGES)
     text = text.replace('language = "en"\n', f'language = "en"\nlanguages = [{languages}]\n', 1)

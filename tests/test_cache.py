@@ -26,7 +26,7 @@ from reminders.core.errors import CalendarError
 from reminders.core.settings import Loaded
 from reminders.plan import hostcache, hostcal
 
-from .conftest import ROOT, TODAY
+from .conftest import ROOT, TODAY, english_config_text
 
 
 @pytest.fixture(autouse=True)
@@ -46,9 +46,7 @@ def copied(tmp_path: Path) -> Path:
         (tmp_path / "calendars" / source.name).write_bytes(source.read_bytes())
     config = tmp_path / "config.toml"
     config.write_text(
-        (ROOT / "config.toml")
-        .read_text("utf-8")
-        .replace('# calendars = "calendars"', 'calendars = "calendars"'),
+        english_config_text().replace('# calendars = "calendars"', 'calendars = "calendars"'),
         "utf-8",
     )
     return config

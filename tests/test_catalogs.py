@@ -18,7 +18,7 @@ from babel.messages.pofile import read_po
 from reminders.config import templates
 from reminders.core import i18n, words
 
-from .conftest import GOLDEN, ROOT
+from .conftest import GOLDEN, ROOT, english_config_text
 
 LOCALE = ROOT / "reminders" / "locale"
 LANGUAGES = ("az", "ru", "tr", "ur")
@@ -86,7 +86,7 @@ def test_a_translated_sentence_is_written_in_the_output_language(
         write_mo(handle, po)
     monkeypatch.setattr(i18n, "LOCALE_DIR", str(tmp_path / "locale"))
     config = tmp_path / "config.toml"
-    text = (ROOT / "config.toml").read_text("utf-8")
+    text = english_config_text()
     assert text.count('language = "en"') == 1
     config.write_text(text.replace('language = "en"', 'language = "az"'), encoding="utf-8")
     monkeypatch.chdir(ROOT)

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import trustme
 
-from .conftest import ROOT
+from .conftest import english_config_text
 from .test_channels import (
     PASSWORD,
     TOKEN,
@@ -48,7 +48,7 @@ def project(tmp_path: Path, extra: str = "") -> Path:
     folder = tmp_path / "project"
     folder.mkdir()
     config = folder / "config.toml"
-    config.write_text((ROOT / "config.toml").read_text("utf-8") + extra, "utf-8")
+    config.write_text(english_config_text() + extra, "utf-8")
     return config
 
 

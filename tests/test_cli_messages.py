@@ -15,14 +15,14 @@ from hypothesis import strategies as st
 from reminders.cli.commands import date_arg
 from reminders.notify.ledger import Ledger
 
-from .conftest import CONFIG_TEMPLATE, ROOT
+from .conftest import CONFIG_TEMPLATE, english_config_text
 
 Cli = Callable[..., tuple[int, str, str]]
 
 
 def _config_with_ledger(tmp_path: Path) -> tuple[str, Ledger]:
     config = tmp_path / "config.toml"
-    config.write_text((ROOT / "config.toml").read_text("utf-8"), "utf-8")
+    config.write_text(english_config_text(), "utf-8")
     (tmp_path / "var").mkdir()
     ledger = Ledger(f"sqlite:///{tmp_path / 'var' / 'ledger.sqlite3'}")
     ledger.create_schema()
@@ -52,7 +52,7 @@ def test_status_names_the_zone_of_every_time(cli: Cli, tmp_path: Path) -> None:
 def test_config_is_accepted_before_and_after_the_command(cli: Cli, tmp_path: Path) -> None:
     config = tmp_path / "mine.toml"
     config.write_text(
-        (ROOT / "config.toml").read_text("utf-8").replace("Sample Embassy", "Other Embassy"),
+        english_config_text().replace("Sample Embassy", "Other Embassy"),
         "utf-8",
     )
     before = cli("--config", str(config), "upcoming", "--from", "2027-01-01", "--days", "30")
@@ -82,7 +82,7 @@ def test_config_on_a_folder_says_it_is_a_folder(
     code, out, err = cli("--config", ".", "check")
     assert (code, out) == (1, "")
     assert err.splitlines()[1] == f"  {tmp_path}: is a folder; expected a config file (TOML)"
-    (tmp_path / "config.toml").write_text((ROOT / "config.toml").read_text("utf-8"), "utf-8")
+    (tmp_path / "config.toml").write_text(english_config_text(), "utf-8")
     code, _, err = cli("upcoming", "--config", str(tmp_path))
     assert code == 1
     assert err.splitlines()[1] == (
@@ -156,7 +156,7 @@ def test_an_impossible_date_is_refused_with_its_reason(year: int, month: int, da
 def test_a_toml_syntax_error_names_file_line_column_and_reason(
     cli: Cli, tmp_path: Path, line: str, column: int, reason: str
 ) -> None:
-    text = (ROOT / "config.toml").read_text("utf-8")
+    text = english_config_text()
     number = text.splitlines().index('name = "Sample Embassy, Islamabad"') + 1
     config = tmp_path / "config.toml"
     config.write_text(text.replace('name = "Sample Embassy, Islamabad"', line, 1), "utf-8")

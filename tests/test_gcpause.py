@@ -21,7 +21,7 @@ from reminders.plan import output
 from reminders.web.app import build_pages
 from reminders.web.feeds import build_feeds
 
-from .conftest import ROOT, TODAY
+from .conftest import ROOT, TODAY, english_config_text
 
 
 @pytest.fixture
@@ -117,7 +117,7 @@ def test_a_plan_that_fails_switches_the_collector_back_on(
     tmp_path: Path, disables: list[str], capsys: pytest.CaptureFixture[str]
 ) -> None:
     config = tmp_path / "config.toml"
-    text = (ROOT / "config.toml").read_text("utf-8").replace('country = "PK"', 'country = "XX"')
+    text = english_config_text().replace('country = "PK"', 'country = "XX"')
     config.write_text(text.replace('calendars = "calendars"', f'calendars = "{ROOT}/calendars"'))
     assert main(["--config", str(config), "plan", str(date.today().year)]) != 0
     assert "XX" in capsys.readouterr().err

@@ -537,7 +537,8 @@ def test_check_on_broken_files_exits_1_with_the_problems_and_no_traceback(
         code, out, err = run_cli("--config", str(config), "check")
     assert "Traceback" not in out + err
     if code == EXIT_OK:
-        assert err == ""
+        # Only warnings (the Urdu of the bundled config is unreviewed), never a problem.
+        assert all(line.startswith("warning: ") for line in err.splitlines()), err
         assert out.splitlines()[-1].startswith("All checks passed: ")
     else:
         assert code == EXIT_INVALID, (code, err)

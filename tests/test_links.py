@@ -18,13 +18,13 @@ import pytest
 from reminders.config.config_file import load_config
 from reminders.config.resources import bundled
 
-from .conftest import ROOT
+from .conftest import ROOT, english_config_text
 from .daemon_harness import Daemon, Project, Rule, kill_leftovers, soon
 from .test_web_server import Served, make_site
 
 
 def config_with(tmp_path: Path, listen: str, base_url: str | None = None) -> Path:
-    text = (ROOT / "config.toml").read_text("utf-8")
+    text = english_config_text()
     text = re.sub(r'(?m)^listen = ".*"$', f'listen = "{listen}"', text)
     if base_url is not None:
         text = text.replace("[feed]\n", f'[feed]\nbase_url = "{base_url}"\n')
@@ -160,7 +160,7 @@ def test_run_listen_overrides_the_config_and_moves_the_links(tmp_path: Path) -> 
 
 
 def test_the_docs_and_the_bundled_config_say_links_follow_listen() -> None:
-    text = (ROOT / "config.toml").read_text("utf-8")
+    text = english_config_text()
     assert re.search(r"(?m)^base_url", text) is None
     docs = (ROOT / "docs" / "configuration.md").read_text("utf-8")
     assert "Unset, the links follow where the server really listens" in docs

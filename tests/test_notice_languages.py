@@ -33,7 +33,7 @@ from tests.regenerate_golden import (
 )
 
 from .clock_harness import Clock, Records, Start, captured, run
-from .conftest import GOLDEN, ROOT
+from .conftest import GOLDEN, ROOT, english_config_text
 from .daemon_harness import Project, Rule
 
 LANGUAGES = ("en", *NOTICE_LANGUAGES)
@@ -339,7 +339,7 @@ def test_the_notice_in_two_languages_in_docs_languages_md_is_real_output(
     blocks = re.findall(r"```\n(.*?)```", section, re.S)
     assert len(blocks) == 2
     config = tmp_path / "config.toml"
-    own = (ROOT / "config.toml").read_text("utf-8")
+    own = english_config_text()
     config.write_text(
         own.replace('language = "en"\n', 'language = "en"\nlanguages = ["en", "ur"]\n', 1), "utf-8"
     )
@@ -387,7 +387,7 @@ def test_channel_test_writes_in_the_channels_language(cli: Any, tmp_path: Path) 
     folder = tmp_path / "project"
     folder.mkdir()
     config = folder / "config.toml"
-    text = (ROOT / "config.toml").read_text("utf-8")
+    text = english_config_text()
     text = text.replace('language = "en"\n', 'language = "en"\nlanguages = ["en", "ur"]\n', 1)
     text = text.replace('folder = "var/outbox"\n', 'folder = "var/outbox"\nlanguage = "ur"\n', 1)
     config.write_text(text, "utf-8")

@@ -28,7 +28,7 @@ from reminders.web.negotiation import negotiate, ranges
 from reminders.web.page import check_page, render_index
 from reminders.web.site import export_site
 
-from .conftest import GOLDEN, ROOT, TODAY
+from .conftest import GOLDEN, ROOT, TODAY, english_config_text
 from .test_page import BUILT_AT, Element, items, load, read
 
 LANGUAGES = ("en", "az", "ru", "tr", "ur")  # the default first
@@ -209,7 +209,14 @@ def test_head_of_a_language_page_has_the_headers_and_no_body(client: TestClient)
 
 
 def test_one_language_serves_its_page_at_lang_too(tmp_path: Path) -> None:
-    feeds = feeds_of(load(ROOT / "config.toml"))
+    config = tmp_path / "config.toml"
+    config.write_text(
+        english_config_text()
+        .replace('# calendars = "calendars"', f'calendars = "{ROOT / "calendars"}"')
+        .replace('# templates = "templates"', f'templates = "{ROOT / "templates"}"'),
+        "utf-8",
+    )
+    feeds = feeds_of(load(config))
     with TestClient(App(Site(feeds, today=lambda _zone: TODAY))) as single:
         assert single.get("/en/").content == single.get("/").content
         assert single.get("/az/").status_code == 404

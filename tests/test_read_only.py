@@ -22,7 +22,7 @@ from sqlalchemy import create_engine, inspect, text
 from reminders.notify.ledger import SCHEMA_VERSION, Ledger, LedgerError, meta
 
 from . import test_ledger
-from .conftest import ROOT
+from .conftest import english_config_text
 from .pg_harness import PG_ENV, PG_SKIP, fresh_database
 from .test_ledger_schema import make_v1
 
@@ -67,7 +67,7 @@ def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A project: the bundled config.toml copied (ledger and outbox under var/), run from there."""
     project = tmp_path / "project"
     project.mkdir()
-    (project / "config.toml").write_text((ROOT / "config.toml").read_text("utf-8"), "utf-8")
+    (project / "config.toml").write_text(english_config_text(), "utf-8")
     monkeypatch.chdir(project)
     return project
 

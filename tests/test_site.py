@@ -39,7 +39,7 @@ from reminders.web.feeds import FeedSet
 from reminders.web.server import current_feeds
 from reminders.web.site import STAGING_PREFIX, export_site
 
-from .conftest import ROOT, TODAY
+from .conftest import ROOT, TODAY, english_config_text
 
 NOW = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)  # the build time of every export here
 PLANS = ["plan", "plan/2026.html", "plan/2027.html"]  # the plans the page links, this year's on
@@ -84,7 +84,7 @@ def project(tmp_path: Path) -> Path:
 
 def make_project(folder: Path) -> Path:
     shutil.copytree(ROOT / "calendars", folder / "calendars")
-    text = (ROOT / "config.toml").read_text("utf-8")
+    text = english_config_text()
     assert '# calendars = "calendars"' in text
     config = folder / "config.toml"
     config.write_text(text.replace('# calendars = "calendars"', 'calendars = "calendars"'), "utf-8")

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import ROOT
+from .conftest import ROOT, english_config_text
 
 pytestmark = pytest.mark.slow
 
@@ -36,7 +36,7 @@ FILE_MARKERS = (b"[organisation]", b"root:", b"uid_domain", b"Traceback")
 
 def make_site(root: Path) -> Path:
     """A copy of the repository's config.toml and calendar; file watching off (SIGHUP reloads)."""
-    text = (ROOT / "config.toml").read_text(encoding="utf-8")
+    text = english_config_text()
     for old, new in [
         ('# calendars = "calendars"', 'calendars = "calendars"'),
         ('watch_interval = "PT2S"', 'watch_interval = "PT0S"'),

@@ -31,7 +31,7 @@ from reminders.web.feeds import ALL, FeedSet, Resource, etag_of
 from reminders.web.server import current_feeds
 from reminders.web.workers import check_platform
 
-from .conftest import ROOT
+from .conftest import ROOT, english_config_text
 
 pytestmark = pytest.mark.slow
 
@@ -46,7 +46,7 @@ CONVERGE = 10.0  # seconds every worker gets to serve an edit (watch interval 1 
 def make_site(root: Path, watch: int = 1) -> Path:
     """The bundled config and calendar, watched every ``watch`` seconds (0: not watched), over a
     short window of years (builds are quicker, so edits are picked up sooner)."""
-    text = (ROOT / "config.toml").read_text(encoding="utf-8")
+    text = english_config_text()
     for old, new in [
         ('# calendars = "calendars"', 'calendars = "calendars"'),
         ('watch_interval = "PT2S"', f'watch_interval = "PT{watch}S"'),

@@ -76,10 +76,37 @@ def language_warnings(settings: Settings) -> tuple[str, ...]:
     for language in org.languages or (org.language,):
         prepare(language)  # its CLDR data from the start-up cache: Babel not imported
         found = words.missing(language)
+        key = "organisation.language" if language == org.language else "organisation.languages"
         if found:
-            key = "organisation.language" if language == org.language else "organisation.languages"
             out.append(f"{key}: {found}")
+        elif not words.is_english(language):
+            unreviewed = catalog_unreviewed(language)
+            if unreviewed:
+                where, count, total = unreviewed
+                out.append(
+                    f"{key}: {language}: {count} of the {total} program sentences in {where} "
+                    "are not reviewed by a native speaker (marked '# unreviewed'; "
+                    "docs/languages.md says how to mark them reviewed)"
+                )
     return tuple(out)
+
+
+def catalog_unreviewed(language: str) -> tuple[str, int, int] | None:
+    """The catalog of ``language`` (as shown), how many of its sentences are marked
+    ``# unreviewed`` and how many it has; None when it has none unreviewed (or no catalog)."""
+    from ..config.resources import shown_path
+    from ..core import i18n
+
+    tag = language.split("-", 1)[0].lower()
+    path = os.path.join(i18n.LOCALE_DIR, tag, "LC_MESSAGES", f"{i18n.DOMAIN}.po")
+    try:
+        with open(path, encoding="utf-8") as handle:
+            lines = handle.read().splitlines()
+    except OSError:
+        return None
+    count = sum(line.strip() == "# unreviewed" for line in lines)
+    total = sum(line.startswith("msgid ") for line in lines) - 1  # the header's msgid ""
+    return (shown_path(path), count, total) if count else None
 
 
 def translation_warnings(settings: Settings, calendars: tuple[Calendar, ...]) -> tuple[str, ...]:

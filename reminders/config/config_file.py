@@ -368,16 +368,9 @@ def load_config(path: str | os.PathLike[str]) -> Settings:
 
 
 def _languages(check: Checker, org: dict[str, Any]) -> dict[str, Any] | None:
-    """``languages`` with the default ``language`` first (``[language]`` when not given)."""
+    """``languages`` with the default ``language`` first: it is always one of them, listed or
+    not (``[language]`` when ``languages`` is not given)."""
     given = tuple(dict.fromkeys(org["languages"]))
-    if given and org["language"] not in given:
-        check.add(
-            ("organisation", "languages"),
-            list(given),
-            f"a list that includes the default language {org['language']!r}"
-            " (organisation.language)",
-        )
-        return None
     return {**org, "languages": (org["language"], *(x for x in given if x != org["language"]))}
 
 

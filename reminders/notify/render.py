@@ -84,21 +84,28 @@ def _other(calendar: Calendar, item: Any, key: str, language: str) -> str:
 # --- The context --------------------------------------------------------------------------
 
 
+def zone_shown(tz_name: str, language: str) -> str:
+    """A time zone as a notice names it: its IANA id in English (as ever), its city in the
+    language otherwise (``Asia/Karachi`` is ``کراچی`` in Urdu), not an English identifier."""
+    return tz_name if words.is_english(language) else words.place(tz_name, language)
+
+
 def _moment(placed: TimedMoment, calendar: Calendar, home: str, language: str) -> dict[str, Any]:
     start, zone_name = placed.start, placed.moment.timezone
     local = start.astimezone(dates.zone(home))
+    home_shown, zone_text = zone_shown(home, language), zone_shown(zone_name, language)
     return {
         "name": placed.moment.name,
         "name_lang": _other(calendar, placed.moment, "name", language),
         "description": placed.moment.description,
         "description_lang": _other(calendar, placed.moment, "description", language),
-        "origin_time": f"{words.clock(start, language)} {zone_name}",
+        "origin_time": f"{words.clock(start, language)} {zone_text}",
         "origin_clock": words.clock(start, language),
         "origin_zone": zone_name,
         "origin_place": words.place(zone_name, language),
-        "local_time": f"{words.clock(local, language)} {home}",
+        "local_time": f"{words.clock(local, language)} {home_shown}",
         "local_clock": words.clock(local, language),
-        "local_zone": home,
+        "local_zone": home_shown,
         "local_date": local.date(),
         "other_day": local.date() != start.date(),
         "same_zone": zone_name == home,
@@ -113,15 +120,19 @@ def _event(item: Occurrence, home: str, language: str) -> dict[str, Any]:
     event = item.event
     assert event is not None
     start_local = start_there = time_local = ""
+    home_shown = zone_shown(home, language)
     if event.start is not None and event.end is not None:
         local = event.start.astimezone(dates.zone(home))
         local_end = event.end.astimezone(dates.zone(home))
-        time_local = f"{words.clock(local, language)}-{words.clock(local_end, language)} {home}"
+        clocks = f"{words.clock(local, language)}-{words.clock(local_end, language)}"
+        time_local = f"{clocks} {home_shown}"
         start_local = (
-            f"{words.long_date(local.date(), language)}, {words.clock(local, language)} {home}"
+            f"{words.long_date(local.date(), language)}, {words.clock(local, language)} "
+            f"{home_shown}"
         )
         if event.timezone != home:
-            start_there = f"{words.clock(event.start, language)} {event.timezone}"
+            there = zone_shown(event.timezone, language)
+            start_there = f"{words.clock(event.start, language)} {there}"
         day = local.date()
     else:
         day = item.date
@@ -189,6 +200,7 @@ def notice_context(
         "organisation": {
             "name": org.name,
             "timezone": org.timezone,
+            "zone_shown": zone_shown(org.timezone, language),  # the id in English, else the city
             "language": language,  # its lang: the language it is written in
             "direction": words.direction(language),  # its dir: "rtl" for Urdu
             "country": org.country,
@@ -239,7 +251,7 @@ def notice_context(
         "fire_at": fire_at,
         "fire_at_text": (
             f"{words.long_date(fire_at.date(), language)}, {words.clock(fire_at, language)} "
-            f"{org.timezone}"
+            f"{zone_shown(org.timezone, language)}"
         ),
         "now": now.astimezone(home),
     }
