@@ -281,7 +281,7 @@ def test_a_line_in_parts_is_the_line_of_the_whole(parts: tuple[str, str, str], n
         assert folder.line(name, *parts).encode() == Contentline(expected).to_ical()
 
 
-@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     chosen=SOME_CALENDARS,
     info=INFO,
@@ -306,7 +306,7 @@ def test_a_calendars_piece_counts_its_vevents(calendar: Calendar, first: int) ->
     assert piece.vevents == text.count("BEGIN:VEVENT\r\n") == text.count("END:VEVENT\r\n")
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(calendar=calendars(0), info=INFO)
 def test_an_attachment_is_a_plain_icalendar_build(calendar: Calendar, info: FeedInfo) -> None:
     calendar = calendar_in(calendar, info.language)

@@ -33,8 +33,10 @@ from reminders.config.schema import key_name
 from reminders.core.errors import UNKNOWN_KEY, CalendarError, ConfigError, InvalidInput, Problem
 from tests.conftest import TODAY
 
+# 120 examples: the suite's two-minute budget (issue 14) with the languages' tests added; runs
+# of 200 found nothing more (raise it here to hunt).
 PROPERTY_SETTINGS = settings(
-    max_examples=200,
+    max_examples=120,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
 )
