@@ -421,7 +421,20 @@ def add_start_date(command: argparse.ArgumentParser) -> None:
     )
 
 
+def _english(message: str) -> str:
+    return message
+
+
+def _english_plural(singular: str, plural: str, count: int) -> str:
+    return singular if count == 1 else plural
+
+
 def build_parser() -> argparse.ArgumentParser:
+    # The command line is operator text, English in every language (docs/languages.md): argparse's
+    # own words need no catalog, and looking one up (gettext searches the locale folders for
+    # each of its sentences, 42 of them) cost 2 ms of every command's start (bench/startup.py).
+    argparse._ = _english  # type: ignore[attr-defined]
+    argparse.ngettext = _english_plural  # type: ignore[attr-defined]
     parser = argparse.ArgumentParser(
         prog="reminders",
         formatter_class=Formatter,
