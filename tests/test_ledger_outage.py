@@ -109,6 +109,12 @@ NOW = datetime(2027, 1, 10, 4, 0, tzinfo=UTC)
 async def healthz(records: Records) -> dict[str, Any]:
     """/healthz over HTTP, from the feed that the in-process daemon serves."""
     marker = "serving the feed on "
+    # The feed binds in the background of the daemon's start (real time, not the daemon's
+    # clock): on a loaded machine its line may come a moment after the notices' first steps.
+    loop = asyncio.get_running_loop()
+    until = loop.time() + 20
+    while not any(marker in m for m in records.messages()) and loop.time() < until:
+        await asyncio.sleep(0.02)
     line = next(m for m in records.messages() if marker in m)
     url = line.split(marker, 1)[1].split()[0] + "/healthz"
     body = await asyncio.to_thread(lambda: urlopen(url, timeout=10).read())
