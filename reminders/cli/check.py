@@ -113,7 +113,6 @@ def translation_warnings(settings: Settings, calendars: tuple[Calendar, ...]) ->
     """For every configured language but a calendar's own: every text of it with no translation
     (shown in the calendar's language, marked as such) or an unreviewed one, with its file and
     line (docs/calendar-format.md, "Translations")."""
-    from ..config.calendars import text_lines
     from ..core import translate
 
     out = []
@@ -124,6 +123,9 @@ def translation_warnings(settings: Settings, calendars: tuple[Calendar, ...]) ->
             if not found:
                 continue
             if lines is None:
+                # The calendar loader (and the TOML parser) only when there is a line to name.
+                from ..config.calendars import text_lines
+
                 lines = text_lines(calendar)
             untranslated = sum(item.translation is None for item in found)
             out.append(

@@ -83,6 +83,12 @@ class Organisation(NamedTuple):
 def folder_of(config_path: str) -> str | None:
     """The organisations folder a config names (absolute), None for the one-organisation case.
     Read from the config file itself, which must be valid."""
+    try:
+        with open(config_path, "rb") as handle:
+            if b"organisations" not in handle.read():  # the common case, without the TOML parser
+                return None
+    except OSError:
+        return None
     document, _, _ = read_toml(config_path, shown_path(config_path))
     paths = document.get("paths") if isinstance(document, dict) else None
     value = paths.get("organisations") if isinstance(paths, dict) else None
