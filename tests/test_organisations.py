@@ -3,6 +3,7 @@ problems per file, ``--org`` and ``reminders orgs``."""
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -10,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from reminders.config.organisations import load_organisations
+from reminders.plan.overview import CSV_COLUMNS
 
 from .conftest import ROOT
 
@@ -192,10 +194,33 @@ def test_the_overview_has_every_organisation_per_observance(cli: Cli, ministry: 
     code, out, err = cli("--config", config, "plan", "2027", "--overview", "--format", "json")
     assert code == 0, err
     assert json.loads(out)["organisations"] == document["organisations"]
+    said = {}
     for fmt in ("table", "md", "csv", "html"):
-        code, text, err = cli("--config", config, "plan", "2027", "--overview", "--format", fmt)
+        code, said[fmt], err = cli(
+            "--config", config, "plan", "2027", "--overview", "--format", fmt
+        )  # fmt: skip
         assert code == 0, (fmt, err)
-        assert "Khojaly" in text
+    roundtable = "Roundtable on the 35th anniversary of the Khojaly Genocide"
+    assert (
+        f"  islamabad: {roundtable}, Thursday 25 Feb 2027 (moved off the day)\n"
+        "      conflict: in Ramadan 1448"
+    ) in said["table"]
+    assert (
+        f"| Embassy in Islamabad (islamabad) | planned, with a conflict | {roundtable}, "
+        "Thursday 25 Feb 2027 (moved off the day) | in Ramadan 1448"
+    ) in said["md"]
+    assert said["csv"].splitlines()[0] == ",".join(CSV_COLUMNS)
+    assert (
+        f"remembrance:february-26,35th anniversary of the Khojaly Genocide,2027-02-26,islamabad,"
+        f"conflict,2027-02-25,{roundtable},yes,"
+    ) in said["csv"]
+    # The picture: a row per organisation, a cell per observance, its state as class and words.
+    rows = re.findall(r'<tr><th scope="row">(.*?)</tr>', said["html"])
+    assert len(rows) == 2
+    baku, islamabad = (re.findall(r'<td class="(\w+)"[^>]*>([^<]*)</td>', row) for row in rows)
+    assert [state for state, _ in baku] == ["nothing"] * 4
+    assert islamabad[1] == ("conflict", "planned, with a conflict")
+    assert [state for state, _ in islamabad] == ["nothing", "conflict", "nothing", "nothing"]
     code, _, err = cli("--config", config, "plan", "2027", "--overview", "--format", "ics")
     assert code == 2
     assert "--overview: got --format ics; expected one of table, md, csv, json, html" in err
@@ -302,3 +327,9 @@ def test_an_organisation_selected_by_one_command_is_not_the_next_ones(
     assert load(str(ROOT / "config.toml"), date(2026, 12, 7)).settings.organisation.name == (
         "Sample Embassy, Islamabad"
     )
+
+
+def test_the_overview_of_a_config_without_organisations_says_so(cli: Cli) -> None:
+    code, out, err = cli("--config", str(ROOT / "config.toml"), "plan", "2027", "--overview")
+    assert (code, out) == (2, "")
+    assert "--overview: the config names no organisations ([paths] organisations)" in err

@@ -97,16 +97,6 @@ def _config_path(args: argparse.Namespace) -> str:
     return find_config(args.config)
 
 
-def _names_organisations(config_path: str) -> bool:
-    """Whether a config may name an organisations folder (a word in its text; the loader then
-    reads it as TOML and decides)."""
-    try:
-        with open(config_path, "rb") as handle:
-            return b"organisations" in handle.read()
-    except OSError:
-        return False
-
-
 def cmd_check(args: argparse.Namespace) -> int:
     from ..core.words import ENGLISH
     from ..core.words import plural as counted
@@ -119,7 +109,9 @@ def cmd_check(args: argparse.Namespace) -> int:
     org_lines: list[str] = []
     # Each organisation over a valid config.toml (config/organisations.py); the loader's modules
     # only for a config that names organisations (check's start-up, bench/startup.py).
-    if not report.problems and _names_organisations(_config_path(args)):
+    from ..config.resources import may_name_organisations
+
+    if not report.problems and may_name_organisations(_config_path(args)):
         from .orgs import check_organisations
 
         org_lines, org_problems = check_organisations(_config_path(args), date.today())

@@ -9,54 +9,48 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from ..config.organisations import Organisation, load_organisations, loaded_organisation
+from ..config.config_file import load_config
+from ..config.organisations import Loading, load_each
 from ..core import words
 from ..core.dates import local_date, zone
 from ..core.errors import Problem, ReminderError
-from ..core.model import Calendar
 
 HORIZON_DAYS = 400  # how far ahead the next notice is looked for
 
 
 def orgs_lines(config_path: str, now: datetime) -> tuple[list[str], bool]:
     """The lines of ``reminders orgs`` and whether every organisation loaded."""
-    from ..config.calendars import load_calendars
-
-    today = now.date()
-    base, orgs, problems = load_organisations(config_path)
-    if not orgs and not problems:
+    deployment = load_each(config_path, now.date())
+    if deployment is None:
+        base = load_config(config_path)
         return [
             f"{base.source}: one organisation ({base.organisation.name}); "
             "[paths] organisations names none"
         ], True
-    shared = load_calendars(base.calendars_dir, today)
-    lines = [f"{len(orgs)} organisation(s) in {base.source}:"]
+    base, _, each, problems = deployment
+    lines = [f"{len(each)} organisation(s) in {base.source}:"]
+    lines += [f"  {problem}" for problem in problems]
     ok = not problems
-    for problem in problems:
-        lines.append(f"  {problem}")
-    for org in orgs:
-        found, fine = _org_lines(org, shared, now)
+    for one in each:
+        found, fine = _org_lines(one, now)
         lines.extend(found)
         ok = ok and fine
     return lines, ok
 
 
-def _org_lines(
-    org: Organisation, shared: tuple[Calendar, ...], now: datetime
-) -> tuple[list[str], bool]:
+def _org_lines(one: Loading, now: datetime) -> tuple[list[str], bool]:
     from ..plan.yearplans import notice_list
 
+    org = one.org
     if org.settings is None:
         head = f"  {org.id}: {len(org.problems)} problem(s); not loaded"
         return [head, *(f"    {p}" for p in org.problems)], False
     o = org.settings.organisation
     head = f"  {org.id}: {o.name} ({o.timezone}, {o.country}; {', '.join(o.languages)})"
-    try:
-        loaded = loaded_organisation(org, shared, now.date())
-    except ReminderError as exc:
-        return [head, f"    {exc.message()}"], False
+    if one.loaded is None:
+        return [head, *(f"    {p}" for p in one.problems)], False
     start = local_date(now, o.timezone)
-    items = notice_list(loaded, start, HORIZON_DAYS)
+    items = notice_list(one.loaded, start, HORIZON_DAYS)
     if not items:
         return [head, f"    no notice in the next {HORIZON_DAYS} days"], True
     first = items[0]
@@ -73,29 +67,21 @@ def _org_lines(
 def check_organisations(config_path: str, today: date) -> tuple[list[str], list[Problem]]:
     """``reminders check`` of a deployment's organisations: a line per organisation that loads
     with its calendars, and the problems of those that do not (each naming its file)."""
-    from ..config.calendars import load_calendars
-    from ..config.organisations import folder_of
-
-    if folder_of(config_path) is None:
-        return [], []
-    base, orgs, found = load_organisations(config_path)
-    problems = list(found)
-    lines = []
     try:
-        shared = load_calendars(base.calendars_dir, today)
+        deployment = load_each(config_path, today)
     except ReminderError:
-        return [], problems  # the shared calendars' problems are check's own report
-    for org in orgs:
-        try:
-            loaded = loaded_organisation(org, shared, today)
-        except ReminderError as exc:
-            problems.extend(
-                getattr(exc, "problems", None) or [Problem(org.path, "", None, exc.message())]
-            )
+        return [], []  # config.toml's and the shared calendars' problems are check's own report
+    if deployment is None:
+        return [], []
+    _, _, each, problems = deployment
+    lines = []
+    for one in each:
+        if one.loaded is None:
+            problems.extend(one.problems)
             continue
-        o = loaded.settings.organisation
+        o = one.loaded.settings.organisation
         lines.append(
-            f"organisation {org.id} ({loaded.settings.source}): {o.name}, {o.timezone}, "
+            f"organisation {one.org.id} ({one.loaded.settings.source}): {o.name}, {o.timezone}, "
             f"{o.country}, {', '.join(o.languages)}: ok"
         )
     return lines, problems

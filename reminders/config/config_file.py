@@ -382,7 +382,10 @@ def _named_languages(
     notices: tuple[NoticeRule, ...],
     milestones: tuple[MilestoneRule, ...],
 ) -> None:
-    """A channel, notice rule or milestone writes in one of the organisation's languages."""
+    """A channel, notice rule or milestone writes in one of the organisation's languages.
+
+    Each is reported at its table in ``document``; one that is not there (an organisation's file
+    keeps config.toml's entries: config/organisations.py) at ``organisation.languages``."""
     expected = (
         "one of the organisation's languages (organisation.languages: " + ", ".join(languages) + ")"
     )
@@ -401,7 +404,9 @@ def _named_languages(
         }
         for item in items:
             if item.language and item.language not in languages:
-                check.add((table, where[item.id], "language"), item.language, expected)
+                index = where.get(item.id)
+                at = ("organisation", "languages") if index is None else (table, index, "language")
+                check.add(at, item.language, expected)
 
 
 def _feed(values: dict[str, Any], base: str) -> Feed:

@@ -37,13 +37,13 @@ import re
 from datetime import date
 from typing import Any, NamedTuple
 
-from ..core.errors import MISSING, CalendarError, ConfigError, Problem
+from ..core.errors import MISSING, CalendarError, ConfigError, Problem, ReminderError
 from ..core.model import Calendar
 from ..core.settings import Loaded, Settings
 from . import config_file as cf
 from .calendars import EVENT_FIELDS
 from .closures import load_closures
-from .resources import shown_path
+from .resources import may_name_organisations, shown_path
 from .schema import Checker, Field, folder, ident, read_toml
 
 ORG_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
@@ -83,11 +83,7 @@ class Organisation(NamedTuple):
 def folder_of(config_path: str) -> str | None:
     """The organisations folder a config names (absolute), None for the one-organisation case.
     Read from the config file itself, which must be valid."""
-    try:
-        with open(config_path, "rb") as handle:
-            if b"organisations" not in handle.read():  # the common case, without the TOML parser
-                return None
-    except OSError:
+    if not may_name_organisations(config_path):
         return None
     document, _, _ = read_toml(config_path, shown_path(config_path))
     paths = document.get("paths") if isinstance(document, dict) else None
@@ -175,24 +171,7 @@ def load_organisation(base: Settings, org_id: str, path: str) -> Organisation:
     )
     closures = base.closures + load_closures(check, document.get("holiday"))
     if org is not None:
-        named: tuple[tuple[str, tuple[Any, ...]], ...] = (
-            ("channel", channels),
-            ("notice", notices),
-            ("milestone", milestones),
-        )
-        for table, items in named:
-            for item in items:
-                if item.language and item.language not in org["languages"]:
-                    where = _index_of(document.get(table), item.id)
-                    check.add(
-                        (table, where, "language")
-                        if where is not None
-                        else ("organisation", "languages"),
-                        item.language,
-                        "one of the organisation's languages (organisation.languages: "
-                        + ", ".join(org["languages"])
-                        + ")",
-                    )
+        cf._named_languages(check, org["languages"], document, channels, notices, milestones)
     _confined(check, org_id, folder, document, paths, feed)
     if check.problems or org is None or paths is None or feed is None or plan is None:
         return Organisation(org_id, os.path.abspath(path), None, "", tuple(check.problems))
@@ -256,14 +235,6 @@ def _confined(
         full = os.path.realpath(os.path.join(folder, value))
         if full != os.path.realpath(own) and not full.startswith(os.path.realpath(own) + os.sep):
             check.add(where, value, f"a path inside this organisation's folder ({org_id}/...)")
-
-
-def _index_of(raw: Any, item_id: str) -> int | None:
-    if isinstance(raw, list):
-        for index, table in enumerate(raw):
-            if isinstance(table, dict) and table.get("id") == item_id:
-                return index
-    return None
 
 
 def load_organisations(
@@ -355,12 +326,44 @@ def planned_events(org: Organisation, shared: tuple[Calendar, ...]) -> tuple[Cal
     )
 
 
-def find(config_path: str, org_id: str, today: date) -> Loaded:
-    """The organisation ``org_id`` of a deployment, loaded (for ``--org ID``)."""
+class Loading(NamedTuple):
+    """One organisation as the commands see it: loaded with the calendars, or its problems."""
+
+    org: Organisation
+    loaded: Loaded | None
+    problems: tuple[Problem, ...]
+
+
+def load_each(
+    config_path: str, today: date
+) -> tuple[Settings, tuple[Calendar, ...], tuple[Loading, ...], list[Problem]] | None:
+    """config.toml's settings, the shared calendars (read once), every organisation loaded with
+    them or with its problems, and the folder's own problems; None for a config that names no
+    organisations. ConfigError or CalendarError when config.toml or a shared calendar is bad."""
     from .calendars import load_calendars
 
+    if folder_of(config_path) is None:
+        return None
     base, orgs, problems = load_organisations(config_path)
-    if not orgs and not problems:
+    shared = load_calendars(base.calendars_dir, today)
+    each = []
+    for org in orgs:
+        try:
+            each.append(Loading(org, loaded_organisation(org, shared, today), ()))
+        except ReminderError as exc:
+            found = getattr(exc, "problems", None) or [Problem(org.path, "", None, exc.message())]
+            each.append(Loading(org, None, tuple(found)))
+    return base, shared, tuple(each), problems
+
+
+def find(config_path: str, org_id: str, today: date) -> Loaded:
+    """The organisation ``org_id`` of a deployment, loaded (for ``--org ID``): its file alone
+    is read and checked, the others' only listed when there is no such file."""
+    from .calendars import load_calendars
+
+    base = cf.load_config(config_path)
+    folder = folder_of(config_path)
+    if folder is None:
         raise ConfigError(
             [
                 Problem(
@@ -371,10 +374,12 @@ def find(config_path: str, org_id: str, today: date) -> Loaded:
                 )
             ]
         )
-    for org in orgs:
-        if org.id == org_id:
+    files, _ = organisation_files(folder)
+    for found_id, path in files:
+        if found_id == org_id:
+            org = load_organisation(base, org_id, path)
             return loaded_organisation(org, load_calendars(base.calendars_dir, today), today)
-    known = ", ".join(o.id for o in orgs) or "none"
+    known = ", ".join(i for i, _ in files) or "none"
     raise ConfigError(
         [Problem(shown_path(config_path), "--org", org_id, f"the id of an organisation ({known})")]
     )

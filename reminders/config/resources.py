@@ -55,3 +55,14 @@ def find_config(cli_value: str | None, environ: Mapping[str, str] | None = None)
     if env.get(ENV_CONFIG):
         return env[ENV_CONFIG]
     return "config.toml" if os.path.isfile("config.toml") else bundled("config.toml")
+
+
+def may_name_organisations(config_path: str) -> bool:
+    """Whether a config may name an organisations folder (the word is in its text): the common
+    one-organisation config is told apart without the TOML parser (config/organisations.py reads
+    it as TOML to decide)."""
+    try:
+        with open(config_path, "rb") as handle:
+            return b"organisations" in handle.read()
+    except OSError:
+        return False

@@ -23,8 +23,8 @@ from datetime import date
 from typing import NamedTuple
 
 from ..core import words
+from ..core.errors import UsageError
 from ..core.model import Calendar
-from ..core.settings import Loaded
 from .plan import Entry, Plan
 
 STATES = ("planned", "conflict", "nothing", "broken")
@@ -65,23 +65,17 @@ class Overview(NamedTuple):
 
 def build_overview(config_path: str, year: int, today: date) -> Overview:
     """The overview of ``year`` for the deployment of ``config_path``."""
-    from ..config.calendars import load_calendars
-    from ..config.organisations import load_organisations, loaded_organisation
-    from ..core.errors import ReminderError
+    from ..config.organisations import load_each
     from .output import make_plan
 
-    base, orgs, _ = load_organisations(config_path)
-    shared = load_calendars(base.calendars_dir, today)
-    plans: list[Plan | None] = []
-    problems: list[tuple[str, tuple[str, ...]]] = []
-    for org in orgs:
-        try:
-            loaded = loaded_organisation(org, shared, today)
-            plans.append(make_plan(_english(loaded), year))
-        except ReminderError as exc:
-            found = getattr(exc, "problems", None) or [exc.message()]
-            problems.append((org.id, tuple(str(p) for p in found)))
-            plans.append(None)
+    deployment = load_each(config_path, today)
+    if deployment is None:
+        raise UsageError("--overview: the config names no organisations ([paths] organisations)")
+    base, shared, each, _ = deployment
+    plans = [make_plan(one.loaded, year, words.ENGLISH) if one.loaded else None for one in each]
+    problems = [(one.org.id, tuple(str(p) for p in one.problems))
+                for one in each if one.loaded is None]  # fmt: skip
+    orgs = [one.org for one in each]
     rows = []
     for key, title, day in _observances(shared, year, base.feed.include_examples):
         rows.append(Row(key, title, day, tuple(_cell(plan, key, today) for plan in plans)))
@@ -91,15 +85,6 @@ def build_overview(config_path: str, year: int, today: date) -> Overview:
         tuple(rows),
         tuple(problems),
     )
-
-
-def _english(loaded: Loaded) -> Loaded:
-    """The overview is the centre's, in English: each plan's words in English."""
-    org = loaded.settings.organisation
-    if words.is_english(org.language):
-        return loaded
-    settings = loaded.settings._replace(organisation=org._replace(language=words.ENGLISH))
-    return loaded._replace(settings=settings)
 
 
 def _observances(
