@@ -151,7 +151,8 @@ def plan_events(plan: Plan, shared: Shared, default: str = "") -> list[VEvent]:
 
 
 def tag_language(component: Any, language: str, names: tuple[str, ...]) -> None:
-    """``LANGUAGE=language`` on the text properties ``names`` of ``component`` it has."""
+    """``LANGUAGE=language`` on the text properties ``names`` of ``component`` it has (a
+    VEVENT's; the VCALENDAR's are new_vcalendar's ``languages``)."""
     for name in names:
         value = component.get(name)
         if value is not None:
@@ -173,11 +174,10 @@ def plan_ics(plan: Plan, settings: Settings) -> bytes:
         "Preparation milestones for the remembrance days of %(year)s, counted in working days "
         "of %(country)s, and the suggested event dates.",
     ) % {"year": plan.year, "country": plan.country}
-    vcal = new_vcalendar(name, description, stamp, settings.feed.refresh_interval)
     # The default language's plan says nothing of its language (as the default feed).
     default = words.output_language(org.language)
-    if not same_language(language, default):
-        tag_language(vcal, language, ("NAME", "X-WR-CALNAME", "DESCRIPTION", "X-WR-CALDESC"))
+    marked = "" if same_language(language, default) else language
+    vcal = new_vcalendar(name, description, stamp, settings.feed.refresh_interval, (marked, marked))
     vcal.subcomponents.extend(plan_events(plan, Shared(stamp, domain, language), default))
     data: bytes = vcal.to_ical()
     return data
