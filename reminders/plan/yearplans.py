@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from heapq import merge
 
-from ..core import dates
+from ..core import dates, words
 from ..core.model import Occurrence
 from ..core.notices import Notice, events_by_occurrence
 from ..core.settings import MILESTONE_PREFIX, Loaded, MilestoneRule, NoticeRule
@@ -87,6 +87,7 @@ class YearPlans:
         self.lock = threading.Lock()
         self.rules = {rule.id: milestone_notice_rule(rule) for rule in loaded.settings.milestones}
         self.notified = {rule.id: rule for rule in loaded.settings.milestones if rule.notified}
+        self.default = words.output_language(loaded.settings.organisation.language)
 
     def plan(self, year: int, language: str = "") -> Plan:
         """The plan of ``year``, as ``reminders plan YEAR`` builds it, in ``language`` (a
@@ -114,16 +115,14 @@ class YearPlans:
         year = occurrence.date.year
         if not FIRST_YEAR < year < LAST_YEAR:
             return None
-        plan = self.plan(year, language)
-        entry = self.index[(year, self._own(language))].get(occurrence.id)
+        own = self._own(language)
+        plan = self.plan(year, own)
+        entry = self.index[(year, own)].get(occurrence.id)
         return None if entry is None else NoticePlan(entry, plan.host)
 
     def _own(self, language: str) -> str:
         """ "" for the organisation's default language (one plan, however it is named)."""
-        from ..core import words
-
-        default = words.output_language(self.loaded.settings.organisation.language)
-        return "" if not language or language == default else language
+        return "" if not language or language == self.default else language
 
     def notified_rule(self, milestone: str) -> NoticeRule | None:
         """The notice rule of a notified milestone (None: no such milestone, or no channels)."""
