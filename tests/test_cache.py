@@ -260,6 +260,17 @@ def test_the_host_calendar_is_kept_and_a_hit_equals_computing_it(private_cache: 
     assert host_files(private_cache) == [stored]
 
 
+def test_every_english_shares_one_host_calendar_file_and_key(private_cache: Path) -> None:
+    english = hostcache.host_calendar("PK", WEEKEND, 2027, language="en")
+    (stored,) = host_files(private_cache)
+    made = (stored.stat().st_ino, stored.stat().st_mtime_ns)
+    # en-GB and "" make the same calendar: read from the English file, not written over it.
+    assert hostcache.host_calendar("PK", WEEKEND, 2027, language="en-GB") == english
+    assert hostcache.host_calendar("PK", WEEKEND, 2027, language="") == english
+    assert host_files(private_cache) == [stored]
+    assert (stored.stat().st_ino, stored.stat().st_mtime_ns) == made
+
+
 def test_another_country_weekend_or_year_has_its_own_host_calendar(private_cache: Path) -> None:
     pakistan = hostcache.host_calendar("PK", WEEKEND, 2027)
     azerbaijan = hostcache.host_calendar("AZ", WEEKEND, 2027)

@@ -65,8 +65,11 @@ def host_calendar(
 ) -> HostCalendar:
     """``hostcal.host_calendar``, from the cache when it was computed by the same code,
     libraries and arguments; computed and stored otherwise."""
-    language = language or "en"
-    named = "" if language.split("-", 1)[0].lower() == "en" else f"-{language}"
+    from ..core.words import is_english
+
+    # Every English ("", "en-GB") makes the same calendar: one file and one key for them all.
+    language = "en" if is_english(language) else language
+    named = "" if language == "en" else f"-{language}"
     path = cache.entry_path("host", f"{country}-{'-'.join(weekend)}-{year}{named}")
     wanted = host_key(country, weekend, year, language) if path is not None else None
     if path is None or wanted is None:
