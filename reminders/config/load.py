@@ -25,8 +25,7 @@ def load(config_path: str, today: date) -> Loaded:
         from .organisations import find
 
         found = find(config_path, _selected, today)
-        prepare(found.settings.organisation.language)
-        for language in found.settings.organisation.languages:
+        for language in found.settings.organisation.languages:  # the default among them
             prepare(language)
         return found
     from . import cache
