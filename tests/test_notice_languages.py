@@ -443,3 +443,43 @@ def test_a_reload_renders_the_soonest_notices_in_each_language_of_their_channels
     (found,) = problems("ur")
     assert "planning.subject.txt:1: rendering failed: ZeroDivisionError" in found
     assert found.endswith(f"(notice {notice.id}, in ur)")
+
+
+def test_a_reload_builds_the_attachment_in_each_language_of_the_channels(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """reload.notice_problems builds a notice's ICS attachment as delivery does, in each
+    language its channels receive: one failing only in Urdu is found, naming the language."""
+    from reminders.core.notices import find_notice
+    from reminders.notify import render
+    from reminders.notify.reload import notice_problems
+    from reminders.notify.runtime import Runtime
+    from reminders.plan.yearplans import YearPlans
+
+    real = render.notice_ics
+
+    def attachment(notice: Any, settings: Any, language: str | None = None) -> bytes:
+        if language == "ur":
+            raise ValueError("a value the ICS library refuses")
+        return real(notice, settings, language)
+
+    monkeypatch.setattr(render, "notice_ics", attachment)
+    loaded = _five(LOADED)
+    outbox = loaded.settings.channel("outbox")
+    assert outbox is not None
+    rule = loaded.settings.rule("plan-30")
+    assert rule is not None
+    notice = find_notice(loaded.calendars, rule, "february-26", 2027, loaded.settings.organisation)
+    assert notice is not None
+
+    def problems(language: str) -> list[str]:
+        settings_ = loaded.settings._replace(channels=(outbox._replace(language=language),))
+        version = loaded._replace(settings=settings_)
+        env = environment(settings_.templates_dir)
+        runtime = Runtime(settings_, loaded.calendars, env, {}, (), YearPlans(version))
+        return [str(p) for p in notice_problems(runtime, [notice])]
+
+    assert problems("az") == []
+    (found,) = problems("ur")
+    assert "observance 'february-26'" in found
+    assert f"for notice {notice.id}, in ur (ValueError: a value the ICS library refuses)" in found

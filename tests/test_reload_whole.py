@@ -156,10 +156,10 @@ def fail_attachment_for_new_data(monkeypatch: pytest.MonkeyPatch) -> None:
     """The ICS attachment of the new 37th anniversary's notice fails to build."""
     real = render.notice_ics
 
-    def attachment(notice: Any, settings: Any) -> bytes:
+    def attachment(notice: Any, settings: Any, language: str | None = None) -> bytes:
         if notice.occurrence.observance.id == "d0111":
             raise ValueError("a value the ICS library refuses")
-        return real(notice, settings)
+        return real(notice, settings, language)
 
     monkeypatch.setattr(render, "notice_ics", attachment)
 

@@ -95,18 +95,18 @@ def notice_problems(runtime: Runtime, notices: Iterable[Notice]) -> list[Problem
                 key: tuple[object, ...] = (problem.file, problem.line, problem.expected)
                 if key not in found:
                     found[key] = problem._replace(expected=f"{problem.expected} (notice {where})")
-        notice = original
-        try:
-            notice_ics(notice, runtime.settings)
-        except Exception as exc:  # a library refusing a value: reported, never a traceback
-            calendar = notice.occurrence.calendar
-            observance = notice.occurrence.observance
-            what = f"observance {observance.id!r}" if observance else "the occurrence"
-            why = " ".join(f"{type(exc).__name__}: {exc}".split())[:200]
-            key = (calendar.source, what, type(exc).__name__)
-            if key not in found:
-                expected = f"an ICS attachment that can be built for notice {notice.id} ({why})"
-                found[key] = Problem(calendar.source, what, None, expected)
+            # The attachment as delivery builds it: in this language, with its texts.
+            try:
+                notice_ics(notice, runtime.settings, language)
+            except Exception as exc:  # a library refusing a value: reported, never a traceback
+                calendar = notice.occurrence.calendar
+                observance = notice.occurrence.observance
+                what = f"observance {observance.id!r}" if observance else "the occurrence"
+                why = " ".join(f"{type(exc).__name__}: {exc}".split())[:200]
+                key = (calendar.source, what, type(exc).__name__)
+                if key not in found:
+                    expected = f"an ICS attachment that can be built for notice {where} ({why})"
+                    found[key] = Problem(calendar.source, what, None, expected)
     return list(found.values())
 
 
