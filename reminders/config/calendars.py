@@ -25,6 +25,7 @@ from ..core.model import (
     Translation,
     YearlyRule,
 )
+from ..core.translate import same_language
 from .language_tag import LANGUAGE_EXPECTED, language_tag, translation_tag
 from .resources import shown_path
 from .schema import (
@@ -296,7 +297,7 @@ def translations(
         except Invalid:
             check.add(at, tag, f"{LANGUAGE_EXPECTED}, naming a table of translated texts")
             continue
-        if tag.split("-", 1)[0].lower() == own.split("-", 1)[0].lower():
+        if same_language(tag, own):
             check.add(at, tag, f"a language other than the calendar's own ({own})")
             continue
         values = check.table(table, fields, at)
