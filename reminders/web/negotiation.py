@@ -19,6 +19,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from functools import lru_cache
 
+from ..core.translate import base
+
 
 def negotiate(header: bytes | str | None, languages: Sequence[str]) -> str:
     """The configured language (one of ``languages``, the default first) that ``header`` asks
@@ -75,8 +77,8 @@ def match(wanted: str, languages: tuple[str, ...]) -> str | None:
         if tag in lowered:
             return languages[lowered.index(tag)]
         tag = tag.rpartition("-")[0]
-    primary = wanted.split("-", 1)[0]
-    for language, low in zip(languages, lowered, strict=True):
-        if low.split("-", 1)[0] == primary:
+    primary = base(wanted)
+    for language in languages:
+        if base(language) == primary:
             return language
     return None
