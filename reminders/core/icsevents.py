@@ -44,7 +44,7 @@ from . import words
 from .i18n import t
 from .icsfold import Folder, escape, fold
 from .model import Calendar, Observance, Occurrence, TimedMoment
-from .occurrences import occurrences
+from .occurrences import occurrences, title_for
 from .translate import Item, same_language, text_language
 
 TYPE_CHECKING = False
@@ -138,13 +138,7 @@ def expanded(
         assert observance is not None
         title = observance.title
         if "{" in title:
-            language = text_language(calendar, observance, "title")
-            title = title.format(
-                ordinal=words.ordinal(item.number, language),
-                number=item.number,
-                year=item.date.year,
-                since=observance.since,
-            )
+            title = title_for(observance, item.date.year, calendar)
         moments = item.moments
         if moments:
             by_id = {moment.id: moment for moment in observance.moments}
