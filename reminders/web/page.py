@@ -209,7 +209,7 @@ def item_context(item: Occurrence, today: date, home: str, language: str) -> dic
     out["title_lang"] = other(text_language(calendar, event, "title"), language)
     out["description"] = event.description
     out["description_lang"] = other(text_language(calendar, event, "description"), language)
-    belongs = item.observance is not None and item.number > 0
+    belongs = item.observance if item.number > 0 else None  # the day it belongs to
     out["event"] = {
         "title": event.title,  # without "Example: " (the page writes that around it)
         "example": event.example,
@@ -217,12 +217,10 @@ def item_context(item: Occurrence, today: date, home: str, language: str) -> dic
         "venue_lang": other(text_language(calendar, event, "venue"), language),
         "time": timed,
         # The day it belongs to, such as "35th anniversary of the Khojaly Genocide".
-        "observance": title_for(item.observance, item.date.year, calendar)
-        if item.observance is not None and belongs
-        else "",
-        "observance_lang": other(text_language(calendar, item.observance, "title"), language)
-        if item.observance is not None and belongs
-        else "",
+        "observance": "" if belongs is None else title_for(belongs, item.date.year, calendar),
+        "observance_lang": ""
+        if belongs is None
+        else other(text_language(calendar, belongs, "title"), language),
     }
     return out
 
