@@ -73,7 +73,7 @@ def language_warnings(settings: Settings) -> tuple[str, ...]:
 
     org = settings.organisation
     out = []
-    for language in org.languages or (org.language,):
+    for language in org.languages:  # the default among them
         prepare(language)  # its CLDR data from the start-up cache: Babel not imported
         found = words.missing(language)
         key = "organisation.language" if language == org.language else "organisation.languages"

@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date, timedelta
 from types import MappingProxyType
 
+from ..core import words
 from ..core.errors import ConfigError, Problem, UsageError
 from ..core.model import WEEKDAYS
 
@@ -235,7 +236,7 @@ def holiday_language(language: str, supported: Sequence[str]) -> str | None:
     tag): the tag itself ("ur_PK" for ``ur-PK``), else its language alone ("az"), else a
     regional form of it ("ur_PK" for ``ur``); None for English, or when the country has no
     names in the language (Pakistan in Russian)."""
-    if not language or language.split("-", 1)[0].lower() == "en":
+    if words.is_english(language):  # "" too
         return None
     tag = language.replace("-", "_")
     base = tag.split("_", 1)[0].lower()

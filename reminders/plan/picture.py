@@ -136,6 +136,7 @@ def month_block(plan: Plan, month: int, notes: dict[date, dict[str, list[str]]])
     length = calendar.monthrange(plan.year, month)[1]
     cells = []
     days = []
+    only_weekend = [t(language, "Weekend")]  # a day that says nothing more than that
     for number in range(1, length + 1):
         day = date(plan.year, month, number)
         week, column = divmod(offset + number - 1, 7)
@@ -145,7 +146,7 @@ def month_block(plan: Plan, month: int, notes: dict[date, dict[str, list[str]]])
         )
         cells.append(cell)
         told = cell["title"].split("\n")[1:]
-        if told and told != [t(language, "Weekend")]:
+        if told and told != only_weekend:
             days.append({"iso": cell["iso"], "date_text": told_date(day, language), "lines": told})
     return {
         "id": f"month-{month}",

@@ -418,7 +418,7 @@ class Site:
     def languages(self) -> tuple[str, ...]:
         """The languages the page is served in (``[organisation] languages``, default first)."""
         org = self.built().loaded.settings.organisation
-        return org.languages or (org.language,)
+        return org.languages
 
     def page(self, language: str = "", negotiated: bool = False) -> PreparedPage:
         """The index page in ``language`` ("" the default) with its Content-Security-Policy,
@@ -599,7 +599,7 @@ def build_pages(feeds: FeedSet) -> Pages:
     if problems:
         raise InvalidInput(problems, "web page's templates")
     pages: dict[str, PreparedPage] = {}
-    for language in settings.organisation.languages or (settings.organisation.language,):
+    for language in settings.organisation.languages:
         try:
             rendered = render_index(feeds, feeds.today, language=language)
         except Exception as exc:

@@ -124,8 +124,7 @@ def export_site(
     feeds = feeds_from_files(config_path, loaded, {}, now)
     org = settings.organisation
     pages = [
-        (language, render_index(feeds, today, language=language).html)
-        for language in org.languages or (org.language,)
+        (language, render_index(feeds, today, language=language).html) for language in org.languages
     ]
     years = plan_years(today, settings.feed.future_years)
     plans = [(year, public_plan_html(loaded, year)) for year in years]
