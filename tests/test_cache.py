@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from reminders.cli.check import check
+from reminders.cli.check import WARNING_CODE, check
 from reminders.config import cache
 from reminders.config.calendars import load_calendars
 from reminders.config.config_file import load_config
@@ -174,8 +174,10 @@ def test_templates_are_rendered_again_only_when_something_changed(copied: Path) 
     check(str(copied), TODAY)  # a miss: validates, caches the config and calendars
     first = check(str(copied), TODAY)  # a hit: renders the templates, marks them checked
     assert first.problems == ()
-    key = cache.templates_key(str(copied), load(str(copied), TODAY), TODAY)
-    assert cache.templates_checked(str(copied), key)
+    key = cache.templates_key(str(copied), load(str(copied), TODAY), TODAY, WARNING_CODE)
+    remembered = cache.templates_checked(str(copied), key)
+    assert remembered is not None
+    assert set(remembered) <= set(first.warnings)
 
     broken = templates / "notices" / "press.subject.txt"
     broken.write_text("{{ no_such_thing }}\n", "utf-8")
@@ -185,8 +187,10 @@ def test_templates_are_rendered_again_only_when_something_changed(copied: Path) 
         "expected only the variables listed in templates/README.md"
     ]
     # A different day renders again too (the sample notices depend on the date).
-    later = cache.templates_key(str(copied), load(str(copied), TODAY), date(2026, 11, 24))
-    assert not cache.templates_checked(str(copied), later)
+    later = cache.templates_key(
+        str(copied), load(str(copied), TODAY), date(2026, 11, 24), WARNING_CODE
+    )
+    assert cache.templates_checked(str(copied), later) is None
 
 
 def test_a_clean_check_with_checked_templates_does_not_import_jinja(copied: Path) -> None:
@@ -197,6 +201,40 @@ def test_a_clean_check_with_checked_templates_does_not_import_jinja(copied: Path
     assert "jinja2" in runs[0].stderr  # the first check renders the templates
     assert "jinja2" not in runs[1].stderr  # then nothing changed: the marker answers
     assert "jinja2" not in runs[2].stderr
+
+
+def test_a_clean_check_remembers_its_translation_warnings(copied: Path) -> None:
+    """A config in Urdu: the first clean check words the unreviewed translations with their
+    lines (the calendar files read again for them); the next, with nothing changed, shows the
+    same words from the cache, without the TOML parser; an edit of a calendar words them anew."""
+    text = copied.read_text("utf-8").replace(
+        'language = "en"', 'language = "en"\nlanguages = ["en", "ur"]', 1
+    )
+    assert 'languages = ["en", "ur"]' in text
+    copied.write_text(text, "utf-8")
+    command = [sys.executable, "-X", "importtime", "-c", SETTLED, "--config", str(copied),
+               "check"]  # fmt: skip
+    runs = [subprocess.run(command, capture_output=True, text=True, check=True) for _ in range(3)]
+    assert runs[0].stdout == runs[1].stdout == runs[2].stdout
+    said = [_warnings(run.stderr) for run in runs]
+    assert said[0] == said[1] == said[2]
+    assert any("in ur: " in line for line in said[0])
+    parser = re.compile(r"\|\s+tomli$", re.MULTILINE)
+    assert parser.search(runs[0].stderr)
+    assert not parser.search(runs[2].stderr)  # remembered: no calendar file read again
+    calendar = copied.parent / "calendars" / "remembrance.toml"
+    calendar.write_text("\n" + calendar.read_text("utf-8"), "utf-8")  # every line one lower
+    moved = subprocess.run(command, capture_output=True, text=True, check=True)
+    lines = re.findall(r"remembrance\.toml:(\d+)", "\n".join(said[2]))
+    assert lines
+    assert re.findall(r"remembrance\.toml:(\d+)", moved.stderr) == [
+        str(int(line) + 1) for line in lines
+    ]
+
+
+def _warnings(stderr: str) -> list[str]:
+    """The lines of a check's standard error that are not -X importtime's."""
+    return [line for line in stderr.splitlines() if not line.startswith("import time:")]
 
 
 # --- Large calendars are pickled ---------------------------------------------------------------

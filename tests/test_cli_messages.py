@@ -75,6 +75,41 @@ def test_every_command_takes_config_after_it(cli: Cli) -> None:
         assert "--config" in sub.format_usage(), name
 
 
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["check"],
+        ["--config", "x.toml", "upcoming", "--days", "5", "--from", "2027-01-01"],
+        ["--config=x.toml", "export", "--from", "2027", "--no-examples", "--org", "baku"],
+        ["channel", "test", "outbox", "--rule", "day-of"],
+        ["plan", "2027", "--format", "md", "--overview", "--config", "y.toml"],
+        ["preview", "day-of", "january-20", "2027", "--language", "ur"],
+        ["serve", "--workers", "2", "--listen", "127.0.0.1:0"],
+        ["status", "--limit", "3"],
+        ["notices", "--days", "7"],
+        ["run", "--log-format", "json"],
+        ["orgs"],
+        ["token"],
+    ],
+)
+def test_the_parser_of_one_command_reads_it_as_the_whole_parser(argv: list[str]) -> None:
+    """main builds only the parser of the command it runs (start-up time): it reads the same
+    arguments to the same values as the parser of every command."""
+    from reminders.cli.commands import build_parser, command_in
+
+    only = command_in(argv)
+    assert only == next(word for word in argv if not word.startswith("-") and word != "x.toml")
+    one, whole = build_parser(only).parse_args(argv), build_parser().parse_args(argv)
+    assert vars(one) == vars(whole)
+
+
+def test_what_names_no_command_gets_every_command() -> None:
+    from reminders.cli.commands import command_in
+
+    for argv in ([], ["--help"], ["--version"], ["--conf", "x", "check"], ["bogus"], ["-h"]):
+        assert command_in(argv) is None, argv
+
+
 def test_config_on_a_folder_says_it_is_a_folder(
     cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

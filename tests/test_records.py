@@ -6,6 +6,8 @@ import pickle
 from datetime import date
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from reminders.core.model import FixedDate, Occurrence
 from reminders.core.records import NamedTuple
@@ -71,3 +73,56 @@ def test_a_nested_record_keeps_its_qualified_name_and_string_annotations() -> No
     # Not evaluated (``from __future__ import annotations``): the names, as written.
     assert Inner.__annotations__ == {"when": "date", "count": "int"}
     assert Point.__annotations__ == {"x": "int", "y": "int", "label": "str"}
+
+
+def _both(fields: list[str], defaults: list[int]) -> tuple[type, type]:
+    """The same record made by records.NamedTuple and by collections.namedtuple."""
+    import collections
+
+    annotations = dict.fromkeys(fields, "int")
+    namespace: dict[str, object] = {"__annotations__": annotations, "__module__": __name__}
+    namespace.update(zip(fields[len(fields) - len(defaults) :], defaults, strict=True))
+    ours = type(NamedTuple)("Rec", (NamedTuple,), namespace)
+    theirs = collections.namedtuple("Rec", fields, defaults=defaults or None)
+    return ours, theirs
+
+
+@given(
+    count=st.integers(min_value=1, max_value=20),  # past the 13 written-out sizes too
+    defaulted=st.integers(min_value=0, max_value=20),
+    values=st.lists(st.integers(), min_size=20, max_size=20),
+)
+@settings(max_examples=60, deadline=None)
+def test_a_record_behaves_as_collections_namedtuple(
+    count: int, defaulted: int, values: list[int]
+) -> None:
+    """records.py makes its classes without namedtuple's eval (start-up time): the same
+    construction, defaults, errors, repr, _replace, _make, _asdict, pickling and matching."""
+    fields = [f"f{index}" for index in range(count)]
+    defaults = values[: min(defaulted, count)]
+    ours, theirs = _both(fields, defaults)
+    given_values = values[: count - len(defaults)]
+    one, other = ours(*given_values), theirs(*given_values)
+    assert tuple(one) == tuple(other)
+    assert repr(one) == repr(other)
+    assert one._asdict() == other._asdict()
+    assert ours._fields == theirs._fields == tuple(fields)
+    assert ours._field_defaults == theirs._field_defaults
+    assert ours.__match_args__ == theirs.__match_args__
+    assert ours(**dict(zip(fields, values, strict=False))) == tuple(values[:count])
+    assert one._replace(f0=-1) == other._replace(f0=-1)
+    assert type(one._replace(f0=-1)) is ours
+    with pytest.raises(ValueError, match="Got unexpected field names: \\['nope'\\]"):
+        one._replace(nope=1)
+    with pytest.raises(TypeError, match=f"Expected {count} arguments, got {count + 1}"):
+        ours._make([*values[:count], 0])
+    assert ours._make(values[:count]) == tuple(values[:count])
+    if len(defaults) < count:  # a field without a default, left out
+        with pytest.raises(TypeError, match="missing 1 required positional argument: 'f"):
+            ours(*given_values[:-1])
+    with pytest.raises(TypeError, match="got an unexpected keyword argument 'nope'"):
+        ours(*given_values, nope=1)
+    with pytest.raises(AttributeError):
+        one.f0 = 5  # type: ignore[attr-defined]
+    assert one.__getnewargs__() == tuple(one)
+    assert ours.f0.__doc__ == theirs.f0.__doc__ == "Alias for field number 0"

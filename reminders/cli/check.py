@@ -44,16 +44,20 @@ def check(
 ) -> CheckReport:
     """``_check``, then every channel built as the daemon would build it (secrets included);
     with ``connect``, each channel that has a server connected to, sending nothing."""
-    report, settings = _check(config_path, today)
+    report, settings, marker = _check(config_path, today)
     if settings is None:
         return report
-    report = report._replace(
-        warnings=(
+    remembered = marker.warnings if marker is not None else None
+    if remembered is None:
+        remembered = (
             *language_warnings(settings),
-            *link_warnings(settings),
             *translation_warnings(settings, report.calendars),
         )
-    )
+        if marker is not None and marker.key is not None:
+            from ..config import cache
+
+            cache.mark_templates_checked(config_path, marker.key, remembered)
+    report = report._replace(warnings=(*remembered, *link_warnings(settings)))
     environ = os.environ if environ is None else environ
     # Without calendars (they failed to load) every private calendar would look unknown.
     found = token_problems(settings, report.calendars, environ) if report.calendars else ()
@@ -113,12 +117,14 @@ def translation_warnings(settings: Settings, calendars: tuple[Calendar, ...]) ->
     """For every configured language but a calendar's own: every text of it with no translation
     (shown in the calendar's language, marked as such) or an unreviewed one, with its file and
     line (docs/calendar-format.md, "Translations")."""
-    from ..core import translate
-
-    out = []
+    out: list[str] = []
     for calendar in calendars:
         lines: dict[tuple[str | int, ...], int] | None = None
         for language in settings.organisation.languages:
+            if language == calendar.language:
+                continue  # its own texts (translate.missing has nothing to say)
+            from ..core import translate
+
             found = translate.missing(calendar, language)
             if not found:
                 continue
@@ -238,35 +244,53 @@ def channel_problems(
     return tuple(problems), tuple(described)
 
 
-def _check(config_path: str, today: date) -> tuple[CheckReport, Settings | None]:
+class Marker(NamedTuple):
+    """A clean check's mark in the start-up cache: its key, and the warnings it remembers
+    (None: not remembered, to be worded and then marked under ``key``)."""
+
+    key: dict[str, object] | None
+    warnings: tuple[str, ...] | None = None
+
+
+# The code that words what a clean check remembers (config/cache.py templates_key), relative to
+# the package: an edit of one words the warnings again.
+WARNING_CODE = ("cli/check.py", "core/languages.py", "core/translate.py", "core/words.py")
+
+
+def _check(config_path: str, today: date) -> tuple[CheckReport, Settings | None, Marker | None]:
     """Validate the config and every calendar, and render every notice template with samples.
 
     Templates are not part of the start-up cache's key, so they are rendered even when the
-    validated config and calendars come from the cache.
+    validated config and calendars come from the cache. A check with no problem is marked in
+    the cache with its warnings (the Marker returned, for ``check`` to complete): the next one
+    with nothing changed renders nothing and words nothing again.
     """
     from ..config import cache
-    from ..plan.hostcache import known_country
-    from ..plan.hostcal import country_problems
 
     cached = cache.read(config_path, today)
     if cached is not None:
         known = cached.settings
-        marker = cache.templates_key(config_path, cached, today)
-        if marker is not None and cache.templates_checked(config_path, marker):
+        marker = cache.templates_key(config_path, cached, today, WARNING_CODE)
+        remembered = cache.templates_checked(config_path, marker)
+        if remembered is not None:
             report = CheckReport(
                 known.source, known.calendars_dir, cached.calendars, (), *_templates_of(known)
             )
-            return report, known
+            return report, known, Marker(marker, remembered)
+        # The host country is asked (python-holidays) only when the cache cannot answer.
+        from ..plan.hostcache import known_country
+        from ..plan.hostcal import country_problems
+
         found, names, shown_dir = _check_notices(known, cached.calendars, today, True)
         found = (*country_problems(known, known_country), *found)
-        if not found:
-            cache.mark_templates_checked(config_path, marker)
         report = CheckReport(
             known.source, known.calendars_dir, cached.calendars, found, names, shown_dir
         )
-        return report, known
+        return report, known, None if found else Marker(marker)
     from ..config.calendars import load_calendars
     from ..config.config_file import calendars_dir_hint, load_config
+    from ..plan.hostcache import known_country
+    from ..plan.hostcal import country_problems
 
     problems: list[Problem] = []
     settings: Settings | None = None
@@ -287,16 +311,17 @@ def _check(config_path: str, today: date) -> tuple[CheckReport, Settings | None]
     if settings is not None and not problems:
         cache.write(config_path, today, Loaded(settings, calendars))
     if settings is None:
-        return CheckReport(str(config_path), str(folder), calendars, tuple(problems)), None
+        return CheckReport(str(config_path), str(folder), calendars, tuple(problems)), None, None
     found, names, shown_dir = _check_notices(settings, calendars, today, calendars_ok)
+    clean = None
     if not problems and not found:
         # The next check with nothing changed need not render the templates again.
         loaded = Loaded(settings, calendars)
-        cache.mark_templates_checked(config_path, cache.templates_key(config_path, loaded, today))
+        clean = Marker(cache.templates_key(config_path, loaded, today, WARNING_CODE))
     report = CheckReport(
         settings.source, str(folder), calendars, (*problems, *found), names, shown_dir
     )
-    return report, settings
+    return report, settings, clean
 
 
 def _check_notices(

@@ -28,6 +28,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from ..core.settings import Loaded
 
+    Subcommands = argparse._SubParsersAction[argparse.ArgumentParser]
+
 Handler = Callable[[argparse.Namespace], int]
 
 
@@ -433,7 +435,10 @@ def _english_plural(singular: str, plural: str, count: int) -> str:
     return singular if count == 1 else plural
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The command line's parser: every command's, or with ``only``, that command's alone (what
+    a run of it needs: building the other eleven cost 1.3 ms of every start, bench/startup.py).
+    """
     # The command line is operator text, English in every language (docs/languages.md): argparse's
     # own words need no catalog, and looking one up (gettext searches the locale folders for
     # each of its sentences, 42 of them) cost 2 ms of every command's start (bench/startup.py).
@@ -449,7 +454,16 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"reminders {__version__}")
     parser.add_argument("--config", metavar="PATH", help="the configuration file (TOML)")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    added: list[argparse.ArgumentParser] = []
+    for name, add in _COMMANDS.items():
+        if only is None or name == only:
+            added.extend(add(commands))
+    _config_after_command(added)
+    _org_option([commands.choices[name] for name in ORG_COMMANDS if name in commands.choices])
+    return parser
 
+
+def _add_check(commands: Subcommands) -> list[argparse.ArgumentParser]:
     check = commands.add_parser(
         "check",
         formatter_class=Formatter,
@@ -465,7 +479,10 @@ def build_parser() -> argparse.ArgumentParser:
         "then QUIT without sending anything",
     )
     check.set_defaults(run=cmd_check)
+    return [check]
 
+
+def _add_channel(commands: Subcommands) -> list[argparse.ArgumentParser]:
     channel = commands.add_parser(
         "channel",
         formatter_class=Formatter,
@@ -492,7 +509,10 @@ def build_parser() -> argparse.ArgumentParser:
         "the channel)",
     )
     channel_test.set_defaults(run=cmd_channel_test)
+    return [channel, channel_test]
 
+
+def _add_upcoming(commands: Subcommands) -> list[argparse.ArgumentParser]:
     upcoming = commands.add_parser(
         "upcoming",
         formatter_class=Formatter,
@@ -509,7 +529,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_start_date(upcoming)
     upcoming.set_defaults(run=cmd_upcoming)
+    return [upcoming]
 
+
+def _add_export(commands: Subcommands) -> list[argparse.ArgumentParser]:
     export = commands.add_parser(
         "export",
         formatter_class=Formatter,
@@ -571,6 +594,10 @@ def build_parser() -> argparse.ArgumentParser:
         "CDN; see docs/web.md)",
     )
     export.set_defaults(run=cmd_export)
+    return [export]
+
+
+def _add_run(commands: Subcommands) -> list[argparse.ArgumentParser]:
     run = commands.add_parser(
         "run",
         formatter_class=Formatter,
@@ -594,7 +621,10 @@ def build_parser() -> argparse.ArgumentParser:
         "base_url, the page's links follow it",
     )
     run.set_defaults(run=cmd_run)
+    return [run]
 
+
+def _add_serve(commands: Subcommands) -> list[argparse.ArgumentParser]:
     serve = commands.add_parser(
         "serve",
         formatter_class=Formatter,
@@ -626,7 +656,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="log lines for people (default) or one JSON object per line",
     )
     serve.set_defaults(run=cmd_serve)
+    return [serve]
 
+
+def _add_plan(commands: Subcommands) -> list[argparse.ArgumentParser]:
     plan = commands.add_parser(
         "plan",
         formatter_class=Formatter,
@@ -666,7 +699,10 @@ def build_parser() -> argparse.ArgumentParser:
         "event date or 'nothing planned', conflicts, next milestone (every format but ics)",
     )
     plan.set_defaults(run=cmd_plan)
+    return [plan]
 
+
+def _add_token(commands: Subcommands) -> list[argparse.ArgumentParser]:
     token = commands.add_parser(
         "token",
         formatter_class=Formatter,
@@ -676,7 +712,10 @@ def build_parser() -> argparse.ArgumentParser:
         "then /calendars/CALENDAR.ics?token=TOKEN.",
     )
     token.set_defaults(run=cmd_token)
+    return [token]
 
+
+def _add_notices(commands: Subcommands) -> list[argparse.ArgumentParser]:
     notices = commands.add_parser(
         "notices",
         formatter_class=Formatter,
@@ -693,7 +732,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_start_date(notices)
     notices.set_defaults(run=cmd_notices)
+    return [notices]
 
+
+def _add_orgs(commands: Subcommands) -> list[argparse.ArgumentParser]:
     orgs = commands.add_parser(
         "orgs",
         formatter_class=Formatter,
@@ -703,7 +745,10 @@ def build_parser() -> argparse.ArgumentParser:
         "or the problems of its file. Exits 1 when an organisation's file has problems.",
     )
     orgs.set_defaults(run=cmd_orgs)
+    return [orgs]
 
+
+def _add_status(commands: Subcommands) -> list[argparse.ArgumentParser]:
     status = commands.add_parser(
         "status",
         formatter_class=Formatter,
@@ -720,7 +765,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="how many next notices and recent deliveries to show (default: 10)",
     )
     status.set_defaults(run=cmd_status)
+    return [status]
 
+
+def _add_preview(commands: Subcommands) -> list[argparse.ArgumentParser]:
     preview = commands.add_parser(
         "preview",
         formatter_class=Formatter,
@@ -752,9 +800,24 @@ def build_parser() -> argparse.ArgumentParser:
         "for: the channel's, else the rule's, else the organisation's default)",
     )
     preview.set_defaults(run=cmd_preview)
-    _config_after_command([*commands.choices.values(), channel_test])
-    _org_option([commands.choices[name] for name in ORG_COMMANDS if name in commands.choices])
-    return parser
+    return [preview]
+
+
+# Each command's parser, added by build_parser (all of them, or only the one being run).
+_COMMANDS: dict[str, Callable[[Subcommands], list[argparse.ArgumentParser]]] = {
+    "check": _add_check,
+    "channel": _add_channel,
+    "upcoming": _add_upcoming,
+    "export": _add_export,
+    "run": _add_run,
+    "serve": _add_serve,
+    "plan": _add_plan,
+    "token": _add_token,
+    "notices": _add_notices,
+    "orgs": _add_orgs,
+    "status": _add_status,
+    "preview": _add_preview,
+}
 
 
 # The commands that work for one organisation of a deployment (config/organisations.py).
@@ -785,8 +848,25 @@ def _config_after_command(parsers: Iterable[argparse.ArgumentParser]) -> None:
         )
 
 
+def command_in(argv: Sequence[str]) -> str | None:
+    """The command ``argv`` runs, when it can be told without parsing: the first word, after
+    nothing but ``--config PATH`` or ``--config=PATH``. None when anything else comes first (help,
+    ``--version``, an abbreviated option) or the word is no command: then every command's parser
+    is built, for the help or the error that lists them."""
+    at = 0
+    while at < len(argv):
+        word = argv[at]
+        if word == "--config":
+            at += 2
+        elif word.startswith("--config="):
+            at += 1
+        else:
+            return word if word in _COMMANDS else None
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    parser = build_parser(command_in(sys.argv[1:] if argv is None else argv))
     args = parser.parse_args(argv)
     run: Handler | None = getattr(args, "run", None)
     if run is None:

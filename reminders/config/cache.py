@@ -50,7 +50,8 @@ from ..core.settings import Loaded
 from .resources import state_folder
 
 # The program's catalogs (core/i18n.py's LOCALE_DIR, named here without importing it).
-CATALOGS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "locale")
+PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CATALOGS = os.path.join(PACKAGE, "locale")
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -247,7 +248,12 @@ def unpickle(data: bytes) -> Any:
 CHECK_LIBRARIES = ("holidays", "jinja2", "markupsafe")
 
 
-def templates_key(config_path: str, loaded: Loaded, today: date) -> Key | None:
+def templates_key(
+    config_path: str, loaded: Loaded, today: date, code: tuple[str, ...] = ()
+) -> Key | None:
+    """What a clean check's result depends on: ``key``'s inputs, the day, the templates, the
+    catalogs, the libraries the check asks and the ``code`` files (of the package, relative to
+    it) that word what the check remembers."""
     base = key(config_path, loaded.settings.calendars_dir, today)
     if base is None:
         return None
@@ -265,6 +271,7 @@ def templates_key(config_path: str, loaded: Loaded, today: date) -> Key | None:
         # compiled again) is rendered by the next check.
         "catalogs": tree_stats(CATALOGS),
         "libraries": libraries,
+        "code": file_stats([os.path.join(PACKAGE, name) for name in code]),
     }
 
 
@@ -293,18 +300,28 @@ def file_stats(paths: list[str]) -> tuple[tuple[str, tuple[int, int, int, int]],
     return tuple(out)
 
 
-def templates_checked(config_path: str, wanted: Key | None) -> bool:
+def templates_checked(config_path: str, wanted: Key | None) -> tuple[str, ...] | None:
+    """The warnings of the last clean check (``mark_templates_checked``), if nothing it
+    depended on changed since (``wanted``, from :func:`templates_key`); None otherwise."""
     base = folder()
     if base is None or wanted is None:
-        return False
+        return None
     try:
         with open(_file_for(config_path, base) + ".templates", "rb") as handle:
-            return bool(marshal.load(handle) == wanted)
+            stored, warnings = marshal.load(handle)
     except (OSError, EOFError, ValueError, TypeError):
-        return False
+        return None
+    if stored != wanted or not isinstance(warnings, tuple):
+        return None
+    return warnings
 
 
-def mark_templates_checked(config_path: str, wanted: Key | None) -> None:
+def mark_templates_checked(
+    config_path: str, wanted: Key | None, warnings: tuple[str, ...] = ()
+) -> None:
+    """Remember that a check with the inputs of ``wanted`` found no problem, and its
+    ``warnings`` (the translations' lists: the next check need not load the calendars' files
+    again to find their lines)."""
     base = folder()
     if base is None or wanted is None:
         return
@@ -317,7 +334,7 @@ def mark_templates_checked(config_path: str, wanted: Key | None) -> None:
     try:
         os.makedirs(base, exist_ok=True)
         with open(temp, "wb") as handle:
-            marshal.dump(wanted, handle)
+            marshal.dump((wanted, tuple(warnings)), handle)
         os.replace(temp, target)
     except (OSError, ValueError):
         if os.path.exists(temp):

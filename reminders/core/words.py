@@ -38,9 +38,12 @@ from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 
-from . import cldrdata
 from .dates import zone
 from .languages import ANNIVERSARY, LANGUAGES, Language
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from .cldrdata import Pack
 
 ENGLISH = "en"
 
@@ -77,16 +80,17 @@ SKELETONS = {
 
 
 # Each language's CLDR data (core/cldrdata.py), from the start-up cache (config/langcache.py
-# calls remember) or from Babel the first time a language is asked for.
-_PACKS: dict[str, cldrdata.Pack] = {}
+# calls remember) or from Babel the first time a language is asked for. core/cldrdata.py itself
+# is imported only by a language other than English (the English words are written here).
+_PACKS: dict[str, Pack] = {}
 
 
-def remember(language: str, pack: cldrdata.Pack) -> None:
+def remember(language: str, pack: Pack) -> None:
     """Use ``pack`` for ``language`` (kept from an earlier run), so Babel is not imported."""
     _PACKS[language] = pack
 
 
-def pack(language: str) -> cldrdata.Pack:
+def pack(language: str) -> Pack:
     """The CLDR data of ``language`` (not English); ValueError when CLDR has no such language."""
     found = _PACKS.get(language)
     if found is None:
@@ -230,6 +234,8 @@ def format_date(day: date, pattern: str, language: str) -> str:
     taken as LDML as it is."""
     if is_english(language):
         return _english_date(day, pattern)
+    from . import cldrdata
+
     data = pack(language)
     skeleton = SKELETONS.get(pattern)
     own = data["patterns"][skeleton] if skeleton else pattern
@@ -295,6 +301,8 @@ def medium_date(day: date, language: str) -> str:
 def clock(value: datetime | time, language: str) -> str:
     """'13:00' (the locale's own short time in another language: Urdu '1:00 PM')."""
     if not is_english(language):
+        from . import cldrdata
+
         moment = time(value.hour, value.minute)
         try:
             return cldrdata.clock(moment, pack(language))
@@ -309,6 +317,8 @@ def number(value: int, language: str) -> str:
     """'37', '1000' (no grouping: anniversaries, counts and years read as written)."""
     if is_english(language):
         return str(value)
+    from . import cldrdata
+
     try:
         return cldrdata.number(value, pack(language))
     except cldrdata.Unsupported:
@@ -336,11 +346,15 @@ def ordinal(value: int, language: str, noun: str = ANNIVERSARY) -> str:
             )
         suffix = table.agree[noun]
     else:
+        from . import cldrdata
+
         suffix = table.ordinal[cldrdata.ordinal_category(value, pack(language))]
     return f"{number(value, language)}{suffix}"
 
 
 def _forms(count: int, forms: Mapping[str, str], language: str) -> str:
+    from . import cldrdata
+
     return forms[cldrdata.plural_category(count, pack(language))]
 
 
