@@ -18,14 +18,19 @@ language.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import date
 from typing import NamedTuple
 
 from ..core import words
 from ..core.errors import UsageError
 from ..core.model import Calendar
+from ..core.settings import Settings
 from .plan import Entry, Plan
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from ..config.organisations import Loading
 
 STATES = ("planned", "conflict", "nothing", "broken")
 STATE_WORDS = {
@@ -66,12 +71,21 @@ class Overview(NamedTuple):
 def build_overview(config_path: str, year: int, today: date) -> Overview:
     """The overview of ``year`` for the deployment of ``config_path``."""
     from ..config.organisations import load_each
-    from .output import make_plan
 
     deployment = load_each(config_path, today)
     if deployment is None:
         raise UsageError("--overview: the config names no organisations ([paths] organisations)")
     base, shared, each, _ = deployment
+    return overview_of(base, shared, each, year, today)
+
+
+def overview_of(
+    base: Settings, shared: tuple[Calendar, ...], each: Sequence[Loading], year: int, today: date
+) -> Overview:
+    """The overview of ``year`` for a deployment already loaded (the feed server's, which
+    keeps each organisation's last good version)."""
+    from .output import make_plan
+
     plans = [make_plan(one.loaded, year, words.ENGLISH) if one.loaded else None for one in each]
     problems = [(one.org.id, tuple(str(p) for p in one.problems))
                 for one in each if one.loaded is None]  # fmt: skip

@@ -389,11 +389,12 @@ def content_security_policy(html: str) -> str:
 CHARSET = '<meta charset="utf-8">'
 
 
-def render_page(templates_dir: str, context: dict[str, Any]) -> Rendered:
-    """The page and its policy.  The policy is also in the page, as a ``<meta>`` element, so a
+def render_page(templates_dir: str, context: dict[str, Any], template: str = INDEX) -> Rendered:
+    """The page (``template``: web/index.html, or the list of a deployment's organisations)
+    and its policy.  The policy is also in the page, as a ``<meta>`` element, so a
     static copy served by nginx (``export --site``) keeps it whatever nginx's header says;
     ``frame-ancestors`` works only in the header, so the element leaves it out."""
-    html = page_environment(templates_dir).get_template(INDEX).render(context)
+    html = page_environment(templates_dir).get_template(template).render(context)
     policy = content_security_policy(html)
     meta = policy.replace("; frame-ancestors 'none'", "")
     if CHARSET in html:

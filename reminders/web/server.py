@@ -40,6 +40,7 @@ from .protocol import http_protocol
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from .app import Pages
+    from .deployment import Deployment
     from .guard import Guard
 
 log = logging.getLogger("reminders")
@@ -191,6 +192,12 @@ class WebService:
         self.generation = 0  # counts installs: a build begun before one is not swapped in
         self.settled = asyncio.Event()  # set once the first build is served, or has failed
         self.cache = FeedCache()  # each calendar's built feed, kept until its inputs change
+        # Several organisations (config.toml's [paths] organisations; deployment.py): known at
+        # start().  Then the service reads the deployment itself, whatever Loaded it is given
+        # (config.toml's), and keeps a feed cache per organisation.
+        self.many = False
+        self.caches: dict[str, FeedCache] = {}
+        self.watched: tuple[Any, ...] = ()  # the deployment's files as last read (_watch)
 
     # --- Building ---------------------------------------------------------------------------
 
@@ -219,22 +226,39 @@ class WebService:
         feeds = self.build(loaded)
         return feeds, build_pages(feeds)
 
-    def prepare(self, loaded: Loaded) -> tuple[FeedSet, Pages, tuple[Stat, ...]]:
+    def prepare(
+        self, loaded: Loaded
+    ) -> tuple[FeedSet | Deployment, Pages | Deployment, tuple[Stat, ...]]:
         """Every feed and page built from ``loaded`` (:meth:`build_site`), and the stamp to
         install them with; ReminderError naming the file if any of it fails.  Nothing is
         swapped: the daemon builds the rest of a reload meanwhile and installs it all at once
-        (:meth:`install`)."""
+        (:meth:`install`).  For several organisations, the deployment's next version, read by
+        the service itself (twice: as the feeds and as the pages)."""
+        if self.many:  # (the daemon's reload, with config.toml's Loaded): every organisation
+            deployment = self.build_deployment()
+            return deployment, deployment, ()
         stamp = self._stamp(loaded)
         feeds, pages = self.build_site(loaded)
         return feeds, pages, stamp
 
     def install(
-        self, loaded: Loaded, feeds: FeedSet, pages: Pages, stamp: tuple[Stat, ...], why: str
+        self,
+        loaded: Loaded,
+        feeds: FeedSet | Deployment,
+        pages: Pages | Deployment,
+        stamp: tuple[Stat, ...],
+        why: str,
     ) -> None:
         """Serve ``feeds`` and ``pages`` (from :meth:`prepare`) from now on; no await, so nothing
         runs between this and the daemon's own swap.  A rebuild still in flight is then not
         swapped in."""
+        from .deployment import Deployment
+
         self.generation += 1
+        if isinstance(feeds, Deployment):
+            self._swap_many(feeds, why)
+            return
+        assert not isinstance(pages, Deployment)
         self._swap(loaded, feeds, pages, stamp, why)
 
     def _swap(
@@ -257,6 +281,48 @@ class WebService:
                 len(loaded.calendars),
             )
             self._warn_untokened(feeds)
+
+    def build_deployment(self) -> Deployment:
+        """The next version of a deployment of several organisations, from the one served:
+        only the organisations whose files changed are read and built again (deployment.py)."""
+        from .deployment import build_deployment
+
+        previous = self.site.deployment if self.site is not None else None
+        return build_deployment(
+            self.config_path, previous, self.environ, self.clock(), self.address, self.caches
+        )
+
+    def _swap_many(self, deployment: Deployment, why: str) -> None:
+        self.loaded = Loaded(deployment.base, deployment.shared)
+        self.watched = deployment.watched(self.watch_files)
+        if self.guard is not None:
+            self.guard.set_timeout(self._head_timeout(self.loaded))
+        first = self.site.deployment is None
+        self.site.update(deployment)
+        if first:
+            self._serving_many(deployment)
+        elif deployment.rebuilt:
+            log.info(
+                "%sorganisation(s) rebuilt (%s): %s",
+                self.prefix,
+                why or "reload",
+                ", ".join(deployment.rebuilt),
+            )
+
+    def _serving_many(self, deployment: Deployment) -> None:
+        self.settled.set()
+        good = [oid for oid, one in deployment.orgs.items() if one.good is not None]
+        broken = [oid for oid in deployment.orgs if oid not in good]
+        what = f"{len(good)} organisation(s) under /o/ID/: {', '.join(good) or 'none'}" + (
+            f"; not loaded: {', '.join(broken)}" if broken else ""
+        )
+        if self.label:
+            log.info("%s ready on %s (%s)", self.label, self.address, what)
+        else:
+            log.info("serving the feed on http://%s (%s)", self.address, what)
+        for one in deployment.orgs.values():
+            if one.good is not None:
+                self._warn_untokened(one.good.feeds)
 
     def _stamp(self, loaded: Loaded) -> tuple[Stat, ...]:
         from ..config.cache import file_stats
@@ -301,24 +367,35 @@ class WebService:
         ``build_first=False`` (the daemon): bind and serve, but build nothing yet; every path
         but /healthz answers 503 until :meth:`build_in_background` has built the feeds.
         """
+        from ..config.organisations import folder_of
+        from ..config.resources import may_name_organisations
         from .app import App, Site
+        from .deployment import DeploymentApp, DeploymentSite
 
+        path = self.config_path
+        self.many = may_name_organisations(path) and folder_of(path) is not None
         self.stamp = self._stamp(loaded) if stamp is None else stamp
         # Bound first: without [feed] base_url the links follow the address really listened on
         # (--listen, or the free port that port 0 picked), see build().
         own = sock is None
         self.sock = sock if sock is not None else bind(listen or loaded.settings.feed.listen)
         self.address = shown_address(self.sock)
+        if self.many:
+            self.site = DeploymentSite(None, self.health, self.today_in, since=self.clock())
         if build_first:
             try:
-                feeds, pages = await asyncio.to_thread(self.build_site, loaded)
+                if self.many:
+                    deployment = await asyncio.to_thread(self.build_deployment)
+                else:
+                    feeds, pages = await asyncio.to_thread(self.build_site, loaded)
             except BaseException:
                 if own:
                     self.sock.close()
                 self.sock = None
                 raise
-            self.site = Site(feeds, self.health, self.today_in, pages)
-        else:
+            if not self.many:
+                self.site = Site(feeds, self.health, self.today_in, pages)
+        elif not self.many:
             self.site = Site(None, self.health, self.today_in, since=self.clock())
         self.loaded = loaded
         import uvicorn
@@ -328,7 +405,7 @@ class WebService:
         self.guard = Guard.for_limit(self._head_timeout(loaded), open_file_limit(), self.label)
         self.guard.watch_accept(asyncio.get_running_loop())
         config = uvicorn.Config(
-            App(self.site),
+            DeploymentApp(self.site) if self.many else App(self.site),
             lifespan="off",
             access_log=False,  # request lines could carry private-feed tokens
             server_header=False,
@@ -345,7 +422,9 @@ class WebService:
             await asyncio.sleep(0.01)
         self.tasks.append(asyncio.ensure_future(self._watch()))
         self.tasks.append(asyncio.ensure_future(self._sweep(self.guard)))
-        if build_first:
+        if build_first and self.many:
+            self._swap_many(deployment, "start")
+        elif build_first:
             self._serving(loaded, feeds)
         else:
             log.info(
@@ -407,9 +486,12 @@ class WebService:
         stamp = self._stamp(basis)
         generation = self.generation
         try:
-            if loaded is None:
-                loaded = await asyncio.to_thread(self.load)
-            feeds, pages = await off_loop(self.build_site, loaded)
+            if self.many:
+                deployment = await off_loop(self.build_deployment)
+            else:
+                if loaded is None:
+                    loaded = await asyncio.to_thread(self.load)
+                feeds, pages = await off_loop(self.build_site, loaded)
         except Exception as exc:
             if self.generation != generation:
                 return False  # a newer version was installed meanwhile: this one is moot
@@ -421,14 +503,25 @@ class WebService:
             else:
                 raise  # (the watcher logs it with its traceback)
             self.stamp = stamp
+            if self.many and self.site.deployment is not None:
+                self.watched = self._watched_now(self.site.deployment)
             self._rejected(why, message)
             return False
         finally:
             self.building = False
         if self.generation != generation:
             return False  # a newer version was installed while this one was built
+        if self.many:
+            self._swap_many(deployment, why)
+            return True
+        assert loaded is not None
         self._swap(loaded, feeds, pages, stamp, why)
         return True
+
+    def _watched_now(self, deployment: Deployment) -> tuple[Any, ...]:
+        from .deployment import current_stamp
+
+        return current_stamp(deployment, self.watch_files)
 
     def _rejected(self, why: str, message: str) -> None:
         if self.site.feeds is not None:
@@ -492,7 +585,11 @@ class WebService:
             await asyncio.sleep(step)
             waited += step
             try:
-                if every > 0 and self._stamp(loaded) != self.stamp:
+                if self.many:
+                    await self._watch_many(every > 0, waited >= DATE_CHECK)
+                    if waited >= DATE_CHECK:
+                        waited = 0.0
+                elif every > 0 and self._stamp(loaded) != self.stamp:
                     await self.refresh(None if self.watch_files else loaded, "a file changed")
                 elif waited >= DATE_CHECK:
                     waited = 0.0
@@ -501,6 +598,22 @@ class WebService:
                         await self.refresh(loaded, "the date changed")
             except Exception:  # the watcher must outlive any one failed rebuild
                 log.exception("feed watcher")
+
+    async def _watch_many(self, files: bool, date_check: bool) -> None:
+        """A deployment's watch: an organisation's own files always (the daemon watches only
+        config.toml's), the shared ones too under ``serve``; and each organisation's date."""
+        from .deployment import date_moved
+
+        deployment = self.site.deployment
+        if deployment is None:
+            return
+        if files:
+            now = await asyncio.to_thread(self._watched_now, deployment)
+            if now != self.watched:
+                await self.refresh(None, "a file changed")
+                return
+        if date_check and date_moved(deployment, self.clock()):
+            await self.refresh(None, "the date changed")
 
     async def stop(self) -> None:
         for task in self.tasks[1:]:
