@@ -189,6 +189,14 @@ def _export(args: argparse.Namespace) -> int:
     from ..core.ics import export_parts, year_window
     from .files import write_atomically
 
+    if args.site is not None and not getattr(args, "org", None):
+        from ..config.resources import may_name_organisations
+
+        if may_name_organisations(_config_path(args)):
+            from ..config.organisations import folder_of
+
+            if folder_of(_config_path(args)) is not None:
+                return _export_deployment(args)
     loaded = load(_config_path(args), date.today())
     today = today_in(loaded.settings.organisation.timezone)
     languages = loaded.settings.organisation.languages
@@ -262,6 +270,14 @@ def cmd_token(args: argparse.Namespace) -> int:
 def _export_site(args: argparse.Namespace, loaded: Loaded) -> int:
     from ..web.site import export_site
 
+    _site_clashes(args)
+    written = export_site(_config_path(args), loaded, args.site)
+    for line in written:
+        print(line, file=sys.stderr)
+    return EXIT_OK
+
+
+def _site_clashes(args: argparse.Namespace) -> None:
     clashes = [f"--{n}" for n in ("from", "to", "calendar", "output") if getattr(args, _DEST[n])]
     if clashes or args.examples is not None:
         used = ", ".join(
@@ -271,10 +287,26 @@ def _export_site(args: argparse.Namespace, loaded: Loaded) -> int:
             f"--site writes the feeds as served ([feed] settings: window, examples); "
             f"expected no {used} with it"
         )
-    written = export_site(_config_path(args), loaded, args.site)
+
+
+def _export_deployment(args: argparse.Namespace) -> int:
+    """``export --site`` of a deployment of several organisations: every one of them (``o/ID/``)
+    and the list of them; an organisation whose files have problems is not written (the others
+    are), its problems are said and the command exits 1."""
+    from ..web.site import export_deployment
+
+    if args.language is not None:
+        raise UsageError(
+            "--language with --site: the site holds every organisation's languages; "
+            "expected no --language"
+        )
+    _site_clashes(args)
+    written, problems = export_deployment(_config_path(args), args.site)
     for line in written:
         print(line, file=sys.stderr)
-    return EXIT_OK
+    for problem in problems:
+        print(f"reminders: not written: {problem}", file=sys.stderr)
+    return EXIT_INVALID if problems else EXIT_OK
 
 
 _DEST = {"from": "first", "to": "last", "calendar": "calendar", "output": "output"}

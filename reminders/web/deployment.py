@@ -207,11 +207,12 @@ def build_deployment(
     now: datetime,
     address: str = "",
     caches: dict[str, FeedCache] | None = None,
+    report: bool = True,
 ) -> Deployment:
     """The next version of the deployment (``previous`` None: the first).  Reads again only
     what changed (see the module's text); an organisation whose files are rejected keeps its
-    last good version.  ConfigError or CalendarError when config.toml or a shared calendar is
-    bad (then nothing changes)."""
+    last good version (``report``: and says so in the log).  ConfigError or CalendarError when
+    config.toml or a shared calendar is bad (then nothing changes)."""
     from ..config.calendars import load_calendars
     from ..config.config_file import load_config
 
@@ -241,7 +242,7 @@ def build_deployment(
             previous.shared,
         )
     files, problems = organisation_files(folder)
-    if problems:
+    if problems and report:
         log.error("the organisations folder:\n%s", "\n".join(f"  {p}" for p in problems))
     orgs: dict[str, OrgState] = {}
     rebuilt = []
@@ -256,6 +257,8 @@ def build_deployment(
                 continue
         cache = None if caches is None else caches.setdefault(oid, FeedCache())
         state = _read_org(config_path, base, shared, oid, path, old, environ, now, address, cache)
+        if report and state.problems:
+            _log_rejected(state, old)
         orgs[oid] = state
         if old is None or state.good is not old.good:
             rebuilt.append(oid)
@@ -308,15 +311,18 @@ def _read_org(
         else:  # unforeseen: still this organisation's alone
             log.exception("organisation %s: its build", oid)
             problems = (f"{path}: its feeds cannot be built: {type(exc).__name__}: {exc}",)
-        log.error(
-            "organisation %s rejected (%s); %s:\n%s",
-            oid,
-            "its files" if old is None else "its files changed",
-            "still serving its last good version" if good is not None else "not served",
-            "\n".join(f"  {p}" for p in problems),
-        )
         return OrgState(oid, path, org, stamp, good, problems, now.astimezone(UTC))
     return OrgState(oid, path, org, stamp, built)
+
+
+def _log_rejected(state: OrgState, old: OrgState | None) -> None:
+    log.error(
+        "organisation %s rejected (%s); %s:\n%s",
+        state.id,
+        "its files" if old is None else "its files changed",
+        "still serving its last good version" if state.good is not None else "not served",
+        "\n".join(f"  {p}" for p in state.problems),
+    )
 
 
 def _root_pages(

@@ -111,17 +111,29 @@ def export_site(
 
     Raises OutputError (one line, naming the path) when the folder cannot be written.
     """
-    from ..plan.output import public_plan_html
     from .feeds import feeds_from_files
-    from .page import plan_years, render_index
 
     if not folder:
         raise UsageError("--site needs a folder, such as --site public")
     now = now or datetime.now(UTC)
-    settings = loaded.settings
-    today = local_date(now, settings.organisation.timezone)
     # No tokens: private feeds are not written, so the export never needs the secrets.
     feeds = feeds_from_files(config_path, loaded, {}, now)
+    lines = write_site(folder, feeds_site(feeds, now))
+    private = sorted(r.calendar for r in feeds.resources.values() if r.private)
+    if private:
+        lines.append(f"not written (private, served only with a token): {', '.join(private)}")
+    return lines
+
+
+def feeds_site(feeds: FeedSet, now: datetime, prefix: str = "") -> list[SiteFile]:
+    """The files of one organisation's site made from its ``feeds`` (:func:`site_files`), each
+    under ``prefix`` (``o/ID/`` for an organisation of a deployment)."""
+    from ..plan.output import public_plan_html
+    from .page import plan_years, render_index
+
+    loaded = feeds.loaded
+    settings = loaded.settings
+    today = local_date(now, settings.organisation.timezone)
     org = settings.organisation
     pages = [
         (language, render_index(feeds, today, language=language).html) for language in org.languages
@@ -135,11 +147,45 @@ def export_site(
         for year in years
     ]
     files = site_files(feeds, pages[0][1], int(now.timestamp()), plans, pages, others)
+    return [f._replace(name=prefix + f.name) for f in files] if prefix else files
+
+
+def export_deployment(
+    config_path: str, folder: str, now: datetime | None = None
+) -> tuple[list[str], list[str]]:
+    """Write the site of every organisation of a deployment (``o/ID/``, as the server serves
+    them), the list of organisations (``index.html``) and the overview plans it links
+    (``plan/YEAR/overview.html``); return the lines for the terminal and the problems of the
+    organisations that could not be written (the others are written all the same)."""
+    from .deployment import build_deployment, org_path, overview_page
+    from .page import plan_years
+
+    if not folder:
+        raise UsageError("--site needs a folder, such as --site public")
+    now = now or datetime.now(UTC)
+    stamp = int(now.timestamp())
+    # No tokens (environ None): private feeds are not written.
+    deployment = build_deployment(config_path, None, None, now, report=False)
+    files = [SiteFile("index.html", deployment.root.body, stamp, False)]
+    base = deployment.base
+    today = local_date(now, base.organisation.timezone)
+    for year in plan_years(today, base.feed.future_years):
+        page = overview_page(deployment, year, today)
+        files.append(SiteFile(f"plan/{year}/overview.html", page.body, stamp, False))
+    problems: list[str] = [*deployment.problems]
+    private = []
+    for oid, state in deployment.orgs.items():
+        if state.good is None:
+            problems += state.problems
+            continue
+        feeds = state.good.feeds
+        files += feeds_site(feeds, now, org_path(oid).lstrip("/"))
+        private += [f"{oid}/{r.calendar}" for r in feeds.resources.values() if r.private]
     lines = write_site(folder, files)
-    private = sorted(r.calendar for r in feeds.resources.values() if r.private)
     if private:
-        lines.append(f"not written (private, served only with a token): {', '.join(private)}")
-    return lines
+        shown = ", ".join(sorted(set(private)))
+        lines.append(f"not written (private, served only with a token): {shown}")
+    return lines, problems
 
 
 def write_site(folder: str, files: list[SiteFile]) -> list[str]:
