@@ -320,6 +320,40 @@ def test_an_edit_of_one_organisation_rebuilds_it_alone(
     assert not seen["noticed_after"]  # the broken file is not read again until it changes
 
 
+@pytest.mark.parametrize("which", ["calendar", "tokens"])
+def test_an_edit_of_an_organisations_own_folder_rebuilds_it_alone(
+    ministry: Path, which: str
+) -> None:
+    own = ministry / "organisations" / "islamabad"
+    new_token = "isb-new-token-Aa1Ss2Dd3Ff4Gg5Hh6"
+
+    async def scenario(service: WebService, base: str) -> tuple[Any, ...]:
+        before = await snapshot(base)
+        if which == "calendar":
+            staff = own / "calendars" / "staff.toml"
+            staff.write_text(staff.read_text("utf-8").replace("Staff of", "Team of"), "utf-8")
+        else:
+            (own / "tokens.txt").write_text(f"staff={new_token}\n", "utf-8")
+        noticed = service._watched_now(service.site.deployment) != service.watched
+        assert await service.refresh(None, "a file changed")
+        token = new_token if which == "tokens" else TOKENS["islamabad"]
+        staff = await get(base, f"/o/islamabad/calendars/{token}/staff.ics")
+        old = await get(base, f"/o/islamabad/calendars/{TOKENS['islamabad']}/staff.ics")
+        after = await snapshot(base)
+        return noticed, service.site.deployment.rebuilt, before, after, staff, old
+
+    noticed, rebuilt, before, after, staff, old = serve(ministry / "config.toml", scenario)
+    assert noticed
+    assert rebuilt == ("islamabad",)
+    for path in ("/o/baku/", "/o/baku/all.ics"):
+        assert after[path] == before[path], path
+    assert staff.status == 200
+    if which == "calendar":
+        assert b"Team of islamabad" in staff.body
+    else:
+        assert old.status == 404  # the rotated-out token
+
+
 def test_an_edit_of_config_toml_rebuilds_every_organisation(ministry: Path) -> None:
     config = ministry / "config.toml"
 

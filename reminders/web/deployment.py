@@ -216,10 +216,16 @@ def build_deployment(
     from ..config.calendars import load_calendars
     from ..config.config_file import load_config
 
-    fresh = previous is None or shared_stamp(config_path, previous.base) != previous.shared_stamp
+    # Stamps are taken before the files are read (server.py's load_stamped says why).
+    ahead = shared_stamp(config_path, previous.base) if previous is not None else None
+    fresh = previous is None or ahead != previous.shared_stamp
     if previous is None or fresh:
         base = load_config(config_path)
-        stamp = shared_stamp(config_path, base)
+        same = previous is not None and (base.calendars_dir, base.templates_dir) == (
+            previous.base.calendars_dir,
+            previous.base.templates_dir,
+        )
+        stamp = ahead if same and ahead is not None else shared_stamp(config_path, base)
         folder = folder_of(config_path)
         if folder is None:
             raise ConfigError(
@@ -297,8 +303,10 @@ def _read_org(
 ) -> OrgState:
     """An organisation read again and built; its problems (and its last good version) when
     its files are rejected."""
+    before = org_stamp(path, old.org if old is not None else None)
     org = load_organisation(base, oid, path)
-    stamp = org_stamp(path, org)
+    same = old is not None and _own_files(old.org) == _own_files(org)
+    stamp = before if same else org_stamp(path, org)
     good = old.good if old is not None else None
     try:
         zone = org.settings.organisation.timezone if org.settings is not None else "UTC"
@@ -313,6 +321,12 @@ def _read_org(
             problems = (f"{path}: its feeds cannot be built: {type(exc).__name__}: {exc}",)
         return OrgState(oid, path, org, stamp, good, problems, now.astimezone(UTC))
     return OrgState(oid, path, org, stamp, built)
+
+
+def _own_files(org: Organisation) -> tuple[str, str]:
+    """What :func:`org_stamp` reads besides the organisation's file."""
+    tokens = org.settings.feed.tokens_file if org.settings is not None else ""
+    return org.calendars_dir if org.settings is not None else "", tokens
 
 
 def _log_rejected(state: OrgState, old: OrgState | None) -> None:
