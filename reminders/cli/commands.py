@@ -411,7 +411,8 @@ def cmd_status(args: argparse.Namespace) -> int:
 
     loaded = load(_config_path(args), date.today())
     now = datetime.now(UTC)
-    report = status(loaded, now, os.environ, recent=args.limit)
+    org = getattr(args, "org", None)
+    report = status(loaded, now, os.environ, recent=args.limit, organisation=org)
     for line in status_lines(report, loaded.settings, now):
         print(line)
     return EXIT_OK

@@ -112,6 +112,8 @@ def status_lines(report: StatusReport, settings: Settings, now: datetime) -> Ite
             f"older release: `reminders run` upgrades it to version {report.current} at its "
             "start, after which status shows its deliveries)"
         )
+    elif report.organisation is not None:
+        yield f"Ledger: {report.ledger} (organisation {report.organisation}: {counts})"
     else:
         yield f"Ledger: {report.ledger} ({counts})"
     if report.heartbeat is None:
@@ -128,8 +130,10 @@ def status_lines(report: StatusReport, settings: Settings, now: datetime) -> Ite
         yield f"Outbox: {folder} (channel {channel}{there})"
     yield ""
     yield "Next notices:" if report.upcoming else "Next notices: none in the next 60 days"
+    prefix = f"{report.organisation}/" if report.organisation else ""  # as the ledger's ids
     for notice in report.upcoming:
-        yield f"  {_stamp(notice.fire_at, home)}  {notice.id} -> {', '.join(notice.rule.channels)}"
+        shown = f"{prefix}{notice.id}"
+        yield f"  {_stamp(notice.fire_at, home)}  {shown} -> {', '.join(notice.rule.channels)}"
     yield ""
     yield "Recent deliveries:" if report.recent else "Recent deliveries: none yet"
     for row in report.recent:

@@ -35,7 +35,7 @@ from __future__ import annotations
 import os
 import re
 from datetime import date
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..core.errors import MISSING, CalendarError, ConfigError, Problem, ReminderError
 from ..core.model import Calendar
@@ -45,6 +45,9 @@ from .calendars import EVENT_FIELDS
 from .closures import load_closures
 from .resources import may_name_organisations, shown_path
 from .schema import Checker, Field, folder, ident, read_toml
+
+if TYPE_CHECKING:
+    from .sources import Stat
 
 ORG_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
 ORG_ID_EXPECTED = "a file name of lower-case letters, digits and hyphens, such as 'islamabad.toml'"
@@ -195,6 +198,16 @@ def load_organisation(base: Settings, org_id: str, path: str) -> Organisation:
     return Organisation(
         org_id, os.path.abspath(path), settings, own, (), source, document.get("event")
     )
+
+
+def org_stamp(org_id: str, path: str) -> tuple[Stat, ...]:
+    """Path and stat data of an organisation's own inputs: its file and everything in its own
+    folder ``organisations/ID/`` (its calendars and tokens are confined there): any edit of
+    them changes it, and an edit of another organisation's does not."""
+    from .cache import file_stats, tree_stats
+
+    own = os.path.join(os.path.dirname(os.path.abspath(path)), org_id)
+    return file_stats([os.path.abspath(path)]) + tree_stats(own)
 
 
 def env_prefix(org_id: str) -> str:

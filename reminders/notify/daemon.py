@@ -17,6 +17,14 @@ it again once the ledger answers, while still inside the grace period; a start w
 PostgreSQL ledger to answer.  Several daemons may share one PostgreSQL ledger (replicas): each
 schedules every notice and the ledger's claims decide which one sends.
 
+A config that names organisations (config/organisations.py) is one daemon for all of them: each
+organisation is a :class:`Unit` with its own runtime (channels, rules, milestones, languages,
+time zone) and plan, one scheduler fires every unit's notices and one ledger holds them all, each
+delivery's notice id carrying its organisation (``ID/`` + the notice id).  A reload reads only
+the organisations whose files changed (all of them when config.toml, the shared calendars or the
+templates changed); one organisation's broken file keeps its last good version running and stops
+no other.  The one-organisation case is the unit ``""``, with the ids and behaviour as before.
+
 SIGTERM and Ctrl-C stop new work, finish the deliveries in flight, and exit 0.  Deliveries run in
 worker threads (SMTP and files block); the event loop only schedules.
 """
@@ -40,8 +48,15 @@ from ..core.errors import ReminderError, UsageError
 from ..core.notices import Notice
 from ..core.settings import Loaded
 from . import delivery
-from .ledger import Ledger, LedgerError, LedgerVersionError, ledger_url
-from .reload import ReloadError, Version, build_version
+from .ledger import (
+    Ledger,
+    LedgerError,
+    LedgerVersionError,
+    delivery_notice_id,
+    ledger_url,
+    split_notice_id,
+)
+from .reload import Orgs, ReloadError, Version, build_orgs, build_version
 from .reload import planned as plan_notices
 from .runtime import Runtime, close_channels
 
@@ -114,6 +129,23 @@ async def watch(daemon: Daemon) -> None:
     await daemon.watch()
 
 
+class Unit:
+    """One organisation's part of a daemon: its last good runtime and the notices it plans.
+    The one-organisation case is the unit ``""`` (its runtime is the daemon's runtime)."""
+
+    def __init__(self, org_id: str) -> None:
+        self.id = org_id
+        self.runtime: Runtime | None = None  # its last good version (None: never loaded)
+        self.plan: dict[str, list[Notice]] = {}
+        self.stamp: tuple[Stat, ...] = ()  # its files as last read, well or not
+        self.loaded_at: datetime | None = None  # when its last good version was read
+        self.error = ""  # the problems of its files since then ("" when none)
+        self.error_at: datetime | None = None
+        # The first notice after the horizon (None: none in 400 days), once looked for.
+        self.beyond: Notice | None = None
+        self.beyond_known = False
+
+
 class Daemon:
     def __init__(
         self,
@@ -132,12 +164,14 @@ class Daemon:
         # The waits of a delivery in its worker thread (delivery.py); with a test's clock, one
         # that moves that clock instead of waiting.
         self.sleep = sleep or time.sleep
-        self.runtime: Runtime | None = None
+        self._runtime: Runtime | None = None
         self.ledger: Ledger | None = None
-        self.plan: dict[str, list[Notice]] = {}
-        # The first notice after the horizon (None: none in 400 days), once it has been looked for.
-        self.beyond: Notice | None = None
-        self.beyond_known = False
+        # The organisations' units by id; {"": ...} in the one-organisation case.
+        self.units: dict[str, Unit] = {"": Unit("")}
+        self.org_folder: str | None = None  # the organisations' folder (None: one organisation)
+        self.org_problems: tuple[str, ...] = ()  # the folder's own (a file named no id)
+        self.unowned = False  # the ledger has rows without an organisation (see catch_up)
+        self.org_counts: dict[str, dict[str, int]] = {}  # ledger counts, by organisation
         self.horizon_end: datetime | None = None
         self.inflight: set[asyncio.Future[str]] = set()
         self.tasks: set[asyncio.Future[None]] = set()
@@ -149,8 +183,36 @@ class Daemon:
         self.web: FeedService | None = None
         # Deliveries whose claim failed because the ledger was unreachable, by (notice, channel);
         # the sweep tries them again when it answers.
-        self.pending: dict[tuple[str, str], Notice] = {}
+        # Keyed by the ledger's notice id and the channel; the unit and the notice.
+        self.pending: dict[tuple[str, str], tuple[str, Notice]] = {}
         self.ledger_down_since: datetime | None = None
+
+    @property
+    def runtime(self) -> Runtime | None:
+        """config.toml's runtime: the daemon's settings, the feed's; in the one-organisation
+        case also the one that sends (the unit ``""``'s)."""
+        return self._runtime
+
+    @runtime.setter
+    def runtime(self, value: Runtime | None) -> None:
+        self._runtime = value
+        if self.org_folder is None:
+            self.units[""].runtime = value
+
+    @property
+    def plan(self) -> dict[str, list[Notice]]:
+        """The notices planned, by UTC fire time (every organisation's, with organisations)."""
+        if self.org_folder is None:
+            return self.units[""].plan
+        merged: dict[str, list[Notice]] = {}
+        for unit in self.units.values():
+            for key, due in unit.plan.items():
+                merged.setdefault(key, []).extend(due)
+        return merged
+
+    def _sending(self) -> list[Unit]:
+        """The units that send: those with a good version."""
+        return [unit for unit in self.units.values() if unit.runtime is not None]
 
     # --- Life cycle -------------------------------------------------------------------------
 
@@ -187,11 +249,19 @@ class Daemon:
                 "false); expected no --listen, or serve_feed = true"
             )
         self.runtime = runtime
+        checked: dict[str, dict[str, list[Notice]]] = {"": version.planned}
+        if version.orgs is not None:
+            self.org_folder = self._folder()
+            self.units = {}
+            checked = self._apply_orgs(version.orgs, self.clock(), "")
         url = ledger_url(runtime.settings.ledger, self.environ)
         self.ledger = Ledger(url)
         if not await self._open_ledger(self.ledger):
             self.ledger.close()
+            self._close_units()
             return False
+        if self.org_folder is not None:
+            await self._unowned()
         now = self.clock()
         self.pool = ThreadPoolExecutor(
             max_workers=runtime.settings.daemon.workers, thread_name_prefix="delivery"
@@ -212,25 +282,48 @@ class Daemon:
                 self.web = None
                 self.pool.shutdown(wait=False)
                 self.ledger.close()
-                close_channels(runtime.channels)
+                self._close_units()
                 raise
         if signals:
             loop.add_signal_handler(signal.SIGHUP, lambda: self._background(self.reload("SIGHUP")))
-        log.info(
-            "starting: %s, ledger %s, %d notice rule(s), %d notified milestone(s), channels: %s",
-            runtime.settings.source,
-            self.ledger.shown_url,
-            len(runtime.settings.notices),
-            sum(rule.notified for rule in runtime.settings.milestones),
-            ", ".join(f"{k} ({c.describe()})" for k, c in runtime.channels.items()) or "none",
-        )
-        for line in translate.summary(runtime.calendars, runtime.settings.organisation.languages):
-            log.info("translations: %s", line)
+        if self.org_folder is None:
+            log.info(
+                "starting: %s, ledger %s, %d notice rule(s), %d notified milestone(s), "
+                "channels: %s",
+                runtime.settings.source,
+                self.ledger.shown_url,
+                len(runtime.settings.notices),
+                sum(rule.notified for rule in runtime.settings.milestones),
+                ", ".join(f"{k} ({c.describe()})" for k, c in runtime.channels.items()) or "none",
+            )
+            for line in translate.summary(
+                runtime.calendars, runtime.settings.organisation.languages
+            ):
+                log.info("translations: %s", line)
+        else:
+            log.info(
+                "starting: %s, ledger %s, %d organisation(s) (%d loaded)",
+                runtime.settings.source,
+                self.ledger.shown_url,
+                len(self.units),
+                len(self._sending()),
+            )
+            for unit in self._sending():
+                assert unit.runtime is not None
+                settings, channels = unit.runtime.settings, unit.runtime.channels
+                log.info(
+                    "organisation %s: %d notice rule(s), %d notified milestone(s), channels: %s",
+                    unit.id,
+                    len(settings.notices),
+                    sum(rule.notified for rule in settings.milestones),
+                    ", ".join(f"{k} ({c.describe()})" for k, c in channels.items()) or "none",
+                    extra={"organisation": unit.id},
+                )
         self.scheduler.start()
         await self.catch_up(now)
         self._schedule_service_jobs(runtime)
         # The checked plan, unless catching up took so long that the horizon moved on.
-        self._schedule_plan(now, version.planned if self.clock() == now else None)
+        self._schedule_plan(now, checked if self.clock() == now else None)
         await self.heartbeat()
         if self.web is not None:
             # In a thread, which holds the GIL in pieces: the loop still runs the fire jobs on
@@ -293,10 +386,110 @@ class Daemon:
         await self.heartbeat()
         if self.pool is not None:
             self.pool.shutdown(wait=True)
-        if self.runtime is not None:
-            close_channels(self.runtime.channels)
+        self._close_units()
         self.ledger.close()
         log.info("stopped")
+
+    def _close_units(self) -> None:
+        """Close every channel of config.toml's runtime and of every unit's."""
+        runtimes = [self.runtime, *(unit.runtime for unit in self.units.values())]
+        seen: set[int] = set()
+        for runtime in runtimes:
+            if runtime is not None and id(runtime) not in seen:
+                seen.add(id(runtime))
+                close_channels(runtime.channels)
+
+    # --- Organisations ----------------------------------------------------------------------
+
+    def _folder(self) -> str:
+        from ..config.organisations import folder_of
+
+        folder = folder_of(self.config_path)
+        assert folder is not None
+        return folder
+
+    def _apply_orgs(
+        self, orgs: Orgs, now: datetime, why: str
+    ) -> dict[str, dict[str, list[Notice]]]:
+        """Take in the organisations a (re)load read: each that loaded replaces its unit's
+        version; one with problems keeps its unit's last good version (logged, and shown in
+        /healthz and ``orgs``); one whose file is gone is dropped. Returns the checked plans
+        of the units replaced, by id. No await: a switch is whole."""
+        if orgs.problems != self.org_problems:
+            for problem in orgs.problems:
+                log.error("organisations folder: %s", problem)
+        self.org_problems = orgs.problems
+        for gone in [u for u in self.units if u not in orgs.present]:
+            unit = self.units.pop(gone)
+            if unit.runtime is not None:
+                close_channels(unit.runtime.channels)
+            log.warning(
+                "organisation %s: its file is gone; its notices are no longer sent",
+                gone,
+                extra={"organisation": gone},
+            )
+        checked: dict[str, dict[str, list[Notice]]] = {}
+        for read in orgs.read:
+            unit = self.units.setdefault(read.id, Unit(read.id))
+            unit.stamp = read.stamp
+            extra = {"organisation": read.id}
+            if read.runtime is None:
+                unit.error, unit.error_at = read.error, now
+                if unit.runtime is None:
+                    log.error(
+                        "organisation %s not loaded%s; none of its notices is sent until its "
+                        "files are fixed:\n%s",
+                        read.id,
+                        f" ({why})" if why else "",
+                        read.error,
+                        extra=extra,
+                    )
+                else:
+                    assert unit.loaded_at is not None
+                    log.error(
+                        "organisation %s: reload (%s) rejected, still running its version of "
+                        "%s:\n%s",
+                        read.id,
+                        why,
+                        unit.loaded_at.astimezone(UTC).isoformat(timespec="seconds"),
+                        read.error,
+                        extra=extra,
+                    )
+                continue
+            if unit.runtime is not None:
+                close_channels(unit.runtime.channels)
+                log.info("organisation %s reloaded (%s)", read.id, why, extra=extra)
+            unit.runtime, unit.loaded_at = read.runtime, now
+            unit.error, unit.error_at = "", None
+            checked[read.id] = read.planned
+        return checked
+
+    def _changed_orgs(self) -> set[str]:
+        """The organisations whose files changed since they were read (new and gone ones too)."""
+        from ..config.organisations import org_stamp, organisation_files
+
+        assert self.org_folder is not None
+        files, _ = organisation_files(self.org_folder)
+        changed = {u for u in self.units if u not in dict(files)}
+        for org_id, path in files:
+            unit = self.units.get(org_id)
+            if unit is None or unit.stamp != org_stamp(org_id, path):
+                changed.add(org_id)
+        return changed
+
+    async def _unowned(self) -> None:
+        """With organisations: note whether the ledger has rows without an organisation (a
+        one-organisation ledger's), which every organisation's catch-up then reads as its own."""
+        assert self.ledger is not None
+        unowned = await asyncio.to_thread(self.ledger.unowned)
+        self.unowned = unowned > 0
+        if self.unowned:
+            log.warning(
+                "the ledger has %d row(s) without an organisation, written before the config "
+                "named organisations: no organisation sends again what they record as sent, "
+                "and none of them is retried",
+                unowned,
+            )
 
     # --- Scheduling -------------------------------------------------------------------------
 
@@ -345,29 +538,47 @@ class Daemon:
         elif self.scheduler.get_job("watch") is not None:
             self.scheduler.remove_job("watch")
 
-    def _schedule_plan(self, now: datetime, checked: dict[str, list[Notice]] | None = None) -> None:
+    def _schedule_plan(
+        self,
+        now: datetime,
+        checked: dict[str, dict[str, list[Notice]]] | None = None,
+        only: set[str] | None = None,
+    ) -> None:
         """One job per fire time in ``[now, now + horizon)``; old fire jobs are replaced.
 
-        ``checked``: that plan, made and checked by a new version (reload.py) at ``now``.
+        ``checked``: the plans, made and checked by a new version (reload.py) at ``now``, by
+        unit. ``only``: plan these units alone (a reload of some organisations); the others
+        keep their plans.
         """
         assert self.runtime is not None
         horizon = self.runtime.settings.daemon.horizon
         grace = self.runtime.settings.daemon.grace.total_seconds()
-        if checked is None:
-            checked = plan_notices(self.runtime, now)
-        planned = {key: list(due) for key, due in checked.items()}
+        old = {unit.id: unit.plan for unit in self.units.values()}
+        new: dict[str, dict[str, list[Notice]]] = {}
+        for unit in self.units.values():
+            if unit.runtime is None or (only is not None and unit.id not in only):
+                new[unit.id] = dict(unit.plan)
+                continue
+            made = checked.get(unit.id) if checked is not None else None
+            if made is None:
+                made = plan_notices(unit.runtime, now)
+            new[unit.id] = {key: list(due) for key, due in made.items()}
+            unit.beyond_known = False
+        keys = {key for plan in new.values() for key in plan}
         due = now.astimezone(UTC).isoformat()
         for job in self.scheduler.get_jobs():
             key = job.id[5:]
-            if not job.id.startswith("fire:") or key in planned:
+            if not job.id.startswith("fire:") or key in keys:
                 continue
             if key > due:
                 job.remove()  # a later fire time the new plan no longer has
             else:
                 # Due but not yet run: it keeps what it was to send, or those notices would wait
                 # for the next start's catch-up.
-                planned[key] = self.plan.get(key, [])
-        for key in planned:
+                for unit_id, plan in new.items():
+                    plan[key] = old.get(unit_id, {}).get(key, [])
+                keys.add(key)
+        for key in sorted(keys):
             self.scheduler.add_job(
                 fire,
                 "date",
@@ -377,28 +588,32 @@ class Daemon:
                 misfire_grace_time=max(1, int(grace)),
                 replace_existing=True,
             )
-        self.plan = planned
-        self.horizon_end, self.beyond_known = now + horizon, False
-        count = sum(len(v) for v in planned.values())
+        for unit_id, plan in new.items():
+            self.units[unit_id].plan = plan
+        if only is None:
+            self.horizon_end = now + horizon
+        count = sum(len(v) for plan in new.values() for v in plan.values())
         log.info(
             "planned %d notice(s) at %d fire time(s) until %s",
             count,
-            len(planned),
+            len(keys),
             (now + horizon).isoformat(timespec="minutes"),
         )
-        if not planned:
+        if not keys:
             self._log_next(now + horizon)
 
     def _log_next(self, start: datetime) -> None:
         """Say when the next notice beyond the horizon is, so a quiet daemon is not a mystery."""
-        beyond = self._beyond(start)
-        if beyond is not None:
+        found = [(n, u.id) for u in self._sending() if (n := self._beyond(start, u)) is not None]
+        if found:
+            beyond, unit_id = min(found, key=lambda pair: pair[0].fire_at)
             tz = beyond.fire_at.tzinfo
+            notice_id = delivery_notice_id(unit_id, beyond.id)
             log.info(
                 "next notice after that: %s at %s",
-                beyond.id,
+                notice_id,
                 beyond.fire_at.strftime(f"%Y-%m-%d %H:%M {tz}"),
-                extra={"notice": beyond.id},
+                extra={"notice": notice_id},
             )
         else:
             log.warning("no notice rule matches any observance in the next 400 days")
@@ -417,12 +632,12 @@ class Daemon:
 
     async def _record_missed(self, key: str) -> None:
         assert self.ledger is not None
-        for notice in self.plan.get(key, []):
+        for unit_id, notice in [(u.id, n) for u in self._sending() for n in u.plan.get(key, [])]:
             for channel_id in notice.rule.channels:
                 with contextlib.suppress(LedgerError):  # (the next start's catch-up records it)
                     await self._in_thread(
                         self.ledger.mark_missed,
-                        notice.id,
+                        delivery_notice_id(unit_id, notice.id),
                         channel_id,
                         notice.fire_at,
                         self.clock(),
@@ -432,8 +647,22 @@ class Daemon:
     # --- Jobs -------------------------------------------------------------------------------
 
     async def fire(self, key: str) -> None:
-        due = self.plan.get(key, [])
-        await asyncio.gather(*(self._dispatch(n, c) for n, c in delivery.channel_pairs(due)))
+        await asyncio.gather(
+            *(
+                self._dispatch(n, c, unit.id)
+                for unit in self._sending()
+                for n, c in delivery.channel_pairs(unit.plan.get(key, []))
+            )
+        )
+        if self.org_folder is not None:
+            await self._count()
+
+    async def _count(self) -> None:
+        """The ledger's counts of every organisation, for /healthz (after each fire time and
+        each heartbeat: one query for all of them)."""
+        assert self.ledger is not None
+        with contextlib.suppress(LedgerError):  # (the sweep reports an unreachable ledger)
+            self.org_counts = await self._in_thread(self.ledger.counts_by_organisation)
 
     async def sweep(self) -> None:
         assert self.ledger is not None
@@ -462,12 +691,14 @@ class Daemon:
         work = []
         log.info("the ledger answers: trying %d delivery(ies) that waited for it", len(waiting))
         failure: LedgerError | None = None
-        for (notice_id, channel_id), notice in sorted(waiting.items()):
+        for (notice_id, channel_id), (unit_id, notice) in sorted(
+            waiting.items(), key=lambda item: item[0]
+        ):
             if now - notice.fire_at <= grace:
-                work.append(self._dispatch(notice, channel_id))
+                work.append(self._dispatch(notice, channel_id, unit_id))
                 continue
             if failure is not None:  # the ledger went away again: keep the rest waiting
-                self.pending[notice_id, channel_id] = notice
+                self.pending[notice_id, channel_id] = (unit_id, notice)
                 continue
             reason = (
                 f"the ledger was unreachable from {notice.fire_at.isoformat()} until after "
@@ -479,7 +710,7 @@ class Daemon:
                 )
             except LedgerError as exc:
                 failure = exc
-                self.pending[notice_id, channel_id] = notice
+                self.pending[notice_id, channel_id] = (unit_id, notice)
                 continue
             if recorded:
                 log.warning(
@@ -515,12 +746,10 @@ class Daemon:
         assert self.runtime is not None
         # All at once and in a worker: on a large calendar each lookup expands a year, and the
         # event loop must stay free for the fire jobs meanwhile.
-        found = await self._in_thread(
-            delivery.notices_by_id, self.runtime, [row.notice_id for row in rows]
-        )
+        found = await self._in_thread(self._notices_of_rows, rows)
         work = []
         for row in rows:
-            notice = found.get(row.notice_id)
+            unit_id, notice = found.get(row.notice_id, ("", None))
             if notice is None or row.channel not in notice.rule.channels:
                 log.error(
                     "cannot retry: the notice or its channel is no longer configured",
@@ -543,8 +772,24 @@ class Daemon:
                         None,
                     )
                 continue
-            work.append(self._dispatch(notice, row.channel))
+            work.append(self._dispatch(notice, row.channel, unit_id))
         await asyncio.gather(*work)
+
+    def _notices_of_rows(self, rows: list[Any]) -> dict[str, tuple[str, Notice]]:
+        """The notices of ledger rows under each unit's current runtime, by the rows' notice
+        id, with their unit (a row of no unit, or of one not loaded, is left out)."""
+        ids: dict[str, list[str]] = {}
+        for row in rows:
+            unit_id, notice_id = split_notice_id(row.notice_id)
+            ids.setdefault(unit_id, []).append(notice_id)
+        found: dict[str, tuple[str, Notice]] = {}
+        for unit_id, notice_ids in ids.items():
+            unit = self.units.get(unit_id)
+            if unit is None or unit.runtime is None:
+                continue
+            for notice_id, notice in delivery.notices_by_id(unit.runtime, notice_ids).items():
+                found[delivery_notice_id(unit_id, notice_id)] = (unit_id, notice)
+        return found
 
     async def replan(self) -> None:
         self._schedule_plan(self.clock())
@@ -555,6 +800,9 @@ class Daemon:
             await self._in_thread(self.ledger.set_meta, "heartbeat", self.clock().isoformat())
         except LedgerError as exc:
             self._ledger_failed(exc)
+            return
+        if self.org_folder is not None:
+            await self._count()
 
     async def catch_up(self, now: datetime) -> None:
         assert self.ledger is not None
@@ -565,20 +813,23 @@ class Daemon:
         if last:
             since = min(since, datetime.fromisoformat(last) - HEARTBEAT_MARGIN)
         since = max(since, now - MAX_LOOKBACK)
-        send, missed = await self._in_thread(
-            delivery.catch_up, self.runtime, self.ledger, now, since
-        )
-        for notice, channel_id in missed:
-            log.warning(
-                "missed while the daemon was down (due %s, beyond the grace period of %s); "
-                "recorded, not sent",
-                notice.fire_at.isoformat(timespec="minutes"),
-                grace,
-                extra={"notice": notice.id, "channel": channel_id},
+        send: list[tuple[Notice, str, str]] = []
+        for unit in self._sending():
+            sent, missed = await self._in_thread(
+                delivery.catch_up, unit.runtime, self.ledger, now, since, unit.id, self.unowned
             )
+            send += [(notice, channel_id, unit.id) for notice, channel_id in sent]
+            for notice, channel_id in missed:
+                log.warning(
+                    "missed while the daemon was down (due %s, beyond the grace period of %s); "
+                    "recorded, not sent",
+                    notice.fire_at.isoformat(timespec="minutes"),
+                    grace,
+                    extra={"notice": delivery_notice_id(unit.id, notice.id), "channel": channel_id},
+                )
         if send:
             log.info("sending %d delivery(ies) missed while down, marked late", len(send))
-        await asyncio.gather(*(self._dispatch(n, c) for n, c in send))
+        await asyncio.gather(*(self._dispatch(n, c, u) for n, c, u in send))
 
     async def watch(self) -> None:
         runtime = self.runtime
@@ -587,13 +838,24 @@ class Daemon:
         now = fingerprint(self.config_path, settings.calendars_dir, settings.templates_dir)
         if now != runtime.fingerprint:
             await self.reload("a file changed")
+        elif self.org_folder is not None and not self.reloading:
+            changed = await self._in_thread(self._changed_orgs)
+            if changed:
+                await self.reload("a file changed", only=changed)
 
-    async def reload(self, why: str) -> None:
+    async def reload(self, why: str, only: set[str] | None = None) -> None:
+        """Build a new version and switch to it whole, or keep the old one (rejected).
+
+        With organisations, when config.toml, the shared calendars and the templates are as
+        they were: read only the organisations ``only`` names, or (None, a SIGHUP) those whose
+        files changed and those whose last read failed."""
         if self.reloading or self.stopping.is_set():
             return
         self.reloading = True
         try:
             now = self.clock()
+            if self.org_folder is not None and await self._reload_orgs(why, now, only):
+                return
             feeds = self.web.prepare if self.web is not None else None
             try:
                 # Everything the new version is made of, built and checked in a worker thread
@@ -610,6 +872,44 @@ class Daemon:
             self._switch(version, now, why)
         finally:
             self.reloading = False
+
+    async def _reload_orgs(self, why: str, now: datetime, only: set[str] | None) -> bool:
+        """A reload of some organisations, when config.toml's part is unchanged (else False:
+        the whole deployment is read again). config.toml's runtime and the feed stay."""
+        runtime = self.runtime
+        assert runtime is not None
+        settings = runtime.settings
+        stamp = fingerprint(self.config_path, settings.calendars_dir, settings.templates_dir)
+        if stamp != runtime.fingerprint:
+            return False
+        if only is None:
+            only = await self._in_thread(self._changed_orgs)
+            only |= {unit.id for unit in self.units.values() if unit.error}
+        if not only:
+            log.info("reload (%s): no organisation's file changed", why)
+            return True
+        assert self.org_folder is not None
+        wanted = set(only)
+        orgs = await self._in_thread(
+            build_orgs,
+            runtime,
+            self.org_folder,
+            now,
+            self.environ,
+            lambda org_id, stamp: org_id not in wanted,
+        )
+        checked = self._apply_orgs(orgs, now, why)
+        self._schedule_plan(now, checked, set(checked))
+        rejected = sorted(read.id for read in orgs.read if read.runtime is None)
+        self.last_reload = {
+            "result": "rejected" if rejected and not checked else "applied",
+            "why": why,
+            "at": now.astimezone(UTC).isoformat(),
+            "error": None,
+            "organisations": sorted(read.id for read in orgs.read),
+            "rejected": rejected,
+        }
+        return True
 
     def _reload_rejected(self, why: str, now: datetime, message: str) -> None:
         """Keep the whole old version; remember the files, so that the same broken state is
@@ -640,9 +940,24 @@ class Daemon:
         old, fresh = self.runtime, version.runtime
         if old is not None and old.settings.ledger != fresh.settings.ledger:
             log.warning("the ledger setting changed; it takes effect at the next start")
+        if (version.orgs is None) != (self.org_folder is None):
+            log.warning(
+                "[paths] organisations was added or removed; still running %s until the next start",
+                "one organisation" if self.org_folder is None else "the organisations",
+            )
+            close_channels(fresh.channels)
+            if version.orgs is not None:
+                for read in version.orgs.read:
+                    if read.runtime is not None:
+                        close_channels(read.runtime.channels)
+            return
         self.runtime = fresh
         self._schedule_service_jobs(fresh)
-        self._schedule_plan(now, version.planned)
+        if version.orgs is None:
+            self._schedule_plan(now, {"": version.planned})
+        else:
+            self.org_folder = self._folder()
+            self._schedule_plan(now, self._apply_orgs(version.orgs, now, why))
         if self.web is not None:
             if old is not None and old.settings.feed.listen != fresh.settings.feed.listen:
                 log.warning("[feed] listen changed; it takes effect at the next start")
@@ -664,31 +979,55 @@ class Daemon:
         }
         log.info("reloaded (%s)", why)
 
-    def _beyond(self, start: datetime) -> Notice | None:
+    def _beyond(self, start: datetime, unit: Unit) -> Notice | None:
         """The first notice in the 400 days after ``start`` (the horizon's end), looked for once
         per plan: by the log when the horizon is empty, else by the first /healthz that asks."""
-        if not self.beyond_known:
-            assert self.runtime is not None
-            ahead = delivery.plan(self.runtime, start, start + timedelta(days=400))
-            self.beyond, self.beyond_known = (ahead[0] if ahead else None), True
-        return self.beyond
+        if not unit.beyond_known:
+            assert unit.runtime is not None
+            ahead = delivery.plan(unit.runtime, start, start + timedelta(days=400))
+            unit.beyond, unit.beyond_known = (ahead[0] if ahead else None), True
+        return unit.beyond
 
-    def _next_notice(self) -> dict[str, Any] | None:
+    def _next_notice(self, units: list[Unit] | None = None) -> dict[str, Any] | None:
+        """The next notice of ``units`` (every sending unit when None), for /healthz."""
         now = self.clock()
         due = now.astimezone(UTC).isoformat()
-        # The earliest later fire time: one pass over the plan, not a sort of it per /healthz.
-        key = min((key for key, n in self.plan.items() if key > due and n), default=None)
-        found = None if key is None else self.plan[key][0]
-        beyond = found is None
-        if beyond and self.runtime is not None and self.horizon_end is not None:
-            found = self._beyond(self.horizon_end)
-        if found is None or found.fire_at <= now:
+        found: tuple[Notice, str, bool] | None = None
+        for unit in self._sending() if units is None else units:
+            # The earliest later fire time: one pass over the plan, not a sort of it per call.
+            key = min((key for key, n in unit.plan.items() if key > due and n), default=None)
+            notice = None if key is None else unit.plan[key][0]
+            beyond = notice is None
+            if beyond and unit.runtime is not None and self.horizon_end is not None:
+                notice = self._beyond(self.horizon_end, unit)
+            if notice is None or notice.fire_at <= now:
+                continue
+            if found is None or notice.fire_at < found[0].fire_at:
+                found = (notice, unit.id, beyond)
+        if found is None:
             return None
+        notice, unit_id, beyond = found
         return {
-            "id": found.id,
-            "fire_at": found.fire_at.astimezone(UTC).isoformat(),
+            "id": delivery_notice_id(unit_id, notice.id),
+            "fire_at": notice.fire_at.astimezone(UTC).isoformat(),
             "beyond_horizon": beyond,
         }
+
+    def _organisations(self) -> dict[str, Any]:
+        """What /healthz shows of each organisation: its last good load, the problems of its
+        files since, its next notice, how many notices it has planned and its ledger counts
+        (as of the last heartbeat)."""
+        shown: dict[str, Any] = {}
+        for unit_id, unit in sorted(self.units.items()):
+            shown[unit_id] = {
+                "loaded_at": None if unit.loaded_at is None else unit.loaded_at.isoformat(),
+                "problems": unit.error or None,
+                "problems_at": None if unit.error_at is None else unit.error_at.isoformat(),
+                "next_notice": self._next_notice([unit]) if unit.runtime is not None else None,
+                "planned": sum(len(v) for v in unit.plan.values()),
+                "ledger": self.org_counts.get(unit_id),
+            }
+        return shown
 
     def health(self) -> dict[str, Any]:
         """What /healthz adds in the daemon: the scheduler, the next fire time, the ledger.
@@ -721,21 +1060,38 @@ class Daemon:
             ),
             "waiting_for_ledger": len(self.pending),
             "reload": self.last_reload,
+            **(
+                {}
+                if self.org_folder is None
+                else {
+                    "organisations": self._organisations(),
+                    "organisation_folder_problems": list(self.org_problems),
+                }
+            ),
         }
 
     # --- Deliveries -------------------------------------------------------------------------
 
-    async def _dispatch(self, notice: Notice, channel_id: str) -> str:
+    async def _dispatch(self, notice: Notice, channel_id: str, unit_id: str = "") -> str:
         assert self.limit is not None
         async with self.limit:
             if self.stopping.is_set():
                 return "skipped"  # not claimed: the next start catches it up
-            runtime, ledger = self.runtime, self.ledger
-            assert runtime is not None
+            unit, ledger = self.units.get(unit_id), self.ledger
+            runtime = unit.runtime if unit is not None else None
+            if runtime is None:
+                return "skipped"  # its organisation is gone; nothing of it is sent
             assert ledger is not None
             future = asyncio.ensure_future(
                 self._in_thread(
-                    delivery.deliver, runtime, ledger, notice, channel_id, self.clock, self.sleep
+                    delivery.deliver,
+                    runtime,
+                    ledger,
+                    notice,
+                    channel_id,
+                    self.clock,
+                    self.sleep,
+                    unit_id,
                 )
             )
             self.inflight.add(future)
@@ -743,10 +1099,11 @@ class Daemon:
                 return await asyncio.shield(future)
             except LedgerError as exc:  # the ledger itself is unreachable
                 self._ledger_failed(exc)
-                self.pending[notice.id, channel_id] = notice
+                notice_id = delivery_notice_id(unit_id, notice.id)
+                self.pending[notice_id, channel_id] = (unit_id, notice)
                 log.debug(
                     "waiting for the ledger",
-                    extra={"notice": notice.id, "channel": channel_id},
+                    extra={"notice": notice_id, "channel": channel_id},
                 )
                 return "waiting"
             finally:

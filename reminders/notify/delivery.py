@@ -23,7 +23,7 @@ from ..core.model import Occurrence
 from ..core.notices import Notice, notices, year_notice, year_occurrences
 from ..core.settings import MILESTONE_PREFIX
 from .channels import DeliveryError
-from .ledger import Claim, Ledger, LedgerError
+from .ledger import Claim, Ledger, LedgerError, delivery_notice_id
 from .runtime import Runtime
 
 LATE_AFTER = timedelta(minutes=5)
@@ -42,8 +42,12 @@ def deliver(
     channel_id: str,
     clock: Callable[[], datetime],
     sleep: Callable[[float], None] = time.sleep,
+    org: str = "",
 ) -> str:
     """Send one delivery if the ledger lets this process claim it.
+
+    ``org``: the organisation whose notice it is ("" for the one-organisation case); its id
+    is part of the delivery's in the ledger and in the message (ledger.delivery_notice_id).
 
     Returns "sent", "skipped" (sent already, claimed elsewhere, or not due), "retry" or "failed".
     ``clock`` and ``sleep`` are the time this delivery lives on: its claim, its lease and the
@@ -57,8 +61,9 @@ def deliver(
     record_by = now + daemon.lease - RECORD_MARGIN
     fire_at = notice.fire_at.astimezone(UTC)
     late = now - fire_at > LATE_AFTER
-    claim = ledger.claim(notice.id, channel_id, fire_at, now, daemon.lease, late=late)
-    extra: dict[str, object] = {"notice": notice.id, "channel": channel_id}
+    notice_id = delivery_notice_id(org, notice.id)
+    claim = ledger.claim(notice_id, channel_id, fire_at, now, daemon.lease, late=late)
+    extra: dict[str, object] = {"notice": notice_id, "channel": channel_id}
     waits = _Waits(clock, sleep, record_by)
     if claim is None:
         return "skipped"
@@ -77,7 +82,7 @@ def deliver(
         plan = runtime.plans.of(notice.occurrence, language)
         rendered = render_notice(runtime.env, shown, runtime.settings, now, late, plan, language)
         ics = notice_ics(shown, runtime.settings, language)
-        message = message_for(notice, channel_id, rendered, ics, now, late)
+        message = message_for(notice, channel_id, rendered, ics, now, late, notice_id)
         channel.send(message)
     except DeliveryError as exc:
         return _failed(ledger, claim, clock(), exc.reason, exc.transient, runtime, waits, extra)
@@ -219,26 +224,37 @@ def plan(runtime: Runtime, start: datetime, end: datetime) -> list[Notice]:
 
 
 def catch_up(
-    runtime: Runtime, ledger: Ledger, now: datetime, since: datetime
+    runtime: Runtime,
+    ledger: Ledger,
+    now: datetime,
+    since: datetime,
+    org: str = "",
+    unowned: bool = False,
 ) -> tuple[list[tuple[Notice, str]], list[tuple[Notice, str]]]:
     """Deliveries that fired in ``[since, now)`` without a ledger row.
 
     Returns (to send late, recorded as missed): those within the grace period go out late; older
     ones are recorded as missed, not sent.  Rows that exist (claimed, failed) are the sweep's job.
+    ``org``: the organisation of ``runtime`` (its ids in the ledger carry it); ``unowned``: the
+    ledger has rows without an organisation (written before the config named organisations),
+    and a notice one of them records is not sent again by any organisation.
     """
     due = plan(runtime, since, now)
-    known = ledger.find(n.id for n in due)
+    known = set(ledger.find(delivery_notice_id(org, n.id) for n in due))
+    if org and unowned:
+        known |= {(delivery_notice_id(org, n), c) for n, c in ledger.find(n.id for n in due)}
     grace = runtime.settings.daemon.grace
     send, missed = [], []
     for notice in due:
+        notice_id = delivery_notice_id(org, notice.id)
         for channel_id in notice.rule.channels:
-            if (notice.id, channel_id) in known:
+            if (notice_id, channel_id) in known:
                 continue
             if now - notice.fire_at <= grace:
                 send.append((notice, channel_id))
             else:
                 reason = f"the daemon was not running at {notice.fire_at.isoformat()}"
-                if ledger.mark_missed(notice.id, channel_id, notice.fire_at, now, reason):
+                if ledger.mark_missed(notice_id, channel_id, notice.fire_at, now, reason):
                     missed.append((notice, channel_id))
     return send, missed
 

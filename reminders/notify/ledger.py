@@ -69,6 +69,22 @@ FIND_CHUNK = 500  # ids per IN (...) list: far below SQLite's and PostgreSQL's p
 ERROR_LIMIT = 2000  # characters of last_error kept; a whole traceback helps nobody in `status`
 _SCHEMA_LOCK = 0x72656D696E646572  # pg_advisory_xact_lock key ("reminder"): one creator at a time
 SCHEMA_VERSION = 2  # 1: the first ledger; 2: claimed_by
+# A deployment of many organisations (config/organisations.py) writes each delivery's notice id
+# as ``ID/`` + the notice id; a one-organisation config writes the notice id alone. Notice ids
+# (calendar, observance, year, rule: ids without "/") never hold the separator.
+ORG_SEPARATOR = "/"
+
+
+def delivery_notice_id(organisation: str, notice_id: str) -> str:
+    """The ledger's notice id of a notice of ``organisation`` ("" for the one-organisation
+    case: the notice id as it is)."""
+    return f"{organisation}{ORG_SEPARATOR}{notice_id}" if organisation else notice_id
+
+
+def split_notice_id(stored: str) -> tuple[str, str]:
+    """(organisation, notice id) of a ledger's notice id; organisation "" when it has none."""
+    organisation, _, notice_id = stored.rpartition(ORG_SEPARATOR)
+    return organisation, notice_id
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -514,25 +530,57 @@ class Ledger:
         retry_due = and_(_RETRYABLE, deliveries.c.next_attempt_at <= now)
         return self._rows(or_(expired, retry_due), order=(_DUE_AT, *_KEY), limit=limit)
 
-    def recent(self, limit: int = 20) -> list[Delivery]:
-        """The most recently changed deliveries, newest first."""
-        return self._rows(order=(deliveries.c.updated_at.desc(), *_KEY), limit=limit)
+    def recent(self, limit: int = 20, organisation: str | None = None) -> list[Delivery]:
+        """The most recently changed deliveries, newest first (``organisation``: its alone)."""
+        return self._rows(
+            *_of(organisation), order=(deliveries.c.updated_at.desc(), *_KEY), limit=limit
+        )
 
-    def problems(self, since: datetime, limit: int = 50) -> list[Delivery]:
+    def problems(
+        self, since: datetime, limit: int = 50, organisation: str | None = None
+    ) -> list[Delivery]:
         """Failed (for good or retrying) and missed deliveries changed since ``since``."""
         return self._rows(
             deliveries.c.state.in_((FAILED, MISSED)),
             deliveries.c.updated_at >= _utc(since),
+            *_of(organisation),
             order=(deliveries.c.updated_at.desc(), *_KEY),
             limit=limit,
         )
 
-    def counts(self) -> dict[str, int]:
-        """The number of deliveries in each state (every state named, zeros included)."""
-        query = select(deliveries.c.state, func.count()).group_by(deliveries.c.state)
+    def counts(self, organisation: str | None = None) -> dict[str, int]:
+        """The number of deliveries in each state (every state named, zeros included);
+        ``organisation``: of its deliveries alone (None: every row)."""
+        query = (
+            select(deliveries.c.state, func.count())
+            .where(*_of(organisation))
+            .group_by(deliveries.c.state)
+        )
         with self._connect(write=False) as conn:
             found = {state: count for state, count in conn.execute(query)}
         return {state: found.get(state, 0) for state in STATES}
+
+    def counts_by_organisation(self) -> dict[str, dict[str, int]]:
+        """:meth:`counts` of every organisation at once, by organisation id ("" for the rows
+        without one), in one query."""
+        column = deliveries.c.notice_id
+        if self.dialect == "postgresql":
+            prefix: Any = func.split_part(column, ORG_SEPARATOR, 1)
+        else:
+            prefix = func.substr(column, 1, func.instr(column, ORG_SEPARATOR) - 1)
+        owner = case((column.contains(ORG_SEPARATOR, autoescape=True), prefix), else_="")
+        query = select(owner, deliveries.c.state, func.count()).group_by(owner, deliveries.c.state)
+        found: dict[str, dict[str, int]] = {}
+        with self._connect(write=False) as conn:
+            for organisation, state, count in conn.execute(query):
+                found.setdefault(organisation, dict.fromkeys(STATES, 0))[state] = count
+        return found
+
+    def unowned(self) -> int:
+        """The rows whose notice id names no organisation (a one-organisation ledger's)."""
+        query = select(func.count()).where(*_of(""))
+        with self._connect(write=False) as conn:
+            return int(conn.execute(query).scalar() or 0)
 
     def set_meta(self, key: str, value: str) -> None:
         insert = self._insert(meta).values(key=key, value=value)
@@ -545,6 +593,16 @@ class Ledger:
         with self._connect(write=False) as conn:
             value: str | None = conn.execute(select(meta.c.value).where(meta.c.key == key)).scalar()
         return value
+
+
+def _of(organisation: str | None) -> tuple[Any, ...]:
+    """The condition on rows of ``organisation`` (None: every row; "": rows without one)."""
+    column = deliveries.c.notice_id
+    if organisation is None:
+        return ()
+    if not organisation:
+        return (~column.contains(ORG_SEPARATOR, autoescape=True),)
+    return (column.startswith(organisation + ORG_SEPARATOR, autoescape=True),)
 
 
 def _add_claimed_by(conn: Connection, table: str) -> None:

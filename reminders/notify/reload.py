@@ -30,11 +30,32 @@ from ..core.errors import InvalidInput, Problem, ReminderError
 from ..core.notices import Notice
 from ..core.settings import Loaded
 from . import delivery
-from .runtime import Runtime, close_channels, load_runtime
+from .runtime import Runtime, close_channels, load_runtime, org_runtime
 
 # The feed server's builder: the feeds of a version (web/feeds.py's FeedSet), what the site serves
 # with them (web/app.py's Pages) and the stamp of what it watches.
 FeedBuilder = Callable[[Loaded], tuple[Any, Any, tuple[Stat, ...]]]
+
+
+class OrgVersion(NamedTuple):
+    """One organisation of a deployment as (re)read: its runtime and the notices of its horizon,
+    or the problems of its files (its previous version, if any, then keeps running)."""
+
+    id: str
+    stamp: tuple[Stat, ...]  # its file and own folder (config/organisations.org_stamp)
+    runtime: Runtime | None  # None: its files have problems
+    planned: dict[str, list[Notice]]
+    error: str  # its problems, naming its file ("" when it loaded)
+
+
+class Orgs(NamedTuple):
+    """The organisations a (re)load read: every id that has a file now, the versions of those
+    read (all of them, or those whose files changed), and the folder's own problems (a file
+    name that is no organisation id)."""
+
+    present: tuple[str, ...]
+    read: tuple[OrgVersion, ...]
+    problems: tuple[str, ...]
 
 
 class Version(NamedTuple):
@@ -43,6 +64,9 @@ class Version(NamedTuple):
     feeds: Any  # what FeedBuilder built; None: the daemon serves no feed (or it is built at start)
     feeds_stamp: tuple[Stat, ...] = ()  # what the feed server watches, taken before the build
     pages: Any = None  # what the site serves with ``feeds``: page, icon, this year's plan
+    # A config that names organisations: each one's version (``runtime`` is then config.toml's,
+    # which sends nothing itself, and ``planned`` is empty); None: the one-organisation case.
+    orgs: Orgs | None = None
 
 
 # How many of the planned notices (the soonest) a version renders before it is used.  Rendering
@@ -110,6 +134,60 @@ def notice_problems(runtime: Runtime, notices: Iterable[Notice]) -> list[Problem
     return list(found.values())
 
 
+def _checked_plan(runtime: Runtime, now: datetime) -> dict[str, list[Notice]]:
+    """The notices of the horizon, the soonest rendered as when sent (InvalidInput if not)."""
+    plan = planned(runtime, now)
+    soonest = (n for when in sorted(plan) for n in plan[when])
+    problems = notice_problems(runtime, islice(soonest, RENDERED))
+    if problems:
+        until = (now + runtime.settings.daemon.horizon).astimezone(UTC)
+        raise InvalidInput(problems, f"notices planned until {until:%Y-%m-%d %H:%M} UTC")
+    return plan
+
+
+def build_org(
+    base: Runtime, org_id: str, path: str, now: datetime, environ: Mapping[str, str]
+) -> OrgVersion:
+    """One organisation's version over config.toml's ``base``: loaded, checked and planned, or
+    the problems of its files (never raised: one organisation's problems stop no other)."""
+    from ..config.organisations import load_organisation, org_stamp
+
+    stamp = org_stamp(org_id, path)
+    runtime: Runtime | None = None
+    try:
+        org = load_organisation(base.settings, org_id, path)
+        runtime = org_runtime(org, base, now.date(), environ)
+        return OrgVersion(org_id, stamp, runtime, _checked_plan(runtime, now), "")
+    except ReminderError as exc:
+        message = exc.message()
+    except Exception as exc:  # a failure no check foresaw: still named, still this one's alone
+        why = " ".join(f"{type(exc).__name__}: {exc}".split())[:300]
+        message = f"{path}: organisation {org_id} cannot be built: {why}"
+    if runtime is not None:
+        close_channels(runtime.channels)
+    return OrgVersion(org_id, stamp, None, {}, message)
+
+
+def build_orgs(
+    base: Runtime,
+    folder: str,
+    now: datetime,
+    environ: Mapping[str, str],
+    unchanged: Callable[[str, tuple[Stat, ...]], bool] | None = None,
+) -> Orgs:
+    """Every organisation of ``folder`` over config.toml's ``base``, or only those for which
+    ``unchanged(id, stamp)`` is false (their files changed since they were read)."""
+    from ..config.organisations import org_stamp, organisation_files
+
+    files, problems = organisation_files(folder)
+    read = tuple(
+        build_org(base, org_id, path, now, environ)
+        for org_id, path in files
+        if unchanged is None or not unchanged(org_id, org_stamp(org_id, path))
+    )
+    return Orgs(tuple(i for i, _ in files), read, tuple(str(p) for p in problems))
+
+
 def build_version(
     config_path: str,
     now: datetime,
@@ -117,24 +195,37 @@ def build_version(
     feeds: FeedBuilder | None = None,
 ) -> Version:
     """Load, check and build everything a version is made of; raise ReminderError naming the
-    file on the first part that fails (no channel of a failed version is left open)."""
-    runtime = load_runtime(config_path, now.date(), environ)
+    file on the first part that fails (no channel of a failed version is left open).
+
+    A config that names organisations: config.toml's part is all or nothing as above, and each
+    organisation is read on its own (``Version.orgs``; one's problems stop no other)."""
+    from ..config.organisations import folder_of
+
+    folder = folder_of(config_path)
+    runtime = load_runtime(config_path, now.date(), environ, sends=folder is None)
+    orgs: Orgs | None = None
     try:
-        plan = planned(runtime, now)
-        soonest = (n for when in sorted(plan) for n in plan[when])
-        problems = notice_problems(runtime, islice(soonest, RENDERED))
-        if problems:
-            until = (now + runtime.settings.daemon.horizon).astimezone(UTC)
-            raise InvalidInput(problems, f"notices planned until {until:%Y-%m-%d %H:%M} UTC")
+        if folder is None:
+            plan = _checked_plan(runtime, now)
+        else:
+            plan, orgs = {}, build_orgs(runtime, folder, now, environ)
         if feeds is None:
-            return Version(runtime, plan, None)
+            return Version(runtime, plan, None, orgs=orgs)
         built, pages, stamp = feeds(Loaded(runtime.settings, runtime.calendars))
-        return Version(runtime, plan, built, stamp, pages)
+        return Version(runtime, plan, built, stamp, pages, orgs)
     except ReminderError:
-        close_channels(runtime.channels)
+        close_version(runtime, orgs)
         raise
     except Exception as exc:  # a failure no check foresaw: still named, still all or nothing
-        close_channels(runtime.channels)
+        close_version(runtime, orgs)
         why = " ".join(f"{type(exc).__name__}: {exc}".split())[:300]
         message = f"{runtime.settings.source}: the new version cannot be built: {why}"
         raise ReloadError(message) from exc
+
+
+def close_version(runtime: Runtime, orgs: Orgs | None) -> None:
+    """Close the channels of a version not used."""
+    close_channels(runtime.channels)
+    for org in orgs.read if orgs is not None else ():
+        if org.runtime is not None:
+            close_channels(org.runtime.channels)

@@ -308,12 +308,21 @@ def notice_ics(notice: Notice, settings: Settings, language: str | None = None) 
 
 
 def message_for(
-    notice: Notice, channel_id: str, rendered: Rendered, ics: bytes, now: datetime, late: bool
+    notice: Notice,
+    channel_id: str,
+    rendered: Rendered,
+    ics: bytes,
+    now: datetime,
+    late: bool,
+    notice_id: str = "",
 ) -> Message:
-    """The message one channel sends for a notice; ``now`` is its creation time (Date header)."""
+    """The message one channel sends for a notice; ``now`` is its creation time (Date header).
+    ``notice_id``: the ledger's (with its organisation in a deployment of many), else the
+    notice's own id."""
+    notice_id = notice_id or notice.id
     return Message(
-        delivery_id=f"{notice.id}/{channel_id}",
-        notice_id=notice.id,
+        delivery_id=f"{notice_id}/{channel_id}",
+        notice_id=notice_id,
         channel=channel_id,
         subject=rendered.subject,
         text=rendered.text,

@@ -20,6 +20,7 @@ from ..core.settings import Loaded, Settings
 if TYPE_CHECKING:
     import jinja2
 
+    from ..config.organisations import Organisation
     from ..plan.yearplans import YearPlans
     from .channels import Channel
 
@@ -35,14 +36,19 @@ class Runtime(NamedTuple):
     plans: YearPlans
 
 
-def load_runtime(config_path: str, today: date, environ: Mapping[str, str]) -> Runtime:
-    """Load and check everything the daemon needs; raise a ReminderError if anything is wrong."""
+def load_runtime(
+    config_path: str, today: date, environ: Mapping[str, str], *, sends: bool = True
+) -> Runtime:
+    """Load and check everything the daemon needs; raise a ReminderError if anything is wrong.
+
+    ``sends=False``: config.toml of a deployment of organisations, which sends nothing itself
+    (each organisation sends, :func:`org_runtime`): its channels are not built and its notice
+    rules not checked (each organisation's are, with its settings)."""
     from ..config.calendars import load_calendars
     from ..config.config_file import load_config
     from ..config.templates import environment
     from ..plan.hostcal import country_problems
     from ..plan.yearplans import YearPlans
-    from . import channels as registry
     from .template_check import check_templates
 
     settings = load_config(config_path)
@@ -56,9 +62,43 @@ def load_runtime(config_path: str, today: date, environ: Mapping[str, str]) -> R
     calendars = load_calendars(settings.calendars_dir, today)
     # The templates as they are now: what was checked is what is sent, until a reload.
     env = environment(settings.templates_dir, snapshot=True)
+    if not sends:
+        return Runtime(settings, calendars, env, {}, stamp, YearPlans(Loaded(settings, calendars)))
     problems = check_templates(settings, calendars, today, env)
     if problems:
         raise InvalidInput(problems, "templates and notice rules")
+    built = build_channels(settings, environ)
+    return Runtime(settings, calendars, env, built, stamp, YearPlans(Loaded(settings, calendars)))
+
+
+def org_runtime(
+    org: Organisation, base: Runtime, today: date, environ: Mapping[str, str]
+) -> Runtime:
+    """One organisation's runtime in a deployment: its settings over config.toml's (``base``,
+    whose calendars are the shared ones and whose templates it renders with its own settings),
+    checked as :func:`load_runtime` checks one config; ReminderError naming its file."""
+    from ..config.organisations import loaded_organisation, org_stamp
+    from ..plan.hostcal import country_problems
+    from ..plan.yearplans import YearPlans
+    from .template_check import check_templates
+
+    stamp = org_stamp(org.id, org.path)  # before reading, as load_runtime
+    loaded = loaded_organisation(org, base.calendars, today)
+    settings = loaded.settings
+    country = country_problems(settings)
+    if country:
+        raise ConfigError(country)
+    problems = check_templates(settings, loaded.calendars, today, base.env)
+    if problems:
+        raise InvalidInput(problems, f"templates and notice rules of organisation {org.id}")
+    built = build_channels(settings, environ)
+    return Runtime(settings, loaded.calendars, base.env, built, stamp, YearPlans(loaded))
+
+
+def build_channels(settings: Settings, environ: Mapping[str, str]) -> dict[str, Channel]:
+    """Every channel of ``settings``, built and prepared (none left open on a failure)."""
+    from . import channels as registry
+
     built: dict[str, Channel] = {}
     try:
         for config in settings.channels:
@@ -67,7 +107,7 @@ def load_runtime(config_path: str, today: date, environ: Mapping[str, str]) -> R
     except BaseException:
         close_channels(built)
         raise
-    return Runtime(settings, calendars, env, built, stamp, YearPlans(Loaded(settings, calendars)))
+    return built
 
 
 def close_channels(built: Mapping[str, Channel]) -> None:

@@ -28,12 +28,21 @@ class StatusReport(NamedTuple):
     version: int | None = None  # the ledger's schema version; None: no ledger yet
     current: int = 0  # the schema version this release uses (run upgrades an older one)
     outboxes: tuple[tuple[str, str, bool], ...] = ()  # (channel id, folder, exists): file channels
+    organisation: str | None = None  # ``status --org ID``: the ledger's rows of ID alone
 
 
 def status(
-    loaded: Loaded, now: datetime, environ: Mapping[str, str], *, recent: int = 10
+    loaded: Loaded,
+    now: datetime,
+    environ: Mapping[str, str],
+    *,
+    recent: int = 10,
+    organisation: str | None = None,
 ) -> StatusReport:
     """The next notices and what the ledger says: recent deliveries, failures and misses.
+
+    ``organisation``: an organisation of a deployment (``--org ID``): the ledger's counts and
+    rows of its deliveries alone (their notice ids start with ``ID/``); None: every row.
 
     Only reads: a ledger that does not exist yet is reported, not created, and one of an older
     schema version is reported as needing the upgrade that ``reminders run`` makes.
@@ -55,7 +64,9 @@ def status(
     upcoming = with_milestones(loaded, lead, now, until)[:recent]  # milestone notices too
     folders = [(c.id, str(c.option("folder"))) for c in settings.channels if c.type == "file"]
     outboxes = tuple((channel, folder, os.path.isdir(folder)) for channel, folder in folders)
-    report = StatusReport("", {}, None, upcoming, [], [], None, SCHEMA_VERSION, outboxes)
+    report = StatusReport(
+        "", {}, None, upcoming, [], [], None, SCHEMA_VERSION, outboxes, organisation
+    )
     ledger = Ledger(ledger_url(settings.ledger, environ), read_only=True)
     try:
         version = ledger.inspect()
@@ -69,12 +80,14 @@ def status(
         except LedgerError:  # a first-release ledger may have no meta table
             beat = None
         report = report._replace(
-            counts=ledger.counts(), heartbeat=datetime.fromisoformat(beat) if beat else None
+            counts=ledger.counts(organisation),
+            heartbeat=datetime.fromisoformat(beat) if beat else None,
         )
         if version < SCHEMA_VERSION:
             return report  # (the rows lack columns that this release reads)
         return report._replace(
-            recent=ledger.recent(recent), problems=ledger.problems(now - timedelta(days=30))
+            recent=ledger.recent(recent, organisation),
+            problems=ledger.problems(now - timedelta(days=30), organisation=organisation),
         )
     finally:
         ledger.close()
