@@ -1014,9 +1014,10 @@ class Daemon:
         }
 
     def _organisations(self) -> dict[str, Any]:
-        """What /healthz shows of each organisation: its last good load, the problems of its
-        files since, its next notice, how many notices it has planned and its ledger counts
-        (as of the last heartbeat)."""
+        """What /healthz adds with organisations: ``organisations``, each one's last good load,
+        the problems of its files since, its next notice, how many notices it has planned and
+        its ledger counts (as of the last fire time or heartbeat); and
+        ``organisation_folder_problems`` (a file name that is no organisation id)."""
         shown: dict[str, Any] = {}
         for unit_id, unit in sorted(self.units.items()):
             shown[unit_id] = {
@@ -1027,7 +1028,7 @@ class Daemon:
                 "planned": sum(len(v) for v in unit.plan.values()),
                 "ledger": self.org_counts.get(unit_id),
             }
-        return shown
+        return {"organisations": shown, "organisation_folder_problems": list(self.org_problems)}
 
     def health(self) -> dict[str, Any]:
         """What /healthz adds in the daemon: the scheduler, the next fire time, the ledger.
@@ -1037,7 +1038,8 @@ class Daemon:
         the horizon (the one the log names), or null when no notice comes in the next 400 days.
         ``reload`` is null until the first reload, then ``{"result": "applied" or "rejected",
         "why", "at", "error"}``: a rejected reload's error (file and problem) stays there, beside
-        the previous version still running, until a reload is applied.
+        the previous version still running, until a reload is applied.  With organisations,
+        ``organisations`` and ``organisation_folder_problems`` besides (:meth:`_organisations`).
         """
         from apscheduler.schedulers.base import STATE_PAUSED, STATE_RUNNING
 
@@ -1049,7 +1051,7 @@ class Daemon:
             for job in self.scheduler.get_jobs()
             if job.id.startswith("fire:") and job.next_run_time is not None
         ]
-        return {
+        shown = {
             "scheduler": "stopping" if self.stopping.is_set() else state,
             "next_fire": min(times).astimezone(UTC).isoformat() if times else None,
             "next_notice": self._next_notice(),
@@ -1060,15 +1062,10 @@ class Daemon:
             ),
             "waiting_for_ledger": len(self.pending),
             "reload": self.last_reload,
-            **(
-                {}
-                if self.org_folder is None
-                else {
-                    "organisations": self._organisations(),
-                    "organisation_folder_problems": list(self.org_problems),
-                }
-            ),
         }
+        if self.org_folder is not None:
+            shown.update(self._organisations())
+        return shown
 
     # --- Deliveries -------------------------------------------------------------------------
 
