@@ -149,7 +149,7 @@ def test_each_organisation_sends_its_own_notices_in_its_language_with_its_id(
         daemon = running.daemon
         shown = daemon.health()
         assert shown["next_notice"]["id"] == "alpha/test:d0110:2027:r0"
-        orgs = shown["organisations"]
+        orgs = shown["daemon_organisations"]
         assert sorted(orgs) == ["alpha", "beta"]
         assert orgs["beta"]["next_notice"]["id"] == "beta/test:d0110:2027:r0"
         assert orgs["beta"]["next_notice"]["fire_at"] == beta_at.isoformat()
@@ -179,8 +179,8 @@ def test_each_organisation_sends_its_own_notices_in_its_language_with_its_id(
         assert (row.state, row.sent_at, row.late) == (SENT, at, False)
     assert ledger.get("test:d0110:2027:r0", "outbox") is None
     assert ledger.counts("beta")[SENT] == 1
-    assert health["organisations"]["alpha"]["ledger"][SENT] == 1
-    assert health["organisations"]["beta"]["ledger"][SENT] == 1
+    assert health["daemon_organisations"]["alpha"]["ledger"][SENT] == 1
+    assert health["daemon_organisations"]["beta"]["ledger"][SENT] == 1
 
     # Started again later the same day: nothing goes out twice.
     async def again(start: Start) -> None:
@@ -232,12 +232,12 @@ def test_a_broken_organisation_file_keeps_its_last_good_version_and_stops_no_oth
 
         deployment.write_beta(b1, b2)  # fixed
         await running.run_until(clock() + timedelta(seconds=1.5))
-        seen["fixed"] = daemon.health()["organisations"]["beta"]
+        seen["fixed"] = daemon.health()["daemon_organisations"]["beta"]
         await running.stop()
 
     run(deployment, clock, scenario)  # type: ignore[arg-type]
     assert len([m for m in records.messages() if "organisation beta: reload" in m]) == 1
-    orgs = seen["health"]["organisations"]
+    orgs = seen["health"]["daemon_organisations"]
     assert orgs["alpha"]["problems"] is None
     assert orgs["alpha"]["loaded_at"] == (NOW + timedelta(seconds=7)).isoformat()
     assert orgs["beta"]["loaded_at"] == NOW.isoformat()  # its last good version
@@ -264,7 +264,7 @@ def test_an_organisation_that_never_loaded_sends_nothing_and_the_others_start(
     async def scenario(start: Start) -> None:
         running = await start()
         await running.run_until(NOW + timedelta(seconds=10))
-        seen.update(running.daemon.health()["organisations"]["beta"])
+        seen.update(running.daemon.health()["daemon_organisations"]["beta"])
         await running.stop()
 
     run(deployment, clock, scenario)  # type: ignore[arg-type]

@@ -1014,9 +1014,9 @@ class Daemon:
         }
 
     def _organisations(self) -> dict[str, Any]:
-        """What /healthz adds with organisations: ``organisations``, each one's last good load,
-        the problems of its files since, its next notice, how many notices it has planned and
-        its ledger counts (as of the last fire time or heartbeat); and
+        """What /healthz adds with organisations: ``daemon_organisations``, each one's last good
+        load, the problems of its files since, its next notice, how many notices it has planned
+        and its ledger counts (as of the last fire time or heartbeat); and
         ``organisation_folder_problems`` (a file name that is no organisation id)."""
         shown: dict[str, Any] = {}
         for unit_id, unit in sorted(self.units.items()):
@@ -1028,7 +1028,10 @@ class Daemon:
                 "planned": sum(len(v) for v in unit.plan.values()),
                 "ledger": self.org_counts.get(unit_id),
             }
-        return {"organisations": shown, "organisation_folder_problems": list(self.org_problems)}
+        return {
+            "daemon_organisations": shown,
+            "organisation_folder_problems": list(self.org_problems),
+        }
 
     def health(self) -> dict[str, Any]:
         """What /healthz adds in the daemon: the scheduler, the next fire time, the ledger.
@@ -1039,7 +1042,8 @@ class Daemon:
         ``reload`` is null until the first reload, then ``{"result": "applied" or "rejected",
         "why", "at", "error"}``: a rejected reload's error (file and problem) stays there, beside
         the previous version still running, until a reload is applied.  With organisations,
-        ``organisations`` and ``organisation_folder_problems`` besides (:meth:`_organisations`).
+        ``daemon_organisations`` and ``organisation_folder_problems`` besides
+        (:meth:`_organisations`).
         """
         from apscheduler.schedulers.base import STATE_PAUSED, STATE_RUNNING
 
