@@ -276,6 +276,47 @@ def test_an_organisation_that_never_loaded_sends_nothing_and_the_others_start(
     assert seen["next_notice"] is None
 
 
+def cli_out(config: Path, *args: str) -> tuple[int, str]:
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        code = main(["--config", str(config), *args])
+    return code, out.getvalue()
+
+
+def test_orgs_shows_each_organisations_ledger_counts_and_the_daemons_last_good_load(
+    deployment: Deployment, records: Records
+) -> None:
+    clock = Clock(NOW)
+    deployment.write_config()
+    deployment.write_alpha(NOW + timedelta(seconds=3))
+    deployment.write_beta(NOW + timedelta(seconds=5))
+    code, out = cli_out(deployment.config, "orgs")
+    assert (code, "ledger:" in out, "Ledger:" in out) == (0, False, False)  # none yet
+
+    async def scenario(start: Start) -> None:
+        running = await start()
+        await running.run_until(NOW + timedelta(seconds=10))
+        deployment.write_beta(NOW + timedelta(seconds=5), timezone="Mars/Olympus")
+        await running.run_until(NOW + timedelta(seconds=12))
+        await running.stop()
+
+    run(deployment, clock, scenario)  # type: ignore[arg-type]
+    code, out = cli_out(deployment.config, "orgs")
+    assert code == 1  # beta's file is broken
+    lines = out.splitlines()
+    alpha = lines[lines.index("  alpha: Alpha embassy (Asia/Karachi, PK; en)") :]
+    assert alpha[2] == "    ledger: claimed 0, sent 1, failed 0, missed 0"
+    assert alpha[3] == f"    daemon: last good load {NOW.isoformat()}"
+    beta = lines[lines.index("  beta: 1 problem(s); not loaded") :]
+    assert "Mars/Olympus" in beta[1]
+    assert beta[2] == "    ledger: claimed 0, sent 1, failed 0, missed 0"
+    assert beta[3] == (
+        f"    daemon: last good load {NOW.isoformat()}; its files rejected at "
+        f"{(NOW + timedelta(seconds=11)).isoformat()}: {beta[1].strip()}"
+    )
+    assert lines[-1].startswith("Ledger: sqlite:///")
+
+
 def make_todays_ledger(path: Path, rows: list[tuple[str, str, datetime]]) -> None:
     """A ledger as the release before organisations writes it: schema version 2 (with
     claimed_by), its ``schema_version`` and heartbeat, and sent rows whose notice ids carry no

@@ -3,17 +3,25 @@
 Operator text: English, like every CLI message. For each organisation (config/organisations.py):
 its id and name, time zone, host country and languages, then either its next notice or the
 problems of its file (one broken file does not hide the others; the command then exits 1).
+When the deployment's ledger exists (read only, never created), each organisation's deliveries
+by state and what the daemon last recorded of it (``reminders run`` writes its last good load and
+the problems of its files since into the ledger, notify/daemon.py), so the centre sees a
+daemon's view from any machine.
 """
 
 from __future__ import annotations
 
+import json
+import os
 from datetime import date, datetime, timedelta
+from typing import Any, NamedTuple
 
 from ..config.config_file import load_config
 from ..config.organisations import Loading, load_each
 from ..core import words
 from ..core.dates import local_date, zone
 from ..core.errors import Problem, ReminderError
+from ..core.settings import Settings
 
 HORIZON_DAYS = 400  # how far ahead the next notice is looked for
 
@@ -31,11 +39,79 @@ def orgs_lines(config_path: str, now: datetime) -> tuple[list[str], bool]:
     lines = [f"{len(each)} organisation(s) in {base.source}:"]
     lines += [f"  {problem}" for problem in problems]
     ok = not problems
+    ledger = _ledger_state(base)
     for one in each:
         found, fine = _org_lines(one, now)
         lines.extend(found)
+        if ledger is not None:
+            lines.extend(_ledger_lines(one, ledger))
         ok = ok and fine
+    if ledger is not None:
+        lines.append(ledger.head)
     return lines, ok
+
+
+class LedgerState(NamedTuple):
+    head: str  # the last line: the ledger's URL, and its rows without an organisation
+    counts: dict[str, dict[str, int]]  # by organisation id ("": rows without one)
+    daemon: dict[str, Any]  # what the daemon last recorded of each organisation, by id
+
+
+def _ledger_state(base: Settings) -> LedgerState | None:
+    """What the deployment's ledger says, read only; None when there is no ledger yet."""
+    from ..notify.daemon import ORGS_META
+    from ..notify.ledger import SCHEMA_VERSION, Ledger, LedgerError, ledger_url
+
+    try:
+        ledger = Ledger(ledger_url(base.ledger, os.environ), read_only=True)
+    except LedgerError as exc:
+        return LedgerState(f"Ledger: {exc.message()}", {}, {})
+    try:
+        version = ledger.inspect()
+        if version is None:
+            return None
+        if version != SCHEMA_VERSION:
+            head = f"Ledger: {ledger.shown_url} (schema version {version}; see `status`)"
+            return LedgerState(head, {}, {})
+        counts = ledger.counts_by_organisation()
+        raw = ledger.get_meta(ORGS_META)
+    except LedgerError as exc:
+        return LedgerState(f"Ledger: {exc.message()}", {}, {})
+    finally:
+        ledger.close()
+    try:
+        daemon = json.loads(raw) if raw else {}
+    except ValueError:
+        daemon = {}
+    unowned = sum(counts.get("", {}).values())
+    head = f"Ledger: {ledger.shown_url}"
+    if unowned:
+        head += f" ({unowned} row(s) without an organisation, from before organisations)"
+    return LedgerState(head, counts, daemon if isinstance(daemon, dict) else {})
+
+
+def _ledger_lines(one: Loading, ledger: LedgerState) -> list[str]:
+    """An organisation's deliveries by state, and the daemon's last record of its files."""
+    from .logs import safe_line
+
+    found = ledger.counts.get(one.org.id)
+    counts = ", ".join(f"{k} {v}" for k, v in found.items()) if found else "no delivery yet"
+    lines = [f"    ledger: {counts}"]
+    seen = ledger.daemon.get(one.org.id)
+    if not isinstance(seen, dict):
+        return lines
+    loaded, problems, since = seen.get("loaded_at"), seen.get("problems"), seen.get("problems_at")
+    state = f"last good load {safe_line(str(loaded))}" if loaded else "never loaded"
+    if problems:
+        # The message's first problem (after its head line, "N problem(s) in ...:").
+        told = [line.strip() for line in str(problems).splitlines() if line.strip()]
+        if len(told) > 1 and told[0].endswith(":"):
+            told = told[1:]
+        more = f" (and {len(told) - 1} more)" if len(told) > 1 else ""
+        first = safe_line(told[0]) if told else ""
+        state += f"; its files rejected at {safe_line(str(since))}: {first}{more}"
+    lines.append(f"    daemon: {state}")
+    return lines
 
 
 def _org_lines(one: Loading, now: datetime) -> tuple[list[str], bool]:

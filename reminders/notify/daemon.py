@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import os
 import signal
@@ -67,6 +68,7 @@ HEARTBEAT = timedelta(seconds=30)
 REPLAN = timedelta(days=1)
 MAX_LOOKBACK = timedelta(days=400)  # a restart after longer records no misses before this
 HEARTBEAT_MARGIN = timedelta(hours=1)  # jobs queued just before a crash are looked at again
+ORGS_META = "organisations"  # the ledger's meta key of the organisations' load state (orgs)
 LEDGER_WAIT = (1.0, 30.0)  # seconds between attempts to reach the ledger at start: first, most
 
 
@@ -262,6 +264,7 @@ class Daemon:
             return False
         if self.org_folder is not None:
             await self._unowned()
+            await self._record_orgs()
         now = self.clock()
         self.pool = ThreadPoolExecutor(
             max_workers=runtime.settings.daemon.workers, thread_name_prefix="delivery"
@@ -476,6 +479,24 @@ class Daemon:
             if unit is None or unit.stamp != org_stamp(org_id, path):
                 changed.add(org_id)
         return changed
+
+    async def _record_orgs(self) -> None:
+        """Write each organisation's load state into the ledger (meta ``organisations``), for
+        ``reminders orgs`` on any machine: its last good load and the problems of its files
+        since. Replicas write the same files' state; the last one's stays."""
+        assert self.ledger is not None
+        state = {
+            unit.id: {
+                "loaded_at": None if unit.loaded_at is None else unit.loaded_at.isoformat(),
+                "problems": unit.error or None,
+                "problems_at": None if unit.error_at is None else unit.error_at.isoformat(),
+            }
+            for unit in self.units.values()
+        }
+        with contextlib.suppress(LedgerError):  # (the sweep reports an unreachable ledger)
+            await self._in_thread(
+                self.ledger.set_meta, ORGS_META, json.dumps(state, sort_keys=True)
+            )
 
     async def _unowned(self) -> None:
         """With organisations: note whether the ledger has rows without an organisation (a
@@ -900,6 +921,7 @@ class Daemon:
         )
         checked = self._apply_orgs(orgs, now, why)
         self._schedule_plan(now, checked, set(checked))
+        self._background(self._record_orgs())
         rejected = sorted(read.id for read in orgs.read if read.runtime is None)
         self.last_reload = {
             "result": "rejected" if rejected and not checked else "applied",
@@ -958,6 +980,7 @@ class Daemon:
         else:
             self.org_folder = self._folder()
             self._schedule_plan(now, self._apply_orgs(version.orgs, now, why))
+            self._background(self._record_orgs())
         if self.web is not None:
             if old is not None and old.settings.feed.listen != fresh.settings.feed.listen:
                 log.warning("[feed] listen changed; it takes effect at the next start")
