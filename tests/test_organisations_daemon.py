@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import MetaData
@@ -26,7 +27,7 @@ from reminders.cli.commands import main
 from reminders.notify.ledger import SENT, Ledger, deliveries, meta
 
 from .clock_harness import Clock, Records, Start, captured, run
-from .daemon_harness import CALENDAR_HEAD, OBSERVANCE
+from .daemon_harness import CALENDAR_HEAD, OBSERVANCE, Inbox, free_port
 from .pg_harness import PG_ENV, PG_SKIP, fresh_database
 
 # 09:00 in Karachi (UTC+5), 08:00 in Baku (UTC+4): a Sunday in January.
@@ -45,8 +46,6 @@ serve_feed = false
 
 def rule(rule_id: str, at: datetime, zone: str) -> str:
     """A notice rule of observance d0110 (January 10) firing at ``at`` in the zone ``zone``."""
-    from zoneinfo import ZoneInfo
-
     local = at.astimezone(ZoneInfo(zone))
     return (
         f'\n[[notice]]\nid = "{rule_id}"\nbefore = 0\nat = "{local:%H:%M:%S}"\n'
@@ -274,6 +273,136 @@ def test_an_organisation_that_never_loaded_sends_nothing_and_the_others_start(
     assert seen["loaded_at"] is None
     assert "Mars/Olympus" in seen["problems"]
     assert seen["next_notice"] is None
+
+
+def test_a_reload_reads_only_what_changed(deployment: Deployment, records: Records) -> None:
+    """An organisation's file or own folder: that organisation alone (the watch, and SIGHUP);
+    config.toml or a shared calendar: every one; a new file: a new organisation."""
+    clock = Clock(NOW)
+    deployment.write_config()
+    deployment.write_alpha(NOW + timedelta(seconds=30))
+    deployment.write_beta(NOW + timedelta(seconds=30))
+
+    def reloaded() -> list[str]:
+        found = sorted(m for m in records.messages() if " reloaded (" in m)
+        records.records.clear()
+        return found
+
+    async def scenario(start: Start) -> None:
+        running = await start()
+        daemon = running.daemon
+        # SIGHUP with nothing changed reads nothing; after an edit, the edited one.
+        await daemon.reload("SIGHUP")
+        assert records.logged("reload (SIGHUP): no organisation's file changed")
+        deployment.write_alpha(NOW + timedelta(seconds=40))
+        await daemon.reload("SIGHUP")
+        assert reloaded() == ["organisation alpha reloaded (SIGHUP)"]
+
+        # Its own folder (organisations/beta/): beta alone.
+        own = deployment.root / "organisations" / "beta"
+        own.mkdir()
+        (own / "notes.txt").write_text("a file of beta's own folder", "utf-8")
+        await running.run_until(clock() + timedelta(seconds=1))
+        assert reloaded() == ["organisation beta reloaded (a file changed)"]
+
+        # A shared calendar: every organisation, and config.toml's part.
+        calendar = deployment.root / "calendars" / "test.toml"
+        replace(calendar, calendar.read_text("utf-8") + "\n")
+        await running.run_until(clock() + timedelta(seconds=1))
+        assert any(m == "reloaded (a file changed)" for m in records.messages())
+        assert reloaded() == [
+            "organisation alpha reloaded (a file changed)",
+            "organisation beta reloaded (a file changed)",
+        ]
+
+        # A broken config.toml: the whole reload is rejected, every organisation goes on.
+        replace(deployment.config, deployment.config.read_text("utf-8") + "\n[[nonsense\n")
+        await running.run_until(clock() + timedelta(seconds=1))
+        assert records.logged("still running the previous version whole")
+        assert reloaded() == []
+        deployment.write_config()
+        await running.run_until(clock() + timedelta(seconds=1))
+        records.records.clear()
+
+        # A new organisation's file: it is read, planned and sends; no other is read again.
+        deployment.write_org(
+            "gamma",
+            '[organisation]\nname = "Gamma"\n',
+            rule("g", NOW + timedelta(seconds=50), KARACHI),
+        )
+        await running.run_until(clock() + timedelta(seconds=1))
+        assert reloaded() == []  # (new: read, not reloaded)
+        assert sorted(daemon.units) == ["alpha", "beta", "gamma"]
+        await running.run_until(NOW + timedelta(seconds=51))
+        assert [p.name for p in deployment.outbox("gamma")] == [
+            "gamma__test_d0110_2027_g__outbox.txt"
+        ]
+        # Its file removed: it sends no more, the others go on.
+        (deployment.root / "organisations" / "gamma.toml").unlink()
+        await running.run_until(clock() + timedelta(seconds=1))
+        assert records.logged("organisation gamma: its file is gone")
+        assert sorted(daemon.units) == ["alpha", "beta"]
+        await running.stop()
+
+    run(deployment, clock, scenario)  # type: ignore[arg-type]
+    assert len(deployment.outbox("alpha")) == len(deployment.outbox("beta")) == 1
+
+
+def test_an_organisations_retry_and_catch_up_keep_its_id(
+    deployment: Deployment, records: Records
+) -> None:
+    """The sweep retries an organisation's failed delivery under its id (the e-mail's notice
+    header carries it); a restart sends late, or records missed, under the organisation's id."""
+    port = free_port()  # nothing listens there yet: alpha's mail server is down
+    clock = Clock(NOW)
+    fire = NOW + timedelta(seconds=3)
+    deployment.write_config()
+    mail = (
+        '\n[[channel]]\nid = "mail"\ntype = "email"\nhost = "127.0.0.1"\n'
+        f'port = {port}\nsecurity = "none"\nsender = "events@test.example.org"\n'
+        'recipients = ["team@test.example.org"]\ntimeout = "PT5S"\n'
+        '\n[[notice]]\nid = "mailed"\nbefore = 0\n'
+        f'at = "{fire.astimezone(ZoneInfo(KARACHI)):%H:%M:%S}"\ntemplate = "planning"\n'
+        'channels = ["mail"]\nobservances = ["d0110"]\n'
+    )
+    deployment.write_org("alpha", '[organisation]\nname = "Alpha embassy"\n', mail)
+    deployment.write_beta(NOW + timedelta(minutes=20), NOW + timedelta(hours=1))
+    messages: list[Any] = []
+
+    async def scenario(start: Start) -> None:
+        running = await start()
+        await running.run_until(fire)
+        assert records.logged("attempt 1 of 4 failed")
+        with Inbox(port=port) as inbox:  # the server is back
+            await running.run_until(fire + timedelta(seconds=5))
+            messages.extend(inbox.messages)
+        await running.stop()
+
+    run(deployment, clock, scenario)  # type: ignore[arg-type]
+    (message,) = messages
+    assert message["X-Reminders-Notice"] == "alpha/test:d0110:2027:mailed"
+    ledger = deployment.ledger()
+    row = ledger.get("alpha/test:d0110:2027:mailed", "mail")
+    assert row is not None
+    assert (row.state, row.attempts) == (SENT, 2)
+
+    # Down from then until 01:10 after NOW: beta's 00:20 notice is beyond the grace period
+    # (30 minutes), its 01:00 one inside it.
+    async def restart(start: Start) -> None:
+        running = await start()
+        await running.stop()
+
+    clock.set(NOW + timedelta(hours=1, minutes=10))
+    run(deployment, clock, restart)  # type: ignore[arg-type]
+    missed = ledger.get("beta/test:d0110:2027:r0", "outbox")
+    late = ledger.get("beta/test:d0110:2027:r1", "outbox")
+    assert missed is not None
+    assert late is not None
+    assert (missed.state, late.state, late.late) == ("missed", SENT, True)
+    (sent,) = deployment.outbox("beta")
+    assert header(sent, "Notice") == "beta/test:d0110:2027:r1"
+    assert header(sent, "Late") == "yes"
+    ledger.close()
 
 
 def cli_out(config: Path, *args: str) -> tuple[int, str]:
