@@ -571,6 +571,37 @@ def test_status_org_shows_that_organisations_deliveries_alone(
     assert "sent 2" in both
 
 
+def test_status_of_a_deployment_shows_every_organisations_next_notices(
+    deployment: Deployment,
+) -> None:
+    """config.toml's own rules send nothing: status lists the organisations' next notices,
+    with their ids as the ledger writes them, and their outboxes."""
+    from reminders.config.organisations import load_each
+    from reminders.notify.status import status
+
+    deployment.write_config(rules=rule("ministry", NOW, KARACHI))
+    deployment.write_alpha(NOW + timedelta(seconds=3))
+    deployment.write_beta(NOW + timedelta(seconds=5))
+    found = load_each(str(deployment.config), NOW.date())
+    assert found is not None
+    base, _, each, _ = found
+    every = tuple((one.org.id, one.loaded) for one in each if one.loaded is not None)
+    from reminders.core.settings import Loaded
+
+    loaded = Loaded(base, found[1])
+    report = status(loaded, NOW - timedelta(days=1), {}, organisations=every)
+    shown = [f"{o}/{n.id}" for o, n in zip(report.owners, report.upcoming, strict=True)]
+    # Both keep config.toml's rule "ministry" (09:00 on each one's own clock) and add their own.
+    assert shown == [
+        "alpha/test:d0110:2027:ministry",
+        "alpha/test:d0110:2027:r0",
+        "beta/test:d0110:2027:r0",
+        "beta/test:d0110:2027:ministry",
+    ]
+    assert report.upcoming[3].fire_at.isoformat() == "2027-01-10T09:00:00+04:00"
+    assert [folder.rsplit("/", 1)[1] for _, folder, _ in report.outboxes] == ["alpha", "beta"]
+
+
 @pytest.mark.skipif(not os.environ.get(PG_ENV), reason=PG_SKIP)
 def test_two_daemons_on_one_postgresql_ledger_send_each_organisations_notice_once(
     tmp_path: Path, records: Records

@@ -412,7 +412,16 @@ def cmd_status(args: argparse.Namespace) -> int:
     loaded = load(_config_path(args), date.today())
     now = datetime.now(UTC)
     org = getattr(args, "org", None)
-    report = status(loaded, now, os.environ, recent=args.limit, organisation=org)
+    every: tuple[tuple[str, Loaded], ...] | None = None
+    if org is None:  # a deployment's: every organisation's next notices
+        from ..config.organisations import load_each
+
+        deployment = load_each(_config_path(args), date.today())
+        if deployment is not None:
+            every = tuple((one.org.id, one.loaded) for one in deployment[2] if one.loaded)
+    report = status(
+        loaded, now, os.environ, recent=args.limit, organisation=org, organisations=every
+    )
     for line in status_lines(report, loaded.settings, now):
         print(line)
     return EXIT_OK

@@ -131,8 +131,9 @@ def status_lines(report: StatusReport, settings: Settings, now: datetime) -> Ite
     yield ""
     yield "Next notices:" if report.upcoming else "Next notices: none in the next 60 days"
     prefix = f"{report.organisation}/" if report.organisation else ""  # as the ledger's ids
-    for notice in report.upcoming:
-        shown = f"{prefix}{notice.id}"
+    for index, notice in enumerate(report.upcoming):
+        owner = f"{report.owners[index]}/" if report.owners else prefix
+        shown = f"{owner}{notice.id}"
         yield f"  {_stamp(notice.fire_at, home)}  {shown} -> {', '.join(notice.rule.channels)}"
     yield ""
     yield "Recent deliveries:" if report.recent else "Recent deliveries: none yet"

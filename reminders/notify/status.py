@@ -29,6 +29,8 @@ class StatusReport(NamedTuple):
     current: int = 0  # the schema version this release uses (run upgrades an older one)
     outboxes: tuple[tuple[str, str, bool], ...] = ()  # (channel id, folder, exists): file channels
     organisation: str | None = None  # ``status --org ID``: the ledger's rows of ID alone
+    # With organisations and no --org: the organisation of each of ``upcoming``, in order.
+    owners: tuple[str, ...] = ()
 
 
 def status(
@@ -38,11 +40,14 @@ def status(
     *,
     recent: int = 10,
     organisation: str | None = None,
+    organisations: tuple[tuple[str, Loaded], ...] | None = None,
 ) -> StatusReport:
     """The next notices and what the ledger says: recent deliveries, failures and misses.
 
     ``organisation``: an organisation of a deployment (``--org ID``): the ledger's counts and
     rows of its deliveries alone (their notice ids start with ``ID/``); None: every row.
+    ``organisations``: every loaded organisation of a deployment (``status`` without ``--org``),
+    whose next notices and outboxes are shown (config.toml's own rules send nothing).
 
     Only reads: a ledger that does not exist yet is reported, not created, and one of an older
     schema version is reported as needing the upgrade that ``reminders run`` makes.
@@ -53,19 +58,34 @@ def status(
 
     settings = loaded.settings
     until = now + timedelta(days=60)
-    lead = notices(
-        loaded.calendars,
-        settings.notices,
-        settings.organisation,
-        now,
-        until,
-        examples=settings.feed.include_examples,
-    )
-    upcoming = with_milestones(loaded, lead, now, until)[:recent]  # milestone notices too
-    folders = [(c.id, str(c.option("folder"))) for c in settings.channels if c.type == "file"]
+
+    def next_of(one: Loaded) -> list[Notice]:
+        lead = notices(
+            one.calendars,
+            one.settings.notices,
+            one.settings.organisation,
+            now,
+            until,
+            examples=one.settings.feed.include_examples,
+        )
+        return with_milestones(one, lead, now, until)[:recent]  # milestone notices too
+
+    senders = organisations if organisations is not None else (("", loaded),)
+    found = sorted(
+        ((n, org_id) for org_id, one in senders for n in next_of(one)),
+        key=lambda pair: (pair[0].fire_at, pair[1], pair[0].id),
+    )[:recent]
+    upcoming = [n for n, _ in found]
+    owners = tuple(org_id for _, org_id in found) if organisations is not None else ()
+    folders = {
+        (c.id, str(c.option("folder"))): None
+        for _, one in senders
+        for c in one.settings.channels
+        if c.type == "file"
+    }
     outboxes = tuple((channel, folder, os.path.isdir(folder)) for channel, folder in folders)
     report = StatusReport(
-        "", {}, None, upcoming, [], [], None, SCHEMA_VERSION, outboxes, organisation
+        "", {}, None, upcoming, [], [], None, SCHEMA_VERSION, outboxes, organisation, owners
     )
     ledger = Ledger(ledger_url(settings.ledger, environ), read_only=True)
     try:
