@@ -154,6 +154,7 @@ def test_each_organisation_sends_its_own_notices_in_its_language_with_its_id(
         assert orgs["beta"]["next_notice"]["fire_at"] == beta_at.isoformat()
         assert orgs["alpha"]["problems"] is None
         assert orgs["alpha"]["loaded_at"] == NOW.isoformat()
+        assert orgs["alpha"]["ledger"] == {"claimed": 0, "sent": 0, "failed": 0, "missed": 0}
         await running.run_until(NOW + timedelta(seconds=40))  # a heartbeat counts the rows
         health.update(daemon.health())
         await running.stop()

@@ -50,6 +50,7 @@ from ..core.notices import Notice
 from ..core.settings import Loaded
 from . import delivery
 from .ledger import (
+    STATES,
     Ledger,
     LedgerError,
     LedgerVersionError,
@@ -683,7 +684,9 @@ class Daemon:
         each heartbeat: one query for all of them)."""
         assert self.ledger is not None
         with contextlib.suppress(LedgerError):  # (the sweep reports an unreachable ledger)
-            self.org_counts = await self._in_thread(self.ledger.counts_by_organisation)
+            counts = await self._in_thread(self.ledger.counts_by_organisation)
+            none = dict.fromkeys(STATES, 0)  # (an organisation with no row yet)
+            self.org_counts = {u: counts.get(u, none) for u in self.units} | counts
 
     async def sweep(self) -> None:
         assert self.ledger is not None
