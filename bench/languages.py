@@ -204,13 +204,14 @@ def worker(config: str, repeats: int, memory: bool) -> None:
         size = sum(len(r.body) + len(r.gzipped) for r in feeds.resources.values())  # type: ignore[attr-defined]
         print(json.dumps({"peak": peak, "bytes": size}))
         return
-    times = []
+    times, cpu = [], []
     for _ in range(repeats):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         feeds = build()
         times.append(time.perf_counter() - start)
+        cpu.append(time.process_time() - start_cpu)
     events = sum(r.body.count(b"BEGIN:VEVENT") for r in feeds.resources.values())  # type: ignore[attr-defined]
-    print(json.dumps({"times": times, "vevents": events}))
+    print(json.dumps({"times": times, "cpu": cpu, "vevents": events}))
 
 
 def run_worker(python: str, config: Path, repeats: int, memory: bool) -> dict[str, object]:
@@ -228,6 +229,7 @@ def run_worker(python: str, config: Path, repeats: int, memory: bool) -> dict[st
 def build_part(args: argparse.Namespace, folder: Path) -> bool:
     configs = {n: project(folder, args.observances, LANGUAGES[:n]) for n in (1, 5)}
     times: dict[int, list[float]] = {1: [], 5: []}
+    cpus: dict[int, list[float]] = {1: [], 5: []}
     peaks: dict[int, list[int]] = {1: [], 5: []}
     sizes: dict[int, int] = {}
     vevents: dict[int, int] = {}
@@ -235,6 +237,7 @@ def build_part(args: argparse.Namespace, folder: Path) -> bool:
         for n in (1, 5):
             timed = run_worker(args.python, configs[n], args.repeats, False)
             times[n].append(statistics.median(timed["times"]))  # type: ignore[arg-type]
+            cpus[n].append(statistics.median(timed["cpu"]))  # type: ignore[arg-type]
             vevents[n] = int(timed["vevents"])  # type: ignore[call-overload]
             measured = run_worker(args.python, configs[n], 1, True)
             peaks[n].append(int(measured["peak"]))  # type: ignore[call-overload]
@@ -248,9 +251,15 @@ def build_part(args: argparse.Namespace, folder: Path) -> bool:
     print("| | 1 language (en) | 5 languages | ratio | target |")
     print("|---|---:|---:|---:|---:|")
     t1, t5 = statistics.median(times[1]), statistics.median(times[5])
+    c1, c5 = statistics.median(cpus[1]), statistics.median(cpus[5])
     m1, m5 = statistics.median(peaks[1]), statistics.median(peaks[5])
     mib = 1024 * 1024
-    print(f"| build time (median) | {t1:.2f} s | {t5:.2f} s | {t5 / t1:.2f}x | <= {TARGET:g}x |")
+    # The target is read on the CPU time (the build is one thread): on this shared machine
+    # the wall time of a build also counts the other tenants' time slices.
+    print(
+        f"| build CPU time (median) | {c1:.2f} s | {c5:.2f} s | {c5 / c1:.2f}x | <= {TARGET:g}x |"
+    )
+    print(f"| build wall time (median) | {t1:.2f} s | {t5:.2f} s | {t5 / t1:.2f}x | (info) |")
     print(
         f"| peak memory (tracemalloc) | {m1 / mib:.1f} MiB | {m5 / mib:.1f} MiB | "
         f"{m5 / m1:.2f}x | <= {TARGET:g}x |"
@@ -261,12 +270,14 @@ def build_part(args: argparse.Namespace, folder: Path) -> bool:
     )
     print(f"| VEVENTs written (all feeds) | {vevents[1]} | {vevents[5]} | | |")
     print()
-    print("per round, 1 then 5: times " + ", ".join(
+    print("per round, 1 then 5: CPU " + ", ".join(
+        f"{a:.2f}/{b:.2f} s" for a, b in zip(cpus[1], cpus[5], strict=True)
+    ) + "; wall " + ", ".join(
         f"{a:.2f}/{b:.2f} s" for a, b in zip(times[1], times[5], strict=True)
     ) + "; peaks " + ", ".join(
         f"{a / mib:.0f}/{b / mib:.0f} MiB" for a, b in zip(peaks[1], peaks[5], strict=True)
     ))  # fmt: skip
-    return t5 / t1 <= TARGET and m5 / m1 <= TARGET
+    return c5 / c1 <= TARGET and m5 / m1 <= TARGET
 
 
 # --- Requests ----------------------------------------------------------------------------------

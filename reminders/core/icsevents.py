@@ -28,7 +28,7 @@ language is marked in place, ``[en] ...``: nothing is silently mixed.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from io import BytesIO
@@ -43,7 +43,7 @@ from icalendar.parser import Contentline, Parameters
 from . import words
 from .i18n import t
 from .icsfold import Folder, escape, fold
-from .model import Calendar, Observance, Occurrence, TimedMoment
+from .model import Calendar, Moment, Observance, Occurrence, TimedMoment
 from .occurrences import occurrences, title_for
 from .translate import Item, same_language, text_language
 
@@ -55,6 +55,8 @@ else:
 
 ONE_DAY = timedelta(days=1)
 TRANSPARENT = ("TRANSP", "TRANSPARENT", "")  # Folder.line's parts: the same in every event
+TEXT_EXTRA = ("LOCATION",)  # the further properties whose text is in a language (the others:
+# RELATED-TO and TRANSP, the same in every language)
 
 # The VEVENT properties this module writes, in the order icalendar writes them (its canonical
 # order first, the rest by name); any subset keeps that relative order.
@@ -78,6 +80,10 @@ ORDER = tuple(
 )
 assert ORDER[:5] == ("SUMMARY", "DTSTART", "DTEND", "DTSTAMP", "UID"), ORDER
 assert ORDER[5:] == tuple(sorted(ORDER[5:])), ORDER
+# Writer.vevent writes the lines in this order: the text lines between the joined others.
+assert ORDER[5:] == (
+    "CATEGORIES", "DESCRIPTION", "LAST-MODIFIED", "LOCATION", "RELATED-TO", "TRANSP"
+), ORDER  # fmt: skip
 
 
 class Piece(NamedTuple):
@@ -88,6 +94,12 @@ class Piece(NamedTuple):
     vevents: int
 
 
+# A VEVENT's lines that no language changes, as they go between its text lines: DTSTART to
+# UID (and CATEGORIES) after the SUMMARY, LAST-MODIFIED after the DESCRIPTION, RELATED-TO and
+# TRANSP after the LOCATION (each line with the CRLF before it); and the TZIDs of its times.
+Skeleton = tuple[str, str, str, tuple[str, ...]]
+
+
 class Lines:
     """Content lines that do not depend on the language, kept for every writer of one build,
     and each calendar's occurrences (:func:`expanded`)."""
@@ -95,7 +107,7 @@ class Lines:
     def __init__(self) -> None:
         self.values: dict[tuple[str, object], str] = {}
         self.times: dict[tuple[str, datetime, str], str] = {}
-        self.uids: dict[str, str] = {}
+        self.skeletons: dict[str, Skeleton] = {}  # Writer._skeleton's, by UID
         self.occurrences: dict[tuple[str, date, date, bool], Expanded] = {}
 
 
@@ -128,6 +140,9 @@ def expanded(
     events = {id(a): b for a, b in zip(first.events, calendar.events, strict=True)}
     out = []
     new = tuple.__new__
+    # What every year of an observance shares in this language: its title's language (which
+    # writes the {ordinal}) and its moments by id.
+    shared: dict[int, tuple[str, dict[str, Moment]]] = {}
     for item in items:
         observance = observances[id(item.observance)] if item.observance is not None else None
         if item.event is not None:
@@ -136,12 +151,17 @@ def expanded(
             out.append(new(Occurrence, fields))
             continue
         assert observance is not None
+        known = shared.get(id(observance))
+        if known is None:
+            language = text_language(calendar, observance, "title")
+            by_id = {moment.id: moment for moment in observance.moments}
+            known = shared[id(observance)] = (language, by_id)
         title = observance.title
         if "{" in title:
-            title = title_for(observance, item.date.year, calendar)
+            title = title_for(observance, item.date.year, calendar, known[0])
         moments = item.moments
         if moments:
-            by_id = {moment.id: moment for moment in observance.moments}
+            by_id = known[1]
             moments = tuple(
                 TimedMoment(by_id[placed.moment.id], placed.start, placed.end) for placed in moments
             )
@@ -165,9 +185,10 @@ class Writer:
         # The lines that are the same in every language (times, stamps, categories, UIDs):
         # shared by the writers of one build's languages (``lines``), else this writer's own.
         shared = lines or Lines()
-        self._values, self._times, self._uids = shared.values, shared.times, shared.uids
+        self._values, self._times, self._skeletons = shared.values, shared.times, shared.skeletons
         self._suffixes: dict[str, str] = {}
         self._said: dict[int, Said] = {}  # observance_text's memo
+        self._spoken: dict[int, Spoken] = {}  # _languages' memo
         self._stamp: datetime | None = None  # the last DTSTAMP value, and its two lines
         self._stamps = ("", "")
 
@@ -209,36 +230,85 @@ class Writer:
         description: tuple[str, str, str, str],
         tags: tuple[str, ...],
         stamp: datetime,
-        extra: Iterable[tuple[str, str, str]] = (),
+        extra: Sequence[tuple[str, str, str]] = (),
     ) -> str:
         """One VEVENT; ``summary`` and ``description`` in parts (Folder.line) and the language
         they are written in, ``extra`` further TEXT properties (LOCATION, RELATED-TO, TRANSP),
         their name with its parameters."""
+        skeleton = self._skeletons.get(uid)
+        if skeleton is None:
+            skeleton = self._skeleton(uid, start, end, tags, stamp, extra)
+        before, after, related, zones = skeleton
+        if zones:
+            self.tzids.update(zones)  # the lines may come from another language's writer
+        out = [
+            "BEGIN:VEVENT\r\n",
+            self.text.line("SUMMARY" + self.voice.param(summary[3]), *summary[:3]),
+            before,
+        ]
+        if any(description[:3]):
+            name = "DESCRIPTION" + self.voice.param(description[3])
+            out += ("\r\n", self.text.line(name, *description[:3]))
+        out.append(after)
+        for name, head, middle in extra:
+            if name.startswith(TEXT_EXTRA):
+                out += ("\r\n", self.text.line(name, head, middle))
+        out += (related, "\r\nEND:VEVENT\r\n")
+        return "".join(out)
+
+    def _skeleton(
+        self,
+        uid: str,
+        start: date | datetime,
+        end: date | datetime,
+        tags: tuple[str, ...],
+        stamp: datetime,
+        extra: Sequence[tuple[str, str, str]],
+    ) -> Skeleton:
+        """The lines of a VEVENT that no language changes, joined as they go between its text
+        lines (see :data:`ORDER`): made by the first language's writer of a build, kept for
+        the others (``Lines.skeletons``, by UID: a UID is one event with one time, stamp and
+        tags in every language)."""
         if stamp is not self._stamp:  # one calendar's events all carry the same object
             dtstamp = self.value_line("DTSTAMP", stamp)
             self._stamp, self._stamps = stamp, (dtstamp, self.value_line("LAST-MODIFIED", stamp))
-        lines = {
-            "SUMMARY": self.text.line("SUMMARY" + self.voice.param(summary[3]), *summary[:3]),
-            "DTSTAMP": self._stamps[0],
-            "UID": self._uids.get(uid) or self._uids.setdefault(uid, fold(f"UID:{escape(uid)}")),
-            "LAST-MODIFIED": self._stamps[1],
-        }
+        zones: tuple[str, ...] = ()
         if isinstance(start, datetime):
             assert isinstance(end, datetime)
-            lines["DTSTART"] = self.time_line("DTSTART", start)
-            lines["DTEND"] = self.time_line("DTEND", end)
+            lines = [self.time_line("DTSTART", start), self.time_line("DTEND", end)]
+            zones = tuple({str(start.tzinfo), str(end.tzinfo)})
         else:
-            lines["DTSTART"] = self.value_line("DTSTART", start)
-            lines["DTEND"] = self.value_line("DTEND", end)
-        if any(description[:3]):
-            name = "DESCRIPTION" + self.voice.param(description[3])
-            lines["DESCRIPTION"] = self.text.line(name, *description[:3])
+            lines = [self.value_line("DTSTART", start), self.value_line("DTEND", end)]
+        lines += (self._stamps[0], fold(f"UID:{escape(uid)}"))
         if tags:
-            lines["CATEGORIES"] = self.value_line("CATEGORIES", tags)
-        for name, head, middle in extra:
-            lines[name.split(";", 1)[0]] = self.text.line(name, head, middle)
-        body = "\r\n".join(lines[name] for name in ORDER if name in lines)
-        return f"BEGIN:VEVENT\r\n{body}\r\nEND:VEVENT\r\n"
+            lines.append(self.value_line("CATEGORIES", tags))
+        related = [
+            self.text.line(name, head, middle)
+            for name, head, middle in sorted(extra)
+            if not name.startswith(TEXT_EXTRA)
+        ]
+        found = self._skeletons[uid] = (
+            "".join("\r\n" + line for line in lines),
+            "\r\n" + self._stamps[1],
+            "".join("\r\n" + line for line in related),
+            zones,
+        )
+        return found
+
+    def _languages(self, item: Occurrence, observance: Observance) -> Spoken:
+        """What every year of ``observance`` shares in this writer's voice: its title's
+        language, and per timed moment its name as marked and the language of its SUMMARY."""
+        found = self._spoken.get(id(observance))
+        if found is not None and found[0] is observance:
+            return found
+        title_language = text_language(item.calendar, observance, "title")
+        moments = {}
+        for moment in observance.moments:
+            name_language = text_language(item.calendar, moment, "name")
+            spoken = self.voice.speaks(name_language, title_language)
+            moments[moment.id] = (self.voice.mark(moment.name, name_language, spoken), spoken)
+        found = self._spoken[id(observance)] = (observance, title_language, moments)
+        return found
 
     def observance(self, item: Occurrence) -> str:
         """The all-day VEVENT of one observance-year, then one zoned VEVENT per timed moment."""
@@ -247,7 +317,7 @@ class Writer:
         uid = observance_uid(item, self.domain)
         stamp = item.calendar.revised
         title = self.title(item)
-        title_language = text_language(item.calendar, observance, "title")
+        _, title_language, moment_names = self._languages(item, observance)
         out = [
             self.vevent(
                 uid,
@@ -262,9 +332,7 @@ class Writer:
         ]
         for placed in item.moments:
             moment = placed.moment
-            name_language = text_language(item.calendar, moment, "name")
-            spoken = self.voice.speaks(name_language, title_language)
-            head = self.voice.mark(moment.name, name_language, spoken)
+            head, spoken = moment_names[moment.id]
             middle = self.voice.mark(title[1], title_language, spoken)
             out.append(
                 self.vevent(
@@ -439,6 +507,12 @@ def _year_parts(language: str, year: int, ordinal: str, since: int) -> tuple[str
     """The year's sentence of an observance-year in three parts (:func:`_year_split`)."""
     before, middle, after = _year_split(language, since)
     return before, middle % {"year": year, "ordinal": ordinal}, after
+
+
+# What every year of an observance shares in a writer's voice (Writer._languages): the
+# observance (kept, so that its id stays its own), its title's language, and per moment id its
+# name as marked and the language of its SUMMARY.
+Spoken = tuple[Observance, str, dict[str, tuple[str, str]]]
 
 
 # What an observance's description says that every year shares: the observance (kept, so that

@@ -24,14 +24,20 @@ FIRST_YEAR, LAST_YEAR = 1900, 2200  # the years upcoming, notices, ICS and previ
 ONE_DAY = timedelta(days=1)
 
 
-def title_for(observance: Observance, year: int, calendar: Calendar | None = None) -> str:
+def title_for(
+    observance: Observance, year: int, calendar: Calendar | None = None, language: str = ""
+) -> str:
     """The title of the observance in ``year``, its placeholders filled in.
 
-    The ``{ordinal}`` is written in the title's own language: that of ``calendar`` (the
-    observance's, as ``translate.calendar_in`` gave it), English without one.
+    The ``{ordinal}`` is written in the title's own language: ``language`` where the caller
+    knows it, else that of ``calendar`` (the observance's, as ``translate.calendar_in`` gave
+    it), English without one.
     """
     number = year - observance.since
-    language = words.ENGLISH if calendar is None else text_language(calendar, observance, "title")
+    if not language:
+        language = (
+            words.ENGLISH if calendar is None else text_language(calendar, observance, "title")
+        )
     return observance.title.format(
         ordinal=words.ordinal(number, language),
         number=number,
