@@ -349,6 +349,29 @@ def test_a_reload_reads_only_what_changed(deployment: Deployment, records: Recor
     assert len(deployment.outbox("alpha")) == len(deployment.outbox("beta")) == 1
 
 
+def test_naming_organisations_in_a_running_daemons_config_waits_for_its_restart(
+    deployment: Deployment, records: Records
+) -> None:
+    clock = Clock(NOW)
+    deployment.write_config(
+        organisations=False, rules=rule("r0", NOW + timedelta(seconds=5), KARACHI)
+    )
+    deployment.write_alpha(NOW + timedelta(seconds=5))
+
+    async def scenario(start: Start) -> None:
+        running = await start()
+        deployment.write_config(rules=rule("r0", NOW + timedelta(seconds=5), KARACHI))
+        await running.run_until(NOW + timedelta(seconds=6))  # several watches
+        await running.stop()
+
+    run(deployment, clock, scenario)  # type: ignore[arg-type]
+    rejected = [m for m in records.messages() if "rejected" in m]
+    assert len(rejected) == 1  # reported once
+    assert "[paths] organisations was added" in rejected[0]
+    assert len(deployment.outbox("ministry")) == 1  # the one organisation goes on
+    assert deployment.outbox("alpha") == []
+
+
 def test_an_organisations_retry_and_catch_up_keep_its_id(
     deployment: Deployment, records: Records
 ) -> None:

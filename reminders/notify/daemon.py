@@ -58,7 +58,7 @@ from .ledger import (
     ledger_url,
     split_notice_id,
 )
-from .reload import Orgs, ReloadError, Version, build_orgs, build_version
+from .reload import Orgs, ReloadError, Version, build_orgs, build_version, close_version
 from .reload import planned as plan_notices
 from .runtime import Runtime, close_channels
 
@@ -966,15 +966,15 @@ class Daemon:
         if old is not None and old.settings.ledger != fresh.settings.ledger:
             log.warning("the ledger setting changed; it takes effect at the next start")
         if (version.orgs is None) != (self.org_folder is None):
-            log.warning(
-                "[paths] organisations was added or removed; still running %s until the next start",
-                "one organisation" if self.org_folder is None else "the organisations",
+            close_version(fresh, version.orgs)
+            self._reload_rejected(
+                why,
+                now,
+                f"{fresh.settings.source}: [paths] organisations was "
+                + ("added" if version.orgs is not None else "removed")
+                + "; a daemon runs one organisation or several from its start to its stop: "
+                "restart it for this change",
             )
-            close_channels(fresh.channels)
-            if version.orgs is not None:
-                for read in version.orgs.read:
-                    if read.runtime is not None:
-                        close_channels(read.runtime.channels)
             return
         self.runtime = fresh
         self._schedule_service_jobs(fresh)
