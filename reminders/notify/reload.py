@@ -16,6 +16,13 @@ The daemon switches a version in only once every part of it was built, all at on
 await in between, so a request or a fire job sees the old version or the new one, never half of
 each.  When any part fails, nothing of the new one is used, the previous version keeps running
 whole, and the error names the file and what is wrong in it.
+
+A config that names organisations is all or nothing for config.toml's part (its settings, the
+shared calendars, the templates, the feeds), and organisation by organisation for the rest: each
+organisation's runtime and plan is an :class:`OrgVersion`, built and checked on its own
+(:func:`build_org`); one that fails carries its problems instead, and the daemon keeps that
+organisation's previous version (daemon.Daemon._apply_orgs).  :func:`build_orgs` reads them all,
+or only those whose files changed.
 """
 
 from __future__ import annotations
@@ -156,7 +163,7 @@ def build_org(
     runtime: Runtime | None = None
     try:
         org = load_organisation(base.settings, org_id, path)
-        runtime = org_runtime(org, base, now.date(), environ)
+        runtime = org_runtime(org, base, now.date(), environ, stamp)
         return OrgVersion(org_id, stamp, runtime, _checked_plan(runtime, now), "")
     except ReminderError as exc:
         message = exc.message()

@@ -72,17 +72,21 @@ def load_runtime(
 
 
 def org_runtime(
-    org: Organisation, base: Runtime, today: date, environ: Mapping[str, str]
+    org: Organisation,
+    base: Runtime,
+    today: date,
+    environ: Mapping[str, str],
+    stamp: tuple[Stat, ...],
 ) -> Runtime:
     """One organisation's runtime in a deployment: its settings over config.toml's (``base``,
     whose calendars are the shared ones and whose templates it renders with its own settings),
-    checked as :func:`load_runtime` checks one config; ReminderError naming its file."""
-    from ..config.organisations import loaded_organisation, org_stamp
+    checked as :func:`load_runtime` checks one config; ReminderError naming its file.
+    ``stamp``: its files' (config/organisations.org_stamp), taken before its file was read."""
+    from ..config.organisations import loaded_organisation
     from ..plan.hostcal import country_problems
     from ..plan.yearplans import YearPlans
     from .template_check import check_templates
 
-    stamp = org_stamp(org.id, org.path)  # before reading, as load_runtime
     loaded = loaded_organisation(org, base.calendars, today)
     settings = loaded.settings
     country = country_problems(settings)
