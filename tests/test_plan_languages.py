@@ -158,11 +158,11 @@ def test_the_ics_says_its_language_and_keeps_its_uids(loaded: Loaded) -> None:
     uids = re.compile(r"^UID:(.*)$", re.M)
     assert uids.findall(russian) == uids.findall(english) != []
     # The plan's own sentences are Russian; a milestone's SUMMARY is its name and the title,
-    # which the bundled calendar has in Russian: LANGUAGE=ru, the title's.
+    # which the bundled config and calendar have in Russian: LANGUAGE=ru.
     assert russian.count("\r\nDESCRIPTION;LANGUAGE=ru:") == len(uids.findall(russian)) + 1
     assert "\r\nNAME;LANGUAGE=ru;VALUE=TEXT:Sample Embassy\\, Islamabad: план на 2027" in russian
     unfolded = russian.replace("\r\n ", "")
-    assert "\r\nSUMMARY;LANGUAGE=ru:Book the venue: 37-я годовщина трагедии 20 Января" in unfolded
+    assert "\r\nSUMMARY;LANGUAGE=ru:Забронировать зал: 37-я годовщина трагедии 20 Января" in unfolded
 
 
 def test_the_language_must_be_one_of_the_organisation(config: Path) -> None:

@@ -118,6 +118,7 @@ def translation_warnings(settings: Settings, calendars: tuple[Calendar, ...]) ->
     (shown in the calendar's language, marked as such) or an unreviewed one, with its file and
     line (docs/calendar-format.md, "Translations")."""
     out: list[str] = []
+    out.extend(milestone_warnings(settings))
     for calendar in calendars:
         lines: dict[tuple[str | int, ...], int] | None = None
         for language in settings.organisation.languages:
@@ -144,6 +145,34 @@ def translation_warnings(settings: Settings, calendars: tuple[Calendar, ...]) ->
             for item in found:
                 out.append(_translation_warning(calendar, item, lines))
     return tuple(out)
+
+
+def milestone_warnings(settings: Settings) -> list[str]:
+    """For every configured language but the organisation's default: each ``[[milestone]]``
+    whose name has no translation into it (the plan shows it marked ``[en]``) or an unreviewed
+    one."""
+    from ..core import translate
+
+    org = settings.organisation
+    out = []
+    for language in org.languages:
+        for rule in settings.milestones:
+            name, written = translate.milestone_name(rule, language, org.language)
+            if translate.same_language(written, language):
+                found = translate.translation_of(rule, language)  # type: ignore[arg-type]
+                if found is not None and not found.reviewed:
+                    out.append(
+                        f"{settings.source}: milestone {rule.id!r}.translations.{found.language}"
+                        f".name: the {found.language} translation is not reviewed (translator: "
+                        f"{found.translator})"
+                    )
+                continue
+            out.append(
+                f"{settings.source}: milestone {rule.id!r} in {language}: no translation of its "
+                f"name ({name!r}); the plan and its notices show it in {written}, marked "
+                f"[{written}] ([milestone.translations.{language}] name = ... translates it)"
+            )
+    return out
 
 
 def _translation_warning(

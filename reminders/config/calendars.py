@@ -152,6 +152,7 @@ TRANSLATION_FIELDS = {
         *_WHO,
     ),
     "fact": (Field("text", paragraphs, None), *_WHO),
+    "milestone": (Field("name", text, None), *_WHO),  # a config's [[milestone]] (config_file)
     "moment": (Field("name", text, None), Field("description", optional_paragraphs, None), *_WHO),
     "event": (
         Field("title", text, None),
@@ -279,7 +280,8 @@ def translations(
     """The ``translations`` table of one item: a table per language tag (``az``, ``ur-PK``), each
     with some of the item's texts (TRANSLATION_FIELDS[kind]), ``translator`` and ``reviewed``.
 
-    ``own`` is the calendar's language (a translation into it is refused); ``title`` the item's
+    ``own`` is the calendar's language (a translation into it is refused; "": none is);
+    ``title`` the item's
     title pattern, whose placeholders a translated title must keep."""
     if raw is None:
         return ()

@@ -232,6 +232,12 @@ MILESTONE_FIELDS = (
     Field("at", local_time, local_time("09:00"), "local send time of its notice"),
     Field("template", template_name, "milestone", "its notice's template under templates/notices/"),
     LANGUAGE_FIELD,
+    Field(
+        "translations",
+        lambda value: value,
+        None,
+        "its name in other languages: [milestone.translations.ur] with name, translator, reviewed",
+    ),
 )
 # The [[milestone]] keys that only its notice uses (meaningless without channels).
 NOTICE_ONLY = ("notice_before", "at", "template")
@@ -341,7 +347,12 @@ def load_config(path: str | os.PathLike[str]) -> Settings:
     channels = _channels(check, document.get("channel"), state)
     notices = _notices(check, document.get("notice"), {c.id for c in channels})
     plan = check.table(document.get("plan", {}), PLAN_FIELDS, ("plan",))
-    milestones = _milestones(check, document.get("milestone"), {c.id for c in channels})
+    milestones = _milestones(
+        check,
+        document.get("milestone"),
+        {c.id for c in channels},
+        org["language"] if org is not None else "",
+    )
     closures = load_closures(check, document.get("holiday"))
     if org is not None:
         _named_languages(check, org["languages"], document, channels, notices, milestones)
@@ -507,7 +518,13 @@ def _notices(check: Checker, raw: Any, channel_ids: set[str]) -> tuple[NoticeRul
     return tuple(out)
 
 
-def _milestones(check: Checker, raw: Any, channel_ids: set[str]) -> tuple[MilestoneRule, ...]:
+def _milestones(
+    check: Checker, raw: Any, channel_ids: set[str], language: str = ""
+) -> tuple[MilestoneRule, ...]:
+    """The ``[[milestone]]`` tables; ``language``: the one their names are written in (the
+    organisation's default in the file that names them)."""
+    from .calendars import translations
+
     out: list[MilestoneRule] = []
     seen: set[str] = set()
     for index, values, given in check.tables(raw, MILESTONE_FIELDS, ("milestone",)):
@@ -536,7 +553,14 @@ def _milestones(check: Checker, raw: Any, channel_ids: set[str]) -> tuple[Milest
                 ("milestone", index, "channels"), name, f"the id of a [[channel]] entry ({known})"
             )
         if not unknown:
-            out.append(MilestoneRule(**values))
+            # A translation into the default language is not refused, as a calendar's into its
+            # own is: an operator changes [organisation] language with the names as they are.
+            found = translations(
+                check, values["translations"], "milestone", ("milestone", index), ""
+            )
+            out.append(
+                MilestoneRule(**{**values, "translations": found, "name_language": language})
+            )
     return tuple(out)
 
 

@@ -169,8 +169,9 @@ def load_organisation(base: Settings, org_id: str, path: str) -> Organisation:
     channels = _merged(base.channels, own_channels)
     channel_ids = {c.id for c in channels}
     notices = _merged(base.notices, cf._notices(check, document.get("notice"), channel_ids))
+    own = org["language"] if org is not None else base.organisation.language
     milestones = _merged(
-        base.milestones, cf._milestones(check, document.get("milestone"), channel_ids)
+        base.milestones, cf._milestones(check, document.get("milestone"), channel_ids, own)
     )
     closures = base.closures + load_closures(check, document.get("holiday"))
     if org is not None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from datetime import date, time, timedelta
 
-from .model import Calendar, FixedDate, YearlyRule
+from .model import Calendar, FixedDate, Translation, YearlyRule
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -155,6 +155,11 @@ class MilestoneRule(NamedTuple):
     at: time
     template: str
     language: str  # its notice's language where a channel names none ("": the default)
+    # Its name in other languages ([milestone.translations.ur] name = ...), and the language of
+    # ``name`` itself (that of the file that names it; "": the organisation's default):
+    # core/translate.py milestone_name.
+    translations: tuple[Translation, ...] = ()
+    name_language: str = ""
 
     @property
     def notified(self) -> bool:

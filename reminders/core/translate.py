@@ -42,6 +42,8 @@ from .model import Calendar, Event, Fact, Moment, Observance, Translation
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, NamedTuple
+
+    from .settings import MilestoneRule
 else:
     from .records import NamedTuple  # typing.NamedTuple without importing typing (start-up)
 
@@ -80,6 +82,18 @@ def translation_of(item: Item, language: str) -> Translation | None:
         if tag == short:
             fallback = found
     return fallback
+
+
+def milestone_name(rule: MilestoneRule, language: str, default: str) -> tuple[str, str]:
+    """A ``[[milestone]]``'s name in ``language`` and the language it is written in: its
+    translation (``[milestone.translations.ur] name``), else its own name, written in the
+    language of the file that names it (``default``, the organisation's, where not known)."""
+    found = translation_of(rule, language)  # type: ignore[arg-type]  # has .translations
+    if found is not None:
+        for key, text in found.texts:
+            if key == "name":
+                return text, found.language
+    return rule.name, rule.name_language or default
 
 
 def same_language(one: str, other: str) -> bool:

@@ -320,12 +320,14 @@ def sample_notice(rule: NoticeRule, settings: Settings, today: date) -> Notice:
 # Milestones of the sample plan when the config has none: one ahead of and one after the event.
 SAMPLE_MILESTONES = (
     MilestoneRule(
-        "sample-venue", "Book the venue", 10, "before", (), (), (), 0, time(9), "milestone", ""
+        "sample-venue", "Book the venue", 10, "before", (), (), (), 0, time(9), "milestone", "",
+        name_language="en",
     ),
     MilestoneRule(
-        "sample-report", "Publish the report", 2, "after", (), (), (), 0, time(9), "milestone", ""
+        "sample-report", "Publish the report", 2, "after", (), (), (), 0, time(9), "milestone", "",
+        name_language="en",
     ),
-)
+)  # fmt: skip
 
 
 def sample_plan(notice: Notice, settings: Settings, language: str | None = None) -> NoticePlan:
@@ -335,7 +337,7 @@ def sample_plan(notice: Notice, settings: Settings, language: str | None = None)
     own functions on a made-up host calendar, so no holiday library is needed. Its sentences in
     ``language`` (None: the organisation's default)."""
     from ..plan.hostcal import HostCalendar, Period
-    from ..plan.plan import Entry, day_conflicts, milestone_dates, suggest
+    from ..plan.plan import Entry, day_conflicts, milestone_dates, milestone_names, suggest
 
     org = settings.organisation
     language = words.output_language(org.language if language is None else language)
@@ -351,7 +353,9 @@ def sample_plan(notice: Notice, settings: Settings, language: str | None = None)
     )
     conflicts = tuple(day_conflicts(item, host, True, org.country, language))
     event_date, why = suggest(item, None, host, "nearest", language)
-    milestones = milestone_dates(settings.milestones or SAMPLE_MILESTONES, event_date, host)
+    rules = settings.milestones or SAMPLE_MILESTONES
+    names = milestone_names(rules, language, org.language)
+    milestones = milestone_dates(rules, event_date, host, None, names)
     return NoticePlan(Entry(item, conflicts, event_date, why, (), milestones, None), host)
 
 

@@ -94,16 +94,15 @@ def plan_events(plan: Plan, shared: Shared, default: str = "") -> list[VEvent]:
     """The milestones and the moved event dates of the plan's observances, by date.
 
     A text property written in another language than ``default`` (the organisation's; "": no
-    property is tagged) says its language with ``LANGUAGE=``: a DESCRIPTION and a suggested
-    date's SUMMARY are in the plan's language; a milestone's SUMMARY, the milestone's name (the
-    configuration's) and the observance's title, in the title's (core/translate.py)."""
+    property is tagged) says its language with ``LANGUAGE=``. Every property is in the plan's
+    language: a milestone's SUMMARY is its name as the plan shows it (translated, or marked
+    ``[en]``: plan.milestone_names) and the observance's title, marked ``[xx]`` where the title
+    has no translation (core/translate.py), as the feed marks a text (icsevents.Voice)."""
     language = plan.language
 
-    def tag(vevent: VEvent, summary: str) -> None:
-        if default and not same_language(summary, default):
-            tag_language(vevent, summary, ("SUMMARY",))
+    def tag(vevent: VEvent) -> None:
         if default and not same_language(language, default):
-            tag_language(vevent, language, ("DESCRIPTION",))
+            tag_language(vevent, language, ("SUMMARY", "DESCRIPTION"))
 
     # An event date taken from a real planned event is that event's date: the feed has it.
     planned = {
@@ -118,12 +117,14 @@ def plan_events(plan: Plan, shared: Shared, default: str = "") -> list[VEvent]:
         item = entry.occurrence
         if item.observance is None or item.event is not None:
             continue
+        written = text_language(item.calendar, item.observance, "title")
+        title = item.title if same_language(written, language) else f"[{written}] {item.title}"
         for milestone in entry.milestones:
             vevent = shared.vevent(
                 milestone_uid(entry, milestone, shared.domain),
                 milestone.date,
                 milestone.date + ONE_DAY,
-                f"{milestone.name}: {item.title}",
+                f"{milestone.name}: {title}",
                 describe_milestone(
                     entry, milestone, plan.country, plan.language, bool(plan.host.closures)
                 ),
@@ -131,20 +132,20 @@ def plan_events(plan: Plan, shared: Shared, default: str = "") -> list[VEvent]:
             )
             vevent["TRANSP"] = shared.transparent
             vevent["RELATED-TO"] = vText(observance_uid(item, shared.domain))
-            tag(vevent, text_language(item.calendar, item.observance, "title"))
+            tag(vevent)
             found.append(((milestone.date, str(vevent["UID"])), vevent))
         if entry.moved and (item.calendar.id, item.observance.id, entry.event_date) not in planned:
             vevent = shared.vevent(
                 event_date_uid(entry, shared.domain),
                 entry.event_date,
                 entry.event_date + ONE_DAY,
-                t(language, "Suggested event date: %(title)s") % {"title": item.title},
+                t(language, "Suggested event date: %(title)s") % {"title": title},
                 f"{entry.suggestion}.",
                 ("event-date",),
             )
             vevent["TRANSP"] = shared.transparent
             vevent["RELATED-TO"] = vText(observance_uid(item, shared.domain))
-            tag(vevent, language)
+            tag(vevent)
             found.append(((entry.event_date, str(vevent["UID"])), vevent))
     found.sort(key=lambda pair: pair[0])
     return [vevent for _, vevent in found]

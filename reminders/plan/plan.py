@@ -20,7 +20,7 @@ The rules (docs/plan.md):
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime, timedelta
 
 from ..core import translate, words
@@ -182,6 +182,7 @@ def build_plan(loaded: Loaded, year: int, host: HostCalendar, language: str | No
     # Rules for chosen observances or tags are matched per observance; the others apply to all.
     filtered = any(rule.observances or rule.tags for rule in rules)
     planned_milestones: dict[object, tuple[Milestone, ...]] = {}  # by event date (and rules)
+    names = milestone_names(settings.milestones, language, org.language)
     aheads: dict[int, tuple[int, int] | None] = {}
     joined: dict[tuple[int, int], tuple[tuple[Conflict, ...], ...]] = {}  # (both, day's, near)
     working = WorkingDays(host, date(year - 1, 1, 1), date(year + 1, 12, 31))
@@ -223,7 +224,9 @@ def build_plan(loaded: Loaded, year: int, host: HostCalendar, language: str | No
                 key = event_date  # the same rules for all: no tuple of rules to hash each time
             found = planned_milestones.get(key)
             if found is None:
-                found = planned_milestones[key] = milestone_dates(rules, event_date, host, working)
+                found = planned_milestones[key] = milestone_dates(
+                    rules, event_date, host, working, names
+                )
             milestones = found
             if item.number in aheads:
                 ahead = aheads[item.number]
@@ -578,18 +581,34 @@ def suggest(
     }
 
 
+def milestone_names(rules: Sequence[MilestoneRule], language: str, default: str) -> dict[str, str]:
+    """Each milestone's name as a plan in ``language`` shows it: its translation, else its own
+    name marked with the language it is written in (``[en] Book the venue``), never passed off
+    as ``language`` (``default``: the organisation's language, that of an untranslated name)."""
+    out = {}
+    for rule in rules:
+        name, written = translate.milestone_name(rule, language, default)
+        same = translate.same_language(written, language)
+        out[rule.id] = name if same else f"[{written}] {name}"
+    return out
+
+
 def milestone_dates(
     rules: Sequence[MilestoneRule],
     event_date: date,
     host: HostCalendar,
     working: WorkingDays | None = None,
+    names: Mapping[str, str] | None = None,
 ) -> tuple[Milestone, ...]:
+    """The milestones of an event on ``event_date``, named as ``names`` says (its id: by
+    :func:`milestone_names`), else by their own names."""
     count = host.working_days_from if working is None else working.count
     out = []
     for rule in rules:
         direction = -1 if rule.when == "before" else 1
         day = count(event_date, rule.working_days, direction)
-        out.append(Milestone(rule.id, rule.name, day, rule.working_days, rule.when))
+        name = names.get(rule.id, rule.name) if names else rule.name
+        out.append(Milestone(rule.id, name, day, rule.working_days, rule.when))
     return tuple(sorted(out, key=lambda m: (m.date, m.id)))
 
 
