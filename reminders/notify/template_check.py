@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import traceback
+import weakref
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -24,7 +25,7 @@ import jinja2
 from jinja2 import nodes
 from jinja2.exceptions import SecurityError
 
-from ..config.templates import environment, sandbox_refusal, template_file
+from ..config.templates import SnapshotLoader, environment, sandbox_refusal, template_file
 from ..core import dates, words
 from ..core.errors import InvalidInput, Problem
 from ..core.model import (
@@ -212,8 +213,26 @@ def checked_render(
     return render_notice(env, notice, settings, now, late, plan, language)
 
 
+# text_outside_blocks's answers by environment and template: a function of the template's text
+# alone, which a daemon's environment holds as a snapshot (only such an environment's are kept);
+# so a deployment of organisations parses each template once, not once per organisation (a
+# quarter of each one's check).
+_OUTSIDE: weakref.WeakKeyDictionary[jinja2.Environment, dict[tuple[str, str], list[Problem]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
 def text_outside_blocks(env: jinja2.Environment, folder: str, name: str) -> list[Problem]:
     """Text outside every block of a template that extends another: Jinja leaves it out."""
+    if not isinstance(env.loader, SnapshotLoader):  # (its files may change: read them again)
+        return _text_outside_blocks(env, folder, name)
+    known = _OUTSIDE.setdefault(env, {})
+    if (folder, name) not in known:
+        known[folder, name] = _text_outside_blocks(env, folder, name)
+    return list(known[folder, name])
+
+
+def _text_outside_blocks(env: jinja2.Environment, folder: str, name: str) -> list[Problem]:
     assert env.loader is not None
     try:
         source, filename, _ = env.loader.get_source(env, name)
