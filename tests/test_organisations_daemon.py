@@ -179,6 +179,8 @@ def test_each_organisation_sends_its_own_notices_in_its_language_with_its_id(
         assert (row.state, row.sent_at, row.late) == (SENT, at, False)
     assert ledger.get("test:d0110:2027:r0", "outbox") is None
     assert ledger.counts("beta")[SENT] == 1
+    sent = [r for r in records.records if r.getMessage().startswith("sent: ")]
+    assert sorted(getattr(r, "organisation", None) for r in sent) == ["alpha", "beta"]
     assert health["daemon_organisations"]["alpha"]["ledger"][SENT] == 1
     assert health["daemon_organisations"]["beta"]["ledger"][SENT] == 1
 

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from ..config.schema import NOT_IN_A_LINE
 
 LOGGER = "reminders"
-FIELDS = ("notice", "channel", "event", "attempt", "fire_at", "error")
+FIELDS = ("notice", "channel", "event", "attempt", "fire_at", "error", "organisation")
 
 
 # Characters that would break a log line or take over the terminal showing it: the C0 controls

@@ -64,6 +64,8 @@ def deliver(
     notice_id = delivery_notice_id(org, notice.id)
     claim = ledger.claim(notice_id, channel_id, fire_at, now, daemon.lease, late=late)
     extra: dict[str, object] = {"notice": notice_id, "channel": channel_id}
+    if org:  # (the JSON log's "organisation": one organisation's story in a deployment's log)
+        extra["organisation"] = org
     waits = _Waits(clock, sleep, record_by)
     if claim is None:
         return "skipped"
