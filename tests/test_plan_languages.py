@@ -162,7 +162,8 @@ def test_the_ics_says_its_language_and_keeps_its_uids(loaded: Loaded) -> None:
     assert russian.count("\r\nDESCRIPTION;LANGUAGE=ru:") == len(uids.findall(russian)) + 1
     assert "\r\nNAME;LANGUAGE=ru;VALUE=TEXT:Sample Embassy\\, Islamabad: план на 2027" in russian
     unfolded = russian.replace("\r\n ", "")
-    assert "\r\nSUMMARY;LANGUAGE=ru:Забронировать зал: 37-я годовщина трагедии 20 Января" in unfolded
+    summary = "\r\nSUMMARY;LANGUAGE=ru:Забронировать зал: 37-я годовщина трагедии 20 Января"
+    assert summary in unfolded
 
 
 def test_the_language_must_be_one_of_the_organisation(config: Path) -> None:

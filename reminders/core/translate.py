@@ -87,13 +87,17 @@ def translation_of(item: Item, language: str) -> Translation | None:
 def milestone_name(rule: MilestoneRule, language: str, default: str) -> tuple[str, str]:
     """A ``[[milestone]]``'s name in ``language`` and the language it is written in: its
     translation (``[milestone.translations.ur] name``), else its own name, written in the
-    language of the file that names it (``default``, the organisation's, where not known)."""
+    language of the file that names it (``default``, the organisation's, where not known), as
+    the outputs write that language (words.output_language: a name of a configuration whose
+    language has no catalog is taken as written in English, as all its outputs are)."""
     found = translation_of(rule, language)  # type: ignore[arg-type]  # has .translations
     if found is not None:
         for key, text in found.texts:
             if key == "name":
                 return text, found.language
-    return rule.name, rule.name_language or default
+    from .words import output_language
+
+    return rule.name, output_language(rule.name_language or default)
 
 
 def same_language(one: str, other: str) -> bool:
