@@ -348,7 +348,9 @@ def test_a_rule_limited_by_observance_and_tag_needs_both(kind: str) -> None:
     ) -> NoticeRule | MilestoneRule:
         if kind == "notice":
             return rule(0, observances=observances, tags=tags)
-        return MilestoneRule("m", "Task", 5, "before", observances, tags, (), 0, time(9), "x", "")
+        return MilestoneRule(
+            "m", "Task", 5, "before", observances, tags, (), 0, time(9), "x", "", (), ""
+        )
 
     assert applies(make(), war)
     assert applies(make(observances=("november-10",)), war)

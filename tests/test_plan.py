@@ -652,9 +652,11 @@ def test_a_milestone_of_no_working_days_is_on_the_event_date_even_a_weekend_day(
 def test_milestones_counted_without_a_table_of_working_days() -> None:
     # HAND_2027: Friday 5 February is a holiday, Saturday and Sunday the weekend.
     rules = [
-        MilestoneRule("report", "Publish the report", 2, "after", (), (), (), 0, time(9), "x", ""),
         MilestoneRule(
-            "press", "Send the press release", 2, "before", (), (), (), 0, time(9), "x", ""
+            "report", "Publish the report", 2, "after", (), (), (), 0, time(9), "x", "", (), ""
+        ),
+        MilestoneRule(
+            "press", "Send the press release", 2, "before", (), (), (), 0, time(9), "x", "", (), ""
         ),
     ]
     assert milestone_dates(rules, date(2027, 2, 4), HAND_2027) == (

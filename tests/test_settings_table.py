@@ -24,7 +24,7 @@ TABLES = [
     (config.LEDGER_FIELDS, settings.Ledger, ()),
     (config.DAEMON_FIELDS, settings.Daemon, ()),
     (config.PLAN_FIELDS, settings.Plan, ()),
-    (config.MILESTONE_FIELDS, settings.MilestoneRule, ()),
+    (config.MILESTONE_FIELDS, settings.MilestoneRule, ("name_language",)),
 ]
 RECORDS = [
     value
@@ -99,6 +99,7 @@ def test_a_config_without_the_optional_tables_has_the_tables_defaults(tmp_path) 
         "at",
         "template",
         "language",
+        "translations",
     )
     assert {k: milestone[k] for k in optional} == {
         k: v for k, v in defaults(config.MILESTONE_FIELDS).items()

@@ -234,8 +234,8 @@ MILESTONE_FIELDS = (
     LANGUAGE_FIELD,
     Field(
         "translations",
-        lambda value: value,
-        None,
+        lambda value: value,  # read by config/calendars.py translations(), as a calendar's
+        (),
         "its name in other languages: [milestone.translations.ur] with name, translator, reviewed",
     ),
 )
@@ -556,7 +556,7 @@ def _milestones(
             # A translation into the default language is not refused, as a calendar's into its
             # own is: an operator changes [organisation] language with the names as they are.
             found = translations(
-                check, values["translations"], "milestone", ("milestone", index), ""
+                check, values["translations"] or None, "milestone", ("milestone", index), ""
             )
             out.append(
                 MilestoneRule(**{**values, "translations": found, "name_language": language})

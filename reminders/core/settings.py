@@ -158,8 +158,8 @@ class MilestoneRule(NamedTuple):
     # Its name in other languages ([milestone.translations.ur] name = ...), and the language of
     # ``name`` itself (that of the file that names it; "": the organisation's default):
     # core/translate.py milestone_name.
-    translations: tuple[Translation, ...] = ()
-    name_language: str = ""
+    translations: tuple[Translation, ...]
+    name_language: str
 
     @property
     def notified(self) -> bool:

@@ -340,11 +340,11 @@ def sample_notice(rule: NoticeRule, settings: Settings, today: date) -> Notice:
 SAMPLE_MILESTONES = (
     MilestoneRule(
         "sample-venue", "Book the venue", 10, "before", (), (), (), 0, time(9), "milestone", "",
-        name_language="en",
+        (), "en",
     ),
     MilestoneRule(
         "sample-report", "Publish the report", 2, "after", (), (), (), 0, time(9), "milestone", "",
-        name_language="en",
+        (), "en",
     ),
 )  # fmt: skip
 
