@@ -19,6 +19,9 @@ def pytest_configure(config: pytest.Config) -> None:
         config.option.loadscopereorder = False
     if not hasattr(config, "workerinput"):  # once, in the process that starts the workers
         compile_the_package()
+        if getattr(config.option, "numprocesses", None):  # workers will collect the suite
+            base = config.invocation_params.dir
+            rewrite_the_tests(config, [base / arg.split("::")[0] for arg in config.args] or [base])
 
 
 def compile_the_package() -> None:
@@ -33,6 +36,50 @@ def compile_the_package() -> None:
     import compileall
 
     compileall.compile_dir(str(PACKAGE), quiet=1)
+
+
+def rewrite_the_tests(config: pytest.Config, paths: list[Path]) -> None:
+    """Write pytest's assertion-rewritten byte code of the test modules before the workers start.
+
+    pytest rewrites the asserts of every test module as it imports it and keeps the result in
+    ``__pycache__`` (``*-pytest-*.pyc``), but with ``PYTHONDONTWRITEBYTECODE=1`` it never writes
+    it: each worker then rewrites the whole suite again while collecting (about 3 s of CPU per
+    worker, a quarter of a minute on two cores for four workers).  Written here, once, for the
+    test modules under ``paths``, the workers read it: pytest reads it whatever that variable
+    says.  This uses pytest's own
+    rewriting functions, which are not a public API: if they change, the workers rewrite the
+    modules themselves, as before, and nothing else changes.
+    """
+    try:
+        from _pytest.assertion.rewrite import (
+            PYC_TAIL,
+            _read_pyc,
+            _rewrite_test,
+            _write_pyc,
+            assertstate_key,
+            fnmatch_ex,
+            get_cache_dir,
+        )
+
+        state = config.stash[assertstate_key]
+    except (ImportError, KeyError):  # another pytest, or --assert=plain
+        return
+    patterns = ["conftest.py", *config.getini("python_files")]
+    for path in paths:
+        sources = path.rglob("*.py") if path.is_dir() else [path]
+        for source in sources:
+            if "__pycache__" in source.parts or not any(fnmatch_ex(p, source) for p in patterns):
+                continue
+            cache = get_cache_dir(source)
+            pyc = cache / (source.name[:-3] + PYC_TAIL)
+            try:
+                if _read_pyc(source, pyc) is not None:
+                    continue  # written by an earlier run, for this very source
+                source_hash, code = _rewrite_test(source, config)
+                cache.mkdir(parents=True, exist_ok=True)
+                _write_pyc(state, code, source_hash, pyc)
+            except (OSError, SyntaxError, TypeError, ValueError):
+                continue  # a read-only folder, or a broken module: the worker reports it
 
 
 @pytest.hookimpl(tryfirst=True)  # before xdist reads the groups (--dist loadgroup)

@@ -179,3 +179,20 @@ def test_the_package_byte_code_is_written_before_the_tests_even_where_python_wou
     assert len(sources) > 50
     missing = [s for s in sources if not Path(importlib.util.cache_from_source(str(s))).is_file()]
     assert missing == []
+
+
+def test_the_tests_rewritten_byte_code_is_written_for_the_workers_to_read(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    # Written by pytest_configure before the workers start, so that they do not each rewrite
+    # the asserts of the whole suite (PYTHONDONTWRITEBYTECODE=1 stops pytest writing it).
+    from _pytest.assertion.rewrite import PYC_TAIL, _read_pyc
+
+    (tmp_path / "test_one.py").write_text("def test_it():\n    assert 1 + 1 == 2\n", "utf-8")
+    (tmp_path / "helper.py").write_text("VALUE = 1\n", "utf-8")
+    suite_order.rewrite_the_tests(request.config, [tmp_path])
+    cache = tmp_path / "__pycache__"
+    assert sorted(p.name for p in cache.iterdir()) == ["test_one" + PYC_TAIL]
+    code = _read_pyc(tmp_path / "test_one.py", cache / ("test_one" + PYC_TAIL))
+    assert code is not None
+    assert "@pytest_ar" in code.co_names  # the asserts were rewritten
