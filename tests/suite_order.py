@@ -82,6 +82,9 @@ def rewrite_the_tests(config: pytest.Config, paths: list[Path]) -> None:
                 continue  # a read-only folder, or a broken module: the worker reports it
 
 
+SLOW_SPREAD = 0.8  # the slow tests are spread over the first 80 % of the others
+
+
 @pytest.hookimpl(tryfirst=True)  # before xdist reads the groups (--dist loadgroup)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """How the suite runs on several pytest-xdist workers (`--dist loadgroup`):
@@ -90,14 +93,46 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
       runs on the worker of the other tests of its file, so the fixture is made once: such
       tests are grouped by file, unless the file names a group of its own;
     - every other test is handed out on its own, to the first worker that is free;
-    - the tests marked ``slow`` (real processes, real waits) come first, so that the last
-      minute of the run is not one worker waiting on a fault burst begun late while the
-      others are idle.
+    - a group that its file names (the fault bursts, a minute in all) comes first, so that the
+      last minute of the run is not one worker waiting on it while the others are idle;
+    - the other tests marked ``slow`` (real processes, real waits: a worker mostly waits in
+      them) are spread over the first 80 % of the quick ones, groups first, so that while some
+      workers wait, the others use the processors.  Run all at the start they left the
+      processors half idle for a minute, then had four workers on two cores for the rest.
     """
+    named = {id(item) for item in items if item.get_closest_marker("xdist_group") is not None}
     for item in items:
-        if item.get_closest_marker("xdist_group") is None and _shares_a_fixture(item):
+        if id(item) not in named and _shares_a_fixture(item):
             item.add_marker(pytest.mark.xdist_group(item.path.stem))
-    items.sort(key=lambda item: item.get_closest_marker("slow") is None)  # stable
+    units: dict[str, list[pytest.Item]] = {}  # what xdist hands out whole, in order
+    for item in items:
+        mark = item.get_closest_marker("xdist_group")
+        units.setdefault(_group_name(mark) if mark else item.nodeid, []).append(item)
+    first: list[list[pytest.Item]] = []
+    slow: list[list[pytest.Item]] = []
+    quick: list[list[pytest.Item]] = []
+    for unit in units.values():
+        if not any(item.get_closest_marker("slow") for item in unit):
+            quick.append(unit)
+        else:
+            (first if id(unit[0]) in named else slow).append(unit)
+    slow.sort(key=lambda unit: len(unit) == 1)  # groups before single tests; stable
+    items[:] = [item for unit in first + _spread(slow, quick) for item in unit]
+
+
+def _spread(
+    slow: list[list[pytest.Item]], quick: list[list[pytest.Item]]
+) -> list[list[pytest.Item]]:
+    """``quick`` in order, with ``slow`` (in order) spread evenly over its first SLOW_SPREAD."""
+    reach = int(len(quick) * SLOW_SPREAD)
+    out: list[list[pytest.Item]] = []
+    taken = 0
+    for index, unit in enumerate(slow):
+        before = index * reach // len(slow)  # the quick units handed out before this one
+        out += quick[taken:before]
+        taken = max(taken, before)
+        out.append(unit)
+    return out + quick[taken:]
 
 
 def _shares_a_fixture(item: pytest.Item) -> bool:

@@ -35,21 +35,25 @@ def test_a_test_without_one_is_handed_out_on_its_own(request: pytest.FixtureRequ
     assert group(request.node) is None
 
 
-def test_a_file_that_names_its_group_keeps_it_and_slow_tests_come_first(
+def test_a_file_that_names_its_group_keeps_it_and_comes_first_and_slow_tests_are_spread(
     request: pytest.FixtureRequest,
 ) -> None:
     items = request.session.items
-    slow = [item.get_closest_marker("slow") is not None for item in items]
-    assert slow == sorted(slow, reverse=True), "a slow test after a quick one"
-    faults = [item for item in items if item.path.name == "test_faults.py"]
-    assert all(group(item) == "faults" for item in faults)
+    faults = [index for index, item in enumerate(items) if item.path.name == "test_faults.py"]
+    assert faults == list(range(len(faults))), "the fault bursts do not come first"
+    assert all(group(items[index]) == "faults" for index in faults)
+    slow = [index for index, item in enumerate(items) if item.get_closest_marker("slow")]
+    assert slow[-1] < len(items) * 0.9, "a slow test among the last tenth of the run"
+    quick = [index for index in range(len(items)) if index not in set(slow)]
+    assert quick[0] < slow[-1], "the slow tests all come first"
 
 
 class Stub:
-    """As much of a pytest.Item as the ordering hook reads: its file and its marks."""
+    """As much of a pytest.Item as the ordering hook reads: its id, file and marks."""
 
     def __init__(self, name: str, *marks: pytest.MarkDecorator) -> None:
-        self.name, self.path = name, Path(f"tests/{name.split(':')[0]}.py")
+        self.name = self.nodeid = name
+        self.path = Path(f"tests/{name.split(':')[0]}.py")
         self.marks = {mark.name: mark.mark for mark in marks}
 
     def get_closest_marker(self, name: str) -> Any:
@@ -59,23 +63,29 @@ class Stub:
         self.marks[mark.name] = mark.mark
 
 
-def test_the_hook_starts_slow_tests_first_and_keeps_the_order_otherwise() -> None:
+def test_the_hook_starts_a_named_group_first_and_spreads_the_slow_tests() -> None:
     items: list[Any] = [
         Stub("test_a:1"),
         Stub("test_b:1", pytest.mark.slow),
         Stub("test_a:2"),
         Stub("test_c:1", pytest.mark.slow, pytest.mark.xdist_group("faults")),
         Stub("test_b:2", pytest.mark.slow),
+        Stub("test_a:3"),
+        Stub("test_a:4"),
+        Stub("test_a:5"),
     ]
     suite_order.pytest_collection_modifyitems(items)
     assert [item.name for item in items] == [
+        "test_c:1",  # its file names its group
         "test_b:1",
-        "test_c:1",
-        "test_b:2",
         "test_a:1",
         "test_a:2",
+        "test_b:2",  # within the first 80 % of the quick tests
+        "test_a:3",
+        "test_a:4",
+        "test_a:5",
     ]
-    assert [group(item) for item in items] == [None, "faults", None, None, None]
+    assert [group(item) for item in items] == ["faults"] + [None] * 7
 
 
 GROUPED_FILE = """\
