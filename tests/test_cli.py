@@ -60,17 +60,22 @@ def test_check_bundled_config(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None
     warnings = err.splitlines()
     assert warnings[0].startswith("warning: organisation.languages: ur: ")
     assert "are not reviewed by a native speaker" in warnings[0]
-    # The milestones' Urdu names (tests/test_milestone_names.py), then the calendar's texts.
-    assert [line.split(".translations.")[0] for line in warnings[1:6]] == [
-        f"warning: config.toml: milestone {name!r}"
-        for name in ("book-venue", "invitations", "speakers", "press-release", "report")
+    # The config's own texts in Urdu (tests/test_milestone_names.py), then the calendar's.
+    assert [line.split(".translations.")[0] for line in warnings[1:9]] == [
+        "warning: config.toml: organisation",
+        "warning: config.toml: feed",
+        "warning: config.toml: feed",
+        *(
+            f"warning: config.toml: milestone {name!r}"
+            for name in ("book-venue", "invitations", "speakers", "press-release", "report")
+        ),
     ]
-    assert warnings[6].startswith(
+    assert warnings[9].startswith(
         "warning: calendars/remembrance.toml: calendar 'remembrance' in ur: "
         "0 text(s) with no translation, 28 unreviewed; "
     )
-    assert len(warnings) == 2 + 5 + 28
-    assert all(".translations.ur." in line for line in warnings[7:])
+    assert len(warnings) == 2 + 8 + 28
+    assert all(".translations.ur." in line for line in warnings[10:])
     outbox = ROOT / "var" / "outbox"
     verified = (
         "the folder exists and is writable"

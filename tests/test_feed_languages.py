@@ -106,8 +106,8 @@ def test_the_uids_and_times_are_the_same_in_every_language(goldens: dict[str, by
 def test_every_text_property_names_its_language(goldens: dict[str, bytes], language: str) -> None:
     """In another language's feed every SUMMARY, DESCRIPTION and LOCATION says LANGUAGE=xx:
     the bundled calendar has every text in every language, so all of them say ``language``;
-    the combined feed's own name and description come from the config, in English, and say
-    so."""
+    so do the combined feed's own name and description, which the config translates
+    ([feed.translations.LANG])."""
     lines = unfold(goldens[language])
     inside = lines[lines.index("BEGIN:VEVENT") :]
     texts = [line for line in inside if line.split(":", 1)[0].split(";")[0] in TEXT_PROPERTIES]
@@ -115,10 +115,10 @@ def test_every_text_property_names_its_language(goldens: dict[str, bytes], langu
     assert all(line.split(":", 1)[0].endswith(f";LANGUAGE={language}") for line in texts)
     head = lines[: lines.index("BEGIN:VTIMEZONE")]
     assert [line.split(":", 1)[0] for line in head if "LANGUAGE" in line] == [
-        "DESCRIPTION;LANGUAGE=en",
-        "X-WR-CALDESC;LANGUAGE=en;VALUE=TEXT",
-        "NAME;LANGUAGE=en;VALUE=TEXT",
-        "X-WR-CALNAME;LANGUAGE=en;VALUE=TEXT",
+        f"DESCRIPTION;LANGUAGE={language}",
+        f"X-WR-CALDESC;LANGUAGE={language};VALUE=TEXT",
+        f"NAME;LANGUAGE={language};VALUE=TEXT",
+        f"X-WR-CALNAME;LANGUAGE={language};VALUE=TEXT",
     ]
 
 

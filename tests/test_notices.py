@@ -48,7 +48,7 @@ tags = ["t"]
 
 
 def organisation(tz: str, weekend: tuple[str, ...] = ("Saturday", "Sunday")) -> Organisation:
-    return Organisation("Org", tz, "PK", weekend, "en", "test.example.org", ("en",))
+    return Organisation("Org", tz, "PK", weekend, "en", "test.example.org", ("en",), ())
 
 
 # The [[notice]] table's defaults, as the config gives them to a rule that does not set them.

@@ -82,6 +82,7 @@ def test_a_config_without_the_optional_tables_has_the_tables_defaults(tmp_path) 
             "include_examples",
             "tokens_env",
             "head_timeout",
+            "translations",
         )
     } == {
         k: v

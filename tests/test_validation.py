@@ -575,7 +575,7 @@ refresh_interval = "PT12H"
 """
 FEED_KEYS = (
     "name, description, listen, base_url, past_years, future_years, refresh_interval, "
-    "include_examples, tokens_env, tokens_file, head_timeout"
+    "include_examples, tokens_env, tokens_file, head_timeout, translations"
 )
 
 

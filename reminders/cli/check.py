@@ -17,7 +17,7 @@ from ..core.settings import Loaded, Settings
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import NamedTuple
+    from typing import Any, NamedTuple
 
     from ..core import translate
 else:
@@ -148,29 +148,43 @@ def translation_warnings(settings: Settings, calendars: tuple[Calendar, ...]) ->
 
 
 def milestone_warnings(settings: Settings) -> list[str]:
-    """For every configured language but the organisation's default: each ``[[milestone]]``
-    whose name has no translation into it (the plan shows it marked ``[en]``) or an unreviewed
-    one."""
+    """For every configured language but the organisation's default: each text the
+    configuration writes (``[organisation]`` and ``[feed]`` names, the feed's description,
+    each ``[[milestone]]``'s name) with no translation into it, or an unreviewed one."""
     from ..core import translate
 
-    org = settings.organisation
+    org, feed = settings.organisation, settings.feed
+    texts: list[tuple[str, Any, str]] = [
+        ("organisation", org, "name"),
+        ("feed", feed, "name"),
+        ("feed", feed, "description"),
+    ]
+    texts += [(f"milestone {rule.id!r}", rule, "name") for rule in settings.milestones]
     out = []
     for language in org.languages:
-        for rule in settings.milestones:
-            name, written = translate.milestone_name(rule, language, org.language)
+        for where, item, key in texts:
+            if not getattr(item, key):
+                continue
+            _, written = translate.config_text(item, key, language, org.language)
             if translate.same_language(written, language):
-                found = translate.translation_of(rule, language)  # type: ignore[arg-type]
+                found = translate.translation_of(item, language)
                 if found is not None and not found.reviewed:
                     out.append(
-                        f"{settings.source}: milestone {rule.id!r}.translations.{found.language}"
-                        f".name: the {found.language} translation is not reviewed (translator: "
+                        f"{settings.source}: {where}.translations.{found.language}.{key}: the "
+                        f"{found.language} translation is not reviewed (translator: "
                         f"{found.translator})"
                     )
                 continue
+            table = where.split()[0]
+            how = (
+                f"the plan and its notices show it as written, marked [{written}]"
+                if table == "milestone"
+                else f"outputs in {language} show it as written, in {written} (the page and "
+                "the feed say so: HTML lang, ICS LANGUAGE=)"
+            )
             out.append(
-                f"{settings.source}: milestone {rule.id!r} in {language}: no translation of its "
-                f"name ({name!r}); the plan and its notices show it in {written}, marked "
-                f"[{written}] ([milestone.translations.{language}] name = ... translates it)"
+                f"{settings.source}: {where} in {language}: no translation of its {key}; {how} "
+                f"([{table}.translations.{language}] {key} = ... translates it)"
             )
     return out
 

@@ -152,7 +152,10 @@ TRANSLATION_FIELDS = {
         *_WHO,
     ),
     "fact": (Field("text", paragraphs, None), *_WHO),
-    "milestone": (Field("name", text, None), *_WHO),  # a config's [[milestone]] (config_file)
+    # The configuration's own texts (config/config_file.py).
+    "milestone": (Field("name", text, None), *_WHO),
+    "organisation": (Field("name", text, None), *_WHO),
+    "feed": (Field("name", text, None), Field("description", optional_text, None), *_WHO),
     "moment": (Field("name", text, None), Field("description", optional_paragraphs, None), *_WHO),
     "event": (
         Field("title", text, None),

@@ -106,6 +106,12 @@ ORGANISATION_FIELDS = (
         (),
         "every language outputs are written in (default: [language])",
     ),
+    Field(
+        "translations",
+        lambda value: value,  # read by _config_translations, as a calendar's translations
+        (),
+        "its name in other languages: [organisation.translations.ur] with name, translator",
+    ),
 )
 # A channel's, notice rule's or milestone's language: one of the organisation's languages.
 LANGUAGE_FIELD = Field(
@@ -133,6 +139,12 @@ FEED_FIELDS = (
     Field("tokens_env", env_name, "REMINDERS_FEED_TOKENS", "variable with private-feed tokens"),
     Field("tokens_file", optional_file, "", "file with private-feed tokens (optional)"),
     Field("head_timeout", HEAD_TIMEOUT, timedelta(seconds=10), "time a client has for a request"),
+    Field(
+        "translations",
+        lambda value: value,  # read by _config_translations, as a calendar's translations
+        (),
+        "its name and description in other languages: [feed.translations.ur]",
+    ),
 )
 
 
@@ -338,8 +350,12 @@ def load_config(path: str | os.PathLike[str]) -> Settings:
         org = None
     if org is not None:
         org = _languages(check, org)
+    if org is not None:
+        org["translations"] = config_translations(check, org, document, "organisation")
     paths = check.table(document.get("paths", {}), PATHS_FIELDS, ("paths",))
     feed = check.table(document.get("feed", {}), FEED_FIELDS, ("feed",))
+    if feed is not None:
+        feed["translations"] = config_translations(check, feed, document, "feed")
     ledger = check.table(document.get("ledger", {}), LEDGER_FIELDS, ("ledger",))
     daemon = check.table(document.get("daemon", {}), DAEMON_FIELDS, ("daemon",))
     base = os.path.dirname(os.path.abspath(path))
@@ -376,6 +392,29 @@ def load_config(path: str | os.PathLike[str]) -> Settings:
         closures=closures,
         config_path=os.path.abspath(path),
     )
+
+
+# The texts of [organisation] and [feed] that a translation gives (config/calendars.py).
+CONFIG_TEXTS = {"organisation": ("name",), "feed": ("name", "description")}
+
+
+def config_translations(
+    check: Checker, values: dict[str, Any], document: dict[str, Any], table: str
+) -> tuple[Any, ...]:
+    """The ``translations`` of ``[organisation]`` or ``[feed]`` (``table``), as a calendar's
+    are written (``[feed.translations.ur]`` with name, description, translator, reviewed).
+
+    In an organisation's file (config/organisations.py), a table that gives none keeps
+    config.toml's, unless it writes its own texts: translations of another name do not fit."""
+    raw = document.get(table, {})
+    given = values["translations"]
+    if not isinstance(raw, dict) or "translations" not in raw:
+        if isinstance(raw, dict) and any(key in raw for key in CONFIG_TEXTS[table]):
+            return ()
+        return given if isinstance(given, tuple) else ()
+    from .calendars import translations
+
+    return translations(check, given or None, table, (table,), "")
 
 
 def _languages(check: Checker, org: dict[str, Any]) -> dict[str, Any] | None:

@@ -53,7 +53,9 @@ ORG_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
 ORG_ID_EXPECTED = "a file name of lower-case letters, digits and hyphens, such as 'islamabad.toml'"
 
 # The [feed] keys an organisation may set; the others are the deployment's.
-ORG_FEED_KEYS = ("name", "description", "include_examples", "tokens_env", "tokens_file")
+ORG_FEED_KEYS = (
+    "name", "description", "include_examples", "tokens_env", "tokens_file", "translations"
+)  # fmt: skip
 ORG_PATHS_FIELDS = (
     Field("calendars", folder, None, "its own calendar folder, beside the shared ones"),
 )
@@ -155,12 +157,16 @@ def load_organisation(base: Settings, org_id: str, path: str) -> Organisation:
         if isinstance(raw_org, dict) and "language" in raw_org and "languages" not in raw_org:
             org["languages"] = ()
         org = cf._languages(check, org)
+        if org is not None:
+            org["translations"] = cf.config_translations(check, org, document, "organisation")
     paths = check.table(document.get("paths", {}), ORG_PATHS_FIELDS, ("paths",))
     feed = check.table(
         document.get("feed", {}),
         _with_defaults(cf.FEED_FIELDS, base.feed, ORG_FEED_KEYS),
         ("feed",),
     )
+    if feed is not None:
+        feed["translations"] = cf.config_translations(check, feed, document, "feed")
     plan = check.table(
         document.get("plan", {}), _with_defaults(cf.PLAN_FIELDS, base.plan), ("plan",)
     )

@@ -322,7 +322,7 @@ def feed_of(
     """What the feed of one calendar, or of all public calendars combined, carries and is
     called, in ``language`` ("": the organisation's default): its calendars (as
     ``translate.calendar_in`` puts them in that language) and its FeedInfo."""
-    from .translate import calendar_in, text_language
+    from .translate import calendar_in, config_text, text_language
 
     settings = loaded.settings
     # Until a language's program text is translated (words.OUTPUTS), its feed is all English.
@@ -330,9 +330,11 @@ def feed_of(
     wanted = words.output_language(language or default)
     if calendar_id is None:
         chosen = tuple(calendar_in(c, wanted) for c in loaded.calendars if c.public)
-        name, description = settings.feed.name, settings.feed.description
-        # The config's texts are written in the default language.
-        languages = (default, default)
+        # The config's texts: their translations ([feed.translations.ur]), else as written, in
+        # the default language.
+        name, name_language = config_text(settings.feed, "name", wanted, default)
+        description, about_language = config_text(settings.feed, "description", wanted, default)
+        languages = (name_language, about_language)
     else:
         match = [c for c in loaded.calendars if c.id == calendar_id]
         if not match:

@@ -32,6 +32,8 @@ class Organisation(NamedTuple):
     language: str  # the default language: the feed's default URL, a notice with none named
     uid_domain: str
     languages: tuple[str, ...]  # every language outputs are written in; the default first
+    # Its name in other languages ([organisation.translations.ur]): translate.config_text.
+    translations: tuple[Translation, ...]
 
     def language_for(self, *named: str) -> str:
         """The language of an output: the first of ``named`` that is set (a channel's, then
@@ -55,6 +57,8 @@ class Feed(NamedTuple):
     tokens_file: str  # absolute path of a file of such entries, or ""
     base_url_given: bool  # False: base_url was derived from listen (see linked_to)
     head_timeout: timedelta  # for a request head (reminders/web/guard.py)
+    # Its name and description in other languages ([feed.translations.ur]): translate.config_text.
+    translations: tuple[Translation, ...]
 
     def linked_to(self, address: str) -> Feed:
         """This feed with its links on ``address`` (HOST:PORT where the server really listens),

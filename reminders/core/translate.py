@@ -43,7 +43,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, NamedTuple
 
-    from .settings import MilestoneRule
+    from .settings import Feed, MilestoneRule, Organisation
 else:
     from .records import NamedTuple  # typing.NamedTuple without importing typing (start-up)
 
@@ -84,20 +84,30 @@ def translation_of(item: Item, language: str) -> Translation | None:
     return fallback
 
 
-def milestone_name(rule: MilestoneRule, language: str, default: str) -> tuple[str, str]:
-    """A ``[[milestone]]``'s name in ``language`` and the language it is written in: its
-    translation (``[milestone.translations.ur] name``), else its own name, written in the
-    language of the file that names it (``default``, the organisation's, where not known), as
-    the outputs write that language (words.output_language: a name of a configuration whose
-    language has no catalog is taken as written in English, as all its outputs are)."""
-    found = translation_of(rule, language)  # type: ignore[arg-type]  # has .translations
+def config_text(
+    item: MilestoneRule | Organisation | Feed, key: str, language: str, default: str
+) -> tuple[str, str]:
+    """A text the configuration writes (a ``[[milestone]]``'s ``name``, ``[organisation]``'s
+    ``name``, ``[feed]``'s ``name`` and ``description``) in ``language``, and the language it
+    is written in: its translation (``[feed.translations.ur]``), else as written, in the
+    organisation's default language ``default`` (a milestone's: that of the file that names it)
+    as the outputs write that language (words.output_language: a configuration whose language
+    has no catalog is taken as written in English, as all its outputs are)."""
+    found = translation_of(item, language)  # type: ignore[arg-type]  # has .translations
     if found is not None:
-        for key, text in found.texts:
-            if key == "name":
+        for name, text in found.texts:
+            if name == key:
                 return text, found.language
     from .words import output_language
 
-    return rule.name, output_language(rule.name_language or default)
+    written = getattr(item, "name_language", "") or default
+    return getattr(item, key), output_language(written)
+
+
+def milestone_name(rule: MilestoneRule, language: str, default: str) -> tuple[str, str]:
+    """A ``[[milestone]]``'s name in ``language`` and the language it is written in
+    (:func:`config_text`)."""
+    return config_text(rule, "name", language, default)
 
 
 def same_language(one: str, other: str) -> bool:

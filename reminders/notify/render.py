@@ -28,7 +28,7 @@ from ..core.i18n import t
 from ..core.model import Calendar, Occurrence, TimedMoment
 from ..core.notices import Notice, notice_in
 from ..core.settings import MILESTONE_PREFIX, Settings
-from ..core.translate import same_language, text_language
+from ..core.translate import config_text, same_language, text_language
 from .channels.base import Message
 from .plan_context import milestone_of, plan_context
 
@@ -198,7 +198,8 @@ def notice_context(
             planned, milestone_id, milestone_rule.notice_before if milestone_rule else 0
         ),
         "organisation": {
-            "name": org.name,
+            # Its name in the notice's language where the configuration gives one.
+            "name": config_text(org, "name", language, org.language)[0],
             "timezone": org.timezone,
             "zone_shown": zone_shown(org.timezone, language),  # the id in English, else the city
             "language": language,  # its lang: the language it is written in

@@ -247,9 +247,12 @@ def build_plan(loaded: Loaded, year: int, host: HostCalendar, language: str | No
             )
         )
     last = date(year, 12, 31)
+    # The organisation's name as the configuration gives it in this language, else as written
+    # (a name, not a sentence: not marked, as the page's <bdi lang> is not seen either).
+    name, _ = translate.config_text(org, "name", language, org.language)
     return Plan(
         year,
-        org.name,
+        name,
         org.timezone,
         org.country,
         org.weekend,

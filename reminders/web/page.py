@@ -49,7 +49,7 @@ from ..core.i18n import t
 from ..core.model import Calendar, Occurrence
 from ..core.occurrences import occurrences, title_for
 from ..core.settings import Loaded
-from ..core.translate import calendar_in, same_language, text_language
+from ..core.translate import calendar_in, config_text, same_language, text_language
 from .feeds import ALL, FeedSet, calendar_path
 
 INDEX = "web/index.html"
@@ -247,23 +247,27 @@ def page_context(
     public = tuple(calendar_in(c, written) for c in loaded.calendars if c.public)
     shown = upcoming(public, today, feed.include_examples)
     default = org.languages[0] if org.languages else org.language
-    # The configuration's texts (the organisation's name, the feed's) are written in the
-    # default language.
-    config_lang = other(org.language, written)
+    # The configuration's texts (the organisation's name, the feed's): their translations into
+    # the page's language ([feed.translations.ur]), else as written, in the default language.
+    home = words.output_language(org.language)
+    org_name, org_name_lang = config_text(org, "name", written, home)
+    feed_name, feed_name_lang = config_text(feed, "name", written, home)
+    about, about_lang = config_text(feed, "description", written, home)
+    combined = (feed_name, about, other(feed_name_lang, written), other(about_lang, written))
     return {
         "organisation": {
-            "name": org.name,
-            "name_lang": config_lang,
+            "name": org_name,
+            "name_lang": other(org_name_lang, written),
             "timezone": org.timezone,
             "place": words.place(org.timezone, written),
             "language": written,
             "direction": words.direction(written),
         },
         "feed": {
-            "name": feed.name,
-            "name_lang": config_lang,
-            "description": feed.description,
-            "description_lang": config_lang,
+            "name": feed_name,
+            "name_lang": combined[2],
+            "description": about,
+            "description_lang": combined[3],
             "refresh_text": words.duration_text(feed.refresh_interval, written),
         },
         "today_iso": today.isoformat(),
@@ -274,7 +278,7 @@ def page_context(
             public,
             language_path("", configured, default),
             written,
-            config_lang,
+            combined,
         ),
         "several_calendars": len(public) > 1,
         "upcoming": [item_context(item, today, org.timezone, written) for item in shown],
@@ -290,16 +294,19 @@ def subscriptions(
     calendars: Sequence[Calendar],
     prefix: str,
     language: str,
-    config_lang: str,
+    combined: tuple[str, str, str, str],
 ) -> list[dict[str, str]]:
     """Each feed's addresses (:func:`subscription`) under ``prefix`` ("" or ``/LANG``), named
-    as ``calendars`` (in the page's language) name them; the combined feed by the
-    configuration, in the default language."""
+    as ``calendars`` (in the page's language) name them; the combined feed as ``combined``
+    says: the configuration's name and description in the page's language, and the ``lang``
+    of each ("" where it is the page's)."""
     by_path = {calendar_path(c.id): c for c in calendars}
     out = []
     for path, name, about in feeds:
         found = by_path.get(path)
-        names = {"name_lang": config_lang, "description_lang": config_lang}
+        names = {"name_lang": combined[2], "description_lang": combined[3]}
+        if path == ALL:
+            name, about = combined[0], combined[1]
         if found is not None:
             name, about = found.name, found.description
             names = {

@@ -1,5 +1,6 @@
-"""A milestone's name in the plan's language: ``[milestone.translations.LANG] name`` in the config,
-else its own name marked with its language, in every plan format, its ICS and its notices."""
+"""The configuration's own texts in the reader's language: a milestone's name, the
+organisation's and the feed's (``[... .translations.LANG]`` in the config), else as written,
+marked with their language where a reader could take them for the output's."""
 
 from __future__ import annotations
 
@@ -83,9 +84,9 @@ def test_check_lists_untranslated_and_unreviewed_names(cli: Cli, tmp_path: Path)
         "is not reviewed (translator: A. Aliyev)"
     ) in err
     assert (
-        f"warning: {config}: milestone 'book-venue' in ru: no translation of its name ('Book "
-        "the venue'); the plan and its notices show it in en, marked [en] "
-        "([milestone.translations.ru] name = ... translates it)"
+        f"warning: {config}: milestone 'book-venue' in ru: no translation of its name; the plan "
+        "and its notices show it as written, marked [en] ([milestone.translations.ru] name = "
+        "... translates it)"
     ) in err
     assert "milestone 'book-venue' in en" not in err
 
@@ -121,3 +122,67 @@ def test_the_bundled_config_names_every_milestone_in_five_languages() -> None:
         for found in milestone["translations"].values():
             assert found["name"].strip()
             assert found.get("reviewed", False) is False  # nobody has reviewed them yet
+
+
+def test_the_feeds_and_the_organisations_names_in_another_language(
+    cli: Cli, tmp_path: Path
+) -> None:
+    """The bundled ``[feed.translations.az]`` and ``[organisation.translations.az]``: the
+    Azerbaijani feed says its name and description in Azerbaijani (LANGUAGE=az), the plan the
+    organisation's name; Russian, its feed translation taken out, keeps the English, marked in
+    the feed; check lists it."""
+    config = _config(tmp_path, '["en", "az", "ru"]', VENUE_AZ)
+    text = re.sub(
+        r"\[feed\.translations\.ru\]\n(?:[a-z]+ = .*\n)+", "", config.read_text("utf-8"), count=1
+    )
+    assert "[feed.translations.ru]" not in text
+    config.write_text(text, "utf-8")
+    code, out, _ = cli("--config", str(config), "export", "--language", "az", "--from", "2027",
+                       "--to", "2027")  # fmt: skip
+    assert code == 0
+    head = out.split("BEGIN:VTIMEZONE")[0].replace("\r\n ", "")
+    assert "\r\nX-WR-CALNAME;LANGUAGE=az;VALUE=TEXT:Anım günləri\r\n" in head
+    assert (
+        "\r\nX-WR-CALDESC;LANGUAGE=az;VALUE=TEXT:Azərbaycanın anım günləri və onlarla bağlı "
+        "planlaşdırılan tədbirlər\r\n"
+    ) in head
+    code, out, _ = cli("--config", str(config), "export", "--language", "ru", "--from", "2027",
+                       "--to", "2027")  # fmt: skip
+    assert "\r\nX-WR-CALNAME;LANGUAGE=en;VALUE=TEXT:Remembrance days\r\n" in out
+    code, out, _ = cli("--config", str(config), "plan", "2027", "--language", "az")
+    assert out.startswith("Nümunə səfirlik, İslamabad: 2027 üçün tədbir planı\n")
+    code, _, err = cli("--config", str(config), "check")
+    assert code == 0
+    assert (
+        f"warning: {config}: feed in ru: no translation of its name; outputs in ru show it as "
+        "written, in en (the page and the feed say so: HTML lang, ICS LANGUAGE=) "
+        "([feed.translations.ru] name = ... translates it)"
+    ) in err
+    assert (
+        f"warning: {config}: feed.translations.az.name: the az translation is not reviewed" in err
+    )
+
+
+def test_an_organisation_that_names_itself_has_none_of_the_configs_translations(
+    tmp_path: Path,
+) -> None:
+    import shutil
+
+    from reminders.config.organisations import find
+
+    shutil.copytree(ROOT / "examples" / "ministry", tmp_path / "ministry")
+    config = tmp_path / "ministry" / "config.toml"
+    text = config.read_text("utf-8").replace(
+        "\n[paths]",
+        '\n[organisation.translations.az]\nname = "Nazirlik"\ntranslator = "A. Aliyev"\n\n[paths]',
+        1,
+    )
+    text = text.replace('calendars = "../../calendars"', f'calendars = "{ROOT / "calendars"}"')
+    text = text.replace('templates = "../../templates"', f'templates = "{ROOT / "templates"}"')
+    config.write_text(text, "utf-8")
+    from datetime import date
+
+    baku = find(str(config), "baku", date(2026, 12, 7)).settings
+    assert baku.organisation.name == "Bakı ofisi"
+    assert baku.organisation.translations == ()  # "Nazirlik" translates another name
+    assert [t.language for t in baku.feed.translations] == ["az", "ur"]  # config.toml's feed
