@@ -3,6 +3,7 @@ render through it (it lives here, below the three, so that none of them imports 
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import string
@@ -19,9 +20,21 @@ from ..core import i18n, words
 
 
 def wrap(value: str, width: int = 76, first: str = "", rest: str = "") -> str:
-    """Plain text wrapped at ``width``; ``first``/``rest`` start the first and later lines."""
+    """Plain text wrapped at ``width``; ``first``/``rest`` start the first and later lines.
+
+    The same texts are wrapped again and again (an observance's description in every notice
+    of every organisation, and in the check of each), so the last ones are kept."""
+    text = " ".join(str(value).split())
+    try:
+        return _wrapped(text, width, first, rest)
+    except TypeError:  # an unhashable argument: wrapped as it is (textwrap says what is wrong)
+        return _wrapped.__wrapped__(text, width, first, rest)
+
+
+@functools.lru_cache(maxsize=1024)
+def _wrapped(text: str, width: int, first: str, rest: str) -> str:
     return textwrap.fill(
-        " ".join(str(value).split()),
+        text,
         width=width,
         initial_indent=first,
         subsequent_indent=rest,
