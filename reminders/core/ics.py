@@ -212,7 +212,21 @@ def calendar_head(
     refresh: timedelta | None,
     languages: tuple[str, str] = ("", ""),
 ) -> bytes:
-    """The VCALENDAR's first line and properties (new_vcalendar), without its end."""
+    """The VCALENDAR's first line and properties (new_vcalendar), without its end.  The same
+    head serves every organisation of a deployment that shares a calendar (its name, its
+    ``revised``, the language), so the last ones made are kept."""
+    return _head(name, description, stamp, stamp.tzinfo, refresh, languages)
+
+
+@lru_cache(maxsize=1024)
+def _head(
+    name: str,
+    description: str,
+    stamp: datetime,
+    zone: object,  # (equal times in other zones are equal keys, and may be written otherwise)
+    refresh: timedelta | None,
+    languages: tuple[str, str],
+) -> bytes:
     whole: bytes = new_vcalendar(name, description, stamp, refresh, languages).to_ical()
     assert whole.endswith(END)
     return whole[: -len(END)]

@@ -588,14 +588,17 @@ def build_pages(feeds: FeedSet) -> Pages:
     """
     from ..core.errors import ConfigError, InvalidInput, ReminderError
     from ..plan.hostcal import country_problems
-    from .page import INDEX, check_page, page_problem, render_index
+    from .page import INDEX, check_page, page_problem, plan_years, render_index
 
     settings = feeds.loaded.settings
     folder = settings.templates_dir
     country = country_problems(settings)
     if country:
         raise ConfigError(country)
-    problems = check_page(feeds.loaded, feeds.today)
+    # The page as served shows its plans when the window has a plan year: then that render is
+    # the check's "with plans" one, and the check renders the page without plans alone.
+    shows_plans = bool(plan_years(feeds.today, settings.feed.future_years))
+    problems = check_page(feeds.loaded, feeds.today, sample=not shows_plans)
     if problems:
         raise InvalidInput(problems, "web page's templates")
     pages: dict[str, PreparedPage] = {}
@@ -603,8 +606,10 @@ def build_pages(feeds: FeedSet) -> Pages:
         try:
             rendered = render_index(feeds, feeds.today, language=language)
         except Exception as exc:
-            problem = page_problem(exc, folder, INDEX)
-            raise InvalidInput([problem], "web page's templates") from None
+            # Every language's problems, as the whole check finds them (``reminders check``).
+            problems = check_page(feeds.loaded, feeds.today) if shows_plans else []
+            problems = problems or [page_problem(exc, folder, INDEX)]
+            raise InvalidInput(problems, "web page's templates") from None
         pages[language] = html_page(rendered.html, rendered.csp, language)
     try:
         icon = favicon(folder)

@@ -458,20 +458,21 @@ def render_index(
 # --- The check ----------------------------------------------------------------------------
 
 
-def check_page(loaded: Loaded, today: date) -> list[Problem]:
+def check_page(loaded: Loaded, today: date, sample: bool = True) -> list[Problem]:
     """Problems of the web templates, found by rendering the page with the real data.
 
     It is rendered in each configured language, without and with a sample yearly plan, so the
-    plans section is checked before the first plan exists.  Each error names the template file
+    plans section is checked before the first plan exists (``sample`` False: without only, for
+    a caller that renders the page with its plans next).  Each error names the template file
     and line (once, however many languages meet it).
     """
     settings = loaded.settings
     folder = settings.templates_dir
     feeds = public_feeds(loaded)
-    sample = [(today.year, plan_url(settings.feed.base_url, today.year))]
+    with_plans = [(today.year, plan_url(settings.feed.base_url, today.year))]
     problems: list[Problem] = []
     for language in settings.organisation.languages or ("",):
-        for plans in ((), sample):
+        for plans in ((), with_plans) if sample else ((),):
             try:
                 render_page(folder, page_context(loaded, today, feeds, plans, language))
             except Exception as exc:
