@@ -100,13 +100,24 @@ class Piece(NamedTuple):
 Skeleton = tuple[str, str, str, tuple[str, ...]]
 
 
+# A DTSTAMP, LAST-MODIFIED, DTSTART or CATEGORIES line is a function of its name and value
+# alone: those made are kept for every build (every organisation of a deployment writes the shared
+# calendars' stamps and dates), up to this many; then they are made again.
+LINES_KEPT = 50_000
+_value_lines: dict[tuple[str, object], str] = {}
+_time_lines: dict[tuple[str, datetime, str], str] = {}
+
+
 class Lines:
     """Content lines that do not depend on the language, kept for every writer of one build,
     and each calendar's occurrences (:func:`expanded`)."""
 
     def __init__(self) -> None:
-        self.values: dict[tuple[str, object], str] = {}
-        self.times: dict[tuple[str, datetime, str], str] = {}
+        for kept in (_value_lines, _time_lines):
+            if len(kept) > LINES_KEPT:
+                kept.clear()
+        self.values: dict[tuple[str, object], str] = _value_lines
+        self.times: dict[tuple[str, datetime, str], str] = _time_lines
         self.skeletons: dict[str, Skeleton] = {}  # Writer._skeleton's, by UID
         self.occurrences: dict[tuple[str, date, date, bool], Expanded] = {}
 
