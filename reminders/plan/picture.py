@@ -274,6 +274,11 @@ def day_notes(plan: Plan, ramadan: bool) -> dict[date, dict[str, list[str]]]:
     return notes
 
 
+# What a day's cell marks, in this order (its tooltip's lines too).
+NOTED = ("holiday", "holiday-estimate", "observance", "ramadan", "ramadan estimate", "eid",
+         "conflict", "event", "milestone")  # fmt: skip
+
+
 def day_cell(
     x: int,
     y: int,
@@ -299,8 +304,7 @@ def day_cell(
     if weekend and day is not None:
         lines.append(t(language, "Weekend"))
     marks = []
-    for kind in ("holiday", "holiday-estimate", "observance", "ramadan", "ramadan estimate",
-                 "eid", "conflict", "event", "milestone"):  # fmt: skip
+    for kind in NOTED if notes else ():  # (most days are noted for nothing)
         texts = notes.get(kind, [])
         if len(texts) > TOOLTIP_LINES:  # a crowded day: the list below the picture has them all
             more = len(texts) - TOOLTIP_LINES + 1
