@@ -119,14 +119,24 @@ def safe_cut(text: str) -> bool:
     return not text or text[-1] not in "\\\r"
 
 
-class Folder:
-    """Text content lines, with the escaping and folding of repeated parts kept.
+# A part's escaping and folding is a function of the part (and of the property's name, or of
+# what the line holds before it, see stand_in): kept for every Folder, so that every build, and
+# every organisation of a deployment, folds the shared calendars' texts once; up to this many.
+PARTS_KEPT = 20_000
+_heads: dict[tuple[str, str], tuple[str, str]] = {}
+_tails: dict[tuple[str, str], str] = {}
 
-    One per build: what it keeps is what that build repeats (each observance's text)."""
+
+class Folder:
+    """Text content lines, with the escaping and folding of repeated parts kept (each
+    observance's text, in every build)."""
 
     def __init__(self) -> None:
-        self._heads: dict[tuple[str, str], tuple[str, str]] = {}
-        self._tails: dict[tuple[str, str], str] = {}
+        for kept in (_heads, _tails):
+            if len(kept) > PARTS_KEPT:
+                kept.clear()
+        self._heads = _heads
+        self._tails = _tails
 
     def line(self, name: str, head: str, middle: str = "", tail: str = "") -> str:
         """The folded line ``name:value`` of the TEXT value ``head + middle + tail``.
