@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date, timedelta
+from functools import lru_cache
 from types import MappingProxyType
 
 from ..core import words
@@ -154,9 +155,11 @@ class HostCalendar(NamedTuple):
 COUNTRY_EXPECTED = "a country code that python-holidays knows, such as PK, AZ, TR, DE or GB"
 
 
+@lru_cache(maxsize=512)
 def known_country(country: str) -> bool:
     """Whether python-holidays has the public holidays of ``country`` (as host_calendar asks
-    for them).  Imports python-holidays: for ``reminders check``, not for every command."""
+    for them).  Imports python-holidays: for ``reminders check``, not for every command.  Asked
+    once per country (a deployment's organisations share a few)."""
     import holidays
 
     try:
