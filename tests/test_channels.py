@@ -656,7 +656,8 @@ WORDS = st.text(
 )
 
 
-@settings(max_examples=150, deadline=None)
+# 75 examples (150 before): the fold inside a phrase, in Azerbaijani, has its explicit test above.
+@settings(max_examples=75, deadline=None)
 @given(
     st.lists(
         st.one_of(WORDS, st.sampled_from(["gün,", "çərşənbə", "خاموشی", "(bu", "37-ci", "—"])),

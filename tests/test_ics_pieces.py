@@ -281,7 +281,9 @@ def test_a_line_in_parts_is_the_line_of_the_whole(parts: tuple[str, str, str], n
         assert folder.line(name, *parts).encode() == Contentline(expected).to_ical()
 
 
-@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# 25 examples: the export's bytes are also held to golden files (tests/test_ics.py, and the feed in
+# five languages in tests/test_feed_languages.py); 50 took 4 s of CPU and found nothing more.
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     chosen=SOME_CALENDARS,
     info=INFO,
