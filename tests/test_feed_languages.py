@@ -320,7 +320,9 @@ def test_export_site_writes_every_language_s_feeds(
 
 LINE = (
     st.text(st.characters(codec="utf-8", categories=("L", "N", "Zs", "P")), min_size=1, max_size=30)
-    .map(lambda text: text.replace("{", "(").replace("}", ")").strip())
+    # "\N" in a text is a line break to icalendar, the authority of the feed's escaping (and so
+    # not the text itself back: tests/test_ics_pieces.py checks it is written as icalendar does).
+    .map(lambda text: text.replace("{", "(").replace("}", ")").replace("\\N", "\\ N").strip())
     .filter(bool)
 )
 
