@@ -39,6 +39,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 from common import ROOT, default_python, header
@@ -97,10 +98,14 @@ def run_replicas(root: Path, args: argparse.Namespace) -> faults.Outcome:
     url = postgres_url(args)
     if not url:
         raise Unavailable(f"needs PostgreSQL: set {PG_ENV} or pass --postgres")
+    orgs = args.organisations
     with fresh_database(url) as fresh:
-        return faults.replicas(
-            root, fresh, burst(args, rules=10, step=5, lead=20), count=3, kill_after=0.35
-        )
+        # With organisations (issue 18): --notices in all, each organisation's share of every
+        # rule, and the lead the three daemons need to load and check them all.
+        shape = burst(args, rules=10, step=5, lead=20 + orgs * 0.2)
+        if orgs:
+            shape = replace(shape, per_rule=max(1, args.notices // (10 * orgs)))
+        return faults.replicas(root, fresh, shape, count=3, kill_after=0.35, organisations=orgs)
 
 
 def run_kills(root: Path, args: argparse.Namespace) -> faults.Outcome:
@@ -186,6 +191,12 @@ def main() -> int:
         help="for 'kills' and 'smtp-down': auto = PostgreSQL when a server is given",
     )
     parser.add_argument("--postgres", help=f"server URL for fresh databases (default ${PG_ENV})")
+    parser.add_argument(
+        "--organisations",
+        type=int,
+        default=0,
+        help="'replicas' on a deployment of this many organisations (issue 18; default none)",
+    )
     args = parser.parse_args()
 
     header("Fault scenarios of the daemon (bench/faults.py)", default_python())

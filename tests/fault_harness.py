@@ -126,7 +126,13 @@ class BurstProject(Project):
 
     Each rule fires at its own second (``before = 0``) and picks the observances of its local date
     by tag, so the notices are ``len(fire_times) * per_rule``, all to the channel ``mail``.
+
+    With ``organisations`` (issue 18's scale), config.toml names a folder of that many
+    organisations, each with config.toml's rules and channel (its own file names only itself):
+    every one of them has each of those notices, with its id in the delivery's.
     """
+
+    organisations = 0
 
     def write_burst(
         self,
@@ -159,12 +165,22 @@ class BurstProject(Project):
         )
         (self.root / "calendars" / "test.toml").write_text(calendar, "utf-8")
         url = ledger_url or "sqlite:///ledger.sqlite3"
+        owners = [f"mission-{n:03d}" for n in range(self.organisations)] or [""]
+        if owners[0]:
+            folder = self.root / "organisations"
+            folder.mkdir(exist_ok=True)
+            for owner in owners:
+                (folder / f"{owner}.toml").write_text(
+                    f'[organisation]\nname = "Mission {owner[-3:]}"\n', "utf-8"
+                )
         text_ = (
             "[organisation]\n"
             'name = "Test Institute"\n'
             f'timezone = "{TZ}"\n'
             'uid_domain = "test.example.org"\n\n'
-            '[paths]\ncalendars = "calendars"\n\n'
+            '[paths]\ncalendars = "calendars"\n'
+            + ('organisations = "organisations"\n' if owners[0] else "")
+            + "\n"
             f"[ledger]\nurl = {json.dumps(url)}\n\n"
             '[feed]\nlisten = "127.0.0.1:0"\n\n'
             "[daemon]\n"
@@ -185,7 +201,9 @@ class BurstProject(Project):
             )
             for index in range(per_rule):
                 notice = f"test:b{local:%m%d}-{index:04d}:{local.year}:{rule}"
-                expected[message_id(notice)] = at.astimezone(UTC)
+                for owner in owners:  # (the ledger's id of an organisation's notice: ID/notice)
+                    delivery = f"{owner}/{notice}" if owner else notice
+                    expected[message_id(delivery)] = at.astimezone(UTC)
         self.config.write_text(text_, "utf-8")
         return expected
 
@@ -585,12 +603,17 @@ def replicas(
     *,
     count: int = 3,
     kill_after: float = 0.3,
+    organisations: int = 0,
 ) -> Outcome:
-    """``count`` daemons on one ledger; one SIGKILLed once ``kill_after`` of the mail arrived."""
+    """``count`` daemons on one ledger; one SIGKILLed once ``kill_after`` of the mail arrived.
+    ``organisations``: a deployment of that many, each with every notice of the burst."""
     project = BurstProject(root)
+    project.organisations = organisations
     with CountingInbox() as inbox:
         first, outcome, view = _burst("replicas", project, inbox, burst, ledger_url)
         outcome.settings.update(replicas=count, kill_after=kill_after)
+        if organisations:
+            outcome.settings.update(organisations=organisations)
         daemons: list[Daemon] = []
         began = time.monotonic()
         try:

@@ -71,6 +71,29 @@ def test_replicas_one_sigkilled_mid_burst_lose_nothing_and_repeat_only_its_claim
     assert all(extra == 1 for extra in outcome.duplicate_ids.values()), report
 
 
+# Issue 18's scale: the replicas serve a deployment of 200 organisations.  Each daemon loads
+# and checks all of them before it plans (seconds of CPU each, three at once), so this runs
+# only when asked for: REMINDERS_TEST_SCALE=1 (or bench/faults.py --organisations 200).
+SCALE_ENV = "REMINDERS_TEST_SCALE"
+
+
+@pytest.mark.skipif(not os.environ.get(SCALE_ENV), reason=f"set {SCALE_ENV}=1 to run")
+def test_replicas_of_200_organisations_one_sigkilled_mid_burst_lose_nothing(
+    tmp_path: Path, shared_postgres: str
+) -> None:
+    burst = faults.Burst(per_rule=1, rules=3, workers=WORKERS, lead=40.0, timeout=120.0, settle=1.5)
+    outcome = faults.replicas(tmp_path, shared_postgres, burst, organisations=200)
+    report = outcome.report()
+    print(report)
+    assert outcome.notices == 600, report
+    assert outcome.faults == 1, report
+    (arrived,) = outcome.arrived_at_fault
+    assert 0 < arrived < outcome.notices, report
+    assert_nothing_lost(outcome)
+    assert len(outcome.taken_over) <= WORKERS, report
+    assert set(outcome.duplicate_ids) <= outcome.taken_over, report
+
+
 def test_one_daemon_sigkilled_at_random_instants_loses_nothing(tmp_path: Path) -> None:
     url = os.environ.get(PG_ENV)
     # PostgreSQL when there is a server, else SQLite: the same promises hold for one daemon.
