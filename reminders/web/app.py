@@ -576,7 +576,7 @@ class Pages(NamedTuple):
     plans: dict[int, PreparedPage]  # this year's plan, when the feed's window holds it
 
 
-def build_pages(feeds: FeedSet) -> Pages:
+def build_pages(feeds: FeedSet, checked: set[object] | None = None) -> Pages:
     """The page, the icon and this year's plan of ``feeds``, each rendered as it will be served;
     InvalidInput naming the file and line (as ``reminders check`` names it) when any fails.
 
@@ -585,6 +585,11 @@ def build_pages(feeds: FeedSet) -> Pages:
     meets a template that does not render, nor an ``[organisation] country`` python-holidays
     does not know.  The plans of the window's other years are made on their first request
     (docs/web.md); their failure is the site's 404.  Cost: bench/RESULTS.md.
+
+    ``checked`` (a deployment's build of its organisations, which share the templates): the
+    check render of the page without plans is made once per template folder, language list and
+    plan window, not once per organisation; each organisation's page as served is still
+    rendered, and so checked, with its own data.
     """
     from ..core.errors import ConfigError, InvalidInput, ReminderError
     from ..plan.hostcal import country_problems
@@ -598,9 +603,13 @@ def build_pages(feeds: FeedSet) -> Pages:
     # The page as served shows its plans when the window has a plan year: then that render is
     # the check's "with plans" one, and the check renders the page without plans alone.
     shows_plans = bool(plan_years(feeds.today, settings.feed.future_years))
-    problems = check_page(feeds.loaded, feeds.today, sample=not shows_plans)
-    if problems:
-        raise InvalidInput(problems, "web page's templates")
+    key = (folder, settings.organisation.languages, shows_plans)
+    if checked is None or key not in checked:
+        problems = check_page(feeds.loaded, feeds.today, sample=not shows_plans)
+        if problems:
+            raise InvalidInput(problems, "web page's templates")
+        if checked is not None:
+            checked.add(key)
     pages: dict[str, PreparedPage] = {}
     for language in settings.organisation.languages:
         try:

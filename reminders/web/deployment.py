@@ -181,9 +181,11 @@ def build_org(
     now: datetime,
     address: str = "",
     cache: FeedCache | None = None,
+    checked: set[object] | None = None,
 ) -> OrgBuild:
     """An organisation's feeds and pages, its links under ``/o/ID``; ``environ`` None: no tokens
-    read (``export --site`` writes no private calendar).  ReminderError naming the file."""
+    read (``export --site`` writes no private calendar).  ReminderError naming the file.
+    ``checked``: the page checks this deployment's build has made (app.build_pages)."""
     from .tokens import load_tokens
 
     settings = loaded.settings
@@ -197,7 +199,7 @@ def build_org(
         inputs_time(org.path, org.calendars_dir),
     )
     feeds = build_feeds(served, today, tokens, changed, now, cache)
-    return OrgBuild(org, served, feeds, build_pages(feeds), now.astimezone(UTC))
+    return OrgBuild(org, served, feeds, build_pages(feeds, checked), now.astimezone(UTC))
 
 
 def build_deployment(
@@ -252,6 +254,7 @@ def build_deployment(
         log.error("the organisations folder:\n%s", "\n".join(f"  {p}" for p in problems))
     orgs: dict[str, OrgState] = {}
     rebuilt = []
+    checked: set[object] = set()  # the page checks made: once per template folder and language
     for oid, path in files:
         old = previous.orgs.get(oid) if previous is not None else None
         if old is not None and not fresh and old.path == path:
@@ -262,7 +265,9 @@ def build_deployment(
                 orgs[oid] = old
                 continue
         cache = None if caches is None else caches.setdefault(oid, FeedCache())
-        state = _read_org(config_path, base, shared, oid, path, old, environ, now, address, cache)
+        state = _read_org(
+            config_path, base, shared, oid, path, old, environ, now, address, cache, checked
+        )
         if report and state.problems:
             _log_rejected(state, old)
         orgs[oid] = state
@@ -300,6 +305,7 @@ def _read_org(
     now: datetime,
     address: str,
     cache: FeedCache | None,
+    checked: set[object] | None = None,
 ) -> OrgState:
     """An organisation read again and built; its problems (and its last good version) when
     its files are rejected."""
@@ -311,7 +317,7 @@ def _read_org(
     try:
         zone = org.settings.organisation.timezone if org.settings is not None else "UTC"
         loaded = loaded_organisation(org, shared, local_date(now, zone))
-        built = build_org(config_path, org, loaded, environ, now, address, cache)
+        built = build_org(config_path, org, loaded, environ, now, address, cache, checked)
     except Exception as exc:
         if isinstance(exc, ReminderError):
             found = getattr(exc, "problems", None)
