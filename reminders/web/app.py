@@ -765,20 +765,56 @@ def _param(query: bytes, name: str) -> str | None:
     return values[-1] if values else None
 
 
+def page_response(request: Any, page: PreparedPage) -> Any:
+    """A prepared page's reply to a Starlette request: gzip when accepted, 304 for a matching
+    If-None-Match (the lean path's bytes)."""
+    answer = page_reply(page, request.scope["method"], request.scope["headers"])
+    return _Sent(lambda send: send_reply(send, answer))
+
+
+def year_param(request: Any) -> int:
+    """The ``{year}`` of a plan's path: four digits at most, else a 404. Read here, not by
+    Starlette's int convertor: int() raises ValueError (a 500) on a number of thousands of
+    digits, and no plan has more than four."""
+    from starlette.exceptions import HTTPException
+
+    text = request.path_params["year"]
+    if not (text.isascii() and text.isdigit() and len(text) <= 4):
+        raise HTTPException(404)
+    return int(text)
+
+
+def health_response(health: dict[str, Any]) -> Any:
+    """``/healthz``: the health as JSON, never cached."""
+    from starlette.responses import Response
+
+    body = json.dumps(health, sort_keys=True).encode() + b"\n"
+    return Response(
+        body,
+        media_type="application/json",
+        headers={"cache-control": "no-store", "x-content-type-options": "nosniff"},
+    )
+
+
+async def refused(request: Any, exc: Exception) -> Any:
+    """Starlette's 404 and 405 as the very replies of the lean path (refuse()), so that every
+    404 is the same bytes (every route takes GET and HEAD, and nothing else)."""
+    from starlette.exceptions import HTTPException
+
+    status = exc.status_code if isinstance(exc, HTTPException) else 404
+    if status == 405:
+        return _Sent(lambda send: send_reply(send, NOT_ALLOWED_REPLY))
+    return _Sent(lambda send: refuse(request.scope, send))
+
+
 def _starlette(app: App) -> Any:
     """The page, /healthz and the plans; the lean path's 404 and 405 for the rest."""
     from starlette.applications import Starlette
     from starlette.exceptions import HTTPException
     from starlette.requests import Request
-    from starlette.responses import Response
     from starlette.routing import Route
 
     site = app.site
-
-    def page_response(request: Request, page: PreparedPage) -> Any:
-        """A prepared page's reply: gzip when accepted, 304 for a matching If-None-Match."""
-        answer = page_reply(page, request.scope["method"], request.scope["headers"])
-        return _Sent(lambda send: send_reply(send, answer))
 
     async def index(request: Request) -> Any:
         """The page in the language the visitor's Accept-Language picks (negotiation.py)."""
@@ -807,34 +843,18 @@ def _starlette(app: App) -> Any:
     async def plan(request: Request) -> Any:
         from starlette.concurrency import run_in_threadpool
 
-        # Read here, not by Starlette's int convertor: int() raises ValueError (a 500) on a
-        # number of thousands of digits, and no plan has more than four.
-        text = request.path_params["year"]
-        if not (text.isascii() and text.isdigit() and len(text) <= 4):
-            raise HTTPException(404)
+        year = year_param(request)
         # A plan of a large calendar takes a while to build: not on the event loop.
         language = request.path_params.get("language", "")
         if language and language not in site.languages():
             raise HTTPException(404)
-        found = await run_in_threadpool(site.plan, int(text), language)
+        found = await run_in_threadpool(site.plan, year, language)
         if found is None:
             raise HTTPException(404)
         return page_response(request, found)
 
-    async def healthz(request: Request) -> Response:
-        body = json.dumps(site.health(), sort_keys=True).encode() + b"\n"
-        return Response(
-            body,
-            media_type="application/json",
-            headers={"cache-control": "no-store", "x-content-type-options": "nosniff"},
-        )
-
-    async def refused(request: Request, exc: Exception) -> Any:
-        # The very replies of the lean path (refuse()), so that every 404 is the same bytes.
-        status = exc.status_code if isinstance(exc, HTTPException) else 404
-        if status == 405:  # every route takes GET and HEAD, and nothing else
-            return _Sent(lambda send: send_reply(send, NOT_ALLOWED_REPLY))
-        return _Sent(lambda send: refuse(request.scope, send))
+    async def healthz(request: Request) -> Any:
+        return health_response(site.health())
 
     fallback = Starlette(
         exception_handlers={404: refused, 405: refused},

@@ -24,7 +24,6 @@ file system: an organisation is found by exact dictionary lookup.
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 from collections.abc import Callable, Mapping
@@ -47,7 +46,6 @@ from ..core.model import Calendar
 from ..core.settings import Loaded, Settings
 from .app import (
     HEALTHZ,
-    NOT_ALLOWED_REPLY,
     UNAVAILABLE_REPLIES,
     App,
     FeedState,
@@ -64,7 +62,6 @@ from .app import (
     feed_reply,
     headers_too_large,
     html_page,
-    page_reply,
     plain_reply,
     refuse,
     send_reply,
@@ -596,14 +593,9 @@ def _root_starlette(root: DeploymentSite) -> Any:
     from starlette.concurrency import run_in_threadpool
     from starlette.exceptions import HTTPException
     from starlette.requests import Request
-    from starlette.responses import Response
     from starlette.routing import Route
 
-    from .app import _Sent
-
-    def page_response(request: Request, page: PreparedPage) -> Any:
-        answer = page_reply(page, request.scope["method"], request.scope["headers"])
-        return _Sent(lambda send: send_reply(send, answer))
+    from .app import health_response, page_response, refused, year_param
 
     def served() -> Deployment:
         deployment = root.deployment
@@ -618,27 +610,13 @@ def _root_starlette(root: DeploymentSite) -> Any:
         return page_response(request, served().icon)
 
     async def overview(request: Request) -> Any:
-        text = request.path_params["year"]
-        if not (text.isascii() and text.isdigit() and len(text) <= 4):
-            raise HTTPException(404)
-        found = await run_in_threadpool(root.overview, int(text))
+        found = await run_in_threadpool(root.overview, year_param(request))
         if found is None:
             raise HTTPException(404)
         return page_response(request, found)
 
-    async def healthz(request: Request) -> Response:
-        body = json.dumps(root.health(), sort_keys=True).encode() + b"\n"
-        return Response(
-            body,
-            media_type="application/json",
-            headers={"cache-control": "no-store", "x-content-type-options": "nosniff"},
-        )
-
-    async def refused(request: Request, exc: Exception) -> Any:
-        status = exc.status_code if isinstance(exc, HTTPException) else 404
-        if status == 405:
-            return _Sent(lambda send: send_reply(send, NOT_ALLOWED_REPLY))
-        return _Sent(lambda send: refuse(request.scope, send))
+    async def healthz(request: Request) -> Any:
+        return health_response(root.health())
 
     fallback = Starlette(
         exception_handlers={404: refused, 405: refused},
