@@ -118,7 +118,7 @@ def translation_warnings(settings: Settings, calendars: tuple[Calendar, ...]) ->
     (shown in the calendar's language, marked as such) or an unreviewed one, with its file and
     line (docs/calendar-format.md, "Translations")."""
     out: list[str] = []
-    out.extend(milestone_warnings(settings))
+    out.extend(config_text_warnings(settings))
     for calendar in calendars:
         lines: dict[tuple[str | int, ...], int] | None = None
         for language in settings.organisation.languages:
@@ -147,7 +147,7 @@ def translation_warnings(settings: Settings, calendars: tuple[Calendar, ...]) ->
     return tuple(out)
 
 
-def milestone_warnings(settings: Settings) -> list[str]:
+def config_text_warnings(settings: Settings) -> list[str]:
     """For every configured language but the organisation's default: each text the
     configuration writes (``[organisation]`` and ``[feed]`` names, the feed's description,
     each ``[[milestone]]``'s name) with no translation into it, or an unreviewed one."""
