@@ -26,6 +26,20 @@ from .suite_order import (  # noqa: F401
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def copy_ministry(folder: Path) -> Path:
+    """A copy of examples/ministry (two organisations) in ``folder``, its paths pointing at the
+    bundled calendars and templates; the copy's folder."""
+    import shutil
+
+    shutil.copytree(ROOT / "examples" / "ministry", folder)
+    config = folder / "config.toml"
+    text = config.read_text("utf-8")
+    text = text.replace('"../../calendars"', f'"{ROOT / "calendars"}"')
+    text = text.replace('"../../templates"', f'"{ROOT / "templates"}"')
+    config.write_text(text, "utf-8")
+    return folder
+
+
 def english_config_text() -> str:
     """The bundled config.toml as one English organisation: without its ``languages`` line (it
     writes English and Urdu), for the tests of what one language gives, and those that add

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import ROOT, english_config_text
+from .conftest import ROOT, copy_ministry, english_config_text
 
 Cli = Callable[..., tuple[int, str, str]]
 
@@ -166,22 +166,17 @@ def test_the_feeds_and_the_organisations_names_in_another_language(
 def test_an_organisation_that_names_itself_has_none_of_the_configs_translations(
     tmp_path: Path,
 ) -> None:
-    import shutil
+    from datetime import date
 
     from reminders.config.organisations import find
 
-    shutil.copytree(ROOT / "examples" / "ministry", tmp_path / "ministry")
-    config = tmp_path / "ministry" / "config.toml"
+    config = copy_ministry(tmp_path / "ministry") / "config.toml"
     text = config.read_text("utf-8").replace(
         "\n[paths]",
         '\n[organisation.translations.az]\nname = "Nazirlik"\ntranslator = "A. Aliyev"\n\n[paths]',
         1,
     )
-    text = text.replace('calendars = "../../calendars"', f'calendars = "{ROOT / "calendars"}"')
-    text = text.replace('templates = "../../templates"', f'templates = "{ROOT / "templates"}"')
     config.write_text(text, "utf-8")
-    from datetime import date
-
     baku = find(str(config), "baku", date(2026, 12, 7)).settings
     assert baku.organisation.name == "Bakı ofisi"
     assert baku.organisation.translations == ()  # "Nazirlik" translates another name

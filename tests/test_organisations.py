@@ -4,7 +4,6 @@ problems per file, ``--org`` and ``reminders orgs``."""
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -13,23 +12,15 @@ import pytest
 from reminders.config.organisations import load_organisations
 from reminders.plan.overview import CSV_COLUMNS
 
-from .conftest import ROOT
+from .conftest import ROOT, copy_ministry
 
 Cli = Callable[..., tuple[int, str, str]]
-EXAMPLE = ROOT / "examples" / "ministry"
 
 
 @pytest.fixture
 def ministry(tmp_path: Path) -> Path:
     """A copy of the two-organisation example, its paths pointing at the bundled folders."""
-    folder = tmp_path / "ministry"
-    shutil.copytree(EXAMPLE, folder)
-    config = folder / "config.toml"
-    text = config.read_text("utf-8")
-    text = text.replace('"../../calendars"', f'"{ROOT / "calendars"}"')
-    text = text.replace('"../../templates"', f'"{ROOT / "templates"}"')
-    config.write_text(text, "utf-8")
-    return folder
+    return copy_ministry(tmp_path / "ministry")
 
 
 def test_each_organisation_is_its_file_over_the_config(ministry: Path) -> None:

@@ -27,11 +27,10 @@ from reminders.web.feeds import build_feeds
 from reminders.web.server import WebService
 from reminders.web.site import export_deployment
 
-from .conftest import ROOT
+from .conftest import ROOT, copy_ministry
 
 Cli = Callable[..., tuple[int, str, str]]
 T = TypeVar("T")
-EXAMPLE = ROOT / "examples" / "ministry"
 NOW = datetime(2027, 1, 10, 9, 0, tzinfo=UTC)
 
 STAFF = """\
@@ -83,12 +82,9 @@ def fetch(base: str, path: str, headers: Mapping[str, str] | None = None) -> Rep
 def ministry(tmp_path: Path) -> Path:
     """A copy of the two-organisation example, its paths pointing at the bundled folders, each
     organisation with a private calendar ``staff`` of its own and its own tokens file."""
-    folder = tmp_path / "ministry"
-    shutil.copytree(EXAMPLE, folder)
+    folder = copy_ministry(tmp_path / "ministry")
     config = folder / "config.toml"
     text = config.read_text("utf-8")
-    text = text.replace('"../../calendars"', f'"{ROOT / "calendars"}"')
-    text = text.replace('"../../templates"', f'"{ROOT / "templates"}"')
     text = text.replace('listen = "127.0.0.1:8080"', 'listen = "127.0.0.1:0"')
     config.write_text(text, "utf-8")
     for oid, token in TOKENS.items():
@@ -491,3 +487,31 @@ def test_export_site_writes_the_others_when_one_organisation_is_broken(
     assert "organisation.timezone: got 'Asia/Bakuu'" in err
     assert (out / "o/islamabad/all.ics").is_file()
     assert not (out / "o/baku").exists()
+
+
+def test_a_page_template_broken_without_plans_rejects_every_organisation(
+    ministry: Path, tmp_path: Path
+) -> None:
+    """A deployment's build checks the page's templates once for all its organisations (they
+    share them): a mistake that only the page without plans meets (the served pages have
+    plans) still rejects each organisation's build, with the template's file and line."""
+    from reminders.web.deployment import build_deployment
+
+    templates = tmp_path / "templates"
+    shutil.copytree(ROOT / "templates", templates)
+    index = templates / "web" / "index.html"
+    index.write_text(
+        index.read_text("utf-8") + "{% if not plans %}{{ no_such_thing }}{% endif %}\n", "utf-8"
+    )
+    config = ministry / "config.toml"
+    config.write_text(
+        config.read_text("utf-8").replace(f'"{ROOT / "templates"}"', f'"{templates}"'), "utf-8"
+    )
+    built = build_deployment(str(config), None, {}, NOW, "127.0.0.1:8080", {}, False)
+    assert sorted(built.orgs) == ["baku", "islamabad"]
+    for state in built.orgs.values():
+        assert state.good is None, state.id
+        assert any(
+            f"{index}:" in problem and "'no_such_thing' is undefined" in problem
+            for problem in state.problems
+        ), state.problems

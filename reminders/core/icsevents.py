@@ -45,7 +45,7 @@ from .i18n import t
 from .icsfold import Folder, escape, fold
 from .model import Calendar, Moment, Observance, Occurrence, TimedMoment
 from .occurrences import occurrences, title_for
-from .translate import Item, same_language, text_language
+from .translate import Item, mark, same_language, text_language
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -442,11 +442,7 @@ class Voice:
         first = languages[0]
         return first if all(same_language(x, first) for x in languages) else self.language
 
-    @staticmethod
-    def mark(text: str, language: str, spoken: str) -> str:
-        """``text`` as part of a property in ``spoken``: marked ``[xx] `` where it is in
-        another language."""
-        return text if same_language(language, spoken) else f"[{language}] {text}"
+    mark = staticmethod(mark)  # ``text`` in a property in ``spoken`` (translate.mark)
 
 
 ENGLISH_VOICE = Voice(words.ENGLISH)

@@ -161,7 +161,7 @@ class MilestoneRule(NamedTuple):
     language: str  # its notice's language where a channel names none ("": the default)
     # Its name in other languages ([milestone.translations.ur] name = ...), and the language of
     # ``name`` itself (that of the file that names it; "": the organisation's default):
-    # core/translate.py milestone_name.
+    # core/translate.py config_text.
     translations: tuple[Translation, ...]
     name_language: str
 

@@ -64,9 +64,12 @@ def base(language: str) -> str:
     return language.split("-", 1)[0].lower()
 
 
-def translation_of(item: Item, language: str) -> Translation | None:
+def translation_of(
+    item: Item | MilestoneRule | Organisation | Feed, language: str
+) -> Translation | None:
     """``item``'s translation into ``language``: the one written for that tag, else the one for
-    its language alone (``ur`` for ``ur-PK``), else None."""
+    its language alone (``ur`` for ``ur-PK``), else None. ``item`` is a calendar's or one of the
+    configuration's records with translations (:func:`config_text`)."""
     if not item.translations:
         return None
     for found in item.translations:  # the tag as the file writes it: the usual case
@@ -93,7 +96,7 @@ def config_text(
     organisation's default language ``default`` (a milestone's: that of the file that names it)
     as the outputs write that language (words.output_language: a configuration whose language
     has no catalog is taken as written in English, as all its outputs are)."""
-    found = translation_of(item, language)  # type: ignore[arg-type]  # has .translations
+    found = translation_of(item, language)
     if found is not None:
         for name, text in found.texts:
             if name == key:
@@ -104,10 +107,11 @@ def config_text(
     return getattr(item, key), output_language(written)
 
 
-def milestone_name(rule: MilestoneRule, language: str, default: str) -> tuple[str, str]:
-    """A ``[[milestone]]``'s name in ``language`` and the language it is written in
-    (:func:`config_text`)."""
-    return config_text(rule, "name", language, default)
+def mark(text: str, language: str, spoken: str) -> str:
+    """``text``, written in ``language``, as part of a text in ``spoken``: marked ``[xx] ``
+    where it is in another language (a feed's description, a plan's milestone), never passed
+    off as ``spoken``."""
+    return text if same_language(language, spoken) else f"[{language}] {text}"
 
 
 def same_language(one: str, other: str) -> bool:

@@ -31,7 +31,7 @@ from ..core.i18n import t
 from ..core.ics import Shared, new_vcalendar
 from ..core.icsevents import observance_uid
 from ..core.settings import Settings
-from ..core.translate import same_language, text_language
+from ..core.translate import mark, same_language, text_language
 from .plan import Entry, Milestone, Plan
 
 ONE_DAY = timedelta(days=1)
@@ -118,7 +118,7 @@ def plan_events(plan: Plan, shared: Shared, default: str = "") -> list[VEvent]:
         if item.observance is None or item.event is not None:
             continue
         written = text_language(item.calendar, item.observance, "title")
-        title = item.title if same_language(written, language) else f"[{written}] {item.title}"
+        title = mark(item.title, written, language)
         for milestone in entry.milestones:
             vevent = shared.vevent(
                 milestone_uid(entry, milestone, shared.domain),

@@ -590,9 +590,8 @@ def milestone_names(rules: Sequence[MilestoneRule], language: str, default: str)
     as ``language`` (``default``: the organisation's language, that of an untranslated name)."""
     out = {}
     for rule in rules:
-        name, written = translate.milestone_name(rule, language, default)
-        same = translate.same_language(written, language)
-        out[rule.id] = name if same else f"[{written}] {name}"
+        name, written = translate.config_text(rule, "name", language, default)
+        out[rule.id] = translate.mark(name, written, language)
     return out
 
 

@@ -246,7 +246,7 @@ def page_context(
     # Each calendar's texts in the page's language where it has them (translate.py).
     public = tuple(calendar_in(c, written) for c in loaded.calendars if c.public)
     shown = upcoming(public, today, feed.include_examples)
-    default = org.languages[0] if org.languages else org.language
+    default = org.language  # the first of org.languages (config_file._languages)
     # The configuration's texts (the organisation's name, the feed's): their translations into
     # the page's language ([feed.translations.ur]), else as written, in the default language.
     home = words.output_language(org.language)
@@ -471,7 +471,7 @@ def check_page(loaded: Loaded, today: date, sample: bool = True) -> list[Problem
     feeds = public_feeds(loaded)
     with_plans = [(today.year, plan_url(settings.feed.base_url, today.year))]
     problems: list[Problem] = []
-    for language in settings.organisation.languages or ("",):
+    for language in settings.organisation.languages:
         for plans in ((), with_plans) if sample else ((),):
             try:
                 render_page(folder, page_context(loaded, today, feeds, plans, language))
