@@ -33,6 +33,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import zlib
 from collections.abc import Callable, Iterable, Mapping, MutableMapping
 from datetime import UTC, date, datetime
 from email.utils import formatdate, parsedate_to_datetime
@@ -112,8 +113,76 @@ TOO_LARGE_REPLIES = {head: plain_reply(431, TOO_LARGE, head) for head in (False,
 NOT_ALLOWED_REPLY = plain_reply(405, NOT_ALLOWED, False, [(b"allow", b"GET, HEAD")])
 
 
-class Prepared:
-    """A feed resource with every reply built once: 200 by (HEAD, download, gzip), 304 by gzip."""
+class Stored:
+    """An answer's body kept as its gzip form, with the identity replies inflated on request.
+
+    Nearly every calendar client and browser asks for gzip; the bytes themselves are asked for
+    by a few (curl, a script).  So a prepared feed or page holds its gzip form and the size of
+    its bytes, and its identity GET reply (by ``variant``: a feed's inline or download one) is
+    inflated on the first such request and kept in :data:`INFLATED`, a budget shared by every
+    answer of the process; the answer inflated first is forgotten first, and inflated again on
+    its next request.  A deployment of 200 organisations holds each feed, page and plan once,
+    compressed, instead of twice (bench/RESULTS.md, section 23).
+    """
+
+    __slots__ = ("gzipped", "identity", "plain_headers", "size")
+
+    def __init__(self, gzipped: bytes, size: int, plain_headers: list[Headers]) -> None:
+        self.gzipped, self.size = gzipped, size
+        self.plain_headers = plain_headers  # the identity 200's headers, by variant
+        self.identity: list[Reply | None] = [None] * len(plain_headers)
+
+    @property
+    def body(self) -> bytes:
+        """The bytes, inflated from the gzip form."""
+        for answer in self.identity:
+            if answer is not None:
+                return answer.body
+        return zlib.decompress(self.gzipped, 16 + zlib.MAX_WBITS)
+
+    def inflate(self, variant: int) -> Reply:
+        """The identity GET reply of ``variant``, inflated now and kept within the budget."""
+        answer = self.identity[variant] = reply(200, self.plain_headers[variant], self.body)
+        INFLATED.keep(self, variant)
+        return answer
+
+    def forget(self, variant: int) -> None:
+        self.identity[variant] = None
+
+
+class Inflated:
+    """The identity bodies inflated from gzip (:class:`Stored`), up to ``budget`` bytes in all;
+    past it the ones inflated first are forgotten.  Thread-safe: a build's thread and the
+    server's loop may both ask."""
+
+    def __init__(self, budget: int) -> None:
+        self.budget = budget
+        self.held = 0
+        self._kept: dict[tuple[int, int], Stored] = {}  # in the order inflated
+        self._lock = threading.Lock()
+
+    def keep(self, stored: Stored, variant: int) -> None:
+        with self._lock:
+            key = (id(stored), variant)
+            if key in self._kept:
+                return  # two requests inflated it at once: counted once
+            self._kept[key] = stored
+            self.held += stored.size
+            while self.held > self.budget and len(self._kept) > 1:
+                (_, old_variant), old = next(iter(self._kept.items()))
+                del self._kept[id(old), old_variant]
+                self.held -= old.size
+                old.forget(old_variant)
+
+
+# 8 MiB: every answer of a one-organisation deployment (its five languages' feeds, pages and
+# plans come to about 2 MB), and some 130 feeds of a deployment of many.
+INFLATED = Inflated(8 * 1024 * 1024)
+
+
+class Prepared(Stored):
+    """A feed resource with every reply built once: 200 by (HEAD, download, gzip), 304 by gzip;
+    the identity GETs' bodies are inflated on request (:class:`Stored`)."""
 
     __slots__ = ("etags", "lm", "lm_http", "not_modified", "replies", "resource")
 
@@ -130,14 +199,15 @@ class Prepared:
         ]
         name = resource.filename.encode()
         self.replies: dict[tuple[bool, bool, bool], Reply] = {}
+        plain: list[Headers] = []
         for download in (False, True):
             disposition = b'%s; filename="%s"' % (b"attachment" if download else b"inline", name)
             for gz in (False, True):
-                body = resource.gzipped if gz else resource.body
                 tag = resource.gzip_etag if gz else resource.etag
+                size = len(resource.gzipped) if gz else resource.size
                 headers: Headers = [
                     (b"content-type", b"text/calendar; charset=utf-8"),
-                    (b"content-length", str(len(body)).encode()),
+                    (b"content-length", str(size).encode()),
                     (b"etag", tag.encode()),
                     *common,
                     (b"content-disposition", disposition),
@@ -145,9 +215,12 @@ class Prepared:
                 ]
                 if gz:
                     headers.append((b"content-encoding", b"gzip"))
-                for head in (False, True):
-                    # HEAD: the headers of the GET, Content-Length included, and no body.
-                    self.replies[head, download, gz] = reply(200, headers, b"" if head else body)
+                    self.replies[False, download, gz] = reply(200, headers, resource.gzipped)
+                else:
+                    plain.append(headers)  # the GET's reply: inflated on request
+                # HEAD: the headers of the GET, Content-Length included, and no body.
+                self.replies[True, download, gz] = reply(200, headers, b"")
+        super().__init__(resource.gzipped, resource.size, plain)
         self.not_modified = {
             gz: reply(
                 304,
@@ -188,16 +261,18 @@ def etag_matches(etags: set[bytes], header: bytes) -> bool:
     return False
 
 
-class PreparedPage:
-    """A page (or the icon) with its replies built once: 200 by (HEAD, gzip), 304 by gzip.
+class PreparedPage(Stored):
+    """A page (or the icon) with its replies built once: 200 by (HEAD, gzip), 304 by gzip; the
+    identity GET's body is inflated on request (:class:`Stored`).
 
     Each representation has its own strong ETag (the gzip one the body's hash with ``-gzip``,
     as the feeds'), every reply says ``Vary: Accept-Encoding`` (``vary``: and Accept-Language
     for ``/``, whose language the header picks), and ``Cache-Control: no-cache`` makes browsers
-    ask again each time, which a matching If-None-Match answers with a 304.
+    ask again each time, which a matching If-None-Match answers with a 304.  ``gzipped``: the
+    body's gzip form when it is made already (the same page under another Vary).
     """
 
-    __slots__ = ("body", "csp", "etags", "not_modified", "replies")
+    __slots__ = ("csp", "etags", "not_modified", "replies")
 
     def __init__(
         self,
@@ -206,18 +281,20 @@ class PreparedPage:
         headers: Headers,
         csp: str = "",
         vary: bytes = b"accept-encoding",
+        gzipped: bytes | None = None,
     ) -> None:
-        self.body, self.csp = body, csp
-        gzipped = compress(body)
+        self.csp = csp
+        if gzipped is None:
+            gzipped = compress(body)
         tags = {False: etag_of(body).encode(), True: etag_of(body, "-gzip").encode()}
         common: Headers = [(b"cache-control", b"no-cache"), (b"vary", vary)]
         self.replies: dict[tuple[bool, bool], Reply] = {}
         self.not_modified: dict[bool, Reply] = {}
+        plain: list[Headers] = []
         for gz in (False, True):
-            data = gzipped if gz else body
             full: Headers = [
                 (b"content-type", content_type),
-                (b"content-length", str(len(data)).encode()),
+                (b"content-length", str(len(gzipped) if gz else len(body)).encode()),
                 (b"etag", tags[gz]),
                 *common,
                 *headers,
@@ -225,9 +302,12 @@ class PreparedPage:
             ]
             if gz:
                 full.append((b"content-encoding", b"gzip"))
-            for head in (False, True):
-                self.replies[head, gz] = reply(200, full, b"" if head else data)
+                self.replies[False, gz] = reply(200, full, gzipped)
+            else:
+                plain.append(full)  # the GET's reply: inflated on request
+            self.replies[True, gz] = reply(200, full, b"")
             self.not_modified[gz] = reply(304, [(b"etag", tags[gz]), *common, *headers], b"")
+        super().__init__(gzipped, len(body), plain)
         self.etags = set(tags.values())
 
 
@@ -242,7 +322,9 @@ def page_reply(page: PreparedPage, method: str, headers: Iterable[tuple[bytes, b
     gz = encodings is not None and accepts_gzip(encodings)
     if inm is not None and etag_matches(page.etags, inm):
         return page.not_modified[gz]
-    return page.replies[method == "HEAD", gz]
+    if gz or method == "HEAD":
+        return page.replies[method == "HEAD", gz]
+    return page.identity[0] or page.inflate(0)
 
 
 PAGE_HEADERS: Headers = [(b"referrer-policy", b"no-referrer")]
@@ -252,14 +334,18 @@ NEGOTIATED = b"accept-encoding, accept-language"  # the Vary of "/": the header 
 
 
 def html_page(
-    html: bytes, csp: str, language: str = "", vary: bytes = b"accept-encoding"
+    html: bytes,
+    csp: str,
+    language: str = "",
+    vary: bytes = b"accept-encoding",
+    gzipped: bytes | None = None,
 ) -> PreparedPage:
     """A page for people, under its own strict Content-Security-Policy; ``language``: its
-    Content-Language, when it has one."""
+    Content-Language, when it has one; ``gzipped``: its gzip form, when made already."""
     headers = [(b"content-security-policy", csp.encode()), *PAGE_HEADERS]
     if language:
         headers.append((b"content-language", language.encode("ascii")))
-    return PreparedPage(html, b"text/html; charset=utf-8", headers, csp, vary)
+    return PreparedPage(html, b"text/html; charset=utf-8", headers, csp, vary, gzipped)
 
 
 _gzip_answers: dict[bytes, bool] = {}
@@ -325,7 +411,9 @@ def feed_reply(
     ):
         return prepared.not_modified[gz]
     download = bool(query) and _param(query, "download") in DOWNLOAD_VALUES
-    return prepared.replies[head, download, gz]
+    if gz or head:
+        return prepared.replies[head, download, gz]
+    return prepared.identity[download] or prepared.inflate(download)
 
 
 async def send_reply(send: Send, answer: Reply) -> None:
@@ -457,7 +545,9 @@ class Site:
             made[language, False] = plain
         if not negotiated:
             return plain
-        twin = made[language, True] = html_page(plain.body, plain.csp, language, NEGOTIATED)
+        twin = made[language, True] = html_page(
+            plain.body, plain.csp, language, NEGOTIATED, plain.gzipped
+        )
         return twin
 
     def icon(self) -> PreparedPage | None:

@@ -11,6 +11,12 @@ window; the organisation's UID domain and language; the examples and refresh set
 its built feed: the same bytes, gzip bytes and ETags, with no work.  After an edit to one
 calendar only that calendar and the combined feed are built again.
 
+Kept as gzip: a built feed holds its gzip form, its size and its ETags, not its bytes: nearly
+every calendar client asks for gzip, and a deployment of many organisations would otherwise hold
+each feed twice (app.Stored inflates the bytes for a client that does not ask for gzip, and keeps
+them within a budget).  The VEVENTs' bytes travel only within the build that made them, for the
+combined feed; a calendar kept from an earlier build gives them back from its deflate stream.
+
 gzip: each calendar's VEVENTs are compressed once, as a raw deflate stream that ends in a full
 flush (byte-aligned, referring to nothing before it), and a feed's gzip form is the gzip header,
 its head compressed the same way, those streams, its end line compressed with the final block,
@@ -54,23 +60,36 @@ def deflate(data: bytes | memoryview, last: bool = False) -> bytes:
     return stream + compressor.flush(zlib.Z_FINISH if last else zlib.Z_FULL_FLUSH)
 
 
-class Built(NamedTuple):
-    """One feed, built: its bytes, their gzip form and ETags, and what the combined feed reuses."""
+def inflate(stream: bytes) -> bytes:
+    """The bytes of a raw deflate stream that ends in a full flush (:func:`deflate`'s)."""
+    return zlib.decompressobj(-zlib.MAX_WBITS).decompress(stream)
 
-    body: bytes
+
+class Built(NamedTuple):
+    """One feed, built: its gzip form, the size and ETags of its bytes, and what the combined
+    feed reuses."""
+
+    size: int  # of the bytes (the identity body)
     gzipped: bytes
     etag: str
     gzip_etag: str
-    events: memoryview  # the VEVENTs, inside ``body``
     deflated: bytes  # the VEVENTs as a raw deflate stream ending in a full flush
     tzids: frozenset[str]
+    # The VEVENTs' bytes: only as Builder.calendar returns it, for the combined feed; never kept.
+    events: bytes | memoryview = b""
+
+    @property
+    def body(self) -> bytes:
+        """The feed's bytes, inflated from its gzip form."""
+        return zlib.decompress(self.gzipped, 16 + zlib.MAX_WBITS)
 
 
 def assemble(
     head: bytes, first: int, last: int, parts: Sequence[tuple[bytes | memoryview, bytes]],
     tzids: frozenset[str],
 ) -> Built:  # fmt: skip
-    """A feed from its head and its calendars' VEVENTs (each with its deflate stream)."""
+    """A feed from its head and its calendars' VEVENTs (each with its deflate stream); its
+    bytes are made to be hashed and counted, and dropped."""
     from ..core.ics import END, timezones  # icalendar: only what builds feeds imports it
 
     start = head + b"".join(timezones(tzids, first, last))
@@ -84,9 +103,8 @@ def assemble(
             struct.pack("<II", zlib.crc32(body), len(body) & 0xFFFFFFFF),
         ]
     )
-    events = memoryview(body)[len(start) : len(body) - len(END)]
     etag = etag_of(body)  # the gzip form's tag is the body's hash too (hashed once)
-    return Built(body, gzipped, etag, f'{etag[:-1]}-gzip"', events, b"", tzids)
+    return Built(len(body), gzipped, etag, f'{etag[:-1]}-gzip"', b"", tzids)
 
 
 class FeedCache:
@@ -162,8 +180,8 @@ class Builder:
         )  # fmt: skip
         stream = deflate(piece.data)
         built = assemble(head, self.first, self.last, [(piece.data, stream)], piece.tzids)
-        found = self.used[key] = built._replace(deflated=stream)
-        return found
+        kept = self.used[key] = built._replace(deflated=stream)
+        return kept._replace(events=piece.data)  # for this build's combined feed only
 
     def combined(
         self,
@@ -184,6 +202,6 @@ class Builder:
         stamp = max((c.revised for c in calendars), default=datetime(2000, 1, 1, tzinfo=UTC))
         head = calendar_head(name, description, stamp, self.refresh, languages)
         tzids = frozenset().union(*(b.tzids for b in built))
-        parts = [(b.events, b.deflated) for b in built]
+        parts = [(b.events or inflate(b.deflated), b.deflated) for b in built]
         found = self.used[key] = assemble(head, self.first, self.last, parts, tzids)
         return found

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import zlib
 from collections.abc import Hashable, Mapping
 from datetime import UTC, date, datetime, time
 
@@ -39,14 +40,15 @@ ALL = "/all.ics"
 
 
 class Resource(NamedTuple):
-    """One feed: its URL path, bytes, gzip bytes and validators."""
+    """One feed: its URL path, gzip bytes, the size of its bytes and validators (the bytes
+    themselves are kept only as their gzip form: feedcache.py)."""
 
     path: str  # "/all.ics" or "/calendars/{id}.ics"
     calendar: str  # the calendar id; "" for the combined feed
     name: str
     description: str
-    body: bytes
-    gzipped: bytes  # gzip of body, deterministic (no file name, no time stamp)
+    size: int  # of the bytes
+    gzipped: bytes  # gzip of the bytes, deterministic (no file name, no time stamp)
     etag: str  # '"<hash>"', strong, over body
     gzip_etag: str  # '"<hash of body>-gzip"': the body's hash, tagged for its gzip form
     last_modified: int  # Unix seconds
@@ -57,6 +59,11 @@ class Resource(NamedTuple):
     @property
     def filename(self) -> str:
         return self.path.rsplit("/", 1)[1]
+
+    @property
+    def body(self) -> bytes:
+        """The feed's bytes, inflated from its gzip form."""
+        return zlib.decompress(self.gzipped, 16 + zlib.MAX_WBITS)
 
 
 class FeedSet(NamedTuple):
@@ -258,7 +265,7 @@ def _resource(
         calendar,
         name,
         description,
-        built.body,
+        built.size,
         built.gzipped,
         built.etag,
         built.gzip_etag,
