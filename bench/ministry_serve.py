@@ -22,9 +22,10 @@ remembrance calendar); this script measures, for each N (50, 100, 200, 400 by de
    its CPU seconds then, and its RSS once its feed is built and it has idled 2 s (target: ready
    in 10 s, idle RSS at most 150 MB).
 4. **the feed's rates**: wrk's 200 and 304 rates for one organisation's ``/o/ID/all.ics``
-   against ``/all.ics`` of the bundled one-organisation config, both servers pinned to one core
-   and wrk to the other (bench/feed.py's method), the two URLs alternated in every round
-   (target: at least 0.9x).
+   against ``/all.ics`` of the bundled one-organisation config (target: at least 0.9x), and
+   against the same URL of a deployment of that organisation alone (the same file, the same
+   bytes: what the other organisations cost it), every server pinned to one core and wrk to the
+   other (bench/feed.py's method), the URLs alternated in every round.
 
 The machine is shared: CPU seconds and same-run ratios are what to read; the wall seconds are
 shown beside them.  Usage (from the project root)::
@@ -266,30 +267,42 @@ def server_for(
 
 
 def rates(
-    single: feed_bench.Server, org: feed_bench.Server, rounds: int, seconds: float, connections: int
-) -> dict[str, tuple[float, float, float, float]]:
-    """Per case: the medians of the single organisation's and the organisation's req/s and
-    server CPU per request (microseconds), the two alternated in every round (ABBA)."""
+    servers: list[feed_bench.Server], rounds: int, seconds: float, connections: int
+) -> dict[str, dict[str, tuple[float, float]]]:
+    """Per case and server: the medians of req/s and of server CPU per request (microseconds),
+    the servers alternated in every round (forwards, then backwards)."""
     runs: dict[tuple[str, str], list[feed_bench.Result]] = {}
     for n in range(rounds):
         for case in ("200", "304"):
-            order = (single, org) if n % 2 == 0 else (org, single)
+            order = servers if n % 2 == 0 else servers[::-1]
             for server in order:
                 feed_bench.run_wrk(server, case, 1, connections)  # warm-up
                 result = feed_bench.run_wrk(server, case, seconds, connections)
                 if result.notes:
                     print(f"  note: {server.name} {case}: {result.notes}")
                 runs.setdefault((server.name, case), []).append(result)
-    out = {}
-    for case in ("200", "304"):
-        a, b = runs[(single.name, case)], runs[(org.name, case)]
-        out[case] = (
-            statistics.median(r.rps for r in a),
-            statistics.median(r.rps for r in b),
-            statistics.median(r.cpu_per_request for r in a) * 1e6,
-            statistics.median(r.cpu_per_request for r in b) * 1e6,
-        )
-    return out
+    return {
+        case: {
+            server.name: (
+                statistics.median(r.rps for r in runs[(server.name, case)]),
+                statistics.median(r.cpu_per_request for r in runs[(server.name, case)]) * 1e6,
+            )
+            for server in servers
+        }
+        for case in ("200", "304")
+    }
+
+
+def write_alone(config: Path, folder: Path) -> Path:
+    """A deployment of the edited organisation alone: the same config.toml and its own file."""
+    shutil.rmtree(folder, ignore_errors=True)
+    (folder / "organisations").mkdir(parents=True)
+    shutil.copy(config, folder / "config.toml")
+    orgs = config.parent / "organisations"
+    shutil.copy(orgs / f"{EDITED}.toml", folder / "organisations" / f"{EDITED}.toml")
+    if (orgs / EDITED).is_dir():
+        shutil.copytree(orgs / EDITED, folder / "organisations" / EDITED)
+    return folder / "config.toml"
 
 
 # --- The daemon -----------------------------------------------------------------------------------
@@ -376,8 +389,22 @@ def main() -> int:
                     print(f"{size}: served edit {row['serve']}", flush=True)
                 if single is not None:
                     org = server_for(proc, address, f"/o/{EDITED}/all.ics", "org", base)
-                    row["wrk"] = rates(single, org, args.rounds, args.seconds, args.connections)
+                    alone_config = write_alone(config, base / f"alone{size}")
+                    alone_proc, alone_address = start_server(
+                        args.python, alone_config, base / f"alone-{size}.log",
+                        alone_config.parent / "cache",
+                    )  # fmt: skip
+                    alone = server_for(
+                        alone_proc, alone_address, f"/o/{EDITED}/all.ics", "alone", base
+                    )
+                    if alone.sizes["200"] != org.sizes["200"]:
+                        sys.exit(f"{EDITED} alone: {alone.sizes} bytes; among {size}: {org.sizes}")
+                    servers = [single, alone, org]
+                    row["wrk"] = rates(servers, args.rounds, args.seconds, args.connections)
                     print(f"{size}: rates {row['wrk']}", flush=True)
+                    feed_bench._started.remove(alone_proc)
+                    alone_proc.terminate()
+                    alone_proc.wait(30)
                 feed_bench._started.remove(proc)
                 proc.terminate()
                 proc.wait(30)
@@ -477,18 +504,29 @@ def report(rows: dict[int, dict[str, object]]) -> None:
         "",
         each("daemon", lambda d: f"{d['ready_rss']:.0f}/{d['hwm']:.0f}"),
     )
+
+    def ratio(w: dict[str, dict[str, tuple[float, float]]], case: str, peer: str) -> str:
+        org, other = w[case]["org"][0], w[case][peer][0]
+        return f"{org:.0f}/{other:.0f} = {org / other:.2f}x"
+
     for case in ("200", "304"):
         line(
-            f"{case}: /o/ID/all.ics vs /all.ics req/s",
+            f"{case}: /o/ID/all.ics vs /all.ics (bundled config) req/s",
             f">= {RATE_TARGET}x",
-            each(
-                "wrk", lambda w, c=case: f"{w[c][1]:.0f}/{w[c][0]:.0f} = {w[c][1] / w[c][0]:.2f}x"
-            ),
+            each("wrk", lambda w, c=case: ratio(w, c, "single")),
         )
         line(
-            f"{case}: server CPU us/request (org/single)",
+            f"{case}: /o/ID/all.ics vs the organisation alone req/s",
             "",
-            each("wrk", lambda w, c=case: f"{w[c][3]:.0f}/{w[c][2]:.0f}"),
+            each("wrk", lambda w, c=case: ratio(w, c, "alone")),
+        )
+        line(
+            f"{case}: server CPU us/request (org/alone/single)",
+            "",
+            each(
+                "wrk",
+                lambda w, c=case: "/".join(f"{w[c][n][1]:.0f}" for n in ("org", "alone", "single")),
+            ),
         )
     if 200 in rows:
         b, s, d, w = (get(200, p) for p in ("build", "serve", "daemon", "wrk"))
@@ -518,8 +556,13 @@ def report(rows: dict[int, dict[str, object]]) -> None:
             )
         if w is not None:
             for case in ("200", "304"):
-                ratio = w[case][1] / w[case][0]
-                print(f"  {case} rate {ratio:.2f}x: {verdict(ratio >= RATE_TARGET)}")
+                rates_of = w[case]  # type: ignore[index]
+                single = rates_of["org"][0] / rates_of["single"][0]
+                alone = rates_of["org"][0] / rates_of["alone"][0]
+                print(
+                    f"  {case} rate {single:.2f}x the bundled config's, {alone:.2f}x the "
+                    f"organisation's alone: {verdict(single >= RATE_TARGET)}"
+                )
 
 
 if __name__ == "__main__":
