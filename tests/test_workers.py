@@ -77,9 +77,14 @@ def titled(original: str, suffix: str) -> str:
 
 
 def replace_calendar(config: Path, text: str) -> None:
-    """Write the calendar as an editor that saves atomically does: a temporary file, renamed."""
-    target = calendar_path(config)
-    temp = config.parent / f".remembrance.toml.{threading.get_ident()}.tmp"
+    """Write the calendar as an editor that saves atomically does (:func:`save_atomically`)."""
+    save_atomically(calendar_path(config), text, config.parent)
+
+
+def save_atomically(target: Path, text: str, folder: Path) -> None:
+    """Write ``target`` as an editor that saves atomically does: a temporary file in ``folder``,
+    renamed over it."""
+    temp = folder / f".{target.name}.{threading.get_ident()}.tmp"
     temp.write_text(text, encoding="utf-8")
     os.replace(temp, target)
 
