@@ -20,6 +20,7 @@ import pytest
 
 from reminders.core import icsevents
 from reminders.core.settings import Loaded
+from reminders.web import feedcache
 from reminders.web.feedcache import FeedCache
 from reminders.web.feeds import ALL, FeedSet, build_feeds, calendar_path
 
@@ -149,24 +150,93 @@ def test_the_combined_feed_is_each_public_calendars_events_in_turn(ten: Loaded) 
     assert b"cal-9" not in combined  # private
 
 
-def test_a_build_holds_its_gzip_bytes_and_little_else(ten: Loaded) -> None:
-    """No icalendar object tree, no list of per-event pieces, not even the feeds' bytes: what a
-    build leaves allocated is about its feeds' gzip forms and each calendar's deflate stream
-    of its events (for the next build's combined feed)."""
-    build(ten, None)  # imports, VTIMEZONEs and the other caches of a first build, not counted
+def held_by(loaded: Loaded) -> tuple[int, FeedSet]:
+    """The bytes a build with a cache leaves allocated, and the build."""
+    build(loaded, None)  # imports, VTIMEZONEs and the other caches of a first build, not counted
     gc.collect()
     tracemalloc.start()
     try:
         before = tracemalloc.get_traced_memory()[0]
         cache = FeedCache()
-        feeds = build(ten, cache)
+        feeds = build(loaded, cache)
         gc.collect()
         held = tracemalloc.get_traced_memory()[0] - before
     finally:
         tracemalloc.stop()
+    return held, feeds
+
+
+def test_a_build_holds_its_gzip_bytes_and_the_joined_calendars_events(ten: Loaded) -> None:
+    """No icalendar object tree, no list of per-event pieces, no feed's bytes: what a build of
+    ten calendars leaves allocated is their feeds' gzip forms, each calendar's deflate stream,
+    and the public calendars' events, which the next build's combined feed joins again."""
+    held, feeds = held_by(ten)
     plain = sum(r.size for r in feeds.resources.values())
     assert plain == sum(len(r.body) for r in feeds.resources.values())
     assert plain > 900_000
     gzipped = sum(len(r.gzipped) for r in feeds.resources.values())
-    assert held < 2.2 * gzipped, (held, gzipped)
+    events = feeds.resources[ALL].size  # about the public calendars' events
+    assert held < events + 2.2 * gzipped, (held, events, gzipped)
+    assert held < 0.7 * plain, (held, plain)
+
+
+def test_one_public_calendar_keeps_only_its_gzip_bytes(ten: Loaded) -> None:
+    """A combined feed of one calendar keeps no events: it is rebuilt only with that calendar
+    or its own name (then it inflates them), so every feed is held as gzip alone."""
+    one = ten._replace(calendars=tuple(c._replace(public=c.id == "cal-0") for c in ten.calendars))
+    held, feeds = held_by(one)
+    plain = sum(r.size for r in feeds.resources.values())
+    gzipped = sum(len(r.gzipped) for r in feeds.resources.values())
+    assert held < 2.5 * gzipped, (held, gzipped)
     assert held < plain / 4, (held, plain)
+
+
+def test_an_edit_inflates_no_kept_calendar_when_the_feed_joins_several(
+    ten: Loaded, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache = FeedCache()
+    build(ten, cache)
+    inflated: list[int] = []
+    inflating = feedcache.inflate
+
+    def counted(stream: bytes) -> bytes:
+        inflated.append(len(stream))
+        return inflating(stream)
+
+    monkeypatch.setattr(feedcache, "inflate", counted)
+    again = build(edited(ten, 3, "Edited: a new description."), cache)
+    assert inflated == []
+    assert (
+        again.resources[ALL].body
+        == build(edited(ten, 3, "Edited: a new description."), None).resources[ALL].body
+    )
+
+
+def test_a_combined_feed_of_one_calendar_rebuilt_alone_inflates_it_to_the_same_bytes(
+    ten: Loaded, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The feed's own name changes: the combined feed is built again from the kept calendar's
+    deflate stream, the same bytes as a build without the cache."""
+    one = ten._replace(calendars=tuple(c._replace(public=c.id == "cal-0") for c in ten.calendars))
+    cache = FeedCache()
+    first = build(one, cache)
+    inflated: list[int] = []
+    inflating = feedcache.inflate
+
+    def counted(stream: bytes) -> bytes:
+        inflated.append(len(stream))
+        return inflating(stream)
+
+    monkeypatch.setattr(feedcache, "inflate", counted)
+    feed = one.settings.feed._replace(name="Another name")
+    renamed = one._replace(settings=one.settings._replace(feed=feed))
+    again = build(renamed, cache)
+    assert len(inflated) == 1
+    assert again.resources[ALL].etag != first.resources[ALL].etag
+    fresh = build(renamed, None).resources[ALL]
+    assert (again.resources[ALL].body, again.resources[ALL].etag) == (fresh.body, fresh.etag)
+    assert again.resources[ALL].gzipped == fresh.gzipped
+    assert (
+        again.resources[calendar_path("cal-0")].gzipped
+        is first.resources[calendar_path("cal-0")].gzipped
+    )

@@ -76,7 +76,8 @@ def test_past_the_budget_the_first_inflated_is_forgotten_and_inflated_again(
         assert feed_reply(one, "GET", b"", []).body == feeds.resources[one.resource.path].body
         assert budget.held <= budget.budget or sum(p.identity[0] is not None for p in prepared) == 1
     kept = [p.identity[0] is not None for p in prepared]
-    assert kept[-1] and not kept[0]  # the newest kept, the first forgotten
+    assert kept[-1]
+    assert not kept[0]
     assert budget.held == sum(s for s, k in zip(sizes, kept, strict=True) if k)
     again = feed_reply(prepared[0], "GET", b"", [])  # inflated again, the same bytes
     assert again.body == feeds.resources[paths[0]].body
@@ -92,12 +93,13 @@ def test_one_answer_larger_than_the_budget_is_still_answered(
     assert feed_reply(prepared, "GET", b"", []).body == feeds.resources[ALL].body
     other = Prepared(feeds.resources[ALL], 3600)
     assert feed_reply(other, "GET", b"", []).body == feeds.resources[ALL].body
-    assert prepared.identity[0] is None and other.identity[0] is not None
+    assert prepared.identity[0] is None
+    assert other.identity[0] is not None
     assert tiny.held == other.size
 
 
 def test_a_page_is_kept_as_gzip_and_answers_its_bytes(budget: Inflated) -> None:
-    html = "<!doctype html><title>Plan</title>".encode() + "<p>Xocalı</p>".encode() * 2000
+    html = b"<!doctype html><title>Plan</title>" + "<p>Xocalı</p>".encode() * 2000
     page = html_page(html, "default-src 'none'", "az")
     assert page.identity == [None]
     assert page.body == html  # inflated from the gzip form
@@ -112,7 +114,9 @@ def test_a_page_is_kept_as_gzip_and_answers_its_bytes(budget: Inflated) -> None:
     assert twin.etags == page.etags
 
 
-def test_the_app_answers_every_feed_and_page_in_both_forms(feeds: FeedSet, budget: Inflated) -> None:
+def test_the_app_answers_every_feed_and_page_in_both_forms(
+    feeds: FeedSet, budget: Inflated
+) -> None:
     """Through the ASGI app, with a budget smaller than the feeds: every answer right twice."""
     application = App(Site(feeds))
     for _ in range(2):

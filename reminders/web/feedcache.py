@@ -14,8 +14,10 @@ calendar only that calendar and the combined feed are built again.
 Kept as gzip: a built feed holds its gzip form, its size and its ETags, not its bytes: nearly
 every calendar client asks for gzip, and a deployment of many organisations would otherwise hold
 each feed twice (app.Stored inflates the bytes for a client that does not ask for gzip, and keeps
-them within a budget).  The VEVENTs' bytes travel only within the build that made them, for the
-combined feed; a calendar kept from an earlier build gives them back from its deflate stream.
+them within a budget).  The combined feed needs its calendars' VEVENT bytes to be hashed; where
+it joins two or more calendars (``Builder.joined``), each public calendar keeps them, so that an
+edit to one calendar of ten does not inflate the nine others (bench/rebuild.py); a combined feed
+of one calendar is rebuilt only with that calendar or its own name, and then inflates it.
 
 gzip: each calendar's VEVENTs are compressed once, as a raw deflate stream that ends in a full
 flush (byte-aligned, referring to nothing before it), and a feed's gzip form is the gzip header,
@@ -75,7 +77,8 @@ class Built(NamedTuple):
     gzip_etag: str
     deflated: bytes  # the VEVENTs as a raw deflate stream ending in a full flush
     tzids: frozenset[str]
-    # The VEVENTs' bytes: only as Builder.calendar returns it, for the combined feed; never kept.
+    # The VEVENTs' bytes, for the combined feed: as Builder.calendar returns it, and as it is
+    # kept where the combined feed joins two or more calendars (see the module's text).
     events: bytes | memoryview = b""
 
     @property
@@ -140,6 +143,7 @@ class Builder:
         self.lines = lines  # the VEVENT lines of no language, shared with the other languages
         self.refresh = refresh
         self.cache = cache
+        self.joined = False  # the combined feed joins two or more calendars: keep their events
         self.used: dict[Hashable, Built] = {}
         self.built = 0  # calendars whose VEVENTs this build made (the others were kept)
 
@@ -180,8 +184,10 @@ class Builder:
         )  # fmt: skip
         stream = deflate(piece.data)
         built = assemble(head, self.first, self.last, [(piece.data, stream)], piece.tzids)
-        kept = self.used[key] = built._replace(deflated=stream)
-        return kept._replace(events=piece.data)  # for this build's combined feed only
+        kept = self.used[key] = built._replace(
+            deflated=stream, events=piece.data if self.joined and calendar.public else b""
+        )
+        return kept._replace(events=piece.data)  # for this build's combined feed
 
     def combined(
         self,

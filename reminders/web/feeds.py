@@ -184,6 +184,7 @@ def build_feeds(
             first, last, info.uid_domain, info.language, feed.include_examples, info.refresh,
             cache, info.default, lines,
         )  # fmt: skip
+        builder.joined = len(public) > 1
         own = {}
         for calendar in loaded.calendars:
             shown = calendar_in(calendar, info.language)
