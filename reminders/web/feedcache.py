@@ -54,6 +54,14 @@ def etag_of(data: bytes, suffix: str = "") -> str:
     return f'"{hashlib.sha256(data).hexdigest()[:32]}{suffix}"'
 
 
+def etag_of_parts(parts: Sequence[bytes | memoryview]) -> str:
+    """:func:`etag_of` the bytes ``parts`` make together, without joining them."""
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(part)
+    return f'"{digest.hexdigest()[:32]}"'
+
+
 def deflate(data: bytes | memoryview, last: bool = False) -> bytes:
     """Raw deflate of ``data`` at level 9, as gzip does it; ending in a full flush (a part
     that the next part's stream can follow) or, with ``last``, in the final block."""
@@ -91,23 +99,27 @@ def assemble(
     head: bytes, first: int, last: int, parts: Sequence[tuple[bytes | memoryview, bytes]],
     tzids: frozenset[str],
 ) -> Built:  # fmt: skip
-    """A feed from its head and its calendars' VEVENTs (each with its deflate stream); its
-    bytes are made to be hashed and counted, and dropped."""
+    """A feed from its head and its calendars' VEVENTs (each with its deflate stream): its
+    bytes are hashed, checksummed and counted part by part, never joined into one copy."""
     from ..core.ics import END, timezones  # icalendar: only what builds feeds imports it
 
     start = head + b"".join(timezones(tzids, first, last))
-    body = b"".join([start, *(data for data, _ in parts), END])
+    pieces = [start, *(data for data, _ in parts), END]
+    crc = size = 0
+    for piece in pieces:
+        crc = zlib.crc32(piece, crc)
+        size += len(piece)
     gzipped = b"".join(
         [
             GZIP_HEADER,
             deflate(start),
             *(stream for _, stream in parts),
             deflate(END, last=True),
-            struct.pack("<II", zlib.crc32(body), len(body) & 0xFFFFFFFF),
+            struct.pack("<II", crc, size & 0xFFFFFFFF),
         ]
     )
-    etag = etag_of(body)  # the gzip form's tag is the body's hash too (hashed once)
-    return Built(len(body), gzipped, etag, f'{etag[:-1]}-gzip"', b"", tzids)
+    etag = etag_of_parts(pieces)  # the gzip form's tag is the bytes' hash too (hashed once)
+    return Built(size, gzipped, etag, f'{etag[:-1]}-gzip"', b"", tzids)
 
 
 class FeedCache:
