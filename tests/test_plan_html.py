@@ -552,3 +552,18 @@ def test_printed_plan_is_a4_on_the_pages_the_doc_says(tmp_path: Path) -> None:
     for width, height in set(boxes):  # A4 is 595.28 x 841.89 points
         assert abs(float(width) - 595.28) < 1
         assert abs(float(height) - 841.89) < 1
+
+
+@pytest.mark.parametrize("count", [0, 1, 8191, 8192, 8193, 30_000])
+def test_rendered_bytes_are_render_encoded_piece_batches_or_not(count: int) -> None:
+    """plan/html.py joins a template's pieces a batch at a time: the same bytes as ``render``,
+    at every batch boundary, with text that is not ASCII."""
+    import jinja2
+
+    from reminders.plan import html
+
+    template = jinja2.Environment(autoescape=True).from_string(
+        "{% for n in range(count) %}<i>{{ n }} Xocalı &</i>{% endfor %}{{ tail }}"
+    )
+    context = {"count": count, "tail": "اسلام آباد <end>"}
+    assert html.rendered_bytes(template, context) == template.render(context).encode("utf-8")

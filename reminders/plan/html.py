@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date, datetime, timedelta
+from itertools import islice
 from typing import Any
 
 import jinja2
@@ -55,7 +56,25 @@ def plan_environment(templates_dir: str) -> jinja2.Environment:
 def render_html(plan: Plan, settings: Settings) -> bytes:
     """The plan as a UTF-8 HTML page; the same plan and templates give the same bytes."""
     template = plan_environment(settings.templates_dir).get_template(INDEX)
-    return template.render(plan_context(plan, settings)).encode("utf-8")
+    return rendered_bytes(template, plan_context(plan, settings))
+
+
+# Template output pieces joined and encoded at a time: a few hundred kB of text.
+PIECES = 8192
+
+
+def rendered_bytes(template: jinja2.Template, context: dict[str, Any]) -> bytes:
+    """``template.render(context).encode("utf-8")``, without holding every piece at once.
+
+    ``render`` joins the template's output pieces in one go, so all of them live together: a
+    plan of 10,000 observances is millions of short strings (200 MB at the peak of a feed
+    server's build, bench/RESULTS.md section 23).  Here they are joined and encoded
+    :data:`PIECES` at a time, and only the encoded parts are kept until the end."""
+    out = []
+    pieces = template.generate(context)
+    while batch := list(islice(pieces, PIECES)):
+        out.append("".join(batch).encode("utf-8"))
+    return b"".join(out)
 
 
 # --- The page -----------------------------------------------------------------------------
