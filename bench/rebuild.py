@@ -18,8 +18,9 @@ server):
   apart: the server loads before it builds) and **rebuild** is ``feeds_from_files`` with the
   same cache (as the server's rebuild after the edit);
 * the ETags and gzip ETags of every feed are compared: the edited calendar's and /all.ics must
-  change (in each of the config's languages: ``/ur/all.ics`` too), every other one must not; the rebuilt feeds are compared with a build without the
-  cache (the same resources, byte for byte).
+  change (in each of the config's languages: ``/ur/all.ics`` too), every other one must not;
+  the rebuilt feeds are compared with a build without the cache (the same resources, byte for
+  byte).
 
 CPU time is ``time.process_time()`` (this process only; the build is single-threaded).
 
