@@ -191,11 +191,8 @@ def test_one_public_calendar_keeps_only_its_gzip_bytes(ten: Loaded) -> None:
     assert held < plain / 4, (held, plain)
 
 
-def test_an_edit_inflates_no_kept_calendar_when_the_feed_joins_several(
-    ten: Loaded, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    cache = FeedCache()
-    build(ten, cache)
+def counted_inflations(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """From now on, the size of every deflate stream feedcache inflates, in order."""
     inflated: list[int] = []
     inflating = feedcache.inflate
 
@@ -204,6 +201,15 @@ def test_an_edit_inflates_no_kept_calendar_when_the_feed_joins_several(
         return inflating(stream)
 
     monkeypatch.setattr(feedcache, "inflate", counted)
+    return inflated
+
+
+def test_an_edit_inflates_no_kept_calendar_when_the_feed_joins_several(
+    ten: Loaded, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache = FeedCache()
+    build(ten, cache)
+    inflated = counted_inflations(monkeypatch)
     again = build(edited(ten, 3, "Edited: a new description."), cache)
     assert inflated == []
     assert (
@@ -220,14 +226,7 @@ def test_a_combined_feed_of_one_calendar_rebuilt_alone_inflates_it_to_the_same_b
     one = ten._replace(calendars=tuple(c._replace(public=c.id == "cal-0") for c in ten.calendars))
     cache = FeedCache()
     first = build(one, cache)
-    inflated: list[int] = []
-    inflating = feedcache.inflate
-
-    def counted(stream: bytes) -> bytes:
-        inflated.append(len(stream))
-        return inflating(stream)
-
-    monkeypatch.setattr(feedcache, "inflate", counted)
+    inflated = counted_inflations(monkeypatch)
     feed = one.settings.feed._replace(name="Another name")
     renamed = one._replace(settings=one.settings._replace(feed=feed))
     again = build(renamed, cache)

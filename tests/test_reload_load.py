@@ -198,6 +198,24 @@ def wait_for_revision(
         current[health.get("worker", 0)] = read(health)
 
 
+def all_on_the_last(
+    servers: list[Supervised],
+    revision: object,
+    read: Callable[[dict[str, object]], object],
+    path: str,
+    versions: dict[bytes, str],
+    last: str,
+) -> None:
+    """Every worker of every server on ``revision``, then ten answers at ``path`` all the last
+    version."""
+    for served in servers:
+        wait_for_revision(served, revision, read)
+    for served in servers:
+        for _ in range(10):
+            status, _, body = served.request(path)
+            assert (status, versions.get(body)) == (200, last)
+
+
 def assert_answers(served: Supervised, tally: Tally, rebuilt: str) -> str:
     """What every run's clients must have seen: only 200s and 304s, each right, enough of them;
     and the server's log lines that say ``rebuilt``, at least two (returned: where, for the
@@ -253,12 +271,8 @@ def test_every_answer_is_a_whole_calendar_whose_etag_matches_while_edits_land(
         assert versions[final.resources[ALL].body] == last
         # Every worker of both servers ends on the last version (its revision covers every
         # feed's ETag and Last-Modified), while the clients keep asking.
-        for served in servers:
-            wait_for_revision(served, final.revision, lambda health: health["revision"])
-        for served in servers:
-            for _ in range(10):
-                status, _, body = served.request(ALL)
-                assert (status, versions.get(body)) == (200, last)
+        revision = final.revision
+        all_on_the_last(servers, revision, lambda health: health["revision"], ALL, versions, last)
     finally:
         for running in clients:
             running.finish()
@@ -368,12 +382,8 @@ def test_an_edit_of_one_organisation_under_load_changes_no_answer_of_the_others(
         final = build_deployment(str(config), None, os.environ, datetime.now(UTC)).orgs[EDITED]
         assert final.good is not None
         assert versions[final.good.feeds.resources[ALL].body] == last
-        for served in servers:
-            wait_for_revision(served, final.good.feeds.revision, edited_revision)
-        for served in servers:
-            for _ in range(10):
-                status, _, body = served.request(feed_path)
-                assert (status, versions.get(body)) == (200, last)
+        revision = final.good.feeds.revision
+        all_on_the_last(servers, revision, edited_revision, feed_path, versions, last)
     finally:
         for running in clients:
             running.finish()
