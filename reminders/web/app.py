@@ -30,10 +30,10 @@ dictionary lookup.
 
 from __future__ import annotations
 
+import gzip
 import json
 import logging
 import threading
-import zlib
 from collections.abc import Callable, Iterable, Mapping, MutableMapping
 from datetime import UTC, date, datetime
 from email.utils import formatdate, parsedate_to_datetime
@@ -138,7 +138,7 @@ class Stored:
         for answer in self.identity:
             if answer is not None:
                 return answer.body
-        return zlib.decompress(self.gzipped, 16 + zlib.MAX_WBITS)
+        return gzip.decompress(self.gzipped)
 
     def inflate(self, variant: int) -> Reply:
         """The identity GET reply of ``variant``, inflated now and kept within the budget."""

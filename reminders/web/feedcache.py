@@ -51,15 +51,16 @@ GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\xff"
 
 
 def etag_of(data: bytes, suffix: str = "") -> str:
-    return f'"{hashlib.sha256(data).hexdigest()[:32]}{suffix}"'
+    return etag_of_parts([data], suffix)
 
 
-def etag_of_parts(parts: Sequence[bytes | memoryview]) -> str:
-    """:func:`etag_of` the bytes ``parts`` make together, without joining them."""
+def etag_of_parts(parts: Sequence[bytes | memoryview], suffix: str = "") -> str:
+    """The strong ETag of the bytes ``parts`` make together (without joining them): a hash of
+    the bytes, ``suffix`` before the closing quote."""
     digest = hashlib.sha256()
     for part in parts:
         digest.update(part)
-    return f'"{digest.hexdigest()[:32]}"'
+    return f'"{digest.hexdigest()[:32]}{suffix}"'
 
 
 def deflate(data: bytes | memoryview, last: bool = False) -> bytes:
@@ -88,11 +89,6 @@ class Built(NamedTuple):
     # The VEVENTs' bytes, for the combined feed: as Builder.calendar returns it, and as it is
     # kept where the combined feed joins two or more calendars (see the module's text).
     events: bytes | memoryview = b""
-
-    @property
-    def body(self) -> bytes:
-        """The feed's bytes, inflated from its gzip form."""
-        return zlib.decompress(self.gzipped, 16 + zlib.MAX_WBITS)
 
 
 def assemble(
@@ -147,7 +143,7 @@ class Builder:
     def __init__(
         self, first: int, last: int, domain: str, language: str, examples: bool,
         refresh: timedelta, cache: FeedCache | None, default: str = "",
-        lines: Lines | None = None,
+        lines: Lines | None = None, joined: bool = False,
     ) -> None:  # fmt: skip
         self.first, self.last = first, last
         self.domain, self.language, self.examples = domain, language, examples
@@ -155,7 +151,7 @@ class Builder:
         self.lines = lines  # the VEVENT lines of no language, shared with the other languages
         self.refresh = refresh
         self.cache = cache
-        self.joined = False  # the combined feed joins two or more calendars: keep their events
+        self.joined = joined  # the combined feed joins two or more calendars: keep their events
         self.used: dict[Hashable, Built] = {}
         self.built = 0  # calendars whose VEVENTs this build made (the others were kept)
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import zlib
 from collections.abc import Hashable, Mapping
 from datetime import UTC, date, datetime, time
 
@@ -63,7 +62,7 @@ class Resource(NamedTuple):
     @property
     def body(self) -> bytes:
         """The feed's bytes, inflated from its gzip form."""
-        return zlib.decompress(self.gzipped, 16 + zlib.MAX_WBITS)
+        return gzip.decompress(self.gzipped)
 
 
 class FeedSet(NamedTuple):
@@ -182,9 +181,8 @@ def build_feeds(
         public, info = feed_of(loaded, None, language)
         builder = Builder(
             first, last, info.uid_domain, info.language, feed.include_examples, info.refresh,
-            cache, info.default, lines,
+            cache, info.default, lines, joined=len(public) > 1,
         )  # fmt: skip
-        builder.joined = len(public) > 1
         own = {}
         for calendar in loaded.calendars:
             shown = calendar_in(calendar, info.language)
