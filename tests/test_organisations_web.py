@@ -202,10 +202,37 @@ def test_the_root_lists_the_organisations_and_serves_the_overview(ministry: Path
     assert overview.status == 200
     assert b"Organisations by observance" in overview.body
     assert b"Embassy in Islamabad" in overview.body
+    # Islamabad's roundtable of February 26 is moved to the 25th and falls in Ramadan.
+    assert (
+        b'<td class="conflict" title="Roundtable on the 35th anniversary of the Khojaly Genocide,'
+        b" Thursday 25 Feb 2027 (moved off the day); in Ramadan 1448"
+    ) in overview.body
     assert got["/plan/2099/overview"].status == 404
     assert got["/favicon.ico"].status == 200
     # The one organisation's paths are not served at the root of a deployment.
     assert got["/all.ics"].status == 404
+
+
+def test_the_served_overview_names_a_broken_organisations_file_once_with_each_problem(
+    ministry: Path,
+) -> None:
+    """What the server knows of an organisation it could not load reaches the overview as the
+    problems it logged, each naming its file once."""
+    from datetime import UTC, date, datetime
+
+    from reminders.plan.overview import overview_of
+    from reminders.web.deployment import build_deployment, served_each
+
+    org = ministry / "organisations" / "baku.toml"
+    org.write_text(org.read_text("utf-8").replace('name = "Bakı ofisi"', "name = 12"), "utf-8")
+    deployment = build_deployment(str(ministry / "config.toml"), None, {}, datetime.now(UTC))
+    overview = overview_of(
+        deployment.base, deployment.shared, served_each(deployment), 2027, date(2026, 12, 7)
+    )
+    ((oid, problems),) = overview.problems
+    assert oid == "baku"
+    assert problems == (f"{org}:4: organisation.name: got 12; expected a non-empty string",)
+    assert deployment.orgs["baku"].problem_texts == list(problems)
 
 
 def test_an_unknown_organisation_is_a_clear_404(ministry: Path) -> None:
@@ -513,5 +540,5 @@ def test_a_page_template_broken_without_plans_rejects_every_organisation(
         assert state.good is None, state.id
         assert any(
             f"{index}:" in problem and "'no_such_thing' is undefined" in problem
-            for problem in state.problems
+            for problem in state.problem_texts
         ), state.problems

@@ -371,9 +371,15 @@ def load_each(
         try:
             each.append(Loading(org, loaded_organisation(org, shared, today), ()))
         except ReminderError as exc:
-            found = getattr(exc, "problems", None) or [Problem(org.path, "", None, exc.message())]
-            each.append(Loading(org, None, tuple(found)))
+            each.append(Loading(org, None, problems_of(exc, org.path)))
     return base, shared, tuple(each), problems
+
+
+def problems_of(exc: ReminderError, path: str) -> tuple[Problem, ...]:
+    """An organisation's error as its problems: the ones it lists, or its message under the
+    organisation's file."""
+    found = getattr(exc, "problems", None)
+    return tuple(found) if found else (Problem(path, "", None, exc.message()),)
 
 
 def find(config_path: str, org_id: str, today: date) -> Loaded:

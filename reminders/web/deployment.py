@@ -38,6 +38,7 @@ from ..config.organisations import (
     load_organisation,
     loaded_organisation,
     organisation_files,
+    problems_of,
 )
 from ..config.sources import Stat, fingerprint, inputs_time, listed_files
 from ..core.dates import local_date
@@ -103,8 +104,12 @@ class OrgState(NamedTuple):
     org: Organisation  # as last read (settings None when its file has problems)
     stamp: tuple[Stat, ...]  # its own files, as last read
     good: OrgBuild | None  # served; None when it never loaded
-    problems: tuple[str, ...] = ()
+    problems: tuple[Problem, ...] = ()  # each names its file
     failed_at: datetime | None = None
+
+    @property
+    def problem_texts(self) -> list[str]:
+        return [str(p) for p in self.problems]
 
 
 class Deployment(NamedTuple):
@@ -317,11 +322,11 @@ def _read_org(
         built = build_org(config_path, org, loaded, environ, now, address, cache, checked)
     except Exception as exc:
         if isinstance(exc, ReminderError):
-            found = getattr(exc, "problems", None)
-            problems = tuple(str(p) for p in found) if found else (exc.message(),)
+            problems = problems_of(exc, path)
         else:  # unforeseen: still this organisation's alone
             log.exception("organisation %s: its build", oid)
-            problems = (f"{path}: its feeds cannot be built: {type(exc).__name__}: {exc}",)
+            why = f"its feeds cannot be built: {type(exc).__name__}: {exc}"
+            problems = (Problem(path, "", None, why),)
         return OrgState(oid, path, org, stamp, good, problems, now.astimezone(UTC))
     return OrgState(oid, path, org, stamp, built)
 
@@ -338,7 +343,7 @@ def _log_rejected(state: OrgState, old: OrgState | None) -> None:
         state.id,
         "its files" if old is None else "its files changed",
         "still serving its last good version" if state.good is not None else "not served",
-        "\n".join(f"  {p}" for p in state.problems),
+        "\n".join(f"  {p}" for p in state.problem_texts),
     )
 
 
@@ -398,7 +403,7 @@ def served_each(deployment: Deployment) -> list[Loading]:
     return [
         Loading(s.good.org, s.good.loaded, ())
         if s.good is not None
-        else Loading(s.org, None, tuple(Problem(s.path, "", None, p) for p in s.problems))
+        else Loading(s.org, None, s.problems)
         for s in deployment.orgs.values()
     ]
 
@@ -454,7 +459,7 @@ class DeploymentSite:
             if good is not None and site.feeds is not good.feeds:
                 site.update(good.feeds, good.pages)
             elif good is None:
-                site.failed("\n".join(state.problems), state.failed_at or deployment.built_at)
+                site.failed("\n".join(state.problem_texts), state.failed_at or deployment.built_at)
             sites[oid] = site
         prepared = {
             org_path(oid, path): one
@@ -519,7 +524,7 @@ class DeploymentSite:
                     "state": "failed" if good is None else "stale" if one.problems else "ready",
                     "loaded": None if good is None else good.at.isoformat(timespec="seconds"),
                     "revision": None if good is None else good.feeds.revision,
-                    "problems": list(one.problems),
+                    "problems": one.problem_texts,
                     "rejected": None
                     if one.failed_at is None
                     else one.failed_at.isoformat(timespec="seconds"),

@@ -176,7 +176,7 @@ def export_deployment(
     private = []
     for oid, state in deployment.orgs.items():
         if state.good is None:
-            problems += state.problems
+            problems += state.problem_texts
             continue
         feeds = state.good.feeds
         files += feeds_site(feeds, now, org_path(oid).lstrip("/"))
