@@ -3,8 +3,8 @@ made as ``reminders run`` makes it).
 
 The daemon's scheduler is paused once it has started: :meth:`Running.run_until` moves the clock
 forward one sweep interval at a time and, at each step, runs what the scheduler would have run by
-then (the fire jobs that are due, the sweep, the file watch).  A minute of the daemon's time takes
-a fraction of a second of real time, and every instant a test checks is exact.
+then (the fire jobs that are due, the sweep, the file watch, the heartbeat).  A minute of the
+daemon's time takes a fraction of a second of real time, and every instant a test checks is exact.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 from reminders.cli.run import make_daemon
-from reminders.notify.daemon import Daemon, sweep_interval
+from reminders.notify.daemon import HEARTBEAT, Daemon, sweep_interval
 
 from .daemon_harness import Project
 
@@ -64,10 +64,11 @@ class Running:
 
     def __init__(self, daemon: Daemon, clock: Clock) -> None:
         self.daemon, self.clock = daemon, clock
-        self.watched = clock()
+        self.watched = self.beaten = clock()
 
     async def tick(self) -> None:
-        """What the scheduler runs at the clock's instant: due fire jobs, the sweep, the watch."""
+        """What the scheduler runs at the clock's instant: due fire jobs, the sweep, the watch,
+        the heartbeat."""
         daemon, now = self.daemon, self.clock()
         for job in sorted(daemon.scheduler.get_jobs(), key=lambda j: j.next_run_time):
             if job.id.startswith("fire:") and job.next_run_time <= now:
@@ -79,6 +80,9 @@ class Running:
         if every and now - self.watched >= every:
             self.watched = now
             await daemon.watch()
+        if now - self.beaten >= HEARTBEAT:
+            self.beaten = now
+            await daemon.heartbeat()
 
     async def run_until(self, until: datetime) -> None:
         """Move the clock to ``until`` one sweep interval at a time, ticking at each step."""

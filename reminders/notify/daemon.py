@@ -676,12 +676,10 @@ class Daemon:
                 for n, c in delivery.channel_pairs(unit.plan.get(key, []))
             )
         )
-        if self.org_folder is not None:
-            await self._count()
 
     async def _count(self) -> None:
-        """The ledger's counts of every organisation, for /healthz (after each fire time and
-        each heartbeat: one query for all of them)."""
+        """The ledger's counts of every organisation, for /healthz (at each heartbeat: one
+        query for all of them)."""
         assert self.ledger is not None
         with contextlib.suppress(LedgerError):  # (the sweep reports an unreachable ledger)
             counts = await self._in_thread(self.ledger.counts_by_organisation)
