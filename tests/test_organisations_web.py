@@ -377,6 +377,24 @@ def test_an_edit_of_an_organisations_own_folder_rebuilds_it_alone(
         assert old.status == 404  # the rotated-out token
 
 
+def test_the_server_and_the_daemon_see_the_same_edits_of_an_organisations_folder(
+    ministry: Path,
+) -> None:
+    """Any file of ``organisations/ID/`` is the organisation's (config.organisations.org_stamp,
+    which the daemon's reload reads too): the feed server rebuilds it alone."""
+    from datetime import UTC, datetime
+
+    from reminders.web.deployment import build_deployment
+
+    config = str(ministry / "config.toml")
+    now = datetime.now(UTC)
+    first = build_deployment(config, None, {}, now)
+    (ministry / "organisations" / "islamabad" / "notes.txt").write_text("venue: hall A\n", "utf-8")
+    second = build_deployment(config, first, {}, now)
+    assert second.rebuilt == ("islamabad",)
+    assert second.orgs["baku"] is first.orgs["baku"]
+
+
 def test_an_edit_of_config_toml_rebuilds_every_organisation(ministry: Path) -> None:
     config = ministry / "config.toml"
 

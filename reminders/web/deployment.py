@@ -37,10 +37,11 @@ from ..config.organisations import (
     folder_of,
     load_organisation,
     loaded_organisation,
+    org_stamp,
     organisation_files,
     problems_of,
 )
-from ..config.sources import Stat, fingerprint, inputs_time, listed_files
+from ..config.sources import Stat, fingerprint, inputs_time
 from ..core.dates import local_date
 from ..core.errors import MISSING, ConfigError, Problem, ReminderError
 from ..core.model import Calendar
@@ -140,28 +141,12 @@ def shared_stamp(config_path: str, base: Settings) -> tuple[Stat, ...]:
     return fingerprint(config_path, base.calendars_dir, base.templates_dir)
 
 
-def org_stamp(path: str, org: Organisation | None) -> tuple[Stat, ...]:
-    """An organisation's own files: its ``ID.toml``, its calendar folder's files, its tokens."""
-    from ..config.cache import file_stats
-
-    paths = [path]
-    if org is not None and org.settings is not None:
-        if org.settings.feed.tokens_file:
-            paths.append(org.settings.feed.tokens_file)
-        if org.calendars_dir:
-            paths += listed_files(org.calendars_dir)
-    return file_stats(paths)
-
-
 def current_stamp(deployment: Deployment, shared: bool) -> tuple[Any, ...]:
     """The files as they are now, in the shape of :meth:`Deployment.watched`."""
     files, _ = organisation_files(deployment.folder)
-    own = []
-    for oid, path in files:
-        state = deployment.orgs.get(oid)
-        own.append((oid, path, org_stamp(path, state.org if state is not None else None)))
+    own = tuple((oid, path, org_stamp(oid, path)) for oid, path in files)
     ahead = shared_stamp(deployment.config_path, deployment.base) if shared else ()
-    return (ahead, tuple(own))
+    return (ahead, own)
 
 
 def date_moved(deployment: Deployment, now: datetime) -> bool:
@@ -263,7 +248,7 @@ def build_deployment(
             moved = old.good is not None and old.good.feeds.today != local_date(
                 now, old.good.loaded.settings.organisation.timezone
             )
-            if not moved and org_stamp(path, old.org) == old.stamp:
+            if not moved and org_stamp(oid, path) == old.stamp:
                 orgs[oid] = old
                 continue
         cache = None if caches is None else caches.setdefault(oid, FeedCache())
@@ -311,10 +296,8 @@ def _read_org(
 ) -> OrgState:
     """An organisation read again and built; its problems (and its last good version) when
     its files are rejected."""
-    before = org_stamp(path, old.org if old is not None else None)
+    stamp = org_stamp(oid, path)  # before the files are read (build_deployment says why)
     org = load_organisation(base, oid, path)
-    same = old is not None and _own_files(old.org) == _own_files(org)
-    stamp = before if same else org_stamp(path, org)
     good = old.good if old is not None else None
     try:
         zone = org.settings.organisation.timezone if org.settings is not None else "UTC"
@@ -329,12 +312,6 @@ def _read_org(
             problems = (Problem(path, "", None, why),)
         return OrgState(oid, path, org, stamp, good, problems, now.astimezone(UTC))
     return OrgState(oid, path, org, stamp, built)
-
-
-def _own_files(org: Organisation) -> tuple[str, str]:
-    """What :func:`org_stamp` reads besides the organisation's file."""
-    tokens = org.settings.feed.tokens_file if org.settings is not None else ""
-    return org.calendars_dir if org.settings is not None else "", tokens
 
 
 def _log_rejected(state: OrgState, old: OrgState | None) -> None:
