@@ -503,7 +503,8 @@ class Daemon:
         """With organisations: note whether the ledger has rows without an organisation (a
         one-organisation ledger's), which every organisation's catch-up then reads as its own."""
         assert self.ledger is not None
-        unowned = await asyncio.to_thread(self.ledger.unowned)
+        # The rows whose notice id names no organisation (every row's state is one of STATES).
+        unowned = sum((await asyncio.to_thread(self.ledger.counts, "")).values())
         self.unowned = unowned > 0
         if self.unowned:
             log.warning(

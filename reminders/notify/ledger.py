@@ -576,12 +576,6 @@ class Ledger:
                 found.setdefault(organisation, dict.fromkeys(STATES, 0))[state] = count
         return found
 
-    def unowned(self) -> int:
-        """The rows whose notice id names no organisation (a one-organisation ledger's)."""
-        query = select(func.count()).where(*_of(""))
-        with self._connect(write=False) as conn:
-            return int(conn.execute(query).scalar() or 0)
-
     def set_meta(self, key: str, value: str) -> None:
         insert = self._insert(meta).values(key=key, value=value)
         with self._connect(write=True) as conn:
