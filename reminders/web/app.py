@@ -899,10 +899,8 @@ async def refused(request: Any, exc: Exception) -> Any:
 
 def _starlette(app: App) -> Any:
     """The page, /healthz and the plans; the lean path's 404 and 405 for the rest."""
-    from starlette.applications import Starlette
     from starlette.exceptions import HTTPException
     from starlette.requests import Request
-    from starlette.routing import Route
 
     site = app.site
 
@@ -946,16 +944,26 @@ def _starlette(app: App) -> Any:
     async def healthz(request: Request) -> Any:
         return health_response(site.health())
 
+    return lean_starlette(
+        {
+            "/": index,
+            HEALTHZ: healthz,
+            "/favicon.ico": icon,
+            "/plan/{year}": plan,
+            "/{language}/": in_language,
+            "/{language}/plan/{year}": plan,
+        }
+    )
+
+
+def lean_starlette(routes: dict[str, Callable[[Any], Any]]) -> Any:
+    """A Starlette app of GET (and HEAD) ``routes`` whose 404 and 405 are the lean path's."""
+    from starlette.applications import Starlette
+    from starlette.routing import Route
+
     fallback = Starlette(
         exception_handlers={404: refused, 405: refused},
-        routes=[
-            Route("/", index, methods=["GET"]),
-            Route(HEALTHZ, healthz, methods=["GET"]),
-            Route("/favicon.ico", icon, methods=["GET"]),
-            Route("/plan/{year}", plan, methods=["GET"]),
-            Route("/{language}/", in_language, methods=["GET"]),
-            Route("/{language}/plan/{year}", plan, methods=["GET"]),
-        ],
+        routes=[Route(path, endpoint, methods=["GET"]) for path, endpoint in routes.items()],
     )
     # Starlette would answer "/healthz/" with a redirect to a URL built from the request's Host
     # header (any host a client names, and http:// behind a TLS proxy).  A path is served as

@@ -571,13 +571,11 @@ def _moved(oid: str, head: bool) -> Reply:
 
 def _root_starlette(root: DeploymentSite) -> Any:
     """The root's pages: the list of organisations, the overview plans, the icon, /healthz."""
-    from starlette.applications import Starlette
     from starlette.concurrency import run_in_threadpool
     from starlette.exceptions import HTTPException
     from starlette.requests import Request
-    from starlette.routing import Route
 
-    from .app import health_response, page_response, refused, year_param
+    from .app import health_response, lean_starlette, page_response, year_param
 
     def served() -> Deployment:
         deployment = root.deployment
@@ -600,14 +598,6 @@ def _root_starlette(root: DeploymentSite) -> Any:
     async def healthz(request: Request) -> Any:
         return health_response(root.health())
 
-    fallback = Starlette(
-        exception_handlers={404: refused, 405: refused},
-        routes=[
-            Route("/", index, methods=["GET"]),
-            Route(HEALTHZ, healthz, methods=["GET"]),
-            Route("/favicon.ico", icon, methods=["GET"]),
-            Route("/plan/{year}/overview", overview, methods=["GET"]),
-        ],
+    return lean_starlette(
+        {"/": index, HEALTHZ: healthz, "/favicon.ico": icon, "/plan/{year}/overview": overview}
     )
-    fallback.router.redirect_slashes = False
-    return fallback
