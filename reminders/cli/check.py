@@ -117,6 +117,8 @@ def translation_warnings(settings: Settings, calendars: tuple[Calendar, ...]) ->
     """For every configured language but a calendar's own: every text of it with no translation
     (shown in the calendar's language, marked as such) or an unreviewed one, with its file and
     line (docs/calendar-format.md, "Translations")."""
+    from ..core import translate
+
     out: list[str] = []
     out.extend(config_text_warnings(settings))
     for calendar in calendars:
@@ -124,8 +126,6 @@ def translation_warnings(settings: Settings, calendars: tuple[Calendar, ...]) ->
         for language in settings.organisation.languages:
             if language == calendar.language:
                 continue  # its own texts (translate.missing has nothing to say)
-            from ..core import translate
-
             found = translate.missing(calendar, language)
             if not found:
                 continue
