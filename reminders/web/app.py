@@ -855,9 +855,13 @@ def _param(query: bytes, name: str) -> str | None:
     return values[-1] if values else None
 
 
-def page_response(request: Any, page: PreparedPage) -> Any:
+def page_response(request: Any, page: PreparedPage | None) -> Any:
     """A prepared page's reply to a Starlette request: gzip when accepted, 304 for a matching
-    If-None-Match (the lean path's bytes)."""
+    If-None-Match (the lean path's bytes); the 404 when there is no page."""
+    if page is None:
+        from starlette.exceptions import HTTPException
+
+        raise HTTPException(404)
     answer = page_reply(page, request.scope["method"], request.scope["headers"])
     return _Sent(lambda send: send_reply(send, answer))
 
@@ -923,10 +927,7 @@ def _starlette(app: App) -> Any:
         return page_response(request, site.page(language))
 
     async def icon(request: Request) -> Any:
-        found = site.icon()
-        if found is None:
-            raise HTTPException(404)
-        return page_response(request, found)
+        return page_response(request, site.icon())
 
     async def plan(request: Request) -> Any:
         from starlette.concurrency import run_in_threadpool
@@ -936,10 +937,7 @@ def _starlette(app: App) -> Any:
         language = request.path_params.get("language", "")
         if language and language not in site.languages():
             raise HTTPException(404)
-        found = await run_in_threadpool(site.plan, year, language)
-        if found is None:
-            raise HTTPException(404)
-        return page_response(request, found)
+        return page_response(request, await run_in_threadpool(site.plan, year, language))
 
     async def healthz(request: Request) -> Any:
         return health_response(site.health())

@@ -590,10 +590,7 @@ def _root_starlette(root: DeploymentSite) -> Any:
         return page_response(request, served().icon)
 
     async def overview(request: Request) -> Any:
-        found = await run_in_threadpool(root.overview, year_param(request))
-        if found is None:
-            raise HTTPException(404)
-        return page_response(request, found)
+        return page_response(request, await run_in_threadpool(root.overview, year_param(request)))
 
     async def healthz(request: Request) -> Any:
         return health_response(root.health())
