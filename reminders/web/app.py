@@ -431,6 +431,11 @@ class FeedState(NamedTuple):
     since: datetime | None
     error: str | None = None
 
+    def health(self) -> dict[str, Any]:
+        """The ``"feed"`` entry of /healthz."""
+        since = None if self.since is None else self.since.isoformat()
+        return {"state": self.state, "since": since, "error": self.error}
+
 
 class Site:
     """What the app serves now.  ``update`` swaps in a new build as one assignment.
@@ -612,14 +617,10 @@ class Site:
         """``status`` is the server's (it answers); ``feed`` the feed's (:class:`FeedState`);
         the data revision, when it was built, its years and public feeds are null (and no
         feeds) until the first build is served."""
-        feeds, state = self.feeds, self.state
+        feeds = self.feeds
         out: dict[str, Any] = {
             "status": "ok",
-            "feed": {
-                "state": state.state,
-                "since": None if state.since is None else state.since.isoformat(),
-                "error": state.error,
-            },
+            "feed": self.state.health(),
             "revision": None,
             "built": None,
             "last_modified": None,

@@ -481,14 +481,10 @@ class DeploymentSite:
         """``feed`` as one organisation's /healthz says it; ``organisations``: each one's state
         (``ready``; ``stale``: its files were rejected, its last good version is served;
         ``failed``: it never loaded), last good load, revision and problems."""
-        state, deployment = self.state, self.deployment
+        deployment = self.deployment
         out: dict[str, Any] = {
             "status": "ok",
-            "feed": {
-                "state": state.state,
-                "since": None if state.since is None else state.since.isoformat(),
-                "error": state.error,
-            },
+            "feed": self.state.health(),
             "built": None,
             "organisations": {},
             "problems": [],
