@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from reminders.cli.check import WARNING_CODE, check
+from reminders.cli.check import WARNING_CODE, check, link_warnings
 from reminders.config import cache
 from reminders.config.calendars import load_calendars
 from reminders.config.config_file import load_config
@@ -170,14 +170,22 @@ def test_templates_are_rendered_again_only_when_something_changed(copied: Path) 
     templates = copied.parent / "templates"
     shutil.copytree(ROOT / "templates", templates)
     text = copied.read_text("utf-8").replace('# templates = "templates"', 'templates = "templates"')
+    # In Urdu too: the check has translation warnings to remember.
+    text = text.replace('language = "en"', 'language = "en"\nlanguages = ["en", "ur"]', 1)
+    assert 'languages = ["en", "ur"]' in text
     copied.write_text(text, "utf-8")
-    check(str(copied), TODAY)  # a miss: validates, caches the config and calendars
-    first = check(str(copied), TODAY)  # a hit: renders the templates, marks them checked
-    assert first.problems == ()
-    key = cache.templates_key(str(copied), load(str(copied), TODAY), TODAY, WARNING_CODE)
+    # A miss: validates, caches the config and calendars, renders the templates, words the
+    # warnings and marks the check clean with them.
+    worded = check(str(copied), TODAY)
+    assert worded.problems == ()
+    loaded = load(str(copied), TODAY)
+    key = cache.templates_key(str(copied), loaded, TODAY, WARNING_CODE)
     remembered = cache.templates_checked(str(copied), key)
-    assert remembered is not None
-    assert set(remembered) <= set(first.warnings)
+    assert remembered  # the translation warnings
+    assert worded.warnings == (*remembered, *link_warnings(loaded.settings))
+    first = check(str(copied), TODAY)  # a hit with the mark: renders and words nothing
+    assert first.problems == ()
+    assert first.warnings == worded.warnings
 
     broken = templates / "notices" / "press.subject.txt"
     broken.write_text("{{ no_such_thing }}\n", "utf-8")
