@@ -161,7 +161,7 @@ def date_moved(deployment: Deployment, now: datetime) -> bool:
 
 
 def build_org(
-    config_path: str,
+    shared_changed: int,
     org: Organisation,
     loaded: Loaded,
     environ: Mapping[str, str] | None,
@@ -172,7 +172,9 @@ def build_org(
 ) -> OrgBuild:
     """An organisation's feeds and pages, its links under ``/o/ID``; ``environ`` None: no tokens
     read (``export --site`` writes no private calendar).  ReminderError naming the file.
-    ``checked``: the page checks this deployment's build has made (app.build_pages)."""
+    ``checked``: the page checks this deployment's build has made (app.build_pages);
+    ``shared_changed``: the newest time of config.toml and the shared calendars
+    (config.sources.inputs_time), read once per deployment build."""
     from .tokens import load_tokens
 
     settings = loaded.settings
@@ -181,10 +183,7 @@ def build_org(
     served = loaded._replace(settings=settings._replace(feed=feed))
     tokens = {} if environ is None else load_tokens(feed, served.calendars, environ)
     today = local_date(now, settings.organisation.timezone)
-    changed = max(
-        inputs_time(config_path, settings.calendars_dir),
-        inputs_time(org.path, org.calendars_dir),
-    )
+    changed = max(shared_changed, inputs_time(org.path, org.calendars_dir))
     feeds = build_feeds(served, today, tokens, changed, now, cache)
     return OrgBuild(org, served, feeds, build_pages(feeds, checked), now.astimezone(UTC))
 
@@ -242,6 +241,7 @@ def build_deployment(
     orgs: dict[str, OrgState] = {}
     rebuilt = []
     checked: set[object] = set()  # the page checks made: once per template folder and language
+    shared_changed = 0  # config.toml's and the shared calendars' newest time, read once if needed
     for oid, path in files:
         old = previous.orgs.get(oid) if previous is not None else None
         if old is not None and not fresh and old.path == path:
@@ -252,8 +252,9 @@ def build_deployment(
                 orgs[oid] = old
                 continue
         cache = None if caches is None else caches.setdefault(oid, FeedCache())
+        shared_changed = shared_changed or inputs_time(config_path, base.calendars_dir)
         state = _read_org(
-            config_path, base, shared, oid, path, old, environ, now, address, cache, checked
+            shared_changed, base, shared, oid, path, old, environ, now, address, cache, checked
         )
         if report and state.problems:
             _log_rejected(state, old)
@@ -282,7 +283,7 @@ def build_deployment(
 
 
 def _read_org(
-    config_path: str,
+    shared_changed: int,
     base: Settings,
     shared: tuple[Calendar, ...],
     oid: str,
@@ -302,7 +303,7 @@ def _read_org(
     try:
         zone = org.settings.organisation.timezone if org.settings is not None else "UTC"
         loaded = loaded_organisation(org, shared, local_date(now, zone))
-        built = build_org(config_path, org, loaded, environ, now, address, cache, checked)
+        built = build_org(shared_changed, org, loaded, environ, now, address, cache, checked)
     except Exception as exc:
         if isinstance(exc, ReminderError):
             problems = problems_of(exc, path)
