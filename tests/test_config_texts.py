@@ -163,6 +163,28 @@ def test_the_feeds_and_the_organisations_names_in_another_language(
     )
 
 
+def test_check_lists_an_untranslated_organisation_name(cli: Cli, tmp_path: Path) -> None:
+    """Russian, the organisation's translation taken out: check says its name is shown in
+    English; Azerbaijani, still translated, is not listed."""
+    config = _config(tmp_path, '["en", "az", "ru"]', VENUE_AZ)
+    text = re.sub(
+        r"\[organisation\.translations\.ru\]\n(?:[a-z]+ = .*\n)+",
+        "",
+        config.read_text("utf-8"),
+        count=1,
+    )
+    assert "[organisation.translations.ru]" not in text
+    config.write_text(text, "utf-8")
+    code, _, err = cli("--config", str(config), "check")
+    assert code == 0
+    assert (
+        f"warning: {config}: organisation in ru: no translation of its name; outputs in ru show "
+        "it as written, in en (the page and the feed say so: HTML lang, ICS LANGUAGE=) "
+        "([organisation.translations.ru] name = ... translates it)"
+    ) in err
+    assert "organisation in az" not in err
+
+
 def test_an_organisation_that_names_itself_has_none_of_the_configs_translations(
     tmp_path: Path,
 ) -> None:
