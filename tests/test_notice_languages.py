@@ -8,6 +8,7 @@ every language with sample data; one rule with an Urdu and an English channel.""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,7 @@ from hypothesis import strategies as st
 from reminders.config.load import load
 from reminders.config.templates import environment
 from reminders.core import words
-from reminders.core.notices import notice_in
+from reminders.core.notices import Notice, notice_in
 from reminders.core.settings import Loaded
 from reminders.notify.ledger import SENT
 from reminders.notify.render import for_channel, notice_ics, notice_language, render_notice
@@ -403,17 +404,48 @@ def test_channel_test_writes_in_the_channels_language(cli: Any, tmp_path: Path) 
     assert "آغاز کے لیے ایک فہرست:" in sent  # "A checklist to start from:"
 
 
+def _plan_30_notice(loaded: Loaded) -> Notice:
+    """The notice of rule plan-30 for February 26, 2027."""
+    from reminders.core.notices import find_notice
+
+    rule = loaded.settings.rule("plan-30")
+    assert rule is not None
+    notice = find_notice(loaded.calendars, rule, "february-26", 2027, loaded.settings.organisation)
+    assert notice is not None
+    return notice
+
+
+def _reload_problems(
+    loaded: Loaded, notice: Notice, templates_dir: str | None = None
+) -> Callable[[str], list[str]]:
+    """What reload.notice_problems finds in ``notice`` when the outbox channel, the only one,
+    receives a given language (templates from ``templates_dir``, else the config's)."""
+    from reminders.notify.reload import notice_problems
+    from reminders.notify.runtime import Runtime
+    from reminders.plan.yearplans import YearPlans
+
+    outbox = loaded.settings.channel("outbox")
+    assert outbox is not None
+    folder = loaded.settings.templates_dir if templates_dir is None else templates_dir
+
+    def problems(language: str) -> list[str]:
+        settings_ = loaded.settings._replace(
+            templates_dir=folder, channels=(outbox._replace(language=language),)
+        )
+        version = loaded._replace(settings=settings_)
+        env = environment(folder)
+        runtime = Runtime(settings_, loaded.calendars, env, {}, (), YearPlans(version))
+        return [str(p) for p in notice_problems(runtime, [notice])]
+
+    return problems
+
+
 def test_a_reload_renders_the_soonest_notices_in_each_language_of_their_channels(
     tmp_path: Path,
 ) -> None:
     """reload.notice_problems renders a notice in each language its channels receive: a
     template that fails only right to left is found, and the problem names the language."""
     import shutil
-
-    from reminders.core.notices import find_notice
-    from reminders.notify.reload import notice_problems
-    from reminders.notify.runtime import Runtime
-    from reminders.plan.yearplans import YearPlans
 
     templates = tmp_path / "templates"
     shutil.copytree(ROOT / "templates", templates)
@@ -422,22 +454,8 @@ def test_a_reload_renders_the_soonest_notices_in_each_language_of_their_channels
         '{{ 1 // (organisation.direction == "ltr") }}' + subject.read_text("utf-8"), "utf-8"
     )
     loaded = _five(LOADED)
-    outbox = loaded.settings.channel("outbox")
-    assert outbox is not None
-    rule = loaded.settings.rule("plan-30")
-    assert rule is not None
-    notice = find_notice(loaded.calendars, rule, "february-26", 2027, loaded.settings.organisation)
-    assert notice is not None
-
-    def problems(language: str) -> list[str]:
-        settings_ = loaded.settings._replace(
-            templates_dir=str(templates), channels=(outbox._replace(language=language),)
-        )
-        version = loaded._replace(settings=settings_)
-        runtime = Runtime(
-            settings_, loaded.calendars, environment(str(templates)), {}, (), YearPlans(version)
-        )
-        return [str(p) for p in notice_problems(runtime, [notice])]
+    notice = _plan_30_notice(loaded)
+    problems = _reload_problems(loaded, notice, str(templates))
 
     assert problems("az") == []
     (found,) = problems("ur")
@@ -450,11 +468,7 @@ def test_a_reload_builds_the_attachment_in_each_language_of_the_channels(
 ) -> None:
     """reload.notice_problems builds a notice's ICS attachment as delivery does, in each
     language its channels receive: one failing only in Urdu is found, naming the language."""
-    from reminders.core.notices import find_notice
     from reminders.notify import render
-    from reminders.notify.reload import notice_problems
-    from reminders.notify.runtime import Runtime
-    from reminders.plan.yearplans import YearPlans
 
     real = render.notice_ics
 
@@ -465,19 +479,8 @@ def test_a_reload_builds_the_attachment_in_each_language_of_the_channels(
 
     monkeypatch.setattr(render, "notice_ics", attachment)
     loaded = _five(LOADED)
-    outbox = loaded.settings.channel("outbox")
-    assert outbox is not None
-    rule = loaded.settings.rule("plan-30")
-    assert rule is not None
-    notice = find_notice(loaded.calendars, rule, "february-26", 2027, loaded.settings.organisation)
-    assert notice is not None
-
-    def problems(language: str) -> list[str]:
-        settings_ = loaded.settings._replace(channels=(outbox._replace(language=language),))
-        version = loaded._replace(settings=settings_)
-        env = environment(settings_.templates_dir)
-        runtime = Runtime(settings_, loaded.calendars, env, {}, (), YearPlans(version))
-        return [str(p) for p in notice_problems(runtime, [notice])]
+    notice = _plan_30_notice(loaded)
+    problems = _reload_problems(loaded, notice)
 
     assert problems("az") == []
     (found,) = problems("ur")
