@@ -14,7 +14,7 @@ import shutil
 import urllib.error
 import urllib.request
 from collections.abc import Awaitable, Callable, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -218,8 +218,6 @@ def test_the_served_overview_names_a_broken_organisations_file_once_with_each_pr
 ) -> None:
     """What the server knows of an organisation it could not load reaches the overview as the
     problems it logged, each naming its file once."""
-    from datetime import UTC, date, datetime
-
     from reminders.plan.overview import overview_of
     from reminders.web.deployment import build_deployment, served_each
 
@@ -382,8 +380,6 @@ def test_the_server_and_the_daemon_see_the_same_edits_of_an_organisations_folder
 ) -> None:
     """Any file of ``organisations/ID/`` is the organisation's (config.organisations.org_stamp,
     which the daemon's reload reads too): the feed server rebuilds it alone."""
-    from datetime import UTC, datetime
-
     from reminders.web.deployment import build_deployment
 
     config = str(ministry / "config.toml")
@@ -393,6 +389,25 @@ def test_the_server_and_the_daemon_see_the_same_edits_of_an_organisations_folder
     second = build_deployment(config, first, {}, now)
     assert second.rebuilt == ("islamabad",)
     assert second.orgs["baku"] is first.orgs["baku"]
+
+
+def test_a_new_day_rebuilds_each_organisation_whose_date_moved(ministry: Path) -> None:
+    """Islamabad (UTC+5) and Baku (UTC+4): at 19:30 UTC Islamabad is past midnight and Baku
+    is not; half an hour later both are."""
+    from reminders.web.deployment import build_deployment, date_moved
+
+    config = str(ministry / "config.toml")
+    first = build_deployment(config, None, {}, datetime(2026, 12, 7, 18, 0, tzinfo=UTC))
+    same = build_deployment(config, first, {}, datetime(2026, 12, 7, 18, 30, tzinfo=UTC))
+    assert same.rebuilt == ()
+    at = datetime(2026, 12, 7, 19, 30, tzinfo=UTC)
+    assert date_moved(first, at)
+    one = build_deployment(config, first, {}, at)
+    assert one.rebuilt == ("islamabad",)
+    assert one.orgs["islamabad"].good.feeds.today == date(2026, 12, 8)  # type: ignore[union-attr]
+    both = build_deployment(config, one, {}, datetime(2026, 12, 7, 20, 30, tzinfo=UTC))
+    assert both.rebuilt == ("baku",)
+    assert not date_moved(both, datetime(2026, 12, 7, 20, 30, tzinfo=UTC))
 
 
 def test_an_edit_of_config_toml_rebuilds_every_organisation(ministry: Path) -> None:

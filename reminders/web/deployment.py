@@ -151,13 +151,15 @@ def current_stamp(deployment: Deployment, shared: bool) -> tuple[Any, ...]:
 
 def date_moved(deployment: Deployment, now: datetime) -> bool:
     """Whether an organisation's date moved on since its version was built."""
-    for state in deployment.orgs.values():
-        good = state.good
-        if good is not None:
-            zone = good.loaded.settings.organisation.timezone
-            if local_date(now, zone) != good.feeds.today:
-                return True
-    return False
+    return any(_day_changed(state, now) for state in deployment.orgs.values())
+
+
+def _day_changed(state: OrgState, now: datetime) -> bool:
+    """Whether the organisation's date moved on since its served version was built."""
+    good = state.good
+    return good is not None and good.feeds.today != local_date(
+        now, good.loaded.settings.organisation.timezone
+    )
 
 
 def build_org(
@@ -244,13 +246,15 @@ def build_deployment(
     shared_changed = 0  # config.toml's and the shared calendars' newest time, read once if needed
     for oid, path in files:
         old = previous.orgs.get(oid) if previous is not None else None
-        if old is not None and not fresh and old.path == path:
-            moved = old.good is not None and old.good.feeds.today != local_date(
-                now, old.good.loaded.settings.organisation.timezone
-            )
-            if not moved and org_stamp(oid, path) == old.stamp:
-                orgs[oid] = old
-                continue
+        if (
+            old is not None
+            and not fresh
+            and old.path == path
+            and not _day_changed(old, now)
+            and org_stamp(oid, path) == old.stamp
+        ):
+            orgs[oid] = old
+            continue
         cache = None if caches is None else caches.setdefault(oid, FeedCache())
         shared_changed = shared_changed or inputs_time(config_path, base.calendars_dir)
         state = _read_org(
@@ -417,7 +421,7 @@ class DeploymentSite:
         # Every organisation's feeds by their full path (/o/ID/all.ics): the lean path's and
         # the protocol's lookup (protocol.py), as one organisation's Site.prepared is.
         self.prepared: dict[str, Prepared] = {}
-        self._overviews: dict[tuple[datetime, int], PreparedPage | None] = {}
+        self._overviews: dict[int, PreparedPage | None] = {}  # by year, for this version
         self._lock = threading.Lock()
         if deployment is not None:
             self.update(deployment)
@@ -465,18 +469,17 @@ class DeploymentSite:
         first = max(today.year - feed.past_years, FIRST_YEAR)
         if not first <= year <= min(today.year + feed.future_years, LAST_YEAR):
             return None
-        key = (deployment.built_at, year)
         with self._lock:
-            if key not in self._overviews:
+            if year not in self._overviews:
                 try:
                     made: PreparedPage | None = overview_page(deployment, year, today)
                 except Exception as exc:
                     log.error("the overview plan of %d cannot be made: %s", year, exc)
                     made = None
                 if self.deployment is deployment:
-                    self._overviews[key] = made
+                    self._overviews[year] = made
                 return made
-            return self._overviews[key]
+            return self._overviews[year]
 
     def health(self) -> dict[str, Any]:
         """``feed`` as one organisation's /healthz says it; ``organisations``: each one's state

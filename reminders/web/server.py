@@ -368,12 +368,11 @@ class WebService:
         but /healthz answers 503 until :meth:`build_in_background` has built the feeds.
         """
         from ..config.organisations import folder_of
-        from ..config.resources import may_name_organisations
         from .app import App, Site
         from .deployment import DeploymentApp, DeploymentSite
 
         path = self.config_path
-        self.many = may_name_organisations(path) and folder_of(path) is not None
+        self.many = folder_of(path) is not None
         self.stamp = self._stamp(loaded) if stamp is None else stamp
         # Bound first: without [feed] base_url the links follow the address really listened on
         # (--listen, or the free port that port 0 picked), see build().
