@@ -404,7 +404,9 @@ def test_a_new_day_rebuilds_each_organisation_whose_date_moved(ministry: Path) -
     assert date_moved(first, at)
     one = build_deployment(config, first, {}, at)
     assert one.rebuilt == ("islamabad",)
-    assert one.orgs["islamabad"].good.feeds.today == date(2026, 12, 8)  # type: ignore[union-attr]
+    moved = one.orgs["islamabad"].good
+    assert moved is not None
+    assert moved.feeds.today == date(2026, 12, 8)
     both = build_deployment(config, one, {}, datetime(2026, 12, 7, 20, 30, tzinfo=UTC))
     assert both.rebuilt == ("baku",)
     assert not date_moved(both, datetime(2026, 12, 7, 20, 30, tzinfo=UTC))
