@@ -95,6 +95,12 @@ class Deployment:
         head = f'[organisation]\nname = "Beta ofisi"\ntimezone = "{timezone}"\nlanguage = "az"\n'
         self.write_org("beta", head, "".join(rule(f"r{i}", at, BAKU) for i, at in enumerate(rules)))
 
+    def write_both(self, rules: str = "", beta_timezone: str = "Asia/Baku") -> None:
+        """config.toml (with ``rules``), alpha's one rule at NOW + 3 s, beta's at NOW + 5 s."""
+        self.write_config(rules=rules)
+        self.write_alpha(NOW + timedelta(seconds=3))
+        self.write_beta(NOW + timedelta(seconds=5), timezone=beta_timezone)
+
     def outbox(self, org_id: str) -> list[Path]:
         folder = self.root / "outbox" / org_id
         if not folder.is_dir():
@@ -258,9 +264,7 @@ def test_an_organisation_that_never_loaded_sends_nothing_and_the_others_start(
     deployment: Deployment, records: Records
 ) -> None:
     clock = Clock(NOW)
-    deployment.write_config()
-    deployment.write_alpha(NOW + timedelta(seconds=3))
-    deployment.write_beta(NOW + timedelta(seconds=5), timezone="Mars/Olympus")
+    deployment.write_both(beta_timezone="Mars/Olympus")
     seen: dict[str, Any] = {}
 
     async def scenario(start: Start) -> None:
@@ -442,9 +446,7 @@ def test_orgs_shows_each_organisations_ledger_counts_and_the_daemons_last_good_l
     deployment: Deployment, records: Records
 ) -> None:
     clock = Clock(NOW)
-    deployment.write_config()
-    deployment.write_alpha(NOW + timedelta(seconds=3))
-    deployment.write_beta(NOW + timedelta(seconds=5))
+    deployment.write_both()
     code, out = cli_out(deployment.config, "orgs")
     assert (code, "ledger:" in out, "Ledger:" in out) == (0, False, False)  # none yet
 
@@ -574,9 +576,7 @@ def test_status_org_shows_that_organisations_deliveries_alone(
     deployment: Deployment, records: Records
 ) -> None:
     clock = Clock(NOW)
-    deployment.write_config()
-    deployment.write_alpha(NOW + timedelta(seconds=3))
-    deployment.write_beta(NOW + timedelta(seconds=5))
+    deployment.write_both()
 
     async def scenario(start: Start) -> None:
         running = await start()
@@ -605,9 +605,7 @@ def test_status_of_a_deployment_shows_every_organisations_next_notices(
     from reminders.config.organisations import load_each
     from reminders.notify.status import status
 
-    deployment.write_config(rules=rule("ministry", NOW, KARACHI))
-    deployment.write_alpha(NOW + timedelta(seconds=3))
-    deployment.write_beta(NOW + timedelta(seconds=5))
+    deployment.write_both(rules=rule("ministry", NOW, KARACHI))
     found = load_each(str(deployment.config), NOW.date())
     assert found is not None
     base, _, each, _ = found
