@@ -516,7 +516,7 @@ def test_export_site_writes_every_organisation_as_served(cli: Cli, ministry: Pat
     assert "not written (private, served only with a token): baku/staff, islamabad/staff" in err
 
     async def scenario(service: WebService, base: str) -> dict[str, bytes]:
-        paths = ["/o/baku/all.ics", "/o/islamabad/ur/all.ics"]
+        paths = ["/o/baku/all.ics", "/o/islamabad/ur/all.ics", "/plan/2027/overview"]
         return {path: (await get(base, path)).body for path in paths}
 
     # The same bytes as served, on the same clock.
@@ -524,6 +524,7 @@ def test_export_site_writes_every_organisation_as_served(cli: Cli, ministry: Pat
     export_deployment(config, str(out), NOW)
     assert (out / "o/islamabad/ur/all.ics").read_bytes() == served["/o/islamabad/ur/all.ics"]
     assert (out / "o/baku/all.ics").read_bytes() == served["/o/baku/all.ics"]
+    assert (out / "plan/2027/overview.html").read_bytes() == served["/plan/2027/overview"]
 
 
 def test_export_site_of_one_organisation_writes_it_alone(cli: Cli, ministry: Path) -> None:
