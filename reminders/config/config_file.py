@@ -60,6 +60,12 @@ from .schema import (
 country_code = matching(r"[A-Z]{2}", "an ISO 3166-1 alpha-2 country code in capitals, such as 'PK'")
 
 
+def translations_field(help_text: str) -> Field:
+    """``translations``, read as a calendar's are (config/calendars.py ``translations``, by
+    :func:`config_translations` and the milestones' reader): the table as it is here."""
+    return Field("translations", lambda value: value, (), help_text)
+
+
 def weekday(value: Any) -> str:
     if value not in WEEKDAYS:
         raise Invalid("a weekday name: " + ", ".join(WEEKDAYS))
@@ -106,11 +112,8 @@ ORGANISATION_FIELDS = (
         (),
         "every language outputs are written in (default: [language])",
     ),
-    Field(
-        "translations",
-        lambda value: value,  # read by _config_translations, as a calendar's translations
-        (),
-        "its name in other languages: [organisation.translations.ur] with name, translator",
+    translations_field(
+        "its name in other languages: [organisation.translations.ur] with name, translator"
     ),
 )
 # A channel's, notice rule's or milestone's language: one of the organisation's languages.
@@ -139,12 +142,7 @@ FEED_FIELDS = (
     Field("tokens_env", env_name, "REMINDERS_FEED_TOKENS", "variable with private-feed tokens"),
     Field("tokens_file", optional_file, "", "file with private-feed tokens (optional)"),
     Field("head_timeout", HEAD_TIMEOUT, timedelta(seconds=10), "time a client has for a request"),
-    Field(
-        "translations",
-        lambda value: value,  # read by _config_translations, as a calendar's translations
-        (),
-        "its name and description in other languages: [feed.translations.ur]",
-    ),
+    translations_field("its name and description in other languages: [feed.translations.ur]"),
 )
 
 
@@ -244,11 +242,8 @@ MILESTONE_FIELDS = (
     Field("at", local_time, local_time("09:00"), "local send time of its notice"),
     Field("template", template_name, "milestone", "its notice's template under templates/notices/"),
     LANGUAGE_FIELD,
-    Field(
-        "translations",
-        lambda value: value,  # read by config/calendars.py translations(), as a calendar's
-        (),
-        "its name in other languages: [milestone.translations.ur] with name, translator, reviewed",
+    translations_field(
+        "its name in other languages: [milestone.translations.ur] with name, translator, reviewed"
     ),
 )
 # The [[milestone]] keys that only its notice uses (meaningless without channels).
