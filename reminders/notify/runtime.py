@@ -49,7 +49,6 @@ def load_runtime(
     from ..config.templates import environment
     from ..plan.hostcal import country_problems
     from ..plan.yearplans import YearPlans
-    from .template_check import check_templates
 
     settings = load_config(config_path)
     # As check asks it: python-holidays must know the host country (the plans, the notices'
@@ -62,13 +61,10 @@ def load_runtime(
     calendars = load_calendars(settings.calendars_dir, today)
     # The templates as they are now: what was checked is what is sent, until a reload.
     env = environment(settings.templates_dir, snapshot=True)
+    loaded = Loaded(settings, calendars)
     if not sends:
-        return Runtime(settings, calendars, env, {}, stamp, YearPlans(Loaded(settings, calendars)))
-    problems = check_templates(settings, calendars, today, env)
-    if problems:
-        raise InvalidInput(problems, "templates and notice rules")
-    built = build_channels(settings, environ)
-    return Runtime(settings, calendars, env, built, stamp, YearPlans(Loaded(settings, calendars)))
+        return Runtime(settings, calendars, env, {}, stamp, YearPlans(loaded))
+    return _sending(loaded, env, today, environ, stamp, "templates and notice rules")
 
 
 def org_runtime(
@@ -84,19 +80,33 @@ def org_runtime(
     ``stamp``: its files' (config/organisations.org_stamp), taken before its file was read."""
     from ..config.organisations import loaded_organisation
     from ..plan.hostcal import country_problems
+
+    loaded = loaded_organisation(org, base.calendars, today)
+    country = country_problems(loaded.settings)
+    if country:
+        raise ConfigError(country)
+    what = f"templates and notice rules of organisation {org.id}"
+    return _sending(loaded, base.env, today, environ, stamp, what)
+
+
+def _sending(
+    loaded: Loaded,
+    env: jinja2.Environment,
+    today: date,
+    environ: Mapping[str, str],
+    stamp: tuple[Stat, ...],
+    what: str,
+) -> Runtime:
+    """A runtime that sends: its templates and notice rules checked (InvalidInput saying
+    ``what`` otherwise), its channels built."""
     from ..plan.yearplans import YearPlans
     from .template_check import check_templates
 
-    loaded = loaded_organisation(org, base.calendars, today)
-    settings = loaded.settings
-    country = country_problems(settings)
-    if country:
-        raise ConfigError(country)
-    problems = check_templates(settings, loaded.calendars, today, base.env)
+    problems = check_templates(loaded.settings, loaded.calendars, today, env)
     if problems:
-        raise InvalidInput(problems, f"templates and notice rules of organisation {org.id}")
-    built = build_channels(settings, environ)
-    return Runtime(settings, loaded.calendars, base.env, built, stamp, YearPlans(loaded))
+        raise InvalidInput(problems, what)
+    built = build_channels(loaded.settings, environ)
+    return Runtime(loaded.settings, loaded.calendars, env, built, stamp, YearPlans(loaded))
 
 
 def build_channels(settings: Settings, environ: Mapping[str, str]) -> dict[str, Channel]:
