@@ -59,8 +59,7 @@ class LedgerState(NamedTuple):
 
 def _ledger_state(base: Settings) -> LedgerState | None:
     """What the deployment's ledger says, read only; None when there is no ledger yet."""
-    from ..notify.daemon import ORGS_META
-    from ..notify.ledger import SCHEMA_VERSION, Ledger, LedgerError, ledger_url
+    from ..notify.ledger import ORGS_META, SCHEMA_VERSION, Ledger, LedgerError, ledger_url
 
     try:
         ledger = Ledger(ledger_url(base.ledger, os.environ), read_only=True)

@@ -50,6 +50,7 @@ from ..core.notices import Notice
 from ..core.settings import Loaded
 from . import delivery
 from .ledger import (
+    ORGS_META,
     STATES,
     Ledger,
     LedgerError,
@@ -69,7 +70,6 @@ HEARTBEAT = timedelta(seconds=30)
 REPLAN = timedelta(days=1)
 MAX_LOOKBACK = timedelta(days=400)  # a restart after longer records no misses before this
 HEARTBEAT_MARGIN = timedelta(hours=1)  # jobs queued just before a crash are looked at again
-ORGS_META = "organisations"  # the ledger's meta key of the organisations' load state (orgs)
 LEDGER_WAIT = (1.0, 30.0)  # seconds between attempts to reach the ledger at start: first, most
 
 

@@ -69,6 +69,7 @@ FIND_CHUNK = 500  # ids per IN (...) list: far below SQLite's and PostgreSQL's p
 ERROR_LIMIT = 2000  # characters of last_error kept; a whole traceback helps nobody in `status`
 _SCHEMA_LOCK = 0x72656D696E646572  # pg_advisory_xact_lock key ("reminder"): one creator at a time
 SCHEMA_VERSION = 2  # 1: the first ledger; 2: claimed_by
+ORGS_META = "organisations"  # the meta key of the organisations' load state (daemon, `orgs`)
 # A deployment of many organisations (config/organisations.py) writes each delivery's notice id
 # as ``ID/`` + the notice id; a one-organisation config writes the notice id alone. Notice ids
 # (calendar, observance, year, rule: ids without "/") never hold the separator.
