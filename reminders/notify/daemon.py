@@ -148,6 +148,15 @@ class Unit:
         self.beyond: Notice | None = None
         self.beyond_known = False
 
+    def load_state(self) -> dict[str, Any]:
+        """Its last good load and the problems of its files since, as the ledger's
+        ``organisations`` record and /healthz show them."""
+        return {
+            "loaded_at": None if self.loaded_at is None else self.loaded_at.isoformat(),
+            "problems": self.error or None,
+            "problems_at": None if self.error_at is None else self.error_at.isoformat(),
+        }
+
 
 class Daemon:
     def __init__(
@@ -486,14 +495,7 @@ class Daemon:
         ``reminders orgs`` on any machine: its last good load and the problems of its files
         since. Replicas write the same files' state; the last one's stays."""
         assert self.ledger is not None
-        state = {
-            unit.id: {
-                "loaded_at": None if unit.loaded_at is None else unit.loaded_at.isoformat(),
-                "problems": unit.error or None,
-                "problems_at": None if unit.error_at is None else unit.error_at.isoformat(),
-            }
-            for unit in self.units.values()
-        }
+        state = {unit.id: unit.load_state() for unit in self.units.values()}
         with contextlib.suppress(LedgerError):  # (the sweep reports an unreachable ledger)
             await self._in_thread(
                 self.ledger.set_meta, ORGS_META, json.dumps(state, sort_keys=True)
@@ -1046,9 +1048,7 @@ class Daemon:
         shown: dict[str, Any] = {}
         for unit_id, unit in sorted(self.units.items()):
             shown[unit_id] = {
-                "loaded_at": None if unit.loaded_at is None else unit.loaded_at.isoformat(),
-                "problems": unit.error or None,
-                "problems_at": None if unit.error_at is None else unit.error_at.isoformat(),
+                **unit.load_state(),
                 "next_notice": self._next_notice([unit]) if unit.runtime is not None else None,
                 "planned": sum(len(v) for v in unit.plan.values()),
                 "ledger": self.org_counts.get(unit_id),
