@@ -296,8 +296,18 @@ class Marker(NamedTuple):
 
 
 # The code that words what a clean check remembers (config/cache.py templates_key), relative to
-# the package: an edit of one words the warnings again.
-WARNING_CODE = ("cli/check.py", "core/languages.py", "core/translate.py", "core/words.py")
+# the package: an edit of one words the warnings again.  Besides the warnings' own words, the
+# language data they use: CLDR's (core/cldr*.py, config/langcache.py) and the catalogs' reader.
+WARNING_CODE = (
+    "cli/check.py",
+    "config/langcache.py",
+    "core/cldr.py",
+    "core/cldrdata.py",
+    "core/i18n.py",
+    "core/languages.py",
+    "core/translate.py",
+    "core/words.py",
+)
 
 
 def _check(config_path: str, today: date) -> tuple[CheckReport, Settings | None, Marker | None]:
