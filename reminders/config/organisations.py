@@ -258,12 +258,13 @@ def _confined(
 
 
 def load_organisations(
-    config_path: str,
+    config_path: str, folder: str | None = None
 ) -> tuple[Settings, tuple[Organisation, ...], list[Problem]]:
     """config.toml's settings (ConfigError when it has problems), every organisation of its
-    folder (each with its settings or its problems), and the folder's own problems."""
+    folder (each with its settings or its problems), and the folder's own problems.
+    ``folder``: the config's folder of organisations, when the caller has read it already."""
     base = cf.load_config(config_path)
-    folder = folder_of(config_path)
+    folder = folder or folder_of(config_path)
     if folder is None:
         return base, (), []
     files, problems = organisation_files(folder)
@@ -362,9 +363,10 @@ def load_each(
     organisations. ConfigError or CalendarError when config.toml or a shared calendar is bad."""
     from .calendars import load_calendars
 
-    if folder_of(config_path) is None:
+    folder = folder_of(config_path)
+    if folder is None:
         return None
-    base, orgs, problems = load_organisations(config_path)
+    base, orgs, problems = load_organisations(config_path, folder)
     shared = load_calendars(base.calendars_dir, today)
     each = []
     for org in orgs:
