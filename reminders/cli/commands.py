@@ -409,16 +409,21 @@ def cmd_status(args: argparse.Namespace) -> int:
     from ..notify.status import status
     from .textout import status_lines
 
-    loaded = load(_config_path(args), date.today())
     now = datetime.now(UTC)
     org = getattr(args, "org", None)
     every: tuple[tuple[str, Loaded], ...] | None = None
+    loaded: Loaded | None = None
     if org is None:  # a deployment's: every organisation's next notices
         from ..config.organisations import load_each
+        from ..core.settings import Loaded
 
         deployment = load_each(_config_path(args), date.today())
         if deployment is not None:
-            every = tuple((one.org.id, one.loaded) for one in deployment[2] if one.loaded)
+            base, shared, each, _ = deployment
+            loaded = Loaded(base, shared)  # config.toml's and the shared calendars, read once
+            every = tuple((one.org.id, one.loaded) for one in each if one.loaded)
+    if loaded is None:
+        loaded = load(_config_path(args), date.today())
     report = status(
         loaded, now, os.environ, recent=args.limit, organisation=org, organisations=every
     )
