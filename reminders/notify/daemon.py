@@ -1043,7 +1043,7 @@ class Daemon:
     def _organisations(self) -> dict[str, Any]:
         """What /healthz adds with organisations: ``daemon_organisations``, each one's last good
         load, the problems of its files since, its next notice, how many notices it has planned
-        and its ledger counts (as of the last fire time or heartbeat); and
+        and its ledger counts (as of the last heartbeat, every 30 s); and
         ``organisation_folder_problems`` (a file name that is no organisation id)."""
         shown: dict[str, Any] = {}
         for unit_id, unit in sorted(self.units.items()):
